@@ -1,0 +1,57 @@
+# Market: `make run` serves the demo, `make test` passes the whole suite. Both set everything up.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := market:create_app
+
+PO_FILES := $(wildcard market/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test test-sqlite test-postgres setup translations extract-messages seed clean
+
+run: $(VENV)/.runtime $(MO_FILES)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo
+	@echo "  Market is at http://127.0.0.1:$(PORT)/   (Ctrl-C stops it)"
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev $(MO_FILES)
+	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(VENV)/.dev $(MO_FILES)
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.dev $(MO_FILES)
+	@echo "== tests on PostgreSQL =="
+	bash scripts/with-postgres.sh $(BIN)/pytest
+
+setup: $(VENV)/.dev $(MO_FILES)
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogs are built, not committed.
+%.mo: %.po $(VENV)/.runtime
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(MO_FILES)
+
+# For developers: refresh the catalog after adding text to code or templates.
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i messages.pot -d market/translations --no-location --omit-header --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) instance/market.db

@@ -1,0 +1,152 @@
+"""Market: a marketplace for community public services. `create_app` builds the application."""
+from flask import Flask, g, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from market import clock, config
+from market.config import PROJECT_ROOT
+from market.core.errors import NotFound, PermissionDenied
+from market.core.security import add_hsts, add_security_headers
+from market.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page says why on its own
+    login_manager.session_protection = "strong"
+    clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
+
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    app.after_request(add_security_headers)
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.after_request(add_hsts)
+    return app
+
+
+def select_locale() -> str:
+    languages = ("zh", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    return chosen if chosen in languages else "zh"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    from market.accounts.models import User
+
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def _import_models() -> None:
+    # Every model module, so metadata (and Alembic) sees all tables.
+    from market.accounts import models as _accounts  # noqa: F401
+    from market.core import workflow as _workflow  # noqa: F401
+    from market.organizations import models as _organizations  # noqa: F401
+    from market.places import models as _places  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market.accounts.views import bp as accounts_bp
+    from market.core.views import bp as core_bp
+    from market.organizations.views import bp as organizations_bp
+    from market.places.views import bp as places_bp
+
+    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(403)
+    @app.errorhandler(PermissionDenied)
+    def forbidden(error):
+        message = getattr(error, "message", None) or _("You do not have permission to do this.")
+        return page(403, _("Not allowed"), message)
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        message = getattr(error, "message", None) or _("The page you asked for does not exist.")
+        return page(404, _("Not found"), message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return page(
+            400,
+            _("The form expired"),
+            _("The form was open too long or came from another site. Go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, _("Too large"), _("The upload is larger than allowed."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return page(500, _("Something went wrong"), _("The error has been logged. Nothing you sent was half-saved; please try again."))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from market.accounts.roles import ROLE_LABELS, Role
+
+    @app.template_filter("when")
+    def when(value, fmt="medium"):
+        # Stored as naive UTC; Flask-Babel shows it in the configured time zone.
+        from datetime import timezone
+
+        return format_datetime(value.replace(tzinfo=timezone.utc), fmt) if value else ""
+
+    @app.template_global()
+    def page_url(number: int) -> str:
+        """The current page's address with another page number, other arguments kept."""
+        args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+        return url_for(request.endpoint, **args)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "Role": Role,
+            "ROLE_LABELS": ROLE_LABELS,
+            "current_locale": select_locale(),
+            "show_outbox": app.config["SHOW_DEV_OUTBOX"] and app.config["MAIL_BACKEND"] == "outbox",
+        }
+
+    @app.before_request
+    def remember_path():
+        g.request_path = request.path
+
+
+def _register_cli(app: Flask) -> None:
+    from market.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)

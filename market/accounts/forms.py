@@ -1,0 +1,86 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
+
+from market.accounts.roles import ROLE_LABELS, Role
+
+LANGUAGE_CHOICES = [("zh", "中文"), ("en", "English")]
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=60)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 10 characters."))
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    accept = BooleanField(_l("I accept that what I post in public is shown to everyone."),
+                          validators=[DataRequired(message=_l("Please accept to continue."))])
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 10 characters."))
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=60)])
+    phone = StringField(_l("Phone (optional)"),
+                        validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    mail_opt_in = BooleanField(_l("Also send me notifications by e-mail"))
+    submit = SubmitField(_l("Save"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Change password"))
+
+
+class ResidenceForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int, validators=[DataRequired(message=_l("Choose a community from the list."))])
+    address_note = StringField(_l("Building and unit (seen only by community workers)"), validators=[Length(max=120)])
+    submit = SubmitField(_l("Ask for verification"))
+
+
+class ResidenceCodeForm(FlaskForm):
+    code = StringField(_l("One-time code from your community"), validators=[DataRequired(), Length(min=6, max=20)])
+    submit = SubmitField(_l("Verify with the code"))
+
+
+class IssueCodesForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int)
+    count = IntegerField(_l("How many codes"), default=5,
+                         validators=[DataRequired(), NumberRange(min=1, max=50, message=_l("Between 1 and 50."))])
+    submit = SubmitField(_l("Issue codes"))
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    next = StringField()
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT])
+    scope_id = IntegerField(_l("Bound to (community, department or organization number)"), validators=[Optional()])
+    submit = SubmitField(_l("Grant role"))

@@ -1,0 +1,166 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from market.accounts.roles import Role
+from market.core.workflow import StateMachine
+from market.extensions import db
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    mail_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    # Changing the password changes this, which ends sessions held elsewhere.
+    session_token: Mapped[str] = mapped_column(String(32))
+
+    grants = relationship(
+        "RoleGrant", back_populates="user", lazy="selectin", foreign_keys="RoleGrant.user_id"
+    )
+    residence = relationship(
+        "Residence", back_populates="user", uselist=False, lazy="selectin",
+        foreign_keys="Residence.user_id",
+    )
+    memberships = relationship(
+        "Membership", back_populates="user", lazy="selectin", foreign_keys="Membership.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the id and the session token together
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug 3 defaults to scrypt, a memory-hard hash.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # Role questions are answered from the grants loaded with the user (no extra queries).
+    def has_role(self, role: Role) -> bool:
+        if role == Role.RESIDENT:
+            return True
+        return any(g.role == role for g in self.grants)
+
+    @property
+    def roles(self) -> list[Role]:
+        held = {Role.RESIDENT} | {Role(g.role) for g in self.grants}
+        return [r for r in Role if r in held]
+
+    def worker_community_ids(self) -> set[int]:
+        return {g.community_id for g in self.grants if g.role == Role.COMMUNITY_WORKER}
+
+    def department_ids(self) -> set[int]:
+        return {g.department_id for g in self.grants if g.role == Role.PURCHASER}
+
+    def organization_ids(self) -> set[int]:
+        return {m.organization_id for m in self.memberships}
+
+    def owns_organization(self, organization_id: int) -> bool:
+        return any(m.organization_id == organization_id and m.is_owner for m in self.memberships)
+
+    @property
+    def is_verified_resident(self) -> bool:
+        return self.residence is not None and self.residence.status == "verified"
+
+
+class RoleGrant(db.Model):
+    """A role held by a person, bound to the community, department or organization it acts for."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "community_id", "department_id", "organization_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    granted_at: Mapped[datetime]
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user = relationship("User", back_populates="grants", foreign_keys=[user_id])
+    community = relationship("Community", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    organization = relationship("Organization", lazy="joined")
+
+
+RESIDENCE_MACHINE = StateMachine(
+    subject_type="residence",
+    initial="pending",
+    transitions={
+        "pending": frozenset({"verified", "rejected"}),
+        "verified": frozenset({"revoked"}),
+        "rejected": frozenset(),
+        "revoked": frozenset(),
+    },
+)
+
+
+class Residence(db.Model):
+    """Where a person says they live, and whether the community has confirmed it."""
+
+    __table_args__ = (Index("ix_residence_community_status", "community_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20), default="")  # worker | code
+    address_note: Mapped[str] = mapped_column(String(120), default="")
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User", back_populates="residence", foreign_keys=[user_id])
+    community = relationship("Community", lazy="joined")
+
+
+class ResidenceCode(db.Model):
+    """A one-time code a community worker hands a resident in person; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    used_at: Mapped[datetime | None]
+
+
+class LoginAttempt(db.Model):
+    """Every login attempt, kept for rate limiting and for the account's security log."""
+
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class PasswordResetToken(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user = relationship("User")

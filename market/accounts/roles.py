@@ -1,0 +1,36 @@
+"""The roles a person can hold, and what each is bound to."""
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    COMMUNITY_WORKER = "community_worker"
+    PURCHASER = "purchaser"
+    INCUBATOR_STAFF = "incubator_staff"
+    EVALUATOR = "evaluator"
+    EXPERT = "expert"
+    CIVIL_AFFAIRS = "civil_affairs"
+
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("Resident"),
+    Role.COMMUNITY_WORKER: _l("Community worker"),
+    Role.PURCHASER: _l("Government purchaser"),
+    Role.INCUBATOR_STAFF: _l("Incubator staff"),
+    Role.EVALUATOR: _l("Third-party evaluator"),
+    Role.EXPERT: _l("Expert reviewer"),
+    Role.CIVIL_AFFAIRS: _l("Civil-affairs administrator"),
+}
+
+# What a grant of each role must name; the others are left empty.
+ROLE_SCOPE = {
+    Role.RESIDENT: None,
+    Role.COMMUNITY_WORKER: "community",
+    Role.PURCHASER: "department",
+    Role.INCUBATOR_STAFF: "organization",
+    Role.EVALUATOR: "organization",
+    Role.EXPERT: None,
+    Role.CIVIL_AFFAIRS: None,
+}

@@ -1,0 +1,373 @@
+"""Rules for people: registration, login limits, password reset, residence and roles.
+
+Functions take the acting user and plain values, check permissions themselves, and commit
+once at the end, so a refused or failed call leaves nothing half-saved.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from market import clock
+from market.accounts.models import (
+    RESIDENCE_MACHINE,
+    LoginAttempt,
+    PasswordResetToken,
+    Residence,
+    ResidenceCode,
+    RoleGrant,
+    User,
+)
+from market.accounts.roles import ROLE_SCOPE, Role
+from market.core import mail
+from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.extensions import db
+from market.places.models import Community, Department
+
+MIN_PASSWORD_LENGTH = 10
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+CODE_LENGTH = 8
+CODE_VALID_DAYS = 30
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if len(set(password)) < 4:
+        return _("The password is too simple: use more different characters.")
+    if email and password.lower() == normalize_email(email):
+        return _("The password must not be your e-mail address.")
+    return None
+
+
+def _check_password(password: str, email: str) -> None:
+    problem = password_problem(password, email)
+    if problem:
+        raise ServiceError(problem, field="password")
+
+
+# --- registration and login ---------------------------------------------------------------
+
+def register(email: str, display_name: str, password: str, locale: str = "zh") -> User:
+    email = normalize_email(email)
+    _check_password(password, email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        locale=locale if locale in ("zh", "en") else "zh",
+        created_at=clock.now(),
+        session_token=secrets.token_hex(16),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same address registered at the same moment
+        db.session.rollback()
+        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    return user
+
+
+def _recent_failures(column, value, since) -> int:
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+        )
+    )
+
+
+def authenticate(email: str, password: str, ip: str) -> User:
+    """Check a login. Too many failures for an address (or from an address) lock it for a while."""
+    email = normalize_email(email)
+    config = current_app.config
+    now = clock.now()
+    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    limit = config["LOGIN_MAX_FAILURES"]
+    if (
+        _recent_failures(LoginAttempt.email, email, now - window) >= limit
+        or _recent_failures(LoginAttempt.ip, ip, now - window) >= limit * 4
+    ):
+        raise ServiceError(
+            _("Too many failed attempts. Try again in %(minutes)s minutes.", minutes=config["LOGIN_WINDOW_MINUTES"])
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    # Hash even for unknown addresses so timing does not reveal which exist.
+    valid = user.check_password(password) if user else (_dummy_user().check_password(password) and False)
+    db.session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=bool(valid and user.active)))
+    db.session.commit()
+    if not valid:
+        raise ServiceError(_("The e-mail address or password is wrong."))
+    if not user.active:
+        raise ServiceError(_("This account has been disabled."))
+    return user
+
+
+_DUMMY = None
+
+
+def _dummy_user() -> User:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = User()
+        _DUMMY.set_password(secrets.token_hex(16))
+    return _DUMMY
+
+
+# --- password reset ----------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Mail a one-time link if the account exists; say nothing either way to the asker."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id, token_hash=_digest(token), created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    db.session.commit()
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    with force_locale(user.locale):
+        mail.send(
+            user.email,
+            _("Reset your Market password"),
+            _(
+                "Hello %(name)s,\n\nSomeone asked to reset the password of your Market account. "
+                "If it was you, open this link within %(hours)s hours:\n\n%(link)s\n\n"
+                "If it was not you, ignore this message; your password stays as it is.",
+                name=user.display_name, hours=hours, link=link,
+            ),
+        )
+
+
+def reset_token_user(token: str) -> User:
+    record = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token)))
+    if record is None or record.used_at is not None or record.expires_at < clock.now():
+        raise ServiceError(_("This reset link is invalid or has expired. Ask for a new one."))
+    return record.user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = reset_token_user(token)
+    _check_password(new_password, user.email)
+    now = clock.now()
+    # Using one link spends every outstanding link of the account.
+    for record in db.session.scalars(
+        select(PasswordResetToken).where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+    ):
+        record.used_at = now
+    _set_new_password(user, new_password)
+    db.session.commit()
+    return user
+
+
+def _set_new_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.session_token = secrets.token_hex(16)  # signs out every other session
+
+
+# --- profile -----------------------------------------------------------------------------
+
+def update_profile(user: User, display_name: str, phone: str, locale: str, mail_opt_in: bool) -> None:
+    user.display_name = display_name.strip()
+    user.phone = phone.strip()
+    user.locale = locale if locale in ("zh", "en") else user.locale
+    user.mail_opt_in = mail_opt_in
+    db.session.commit()
+
+
+def set_locale(user: User | None, locale: str) -> None:
+    if user is not None and locale in ("zh", "en"):
+        user.locale = locale
+        db.session.commit()
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    if not user.check_password(current):
+        raise ServiceError(_("The current password is wrong."), field="current_password")
+    _check_password(new_password, user.email)
+    _set_new_password(user, new_password)
+    db.session.commit()
+
+
+# --- residence ---------------------------------------------------------------------------
+
+def request_residence(user: User, community_id: int, address_note: str = "") -> Residence:
+    """Ask to be verified as living in a community. Moving starts a new, pending request."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise ServiceError(_("Choose a community from the list."), field="community_id")
+    residence = user.residence
+    now = clock.now()
+    if residence is not None and residence.status in ("pending", "verified") and residence.community_id == community_id:
+        raise ServiceError(_("You have already asked to be verified in this community."))
+    if residence is not None:
+        if residence.status == "verified":
+            RESIDENCE_MACHINE.move(residence, "revoked", user, _("Moved to another community"))
+        db.session.delete(residence)
+        db.session.flush()
+    residence = Residence(
+        user_id=user.id, community_id=community_id, address_note=address_note.strip(), requested_at=now,
+    )
+    db.session.add(residence)
+    RESIDENCE_MACHINE.start(residence, user, _("Residence claimed"))
+    db.session.commit()
+    return residence
+
+
+def _require_worker_of(actor: User, community_id: int) -> None:
+    if community_id not in actor.worker_community_ids():
+        raise PermissionDenied(_("Only a community worker of this community can do this."))
+
+
+def pending_residences_select(actor: User):
+    communities = actor.worker_community_ids()
+    return (
+        select(Residence)
+        .where(Residence.community_id.in_(communities), Residence.status == "pending")
+        .join(Residence.user)
+        .options(db.contains_eager(Residence.user))
+        .order_by(Residence.requested_at)
+    )
+
+
+def decide_residence(actor: User, residence_id: int, approve: bool, reason: str = "") -> Residence:
+    residence = db.session.get(Residence, residence_id)
+    if residence is None:
+        raise NotFound(_("This residence request does not exist."))
+    _require_worker_of(actor, residence.community_id)
+    if not approve and not reason.strip():
+        raise ServiceError(_("Give the resident a reason for the refusal."), field="reason")
+    RESIDENCE_MACHINE.move(residence, "verified" if approve else "rejected", actor, reason.strip())
+    residence.method = "worker"
+    residence.decided_at = clock.now()
+    residence.decided_by_id = actor.id
+    residence.decision_reason = reason.strip()
+    db.session.commit()
+    return residence
+
+
+def issue_residence_codes(actor: User, community_id: int, count: int) -> list[str]:
+    """Create one-time codes to hand out in person; the plain codes are shown only now."""
+    _require_worker_of(actor, community_id)
+    if not 1 <= count <= 50:
+        raise ServiceError(_("Issue between 1 and 50 codes at a time."), field="count")
+    now = clock.now()
+    codes = []
+    for _i in range(count):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _j in range(CODE_LENGTH))
+        codes.append(code)
+        db.session.add(
+            ResidenceCode(
+                community_id=community_id, code_hash=_digest(code), issued_by_id=actor.id,
+                issued_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS),
+            )
+        )
+    db.session.commit()
+    return codes
+
+
+def redeem_residence_code(user: User, code: str) -> Residence:
+    code = "".join(code.split()).upper()
+    record = db.session.scalar(select(ResidenceCode).where(ResidenceCode.code_hash == _digest(code)))
+    now = clock.now()
+    if record is None or record.used_at is not None or record.expires_at < now:
+        raise ServiceError(_("This code is not valid. Check it, or ask your community for a new one."), field="code")
+    # Claim the code atomically, so the same code redeemed twice at once verifies one person.
+    claimed = db.session.execute(
+        db.update(ResidenceCode)
+        .where(ResidenceCode.id == record.id, ResidenceCode.used_at.is_(None))
+        .values(used_at=now, used_by_id=user.id)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ServiceError(_("This code is not valid. Check it, or ask your community for a new one."), field="code")
+    residence = user.residence
+    if residence is not None and (residence.community_id != record.community_id or residence.status != "pending"):
+        if residence.status == "verified":
+            RESIDENCE_MACHINE.move(residence, "revoked", user, _("Moved to another community"))
+        db.session.delete(residence)
+        db.session.flush()
+        residence = None
+    if residence is None:
+        residence = Residence(user_id=user.id, community_id=record.community_id, requested_at=now)
+        db.session.add(residence)
+        RESIDENCE_MACHINE.start(residence, user, _("Residence claimed"))
+    RESIDENCE_MACHINE.move(residence, "verified", user, _("One-time code from the community"))
+    residence.method = "code"
+    residence.decided_at = now
+    residence.decided_by_id = record.issued_by_id
+    db.session.commit()
+    return residence
+
+
+# --- roles -------------------------------------------------------------------------------
+
+def _require_civil_affairs(actor: User) -> None:
+    if not actor.has_role(Role.CIVIL_AFFAIRS):
+        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
+
+
+def grant_role(actor: User, user: User, role: Role, scope_id: int | None = None) -> RoleGrant:
+    _require_civil_affairs(actor)
+    scope = ROLE_SCOPE[role]
+    if role == Role.RESIDENT:
+        raise ServiceError(_("Every account is a resident already."))
+    values = {"community_id": None, "department_id": None, "organization_id": None}
+    if scope is not None:
+        model = {"community": Community, "department": Department}.get(scope)
+        if model is None:
+            from market.organizations.models import Organization as model
+        if scope_id is None or db.session.get(model, scope_id) is None:
+            raise ServiceError(_("This role must be bound to an existing %(scope)s.", scope=_scope_label(scope)), field="scope_id")
+        values[f"{scope}_id"] = scope_id
+    exists = db.session.scalar(select(RoleGrant.id).filter_by(user_id=user.id, role=role.value, **values))
+    if exists:
+        raise ServiceError(_("This person already holds that role."))
+    grant = RoleGrant(user_id=user.id, role=role.value, granted_at=clock.now(), granted_by_id=actor.id, **values)
+    db.session.add(grant)
+    db.session.commit()
+    return grant
+
+
+def revoke_role(actor: User, grant_id: int) -> None:
+    _require_civil_affairs(actor)
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None:
+        raise NotFound(_("This role grant does not exist."))
+    if grant.user_id == actor.id and grant.role == Role.CIVIL_AFFAIRS:
+        raise ServiceError(_("You cannot remove your own administrator role."))
+    db.session.delete(grant)
+    db.session.commit()
+
+
+def _scope_label(scope: str) -> str:
+    return {"community": _("community"), "department": _("department"), "organization": _("organization")}[scope]
+
+
+def users_select(actor: User, query: str = ""):
+    _require_civil_affairs(actor)
+    statement = select(User).order_by(User.id)
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        statement = statement.where(func.lower(User.email).like(like) | User.display_name.like(like))
+    return statement

@@ -1,0 +1,22 @@
+"""Errors raised by services. Views turn them into flash messages or error pages."""
+
+
+class ServiceError(Exception):
+    """A rule said no. The message is already translated for the person who asked."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PermissionDenied(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class InvalidTransition(ServiceError):
+    pass

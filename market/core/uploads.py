@@ -1,0 +1,70 @@
+"""Uploaded files: checked by content and size, stored under a name derived from their hash."""
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from market.core.errors import ServiceError
+
+# Allowed kinds, recognised by their first bytes: the extension alone proves nothing.
+KINDS = {
+    "pdf": ("application/pdf", [b"%PDF-"]),
+    "png": ("image/png", [b"\x89PNG\r\n\x1a\n"]),
+    "jpg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    "jpeg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", [b"PK\x03\x04"]),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [b"PK\x03\x04"]),
+}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    original_filename: str
+    stored_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS)) -> StoredFile:
+    """Check and save an uploaded werkzeug FileStorage; raise ServiceError with the reason."""
+    filename = os.path.basename(file_storage.filename or "")
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in allowed:
+        raise ServiceError(
+            _("Files of this type are not accepted. Allowed: %(kinds)s.", kinds=", ".join(allowed)),
+            field="file",
+        )
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = file_storage.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(
+            _("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)), field="file"
+        )
+    if not data:
+        raise ServiceError(_("The file is empty."), field="file")
+    content_type, signatures = KINDS[extension]
+    if not any(data.startswith(sig) for sig in signatures):
+        raise ServiceError(
+            _("The file's content does not match its .%(ext)s extension.", ext=extension),
+            field="file",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    stored_name = f"{digest[:16]}-{secrets.token_hex(8)}.{extension}"
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / stored_name).write_bytes(data)
+    return StoredFile(filename[:255], stored_name, content_type, len(data), digest)
+
+
+def path_of(stored_name: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / stored_name
+
+
+def discard(stored_name: str) -> None:
+    """Remove a stored file whose database row was not saved (nothing half-saved)."""
+    path_of(stored_name).unlink(missing_ok=True)

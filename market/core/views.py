@@ -1,0 +1,59 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from market.accounts import services as accounts
+from market.accounts.forms import LanguageForm
+from market.core import mail
+from market.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after an action."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return fallback
+
+
+@bp.route("/")
+def home():
+    from market.organizations.models import Organization, ServiceCategory
+    from market.places.models import Community, District, Street
+
+    counts = {
+        "districts": db.session.scalar(select(func.count(District.id))),
+        "streets": db.session.scalar(select(func.count(Street.id))),
+        "communities": db.session.scalar(select(func.count(Community.id))),
+        "organizations": db.session.scalar(select(func.count(Organization.id)).where(Organization.status == "approved")),
+    }
+    categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)).all()
+    return render_template("home.html", counts=counts, categories=categories)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, form.lang.data)
+    return redirect(safe_next(form.next.data, url_for("core.home")))
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.route("/dev/outbox")
+def outbox():
+    if not (current_app.config["SHOW_DEV_OUTBOX"] and current_app.config["MAIL_BACKEND"] == "outbox"):
+        abort(404)
+    return render_template("core/outbox.html", messages=mail.outbox_messages())

@@ -1,0 +1,79 @@
+"""Explicit state machines with a recorded history.
+
+Each stateful model declares its machine once; every change of status goes through
+`StateMachine.move`, which checks the transition and records who, when and why.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market import clock
+from market.core.errors import InvalidTransition
+from market.extensions import db
+
+
+class StatusChange(db.Model):
+    """One transition of one object: the audit trail of every state machine."""
+
+    __tablename__ = "status_change"
+    __table_args__ = (Index("ix_status_change_subject", "subject_type", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actor = relationship("User", lazy="joined")
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    subject_type: str
+    initial: str
+    transitions: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def allowed(self, current: str, target: str) -> bool:
+        return target in self.transitions.get(current, frozenset())
+
+    def start(self, subject, actor, reason: str = "") -> None:
+        """Record the creation of a subject in its initial status (subject must have an id)."""
+        subject.status = self.initial
+        self._record(subject, None, self.initial, actor, reason)
+
+    def move(self, subject, target: str, actor, reason: str = "") -> None:
+        current = subject.status
+        if not self.allowed(current, target):
+            raise InvalidTransition(
+                _("This action is not possible while the status is “%(status)s”.", status=current)
+            )
+        subject.status = target
+        self._record(subject, current, target, actor, reason)
+
+    def history(self, subject) -> list[StatusChange]:
+        return db.session.scalars(
+            db.select(StatusChange)
+            .filter_by(subject_type=self.subject_type, subject_id=subject.id)
+            .order_by(StatusChange.id)
+        ).all()
+
+    def _record(self, subject, from_status, to_status, actor, reason) -> None:
+        if subject.id is None:
+            db.session.flush()
+        db.session.add(
+            StatusChange(
+                subject_type=self.subject_type,
+                subject_id=subject.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=actor.id if actor is not None else None,
+                at=clock.now(),
+                reason=reason or "",
+            )
+        )

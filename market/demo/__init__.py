@@ -1,0 +1,1 @@
+"""Reference data and the demo: `flask seed reference` and `flask seed demo`."""

@@ -1,0 +1,187 @@
+"""Idempotent seeding: each record is found by its natural key and created only if missing."""
+import random
+import secrets
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from market import clock
+from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
+from market.accounts.roles import Role
+from market.extensions import db
+from market.organizations import credit_code
+from market.organizations.models import ORGANIZATION_MACHINE, Membership, Organization, ServiceCategory
+from market.organizations.taxonomy import CATEGORIES
+from market.places import suzhou
+from market.places.models import City, Community, Department, District, Street
+
+DEMO_PASSWORD = "Market-demo-2026"
+
+
+def _get_or_create(model, defaults=None, **key):
+    """`defaults` may be a dict or a function returning one, called only when creating."""
+    found = db.session.scalar(select(model).filter_by(**key))
+    if found is not None:
+        return found, False
+    values = defaults() if callable(defaults) else (defaults or {})
+    record = model(**key, **values)
+    db.session.add(record)
+    db.session.flush()
+    return record, True
+
+
+def seed_reference() -> dict:
+    """Places of the demo city, departments and the service taxonomy."""
+    created = {"places": 0, "departments": 0, "categories": 0}
+    city, new = _get_or_create(City, {"name": suzhou.CITY["name"], "province": suzhou.CITY["province"]},
+                               code=suzhou.CITY["code"])
+    created["places"] += new
+    rng = random.Random(20261122)  # fixed: the same seed gives the same city every time
+    offset = 0
+    for district_name, code, kind, streets in suzhou.DISTRICTS:
+        district, new = _get_or_create(District, {"name": district_name, "kind": kind, "city_id": city.id}, code=code)
+        created["places"] += new
+        for department in suzhou.DISTRICT_DEPARTMENTS:
+            _d, new = _get_or_create(Department, district_id=district.id, name=f"{district_name}{department}")
+            created["departments"] += new
+        for street_name in streets:
+            street_kind = "town" if street_name.endswith("镇") else "street"
+            street, new = _get_or_create(Street, {"kind": street_kind}, district_id=district.id, name=street_name)
+            created["places"] += new
+            office = f"{street_name}办事处" if street_kind == "street" else f"{street_name}人民政府"
+            _d, new = _get_or_create(Department, {"street_id": street.id}, district_id=district.id, name=office)
+            created["departments"] += new
+            count = rng.randint(6, 9)
+            for i, name in enumerate(suzhou.community_names(count, offset)):
+                village = street_kind == "town" and i % 3 == 2
+                full = f"{name}村" if village else f"{name}社区"
+                households = rng.randint(800, 2500) if village else rng.randint(1500, 6500)
+                _c, new = _get_or_create(Community, {"kind": "village" if village else "community",
+                                                     "households": households}, street_id=street.id, name=full)
+                created["places"] += new
+            offset += count
+    for order, (code, name_zh, name_en) in enumerate(CATEGORIES):
+        _c, new = _get_or_create(ServiceCategory, {"name_zh": name_zh, "name_en": name_en, "sort_order": order}, code=code)
+        created["categories"] += new
+    db.session.commit()
+    return created
+
+
+# (e-mail, name, role, what the role is bound to)
+DEMO_PEOPLE = [
+    ("admin@demo.market", "吴建华", Role.CIVIL_AFFAIRS, None),
+    ("worker@demo.market", "王丽华", Role.COMMUNITY_WORKER, "community"),
+    ("purchaser@demo.market", "陈志强", Role.PURCHASER, "department"),
+    ("org@demo.market", "刘芳", None, "owner"),
+    ("incubator@demo.market", "赵敏", Role.INCUBATOR_STAFF, "incubator"),
+    ("evaluator@demo.market", "孙伟", Role.EVALUATOR, "evaluator"),
+    ("expert@demo.market", "周立新", Role.EXPERT, None),
+    ("resident@demo.market", "张晓梅", None, "resident"),
+    ("neighbour@demo.market", "李建国", None, "resident"),
+]
+
+# (name, type, district code, category codes, staff, volunteers, description); the first is the demo owner's.
+DEMO_ORGANIZATIONS = [
+    ("苏州市姑苏区乐龄居家养老服务中心", "social_service", "320508", ["elderly", "health"], 18, 120,
+     "为平江、沧浪街道独居和空巢老人提供助餐、助浴、上门探访和健康咨询服务，运营三个社区日间照料中心。"),
+    ("苏州市公益组织发展中心", "social_service", "320508", ["capacity"], 12, 30,
+     "支持型社会组织，运营市级公益孵化园，为初创社会组织提供场地、培训、导师和小额启动资金。"),
+    ("苏州明德社会组织评估中心", "social_service", "320505", ["capacity"], 9, 0,
+     "第三方评估机构，承接政府购买服务项目绩效评估和社会组织等级评估。"),
+    ("苏州工业园区心桥青少年心理服务社", "social_service", "320571", ["mental_health", "youth"], 10, 45,
+     "面向园区中小学生和家长开展心理健康讲座、团体辅导和个案咨询。"),
+    ("苏州市吴中区阳光助残服务中心", "social_service", "320506", ["disability"], 14, 60,
+     "为残障人士提供康复训练、辅助性就业和家庭支持服务。"),
+    ("苏州市相城区绿色家园环保志愿者协会", "social_group", "320507", ["environment", "volunteering"], 4, 380,
+     "组织志愿者在社区开展垃圾分类宣传、桶边督导和河道保洁。"),
+    ("昆山市和谐邻里纠纷调解服务中心", "social_service", "320583", ["mediation", "legal_aid"], 7, 25,
+     "由退休法官和律师组成，调解邻里、物业和家庭纠纷。"),
+    ("苏州市吴江区新航社区矫正服务社", "social_service", "320509", ["corrections"], 8, 10,
+     "协助司法所开展社区矫正对象的教育帮扶、心理疏导和就业指导。"),
+    ("太仓市乐业就业服务中心", "social_service", "320585", ["employment"], 6, 15,
+     "为失业人员、残疾人和高校毕业生提供职业指导和技能培训。"),
+    ("张家港市仁爱慈善基金会", "foundation", "320582", ["assistance", "elderly"], 5, 200,
+     "资助困难家庭、重病患者和社区养老项目，参与公益创投配捐。"),
+    ("常熟市虞山社区卫生志愿服务协会", "social_group", "320581", ["health", "volunteering"], 3, 260,
+     "组织医护志愿者进社区开展义诊、慢病管理和健康讲座。"),
+    ("苏州市姑苏区平江法律援助服务社", "social_service", "320508", ["legal_aid"], 5, 20,
+     "为老年人、农民工和困难群众提供法律咨询和代写文书服务。"),
+]
+PENDING_ORGANIZATION = ("苏州高新区晨曦儿童成长服务中心", "social_service", "320505", ["youth", "family"], 3, 12,
+                        "为双职工家庭儿童提供课后托管、阅读和亲子活动。")
+
+
+def _credit_code(org_type: str, division: str, index: int) -> str:
+    category = {"social_group": "1", "social_service": "2", "foundation": "3"}[org_type]
+    return credit_code.make("5", category, division, f"MJ{(537_211 + index * 7919) % 1_000_000:06d}")
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Reference data plus one ready account per role; returns (e-mail, name, role) for display."""
+    seed_reference()
+    now = clock.now()
+    people = {}
+    for email, name, _role, _scope in DEMO_PEOPLE:
+        user, _new = _get_or_create(User, lambda: {
+            "display_name": name, "created_at": now, "locale": "zh", "session_token": secrets.token_hex(16),
+            "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
+        people[email] = user
+    admin = people["admin@demo.market"]
+    districts = {d.code: d for d in db.session.scalars(select(District))}
+    categories = {c.code: c for c in db.session.scalars(select(ServiceCategory))}
+    pingjiang = db.session.scalar(select(Street).filter_by(name="平江街道"))
+    communities = db.session.scalars(select(Community).filter_by(street_id=pingjiang.id).order_by(Community.id)).all()
+
+    organizations = []
+    for index, spec in enumerate(DEMO_ORGANIZATIONS + [PENDING_ORGANIZATION]):
+        name, org_type, division, category_codes, staff, volunteers, description = spec
+        pending = spec is PENDING_ORGANIZATION
+        district = districts[division]
+        org, new = _get_or_create(
+            Organization,
+            {"name": name, "org_type": org_type, "registered_on": date(2012 + index % 9, 1 + index % 12, 8 + index),
+             "registration_authority": f"{district.name}民政局" if index % 3 else "苏州市民政局",
+             "district_id": district.id, "description": description, "staff_count": staff,
+             "volunteer_count": volunteers, "contact_phone": f"0512-6{index:03d}{7000 + index * 13:04d}",
+             "status": "pending", "created_at": now, "created_by_id": admin.id},
+            credit_code=_credit_code(org_type, division, index),
+        )
+        if new:
+            org.categories = [categories[c] for c in category_codes]
+            org.communities = communities[:3] if index == 0 else []
+            ORGANIZATION_MACHINE.start(org, admin, "演示数据")
+            if not pending:
+                ORGANIZATION_MACHINE.move(org, "approved", admin, "登记信息核实无误")
+        organizations.append(org)
+
+    bindings = {
+        "community": {"community_id": communities[0].id},
+        "department": {"department_id": db.session.scalar(select(Department.id).filter_by(name="姑苏区民政局"))},
+        "incubator": {"organization_id": organizations[1].id},
+        "evaluator": {"organization_id": organizations[2].id},
+    }
+    for email, _name, role, scope in DEMO_PEOPLE:
+        user = people[email]
+        if role is not None:
+            _get_or_create(RoleGrant, {"granted_at": now, "granted_by_id": admin.id}, user_id=user.id,
+                           role=role.value, **{"community_id": None, "department_id": None,
+                                               "organization_id": None, **bindings.get(scope, {})})
+        if scope == "owner":
+            _get_or_create(Membership, {"is_owner": True, "added_at": now, "added_by_id": admin.id},
+                           user_id=user.id, organization_id=organizations[0].id)
+        if scope == "resident":
+            residence, new = _get_or_create(Residence, {"community_id": communities[0].id, "requested_at": now,
+                                                        "status": "pending"}, user_id=user.id)
+            if new:
+                worker = people["worker@demo.market"]
+                RESIDENCE_MACHINE.start(residence, user, "演示数据")
+                RESIDENCE_MACHINE.move(residence, "verified", worker, "已在社区服务站核实")
+                residence.method, residence.decided_at, residence.decided_by_id = "worker", now, worker.id
+    # The second worker binding: the demo worker serves the first three communities of 平江街道.
+    for community in communities[1:3]:
+        _get_or_create(RoleGrant, {"granted_at": now, "granted_by_id": admin.id},
+                       user_id=people["worker@demo.market"].id, role=Role.COMMUNITY_WORKER.value,
+                       community_id=community.id, department_id=None, organization_id=None)
+    db.session.commit()
+    return [(email, name, role.value if role else scope) for email, name, role, scope in DEMO_PEOPLE]

@@ -1,0 +1,1 @@
+"""Social organizations: profiles, members, documents, civil-affairs approval."""

@@ -1,0 +1,118 @@
+from datetime import date, datetime
+
+from flask_babel import get_locale
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.core.workflow import StateMachine
+from market.extensions import db
+
+organization_category = Table(
+    "organization_category",
+    db.metadata,
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+    Column("category_id", ForeignKey("service_category.id"), primary_key=True),
+)
+
+organization_community = Table(
+    "organization_community",
+    db.metadata,
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+    Column("community_id", ForeignKey("community.id"), primary_key=True, index=True),
+)
+
+
+class ServiceCategory(db.Model):
+    """The service taxonomy; names are data in both interface languages."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(60))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def name(self) -> str:
+        return self.name_en if str(get_locale()).startswith("en") else self.name_zh
+
+
+ORGANIZATION_MACHINE = StateMachine(
+    subject_type="organization",
+    initial="pending",
+    transitions={
+        "pending": frozenset({"approved", "rejected"}),
+        "rejected": frozenset({"pending"}),  # resubmitted after corrections
+        "approved": frozenset({"suspended"}),
+        "suspended": frozenset({"approved"}),
+    },
+)
+
+ORG_TYPES = ("social_group", "social_service", "foundation")
+
+
+class Organization(db.Model):
+    __table_args__ = (Index("ix_organization_status_name", "status", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    org_type: Mapped[str] = mapped_column(String(20))
+    registered_on: Mapped[date]
+    registration_authority: Mapped[str] = mapped_column(String(80))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    staff_count: Mapped[int] = mapped_column(default=0)
+    volunteer_count: Mapped[int] = mapped_column(default=0)
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    district = relationship("District")
+    categories = relationship(
+        "ServiceCategory", secondary=organization_category, order_by="ServiceCategory.sort_order"
+    )
+    communities = relationship("Community", secondary=organization_community)
+    members = relationship("Membership", back_populates="organization", cascade="all, delete-orphan")
+    documents = relationship(
+        "OrganizationDocument", back_populates="organization", order_by="OrganizationDocument.id"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "approved"
+
+
+class Membership(db.Model):
+    """A person acting for an organization; every organization has at least one owner."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (db.UniqueConstraint("user_id", "organization_id"),)
+
+    user = relationship("User", back_populates="memberships", foreign_keys=[user_id])
+    organization = relationship("Organization", back_populates="members", lazy="joined")
+
+
+DOCUMENT_TYPES = ("registration_certificate", "charter", "annual_report", "audit_report", "other")
+
+
+class OrganizationDocument(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(120))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_at: Mapped[datetime]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    organization = relationship("Organization", back_populates="documents")

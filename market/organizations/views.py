@@ -1,0 +1,176 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market.core import uploads
+from market.core.errors import ServiceError
+from market.core.forms import ConfirmForm, DecisionForm, show_service_error
+from market.core.pagination import paginate
+from market.organizations import services
+from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
+from market.organizations.models import DOCUMENT_TYPES, ORG_TYPES, ORGANIZATION_MACHINE
+from market.places import services as places
+
+bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+
+def _organization_form(**kwargs) -> OrganizationForm:
+    form = OrganizationForm(**kwargs)
+    form.org_type.choices = [(t, services.org_type_label(t)) for t in ORG_TYPES]
+    form.district_id.choices = [(0, "—")] + places.district_choices()
+    form.category_ids.choices = [(c.id, c.name) for c in services.categories()]
+    form.community_ids.choices = places.community_choices()
+    return form
+
+
+def _data(form: OrganizationForm) -> services.OrganizationData:
+    return services.OrganizationData(
+        name=form.name.data, credit_code=form.credit_code.data, org_type=form.org_type.data,
+        registered_on=form.registered_on.data, registration_authority=form.registration_authority.data,
+        district_id=form.district_id.data or None, description=form.description.data or "",
+        staff_count=form.staff_count.data or 0, volunteer_count=form.volunteer_count.data or 0,
+        contact_phone=form.contact_phone.data or "", category_ids=form.category_ids.data or [],
+        community_ids=form.community_ids.data or [],
+    )
+
+
+@bp.route("/")
+def index():
+    category_id = request.args.get("category", type=int)
+    district_id = request.args.get("district", type=int)
+    page = paginate(services.public_organizations_select(category_id, district_id))
+    return render_template("organizations/index.html", page=page, categories=services.categories(),
+                           districts=places.district_choices(), category_id=category_id, district_id=district_id)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _organization_form()
+    if form.validate_on_submit():
+        try:
+            org = services.register_organization(current_user, _data(form))
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("The organization is registered and waits for civil-affairs approval."), "success")
+            return redirect(url_for("organizations.show", organization_id=org.id))
+    return render_template("organizations/form.html", form=form, org=None)
+
+
+@bp.route("/<int:organization_id>")
+def show(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    return render_template(
+        "organizations/show.html", org=org, can_edit=services.can_edit(current_user, org),
+        insider=services.is_insider(current_user, org),
+        documents=services.visible_documents(current_user, org), history=ORGANIZATION_MACHINE.history(org),
+        type_label=services.org_type_label, doc_label=services.document_type_label,
+    )
+
+
+@bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    if not services.can_edit(current_user, org):
+        abort(403)
+    form = _organization_form(obj=org)
+    if request.method == "GET":
+        form.district_id.data = org.district_id or 0
+        form.category_ids.data = [c.id for c in org.categories]
+        form.community_ids.data = [c.id for c in org.communities]
+    if form.validate_on_submit():
+        try:
+            services.update_organization(current_user, org, _data(form))
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("The profile is saved."), "success")
+            return redirect(url_for("organizations.show", organization_id=org.id))
+    return render_template("organizations/form.html", form=form, org=org)
+
+
+@bp.route("/<int:organization_id>/members", methods=["GET", "POST"])
+@login_required
+def members(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    if not services.can_edit(current_user, org):
+        abort(403)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            services.add_member(current_user, org, form.email.data, form.is_owner.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Member added."), "success")
+            return redirect(url_for("organizations.members", organization_id=org.id))
+    return render_template("organizations/members.html", org=org, form=form, remove_form=ConfirmForm())
+
+
+@bp.route("/<int:organization_id>/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(organization_id: int, membership_id: int):
+    org = services.get_organization(current_user, organization_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_member(current_user, org, membership_id)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Member removed."), "success")
+    return redirect(url_for("organizations.members", organization_id=org.id))
+
+
+@bp.route("/<int:organization_id>/documents", methods=["GET", "POST"])
+@login_required
+def documents(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    if org.id not in current_user.organization_ids():
+        abort(403)
+    form = DocumentForm()
+    form.doc_type.choices = [(t, services.document_type_label(t)) for t in DOCUMENT_TYPES]
+    if form.validate_on_submit():
+        try:
+            services.upload_document(current_user, org, form.doc_type.data, form.title.data or "",
+                                     form.file.data, form.confidential.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("The document is uploaded."), "success")
+            return redirect(url_for("organizations.show", organization_id=org.id))
+    return render_template("organizations/documents.html", org=org, form=form)
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id: int):
+    doc = services.get_document(current_user, document_id)
+    return send_file(uploads.path_of(doc.stored_name), mimetype=doc.content_type,
+                     as_attachment=True, download_name=doc.original_filename)
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    try:
+        page = paginate(services.pending_organizations_select(current_user))
+    except ServiceError:
+        abort(403)
+    return render_template("organizations/review.html", page=page, form=DecisionForm(),
+                           type_label=services.org_type_label)
+
+
+@bp.route("/<int:organization_id>/review", methods=["POST"])
+@login_required
+def review(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.review_organization(current_user, org, approve=bool(form.approve.data), reason=form.reason.data or "")
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Decision recorded and the organization informed."), "success")
+    return redirect(url_for("organizations.review_queue"))

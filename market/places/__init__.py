@@ -1,0 +1,1 @@
+"""City → district → street → community, and the government departments seated in them."""

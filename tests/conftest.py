@@ -1,0 +1,196 @@
+"""Test harness: a real database (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set),
+built by the migrations once per run, reference data seeded once, other tables emptied after
+each test. CSRF stays on: forms are posted with the token the page gave."""
+import os
+import re
+from datetime import datetime
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from market import clock, create_app
+from market.accounts import services as accounts
+from market.accounts.roles import Role
+from market.extensions import db
+
+REFERENCE_TABLES = {"city", "district", "street", "community", "department", "service_category", "alembic_version"}
+START = datetime(2026, 11, 22, 2, 0)  # 10:00 in Suzhou
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    files = tmp_path_factory.mktemp("files")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": str(files / "uploads"),
+        "MAIL_BACKEND": "outbox",
+        "MAIL_OUTBOX_DIR": str(files / "outbox"),
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        from market.demo.seed import seed_reference
+
+        seed_reference()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def frozen(app):
+    frozen_clock = clock.FrozenClock(START)
+    clock.install(app, frozen_clock)
+    yield frozen_clock
+    clock.install(app, clock.SystemClock())
+
+
+@pytest.fixture(autouse=True)
+def clean(app, frozen, request):
+    """Each test starts with reference data only, an empty outbox and a frozen clock."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with db.engine.begin() as connection:
+            for table in tables:
+                connection.execute(table.delete())
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    if os.path.isdir(outbox):
+        for name in os.listdir(outbox):
+            os.remove(os.path.join(outbox, name))
+    app.extensions.pop("market.test_ip", None)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+class FormClient:
+    """A test client that posts forms the way a browser does, with the page's CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def token(self, url: str = "/") -> str:
+        page = self.client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'id="csrf_token"[^>]*value="([^"]+)"', page
+        )
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict, form_url: str | None = None, **kwargs):
+        payload = {"csrf_token": self.token(form_url or url), **data}
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return FormClient(app.test_client())
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a person with the given roles, as the services would."""
+
+    def make(email: str, name: str = "测试用户", roles: dict | None = None, community=None):
+        with app.app_context():
+            user = accounts.register(email, name, PASSWORD)
+            for role, scope_id in (roles or {}).items():
+                from market.accounts.models import RoleGrant
+                from market.accounts.roles import ROLE_SCOPE
+
+                scope = ROLE_SCOPE[role]
+                values = {f"{scope}_id": scope_id} if scope else {}
+                db.session.add(RoleGrant(user_id=user.id, role=role.value, granted_at=clock.now(), **values))
+            if community is not None:
+                from market.accounts.models import RESIDENCE_MACHINE, Residence
+
+                residence = Residence(user_id=user.id, community_id=community, requested_at=clock.now())
+                db.session.add(residence)
+                RESIDENCE_MACHINE.start(residence, user)
+                RESIDENCE_MACHINE.move(residence, "verified", user, "test")
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(email: str, password: str = PASSWORD):
+        response = client.submit("/login", {"email": email, "password": password}, form_url="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return do
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements sent while the block runs."""
+
+    class Counter:
+        def __init__(self):
+            self.statements = []
+
+        def __enter__(self):
+            event.listen(db.engine, "before_cursor_execute", self._record)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(db.engine, "before_cursor_execute", self._record)
+
+        def _record(self, conn, cursor, statement, *args):
+            self.statements.append(statement)
+
+        @property
+        def count(self):
+            return len(self.statements)
+
+    def make():
+        with app.app_context():
+            return Counter()
+
+    return make
+
+
+@pytest.fixture
+def places(app):
+    """Handy ids from the reference data."""
+    from market.places.models import Community, Department, District, Street
+
+    with app.app_context():
+        street = db.session.scalar(db.select(Street).filter_by(name="平江街道"))
+        communities = db.session.scalars(db.select(Community).filter_by(street_id=street.id).order_by(Community.id)).all()
+        other_street = db.session.scalar(db.select(Street).filter_by(name="狮山街道"))
+        other = db.session.scalar(db.select(Community).filter_by(street_id=other_street.id).order_by(Community.id))
+        return {
+            "street": street.id,
+            "community": communities[0].id,
+            "community2": communities[1].id,
+            "other_community": other.id,
+            "district": street.district_id,
+            "department": db.session.scalar(db.select(Department.id).filter_by(name="姑苏区民政局")),
+            "districts": db.session.scalar(db.select(db.func.count(District.id))),
+        }
