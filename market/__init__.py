@@ -1,5 +1,5 @@
 """Market: a marketplace for community public services. `create_app` builds the application."""
-from flask import Flask, g, render_template, request, session, url_for
+from flask import Flask, g, has_request_context, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     languages = ("zh", "en")
+    if not has_request_context():  # CLI and background work use the default language
+        return "zh"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")

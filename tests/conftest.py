@@ -92,12 +92,13 @@ class FormClient:
         return getattr(self.client, name)
 
     def token(self, url: str = "/") -> str:
-        page = self.client.get(url).get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'id="csrf_token"[^>]*value="([^"]+)"', page
-        )
-        assert match, f"no CSRF token on {url}"
-        return match.group(1)
+        """The session's CSRF token, read from a page (the home page if `url` shows no form)."""
+        for candidate in (url, "/"):
+            page = self.client.get(candidate).get_data(as_text=True)
+            match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+            if match:
+                return match.group(1)
+        raise AssertionError(f"no CSRF token on {url}")
 
     def submit(self, url: str, data: dict, form_url: str | None = None, **kwargs):
         payload = {"csrf_token": self.token(form_url or url), **data}

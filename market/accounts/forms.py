@@ -4,8 +4,9 @@ from wtforms import BooleanField, EmailField, IntegerField, PasswordField, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from market.accounts.roles import ROLE_LABELS, Role
+from market.core.forms import options
 
-LANGUAGE_CHOICES = [("zh", "中文"), ("en", "English")]
+LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
 
 
 class RegisterForm(FlaskForm):
@@ -81,6 +82,6 @@ class LanguageForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT])
+    role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT))
     scope_id = IntegerField(_l("Bound to (community, department or organization number)"), validators=[Optional()])
     submit = SubmitField(_l("Grant role"))

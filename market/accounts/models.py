@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,6 +107,8 @@ RESIDENCE_MACHINE = StateMachine(
         "rejected": frozenset(),
         "revoked": frozenset(),
     },
+    labels={"pending": _l("Waiting for verification"), "verified": _l("Verified"),
+            "rejected": _l("Not verified"), "revoked": _l("Moved away")},
 )
 
 

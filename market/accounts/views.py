@@ -18,7 +18,7 @@ from market.accounts.forms import (
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, SearchForm, show_service_error
+from market.core.forms import ConfirmForm, DecisionForm, SearchForm, options, show_service_error
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
@@ -121,7 +121,7 @@ def profile():
         except ServiceError as error:
             show_service_error(password_form, error)
         else:
-            login_user(current_user)  # the session token changed; keep this session signed in
+            login_user(current_user._get_current_object())  # new session token: keep this session signed in
             flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=password_form)
@@ -131,7 +131,7 @@ def profile():
 @login_required
 def residence():
     form = ResidenceForm()
-    form.community_id.choices = places.community_choices()
+    form.community_id.choices = options(places.community_choices())
     code_form = ResidenceCodeForm(prefix="code")
     if form.submit.data and form.validate_on_submit():
         try:
@@ -187,8 +187,8 @@ def worker_decide(residence_id: int):
 def worker_codes():
     _require_worker()
     form = IssueCodesForm()
-    form.community_id.choices = [(g.community.id, g.community.name) for g in current_user.grants
-                                 if g.role == Role.COMMUNITY_WORKER]
+    form.community_id.choices = options((g.community.id, g.community.name) for g in current_user.grants
+                                        if g.role == Role.COMMUNITY_WORKER)
     codes = None
     if form.validate_on_submit():
         try:

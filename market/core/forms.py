@@ -3,9 +3,17 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from market.core.errors import ServiceError
+
+
+def options(pairs):
+    """Select choices from (value, label) pairs, or from {group: pairs} for option groups."""
+    if isinstance(pairs, dict):
+        return {group: options(items) for group, items in pairs.items()}
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def show_service_error(form, error: ServiceError) -> None:

@@ -38,6 +38,10 @@ class StateMachine:
     subject_type: str
     initial: str
     transitions: dict[str, frozenset[str]] = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)  # status -> lazily translated name
+
+    def label(self, status: str | None) -> str:
+        return str(self.labels.get(status, status or ""))
 
     def allowed(self, current: str, target: str) -> bool:
         return target in self.transitions.get(current, frozenset())
@@ -51,7 +55,7 @@ class StateMachine:
         current = subject.status
         if not self.allowed(current, target):
             raise InvalidTransition(
-                _("This action is not possible while the status is “%(status)s”.", status=current)
+                _("This action is not possible while the status is “%(status)s”.", status=self.label(current))
             )
         subject.status = target
         self._record(subject, current, target, actor, reason)

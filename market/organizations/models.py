@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +46,8 @@ ORGANIZATION_MACHINE = StateMachine(
         "approved": frozenset({"suspended"}),
         "suspended": frozenset({"approved"}),
     },
+    labels={"pending": _l("Waiting for civil-affairs approval"), "approved": _l("Approved by civil affairs"),
+            "rejected": _l("Returned for corrections"), "suspended": _l("Suspended")},
 )
 
 ORG_TYPES = ("social_group", "social_service", "foundation")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, show_service_error
+from market.core.forms import ConfirmForm, DecisionForm, options, show_service_error
 from market.core.pagination import paginate
 from market.organizations import services
 from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
@@ -16,10 +16,10 @@ bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
 def _organization_form(**kwargs) -> OrganizationForm:
     form = OrganizationForm(**kwargs)
-    form.org_type.choices = [(t, services.org_type_label(t)) for t in ORG_TYPES]
-    form.district_id.choices = [(0, "—")] + places.district_choices()
-    form.category_ids.choices = [(c.id, c.name) for c in services.categories()]
-    form.community_ids.choices = places.community_choices()
+    form.org_type.choices = options((t, services.org_type_label(t)) for t in ORG_TYPES)
+    form.district_id.choices = options([(0, "—")] + places.district_choices())
+    form.category_ids.choices = options((c.id, c.name) for c in services.categories())
+    form.community_ids.choices = options(places.community_choices())
     return form
 
 
@@ -65,6 +65,7 @@ def show(organization_id: int):
         "organizations/show.html", org=org, can_edit=services.can_edit(current_user, org),
         insider=services.is_insider(current_user, org),
         documents=services.visible_documents(current_user, org), history=ORGANIZATION_MACHINE.history(org),
+        machine=ORGANIZATION_MACHINE,
         type_label=services.org_type_label, doc_label=services.document_type_label,
     )
 
@@ -130,7 +131,7 @@ def documents(organization_id: int):
     if org.id not in current_user.organization_ids():
         abort(403)
     form = DocumentForm()
-    form.doc_type.choices = [(t, services.document_type_label(t)) for t in DOCUMENT_TYPES]
+    form.doc_type.choices = options((t, services.document_type_label(t)) for t in DOCUMENT_TYPES)
     if form.validate_on_submit():
         try:
             services.upload_document(current_user, org, form.doc_type.data, form.title.data or "",

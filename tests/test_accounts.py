@@ -1,0 +1,275 @@
+import re
+from pathlib import Path
+
+from market.accounts.models import LoginAttempt, Residence, User
+from market.accounts.roles import Role
+from market.core import mail
+from market.extensions import db
+
+from conftest import PASSWORD
+
+
+def register(client, **overrides):
+    data = {"display_name": "张晓梅", "email": "xiaomei@example.cn", "password": PASSWORD,
+            "confirm": PASSWORD, "accept": "y", **overrides}
+    return client.submit("/register", data)
+
+
+def test_register_creates_account_and_signs_in(client, app):
+    response = register(client)
+    assert response.status_code == 302 and response.location.endswith("/residence")
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="xiaomei@example.cn"))
+        assert user.password_hash.startswith("scrypt:")  # never stored in clear
+        assert user.check_password(PASSWORD)
+    assert "张晓梅" in client.get("/").get_data(as_text=True)
+
+
+def test_register_rejects_bad_input_with_messages_and_saves_nothing(client, app):
+    page = register(client, email="not-an-address", password="short", confirm="other").get_data(as_text=True)
+    assert "无效的 Email 地址" in page  # WTForms' own message, in Chinese by default
+    assert "两次输入的密码不一致" in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_register_refuses_weak_password_and_duplicate_address(client, make_user):
+    page = register(client, password="aaaaaaaaaaaa", confirm="aaaaaaaaaaaa").get_data(as_text=True)
+    assert "密码过于简单" in page
+    make_user("xiaomei@example.cn")
+    page = register(client, email="XiaoMei@Example.cn").get_data(as_text=True)
+    assert "该电子邮箱已注册" in page
+
+
+def test_form_without_csrf_token_is_refused(client, app):
+    response = client.post("/register", data={"display_name": "x", "email": "a@b.cn", "password": PASSWORD,
+                                               "confirm": PASSWORD, "accept": "y"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_login_and_logout(client, make_user, login):
+    make_user("a@example.cn", "王五")
+    login("a@example.cn")
+    assert "王五" in client.get("/").get_data(as_text=True)
+    client.submit("/logout", {})
+    assert "王五" not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, make_user):
+    make_user("a@example.cn")
+    page = client.submit("/login", {"email": "a@example.cn", "password": "wrong-password-1"}).get_data(as_text=True)
+    assert "邮箱或密码错误" in page
+    unknown = client.submit("/login", {"email": "nobody@example.cn", "password": "wrong-password-1"})
+    assert "邮箱或密码错误" in unknown.get_data(as_text=True)
+
+
+def test_login_is_rate_limited_and_unlocks_with_time(client, make_user, frozen, app):
+    make_user("a@example.cn")
+    for _ in range(5):
+        client.submit("/login", {"email": "a@example.cn", "password": "wrong-password-1"})
+    page = client.submit("/login", {"email": "a@example.cn", "password": PASSWORD}).get_data(as_text=True)
+    assert "失败次数过多" in page  # even the right password waits
+    frozen.advance(minutes=16)
+    assert client.submit("/login", {"email": "a@example.cn", "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        # 5 failures and the success; the refused attempt while locked is not counted as a failure,
+        # so waiting out the lock is enough.
+        assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) == 6
+
+
+def test_remember_me_sets_a_secure_long_cookie(client, make_user):
+    make_user("a@example.cn")
+    response = client.submit("/login", {"email": "a@example.cn", "password": PASSWORD, "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = [c for c in cookies if c.startswith("remember_token=")]
+    assert remember and "HttpOnly" in remember[0]
+    session = [c for c in cookies if c.startswith("session=")]
+    assert session and "HttpOnly" in session[0] and "SameSite=Lax" in session[0]
+
+
+def test_login_redirects_only_to_same_site(client, make_user):
+    make_user("a@example.cn")
+    response = client.submit("/login?next=https://evil.example/x", {"email": "a@example.cn", "password": PASSWORD},
+                             form_url="/login")
+    assert response.location == "/"
+
+
+def _mailed_link(app) -> str:
+    with app.test_request_context():
+        (message,) = mail.outbox_messages()
+    assert message["to"] == "a@example.cn" and "重置" in message["subject"]
+    return re.search(r"http://localhost(/password/reset/\S+)", message["body"]).group(1)
+
+
+def test_password_reset_by_mailed_link(client, make_user, app, login):
+    make_user("a@example.cn")
+    response = client.submit("/password/forgot", {"email": "a@example.cn"})
+    assert response.status_code == 302
+    link = _mailed_link(app)
+    new = "another-horse-77"
+    assert client.submit(link, {"password": new, "confirm": new}).status_code == 302
+    login("a@example.cn", new)
+    # The link works once.
+    assert client.get(link).status_code == 302
+
+
+def test_password_reset_link_expires(client, make_user, app, frozen):
+    make_user("a@example.cn")
+    client.submit("/password/forgot", {"email": "a@example.cn"})
+    link = _mailed_link(app)
+    frozen.advance(hours=3)
+    response = client.get(link, follow_redirects=True)
+    assert "重置链接无效或已过期" in response.get_data(as_text=True)
+
+
+def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(client, app):
+    page = client.submit("/password/forgot", {"email": "nobody@example.cn"}, follow_redirects=True)
+    assert "重置链接" in page.get_data(as_text=True)
+    assert not list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+
+
+def test_changing_password_signs_out_other_sessions(app, make_user, login, client):
+    make_user("a@example.cn")
+    login("a@example.cn")
+    other = app.test_client()
+    from conftest import FormClient
+
+    other = FormClient(other)
+    other.submit("/login", {"email": "a@example.cn", "password": PASSWORD})
+    assert other.get("/profile").status_code == 200
+    new = "another-horse-77"
+    response = client.submit("/profile", {"pw-current_password": PASSWORD, "pw-password": new, "pw-confirm": new,
+                                          "pw-submit": "1"})
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200  # this session stays
+    assert other.get("/profile").status_code == 302  # the other one is signed out
+
+
+def test_profile_edit_and_validation(client, make_user, login, app):
+    uid = make_user("a@example.cn")
+    login("a@example.cn")
+    page = client.submit("/profile", {"display_name": "", "phone": "abc", "locale": "en", "submit": "1"})
+    assert page.status_code == 200
+    with app.app_context():
+        assert db.session.get(User, uid).display_name == "测试用户"
+    client.submit("/profile", {"display_name": "新名字", "phone": "0512-6512 3456", "locale": "en", "submit": "1"})
+    with app.app_context():
+        user = db.session.get(User, uid)
+        assert (user.display_name, user.phone, user.locale) == ("新名字", "0512-6512 3456", "en")
+    assert "Your profile" in client.get("/profile").get_data(as_text=True)
+
+
+def test_residence_verified_by_worker_of_that_community(client, make_user, login, app, places):
+    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
+    uid = make_user("resident@example.cn")
+    login("resident@example.cn")
+    client.submit("/residence", {"community_id": places["community"], "address_note": "3幢2单元", "submit": "1"})
+    with app.app_context():
+        residence = db.session.scalar(db.select(Residence).filter_by(user_id=uid))
+        assert residence.status == "pending"
+        rid = residence.id
+    client.submit("/logout", {})
+    login("worker@example.cn")
+    assert "3幢2单元" in client.get("/worker/residents").get_data(as_text=True)
+    client.submit(f"/worker/residents/{rid}", {"approve": "1", "reason": ""}, form_url="/worker/residents")
+    with app.app_context():
+        assert db.session.get(User, uid).is_verified_resident
+
+
+def test_worker_cannot_verify_outside_their_community(client, make_user, login, app, places):
+    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
+    uid = make_user("resident@example.cn")
+    with app.app_context():
+        from market.accounts import services
+
+        rid = services.request_residence(db.session.get(User, uid), places["other_community"]).id
+    login("worker@example.cn")
+    assert "resident@example.cn" not in client.get("/worker/residents").get_data(as_text=True)
+    client.submit(f"/worker/residents/{rid}", {"approve": "1"}, form_url="/worker/residents")
+    with app.app_context():
+        assert db.session.get(Residence, rid).status == "pending"
+
+
+def test_refusal_needs_a_reason(client, make_user, login, app, places):
+    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
+    uid = make_user("resident@example.cn")
+    with app.app_context():
+        from market.accounts import services
+
+        rid = services.request_residence(db.session.get(User, uid), places["community"]).id
+    login("worker@example.cn")
+    page = client.submit(f"/worker/residents/{rid}", {"refuse": "1", "reason": " "}, form_url="/worker/residents",
+                         follow_redirects=True).get_data(as_text=True)
+    assert "请说明拒绝的理由" in page
+    client.submit(f"/worker/residents/{rid}", {"refuse": "1", "reason": "查无此人"}, form_url="/worker/residents")
+    with app.app_context():
+        residence = db.session.get(Residence, rid)
+        assert (residence.status, residence.decision_reason) == ("rejected", "查无此人")
+
+
+def test_one_time_code_verifies_once(client, make_user, login, app, places, frozen):
+    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
+    make_user("a@example.cn")
+    make_user("b@example.cn")
+    login("worker@example.cn")
+    page = client.submit("/worker/codes", {"community_id": places["community"], "count": 2}).get_data(as_text=True)
+    codes = re.findall(r"<code>([A-Z0-9]{8})</code>", page)
+    assert len(codes) == 2
+    client.submit("/logout", {})
+    login("a@example.cn")
+    client.submit("/residence", {"code-code": codes[0].lower(), "code-submit": "1"})
+    with app.app_context():
+        a = db.session.scalar(db.select(User).filter_by(email="a@example.cn"))
+        assert a.is_verified_resident and a.residence.community_id == places["community"]
+    client.submit("/logout", {})
+    login("b@example.cn")
+    page = client.submit("/residence", {"code-code": codes[0], "code-submit": "1"}).get_data(as_text=True)
+    assert "验证码无效" in page
+    frozen.advance(days=31)
+    page = client.submit("/residence", {"code-code": codes[1], "code-submit": "1"}).get_data(as_text=True)
+    assert "验证码无效" in page
+
+
+def test_worker_cannot_issue_codes_for_another_community(client, make_user, login, places, app):
+    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
+    login("worker@example.cn")
+    page = client.submit("/worker/codes", {"community_id": places["other_community"], "count": 2})
+    assert "<code>" not in page.get_data(as_text=True)
+    with app.app_context():
+        from market.accounts import services
+        from market.core.errors import PermissionDenied
+
+        worker = db.session.scalar(db.select(User).filter_by(email="worker@example.cn"))
+        try:
+            services.issue_residence_codes(worker, places["other_community"], 1)
+        except PermissionDenied:
+            pass
+        else:
+            raise AssertionError("the service must refuse")
+
+
+def test_role_pages_refuse_people_without_the_role(client, make_user, login):
+    make_user("a@example.cn")
+    login("a@example.cn")
+    for url in ("/worker/residents", "/worker/codes", "/admin/users", "/organizations/review"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, places):
+    make_user("admin@example.cn", roles={Role.CIVIL_AFFAIRS: None})
+    uid = make_user("p@example.cn")
+    login("admin@example.cn")
+    page = client.submit(f"/admin/users/{uid}", {"role": "purchaser", "scope_id": ""}).get_data(as_text=True)
+    assert "必须绑定" in page  # a purchaser acts for a department
+    client.submit(f"/admin/users/{uid}", {"role": "purchaser", "scope_id": places["department"]})
+    client.submit(f"/admin/users/{uid}", {"role": "expert"})
+    with app.app_context():
+        user = db.session.get(User, uid)
+        assert user.roles == [Role.RESIDENT, Role.PURCHASER, Role.EXPERT]
+        assert user.department_ids() == {places["department"]}
+        grant_id = user.grants[0].id
+    client.submit(f"/admin/grants/{grant_id}/revoke", {"user_id": uid}, form_url=f"/admin/users/{uid}")
+    with app.app_context():
+        assert db.session.get(User, uid).roles == [Role.RESIDENT, Role.EXPERT]
