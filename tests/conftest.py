@@ -156,11 +156,13 @@ def count_queries(app):
             self.statements = []
 
         def __enter__(self):
-            event.listen(db.engine, "before_cursor_execute", self._record)
+            with app.app_context():
+                self.engine = db.engine
+            event.listen(self.engine, "before_cursor_execute", self._record)
             return self
 
         def __exit__(self, *exc):
-            event.remove(db.engine, "before_cursor_execute", self._record)
+            event.remove(self.engine, "before_cursor_execute", self._record)
 
         def _record(self, conn, cursor, statement, *args):
             self.statements.append(statement)
@@ -170,8 +172,7 @@ def count_queries(app):
             return len(self.statements)
 
     def make():
-        with app.app_context():
-            return Counter()
+        return Counter()
 
     return make
 

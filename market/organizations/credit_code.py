@@ -65,6 +65,8 @@ def category_of(code: str) -> str | None:
 
 def make(authority: str, category: str, division: str, org_body8: str) -> str:
     """Complete a code from its parts (used by the demo data and tests)."""
+    if (len(authority), len(category), len(division), len(org_body8)) != (1, 1, 6, 8):
+        raise ValueError("parts must be 1, 1, 6 and 8 characters long")
     first16 = f"{authority}{category}{division}{org_body8}"
     first17 = first16 + org_code_check(org_body8)
     return first17 + check_character(first17)

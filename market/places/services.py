@@ -5,6 +5,22 @@ from market.extensions import db
 from market.places.models import City, Community, Department, District, Street
 
 
+def community_with_parents(community_id: int) -> Community | None:
+    """A community with its street, district and city, in one query (for breadcrumbs)."""
+    return db.session.scalar(
+        select(Community)
+        .where(Community.id == community_id)
+        .options(db.joinedload(Community.street).joinedload(Street.district).joinedload(District.city))
+    )
+
+
+def street_with_parents(street_id: int) -> Street | None:
+    return db.session.scalar(
+        select(Street).where(Street.id == street_id)
+        .options(db.joinedload(Street.district).joinedload(District.city))
+    )
+
+
 def city() -> City | None:
     return db.session.scalar(select(City).order_by(City.id))
 

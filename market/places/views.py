@@ -3,7 +3,7 @@ from market.core.pagination import paginate
 from market.extensions import db
 from market.organizations import services as organizations
 from market.places import services
-from market.places.models import Community, District, Street
+from market.places.models import District
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
@@ -24,12 +24,16 @@ def district(district_id: int):
 
 @bp.route("/street/<int:street_id>")
 def street(street_id: int):
-    street = db.get_or_404(Street, street_id)
+    street = services.street_with_parents(street_id)
+    if street is None:
+        abort(404)
     return render_template("places/street.html", street=street, page=paginate(services.communities_select(street_id)))
 
 
 @bp.route("/community/<int:community_id>")
 def community(community_id: int):
-    community = db.get_or_404(Community, community_id)
+    community = services.community_with_parents(community_id)
+    if community is None:
+        abort(404)
     serving = paginate(organizations.public_organizations_select(community_id=community_id))
     return render_template("places/community.html", community=community, organizations=serving)

@@ -1,0 +1,54 @@
+"""List pages run a fixed number of SQL queries whatever the number of rows."""
+from datetime import date
+
+from market import clock
+from market.extensions import db
+from market.organizations import credit_code
+from market.organizations.models import Organization, ServiceCategory
+
+
+def _add_organizations(app, count, start, community_id):
+    with app.app_context():
+        from market.accounts.models import User
+
+        creator = db.session.scalar(db.select(User))
+        categories = db.session.scalars(db.select(ServiceCategory).limit(3)).all()
+        from market.places.models import Community
+
+        community = db.session.get(Community, community_id)
+        for i in range(start, start + count):
+            org = Organization(
+                name=f"测试组织{i:03d}", credit_code=credit_code.make("5", "2", "320508", f"MJ{i:06d}"),
+                org_type="social_service", registered_on=date(2018, 1, 1), registration_authority="姑苏区民政局",
+                status="approved", created_at=clock.now(), created_by_id=creator.id, district_id=None,
+            )
+            org.categories = categories
+            org.communities = [community]
+            db.session.add(org)
+        db.session.commit()
+
+
+def _queries(client, count_queries, url):
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    return counter.count
+
+
+def test_list_pages_query_count_does_not_grow(client, app, make_user, count_queries, places, login):
+    make_user("a@example.cn")
+    login("a@example.cn")  # signed in: the navigation loads roles and memberships too
+    urls = ["/organizations/", f"/places/community/{places['community']}", f"/places/street/{places['street']}",
+            "/places/", "/"]
+    _add_organizations(app, 3, 0, places["community"])
+    small = {url: _queries(client, count_queries, url) for url in urls}
+    _add_organizations(app, 17, 3, places["community"])
+    large = {url: _queries(client, count_queries, url) for url in urls}
+    assert small == large
+    # 4 of each count load the signed-in person (user, roles, residence, memberships).
+    assert large == {
+        "/organizations/": 9,  # page, categories of the page, total, category and district filters
+        f"/places/community/{places['community']}": 8,  # community with parents, page, categories, total
+        f"/places/street/{places['street']}": 7,  # street with parents, page, total
+        "/places/": 6,  # city, districts with counts
+        "/": 9,  # four figures and the categories
+    }, large

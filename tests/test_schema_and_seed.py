@@ -1,0 +1,52 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from market.demo.seed import DEMO_PASSWORD, seed_demo
+from market.extensions import db
+
+
+def test_migrations_build_exactly_the_schema_the_models_describe(app):
+    """The suite's database was built by `flask db upgrade`; autogenerate must find nothing to add."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+
+
+def _snapshot():
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        snapshot[table.name] = [tuple(row) for row in rows]
+    return snapshot
+
+
+def test_demo_seed_is_idempotent_and_complete(app):
+    with app.app_context():
+        people = seed_demo()
+        first = _snapshot()
+        seed_demo()
+        assert _snapshot() == first  # running it twice changes nothing, not even timestamps
+        from market.accounts.models import User
+        from market.accounts.roles import Role
+        from market.places.models import Community
+
+        assert db.session.scalar(select(func.count(Community.id))) >= 300
+        users = {u.email: u for u in db.session.scalars(select(User))}
+        held = set().union(*(set(u.roles) for u in users.values()))
+        assert held == set(Role)  # one ready account per role
+        assert any(u.memberships and u.memberships[0].is_owner for u in users.values())
+        assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+        assert users["resident@demo.market"].is_verified_resident
+        assert len(people) == len(users)
+
+
+def test_demo_credit_codes_are_valid(app):
+    from market.organizations import credit_code
+    from market.organizations.models import Organization
+
+    with app.app_context():
+        seed_demo()
+        codes = db.session.scalars(select(Organization.credit_code)).all()
+        assert codes and all(credit_code.problem(c) is None for c in codes)

@@ -1,0 +1,77 @@
+from market import create_app
+from market.extensions import db
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_secure_cookies_and_hsts_in_production(app, database_url, monkeypatch):
+    monkeypatch.setenv("MARKET_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert production.config["SESSION_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_SECURE"]
+    response = production.test_client().get("/login")
+    assert "Strict-Transport-Security" in response.headers
+    assert "Secure" in response.headers["Set-Cookie"]
+    with production.app_context():
+        db.engine.dispose()
+
+
+def test_production_refuses_to_start_without_secret(monkeypatch):
+    monkeypatch.setenv("MARKET_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    try:
+        create_app()
+    except RuntimeError as error:
+        assert "SECRET_KEY" in str(error)
+    else:
+        raise AssertionError("must refuse")
+
+
+def test_error_pages_are_friendly_and_translated(client, make_user, login):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and "您要找的页面不存在" in page.get_data(as_text=True)
+    make_user("a@example.cn")
+    login("a@example.cn")
+    page = client.get("/admin/users")
+    assert page.status_code == 403 and "您没有权限" in page.get_data(as_text=True)
+
+
+def test_server_error_page_shows_no_traceback(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t"})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500 and "出错了" in text and "secret internals" not in text
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_user_text_is_escaped(client, make_user, login, app):
+    make_user("a@example.cn", name="<script>alert(1)</script>")
+    login("a@example.cn")
+    page = client.get("/profile").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_pages_work_on_a_phone_layout(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'name="viewport"' in page and "<details class=\"menu\">" in page
+
+
+def test_redirect_after_language_switch_stays_on_site(client):
+    response = client.submit("/language", {"lang": "en", "next": "//evil.example/"}, form_url="/")
+    assert response.location == "/"
+    assert "Community public services" in client.get("/").get_data(as_text=True)
