@@ -1,5 +1,5 @@
 """Market: a marketplace for community public services. `create_app` builds the application."""
-from flask import Flask, g, has_request_context, render_template, request, session, url_for
+from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -142,10 +142,6 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": select_locale(),
             "show_outbox": app.config["SHOW_DEV_OUTBOX"] and app.config["MAIL_BACKEND"] == "outbox",
         }
-
-    @app.before_request
-    def remember_path():
-        g.request_path = request.path
 
 
 def _register_cli(app: Flask) -> None:

@@ -269,7 +269,22 @@ def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, p
         user = db.session.get(User, uid)
         assert user.roles == [Role.RESIDENT, Role.PURCHASER, Role.EXPERT]
         assert user.department_ids() == {places["department"]}
-        grant_id = user.grants[0].id
+        grant_id = next(g.id for g in user.grants if g.role == Role.PURCHASER)
     client.submit(f"/admin/grants/{grant_id}/revoke", {"user_id": uid}, form_url=f"/admin/users/{uid}")
     with app.app_context():
         assert db.session.get(User, uid).roles == [Role.RESIDENT, Role.EXPERT]
+
+
+def test_development_outbox_shows_the_reset_mail(client, make_user, app):
+    make_user("a@example.cn", "王五")
+    client.submit("/password/forgot", {"email": "a@example.cn"})
+    page = client.get("/dev/outbox").get_data(as_text=True)
+    assert "重置您的 Market 密码" in page and "王五，您好" in page and "/password/reset/" in page
+
+
+def test_outbox_is_hidden_in_production(client, app):
+    app.config["SHOW_DEV_OUTBOX"] = False
+    try:
+        assert client.get("/dev/outbox").status_code == 404
+    finally:
+        app.config["SHOW_DEV_OUTBOX"] = True

@@ -239,3 +239,19 @@ def test_public_list_filters_and_paginates(client, app, make_user):
         assert third.count('class="card"') == 2
     finally:
         app.config["PER_PAGE"] = 20
+
+
+def test_field_messages_follow_the_language(client, make_user, login, app):
+    make_user("owner@example.cn")
+    login("owner@example.cn")
+    bad = org_form(app, registered_on="not-a-date", staff_count="many", name="")
+    page = client.submit("/organizations/new", bad).get_data(as_text=True)
+    assert "不是有效的日期" in page or "请输入日期" in page
+    assert "不是有效的整数" in page
+    assert "该字段是必填字段" in page
+    client.submit("/language", {"lang": "en", "next": "/"}, form_url="/")
+    page = client.submit("/organizations/new", bad).get_data(as_text=True)
+    assert "Not a valid date value." in page or "Enter a date." in page
+    assert "Not a valid integer value." in page and "This field is required." in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Organization.id))) == 0

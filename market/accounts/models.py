@@ -25,14 +25,16 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(32))
 
     grants = relationship(
-        "RoleGrant", back_populates="user", lazy="selectin", foreign_keys="RoleGrant.user_id"
+        "RoleGrant", back_populates="user", lazy="selectin", foreign_keys="RoleGrant.user_id",
+        order_by="RoleGrant.id",
     )
     residence = relationship(
         "Residence", back_populates="user", uselist=False, lazy="selectin",
         foreign_keys="Residence.user_id",
     )
     memberships = relationship(
-        "Membership", back_populates="user", lazy="selectin", foreign_keys="Membership.user_id"
+        "Membership", back_populates="user", lazy="selectin", foreign_keys="Membership.user_id",
+        order_by="Membership.id",
     )
 
     @property

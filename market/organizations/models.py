@@ -75,7 +75,9 @@ class Organization(db.Model):
         "ServiceCategory", secondary=organization_category, order_by="ServiceCategory.sort_order"
     )
     communities = relationship("Community", secondary=organization_community)
-    members = relationship("Membership", back_populates="organization", cascade="all, delete-orphan")
+    members = relationship(
+        "Membership", back_populates="organization", cascade="all, delete-orphan", order_by="Membership.id"
+    )
     documents = relationship(
         "OrganizationDocument", back_populates="organization", order_by="OrganizationDocument.id"
     )
