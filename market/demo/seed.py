@@ -184,4 +184,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
                        user_id=people["worker@demo.market"].id, role=Role.COMMUNITY_WORKER.value,
                        community_id=community.id, department_id=None, organization_id=None)
     db.session.commit()
-    return [(email, name, role.value if role else scope) for email, name, role, scope in DEMO_PEOPLE]
+    return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
+            for email, name, role, scope in DEMO_PEOPLE]
