@@ -178,13 +178,18 @@ def test_residence_verified_by_worker_of_that_community(client, make_user, login
         assert db.session.get(User, uid).is_verified_resident
 
 
-def test_worker_cannot_verify_outside_their_community(client, make_user, login, app, places):
+def _worker_and_pending_resident(app, make_user, places, community_key):
+    """A worker of the first community, and a resident waiting in `places[community_key]`."""
+    from market.accounts import services
+
     make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
     uid = make_user("resident@example.cn")
     with app.app_context():
-        from market.accounts import services
+        return services.request_residence(db.session.get(User, uid), places[community_key]).id
 
-        rid = services.request_residence(db.session.get(User, uid), places["other_community"]).id
+
+def test_worker_cannot_verify_outside_their_community(client, make_user, login, app, places):
+    rid = _worker_and_pending_resident(app, make_user, places, "other_community")
     login("worker@example.cn")
     assert "resident@example.cn" not in client.get("/worker/residents").get_data(as_text=True)
     client.submit(f"/worker/residents/{rid}", {"approve": "1"}, form_url="/worker/residents")
@@ -193,12 +198,7 @@ def test_worker_cannot_verify_outside_their_community(client, make_user, login, 
 
 
 def test_refusal_needs_a_reason(client, make_user, login, app, places):
-    make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
-    uid = make_user("resident@example.cn")
-    with app.app_context():
-        from market.accounts import services
-
-        rid = services.request_residence(db.session.get(User, uid), places["community"]).id
+    rid = _worker_and_pending_resident(app, make_user, places, "community")
     login("worker@example.cn")
     page = client.submit(f"/worker/residents/{rid}", {"refuse": "1", "reason": " "}, form_url="/worker/residents",
                          follow_redirects=True).get_data(as_text=True)

@@ -18,7 +18,15 @@ from market.accounts.forms import (
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, SearchForm, options, show_service_error
+from market.core.forms import (
+    ConfirmForm,
+    DecisionForm,
+    SearchForm,
+    options,
+    run_action,
+    run_form,
+    show_service_error,
+)
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
@@ -32,17 +40,17 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = services.register(form.email.data, form.display_name.data, form.password.data,
-                                     locale=session.get("lang", "zh"))
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            login_user(user)
-            flash(_("Welcome to Market! Tell us which community you live in to take part there."), "success")
-            return redirect(url_for("accounts.residence"))
-    return render_template("accounts/register.html", form=form)
+
+    def create_and_sign_in():
+        user = services.register(form.email.data, form.display_name.data, form.password.data,
+                                 locale=session.get("lang", "zh"))
+        login_user(user)
+
+    return run_form(
+        form, create_and_sign_in,
+        _("Welcome to Market! Tell us which community you live in to take part there."),
+        url_for("accounts.residence"),
+    ) or render_template("accounts/register.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,39 +58,33 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.locale
-            flash(_("You are signed in."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
-    elif request.method == "GET" and request.args.get("next"):
+
+    def sign_in():
+        user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        login_user(user, remember=form.remember.data)
+        session["lang"] = user.locale
+
+    if request.method == "GET" and request.args.get("next"):
         flash(_("Please sign in to continue."), "info")
-    return render_template("accounts/login.html", form=form)
+    return run_form(
+        form, sign_in, _("You are signed in."), safe_next(request.args.get("next"), url_for("core.home"))
+    ) or render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        logout_user()
-        flash(_("You are signed out."), "success")
-    return redirect(url_for("core.home"))
+    return run_action(ConfirmForm(), logout_user, _("You are signed out."), url_for("core.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        flash(_("If an account uses this address, a reset link is on its way. Check your mail."), "success")
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html", form=form)
+    return run_form(
+        form, lambda: services.request_password_reset(form.email.data),
+        _("If an account uses this address, a reset link is on its way. Check your mail."),
+        url_for("accounts.login"),
+    ) or render_template("accounts/forgot.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -93,63 +95,53 @@ def reset_password(token: str):
         flash(error.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form)
+    return run_form(
+        form, lambda: services.reset_password(token, form.password.data),
+        _("Your password is changed. Sign in with the new one."), url_for("accounts.login"),
+    ) or render_template("accounts/reset.html", form=form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
     password_form = ChangePasswordForm(prefix="pw")
-    if form.submit.data and form.validate_on_submit():
-        services.update_profile(current_user, form.display_name.data, form.phone.data or "",
-                                form.locale.data, form.mail_opt_in.data)
-        session["lang"] = current_user.locale
-        flash(_("Your profile is saved."), "success")
-        return redirect(url_for("accounts.profile"))
-    if password_form.submit.data and password_form.validate_on_submit():
-        try:
-            services.change_password(current_user, password_form.current_password.data, password_form.password.data)
-        except ServiceError as error:
-            show_service_error(password_form, error)
-        else:
-            login_user(current_user._get_current_object())  # new session token: keep this session signed in
-            flash(_("Your password is changed. Other devices are signed out."), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form)
+
+    def save_profile():
+        services.update_profile(user, form.display_name.data, form.phone.data or "", form.locale.data,
+                                form.mail_opt_in.data)
+        session["lang"] = user.locale
+
+    def change_password():
+        services.change_password(user, password_form.current_password.data, password_form.password.data)
+        login_user(user)  # the session token changed: keep this session signed in
+
+    here = url_for("accounts.profile")
+    return (
+        run_form(form, save_profile, _("Your profile is saved."), here, submitted=form.submit.data)
+        or run_form(password_form, change_password, _("Your password is changed. Other devices are signed out."),
+                    here, submitted=password_form.submit.data)
+        or render_template("accounts/profile.html", form=form, password_form=password_form)
+    )
 
 
 @bp.route("/residence", methods=["GET", "POST"])
 @login_required
 def residence():
+    user = current_user._get_current_object()
     form = ResidenceForm()
     form.community_id.choices = options(places.community_choices())
     code_form = ResidenceCodeForm(prefix="code")
-    if form.submit.data and form.validate_on_submit():
-        try:
-            services.request_residence(current_user, form.community_id.data, form.address_note.data or "")
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Your request is with the community workers. You can take part once they verify it."), "success")
-            return redirect(url_for("accounts.residence"))
-    if code_form.submit.data and code_form.validate_on_submit():
-        try:
-            services.redeem_residence_code(current_user, code_form.code.data)
-        except ServiceError as error:
-            show_service_error(code_form, error)
-        else:
-            flash(_("You are now a verified resident of your community."), "success")
-            return redirect(url_for("accounts.residence"))
-    return render_template("accounts/residence.html", form=form, code_form=code_form)
+    here = url_for("accounts.residence")
+    return (
+        run_form(form, lambda: services.request_residence(user, form.community_id.data, form.address_note.data or ""),
+                 _("Your request is with the community workers. You can take part once they verify it."),
+                 here, submitted=form.submit.data)
+        or run_form(code_form, lambda: services.redeem_residence_code(user, code_form.code.data),
+                    _("You are now a verified resident of your community."), here, submitted=code_form.submit.data)
+        or render_template("accounts/residence.html", form=form, code_form=code_form)
+    )
 
 
 # --- community workers ---------------------------------------------------------------------
@@ -171,15 +163,12 @@ def worker_residents():
 @login_required
 def worker_decide(residence_id: int):
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.decide_residence(current_user, residence_id, approve=bool(form.approve.data),
-                                      reason=form.reason.data or "")
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Decision recorded."), "success")
-    return redirect(url_for("accounts.worker_residents"))
+    return run_action(
+        form,
+        lambda: services.decide_residence(current_user, residence_id, approve=bool(form.approve.data),
+                                          reason=form.reason.data or ""),
+        _("Decision recorded."), url_for("accounts.worker_residents"),
+    )
 
 
 @bp.route("/worker/codes", methods=["GET", "POST"])
@@ -191,6 +180,7 @@ def worker_codes():
                                         if g.role == Role.COMMUNITY_WORKER)
     codes = None
     if form.validate_on_submit():
+        # The codes are shown on this response only, so no redirect here.
         try:
             codes = services.issue_residence_codes(current_user, form.community_id.data, form.count.data)
         except ServiceError as error:
@@ -218,28 +208,16 @@ def admin_user(user_id: int):
         abort(403)
     user = db.get_or_404(User, user_id)
     form = GrantRoleForm()
-    if form.validate_on_submit():
-        try:
-            services.grant_role(current_user, user, Role(form.role.data), form.scope_id.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Role granted."), "success")
-            return redirect(url_for("accounts.admin_user", user_id=user.id))
-    return render_template("accounts/admin_user.html", user=user, form=form, revoke_form=ConfirmForm(),
-                           departments=db.session.scalars(places.departments_select()).all())
+    return run_form(
+        form, lambda: services.grant_role(current_user, user, Role(form.role.data), form.scope_id.data),
+        _("Role granted."), url_for("accounts.admin_user", user_id=user.id),
+    ) or render_template("accounts/admin_user.html", user=user, form=form,
+                         departments=db.session.scalars(places.departments_select()).all())
 
 
 @bp.route("/admin/grants/<int:grant_id>/revoke", methods=["POST"])
 @login_required
 def admin_revoke(grant_id: int):
-    form = ConfirmForm()
     user_id = request.form.get("user_id", type=int)
-    if form.validate_on_submit():
-        try:
-            services.revoke_role(current_user, grant_id)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Role removed."), "success")
-    return redirect(url_for("accounts.admin_user", user_id=user_id) if user_id else url_for("accounts.admin_users"))
+    back = url_for("accounts.admin_user", user_id=user_id) if user_id else url_for("accounts.admin_users")
+    return run_action(ConfirmForm(), lambda: services.revoke_role(current_user, grant_id), _("Role removed."), back)

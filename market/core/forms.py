@@ -1,5 +1,5 @@
 """Helpers shared by every area's forms."""
-from flask import flash
+from flask import flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
@@ -23,6 +23,36 @@ def show_service_error(form, error: ServiceError) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         flash(error.message, "error")
+
+
+def run_form(form, action, success: str, redirect_to, submitted: bool = True):
+    """The one way a view handles a form on a page.
+
+    On a valid submission run `action` (a service call). A refusal is shown on the form and
+    None is returned, so the view renders the page again with what was typed; success flashes
+    `success` and returns a redirect to `redirect_to` (a URL, or a function of the result).
+    """
+    if not (submitted and form.validate_on_submit()):
+        return None
+    try:
+        result = action()
+    except ServiceError as error:
+        show_service_error(form, error)
+        return None
+    flash(success, "success")
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def run_action(form, action, success: str, redirect_to: str):
+    """A POST-only button (approve, remove…): run the service, flash the outcome, go back."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(success, "success")
+    return redirect(redirect_to)
 
 
 class ConfirmForm(FlaskForm):

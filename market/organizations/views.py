@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, options, show_service_error
+from market.core.forms import ConfirmForm, DecisionForm, options, run_action, run_form
 from market.core.pagination import paginate
 from market.organizations import services
 from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
@@ -34,6 +34,14 @@ def _data(form: OrganizationForm) -> services.OrganizationData:
     )
 
 
+def _owned(organization_id: int):
+    """The organization, if the signed-in person owns it (the services check again on save)."""
+    org = services.get_organization(current_user, organization_id)
+    if not services.can_edit(current_user, org):
+        abort(403)
+    return org
+
+
 @bp.route("/")
 def index():
     category_id = request.args.get("category", type=int)
@@ -47,15 +55,11 @@ def index():
 @login_required
 def new():
     form = _organization_form()
-    if form.validate_on_submit():
-        try:
-            org = services.register_organization(current_user, _data(form))
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("The organization is registered and waits for civil-affairs approval."), "success")
-            return redirect(url_for("organizations.show", organization_id=org.id))
-    return render_template("organizations/form.html", form=form, org=None)
+    return run_form(
+        form, lambda: services.register_organization(current_user, _data(form)),
+        _("The organization is registered and waits for civil-affairs approval."),
+        lambda org: url_for("organizations.show", organization_id=org.id),
+    ) or render_template("organizations/form.html", form=form, org=None)
 
 
 @bp.route("/<int:organization_id>")
@@ -65,63 +69,44 @@ def show(organization_id: int):
         "organizations/show.html", org=org, can_edit=services.can_edit(current_user, org),
         insider=services.is_insider(current_user, org),
         documents=services.visible_documents(current_user, org), history=ORGANIZATION_MACHINE.history(org),
-        machine=ORGANIZATION_MACHINE,
-        type_label=services.org_type_label, doc_label=services.document_type_label,
+        machine=ORGANIZATION_MACHINE, type_label=services.org_type_label, doc_label=services.document_type_label,
     )
 
 
 @bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(organization_id: int):
-    org = services.get_organization(current_user, organization_id)
-    if not services.can_edit(current_user, org):
-        abort(403)
+    org = _owned(organization_id)
     form = _organization_form(obj=org)
     if request.method == "GET":
         form.district_id.data = org.district_id or 0
         form.category_ids.data = [c.id for c in org.categories]
         form.community_ids.data = [c.id for c in org.communities]
-    if form.validate_on_submit():
-        try:
-            services.update_organization(current_user, org, _data(form))
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("The profile is saved."), "success")
-            return redirect(url_for("organizations.show", organization_id=org.id))
-    return render_template("organizations/form.html", form=form, org=org)
+    return run_form(
+        form, lambda: services.update_organization(current_user, org, _data(form)),
+        _("The profile is saved."), url_for("organizations.show", organization_id=org.id),
+    ) or render_template("organizations/form.html", form=form, org=org)
 
 
 @bp.route("/<int:organization_id>/members", methods=["GET", "POST"])
 @login_required
 def members(organization_id: int):
-    org = services.get_organization(current_user, organization_id)
-    if not services.can_edit(current_user, org):
-        abort(403)
+    org = _owned(organization_id)
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            services.add_member(current_user, org, form.email.data, form.is_owner.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Member added."), "success")
-            return redirect(url_for("organizations.members", organization_id=org.id))
-    return render_template("organizations/members.html", org=org, form=form, remove_form=ConfirmForm())
+    return run_form(
+        form, lambda: services.add_member(current_user, org, form.email.data, form.is_owner.data),
+        _("Member added."), url_for("organizations.members", organization_id=org.id),
+    ) or render_template("organizations/members.html", org=org, form=form)
 
 
 @bp.route("/<int:organization_id>/members/<int:membership_id>/remove", methods=["POST"])
 @login_required
 def remove_member(organization_id: int, membership_id: int):
     org = services.get_organization(current_user, organization_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_member(current_user, org, membership_id)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Member removed."), "success")
-    return redirect(url_for("organizations.members", organization_id=org.id))
+    return run_action(
+        ConfirmForm(), lambda: services.remove_member(current_user, org, membership_id),
+        _("Member removed."), url_for("organizations.members", organization_id=org.id),
+    )
 
 
 @bp.route("/<int:organization_id>/documents", methods=["GET", "POST"])
@@ -132,16 +117,12 @@ def documents(organization_id: int):
         abort(403)
     form = DocumentForm()
     form.doc_type.choices = options((t, services.document_type_label(t)) for t in DOCUMENT_TYPES)
-    if form.validate_on_submit():
-        try:
-            services.upload_document(current_user, org, form.doc_type.data, form.title.data or "",
-                                     form.file.data, form.confidential.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("The document is uploaded."), "success")
-            return redirect(url_for("organizations.show", organization_id=org.id))
-    return render_template("organizations/documents.html", org=org, form=form)
+    return run_form(
+        form,
+        lambda: services.upload_document(current_user, org, form.doc_type.data, form.title.data or "",
+                                         form.file.data, form.confidential.data),
+        _("The document is uploaded."), url_for("organizations.show", organization_id=org.id),
+    ) or render_template("organizations/documents.html", org=org, form=form)
 
 
 @bp.route("/documents/<int:document_id>")
@@ -167,11 +148,9 @@ def review_queue():
 def review(organization_id: int):
     org = services.get_organization(current_user, organization_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.review_organization(current_user, org, approve=bool(form.approve.data), reason=form.reason.data or "")
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Decision recorded and the organization informed."), "success")
-    return redirect(url_for("organizations.review_queue"))
+    return run_action(
+        form,
+        lambda: services.review_organization(current_user, org, approve=bool(form.approve.data),
+                                             reason=form.reason.data or ""),
+        _("Decision recorded and the organization informed."), url_for("organizations.review_queue"),
+    )
