@@ -44,14 +44,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 # Compiled catalogs are built, not committed.
 %.mo: %.po $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null 2>&1
 
 translations: $(MO_FILES)
 
 # For developers: refresh the catalog after adding text to code or templates.
 extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i messages.pot -d market/translations --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i messages.pot -d market/translations --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance/market.db

@@ -261,14 +261,17 @@ def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, p
     make_user("admin@example.cn", roles={Role.CIVIL_AFFAIRS: None})
     uid = make_user("p@example.cn")
     login("admin@example.cn")
-    page = client.submit(f"/admin/users/{uid}", {"role": "purchaser", "scope_id": ""}).get_data(as_text=True)
-    assert "必须绑定" in page  # a purchaser acts for a department
-    client.submit(f"/admin/users/{uid}", {"role": "purchaser", "scope_id": places["department"]})
-    client.submit(f"/admin/users/{uid}", {"role": "expert"})
+    none = {"community_id": 0, "department_id": 0, "organization_id": 0}
+    page = client.submit(f"/admin/users/{uid}", {**none, "role": "purchaser"}).get_data(as_text=True)
+    assert "该角色必须绑定到一个已有的部门" in page  # a purchaser acts for a department
+    client.submit(f"/admin/users/{uid}", {**none, "role": "purchaser", "department_id": places["department"],
+                                         "community_id": places["community"]})
+    client.submit(f"/admin/users/{uid}", {**none, "role": "expert"})
     with app.app_context():
         user = db.session.get(User, uid)
         assert user.roles == [Role.RESIDENT, Role.PURCHASER, Role.EXPERT]
         assert user.department_ids() == {places["department"]}
+        assert user.worker_community_ids() == set()  # the community given with it is ignored
         grant_id = next(g.id for g in user.grants if g.role == Role.PURCHASER)
     client.submit(f"/admin/grants/{grant_id}/revoke", {"user_id": uid}, form_url=f"/admin/users/{uid}")
     with app.app_context():
@@ -288,3 +291,15 @@ def test_outbox_is_hidden_in_production(client, app):
         assert client.get("/dev/outbox").status_code == 404
     finally:
         app.config["SHOW_DEV_OUTBOX"] = True
+
+
+def test_many_addresses_from_one_ip_are_limited_too(client, make_user, frozen):
+    """Guessing across many accounts from one address hits the per-IP limit (4 × the per-account one)."""
+    make_user("a@example.cn")
+    for i in range(20):
+        client.submit("/login", {"email": f"guess{i}@example.cn", "password": "wrong-password-1"}, form_url="/login")
+    page = client.submit("/login", {"email": "a@example.cn", "password": PASSWORD}).get_data(as_text=True)
+    assert "失败次数过多" in page
+    other_ip = client.submit("/login", {"email": "a@example.cn", "password": PASSWORD},
+                             environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other_ip.status_code == 302  # the account itself is not locked

@@ -83,5 +83,7 @@ class LanguageForm(FlaskForm):
 
 class GrantRoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT))
-    scope_id = IntegerField(_l("Bound to (community, department or organization number)"), validators=[Optional()])
+    community_id = SelectField(_l("Community (for a community worker)"), coerce=int)
+    department_id = SelectField(_l("Department (for a government purchaser)"), coerce=int)
+    organization_id = SelectField(_l("Organization (for incubator staff or an evaluator)"), coerce=int)
     submit = SubmitField(_l("Grant role"))

@@ -327,9 +327,12 @@ def _require_civil_affairs(actor: User) -> None:
         raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
 
 
-def grant_role(actor: User, user: User, role: Role, scope_id: int | None = None) -> RoleGrant:
+def grant_role(actor: User, user: User, role: Role, community_id: int | None = None,
+               department_id: int | None = None, organization_id: int | None = None) -> RoleGrant:
+    """Give a role, bound to what the role acts for; the other bindings are ignored."""
     _require_civil_affairs(actor)
     scope = ROLE_SCOPE[role]
+    scope_id = {"community": community_id, "department": department_id, "organization": organization_id}.get(scope)
     if role == Role.RESIDENT:
         raise ServiceError(_("Every account is a resident already."))
     values = {"community_id": None, "department_id": None, "organization_id": None}
@@ -338,7 +341,8 @@ def grant_role(actor: User, user: User, role: Role, scope_id: int | None = None)
         if model is None:
             from market.organizations.models import Organization as model
         if scope_id is None or db.session.get(model, scope_id) is None:
-            raise ServiceError(_("This role must be bound to an existing %(scope)s.", scope=_scope_label(scope)), field="scope_id")
+            raise ServiceError(_("This role must be bound to an existing %(scope)s.", scope=_scope_label(scope)),
+                               field=f"{scope}_id")
         values[f"{scope}_id"] = scope_id
     exists = db.session.scalar(select(RoleGrant.id).filter_by(user_id=user.id, role=role.value, **values))
     if exists:

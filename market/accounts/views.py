@@ -30,6 +30,7 @@ from market.core.forms import (
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
+from market.organizations import services as organizations
 from market.places import services as places
 
 bp = Blueprint("accounts", __name__)
@@ -208,11 +209,17 @@ def admin_user(user_id: int):
         abort(403)
     user = db.get_or_404(User, user_id)
     form = GrantRoleForm()
+    none = [(0, "—")]
+    form.community_id.choices = options({"": none, **places.community_choices()})
+    form.department_id.choices = options(none + places.department_choices())
+    form.organization_id.choices = options(none + organizations.approved_choices())
     return run_form(
-        form, lambda: services.grant_role(current_user, user, Role(form.role.data), form.scope_id.data),
+        form,
+        lambda: services.grant_role(current_user, user, Role(form.role.data), community_id=form.community_id.data or None,
+                                    department_id=form.department_id.data or None,
+                                    organization_id=form.organization_id.data or None),
         _("Role granted."), url_for("accounts.admin_user", user_id=user.id),
-    ) or render_template("accounts/admin_user.html", user=user, form=form,
-                         departments=db.session.scalars(places.departments_select()).all())
+    ) or render_template("accounts/admin_user.html", user=user, form=form)
 
 
 @bp.route("/admin/grants/<int:grant_id>/revoke", methods=["POST"])

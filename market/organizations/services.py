@@ -286,5 +286,10 @@ def visible_documents(viewer: User | None, org: Organization) -> list[Organizati
     return [d for d in org.documents if insider or not d.confidential]
 
 
+def approved_choices() -> list[tuple[int, str]]:
+    return [(o.id, o.name) for o in db.session.scalars(
+        select(Organization).where(Organization.status == "approved").order_by(Organization.name))]
+
+
 def categories() -> list[ServiceCategory]:
     return list(db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)))

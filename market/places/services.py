@@ -71,9 +71,5 @@ def district_choices() -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in db.session.scalars(select(District).order_by(District.id))]
 
 
-def departments_select():
-    return (
-        select(Department)
-        .options(db.joinedload(Department.district), db.joinedload(Department.street))
-        .order_by(Department.district_id, Department.id)
-    )
+def department_choices() -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.district_id, Department.id))]
