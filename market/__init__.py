@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from market import clock, config
 from market.config import PROJECT_ROOT
 from market.core.errors import NotFound, PermissionDenied
+from market.core.money import format_fen
 from market.core.security import add_hsts, add_security_headers
 from market.extensions import babel, csrf, db, login_manager, migrate
 
@@ -70,6 +71,7 @@ def _import_models() -> None:
     # Every model module, so metadata (and Alembic) sees all tables.
     from market.accounts import models as _accounts  # noqa: F401
     from market.core import workflow as _workflow  # noqa: F401
+    from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401
     from market.places import models as _places  # noqa: F401
 
@@ -77,10 +79,11 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.core.views import bp as core_bp
+    from market.needs.views import bp as needs_bp
     from market.organizations.views import bp as organizations_bp
     from market.places.views import bp as places_bp
 
-    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp):
+    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -134,9 +137,17 @@ def _register_template_helpers(app: Flask) -> None:
         args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
         return url_for(request.endpoint, **args)
 
+    @app.template_filter("fen")
+    def fen(value):
+        return format_fen(value)
+
     @app.context_processor
     def globals_for_templates():
+        from market.needs.services import unread_count
+
+        signed_in = has_request_context() and current_user.is_authenticated
         return {
+            "unread_notifications": unread_count(current_user) if signed_in else 0,
             "Role": Role,
             "ROLE_LABELS": ROLE_LABELS,
             "current_locale": select_locale(),

@@ -44,11 +44,13 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
     _add_organizations(app, 17, 3, places["community"])
     large = {url: _queries(client, count_queries, url) for url in urls}
     assert small == large
-    # 4 of each count load the signed-in person (user, roles, residence, memberships).
+    # 5 of each count are the signed-in person (user, roles, residence, memberships, unread notifications).
     assert large == {
-        "/organizations/": 9,  # page, categories of the page, total, category and district filters
-        f"/places/community/{places['community']}": 8,  # community with parents, page, categories, total
-        f"/places/street/{places['street']}": 7,  # street with parents, page, total
-        "/places/": 6,  # city, districts with counts
-        "/": 9,  # four figures and the categories
+        "/organizations/": 10,  # page, categories of the page, total, category and district filters
+        # community with parents, needs page and total, requests, meetings, organizations page,
+        # their categories and total, the support threshold
+        f"/places/community/{places['community']}": 14,
+        f"/places/street/{places['street']}": 10,  # street with parents, page, total, needs and requests roll-up
+        "/places/": 7,  # city, districts with counts
+        "/": 10,  # four figures and the categories
     }, large

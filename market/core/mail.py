@@ -6,8 +6,11 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from market import clock
+from market.extensions import db
 
 
 def send(to: str, subject: str, body: str) -> EmailMessage:
@@ -23,6 +26,25 @@ def send(to: str, subject: str, body: str) -> EmailMessage:
     else:
         _write_outbox(message)
     return message
+
+
+def send_after_commit(to: str, subject: str, body: str) -> None:
+    """Queue a message that leaves only if the current transaction commits."""
+    db.session.info.setdefault("outgoing_mail", []).append((to, subject, body))
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_queued_mail(session) -> None:
+    for to, subject, body in session.info.pop("outgoing_mail", []):
+        try:
+            send(to, subject, body)
+        except Exception:  # a mail server's failure must not undo what was committed
+            current_app.logger.exception("mail to %s failed", to)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued_mail(session) -> None:
+    session.info.pop("outgoing_mail", None)
 
 
 def _send_smtp(message: EmailMessage) -> None:

@@ -1,7 +1,8 @@
 from flask import Blueprint, abort, render_template
+
 from market.core.pagination import paginate
 from market.extensions import db
-from market.organizations import services as organizations
+from market.needs import services as needs
 from market.places import services
 from market.places.models import District
 
@@ -19,7 +20,9 @@ def index():
 @bp.route("/district/<int:district_id>")
 def district(district_id: int):
     district = db.get_or_404(District, district_id)
-    return render_template("places/district.html", district=district, streets=services.streets_with_counts(district_id))
+    open_needs, requests = needs.district_rollup(district_id)
+    return render_template("places/district.html", district=district, streets=services.streets_with_counts(district_id),
+                           open_needs=open_needs, requests=requests)
 
 
 @bp.route("/street/<int:street_id>")
@@ -27,13 +30,6 @@ def street(street_id: int):
     street = services.street_with_parents(street_id)
     if street is None:
         abort(404)
-    return render_template("places/street.html", street=street, page=paginate(services.communities_select(street_id)))
-
-
-@bp.route("/community/<int:community_id>")
-def community(community_id: int):
-    community = services.community_with_parents(community_id)
-    if community is None:
-        abort(404)
-    serving = paginate(organizations.public_organizations_select(community_id=community_id))
-    return render_template("places/community.html", community=community, organizations=serving)
+    open_needs, requests = needs.street_rollup(street_id)
+    return render_template("places/street.html", street=street, page=paginate(services.communities_select(street_id)),
+                           open_needs=open_needs, requests=requests)

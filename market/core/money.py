@@ -1,0 +1,29 @@
+"""Money is integer fen. Amounts typed in yuan are parsed with Decimal, never float."""
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def yuan_to_fen(text: str) -> int:
+    """'1,234.5' → 123450. Refuses negatives, more than two decimals and non-numbers."""
+    cleaned = (text or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("元", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise MoneyError("not a number")
+    if not value.is_finite() or value < 0:
+        raise MoneyError("negative")
+    if value != value.quantize(Decimal("0.01")):
+        raise MoneyError("more than two decimals")
+    return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def format_fen(fen: int | None) -> str:
+    """123450 → '¥1,234.50'."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"

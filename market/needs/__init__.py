@@ -1,0 +1,1 @@
+"""The demand side: residents' needs, community requests, hearings, and the public timeline."""

@@ -1,0 +1,71 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from market.core.forms import options
+from market.needs.models import HEARING_KINDS, TRACKS, URGENCIES, VOTE_CHOICES
+
+
+class NeedForm(FlaskForm):
+    title = StringField(_l("What is needed, in a few words"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Describe the need: who, where, how often"),
+                                validators=[DataRequired(), Length(max=5000)])
+    category_id = SelectField(_l("Service category"), coerce=int)
+    urgency = SelectField(_l("How urgent"), choices=options(URGENCIES.items()), default="normal")
+    people_affected = IntegerField(_l("How many people it concerns"), default=1,
+                                   validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    photos = MultipleFileField(_l("Photos (optional, up to 4, PNG or JPEG)"))
+    not_a_duplicate = BooleanField(_l("None of the similar needs above is mine: post it as a new need"))
+    submit = SubmitField(_l("Post the need"))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Comment"))
+
+
+class ReasonForm(FlaskForm):
+    """For hiding, flagging, declining, cancelling: one reason that the other side will read."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Confirm"))
+
+
+class ThresholdForm(FlaskForm):
+    threshold = IntegerField(_l("Supports that put a need on the agenda"),
+                             validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    submit = SubmitField(_l("Save"))
+
+
+class RequestForm(FlaskForm):
+    title = StringField(_l("Request title"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("What the community asks for"), validators=[DataRequired(), Length(max=5000)])
+    category_id = SelectField(_l("Service category"), coerce=int)
+    beneficiaries = IntegerField(_l("Beneficiaries"), validators=[DataRequired(), NumberRange(min=1, max=10_000_000)])
+    estimated_budget = StringField(_l("Estimated budget (yuan)"), validators=[DataRequired(), Length(max=20)],
+                                   description=_l("For example 60000 or 60000.50"))
+    track = SelectField(_l("How it will be met"), choices=options(TRACKS.items()))
+    submit = SubmitField(_l("Merge into a community request"))
+
+
+class HearingForm(FlaskForm):
+    kind = SelectField(_l("Kind of meeting"), choices=options(HEARING_KINDS.items()))
+    scheduled_at = DateTimeLocalField(_l("Date and time (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                      validators=[DataRequired(message=_l("Enter a date and time."))])
+    location = StringField(_l("Place"), validators=[DataRequired(), Length(max=120)])
+    agenda = TextAreaField(_l("Agenda"), validators=[DataRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Schedule the meeting"))
+
+
+class CloseHearingForm(FlaskForm):
+    attendance = IntegerField(_l("Residents present"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
+    minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=20000)])
+    submit = SubmitField(_l("Close and count the votes"))
+
+
+class VoteForm(FlaskForm):
+    choice = SelectField(_l("Your vote"), choices=options(VOTE_CHOICES.items()))
+    submit = SubmitField(_l("Vote"))

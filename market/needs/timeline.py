@@ -1,0 +1,137 @@
+"""The public timeline of needs and community requests, and the notifications it sends.
+
+Every area records its steps with `record`: procurement when a tender opens or is awarded,
+contracts when delivery starts or ends, evaluation when the service is rated. The need's page
+then shows the whole path from the resident's words to the money and the result.
+"""
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from flask import url_for
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from market import clock
+from market.core import mail
+from market.extensions import db
+from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, Notification, TimelineEvent
+
+_DESCRIBERS: dict[str, Callable[[dict], str]] = {}
+
+
+def describes(kind: str):
+    """Register how an event kind reads on a timeline (other areas add their own kinds)."""
+    def register(function):
+        _DESCRIBERS[kind] = function
+        return function
+    return register
+
+
+def describe(event: TimelineEvent) -> str:
+    describer = _DESCRIBERS.get(event.kind)
+    return describer(event.detail or {}) if describer else event.kind
+
+
+def record(kind: str, actor=None, need: Need | None = None, request=None, notify: bool = True, **detail) -> TimelineEvent:
+    """Add a step to the timeline of a need or a request and tell the residents concerned.
+
+    Runs inside the caller's transaction: nothing is recorded or mailed unless it commits.
+    """
+    event = TimelineEvent(
+        kind=kind, detail=detail, actor_id=actor.id if actor is not None else None, at=clock.now(),
+        need_id=need.id if need is not None else None, request_id=request.id if request is not None else None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    if notify:
+        _notify(event, need, request, actor)
+    return event
+
+
+def _notify(event: TimelineEvent, need, request, actor) -> None:
+    """The authors of the needs concerned hear of each step; the person acting does not."""
+    needs = [need] if need is not None else list(request.needs if request is not None else [])
+    authors = {n.author for n in needs if actor is None or n.author_id != actor.id}
+    for author in authors:
+        db.session.add(Notification(user_id=author.id, event_id=event.id, created_at=event.at))
+        if author.mail_opt_in:
+            subject_need = need or next(n for n in needs if n.author_id == author.id)
+            with force_locale(author.locale):
+                mail.send_after_commit(
+                    author.email,
+                    _("News about your need “%(title)s”", title=subject_need.title),
+                    _("%(step)s\n\nFollow it here: %(link)s", step=describe(event),
+                      link=url_for("needs.show", need_id=subject_need.id, _external=True)),
+                )
+
+
+def for_need(need: Need) -> list[TimelineEvent]:
+    """The need's own steps and, once merged, its request's steps, in order."""
+    condition = TimelineEvent.need_id == need.id
+    if need.request_id is not None:
+        condition = or_(condition, TimelineEvent.request_id == need.request_id)
+    return db.session.scalars(select(TimelineEvent).where(condition).order_by(TimelineEvent.id)).all()
+
+
+def for_request(request) -> list[TimelineEvent]:
+    return db.session.scalars(
+        select(TimelineEvent).where(TimelineEvent.request_id == request.id).order_by(TimelineEvent.id)
+    ).all()
+
+
+# --- how each step reads -------------------------------------------------------------------
+
+@describes("need_posted")
+def _posted(d):
+    return _("Posted by %(name)s", name=d.get("name", ""))
+
+
+@describes("need_on_agenda")
+def _on_agenda(d):
+    return _("Supported by %(count)s neighbours: now on the community's agenda", count=d.get("count", 0))
+
+
+@describes("need_merged")
+def _merged(d):
+    return _("Merged into the community request “%(title)s”", title=d.get("title", ""))
+
+
+@describes("need_declined")
+def _declined(d):
+    return _("Declined by the community: %(reason)s", reason=d.get("reason", ""))
+
+
+@describes("need_withdrawn")
+def _withdrawn(d):
+    return _("Withdrawn by its author")
+
+
+@describes("need_hidden")
+def _hidden(d):
+    return _("Hidden by a community worker: %(reason)s", reason=d.get("reason", ""))
+
+
+@describes("request_created")
+def _request_created(d):
+    return _("Community request “%(title)s” created from %(count)s needs", title=d.get("title", ""),
+             count=d.get("count", 0))
+
+
+@describes("request_forwarded")
+def _forwarded(d):
+    return str(TRACKS.get(d.get("track"), d.get("track", "")))
+
+
+@describes("hearing_scheduled")
+def _hearing_scheduled(d):
+    when = datetime.fromisoformat(d["when"]).replace(tzinfo=timezone.utc) if d.get("when") else None
+    return _("%(kind)s scheduled for %(when)s at %(place)s", kind=HEARING_KINDS.get(d.get("kind"), ""),
+             when=format_datetime(when, "short") if when else "", place=d.get("location", ""))
+
+
+@describes("hearing_closed")
+def _hearing_closed(d):
+    return _("%(kind)s held: %(for)s for, %(against)s against, %(abstain)s abstaining. Outcome: %(outcome)s",
+             kind=HEARING_KINDS.get(d.get("kind"), ""), outcome=OUTCOMES.get(d.get("outcome"), ""),
+             **{"for": d.get("for", 0), "against": d.get("against", 0), "abstain": d.get("abstain", 0)})

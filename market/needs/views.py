@@ -1,0 +1,339 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import to_utc
+from flask_login import current_user, login_required
+
+from market.core import uploads
+from market.core.errors import ServiceError
+from market.core.forms import ConfirmForm, options, run_action, run_form, show_service_error
+from market.core.money import MoneyError, yuan_to_fen
+from market.core.pagination import paginate
+from market.core.views import safe_next
+from market.extensions import db
+from market.needs import services, timeline
+from market.needs.forms import (CloseHearingForm, CommentForm, HearingForm, NeedForm, ReasonForm, RequestForm,
+                                ThresholdForm, VoteForm)
+from market.needs.models import (HEARING_KINDS, HEARING_MACHINE, NEED_MACHINE, OUTCOMES, REQUEST_MACHINE, TRACKS,
+                                 URGENCIES, VOTE_CHOICES, NeedPhoto)
+from market.organizations import services as organizations
+from market.places import services as places
+
+bp = Blueprint("needs", __name__)
+LABELS = {"urgencies": URGENCIES, "tracks": TRACKS, "hearing_kinds": HEARING_KINDS, "vote_choices": VOTE_CHOICES,
+          "outcomes": OUTCOMES, "need_machine": NEED_MACHINE, "request_machine": REQUEST_MACHINE,
+          "hearing_machine": HEARING_MACHINE, "describe": timeline.describe}
+
+
+def _categories():
+    return options((c.id, c.name) for c in organizations.categories())
+
+
+def _need_data(form) -> services.NeedData:
+    return services.NeedData(title=form.title.data or "", description=form.description.data or "",
+                             category_id=form.category_id.data or 0, urgency=form.urgency.data,
+                             people_affected=form.people_affected.data or 0)
+
+
+# --- residents' needs ---------------------------------------------------------------------------
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@login_required
+def new_need():
+    if not current_user.is_verified_resident:
+        flash(_("Only verified residents can post needs. Ask your community to verify you first."), "info")
+        return redirect(url_for("accounts.residence"))
+    form = NeedForm()
+    form.category_id.choices = _categories()
+    similar = []
+    if form.validate_on_submit():
+        community_id = current_user.residence.community_id
+        similar = services.similar_needs(community_id, form.title.data, form.description.data)
+        if similar and not form.not_a_duplicate.data:
+            flash(_("Similar needs are open in your community already. Support one of them, "
+                    "or confirm that yours is different."), "info")
+        else:
+            try:
+                need = services.post_need(current_user, _need_data(form), request.files.getlist(form.photos.name))
+            except ServiceError as error:
+                show_service_error(form, error)
+            else:
+                flash(_("Your need is posted. Neighbours can now support it."), "success")
+                return redirect(url_for("needs.show", need_id=need.id))
+    return render_template("needs/need_form.html", form=form, similar=similar, need=None, **LABELS)
+
+
+@bp.route("/needs/<int:need_id>")
+def show(need_id: int):
+    need = services.get_need(current_user, need_id)
+    return render_template(
+        "needs/need.html", need=need, events=timeline.for_need(need),
+        comments=services.comments_for(current_user, need),
+        can_edit=services.can_edit(current_user, need), supported=services.has_supported(current_user, need),
+        resident=services.is_resident_of(current_user, need.community_id),
+        worker=services.is_worker_of(current_user, need.community_id),
+        threshold=services.support_threshold(need.community_id),
+        comment_form=CommentForm(), reason_form=ReasonForm(), confirm_form=ConfirmForm(), **LABELS,
+    )
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_need(need_id: int):
+    need = services.get_need(current_user, need_id)
+    if not services.can_edit(current_user, need):
+        abort(403)
+    form = NeedForm(obj=need)
+    form.category_id.choices = _categories()
+    return run_form(
+        form, lambda: services.edit_need(current_user, need, _need_data(form)),
+        _("Your need is saved."), url_for("needs.show", need_id=need.id),
+    ) or render_template("needs/need_form.html", form=form, similar=[], need=need, **LABELS)
+
+
+def _need_action(need_id: int, action, success: str, form=None):
+    need = services.get_need(current_user, need_id)
+    form = form or ConfirmForm()
+    return run_action(form, lambda: action(need, form), success, url_for("needs.show", need_id=need.id))
+
+
+@bp.route("/needs/<int:need_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_need(need_id: int):
+    return _need_action(need_id, lambda need, _f: services.withdraw_need(current_user, need), _("The need is withdrawn."))
+
+
+@bp.route("/needs/<int:need_id>/support", methods=["POST"])
+@login_required
+def support(need_id: int):
+    return _need_action(need_id, lambda need, _f: services.support_need(current_user, need),
+                        _("Thank you: your support is counted."))
+
+
+@bp.route("/needs/<int:need_id>/comments", methods=["POST"])
+@login_required
+def comment(need_id: int):
+    return _need_action(need_id, lambda need, f: services.add_comment(current_user, need, f.body.data or ""),
+                        _("Your comment is posted."), CommentForm())
+
+
+@bp.route("/needs/<int:need_id>/decline", methods=["POST"])
+@login_required
+def decline(need_id: int):
+    return _need_action(need_id, lambda need, f: services.decline_need(current_user, need, f.reason.data or ""),
+                        _("The need is declined; its author sees your reason."), ReasonForm())
+
+
+@bp.route("/flag/<subject_type>/<int:subject_id>", methods=["POST"])
+@login_required
+def flag(subject_type: str, subject_id: int):
+    form = ReasonForm()
+    return run_action(form, lambda: services.flag(current_user, subject_type, subject_id, form.reason.data or ""),
+                      _("Thank you. A community worker will look at it."), safe_next(request.form.get("back"), "/"))
+
+
+@bp.route("/hide/<subject_type>/<int:subject_id>", methods=["POST"])
+@login_required
+def hide(subject_type: str, subject_id: int):
+    form = ReasonForm()
+    return run_action(form, lambda: services.hide(current_user, subject_type, subject_id, form.reason.data or ""),
+                      _("Hidden. Its author sees your reason."), safe_next(request.form.get("back"), "/"))
+
+
+@bp.route("/needs/photos/<int:photo_id>")
+def photo(photo_id: int):
+    record = db.get_or_404(NeedPhoto, photo_id)
+    services.get_need(current_user, record.need_id)  # the photo is as visible as its need
+    return send_file(uploads.path_of(record.stored_name), mimetype=record.content_type)
+
+
+# --- community workers ---------------------------------------------------------------------------
+
+def _require_worker():
+    if not current_user.worker_community_ids():
+        abort(403)
+
+
+@bp.route("/worker/needs")
+@login_required
+def triage():
+    _require_worker()
+    community_id = request.args.get("community", type=int)
+    sort = request.args.get("sort", "support")
+    try:
+        page = paginate(services.triage_select(current_user, community_id, sort))
+    except ServiceError:
+        abort(403)
+    form = RequestForm()
+    form.category_id.choices = _categories()
+    communities = [g.community for g in current_user.grants if g.community_id]
+    return render_template("needs/triage.html", page=page, form=form, sort=sort, community_id=community_id,
+                           communities=communities, reason_form=ReasonForm(), **LABELS)
+
+
+@bp.route("/worker/requests", methods=["POST"])
+@login_required
+def create_request():
+    _require_worker()
+    form = RequestForm()
+    form.category_id.choices = _categories()
+    need_ids = request.form.getlist("need_ids", type=int)
+
+    def merge():
+        try:
+            budget = yuan_to_fen(form.estimated_budget.data)
+        except MoneyError:
+            raise ServiceError(_("Enter the budget in yuan, for example 60000 or 60000.50."), field="estimated_budget")
+        data = services.RequestData(title=form.title.data, description=form.description.data,
+                                    category_id=form.category_id.data, beneficiaries=form.beneficiaries.data,
+                                    estimated_budget_fen=budget, track=form.track.data)
+        return services.create_request(current_user, need_ids, data)
+
+    response = run_form(form, merge, _("The community request is created."),
+                        lambda r: url_for("needs.request_page", request_id=r.id))
+    if response is not None:
+        return response
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "error")
+    return redirect(url_for("needs.triage", **request.args))
+
+
+@bp.route("/worker/flags")
+@login_required
+def flags():
+    _require_worker()
+    return render_template("needs/flags.html", page=paginate(services.open_flags_select(current_user)),
+                           reason_form=ReasonForm(), confirm_form=ConfirmForm())
+
+
+@bp.route("/worker/flags/<subject_type>/<int:subject_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_flags(subject_type: str, subject_id: int):
+    return run_action(ConfirmForm(), lambda: services.dismiss_flags(current_user, subject_type, subject_id),
+                      _("The reports are dismissed."), url_for("needs.flags"))
+
+
+@bp.route("/communities/<int:community_id>/threshold", methods=["POST"])
+@login_required
+def threshold(community_id: int):
+    form = ThresholdForm()
+    return run_action(form, lambda: services.set_support_threshold(current_user, community_id, form.threshold.data),
+                      _("The support threshold is saved."), url_for("needs.community", community_id=community_id))
+
+
+# --- community requests and hearings ----------------------------------------------------------
+
+@bp.route("/requests/<int:request_id>")
+def request_page(request_id: int):
+    community_request = services.get_request(request_id)
+    return render_template(
+        "needs/request.html", req=community_request, events=timeline.for_request(community_request),
+        worker=services.is_worker_of(current_user, community_request.community_id),
+        hearing_form=HearingForm(), confirm_form=ConfirmForm(), **LABELS,
+    )
+
+
+@bp.route("/requests/<int:request_id>/forward", methods=["POST"])
+@login_required
+def forward(request_id: int):
+    community_request = services.get_request(request_id)
+    return run_action(ConfirmForm(), lambda: services.forward_request(current_user, community_request),
+                      _("The request is on its way."), url_for("needs.request_page", request_id=request_id))
+
+
+@bp.route("/requests/<int:request_id>/hearings", methods=["POST"])
+@login_required
+def schedule_hearing(request_id: int):
+    community_request = services.get_request(request_id)
+    form = HearingForm()
+    response = run_form(
+        form,
+        lambda: services.schedule_hearing(current_user, community_request, form.kind.data,
+                                          to_utc(form.scheduled_at.data), form.location.data, form.agenda.data),
+        _("The meeting is scheduled and the residents concerned are told."),
+        lambda hearing: url_for("needs.hearing", hearing_id=hearing.id),
+    )
+    if response is not None:
+        return response
+    return render_template(
+        "needs/request.html", req=community_request, events=timeline.for_request(community_request),
+        worker=services.is_worker_of(current_user, community_request.community_id),
+        hearing_form=form, confirm_form=ConfirmForm(), **LABELS,
+    )
+
+
+@bp.route("/hearings/<int:hearing_id>")
+def hearing(hearing_id: int):
+    meeting = services.get_hearing(hearing_id)
+    community_id = meeting.request.community_id
+    return render_template(
+        "needs/hearing.html", hearing=meeting, worker=services.is_worker_of(current_user, community_id),
+        resident=services.is_resident_of(current_user, community_id), my_vote=services.my_vote(current_user, meeting),
+        cast=sum(services.tally(meeting).values()), vote_form=VoteForm(), close_form=CloseHearingForm(),
+        reason_form=ReasonForm(), confirm_form=ConfirmForm(), history=HEARING_MACHINE.history(meeting), **LABELS,
+    )
+
+
+def _hearing_action(hearing_id: int, action, success: str, form=None):
+    meeting = services.get_hearing(hearing_id)
+    form = form or ConfirmForm()
+    return run_action(form, lambda: action(meeting, form), success, url_for("needs.hearing", hearing_id=hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/open", methods=["POST"])
+@login_required
+def open_voting(hearing_id: int):
+    return _hearing_action(hearing_id, lambda h, _f: services.open_voting(current_user, h), _("Voting is open."))
+
+
+@bp.route("/hearings/<int:hearing_id>/vote", methods=["POST"])
+@login_required
+def vote(hearing_id: int):
+    return _hearing_action(hearing_id, lambda h, f: services.vote(current_user, h, f.choice.data),
+                           _("Your vote is recorded."), VoteForm())
+
+
+@bp.route("/hearings/<int:hearing_id>/close", methods=["POST"])
+@login_required
+def close_hearing(hearing_id: int):
+    return _hearing_action(
+        hearing_id, lambda h, f: services.close_hearing(current_user, h, f.attendance.data or 0, f.minutes.data or ""),
+        _("The meeting is closed and its outcome recorded on the request."), CloseHearingForm())
+
+
+@bp.route("/hearings/<int:hearing_id>/cancel", methods=["POST"])
+@login_required
+def cancel_hearing(hearing_id: int):
+    return _hearing_action(hearing_id, lambda h, f: services.cancel_hearing(current_user, h, f.reason.data or ""),
+                           _("The meeting is cancelled."), ReasonForm())
+
+
+# --- notifications and the community page ------------------------------------------------------
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    return render_template("needs/notifications.html", page=paginate(services.notifications_select(current_user)),
+                           confirm_form=ConfirmForm(), **LABELS)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def read_notifications():
+    return run_action(ConfirmForm(), lambda: services.mark_all_read(current_user), _("All marked as read."),
+                      url_for("needs.notifications"))
+
+
+@bp.route("/places/community/<int:community_id>")
+def community(community_id: int):
+    place = places.community_with_parents(community_id)
+    if place is None:
+        abort(404)
+    threshold_form = ThresholdForm(threshold=services.support_threshold(community_id))
+    return render_template(
+        "needs/community.html", community=place, needs=paginate(services.community_needs_select(community_id)),
+        requests=services.community_requests(community_id), hearings=services.upcoming_hearings(community_id),
+        organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10),
+        resident=services.is_resident_of(current_user, community_id),
+        worker=services.is_worker_of(current_user, community_id), threshold_form=threshold_form, **LABELS,
+    )
