@@ -60,6 +60,8 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "PER_PAGE": _int("PER_PAGE", 20),
+        # Links in mail sent outside a web request (commands, background work) start with this.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         "SHOW_DEV_OUTBOX": not production,
     }
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -145,7 +145,7 @@ def request_password_reset(email: str) -> None:
         )
     )
     db.session.commit()
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = mail.external_url("accounts.reset_password", token=token)
     with force_locale(user.locale):
         mail.send(
             user.email,

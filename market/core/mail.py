@@ -5,7 +5,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,14 @@ def send(to: str, subject: str, body: str) -> EmailMessage:
     else:
         _write_outbox(message)
     return message
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a message, inside a web request or not."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def send_after_commit(to: str, subject: str, body: str) -> None:

@@ -16,7 +16,9 @@ class NeedForm(FlaskForm):
     category_id = SelectField(_l("Service category"), coerce=int)
     urgency = SelectField(_l("How urgent"), choices=options(URGENCIES.items()), default="normal")
     people_affected = IntegerField(_l("How many people it concerns"), default=1,
-                                   validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+                                   validators=[DataRequired(message=_l("Enter a whole number from 1 to 1,000,000.")),
+                                               NumberRange(min=1, max=1_000_000,
+                                                           message=_l("Enter a whole number from 1 to 1,000,000."))])
     photos = MultipleFileField(_l("Photos (optional, up to 4, PNG or JPEG)"))
     not_a_duplicate = BooleanField(_l("None of the similar needs above is mine: post it as a new need"))
     submit = SubmitField(_l("Post the need"))
@@ -44,7 +46,9 @@ class RequestForm(FlaskForm):
     title = StringField(_l("Request title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("What the community asks for"), validators=[DataRequired(), Length(max=5000)])
     category_id = SelectField(_l("Service category"), coerce=int)
-    beneficiaries = IntegerField(_l("Beneficiaries"), validators=[DataRequired(), NumberRange(min=1, max=10_000_000)])
+    beneficiaries = IntegerField(_l("Beneficiaries"), validators=[
+        DataRequired(message=_l("Enter a whole number of at least 1.")),
+        NumberRange(min=1, max=10_000_000, message=_l("Enter a whole number of at least 1."))])
     estimated_budget = StringField(_l("Estimated budget (yuan)"), validators=[DataRequired(), Length(max=20)],
                                    description=_l("For example 60000 or 60000.50"))
     track = SelectField(_l("How it will be met"), choices=options(TRACKS.items()))

@@ -97,7 +97,9 @@ def similar_needs(community_id: int, title: str, description: str = "", limit: i
                            Need.hidden_at.is_(None))
     ).all()
     probe = f"{title} {description}"
-    scored = [(text.similarity(probe, f"{n.title} {n.description}"), n) for n in candidates]
+    # Titles say what is needed; long descriptions dilute the score, so the better of the two counts.
+    scored = [(max(text.similarity(title, n.title), text.similarity(probe, f"{n.title} {n.description}")), n)
+              for n in candidates]
     scored = [(score, n) for score, n in scored if score >= SIMILAR_THRESHOLD]
     scored.sort(key=lambda pair: (-pair[0], -pair[1].support_count))
     return [n for _score, n in scored[:limit]]

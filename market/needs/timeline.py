@@ -7,7 +7,6 @@ then shows the whole path from the resident's words to the money and the result.
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from flask import url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -33,7 +32,8 @@ def describe(event: TimelineEvent) -> str:
     return describer(event.detail or {}) if describer else event.kind
 
 
-def record(kind: str, actor=None, need: Need | None = None, request=None, notify: bool = True, **detail) -> TimelineEvent:
+def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, notify: bool = True,
+           **detail) -> TimelineEvent:
     """Add a step to the timeline of a need or a request and tell the residents concerned.
 
     Runs inside the caller's transaction: nothing is recorded or mailed unless it commits.
@@ -62,7 +62,7 @@ def _notify(event: TimelineEvent, need, request, actor) -> None:
                     author.email,
                     _("News about your need “%(title)s”", title=subject_need.title),
                     _("%(step)s\n\nFollow it here: %(link)s", step=describe(event),
-                      link=url_for("needs.show", need_id=subject_need.id, _external=True)),
+                      link=mail.external_url("needs.show", need_id=subject_need.id)),
                 )
 
 
