@@ -54,3 +54,57 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
         "/places/": 7,  # city, districts with counts
         "/": 10,  # four figures and the categories
     }, large
+
+
+def _grow_needs(app, people, count, start):
+    """`count` more needs in the community, each supported and commented, some merged into a request."""
+    from market.accounts.models import User
+    from market.needs import services
+    from market.needs.models import Need
+
+    with app.app_context():
+        category = db.session.scalar(db.select(ServiceCategory.id))
+        author = db.session.get(User, people["resident"])
+        ids = []
+        for i in range(start, start + count):
+            need = services.post_need(author, services.NeedData(f"需求标题第{i}号", f"这是第{i}条需求的详细描述文字。",
+                                                                category, "normal", 3))
+            services.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id))
+            services.add_comment(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id), f"评论{i}")
+            ids.append(need.id)
+        worker = db.session.get(User, people["worker"])
+        data = services.RequestData(f"合并请求{start}", "描述", category, 5, 100_000, "government_purchase")
+        request = services.create_request(worker, ids[:2], data)
+        return ids[-1], request.id
+
+
+def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_queries, places, login):
+    from market.accounts.roles import Role
+
+    people = {
+        "resident": make_user("r@example.cn", community=places["community"]),
+        "neighbour": make_user("n@example.cn", community=places["community"]),
+        "worker": make_user("w@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]}),
+    }
+    login("r@example.cn")
+    need, request = _grow_needs(app, people, 3, 0)
+    urls = lambda need, request: {  # noqa: E731
+        "community": f"/places/community/{places['community']}", "need": f"/needs/{need}",
+        "request": f"/requests/{request}", "notifications": "/notifications",
+        "street": f"/places/street/{places['street']}", "district": f"/places/district/{places['district']}",
+    }
+    small = {name: _queries(client, count_queries, url) for name, url in urls(need, request).items()}
+    need, request = _grow_needs(app, people, 12, 3)
+    large = {name: _queries(client, count_queries, url) for name, url in urls(need, request).items()}
+    assert small == large, (small, large)
+    # 5 of each are the signed-in person; the rest is the page's own, fixed whatever the data.
+    assert large == {"community": 13, "need": 14, "request": 13, "notifications": 10, "street": 10, "district": 10}
+    client.submit("/logout", {})
+    login("w@example.cn")
+    with count_queries() as counter:
+        assert client.get("/worker/needs?sort=urgency").status_code == 200
+    first = counter.count
+    _grow_needs(app, people, 10, 20)
+    with count_queries() as counter:
+        assert client.get("/worker/needs?sort=urgency").status_code == 200
+    assert counter.count == first
