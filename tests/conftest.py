@@ -14,6 +14,8 @@ from market.accounts import services as accounts
 from market.accounts.roles import Role
 from market.extensions import db
 
+pytest_plugins = ["browser"]  # live server and Chromium fixtures, shared by every browser test
+
 REFERENCE_TABLES = {"city", "district", "street", "community", "department", "service_category", "alembic_version"}
 START = datetime(2026, 11, 22, 2, 0)  # 10:00 in Suzhou
 PASSWORD = "correct-horse-42"

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import browser, live_server, phone, screenshot  # noqa: F401  (fixtures)
+from browser import screenshot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "green-tea-2026"

@@ -66,7 +66,7 @@ def test_verified_resident_posts_a_need_with_a_photo(client, login, people, app,
         events = db.session.scalars(db.select(TimelineEvent)).all()
         assert [e.kind for e in events] == ["need_posted"]
     page = client.get(response.location).get_data(as_text=True)
-    assert "独居老人助餐服务" in page and "张晓梅 发布" in page
+    assert "独居老人助餐服务" in page and "发布需求 <small class=\"muted\">— 张晓梅" in page
     with client.get(f"/needs/photos/{photo_id}") as photo:
         assert photo.data == PNG
 
@@ -402,7 +402,7 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
         assert db.session.get(CommunityRequest, request_id).status == "forwarded"
     client.submit("/logout", {})
     timeline_page = client.get(f"/needs/{first}").get_data(as_text=True)
-    for step in ("张晓梅 发布", "已合并到社区需求“老年助餐服务”", "听证会定于", "已召开听证会：赞成 2 票，反对 1 票，弃权 0 票。结果：通过",
+    for step in ("发布需求", "已合并到社区需求“老年助餐服务”", "听证会定于", "已召开听证会：赞成 2 票，反对 1 票，弃权 0 票。结果：通过",
                  "提交政府购买服务"):
         assert step in timeline_page, step
 

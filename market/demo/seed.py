@@ -184,5 +184,51 @@ def seed_demo() -> list[tuple[str, str, str]]:
                        user_id=people["worker@demo.market"].id, role=Role.COMMUNITY_WORKER.value,
                        community_id=community.id, department_id=None, organization_id=None)
     db.session.commit()
+    _seed_needs(people, communities[0])
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE]
+
+
+# (author, title, description, category, urgency, people, supporters, comments)
+DEMO_NEEDS = [
+    ("resident@demo.market", "独居老人助餐服务",
+     "小区里有二十多位独居老人，腿脚不便，做饭困难。希望社区食堂每天中午送餐上门，费用能有补贴。",
+     "elderly", "high", 25, ["neighbour@demo.market"], [("neighbour@demo.market", "我家楼上的王阿姨也需要，支持！")]),
+    ("neighbour@demo.market", "高龄老人送餐上门",
+     "80岁以上的老人越来越多，子女白天上班，午饭没有着落。希望有人每天送一顿热饭。",
+     "elderly", "urgent", 18, ["resident@demo.market"], []),
+    ("neighbour@demo.market", "楼道加装扶手和夜间照明",
+     "老小区楼道没有扶手，晚上灯也不亮，老人上下楼经常摔倒。",
+     "elderly", "normal", 60, [], []),
+    ("resident@demo.market", "青少年暑期托管和课业辅导",
+     "双职工家庭的孩子暑假没人照看，希望社区开设托管班，有志愿者辅导作业。",
+     "youth", "normal", 40, ["neighbour@demo.market"], []),
+]
+
+
+def _seed_needs(people: dict, community: Community) -> None:
+    """Needs with supports and comments, and one request with an upcoming hearing (only what is missing)."""
+    from datetime import timedelta
+
+    from market.needs import services as needs
+    from market.needs.models import CommunityRequest, Need
+
+    categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
+    created = {}
+    for author, title, description, category, urgency, count, supporters, comments in DEMO_NEEDS:
+        need = db.session.scalar(select(Need).filter_by(community_id=community.id, title=title))
+        if need is None:
+            need = needs.post_need(people[author], needs.NeedData(title, description, categories[category], urgency, count))
+            for supporter in supporters:
+                needs.support_need(people[supporter], need)
+            for commenter, body in comments:
+                needs.add_comment(people[commenter], need, body)
+        created[title] = need
+    title = "桐芳社区老年助餐服务"
+    if db.session.scalar(select(CommunityRequest.id).filter_by(community_id=community.id, title=title)) is None:
+        worker = people["worker@demo.market"]
+        request = needs.create_request(worker, [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id], needs.RequestData(
+            title, "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
+            categories["elderly"], 45, 12_000_000, "government_purchase"))
+        needs.schedule_hearing(worker, request, "hearing", clock.now() + timedelta(days=7), "桐芳社区党群服务中心二楼会议室",
+                               "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")

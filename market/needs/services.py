@@ -130,7 +130,7 @@ def post_need(actor: User, data: NeedData, photos=()) -> Need:
                                          content_type=saved.content_type, size_bytes=saved.size_bytes,
                                          sha256=saved.sha256))
         NEED_MACHINE.start(need, actor, "")
-        timeline.record("need_posted", actor, need=need, name=actor.display_name)
+        timeline.record("need_posted", actor, need=need)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -84,7 +84,7 @@ def for_request(request) -> list[TimelineEvent]:
 
 @describes("need_posted")
 def _posted(d):
-    return _("Posted by %(name)s", name=d.get("name", ""))
+    return _("Need posted")
 
 
 @describes("need_on_agenda")
