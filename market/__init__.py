@@ -132,9 +132,9 @@ def _register_template_helpers(app: Flask) -> None:
         return format_datetime(value.replace(tzinfo=timezone.utc), fmt) if value else ""
 
     @app.template_global()
-    def page_url(number: int) -> str:
+    def page_url(number: int, arg: str = "page") -> str:
         """The current page's address with another page number, other arguments kept."""
-        args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+        args = {**(request.view_args or {}), **request.args.to_dict(), arg: number}
         return url_for(request.endpoint, **args)
 
     @app.template_filter("fen")

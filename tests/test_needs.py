@@ -477,3 +477,15 @@ def test_community_page_and_roll_ups(client, people, app, places):
     assert "1 条待办需求 · 1 项社区需求" in street
     district = client.get(f"/places/district/{places['district']}").get_data(as_text=True)
     assert "<td>1</td><td>1</td>" in district
+
+
+def test_long_discussions_are_paginated(client, people, app):
+    need_id = post_need(app, people["resident"])
+    with app.app_context():
+        for i in range(25):
+            services.add_comment(as_user(app, people["neighbour"]), db.session.get(Need, need_id), f"第{i:02d}条评论")
+    first = client.get(f"/needs/{need_id}").get_data(as_text=True)
+    assert "第00条评论" in first and "第19条评论" in first and "第20条评论" not in first
+    assert "第 1 页，共 2 页" in first and "comments_page=2" in first
+    second = client.get(f"/needs/{need_id}?comments_page=2").get_data(as_text=True)
+    assert "第24条评论" in second and "第00条评论" not in second

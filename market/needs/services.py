@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import clock
@@ -230,12 +230,13 @@ def add_comment(actor: User, need: Need, body: str) -> Comment:
     return comment
 
 
-def comments_for(viewer, need: Need) -> list[Comment]:
-    """Visible comments; hidden ones only to their author and the community's workers."""
-    worker = is_worker_of(viewer, need.community_id)
-    viewer_id = viewer.id if viewer and viewer.is_authenticated else None
-    return [c for c in db.session.scalars(select(Comment).where(Comment.need_id == need.id).order_by(Comment.id))
-            if not c.is_hidden or worker or c.author_id == viewer_id]
+def comments_select(viewer, need: Need):
+    """Visible comments, oldest first; hidden ones only to their author and the community's workers."""
+    statement = select(Comment).where(Comment.need_id == need.id).order_by(Comment.id)
+    if not is_worker_of(viewer, need.community_id):
+        viewer_id = viewer.id if viewer and viewer.is_authenticated else None
+        statement = statement.where(or_(Comment.hidden_at.is_(None), Comment.author_id == viewer_id))
+    return statement
 
 
 # --- moderation --------------------------------------------------------------------------------
@@ -537,12 +538,9 @@ def community_needs_select(community_id: int):
             .order_by(Need.support_count.desc(), Need.id.desc()))
 
 
-def community_requests(community_id: int) -> list[CommunityRequest]:
-    return db.session.scalars(
-        select(CommunityRequest).where(CommunityRequest.community_id == community_id)
-        .options(db.joinedload(CommunityRequest.category))
-        .order_by(CommunityRequest.id.desc()).limit(20)
-    ).all()
+def community_requests_select(community_id: int):
+    return (select(CommunityRequest).where(CommunityRequest.community_id == community_id)
+            .order_by(CommunityRequest.id.desc()))
 
 
 def upcoming_hearings(community_id: int) -> list[Hearing]:

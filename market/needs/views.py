@@ -67,7 +67,7 @@ def show(need_id: int):
     need = services.get_need(current_user, need_id)
     return render_template(
         "needs/need.html", need=need, events=timeline.for_need(need),
-        comments=services.comments_for(current_user, need),
+        comments=paginate(services.comments_select(current_user, need), arg="comments_page"),
         can_edit=services.can_edit(current_user, need), supported=services.has_supported(current_user, need),
         resident=services.is_resident_of(current_user, need.community_id),
         worker=services.is_worker_of(current_user, need.community_id),
@@ -332,8 +332,10 @@ def community(community_id: int):
     threshold_form = ThresholdForm(threshold=services.support_threshold(community_id))
     return render_template(
         "needs/community.html", community=place, needs=paginate(services.community_needs_select(community_id)),
-        requests=services.community_requests(community_id), hearings=services.upcoming_hearings(community_id),
-        organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10),
+        requests=paginate(services.community_requests_select(community_id), per_page=10, arg="requests_page"),
+        hearings=services.upcoming_hearings(community_id),
+        organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10,
+                               arg="organizations_page"),
         resident=services.is_resident_of(current_user, community_id),
         worker=services.is_worker_of(current_user, community_id), threshold_form=threshold_form, **LABELS,
     )
