@@ -53,7 +53,9 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     # The worker merges it into a request and schedules a hearing.
     worker = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(worker, base, "worker@example.cn")
-    worker.get_by_role("navigation", name="主导航").get_by_role("link", name="需求队列").click()
+    worker.get_by_role("navigation", name="主导航").get_by_role("link", name="社区工作台").click()
+    expect(worker.locator("[data-test=desk-needs]")).to_have_text("1")
+    worker.get_by_role("link", name="条待处理的居民需求").click()
     worker.get_by_label("合并“独居老人助餐服务”").check()
     worker.get_by_label("社区需求标题").fill("桐芳社区老年助餐服务")
     worker.get_by_label("社区需求说明").fill("为独居老人提供工作日午餐配送。")

@@ -489,3 +489,18 @@ def test_long_discussions_are_paginated(client, people, app):
     assert "第 1 页，共 2 页" in first and "comments_page=2" in first
     second = client.get(f"/needs/{need_id}?comments_page=2").get_data(as_text=True)
     assert "第24条评论" in second and "第00条评论" not in second
+
+
+def test_worker_desk_counts_what_waits(client, login, people, app, places):
+    post_need(app, people["resident"])
+    with app.app_context():
+        from market.accounts import services as accounts
+
+        accounts.request_residence(as_user(app, people["unverified"]), places["community"])
+    login("worker@example.cn")
+    page = client.get("/worker").get_data(as_text=True)
+    assert 'data-test="desk-needs">1<' in page and 'data-test="desk-residents">1<' in page
+    assert 'data-test="desk-flags">0<' in page
+    client.submit("/logout", {})
+    login("resident@example.cn")
+    assert client.get("/worker").status_code == 403

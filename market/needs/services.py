@@ -299,6 +299,25 @@ def _resolve_flags(actor, subject_type, subject_id, resolution, now) -> None:
     )
 
 
+def worker_desk(actor: User) -> dict[str, int]:
+    """What waits for a community worker, counted over all the communities they serve."""
+    from market.accounts.models import Residence
+
+    communities = actor.worker_community_ids()
+    count = lambda statement: db.session.scalar(statement)  # noqa: E731
+    return {
+        "residents": count(select(func.count(Residence.id)).where(Residence.community_id.in_(communities),
+                                                                  Residence.status == "pending")),
+        "needs": count(select(func.count(Need.id)).where(Need.community_id.in_(communities),
+                                                         Need.status.in_(ACTIVE_NEED_STATUSES),
+                                                         Need.hidden_at.is_(None))),
+        "flags": count(select(func.count(Flag.id)).where(Flag.community_id.in_(communities), Flag.resolved_at.is_(None))),
+        "hearings": count(select(func.count(Hearing.id)).join(CommunityRequest)
+                          .where(CommunityRequest.community_id.in_(communities),
+                                 Hearing.status.in_(("scheduled", "voting")))),
+    }
+
+
 def open_flags_select(actor: User):
     communities = actor.worker_community_ids()
     return (select(Flag).where(Flag.community_id.in_(communities), Flag.resolved_at.is_(None))

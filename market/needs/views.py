@@ -153,6 +153,14 @@ def _require_worker():
         abort(403)
 
 
+@bp.route("/worker")
+@login_required
+def desk():
+    _require_worker()
+    communities = [g.community for g in current_user.grants if g.community_id]
+    return render_template("needs/desk.html", counts=services.worker_desk(current_user), communities=communities)
+
+
 @bp.route("/worker/needs")
 @login_required
 def triage():
