@@ -20,3 +20,13 @@ class NotFound(ServiceError):
 
 class InvalidTransition(ServiceError):
     pass
+
+
+def existing(model, record_id, message: str):
+    """The record with this id, or NotFound with a message the person can read."""
+    from market.extensions import db  # the errors module stays importable without the app
+
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise NotFound(message)
+    return record

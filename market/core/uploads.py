@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from market.core.errors import ServiceError
 
@@ -28,6 +30,21 @@ class StoredFile:
     content_type: str
     size_bytes: int
     sha256: str
+
+
+class StoredFileColumns:
+    """Columns every model of an uploaded file has; `from_stored` fills them."""
+
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    @classmethod
+    def from_stored(cls, stored: StoredFile, **values):
+        return cls(original_filename=stored.original_filename, stored_name=stored.stored_name,
+                   content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256, **values)
 
 
 def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS)) -> StoredFile:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.core.uploads import StoredFileColumns
 from market.core.workflow import StateMachine
 from market.extensions import db
 
@@ -65,14 +66,9 @@ class Need(db.Model):
         return self.status in ACTIVE_NEED_STATUSES
 
 
-class NeedPhoto(db.Model):
+class NeedPhoto(StoredFileColumns, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), index=True)
-    original_filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    content_type: Mapped[str] = mapped_column(String(80))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class NeedSupport(db.Model):

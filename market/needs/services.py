@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.core import text, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import (
@@ -126,9 +126,7 @@ def post_need(actor: User, data: NeedData, photos=()) -> Need:
         for photo in photos:
             saved = uploads.store(photo, allowed=("png", "jpg", "jpeg"))
             stored.append(saved.stored_name)
-            need.photos.append(NeedPhoto(original_filename=saved.original_filename, stored_name=saved.stored_name,
-                                         content_type=saved.content_type, size_bytes=saved.size_bytes,
-                                         sha256=saved.sha256))
+            need.photos.append(NeedPhoto.from_stored(saved))
         NEED_MACHINE.start(need, actor, "")
         timeline.record("need_posted", actor, need=need)
         db.session.commit()
@@ -422,10 +420,7 @@ def create_request(actor: User, need_ids: list[int], data: RequestData) -> Commu
 
 
 def get_request(request_id: int) -> CommunityRequest:
-    request = db.session.get(CommunityRequest, request_id)
-    if request is None:
-        raise NotFound(_("This community request does not exist."))
-    return request
+    return existing(CommunityRequest, request_id, _("This community request does not exist."))
 
 
 def forward_request(actor: User, request: CommunityRequest) -> None:
@@ -468,10 +463,7 @@ def schedule_hearing(actor: User, request: CommunityRequest, kind: str, schedule
 
 
 def get_hearing(hearing_id: int) -> Hearing:
-    hearing = db.session.get(Hearing, hearing_id)
-    if hearing is None:
-        raise NotFound(_("This meeting does not exist."))
-    return hearing
+    return existing(Hearing, hearing_id, _("This meeting does not exist."))
 
 
 def open_voting(actor: User, hearing: Hearing) -> None:

@@ -90,10 +90,15 @@ def edit_need(need_id: int):
     ) or render_template("needs/need_form.html", form=form, similar=[], need=need, **LABELS)
 
 
-def _need_action(need_id: int, action, success: str, form=None):
-    need = services.get_need(current_user, need_id)
+def _act_on(subject, back: str, action, success: str, form=None):
+    """A button on a need's or meeting's page: run `action(subject, form)`, then go back there."""
     form = form or ConfirmForm()
-    return run_action(form, lambda: action(need, form), success, url_for("needs.show", need_id=need.id))
+    return run_action(form, lambda: action(subject, form), success, back)
+
+
+def _need_action(need_id: int, action, success: str, form=None):
+    return _act_on(services.get_need(current_user, need_id), url_for("needs.show", need_id=need_id), action,
+                   success, form)
 
 
 @bp.route("/needs/<int:need_id>/withdraw", methods=["POST"])
@@ -283,9 +288,8 @@ def hearing(hearing_id: int):
 
 
 def _hearing_action(hearing_id: int, action, success: str, form=None):
-    meeting = services.get_hearing(hearing_id)
-    form = form or ConfirmForm()
-    return run_action(form, lambda: action(meeting, form), success, url_for("needs.hearing", hearing_id=hearing_id))
+    return _act_on(services.get_hearing(hearing_id), url_for("needs.hearing", hearing_id=hearing_id), action,
+                   success, form)
 
 
 @bp.route("/hearings/<int:hearing_id>/open", methods=["POST"])

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.core.uploads import StoredFileColumns
 from market.core.workflow import StateMachine
 from market.extensions import db
 
@@ -106,16 +107,11 @@ class Membership(db.Model):
 DOCUMENT_TYPES = ("registration_certificate", "charter", "annual_report", "audit_report", "other")
 
 
-class OrganizationDocument(db.Model):
+class OrganizationDocument(StoredFileColumns, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     doc_type: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(120))
-    original_filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    content_type: Mapped[str] = mapped_column(String(80))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_at: Mapped[datetime]
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -254,10 +254,8 @@ def upload_document(actor: User, org: Organization, doc_type: str, title: str, f
     if doc_type not in DOCUMENT_TYPES:
         raise ServiceError(_("Choose the document type."), field="doc_type")
     stored = uploads.store(file)
-    document = OrganizationDocument(
-        organization_id=org.id, doc_type=doc_type, title=title.strip() or stored.original_filename,
-        original_filename=stored.original_filename, stored_name=stored.stored_name,
-        content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256,
+    document = OrganizationDocument.from_stored(
+        stored, organization_id=org.id, doc_type=doc_type, title=title.strip() or stored.original_filename,
         confidential=confidential, uploaded_at=clock.now(), uploaded_by_id=actor.id,
     )
     db.session.add(document)
