@@ -74,6 +74,7 @@ def _import_models() -> None:
     from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401
     from market.places import models as _places  # noqa: F401
+    from market.procurement import models as _procurement  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -82,8 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from market.needs.views import bp as needs_bp
     from market.organizations.views import bp as organizations_bp
     from market.places.views import bp as places_bp
+    from market.procurement.views import bp as procurement_bp
 
-    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp):
+    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,140 @@
+"""Reading and writing catalogs as governments keep them: Excel (.xlsx) or CSV, one item a row.
+
+Columns, by their Chinese or English heading: 编码/code, 服务领域/category, 项目名称/name,
+说明/description, 竞争程度/competition. Every row is checked; the caller saves nothing unless
+there is no error at all.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+
+COLUMNS = [  # (key, Chinese heading, English heading, required)
+    ("code", "编码", "code", True),
+    ("category", "服务领域", "category", True),
+    ("name", "项目名称", "name", True),
+    ("description", "说明", "description", False),
+    ("competition", "竞争程度", "competition", True),
+]
+COMPETITION_WORDS = {"充分竞争": "full", "适度竞争": "moderate", "非竞争": "none",
+                     "full": "full", "moderate": "moderate", "none": "none"}
+COMPETITION_CHINESE = {"full": "充分竞争", "moderate": "适度竞争", "none": "非竞争"}
+MAX_ROWS = 2000
+
+
+@dataclass
+class RowError:
+    row: int  # as the person sees it in their spreadsheet: the heading is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedCatalog:
+    items: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalog:
+    """Parse an uploaded catalog. `categories` maps category codes and names (both languages) to ids."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    try:
+        rows = _xlsx_rows(data) if extension == "xlsx" else _csv_rows(data) if extension == "csv" else None
+    except Exception:  # a damaged file: say so rather than fail
+        return ParsedCatalog(errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
+    if rows is None:
+        return ParsedCatalog(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
+    return _parse(rows, categories)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _parse(rows: list[list[str]], categories: dict[str, int]) -> ParsedCatalog:
+    result = ParsedCatalog()
+    rows = [r for r in rows if any((c or "").strip() for c in r)]
+    if not rows:
+        result.errors.append(RowError(0, "", _("The file is empty.")))
+        return result
+    heading = [(c or "").strip().lower() for c in rows[0]]
+    positions = {}
+    for key, chinese, english, required in COLUMNS:
+        for index, title in enumerate(heading):
+            if title in (chinese, english):
+                positions[key] = index
+        if required and key not in positions:
+            result.errors.append(RowError(1, chinese, _("The heading row has no column “%(name)s”.", name=chinese)))
+    if result.errors:
+        return result
+    if len(rows) - 1 > MAX_ROWS:
+        result.errors.append(RowError(0, "", _("A catalog has at most %(n)s items.", n=MAX_ROWS)))
+        return result
+    seen_codes = {}
+    for number, row in enumerate(rows[1:], start=2):
+        value = lambda key: (row[positions[key]] if key in positions and positions[key] < len(row) else "").strip()  # noqa: E731
+        item = {"code": value("code"), "name": value("name"), "description": value("description")}
+        if not item["code"]:
+            result.errors.append(RowError(number, "编码", _("The code is missing.")))
+        elif len(item["code"]) > 20:
+            result.errors.append(RowError(number, "编码", _("The code is longer than 20 characters.")))
+        elif item["code"] in seen_codes:
+            result.errors.append(RowError(number, "编码", _("The code %(code)s is used on row %(row)s already.",
+                                                          code=item["code"], row=seen_codes[item["code"]])))
+        else:
+            seen_codes[item["code"]] = number
+        if not item["name"]:
+            result.errors.append(RowError(number, "项目名称", _("The name is missing.")))
+        elif len(item["name"]) > 120:
+            result.errors.append(RowError(number, "项目名称", _("The name is longer than 120 characters.")))
+        category = categories.get(value("category").lower())
+        if category is None:
+            result.errors.append(RowError(number, "服务领域", _("“%(value)s” is not a known service category.",
+                                                            value=value("category"))))
+        competition = COMPETITION_WORDS.get(value("competition").lower())
+        if competition is None:
+            result.errors.append(RowError(number, "竞争程度", _("Write 充分竞争, 适度竞争 or 非竞争 (not “%(value)s”).",
+                                                            value=value("competition"))))
+        item.update(category_id=category, competition=competition)
+        result.items.append(item)
+    return result
+
+
+def heading() -> list[str]:
+    return [chinese for _key, chinese, _english, _required in COLUMNS]
+
+
+def as_rows(catalog) -> list[list[str]]:
+    return [[i.code, i.category.name_zh, i.name, i.description, COMPETITION_CHINESE[i.competition]] for i in catalog.items]
+
+
+def to_csv(catalog) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(heading())
+    writer.writerows(as_rows(catalog))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
+
+
+def to_xlsx(catalog) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "目录"
+    sheet.append(heading())
+    for row in as_rows(catalog):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
