@@ -75,6 +75,7 @@ def _import_models() -> None:
     from market.organizations import models as _organizations  # noqa: F401
     from market.places import models as _places  # noqa: F401
     from market.procurement import models as _procurement  # noqa: F401
+    from market.rules import models as _rules  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

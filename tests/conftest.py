@@ -16,7 +16,8 @@ from market.extensions import db
 
 pytest_plugins = ["browser"]  # live server and Chromium fixtures, shared by every browser test
 
-REFERENCE_TABLES = {"city", "district", "street", "community", "department", "service_category", "alembic_version"}
+REFERENCE_TABLES = {"city", "district", "street", "community", "department", "service_category", "alembic_version",
+                    "rule_set", "calendar_day"}
 START = datetime(2026, 11, 22, 2, 0)  # 10:00 in Suzhou
 PASSWORD = "correct-horse-42"
 

@@ -61,11 +61,27 @@ def seed_reference() -> dict:
                                                      "households": households}, street_id=street.id, name=full)
                 created["places"] += new
             offset += count
+    created["rules"] = _seed_rules(city)
     for order, (code, name_zh, name_en) in enumerate(CATEGORIES):
         _c, new = _get_or_create(ServiceCategory, {"name_zh": name_zh, "name_en": name_en, "sort_order": order}, code=code)
         created["categories"] += new
     db.session.commit()
     return created
+
+
+def _seed_rules(city: City) -> int:
+    """The demo city's rules (version 1, in force from 2026-01-01) and the 2026 holiday calendar."""
+    from market.rules import defaults
+    from market.rules.models import CalendarDay, RuleSet
+
+    _rules, new = _get_or_create(RuleSet, {"effective_from": date(2026, 1, 1), "values": defaults.SUZHOU_2026,
+                                           "source": defaults.SUZHOU_2026_SOURCE, "created_at": clock.now()},
+                                 city_id=city.id, version=1)
+    for days, workday in ((defaults.CHINA_2026_HOLIDAYS, False), (defaults.CHINA_2026_MAKEUP_WORKDAYS, True)):
+        for name, dates in days.items():
+            for day in dates:
+                _get_or_create(CalendarDay, {"is_workday": workday, "name": name}, day=date.fromisoformat(day))
+    return int(new)
 
 
 # (e-mail, name, role, what the role is bound to)

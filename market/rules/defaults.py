@@ -1,0 +1,40 @@
+"""Default rules for Suzhou, Jiangsu (see shared/DOMAIN.md for the sources); "assumed" marks a
+number no source fixes. Methods: minimum suppliers, minimum bid period and how it is counted,
+and the allowed range of the price weight in percent (None: price is not scored)."""
+
+SUZHOU_2026 = {
+    "methods": {
+        "open_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
+        "invited_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
+        "competitive_negotiation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": None},
+        "competitive_consultation": {"min_suppliers": 2, "bid_days": 10, "day_kind": "calendar", "price_weight": [10, 30]},
+        "single_source": {"min_suppliers": 1, "bid_days": 5, "day_kind": "working", "price_weight": None},
+        "request_for_quotation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": None},
+    },
+    "challenge_working_days": 7,
+    "challenge_answer_working_days": 7,
+    "contract_sign_days": 30,
+    "contract_publish_working_days": 2,
+    "max_contract_years": 3,
+    "payment_days": 30,
+    "undertaker_min_registration_years": 1,  # assumed
+    "grade_validity_years": 5,
+}
+SUZHOU_2026_SOURCE = "政府采购法; 财政部令第102号 (2020); 国办发〔2013〕96号; shared/DOMAIN.md"
+
+# 国务院办公厅关于2026年部分节假日安排的通知: holidays falling on weekdays, and make-up workdays.
+CHINA_2026_HOLIDAYS = {
+    "元旦": ["2026-01-01", "2026-01-02"],
+    "春节": ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23"],
+    "清明节": ["2026-04-06"],
+    "劳动节": ["2026-05-01", "2026-05-04", "2026-05-05"],
+    "端午节": ["2026-06-19"],
+    "中秋节": ["2026-09-25"],
+    "国庆节": ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"],
+}
+CHINA_2026_MAKEUP_WORKDAYS = {
+    "元旦调休": ["2026-01-04"],
+    "春节调休": ["2026-02-14", "2026-02-28"],
+    "劳动节调休": ["2026-05-09"],
+    "国庆节调休": ["2026-09-20", "2026-10-10"],
+}
