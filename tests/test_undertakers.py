@@ -1,0 +1,126 @@
+from datetime import date
+
+import pytest
+
+from market import clock
+from market.accounts.models import User
+from market.accounts.roles import Role
+from market.core.errors import PermissionDenied, ServiceError
+from market.extensions import db
+from market.organizations import credit_code
+from market.organizations.models import Membership, Organization, ServiceCategory
+from market.procurement import undertakers
+from market.procurement.models import UndertakerEntry
+
+
+@pytest.fixture
+def setting(app, make_user):
+    owner = make_user("owner@example.cn", "刘芳")
+    admin = make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None})
+    make_user("member@example.cn", "同事")
+    with app.app_context():
+        org = Organization(name="苏州市姑苏区乐龄居家养老服务中心", credit_code=credit_code.make("5", "2", "320508", "MJ000001"),
+                           org_type="social_service", registered_on=date(2019, 5, 20), registration_authority="姑苏区民政局",
+                           status="approved", created_at=clock.now(), created_by_id=owner)
+        db.session.add(org)
+        db.session.flush()
+        db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
+        db.session.commit()
+        elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
+        health = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="health"))
+        return {"org": org.id, "owner": owner, "admin": admin, "elderly": elderly, "health": health}
+
+
+def user(uid):
+    return db.session.get(User, uid)
+
+
+def test_listed_after_inspection_application_and_approval(client, login, app, setting):
+    login("owner@example.cn")
+    page = client.get(f"/procurement/undertakers/apply/{setting['org']}").get_data(as_text=True)
+    assert "没有 2025 年的年检记录" in page
+    with app.app_context():
+        undertakers.record_inspection(user(setting["admin"]), db.session.get(Organization, setting["org"]), 2025, "qualified")
+    client.submit(f"/procurement/undertakers/apply/{setting['org']}", {"category_ids": [setting["elderly"], setting["health"]]})
+    client.submit("/logout", {})
+    login("admin@example.cn")
+    queue = client.get("/procurement/undertakers/review").get_data(as_text=True)
+    assert "乐龄居家养老服务中心" in queue and "所有条件均已满足" in queue
+    with app.app_context():
+        entries = db.session.scalars(db.select(UndertakerEntry).order_by(UndertakerEntry.id)).all()
+        first, second = entries[0].id, entries[1].id
+    client.submit(f"/procurement/undertakers/{first}/decide", {"approve": "1"}, form_url="/procurement/undertakers/review")
+    page = client.submit(f"/procurement/undertakers/{second}/decide", {"refuse": "1", "reason": ""},
+                         form_url="/procurement/undertakers/review", follow_redirects=True).get_data(as_text=True)
+    assert "请说明拒绝的理由" in page or "请说明退回的理由" in page
+    client.submit(f"/procurement/undertakers/{second}/decide", {"refuse": "1", "reason": "缺少医疗卫生资质"},
+                  form_url="/procurement/undertakers/review")
+    with app.app_context():
+        assert undertakers.is_listed(setting["org"], setting["elderly"])
+        assert not undertakers.is_listed(setting["org"], setting["health"])
+    client.submit("/logout", {})
+    public = client.get(f"/procurement/undertakers?category={setting['elderly']}").get_data(as_text=True)
+    assert "乐龄居家养老服务中心" in public
+
+
+def test_every_condition_is_checked_with_its_reason(app, setting, frozen):
+    with app.app_context():
+        org = db.session.get(Organization, setting["org"])
+        admin = user(setting["admin"])
+        undertakers.record_inspection(admin, org, 2025, "unqualified")
+        assert undertakers.eligibility_problems(org) == ["2025 年年检不合格。"]
+        org.registered_on = date(2026, 3, 1)  # too young; and no inspection was due
+        assert undertakers.eligibility_problems(org) == ["须登记满 1 年。"]
+        org.registered_on = date(2019, 5, 20)
+        org.status = "suspended"
+        assert "该组织未通过民政部门审核。" in undertakers.eligibility_problems(org)
+        db.session.rollback()
+
+
+def test_debarment_removes_from_the_catalog_until_it_ends(app, setting, frozen):
+    with app.app_context():
+        org = db.session.get(Organization, setting["org"])
+        admin, owner = user(setting["admin"]), user(setting["owner"])
+        undertakers.record_inspection(admin, org, 2025, "qualified")
+        (entry,) = undertakers.apply(owner, org, [setting["elderly"]])
+        undertakers.decide(admin, entry.id, approve=True)
+        undertakers.debar(admin, org, "虚报服务人次", date(2027, 1, 31))
+        assert not undertakers.is_listed(org.id, setting["elderly"])
+        with pytest.raises(ServiceError, match="禁止承接至 2027-01-31：虚报服务人次"):
+            undertakers.apply(owner, org, [setting["elderly"]])
+    frozen.advance(days=71)  # 2027-02-01: the debarment has ended, but 2026's inspection is now due
+    with app.app_context():
+        org = db.session.get(Organization, setting["org"])
+        assert undertakers.eligibility_problems(org) == ["没有 2026 年的年检记录。"]
+
+
+def test_only_owners_apply_and_only_civil_affairs_decide(app, setting, make_user):
+    member = make_user("m2@example.cn")
+    with app.app_context():
+        org = db.session.get(Organization, setting["org"])
+        undertakers.record_inspection(user(setting["admin"]), org, 2025, "qualified")
+        db.session.add(Membership(user_id=member, organization_id=org.id, is_owner=False, added_at=clock.now()))
+        db.session.commit()
+        with pytest.raises(PermissionDenied):
+            undertakers.apply(user(member), org, [setting["elderly"]])
+        (entry,) = undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])
+        for attempt in (lambda: undertakers.decide(user(setting["owner"]), entry.id, True),
+                        lambda: undertakers.record_inspection(user(setting["owner"]), org, 2024, "qualified"),
+                        lambda: undertakers.debar(user(member), org, "x", date(2027, 1, 1))):
+            with pytest.raises(PermissionDenied):
+                attempt()
+        with pytest.raises(ServiceError, match="已申请或已列入"):
+            undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])
+
+
+def test_compliance_page_records_inspections_with_clear_errors(client, login, app, setting):
+    login("admin@example.cn")
+    url = f"/procurement/organizations/{setting['org']}/compliance"
+    client.submit(url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"})
+    page = client.submit(url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"}).get_data(as_text=True)
+    assert "2025 年的年检已有记录" in page
+    page = client.submit(url, {"debar-reason": "x", "debar-ends_on": "2026-01-01", "debar-submit": "1"}).get_data(as_text=True)
+    assert "禁止期限须晚于今天" in page
+    client.submit("/logout", {})
+    login("owner@example.cn")
+    assert client.get(url).status_code == 403
