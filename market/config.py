@@ -37,6 +37,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 1024 * 1024,
         "PAYMENTS": os.environ.get("PAYMENTS", "ledger"),
+        "BID_ENCRYPTION_KEY": os.environ.get("BID_ENCRYPTION_KEY", ""),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("SMTP_HOST") else "outbox"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Market <noreply@market.localhost>"),

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from market.core.errors import ServiceError
 
@@ -67,6 +67,13 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason (required to refuse)"), validators=[Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     refuse = SubmitField(_l("Refuse"))
+
+
+class ReasonForm(FlaskForm):
+    """For hiding, flagging, declining, cancelling: one reason that the other side will read."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Confirm"))
 
 
 class SearchForm(FlaskForm):

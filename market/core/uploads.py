@@ -47,8 +47,11 @@ class StoredFileColumns:
                    content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256, **values)
 
 
-def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS)) -> StoredFile:
-    """Check and save an uploaded werkzeug FileStorage; raise ServiceError with the reason."""
+def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS), transform=None) -> StoredFile:
+    """Check and save an uploaded werkzeug FileStorage; raise ServiceError with the reason.
+
+    `transform` changes the bytes written (sealed bids encrypt them); size and digest are of the
+    file as uploaded."""
     filename = os.path.basename(file_storage.filename or "")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in allowed:
@@ -74,7 +77,7 @@ def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS)) -> StoredFile:
     stored_name = f"{digest[:16]}-{secrets.token_hex(8)}.{extension}"
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / stored_name).write_bytes(data)
+    (directory / stored_name).write_bytes(transform(data) if transform else data)
     return StoredFile(filename[:255], stored_name, content_type, len(data), digest)
 
 

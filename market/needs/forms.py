@@ -29,13 +29,6 @@ class CommentForm(FlaskForm):
     submit = SubmitField(_l("Comment"))
 
 
-class ReasonForm(FlaskForm):
-    """For hiding, flagging, declining, cancelling: one reason that the other side will read."""
-
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField(_l("Confirm"))
-
-
 class ThresholdForm(FlaskForm):
     threshold = IntegerField(_l("Supports that put a need on the agenda"),
                              validators=[DataRequired(), NumberRange(min=1, max=10000)])

@@ -5,14 +5,14 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, options, run_action, run_form, show_service_error
+from market.core.forms import ConfirmForm, ReasonForm, options, run_action, run_form, show_service_error
 from market.core.money import MoneyError, yuan_to_fen
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
 from market.needs import services, timeline
-from market.needs.forms import (CloseHearingForm, CommentForm, HearingForm, NeedForm, ReasonForm, RequestForm,
-                                ThresholdForm, VoteForm)
+from market.needs.forms import (CloseHearingForm, CommentForm, HearingForm, NeedForm, RequestForm, ThresholdForm,
+                                VoteForm)
 from market.needs.models import (HEARING_KINDS, HEARING_MACHINE, NEED_MACHINE, OUTCOMES, REQUEST_MACHINE, TRACKS,
                                  URGENCIES, VOTE_CHOICES, NeedPhoto)
 from market.organizations import services as organizations

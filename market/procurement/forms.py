@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
-from market.procurement.models import INSPECTION_RESULTS
+from market.procurement.models import INSPECTION_RESULTS, TENDER_METHODS
 
 
 class CatalogForm(FlaskForm):
@@ -38,3 +39,72 @@ class DebarForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
     ends_on = DateField(_l("Debarred until"), validators=[DataRequired(message=_l("Enter a date."))])
     submit = SubmitField(_l("Debar"))
+
+
+class TenderForm(FlaskForm):
+    catalog_item_id = SelectField(_l("Catalog item"), coerce=int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("What is bought"), validators=[DataRequired(), Length(max=10000)])
+    service_standards = TextAreaField(_l("Service standards"), validators=[DataRequired(), Length(max=10000)])
+    budget_ceiling = StringField(_l("Budget ceiling (yuan)"), validators=[DataRequired(), Length(max=20)])
+    contract_months = IntegerField(_l("Contract length (months)"), default=12,
+                                   validators=[DataRequired(message=_l("Enter a whole number of months.")),
+                                               NumberRange(min=1, max=36, message=_l("From 1 to 36 months."))])
+    method = SelectField(_l("Purchase method"), choices=options(TENDER_METHODS.items()))
+    price_weight = IntegerField(_l("Price weight (%)"), validators=[Optional()],
+                                description=_l("Open and invited tenders: at least 10; consultation: 10 to 30; other methods: leave empty."))
+    criteria = TextAreaField(_l("Scoring criteria, one a line: name: points"),
+                             validators=[DataRequired(), Length(max=3000)],
+                             description=_l("With the price weight they must add up to 100."))
+    questions_deadline = DateTimeLocalField(_l("Questions close (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                            validators=[DataRequired(message=_l("Enter a date and time."))])
+    bid_deadline = DateTimeLocalField(_l("Bids close (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                      validators=[DataRequired(message=_l("Enter a date and time."))])
+    opening_at = DateTimeLocalField(_l("Bids open (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                    validators=[DataRequired(message=_l("Enter a date and time."))])
+    community_ids = SelectMultipleField(_l("Communities served"), coerce=int, validators=[Optional()])
+    request_ids = SelectMultipleField(_l("Community requests it answers"), coerce=int, validators=[Optional()])
+    invited_ids = SelectMultipleField(_l("Invited organizations (invited tender, single source)"), coerce=int,
+                                      validators=[Optional()])
+    catalog_only = BooleanField(_l("Only organizations in the undertaker catalog may bid"), default=True)
+    submit = SubmitField(_l("Save the draft"))
+
+
+class QuestionForm(FlaskForm):
+    organization_id = SelectField(_l("Asking for"), coerce=int)
+    question = TextAreaField(_l("Question (the answer is public; your name is not)"),
+                             validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Ask"))
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Answer (published to everyone)"), validators=[DataRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Publish the answer"))
+
+
+class BidForm(FlaskForm):
+    proposal = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=20000)])
+    team = TextAreaField(_l("Team"), validators=[Length(max=5000)])
+    delivery_plan = TextAreaField(_l("Delivery plan"), validators=[DataRequired(), Length(max=10000)])
+    price = StringField(_l("Price (yuan)"), validators=[DataRequired(), Length(max=20)])
+    budget_lines = TextAreaField(_l("Budget lines, one a line: item: amount in yuan"),
+                                 validators=[DataRequired(), Length(max=5000)],
+                                 description=_l("They must add up to the price."))
+    attachments = MultipleFileField(_l("Attachments (up to 3: PDF, DOCX, XLSX, PNG, JPEG)"))
+    submit = SubmitField(_l("Submit the sealed bid"))
+
+
+def parse_pairs(text: str, value) -> list[tuple[str, object]]:
+    """Lines of "name: value" (a Chinese colon works too); raises ValueError naming the bad line."""
+    pairs = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, raw = line.replace("：", ":").rpartition(":")
+        if not sep or not name.strip():
+            raise ValueError(number)
+        try:
+            pairs.append((name.strip(), value(raw.strip())))
+        except Exception:
+            raise ValueError(number)
+    return pairs

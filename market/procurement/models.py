@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.core.uploads import StoredFileColumns
 from market.core.workflow import StateMachine
 from market.extensions import db
 
@@ -120,3 +121,140 @@ class UndertakerEntry(db.Model):
 
     organization = relationship("Organization", lazy="joined")
     category = relationship("ServiceCategory", lazy="joined")
+
+
+TENDER_METHODS = {
+    "open_tender": _l("Open tender (公开招标)"),
+    "invited_tender": _l("Invited tender (邀请招标)"),
+    "competitive_negotiation": _l("Competitive negotiation (竞争性谈判)"),
+    "competitive_consultation": _l("Competitive consultation (竞争性磋商)"),
+    "single_source": _l("Single source (单一来源)"),
+    "request_for_quotation": _l("Request for quotation (询价)"),
+}
+INVITATION_METHODS = ("invited_tender", "single_source")
+
+TENDER_MACHINE = StateMachine(
+    subject_type="tender",
+    initial="draft",
+    transitions={
+        "draft": frozenset({"published", "cancelled"}),
+        "published": frozenset({"bidding_closed", "cancelled"}),
+        "bidding_closed": frozenset({"opened", "failed", "cancelled"}),
+        "opened": frozenset({"evaluated", "failed", "cancelled"}),
+        "evaluated": frozenset({"awarded", "failed", "cancelled"}),
+        "awarded": frozenset({"contracted", "cancelled"}),
+        "contracted": frozenset(), "cancelled": frozenset(), "failed": frozenset(),
+    },
+    labels={"draft": _l("Draft"), "published": _l("Open for bids"), "bidding_closed": _l("Bidding closed"),
+            "opened": _l("Bids opened"), "evaluated": _l("Evaluated"), "awarded": _l("Awarded (in notice)"),
+            "contracted": _l("Contracted"), "cancelled": _l("Cancelled"), "failed": _l("Failed")},
+)
+
+tender_community = Table(
+    "tender_community", db.metadata,
+    Column("tender_id", ForeignKey("tender.id"), primary_key=True),
+    Column("community_id", ForeignKey("community.id"), primary_key=True, index=True),
+)
+tender_request = Table(
+    "tender_request", db.metadata,
+    Column("tender_id", ForeignKey("tender.id"), primary_key=True),
+    Column("request_id", ForeignKey("community_request.id"), primary_key=True, index=True),
+)
+tender_invitation = Table(
+    "tender_invitation", db.metadata,
+    Column("tender_id", ForeignKey("tender.id"), primary_key=True),
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+)
+
+
+class Tender(db.Model):
+    """A purchase of a service (采购项目), from a published catalog item, answering community requests."""
+
+    __table_args__ = (Index("ix_tender_status_deadline", "status", "bid_deadline"),
+                      Index("ix_tender_department", "department_id", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    catalog_item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    service_standards: Mapped[str] = mapped_column(Text)
+    budget_ceiling_fen: Mapped[int]
+    contract_months: Mapped[int]
+    method: Mapped[str] = mapped_column(String(30))
+    catalog_only: Mapped[bool] = mapped_column(default=True)
+    price_weight: Mapped[int | None]  # percent of the score; None where price is not scored
+    questions_deadline: Mapped[datetime]
+    bid_deadline: Mapped[datetime]
+    opening_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    published_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+
+    department = relationship("Department", lazy="joined")
+    category = relationship("ServiceCategory", lazy="joined")
+    catalog_item = relationship("CatalogItem")
+    communities = relationship("Community", secondary=tender_community)
+    requests = relationship("CommunityRequest", secondary=tender_request)
+    invited = relationship("Organization", secondary=tender_invitation)
+    criteria = relationship("TenderCriterion", order_by="TenderCriterion.position", cascade="all, delete-orphan")
+    questions = relationship("TenderQuestion", order_by="TenderQuestion.id")
+
+
+class TenderCriterion(db.Model):
+    """A weighted scoring criterion published with the tender; with the price weight they make 100."""
+
+    __tablename__ = "tender_criterion"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120))
+    points: Mapped[int]
+
+
+class TenderQuestion(db.Model):
+    """A bidder's question. The answer is public; who asked never is."""
+
+    __tablename__ = "tender_question"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime]
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class Bid(db.Model):
+    """One organization's bid on one tender. Its content is encrypted (`sealed`) until opening;
+    `digest` is the SHA-256 of exactly what was submitted, given to the bidder as a receipt."""
+
+    __table_args__ = (UniqueConstraint("tender_id", "organization_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # submitted | withdrawn
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+    submitted_at: Mapped[datetime]
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    price_fen: Mapped[int | None]  # copied out of the sealed content at opening, never before
+    opened_at: Mapped[datetime | None]
+
+    organization = relationship("Organization", lazy="joined")
+    attachments = relationship("BidAttachment", order_by="BidAttachment.id", cascade="all, delete-orphan")
+
+
+class BidAttachment(StoredFileColumns, db.Model):
+    """An attachment of a bid, stored encrypted like the bid itself."""
+
+    __tablename__ = "bid_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), index=True)

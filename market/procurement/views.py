@@ -1,21 +1,28 @@
 from flask import Blueprint, Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_utc
 from flask_login import current_user, login_required
+
+from market import clock
 
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, options, run_action, run_form, show_service_error
+from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form, show_service_error
+from market.core.money import MoneyError, yuan_to_fen
 from market.core.pagination import paginate
 from market.organizations import services as organizations
-from market.procurement import catalog_files, services
+from market.places import services as places
+from market.procurement import catalog_files, services, tenders
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.forms import CatalogForm, DebarForm, ImportForm, InspectionForm, UndertakerApplyForm
-from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, INSPECTION_RESULTS,
-                                       UNDERTAKER_MACHINE)
+from market.procurement.forms import (AnswerForm, BidForm, CatalogForm, DebarForm, ImportForm, InspectionForm,
+                                      QuestionForm, TenderForm, UndertakerApplyForm, parse_pairs)
+from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, INSPECTION_RESULTS, TENDER_MACHINE,
+                                       TENDER_METHODS, UNDERTAKER_MACHINE)
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 LABELS = {"competition": COMPETITION_CLASSES, "catalog_machine": CATALOG_MACHINE,
-          "undertaker_machine": UNDERTAKER_MACHINE, "inspection_results": INSPECTION_RESULTS}
+          "undertaker_machine": UNDERTAKER_MACHINE, "inspection_results": INSPECTION_RESULTS,
+          "tender_machine": TENDER_MACHINE, "methods": TENDER_METHODS}
 
 
 @bp.route("/catalogs")
@@ -154,3 +161,185 @@ def compliance(organization_id: int):
                            debarments=undertaker_rules.debarments_of(org), entries=undertaker_rules.entries_of(org),
                            problems=undertaker_rules.eligibility_problems(org), **LABELS)
     )
+
+
+# --- tenders and sealed bids ---------------------------------------------------------------------
+
+def _tender_form(**kwargs) -> TenderForm:
+    form = TenderForm(**kwargs)
+    form.catalog_item_id.choices = options(
+        (i.id, f"{i.catalog.year} · {i.code} {i.name}") for i in tenders.published_items(current_user))
+    form.community_ids.choices = options(places.community_choices())
+    form.request_ids.choices = options((r.id, f"{r.community.name} · {r.title}") for r in tenders.forwarded_requests())
+    form.invited_ids.choices = options(organizations.approved_choices())
+    return form
+
+
+def _tender_data(form: TenderForm) -> tenders.TenderData:
+    try:
+        budget = yuan_to_fen(form.budget_ceiling.data)
+    except MoneyError:
+        raise ServiceError(_("Enter the budget in yuan, for example 60000 or 60000.50."), field="budget_ceiling")
+    try:
+        criteria = parse_pairs(form.criteria.data, int)
+    except ValueError as error:
+        raise ServiceError(_("Line %(n)s of the criteria is not “name: points”.", n=error.args[0]), field="criteria")
+    return tenders.TenderData(
+        catalog_item_id=form.catalog_item_id.data or 0, title=form.title.data, description=form.description.data,
+        service_standards=form.service_standards.data, budget_ceiling_fen=budget,
+        contract_months=form.contract_months.data, method=form.method.data, price_weight=form.price_weight.data,
+        criteria=criteria, questions_deadline=to_utc(form.questions_deadline.data),
+        bid_deadline=to_utc(form.bid_deadline.data), opening_at=to_utc(form.opening_at.data),
+        community_ids=form.community_ids.data or [], request_ids=form.request_ids.data or [],
+        invited_ids=form.invited_ids.data or [], catalog_only=form.catalog_only.data,
+    )
+
+
+@bp.route("/tenders")
+def tender_list():
+    args = request.args
+    try:
+        min_budget = yuan_to_fen(args["min_budget"]) if args.get("min_budget") else None
+        max_budget = yuan_to_fen(args["max_budget"]) if args.get("max_budget") else None
+    except MoneyError:
+        flash(_("Enter budgets in yuan."), "error")
+        min_budget = max_budget = None
+    statement = tenders.public_select(args.get("category", type=int), args.get("district", type=int),
+                                      args.get("method"), args.get("status"), min_budget, max_budget)
+    return render_template("procurement/tenders.html", page=paginate(statement), categories=organizations.categories(),
+                           districts=places.district_choices(), **LABELS)
+
+
+@bp.route("/tenders/new", methods=["GET", "POST"])
+@login_required
+def new_tender():
+    if not current_user.department_ids():
+        abort(403)
+    form = _tender_form()
+    return run_form(
+        form, lambda: tenders.create_tender(current_user, _tender_data(form)),
+        _("The draft tender is saved. Check it, then publish it."),
+        lambda tender: url_for("procurement.tender", tender_id=tender.id),
+    ) or render_template("procurement/tender_form.html", form=form)
+
+
+@bp.route("/tenders/<int:tender_id>")
+def tender(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    purchaser = services.is_purchaser_of(current_user, record.department_id)
+    my_orgs = [m.organization for m in current_user.memberships] if current_user.is_authenticated else []
+    question_form = QuestionForm()
+    question_form.organization_id.choices = options((o.id, o.name) for o in my_orgs)
+    return render_template(
+        "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
+        my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
+        opened=tenders.opened_bids(record), unanswered=tenders.unanswered(record),
+        question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
+        history=TENDER_MACHINE.history(record), now=clock.now(), **LABELS,
+    )
+
+
+@bp.route("/tenders/<int:tender_id>/publish", methods=["POST"])
+@login_required
+def publish_tender(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    return run_action(ConfirmForm(), lambda: tenders.publish(current_user, record), _("The tender is published."),
+                      url_for("procurement.tender", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/cancel", methods=["POST"])
+@login_required
+def cancel_tender(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = ReasonForm()
+    return run_action(form, lambda: tenders.cancel(current_user, record, form.reason.data or ""),
+                      _("The tender is cancelled."), url_for("procurement.tender", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/questions", methods=["POST"])
+@login_required
+def ask(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = QuestionForm()
+    form.organization_id.choices = options((m.organization_id, "") for m in current_user.memberships)
+    return run_action(form, lambda: tenders.ask(current_user, record, form.organization_id.data, form.question.data),
+                      _("Your question is sent; the answer will be published here."),
+                      url_for("procurement.tender", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/questions/<int:question_id>/answer", methods=["POST"])
+@login_required
+def answer(tender_id: int, question_id: int):
+    form = AnswerForm()
+    return run_action(form, lambda: tenders.answer(current_user, question_id, form.answer.data),
+                      _("The answer is published."), url_for("procurement.tender", tender_id=tender_id))
+
+
+def _bidder(tender_id: int, organization_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    org = organizations.get_organization(current_user, organization_id)
+    if org.id not in current_user.organization_ids():
+        abort(403)
+    return record, org
+
+
+@bp.route("/tenders/<int:tender_id>/bid/<int:organization_id>", methods=["GET", "POST"])
+@login_required
+def bid(tender_id: int, organization_id: int):
+    record, org = _bidder(tender_id, organization_id)
+    form = BidForm()
+
+    def submit():
+        try:
+            price = yuan_to_fen(form.price.data)
+        except MoneyError:
+            raise ServiceError(_("Enter the price in yuan, for example 60000 or 60000.50."), field="price")
+        try:
+            lines = parse_pairs(form.budget_lines.data, yuan_to_fen)
+        except ValueError as error:
+            raise ServiceError(_("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines")
+        data = tenders.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
+        return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name))
+
+    current = tenders.own_bid(current_user, record, org.id)
+    return run_form(
+        form, submit, _("Your sealed bid is received. Keep the receipt digest."),
+        lambda saved: url_for("procurement.read_bid", tender_id=tender_id, bid_id=saved.id),
+    ) or render_template("procurement/bid_form.html", tender=record, org=org, form=form, current=current,
+                         problems=tenders.eligibility_problems(org, record), **LABELS)
+
+
+@bp.route("/tenders/<int:tender_id>/bid/<int:organization_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_bid(tender_id: int, organization_id: int):
+    record, org = _bidder(tender_id, organization_id)
+    return run_action(ConfirmForm(), lambda: tenders.withdraw_bid(current_user, record, org),
+                      _("Your bid is withdrawn."), url_for("procurement.tender", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/bids/<int:bid_id>")
+@login_required
+def read_bid(tender_id: int, bid_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    found, content = tenders.read_bid(current_user, record, bid_id)
+    return render_template("procurement/bid.html", tender=record, bid=found, content=content,
+                           verified=tenders.verify(found), **LABELS)
+
+
+@bp.route("/tenders/<int:tender_id>/attachments/<int:attachment_id>")
+@login_required
+def bid_attachment(tender_id: int, attachment_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    attachment, data = tenders.attachment_bytes(current_user, record, attachment_id)
+    return Response(data, mimetype=attachment.content_type,
+                    headers={"Content-Disposition": "attachment"})
+
+
+@bp.route("/workspace")
+@login_required
+def workspace():
+    my_orgs = [m.organization for m in current_user.memberships]
+    open_tenders = paginate(tenders.public_select(status="published"), per_page=20)
+    return render_template("procurement/workspace.html", department_tenders=tenders.department_tenders(current_user),
+                           my_orgs=my_orgs, open_tenders=open_tenders, drafts=services.own_drafts(current_user),
+                           my_bids=tenders.bids_of(current_user), **LABELS)

@@ -1,0 +1,19 @@
+"""How procurement's steps read on a community request's timeline."""
+from flask_babel import gettext as _
+
+from market.needs.timeline import describes
+
+
+@describes("tender_published")
+def _published(d):
+    return _("Tender “%(title)s” published: organizations may bid", title=d.get("title", ""))
+
+
+@describes("tender_cancelled")
+def _cancelled(d):
+    return _("Tender cancelled: %(reason)s", reason=d.get("reason", ""))
+
+
+@describes("tender_failed")
+def _failed(d):
+    return _("Tender failed: %(reason)s", reason=d.get("reason", ""))

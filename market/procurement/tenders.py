@@ -1,0 +1,433 @@
+"""Tenders and sealed bids.
+
+A tender's status changes only through TENDER_MACHINE. Time-driven steps (bidding closes at the
+deadline, bids open at the opening time) happen in `advance(now)`, which is idempotent and runs
+on every read and write of a tender, so no scheduler is needed for correctness.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from market import clock
+from market.accounts.models import User
+from market.core import text, uploads
+from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
+from market.extensions import db
+from market.needs import timeline
+from market.needs.models import CommunityRequest
+from market.organizations.models import Organization
+from market.places.models import Community
+from market.procurement import sealing, steps  # noqa: F401  (steps: how tender events read on timelines)
+from market.procurement import undertakers as undertaker_rules
+from market.procurement.models import (INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
+                                       CatalogItem, PurchaseCatalog, Tender, TenderCriterion, TenderQuestion)
+from market.procurement.services import is_purchaser_of, require_purchaser_of
+from market.rules import services as rules
+
+MAX_ATTACHMENTS = 3
+
+
+# --- drafting and publishing ---------------------------------------------------------------------
+
+@dataclass
+class TenderData:
+    catalog_item_id: int
+    title: str
+    description: str
+    service_standards: str
+    budget_ceiling_fen: int
+    contract_months: int
+    method: str
+    price_weight: int | None
+    criteria: list[tuple[str, int]]
+    questions_deadline: datetime
+    bid_deadline: datetime
+    opening_at: datetime
+    community_ids: list[int] = field(default_factory=list)
+    request_ids: list[int] = field(default_factory=list)
+    invited_ids: list[int] = field(default_factory=list)
+    catalog_only: bool = True
+
+
+def _method_rules(method: str) -> dict:
+    methods = rules.in_force()["methods"]
+    if method not in methods:
+        raise ServiceError(_("Choose a purchase method."), field="method")
+    return methods[method]
+
+
+def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
+    item = db.session.get(CatalogItem, data.catalog_item_id)
+    if item is None or item.catalog.status != "published":
+        raise ServiceError(_("Choose an item of a published catalog."), field="catalog_item_id")
+    require_purchaser_of(actor, item.catalog.department_id)
+    method = _method_rules(data.method)
+    data.title, data.description = text.clean(data.title, 120), text.clean(data.description, 10000)
+    data.service_standards = text.clean(data.service_standards, 10000)
+    if len(data.title) < 4:
+        raise ServiceError(_("Give the tender a title of at least 4 characters."), field="title")
+    if not data.description or not data.service_standards:
+        raise ServiceError(_("Describe the service and its standards."), field="service_standards")
+    if data.budget_ceiling_fen <= 0:
+        raise ServiceError(_("The budget ceiling must be more than zero."), field="budget_ceiling")
+    max_months = rules.in_force()["max_contract_years"] * 12
+    if not 1 <= data.contract_months <= max_months:
+        raise ServiceError(_("The contract lasts from 1 to %(n)s months.", n=max_months), field="contract_months")
+    weight_range = method["price_weight"]
+    if weight_range is None:
+        data.price_weight = None
+    elif data.price_weight is None or not weight_range[0] <= data.price_weight <= weight_range[1]:
+        raise ServiceError(_("For this method the price weight must be between %(low)s%% and %(high)s%%.",
+                             low=weight_range[0], high=weight_range[1]), field="price_weight")
+    data.criteria = [(text.clean(name, 120), points) for name, points in data.criteria if (name or "").strip()]
+    if any(points <= 0 for _name, points in data.criteria):
+        raise ServiceError(_("Every criterion needs more than zero points."), field="criteria")
+    total = sum(points for _name, points in data.criteria) + (data.price_weight or 0)
+    if not data.criteria or total != 100:
+        raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
+                           field="criteria")
+    if not data.questions_deadline < data.bid_deadline <= data.opening_at:
+        raise ServiceError(_("Questions close before bids, and bids close no later than the opening."),
+                           field="bid_deadline")
+    return item, method
+
+
+def _apply(tender: Tender, data: TenderData, item: CatalogItem) -> None:
+    tender.catalog_item_id, tender.department_id, tender.category_id = item.id, item.catalog.department_id, item.category_id
+    for name in ("title", "description", "service_standards", "budget_ceiling_fen", "contract_months", "method",
+                 "price_weight", "questions_deadline", "bid_deadline", "opening_at", "catalog_only"):
+        setattr(tender, name, getattr(data, name))
+    tender.criteria = [TenderCriterion(position=i, name=name, points=points) for i, (name, points) in enumerate(data.criteria)]
+    tender.communities = list(db.session.scalars(select(Community).where(Community.id.in_(data.community_ids))))
+    tender.requests = list(db.session.scalars(select(CommunityRequest).where(CommunityRequest.id.in_(data.request_ids))))
+    tender.invited = list(db.session.scalars(select(Organization).where(Organization.id.in_(data.invited_ids),
+                                                                      Organization.status == "approved")))
+
+
+def create_tender(actor: User, data: TenderData) -> Tender:
+    item, _method = _validated(actor, data)
+    for request in db.session.scalars(select(CommunityRequest).where(CommunityRequest.id.in_(data.request_ids))):
+        if request.status != "forwarded" or request.track != "government_purchase":
+            raise ServiceError(_("“%(title)s” is not put forward for government purchase.", title=request.title),
+                               field="request_ids")
+    tender = Tender(created_at=clock.now(), created_by_id=actor.id, status="draft")
+    _apply(tender, data, item)
+    db.session.add(tender)
+    db.session.flush()
+    TENDER_MACHINE.start(tender, actor, "")
+    db.session.commit()
+    return tender
+
+
+def publish(actor: User, tender: Tender) -> None:
+    """Publish a draft: the timeline must leave bidders the method's minimum period."""
+    require_purchaser_of(actor, tender.department_id)
+    now = clock.now()
+    method = _method_rules(tender.method)
+    earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
+    if tender.bid_deadline < earliest:
+        raise ServiceError(_("For this method bids must stay open until at least %(when)s.",
+                             when=_format(earliest)), field="bid_deadline")
+    if tender.questions_deadline <= now:
+        raise ServiceError(_("The questions deadline has passed; set new dates."), field="questions_deadline")
+    if tender.method in INVITATION_METHODS and len(tender.invited) < method["min_suppliers"]:
+        raise ServiceError(_("Invite at least %(n)s organizations for this method.", n=method["min_suppliers"]),
+                           field="invited_ids")
+    TENDER_MACHINE.move(tender, "published", actor, "")
+    tender.published_at = now
+    for request in tender.requests:
+        timeline.record("tender_published", actor, request=request, tender_id=tender.id, title=tender.title)
+    db.session.commit()
+
+
+def cancel(actor: User, tender: Tender, reason: str) -> None:
+    require_purchaser_of(actor, tender.department_id)
+    reason = text.clean(reason, 1000)
+    if not reason:
+        raise ServiceError(_("Give the reason for cancelling."), field="reason")
+    TENDER_MACHINE.move(tender, "cancelled", actor, reason)
+    tender.outcome_note = reason
+    for request in tender.requests:
+        timeline.record("tender_cancelled", actor, request=request, tender_id=tender.id, reason=reason)
+    db.session.commit()
+
+
+def _format(moment: datetime) -> str:
+    from datetime import timezone
+
+    from flask_babel import format_datetime
+
+    return format_datetime(moment.replace(tzinfo=timezone.utc), "short")
+
+
+# --- time --------------------------------------------------------------------------------------
+
+def advance(tender: Tender, now: datetime | None = None) -> bool:
+    """Apply every step that time has made due; safe to call any number of times."""
+    now = now or clock.now()
+    changed = False
+    if tender.status == "published" and now >= tender.bid_deadline:
+        TENDER_MACHINE.move(tender, "bidding_closed", None, _("Bid deadline reached"))
+        changed = True
+    if tender.status == "bidding_closed" and now >= tender.opening_at and not unanswered(tender):
+        _open(tender, now)
+        changed = True
+    if changed:
+        db.session.commit()
+    return changed
+
+
+def unanswered(tender: Tender) -> int:
+    return sum(1 for q in tender.questions if not q.answered_at)
+
+
+def _open(tender: Tender, now: datetime) -> None:
+    """Open the bids: prices become public, and too few valid bids fail the tender."""
+    bids = db.session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == "submitted")).all()
+    for bid in bids:
+        bid.price_fen = sealing.unseal(bid.sealed)["price_fen"]
+        bid.opened_at = now
+    tender.opened_at = now
+    minimum = _method_rules(tender.method)["min_suppliers"]
+    if len(bids) < minimum:
+        reason = _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum)
+        TENDER_MACHINE.move(tender, "failed", None, reason)
+        tender.outcome_note = reason
+        for request in tender.requests:
+            timeline.record("tender_failed", None, request=request, tender_id=tender.id, reason=reason)
+    else:
+        TENDER_MACHINE.move(tender, "opened", None, _("Opening time reached"))
+
+
+def get_tender(viewer, tender_id: int) -> Tender:
+    """Drafts only to the department's purchasers; everything else is public."""
+    tender = db.session.get(Tender, tender_id)
+    if tender is None or (tender.status == "draft" and not is_purchaser_of(viewer, tender.department_id)):
+        raise NotFound(_("This tender does not exist or is not published yet."))
+    advance(tender)
+    return tender
+
+
+# --- questions -----------------------------------------------------------------------------------
+
+def ask(actor: User, tender: Tender, organization_id: int, question: str) -> TenderQuestion:
+    advance(tender)
+    if organization_id not in actor.organization_ids():
+        raise PermissionDenied(_("Only a member of this organization can do this."))
+    if tender.status != "published" or clock.now() >= tender.questions_deadline:
+        raise ServiceError(_("Questions are closed for this tender."))
+    question = text.clean(question, 2000)
+    if not question:
+        raise ServiceError(_("Write the question."), field="question")
+    record = TenderQuestion(tender_id=tender.id, organization_id=organization_id, asked_by_id=actor.id,
+                            question=question, asked_at=clock.now())
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def answer(actor: User, question_id: int, answer_text: str) -> None:
+    question = existing(TenderQuestion, question_id, _("This question does not exist."))
+    tender = db.session.get(Tender, question.tender_id)
+    require_purchaser_of(actor, tender.department_id)
+    answer_text = text.clean(answer_text, 5000)
+    if not answer_text:
+        raise ServiceError(_("Write the answer."), field="answer")
+    if question.answered_at:
+        raise ServiceError(_("This question is answered already."))
+    question.answer, question.answered_at, question.answered_by_id = answer_text, clock.now(), actor.id
+    db.session.commit()
+
+
+# --- bids --------------------------------------------------------------------------------------
+
+def eligibility_problems(org: Organization, tender: Tender) -> list[str]:
+    problems = []
+    if org.status != "approved":
+        problems.append(_("The organization is not approved by civil affairs."))
+    if tender.method in INVITATION_METHODS and org.id not in {o.id for o in tender.invited}:
+        problems.append(_("Only invited organizations may bid on this tender."))
+    if tender.catalog_only and not undertaker_rules.is_listed(org.id, tender.category_id):
+        problems.append(_("The tender is open only to organizations listed in the undertaker catalog for %(category)s.",
+                          category=tender.category.name))
+    debarment = undertaker_rules.active_debarment(org.id)
+    if debarment is not None:
+        problems.append(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
+                          reason=debarment.reason))
+    return problems
+
+
+@dataclass
+class BidData:
+    proposal: str
+    team: str
+    delivery_plan: str
+    price_fen: int
+    budget_lines: list[tuple[str, int]]
+
+
+def _require_bidder(actor: User, tender: Tender, org: Organization) -> None:
+    if org.id not in actor.organization_ids():
+        raise PermissionDenied(_("Only a member of this organization can do this."))
+    advance(tender)
+    if tender.status != "published" or clock.now() >= tender.bid_deadline:
+        raise ServiceError(_("Bidding is closed for this tender."))
+
+
+def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, attachments=()) -> Bid:
+    """Submit or amend the organization's one bid; returns it with its receipt digest."""
+    _require_bidder(actor, tender, org)
+    problems = eligibility_problems(org, tender)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    proposal, team = text.clean(data.proposal, 20000), text.clean(data.team, 5000)
+    delivery_plan = text.clean(data.delivery_plan, 10000)
+    if not proposal or not delivery_plan:
+        raise ServiceError(_("Write the proposal and the delivery plan."), field="proposal")
+    if not 0 < data.price_fen <= tender.budget_ceiling_fen:
+        raise ServiceError(_("The price must be more than zero and at most the budget ceiling."), field="price")
+    if sum(amount for _item, amount in data.budget_lines) != data.price_fen:
+        raise ServiceError(_("The budget lines must add up to the price."), field="budget_lines")
+    attachments = [a for a in attachments if a and a.filename]
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ServiceError(_("Attach at most %(n)s files.", n=MAX_ATTACHMENTS), field="attachments")
+    stored = [uploads.store(a, allowed=("pdf", "docx", "xlsx", "png", "jpg", "jpeg"), transform=sealing.seal_bytes)
+              for a in attachments]
+    payload = {
+        "tender": tender.id, "organization": org.id, "proposal": proposal, "team": team,
+        "delivery_plan": delivery_plan, "price_fen": data.price_fen,
+        "budget_lines": [{"item": text.clean(item, 120), "amount_fen": amount} for item, amount in data.budget_lines],
+        "attachments": [{"name": s.original_filename, "sha256": s.sha256} for s in stored],
+    }
+    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
+    now = clock.now()
+    old_files = []
+    if bid is None:
+        bid = Bid(tender_id=tender.id, organization_id=org.id, version=0)
+        db.session.add(bid)
+    else:
+        old_files = [a.stored_name for a in bid.attachments]
+        bid.attachments.clear()
+    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = "submitted", bid.version + 1, now, actor.id
+    payload["version"] = bid.version
+    bid.sealed, bid.digest = sealing.seal(payload), sealing.digest(payload)
+    bid.attachments = [BidAttachment.from_stored(s) for s in stored]
+    try:
+        db.session.commit()
+    except IntegrityError:  # the organization's first bid sent twice at once: one wins
+        db.session.rollback()
+        for s in stored:
+            uploads.discard(s.stored_name)
+        raise ServiceError(_("This organization's bid was just submitted from elsewhere; reload to amend it."))
+    for name in old_files:  # an amendment replaces the attachments it was sent with
+        uploads.discard(name)
+    return bid
+
+
+def withdraw_bid(actor: User, tender: Tender, org: Organization) -> None:
+    _require_bidder(actor, tender, org)
+    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id, status="submitted"))
+    if bid is None:
+        raise ServiceError(_("There is no bid to withdraw."))
+    bid.status = "withdrawn"
+    db.session.commit()
+
+
+def own_bid(actor, tender: Tender, org_id: int) -> Bid | None:
+    if not (actor and actor.is_authenticated and org_id in actor.organization_ids()):
+        return None
+    return db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org_id))
+
+
+def can_read_bid(viewer, tender: Tender, bid: Bid) -> bool:
+    """Before opening only the bidding organization; after opening, the purchaser too."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if bid.organization_id in viewer.organization_ids():
+        return True
+    return tender.opened_at is not None and is_purchaser_of(viewer, tender.department_id)
+
+
+def read_bid(viewer, tender: Tender, bid_id: int) -> tuple[Bid, dict]:
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.tender_id != tender.id or not can_read_bid(viewer, tender, bid):
+        raise NotFound(_("This bid does not exist or is sealed."))
+    return bid, sealing.unseal(bid.sealed)
+
+
+def verify(bid: Bid) -> bool:
+    """Recompute the receipt digest from the unsealed content: true when nothing was changed."""
+    return sealing.digest(sealing.unseal(bid.sealed)) == bid.digest
+
+
+def opened_bids(tender: Tender) -> list[Bid]:
+    """After opening: the bidders and their prices, public."""
+    if tender.opened_at is None:
+        return []
+    return db.session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.opened_at.is_not(None))
+                              .order_by(Bid.price_fen, Bid.id)).all()
+
+
+def attachment_bytes(viewer, tender: Tender, attachment_id: int) -> tuple[BidAttachment, bytes]:
+    attachment = db.session.get(BidAttachment, attachment_id)
+    bid = db.session.get(Bid, attachment.bid_id) if attachment else None
+    if bid is None or bid.tender_id != tender.id or not can_read_bid(viewer, tender, bid):
+        raise NotFound(_("This bid does not exist or is sealed."))
+    return attachment, sealing.unseal_bytes(uploads.path_of(attachment.stored_name).read_bytes())
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+def public_select(category_id=None, district_id=None, method=None, status=None, min_budget=None, max_budget=None):
+    from market.places.models import Department
+
+    statement = select(Tender).where(Tender.status != "draft").order_by(Tender.id.desc())
+    if category_id:
+        statement = statement.where(Tender.category_id == category_id)
+    if district_id:
+        statement = statement.join(Department, Tender.department_id == Department.id).where(
+            Department.district_id == district_id)
+    if method in TENDER_METHODS:
+        statement = statement.where(Tender.method == method)
+    if status in TENDER_MACHINE.labels:
+        statement = statement.where(Tender.status == status)
+    if min_budget is not None:
+        statement = statement.where(Tender.budget_ceiling_fen >= min_budget)
+    if max_budget is not None:
+        statement = statement.where(Tender.budget_ceiling_fen <= max_budget)
+    return statement
+
+
+def advance_due(now: datetime | None = None) -> int:
+    """Advance every tender whose deadline or opening has come (for a periodic command)."""
+    now = now or clock.now()
+    due = db.session.scalars(select(Tender).where(
+        ((Tender.status == "published") & (Tender.bid_deadline <= now))
+        | ((Tender.status == "bidding_closed") & (Tender.opening_at <= now)))).all()
+    return sum(advance(t, now) for t in due)
+
+
+def department_tenders(actor: User) -> list[Tender]:
+    return db.session.scalars(select(Tender).where(Tender.department_id.in_(actor.department_ids()))
+                              .order_by(Tender.id.desc()).limit(100)).all()
+
+
+def published_items(actor: User) -> list[CatalogItem]:
+    return db.session.scalars(select(CatalogItem).join(PurchaseCatalog).where(
+        PurchaseCatalog.department_id.in_(actor.department_ids()), PurchaseCatalog.status == "published")
+        .order_by(CatalogItem.catalog_id, CatalogItem.position)).all()
+
+
+def forwarded_requests() -> list[CommunityRequest]:
+    return db.session.scalars(select(CommunityRequest).where(CommunityRequest.status == "forwarded",
+                                                             CommunityRequest.track == "government_purchase")
+                              .order_by(CommunityRequest.id.desc()).limit(200)).all()
+
+
+def bids_of(actor: User) -> list[Bid]:
+    """The bids of the actor's organizations, for their workspace."""
+    return db.session.scalars(select(Bid).where(Bid.organization_id.in_(actor.organization_ids()))
+                              .order_by(Bid.submitted_at.desc()).limit(100)).all()

@@ -1,0 +1,282 @@
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from market import clock
+from market.accounts.models import User
+from market.accounts.roles import Role
+from market.core.errors import PermissionDenied, ServiceError
+from market.extensions import db
+from market.needs.models import CommunityRequest, TimelineEvent
+from market.organizations import credit_code
+from market.organizations.models import Membership, Organization, ServiceCategory
+from market.procurement import tenders, undertakers
+from market.procurement.models import Bid, CatalogItem, PurchaseCatalog, Tender
+
+from conftest import START
+
+SECRET = "机密方案内容XYZ-7731"
+PDF = b"%PDF-1.4\n" + "附件里的机密ATTACH-5512".encode() + b"\n%%EOF\n"
+
+
+def user(uid):
+    return db.session.get(User, uid)
+
+
+@pytest.fixture
+def world(app, make_user, places):
+    """A purchaser with a published catalog, a forwarded request, four organizations (three listed)."""
+    ids = {"buyer": make_user("buyer@example.cn", "陈志强", roles={Role.PURCHASER: places["department"]}),
+           "admin": make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None}),
+           "expert": make_user("expert@example.cn", "周立新", roles={Role.EXPERT: None}),
+           "worker": make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]}),
+           "resident": make_user("resident@example.cn", "张晓梅", community=places["community"])}
+    with app.app_context():
+        elderly = db.session.scalar(db.select(ServiceCategory).filter_by(code="elderly"))
+        catalog = PurchaseCatalog(department_id=places["department"], year=2026, title="目录", status="published",
+                                  created_at=clock.now(), created_by_id=ids["buyer"], published_at=clock.now())
+        catalog.items = [CatalogItem(position=0, code="A01", category_id=elderly.id, name="居家养老上门服务", competition="full")]
+        db.session.add(catalog)
+        request = CommunityRequest(community_id=places["community"], created_by_id=ids["worker"], title="老年助餐服务",
+                                   description="午餐配送", category_id=elderly.id, beneficiaries=45,
+                                   estimated_budget_fen=12_000_000, track="government_purchase", status="forwarded",
+                                   created_at=clock.now())
+        db.session.add(request)
+        db.session.commit()
+        ids.update(item=catalog.items[0].id, request=request.id)
+        for n in range(4):
+            owner = make_user(f"org{n}@example.cn", f"负责人{n}")
+            org = Organization(name=f"社会组织{n}号", credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
+                               org_type="social_service", registered_on=date(2018, 1, 1), registration_authority="民政局",
+                               status="approved", created_at=clock.now(), created_by_id=owner)
+            db.session.add(org)
+            db.session.flush()
+            db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
+            db.session.commit()
+            ids[f"org{n}"], ids[f"owner{n}"] = org.id, owner
+            if n < 3:  # the fourth is not in the undertaker catalog
+                undertakers.record_inspection(user(ids["admin"]), org, 2025, "qualified")
+                (entry,) = undertakers.apply(user(owner), org, [elderly.id])
+                undertakers.decide(user(ids["admin"]), entry.id, approve=True)
+    return ids
+
+
+def tender_data(world, **overrides):
+    values = dict(catalog_item_id=world["item"], title="桐芳社区老年助餐服务项目", description="为45位老人提供午餐配送。",
+                  service_standards="每个工作日11点前送达，热食。", budget_ceiling_fen=12_000_000, contract_months=12,
+                  method="open_tender", price_weight=30, criteria=[("服务方案", 40), ("团队能力", 30)],
+                  questions_deadline=START + timedelta(days=10), bid_deadline=START + timedelta(days=21),
+                  opening_at=START + timedelta(days=21, hours=2), request_ids=[world["request"]])
+    values.update(overrides)
+    return tenders.TenderData(**values)
+
+
+def published_tender(app, world, **overrides):
+    with app.app_context():
+        tender = tenders.create_tender(user(world["buyer"]), tender_data(world, **overrides))
+        tenders.publish(user(world["buyer"]), tender)
+        return tender.id
+
+
+def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        org = db.session.get(Organization, world[f"org{n}"])
+        data = tenders.BidData(proposal, "社工3名", "每日配送", price_fen, [("人员", price_fen - 1_000_000), ("餐费", 1_000_000)])
+        return tenders.submit_bid(user(world[f"owner{n}"]), tender, org, data).id
+
+
+def test_tender_rules_are_checked(app, world):
+    with app.app_context():
+        buyer = user(world["buyer"])
+        for overrides, message in (
+            ({"criteria": [("服务方案", 40)]}, "必须合计 100"),
+            ({"price_weight": 5}, "价格权重必须在 10% 到 100% 之间"),
+            ({"method": "competitive_consultation", "price_weight": 40}, "10% 到 30%"),
+            ({"contract_months": 48}, "1 到 36 个月"),
+            ({"bid_deadline": START + timedelta(days=5)}, "提问截止早于投标截止"),
+        ):
+            with pytest.raises(ServiceError, match=message):
+                tenders.create_tender(buyer, tender_data(world, **overrides))
+        short = tenders.create_tender(buyer, tender_data(world, questions_deadline=START + timedelta(days=2),
+                                                         bid_deadline=START + timedelta(days=10),
+                                                         opening_at=START + timedelta(days=10)))
+        with pytest.raises(ServiceError, match="投标须至少开放至"):
+            tenders.publish(buyer, short)  # an open tender needs 20 days
+        with pytest.raises(PermissionDenied):
+            tenders.create_tender(user(world["resident"]), tender_data(world))
+
+
+def test_publishing_advances_the_request_timeline(app, world):
+    published_tender(app, world)
+    with app.app_context():
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        assert kinds == ["tender_published"]
+
+
+def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login):
+    world["tender"] = published_tender(app, world)
+    bid_ids = [bid(app, world, n, price) for n, price in ((0, 11_000_000), (1, 9_000_000), (2, 10_500_000))]
+    with app.app_context():
+        stored = db.session.get(Bid, bid_ids[0])
+        assert SECRET.encode() not in stored.sealed and stored.price_fen is None
+        digest = stored.digest
+        assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    frozen.advance(days=21, hours=2)
+    page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    assert "已开标" in page and "¥90,000.00" in page and digest in page
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        assert tender.status == "opened"
+        assert all(tenders.verify(b) for b in tenders.opened_bids(tender))
+        assert [b.price_fen for b in tenders.opened_bids(tender)] == [9_000_000, 10_500_000, 11_000_000]
+
+
+def test_too_few_bids_fail_the_tender(app, world, frozen):
+    world["tender"] = published_tender(app, world)
+    bid(app, world, 0)
+    bid(app, world, 1)
+    frozen.advance(days=22)
+    with app.app_context():
+        tender = tenders.get_tender(None, world["tender"])
+        assert tender.status == "failed" and "需要至少 3 份" in tender.outcome_note
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        assert kinds == ["tender_published", "tender_failed"]
+
+
+def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
+    world["tender"] = published_tender(app, world)
+    with pytest.raises(ServiceError, match="承接主体目录"):
+        bid(app, world, 3)
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        data = tenders.BidData(SECRET, "", "计划", 100, [("x", 100)])
+        with pytest.raises(PermissionDenied):
+            tenders.submit_bid(user(world["owner1"]), tender, db.session.get(Organization, world["org0"]), data)
+        with pytest.raises(ServiceError, match="预算明细合计必须等于报价"):
+            tenders.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
+                               tenders.BidData(SECRET, "", "计划", 100, [("x", 99)]))
+        with pytest.raises(ServiceError, match="不超过预算上限"):
+            tenders.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
+                               tenders.BidData(SECRET, "", "计划", 99_999_999, [("x", 99_999_999)]))
+    frozen.advance(days=21)
+    with pytest.raises(ServiceError, match="投标已截止"):
+        bid(app, world, 0)
+
+
+def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, world):
+    world["tender"] = published_tender(app, world)
+    first = bid(app, world, 0, 10_000_000)
+    with app.app_context():
+        old = db.session.get(Bid, first).digest
+    bid(app, world, 0, 9_500_000)
+    with app.app_context():
+        amended = db.session.get(Bid, first)
+        assert amended.version == 2 and amended.digest != old
+        tenders.withdraw_bid(user(world["owner0"]), db.session.get(Tender, world["tender"]),
+                             db.session.get(Organization, world["org0"]))
+        assert db.session.get(Bid, first).status == "withdrawn"
+
+
+def test_first_bids_sent_twice_at_once_make_one_bid(app, world):
+    world["tender"] = published_tender(app, world)
+    from test_needs import _run_at_once
+
+    def send():
+        tender = db.session.get(Tender, world["tender"])
+        org = db.session.get(Organization, world["org0"])
+        data = tenders.BidData(SECRET, "", "计划", 100, [("x", 100)])
+        return tenders.submit_bid(db.session.get(User, world["owner0"]), tender, org, data)
+
+    results = _run_at_once(app, [send, send])
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Bid.id))) == 1
+    assert any(isinstance(r, Bid) for r in results), results
+
+
+def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, world, frozen, client):
+    world["tender"] = published_tender(app, world)
+    for n in range(3):
+        bid(app, world, n)
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        question = tenders.ask(user(world["owner0"]), tender, world["org0"], "送餐是否包括周末？")
+        question_id = question.id
+    frozen.advance(days=22)
+    with app.app_context():
+        assert tenders.get_tender(None, world["tender"]).status == "bidding_closed"
+        tenders.answer(user(world["buyer"]), question_id, "仅工作日。")
+        assert tenders.get_tender(None, world["tender"]).status == "opened"
+    page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    assert "送餐是否包括周末？" in page and "仅工作日。" in page and "社会组织0号" not in page.split("开标结果")[0].split("问题与答疑")[-1]
+
+
+def test_attachments_are_encrypted_on_disk(app, world, client, login):
+    world["tender"] = published_tender(app, world)
+    login("org0@example.cn")
+    response = client.submit(f"/procurement/tenders/{world['tender']}/bid/{world['org0']}", {
+        "proposal": SECRET, "team": "社工", "delivery_plan": "每日配送", "price": "100000",
+        "budget_lines": "人员：90000\n餐费：10000", "attachments": [(io.BytesIO(PDF), "方案.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    receipt = client.get(response.location).get_data(as_text=True)
+    assert "内容与回执一致" in receipt and SECRET in receipt
+    import os
+
+    folder = app.config["UPLOAD_DIR"]
+    with app.app_context():
+        (attachment,) = db.session.get(Bid, db.session.scalar(db.select(Bid.id))).attachments
+        from pathlib import Path
+
+        on_disk = Path(folder, attachment.stored_name).read_bytes()
+        assert b"ATTACH-5512" not in on_disk and "附件".encode() not in on_disk
+        attachment_id = attachment.id
+    with client.get(f"/procurement/tenders/{world['tender']}/attachments/{attachment_id}") as download:
+        assert download.data == PDF
+
+
+ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn", "worker@example.cn",
+         "resident@example.cn", "org1@example.cn", "org3@example.cn")
+
+
+def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client):
+    """Every GET route of the application, as every role but the bidder's, before opening."""
+    world["tender"] = published_tender(app, world)
+    bid_id = bid(app, world, 0, price_fen=11_234_500, proposal=SECRET)
+    with app.app_context():
+        digest = db.session.get(Bid, bid_id).digest
+    values = {"tender_id": world["tender"], "bid_id": bid_id, "organization_id": world["org0"],
+              "attachment_id": 1, "catalog_id": 1, "need_id": 1, "request_id": world["request"], "hearing_id": 1,
+              "community_id": 1, "street_id": 1, "district_id": 1, "user_id": world["buyer"], "document_id": 1,
+              "photo_id": 1, "entry_id": 1, "token": "x", "kind": "csv", "filename": "css/market.css",
+              "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static":
+            args = {name: values[name] for name in rule.arguments}
+            with app.test_request_context():
+                from flask import url_for
+
+                urls.append(url_for(rule.endpoint, **args))
+    assert any("/bids/" in u for u in urls) and any("/workspace" in u for u in urls)
+    for role in ROLES:
+        if role != "anonymous":
+            login(role)
+        for url in urls:
+            body = client.get(url).get_data(as_text=True)
+            for secret in (SECRET, "112,345.00", "11234500", "112345", digest):
+                assert secret not in body, (role, url, secret)
+        if role != "anonymous":
+            client.submit("/logout", {})
+    # The bidder itself can read it.
+    login("org0@example.cn")
+    assert SECRET in client.get(f"/procurement/tenders/{world['tender']}/bids/{bid_id}").get_data(as_text=True)
+
+
+def test_tender_list_filters(app, world, client):
+    world["tender"] = published_tender(app, world)
+    assert "桐芳社区老年助餐服务项目" in client.get("/procurement/tenders?method=open_tender&min_budget=100000").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?max_budget=1000").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?status=opened").get_data(as_text=True)
