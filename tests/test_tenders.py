@@ -112,7 +112,7 @@ def test_tender_rules_are_checked(app, world):
 def test_publishing_advances_the_request_timeline(app, world):
     published_tender(app, world)
     with app.app_context():
-        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id))]
         assert kinds == ["tender_published"]
 
 
@@ -142,7 +142,7 @@ def test_too_few_bids_fail_the_tender(app, world, frozen):
     with app.app_context():
         tender = tenders.get_tender(None, world["tender"])
         assert tender.status == "failed" and "需要至少 3 份" in tender.outcome_note
-        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id))]
         assert kinds == ["tender_published", "tender_failed"]
 
 

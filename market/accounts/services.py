@@ -368,6 +368,11 @@ def _scope_label(scope: str) -> str:
     return {"community": _("community"), "department": _("department"), "organization": _("organization")}[scope]
 
 
+def users_with_role(role: Role) -> list[User]:
+    return db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                              .where(RoleGrant.role == role.value).order_by(User.display_name).distinct()).all()
+
+
 def users_select(actor: User, query: str = ""):
     _require_civil_affairs(actor)
     statement = select(User).order_by(User.id)

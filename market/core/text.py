@@ -25,3 +25,12 @@ def similarity(a: str, b: str) -> float:
     if not first or not second:
         return 0.0
     return len(first & second) / len(first | second)
+
+
+def moment(value) -> str:
+    """A stored (naive UTC) date and time, as the reader's language and time zone write it."""
+    from datetime import timezone
+
+    from flask_babel import format_datetime
+
+    return format_datetime(value.replace(tzinfo=timezone.utc), "short")

@@ -108,3 +108,20 @@ def parse_pairs(text: str, value) -> list[tuple[str, object]]:
         except Exception:
             raise ValueError(number)
     return pairs
+
+
+class PanelForm(FlaskForm):
+    expert_id = SelectField(_l("Expert reviewer"), coerce=int)
+    submit = SubmitField(_l("Add to the panel"))
+
+
+class AwardForm(FlaskForm):
+    bid_id = SelectField(_l("Bid to award"), coerce=int)
+    reason = TextAreaField(_l("Reason (required unless it is the top-ranked bid)"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Award and publish the notice"))
+
+
+class ChallengeForm(FlaskForm):
+    organization_id = SelectField(_l("Challenging as"), coerce=int)
+    grounds = TextAreaField(_l("Grounds of the challenge"), validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField(_l("File the challenge"))

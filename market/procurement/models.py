@@ -184,6 +184,7 @@ class Tender(db.Model):
     method: Mapped[str] = mapped_column(String(30))
     catalog_only: Mapped[bool] = mapped_column(default=True)
     price_weight: Mapped[int | None]  # percent of the score; None where price is not scored
+    trim_extremes: Mapped[bool] = mapped_column(default=False)  # drop each criterion's highest and lowest score
     questions_deadline: Mapped[datetime]
     bid_deadline: Mapped[datetime]
     opening_at: Mapped[datetime]
@@ -258,3 +259,92 @@ class BidAttachment(StoredFileColumns, db.Model):
     __tablename__ = "bid_attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), index=True)
+
+
+class PanelMember(db.Model):
+    """An expert reviewer on a tender's evaluation panel."""
+
+    __tablename__ = "panel_member"
+    __table_args__ = (UniqueConstraint("tender_id", "expert_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    added_at: Mapped[datetime]
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    expert = relationship("User", foreign_keys=[expert_id], lazy="joined")
+
+
+class ConflictDeclaration(db.Model):
+    """An expert's declaration for one bidder, made before seeing any bid."""
+
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (UniqueConstraint("tender_id", "expert_id", "bid_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    conflicted: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    automatic: Mapped[bool] = mapped_column(default=False)  # membership of the bidding organization
+    declared_at: Mapped[datetime]
+
+
+class Score(db.Model):
+    __table_args__ = (UniqueConstraint("expert_id", "bid_id", "criterion_id"),
+                      Index("ix_score_tender", "tender_id", "bid_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("tender_criterion.id"))
+    points: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text)
+    scored_at: Mapped[datetime]
+
+
+class BidResult(db.Model):
+    """The combined score and rank of a bid, computed once when the evaluation is completed.
+    Scores are kept as exact decimal strings (two places), never floats."""
+
+    __tablename__ = "bid_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), unique=True)
+    technical: Mapped[str] = mapped_column(String(12))
+    price_score: Mapped[str] = mapped_column(String(12))
+    total: Mapped[str] = mapped_column(String(12))
+    rank: Mapped[int]
+    tie_note: Mapped[str] = mapped_column(Text, default="")
+
+    bid = relationship("Bid", lazy="joined")
+
+
+class Award(db.Model):
+    __table_args__ = (UniqueConstraint("tender_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why not the top-ranked bid, when it is not
+    awarded_at: Mapped[datetime]
+    awarded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    notice_ends_at: Mapped[datetime]
+
+    bid = relationship("Bid", lazy="joined")
+
+
+class Challenge(db.Model):
+    """A bidder's written challenge (质疑) to an award, answered by the purchaser."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    grounds: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime]
+    answer_due_at: Mapped[datetime]
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    organization = relationship("Organization", lazy="joined")

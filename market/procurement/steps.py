@@ -14,6 +14,11 @@ def _cancelled(d):
     return _("Tender cancelled: %(reason)s", reason=d.get("reason", ""))
 
 
+@describes("tender_awarded")
+def _awarded(d):
+    return _("Awarded to %(organization)s; in public notice", organization=d.get("organization", ""))
+
+
 @describes("tender_failed")
 def _failed(d):
     return _("Tender failed: %(reason)s", reason=d.get("reason", ""))

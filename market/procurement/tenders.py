@@ -130,7 +130,7 @@ def publish(actor: User, tender: Tender) -> None:
     earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
     if tender.bid_deadline < earliest:
         raise ServiceError(_("For this method bids must stay open until at least %(when)s.",
-                             when=_format(earliest)), field="bid_deadline")
+                             when=text.moment(earliest)), field="bid_deadline")
     if tender.questions_deadline <= now:
         raise ServiceError(_("The questions deadline has passed; set new dates."), field="questions_deadline")
     if tender.method in INVITATION_METHODS and len(tender.invited) < method["min_suppliers"]:
@@ -153,14 +153,6 @@ def cancel(actor: User, tender: Tender, reason: str) -> None:
     for request in tender.requests:
         timeline.record("tender_cancelled", actor, request=request, tender_id=tender.id, reason=reason)
     db.session.commit()
-
-
-def _format(moment: datetime) -> str:
-    from datetime import timezone
-
-    from flask_babel import format_datetime
-
-    return format_datetime(moment.replace(tzinfo=timezone.utc), "short")
 
 
 # --- time --------------------------------------------------------------------------------------

@@ -1,21 +1,25 @@
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 
 from market import clock
 
+from market.accounts import services as accounts
+from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
+from market.extensions import db
 from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form, show_service_error
 from market.core.money import MoneyError, yuan_to_fen
 from market.core.pagination import paginate
 from market.organizations import services as organizations
 from market.places import services as places
-from market.procurement import catalog_files, services, tenders
+from market.procurement import catalog_files, evaluation, services, tenders
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.forms import (AnswerForm, BidForm, CatalogForm, DebarForm, ImportForm, InspectionForm,
-                                      QuestionForm, TenderForm, UndertakerApplyForm, parse_pairs)
+from market.procurement.forms import (AnswerForm, AwardForm, BidForm, CatalogForm, ChallengeForm, DebarForm, ImportForm,
+                                      InspectionForm, PanelForm, QuestionForm, TenderForm, UndertakerApplyForm,
+                                      parse_pairs)
 from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, INSPECTION_RESULTS, TENDER_MACHINE,
                                        TENDER_METHODS, UNDERTAKER_MACHINE)
 
@@ -230,8 +234,20 @@ def tender(tender_id: int):
     my_orgs = [m.organization for m in current_user.memberships] if current_user.is_authenticated else []
     question_form = QuestionForm()
     question_form.organization_id.choices = options((o.id, o.name) for o in my_orgs)
+    panel_form = PanelForm()
+    panel_form.expert_id.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.EXPERT)) if purchaser else []
+    ranking = evaluation.results(record)
+    award_form = AwardForm()
+    award_form.bid_id.choices = options((r.bid_id, f"{r.rank}. {r.bid.organization.name} · {r.total}") for r in ranking)
+    challenge_form = ChallengeForm()
+    challenge_form.organization_id.choices = options((o.id, o.name) for o in my_orgs)
     return render_template(
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
+        panel=evaluation.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
+        award_record=evaluation.award_of(record), challenges=evaluation.challenges(record),
+        challenge_form=challenge_form, blockers=evaluation.contract_blockers(record),
+        all_scored=evaluation.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
+                                                               for m in evaluation.panel(record)),
         my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
         opened=tenders.opened_bids(record), unanswered=tenders.unanswered(record),
         question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
@@ -343,3 +359,98 @@ def workspace():
     return render_template("procurement/workspace.html", department_tenders=tenders.department_tenders(current_user),
                            my_orgs=my_orgs, open_tenders=open_tenders, drafts=services.own_drafts(current_user),
                            my_bids=tenders.bids_of(current_user), **LABELS)
+
+
+# --- evaluation, award, challenge ------------------------------------------------------------------
+
+def _back(tender_id: int) -> str:
+    return url_for("procurement.tender", tender_id=tender_id)
+
+
+@bp.route("/tenders/<int:tender_id>/panel", methods=["POST"])
+@login_required
+def add_expert(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = PanelForm()
+    form.expert_id.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.EXPERT))
+    return run_action(form, lambda: evaluation.add_expert(current_user, record, db.session.get(User, form.expert_id.data)),
+                      _("The expert is on the panel."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/review", methods=["GET"])
+@login_required
+def review_bids(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    if not any(m.expert_id == current_user.id for m in evaluation.panel(record)):
+        abort(403)
+    declared = evaluation.declarations(record, current_user.id)
+    to_score = evaluation.bids_to_score(current_user, record) if declared else []
+    mine = {(s.bid_id, s.criterion_id): s for s in evaluation.visible_scores(current_user, record)
+            if s.expert_id == current_user.id}
+    return render_template("procurement/review.html", tender=record, declared=declared, to_score=to_score,
+                           bids=evaluation.valid_bids(record), mine=mine, form=ConfirmForm(),
+                           done=evaluation.expert_done(record, current_user.id), **LABELS)
+
+
+@bp.route("/tenders/<int:tender_id>/declare", methods=["POST"])
+@login_required
+def declare(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    answers = {b.id: (request.form.get(f"conflict-{b.id}") == "yes", request.form.get(f"note-{b.id}", ""))
+               for b in evaluation.valid_bids(record)}
+    missing = [b for b in evaluation.valid_bids(record) if request.form.get(f"conflict-{b.id}") not in ("yes", "no")]
+    if missing:
+        flash(_("Answer for every bidder."), "error")
+        return redirect(url_for("procurement.review_bids", tender_id=tender_id))
+    return run_action(ConfirmForm(), lambda: evaluation.declare(current_user, record, answers),
+                      _("Your declaration is recorded."), url_for("procurement.review_bids", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/score/<int:bid_id>", methods=["POST"])
+@login_required
+def score(tender_id: int, bid_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    points, comments = {}, {}
+    for criterion in record.criteria:
+        raw = request.form.get(f"points-{criterion.id}", "")
+        points[criterion.id] = int(raw) if raw.strip().isdigit() else None
+        comments[criterion.id] = request.form.get(f"comment-{criterion.id}", "")
+    return run_action(ConfirmForm(), lambda: evaluation.score(current_user, record, bid_id, points, comments),
+                      _("Your scores are saved."), url_for("procurement.review_bids", tender_id=tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/complete", methods=["POST"])
+@login_required
+def complete_evaluation(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    return run_action(ConfirmForm(), lambda: evaluation.complete(current_user, record),
+                      _("The evaluation is complete; the ranking is public."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/award", methods=["POST"])
+@login_required
+def award(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = AwardForm()
+    form.bid_id.choices = options((r.bid_id, "") for r in evaluation.results(record))
+    return run_action(form, lambda: evaluation.award(current_user, record, form.bid_id.data, form.reason.data or ""),
+                      _("The award is published for the notice period."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/challenges", methods=["POST"])
+@login_required
+def challenge(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = ChallengeForm()
+    form.organization_id.choices = options((m.organization_id, "") for m in current_user.memberships)
+    return run_action(form, lambda: evaluation.file_challenge(current_user, record, form.organization_id.data,
+                                                              form.grounds.data),
+                      _("The challenge is filed; the purchaser must answer it."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/challenges/<int:challenge_id>/answer", methods=["POST"])
+@login_required
+def answer_challenge(tender_id: int, challenge_id: int):
+    form = AnswerForm()
+    return run_action(form, lambda: evaluation.answer_challenge(current_user, challenge_id, form.answer.data),
+                      _("The answer is published."), _back(tender_id))
