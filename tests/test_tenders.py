@@ -280,3 +280,46 @@ def test_tender_list_filters(app, world, client):
     assert "桐芳社区老年助餐服务项目" in client.get("/procurement/tenders?method=open_tender&min_budget=100000").get_data(as_text=True)
     assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?max_budget=1000").get_data(as_text=True)
     assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?status=opened").get_data(as_text=True)
+
+
+def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
+    world["tender"] = published_tender(app, world, min_grade=3)
+    with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
+        bid(app, world, 0)
+    with app.app_context():
+        org = db.session.get(Organization, world["org0"])
+        undertakers.record_grade(user(world["admin"]), org, 4, date(2021, 12, 1))  # valid five years
+    bid(app, world, 0)  # 4A unlocks it
+    frozen.advance(days=10)  # 2026-12-02: the grade has lapsed
+    with app.app_context():
+        assert undertakers.current_grade(world["org0"]) is None
+        tender = db.session.get(Tender, world["tender"])
+        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(db.session.get(Organization, world["org0"]), tender)
+
+
+def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
+    world["tender"] = published_tender(app, world)
+    bid(app, world, 0)
+    frozen.advance(days=22)
+    with app.app_context():
+        failed = tenders.get_tender(None, world["tender"])
+        assert failed.status == "failed"
+        with pytest.raises(ServiceError, match="说明"):
+            tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "")
+        again = tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "公开招标有效投标不足三家")
+        assert (again.status, again.method, again.rerun_of_id, again.price_weight) == ("draft", "competitive_consultation",
+                                                                                       failed.id, 30)
+        assert sum(c.points for c in again.criteria) + again.price_weight == 100
+
+
+def test_bidders_are_told_when_bids_open(app, world, frozen):
+    from market.core import mail
+
+    world["tender"] = published_tender(app, world)
+    for n in range(3):
+        bid(app, world, n)
+    frozen.advance(days=22)
+    with app.test_request_context():
+        tenders.get_tender(None, world["tender"])
+        subjects = sorted((m["to"], m["subject"]) for m in mail.outbox_messages())
+    assert subjects == [(f"org{n}@example.cn", "“桐芳社区老年助餐服务项目”已开标") for n in range(3)]

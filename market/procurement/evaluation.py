@@ -19,7 +19,7 @@ from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.needs import timeline
-from market.procurement import sealing
+from market.procurement import sealing, tenders
 from market.procurement.models import (TENDER_MACHINE, Award, Bid, BidResult, Challenge, ConflictDeclaration,
                                        PanelMember, Score, Tender)
 from market.procurement.services import require_purchaser_of
@@ -249,6 +249,10 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
     db.session.add(record)
     TENDER_MACHINE.move(tender, "awarded", actor, reason)
     organization = chosen.bid.organization
+    tenders.notify_bidders(tender, lambda: (
+        _("“%(title)s” is awarded", title=tender.title),
+        _("Awarded to %(name)s. Bidders may challenge in writing until %(when)s.", name=organization.name,
+          when=text.moment(record.notice_ends_at))))
     for request in tender.requests:
         timeline.record("tender_awarded", actor, request=request, tender_id=tender.id, organization=organization.name,
                         organization_id=organization.id)

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
-from market.procurement.models import INSPECTION_RESULTS, TENDER_METHODS
+from market.procurement.models import GRADES, INSPECTION_RESULTS, TENDER_METHODS
 
 
 class CatalogForm(FlaskForm):
@@ -67,6 +67,8 @@ class TenderForm(FlaskForm):
     invited_ids = SelectMultipleField(_l("Invited organizations (invited tender, single source)"), coerce=int,
                                       validators=[Optional()])
     catalog_only = BooleanField(_l("Only organizations in the undertaker catalog may bid"), default=True)
+    min_grade = SelectField(_l("Minimum grade"), coerce=int,
+                            choices=options([(0, _l("None required"))] + [(g, label) for g, label in GRADES.items()]))
     submit = SubmitField(_l("Save the draft"))
 
 
@@ -125,3 +127,15 @@ class ChallengeForm(FlaskForm):
     organization_id = SelectField(_l("Challenging as"), coerce=int)
     grounds = TextAreaField(_l("Grounds of the challenge"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("File the challenge"))
+
+
+class GradeForm(FlaskForm):
+    grade = SelectField(_l("Grade"), coerce=int, choices=options(GRADES.items()))
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired(message=_l("Enter a date."))])
+    submit = SubmitField(_l("Record the grade"))
+
+
+class RerunForm(FlaskForm):
+    method = SelectField(_l("Purchase method"), choices=options(TENDER_METHODS.items()))
+    reason = TextAreaField(_l("Why it is run again this way"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Prepare a new draft"))

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, false, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.uploads import StoredFileColumns
@@ -184,7 +184,8 @@ class Tender(db.Model):
     method: Mapped[str] = mapped_column(String(30))
     catalog_only: Mapped[bool] = mapped_column(default=True)
     price_weight: Mapped[int | None]  # percent of the score; None where price is not scored
-    trim_extremes: Mapped[bool] = mapped_column(default=False)  # drop each criterion's highest and lowest score
+    trim_extremes: Mapped[bool] = mapped_column(default=False, server_default=false())  # drop each criterion's highest and lowest score
+    min_grade: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no grade required; 3: 3A or better
     questions_deadline: Mapped[datetime]
     bid_deadline: Mapped[datetime]
     opening_at: Mapped[datetime]
@@ -348,3 +349,21 @@ class Challenge(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     organization = relationship("Organization", lazy="joined")
+
+
+GRADES = {1: "1A", 2: "2A", 3: "3A", 4: "4A", 5: "5A"}
+
+
+class OrganizationGrade(db.Model):
+    """An organization's grade (等级评估, 1A–5A) with its validity; the newest valid one counts.
+    Civil affairs records it; the evaluation area's grading process issues it."""
+
+    __tablename__ = "organization_grade"
+    __table_args__ = (Index("ix_organization_grade_org_until", "organization_id", "valid_until"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    grade: Mapped[int]
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -22,7 +22,7 @@ from market.organizations.models import Organization
 from market.places.models import Community
 from market.procurement import sealing, steps  # noqa: F401  (steps: how tender events read on timelines)
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.models import (INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
+from market.procurement.models import (GRADES, INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
                                        CatalogItem, PurchaseCatalog, Tender, TenderCriterion, TenderQuestion)
 from market.procurement.services import is_purchaser_of, require_purchaser_of
 from market.rules import services as rules
@@ -46,6 +46,7 @@ class TenderData:
     questions_deadline: datetime
     bid_deadline: datetime
     opening_at: datetime
+    min_grade: int = 0
     community_ids: list[int] = field(default_factory=list)
     request_ids: list[int] = field(default_factory=list)
     invited_ids: list[int] = field(default_factory=list)
@@ -89,6 +90,8 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
     if not data.criteria or total != 100:
         raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
                            field="criteria")
+    if data.min_grade not in (0, *GRADES):
+        raise ServiceError(_("Choose a grade from 1A to 5A, or none."), field="min_grade")
     if not data.questions_deadline < data.bid_deadline <= data.opening_at:
         raise ServiceError(_("Questions close before bids, and bids close no later than the opening."),
                            field="bid_deadline")
@@ -98,7 +101,7 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
 def _apply(tender: Tender, data: TenderData, item: CatalogItem) -> None:
     tender.catalog_item_id, tender.department_id, tender.category_id = item.id, item.catalog.department_id, item.category_id
     for name in ("title", "description", "service_standards", "budget_ceiling_fen", "contract_months", "method",
-                 "price_weight", "questions_deadline", "bid_deadline", "opening_at", "catalog_only"):
+                 "price_weight", "questions_deadline", "bid_deadline", "opening_at", "catalog_only", "min_grade"):
         setattr(tender, name, getattr(data, name))
     tender.criteria = [TenderCriterion(position=i, name=name, points=points) for i, (name, points) in enumerate(data.criteria)]
     tender.communities = list(db.session.scalars(select(Community).where(Community.id.in_(data.community_ids))))
@@ -143,6 +146,53 @@ def publish(actor: User, tender: Tender) -> None:
     db.session.commit()
 
 
+def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
+    """A failed tender is run again, by the same or another method, as a new draft; the reason is recorded."""
+    require_purchaser_of(actor, failed.department_id)
+    if failed.status != "failed":
+        raise ServiceError(_("Only a failed tender can be run again."))
+    _method_rules(method)
+    reason = text.clean(reason, 1000)
+    if not reason:
+        raise ServiceError(_("Give the reason for running it again this way."), field="reason")
+    again = Tender(created_at=clock.now(), created_by_id=actor.id, status="draft", rerun_of_id=failed.id)
+    for name in ("department_id", "catalog_item_id", "category_id", "title", "description", "service_standards",
+                 "budget_ceiling_fen", "contract_months", "catalog_only", "min_grade", "trim_extremes",
+                 "questions_deadline", "bid_deadline", "opening_at"):
+        setattr(again, name, getattr(failed, name))
+    again.method = method
+    weights = _method_rules(method)["price_weight"]
+    again.price_weight = None if weights is None else min(max(failed.price_weight or weights[0], weights[0]), weights[1])
+    criteria = [(c.name, c.points) for c in failed.criteria]
+    if criteria:  # keep the total at 100 when the price weight changes
+        name, points = criteria[0]
+        criteria[0] = (name, points + (failed.price_weight or 0) - (again.price_weight or 0))
+    again.criteria = [TenderCriterion(position=i, name=n, points=p) for i, (n, p) in enumerate(criteria)]
+    again.communities, again.requests, again.invited = list(failed.communities), list(failed.requests), list(failed.invited)
+    db.session.add(again)
+    db.session.flush()
+    TENDER_MACHINE.start(again, actor, _("Run again after failure: %(reason)s", reason=reason))
+    db.session.commit()
+    return again
+
+
+def notify_bidders(tender: Tender, compose) -> None:
+    """Mail every member of every bidding organization, sent when the step commits.
+    `compose()` returns (subject, body) and runs in each reader's language."""
+    from flask_babel import force_locale
+
+    from market.core import mail
+    from market.organizations.models import Membership
+
+    members = db.session.scalars(select(Membership).join(Bid, Bid.organization_id == Membership.organization_id)
+                                 .where(Bid.tender_id == tender.id)).all()
+    link = mail.external_url("procurement.tender", tender_id=tender.id)
+    for member in {m.user_id: m for m in members}.values():
+        with force_locale(member.user.locale):
+            subject, body = compose()
+            mail.send_after_commit(member.user.email, subject, f"{body}\n\n{link}")
+
+
 def cancel(actor: User, tender: Tender, reason: str) -> None:
     require_purchaser_of(actor, tender.department_id)
     reason = text.clean(reason, 1000)
@@ -150,6 +200,7 @@ def cancel(actor: User, tender: Tender, reason: str) -> None:
         raise ServiceError(_("Give the reason for cancelling."), field="reason")
     TENDER_MACHINE.move(tender, "cancelled", actor, reason)
     tender.outcome_note = reason
+    notify_bidders(tender, lambda: (_("“%(title)s” is cancelled", title=tender.title), reason))
     for request in tender.requests:
         timeline.record("tender_cancelled", actor, request=request, tender_id=tender.id, reason=reason)
     db.session.commit()
@@ -190,8 +241,12 @@ def _open(tender: Tender, now: datetime) -> None:
         tender.outcome_note = reason
         for request in tender.requests:
             timeline.record("tender_failed", None, request=request, tender_id=tender.id, reason=reason)
+        notify_bidders(tender, lambda: (_("“%(title)s” has failed", title=tender.title),
+                                        _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum)))
     else:
         TENDER_MACHINE.move(tender, "opened", None, _("Opening time reached"))
+        notify_bidders(tender, lambda: (_("Bids for “%(title)s” are opened", title=tender.title),
+                                        _("The bidders and their prices are now public.")))
 
 
 def get_tender(viewer, tender_id: int) -> Tender:
@@ -249,6 +304,10 @@ def eligibility_problems(org: Organization, tender: Tender) -> list[str]:
     if debarment is not None:
         problems.append(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
                           reason=debarment.reason))
+    if tender.min_grade:
+        grade = undertaker_rules.current_grade(org.id)
+        if grade is None or grade < tender.min_grade:
+            problems.append(_("The tender asks for grade %(grade)s or better.", grade=GRADES[tender.min_grade]))
     return problems
 
 

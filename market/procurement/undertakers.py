@@ -4,7 +4,7 @@ The conditions (DOMAIN.md): approved registration, registered long enough (a rul
 the last annual inspection passed, and no debarment in force. A minimum grade that a catalog
 item asks for is checked when grades exist (the evaluation area adds them).
 """
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,8 +16,8 @@ from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.organizations.models import Organization, ServiceCategory
-from market.procurement.models import (INSPECTION_RESULTS, UNDERTAKER_MACHINE, AnnualInspection, Debarment,
-                                       UndertakerEntry)
+from market.procurement.models import (GRADES, INSPECTION_RESULTS, UNDERTAKER_MACHINE, AnnualInspection, Debarment,
+                                       OrganizationGrade, UndertakerEntry)
 from market.rules import services as rules
 
 ACTIVE = ("applied", "listed")
@@ -150,6 +150,36 @@ def debar(actor: User, org: Organization, reason: str, ends_on: date) -> Debarme
         UNDERTAKER_MACHINE.move(entry, "removed", actor, reason)
     db.session.commit()
     return debarment
+
+
+def current_grade(organization_id: int) -> int | None:
+    """The grade in force today (by the injected clock), or None."""
+    today = clock.now().date()
+    return db.session.scalar(select(OrganizationGrade.grade).where(
+        OrganizationGrade.organization_id == organization_id, OrganizationGrade.valid_from <= today,
+        OrganizationGrade.valid_until >= today).order_by(OrganizationGrade.valid_from.desc()))
+
+
+def record_grade(actor: User, org: Organization, grade: int, valid_from: date) -> OrganizationGrade:
+    """Record a grade decided by the evaluation committee; it lapses after the rule's validity."""
+    _require_civil_affairs(actor)
+    if grade not in GRADES:
+        raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
+    years = rules.in_force()["grade_validity_years"]  # the rules in force when it is recorded
+    try:
+        until = valid_from.replace(year=valid_from.year + years) - timedelta(days=1)
+    except ValueError:  # 29 February
+        until = valid_from.replace(year=valid_from.year + years, day=28)
+    record = OrganizationGrade(organization_id=org.id, grade=grade, valid_from=valid_from, valid_until=until,
+                               recorded_at=clock.now(), recorded_by_id=actor.id)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def grades_of(org: Organization) -> list[OrganizationGrade]:
+    return db.session.scalars(select(OrganizationGrade).where(OrganizationGrade.organization_id == org.id)
+                              .order_by(OrganizationGrade.valid_from.desc())).all()
 
 
 def is_listed(organization_id: int, category_id: int) -> bool:

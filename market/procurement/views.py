@@ -17,14 +17,14 @@ from market.organizations import services as organizations
 from market.places import services as places
 from market.procurement import catalog_files, evaluation, services, tenders
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.forms import (AnswerForm, AwardForm, BidForm, CatalogForm, ChallengeForm, DebarForm, ImportForm,
-                                      InspectionForm, PanelForm, QuestionForm, TenderForm, UndertakerApplyForm,
-                                      parse_pairs)
-from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, INSPECTION_RESULTS, TENDER_MACHINE,
-                                       TENDER_METHODS, UNDERTAKER_MACHINE)
+from market.procurement.forms import (AnswerForm, AwardForm, BidForm, CatalogForm, ChallengeForm, DebarForm, GradeForm,
+                                      ImportForm, InspectionForm, PanelForm, QuestionForm, RerunForm, TenderForm,
+                                      UndertakerApplyForm, parse_pairs)
+from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, GRADES, INSPECTION_RESULTS,
+                                       TENDER_MACHINE, TENDER_METHODS, UNDERTAKER_MACHINE)
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
-LABELS = {"competition": COMPETITION_CLASSES, "catalog_machine": CATALOG_MACHINE,
+LABELS = {"grades": GRADES, "competition": COMPETITION_CLASSES, "catalog_machine": CATALOG_MACHINE,
           "undertaker_machine": UNDERTAKER_MACHINE, "inspection_results": INSPECTION_RESULTS,
           "tender_machine": TENDER_MACHINE, "methods": TENDER_METHODS}
 
@@ -151,6 +151,7 @@ def compliance(organization_id: int):
     org = organizations.get_organization(current_user, organization_id)
     inspection_form = InspectionForm(prefix="inspection")
     debar_form = DebarForm(prefix="debar")
+    grade_form = GradeForm(prefix="grade")
     here = url_for("procurement.compliance", organization_id=org.id)
     return (
         run_form(inspection_form, lambda: undertaker_rules.record_inspection(
@@ -160,8 +161,12 @@ def compliance(organization_id: int):
                                                                debar_form.ends_on.data),
                     _("The organization is debarred and removed from the catalog."), here,
                     submitted=debar_form.submit.data)
+        or run_form(grade_form, lambda: undertaker_rules.record_grade(current_user, org, grade_form.grade.data,
+                                                                      grade_form.valid_from.data),
+                    _("The grade is recorded."), here, submitted=grade_form.submit.data)
         or render_template("procurement/compliance.html", org=org, inspection_form=inspection_form,
-                           debar_form=debar_form, inspections=undertaker_rules.inspections_of(org),
+                           debar_form=debar_form, grade_form=grade_form, grade_records=undertaker_rules.grades_of(org),
+                           current_grade=undertaker_rules.current_grade(org.id), inspections=undertaker_rules.inspections_of(org),
                            debarments=undertaker_rules.debarments_of(org), entries=undertaker_rules.entries_of(org),
                            problems=undertaker_rules.eligibility_problems(org), **LABELS)
     )
@@ -195,7 +200,7 @@ def _tender_data(form: TenderForm) -> tenders.TenderData:
         criteria=criteria, questions_deadline=to_utc(form.questions_deadline.data),
         bid_deadline=to_utc(form.bid_deadline.data), opening_at=to_utc(form.opening_at.data),
         community_ids=form.community_ids.data or [], request_ids=form.request_ids.data or [],
-        invited_ids=form.invited_ids.data or [], catalog_only=form.catalog_only.data,
+        invited_ids=form.invited_ids.data or [], catalog_only=form.catalog_only.data, min_grade=form.min_grade.data or 0,
     )
 
 
@@ -245,7 +250,7 @@ def tender(tender_id: int):
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
         panel=evaluation.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
         award_record=evaluation.award_of(record), challenges=evaluation.challenges(record),
-        challenge_form=challenge_form, blockers=evaluation.contract_blockers(record),
+        challenge_form=challenge_form, blockers=evaluation.contract_blockers(record), rerun_form=RerunForm(),
         all_scored=evaluation.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
                                                                for m in evaluation.panel(record)),
         my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
@@ -454,3 +459,12 @@ def answer_challenge(tender_id: int, challenge_id: int):
     form = AnswerForm()
     return run_action(form, lambda: evaluation.answer_challenge(current_user, challenge_id, form.answer.data),
                       _("The answer is published."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/rerun", methods=["POST"])
+@login_required
+def rerun(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    form = RerunForm()
+    return run_action(form, lambda: tenders.rerun(current_user, record, form.method.data, form.reason.data),
+                      _("A new draft is ready; set its dates and publish it."), _back(tender_id))

@@ -122,7 +122,7 @@ def upgrade():
         batch_op.create_index('ix_score_tender', ['tender_id', 'bid_id'], unique=False)
 
     with op.batch_alter_table('tender', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('trim_extremes', sa.Boolean(), nullable=False))
+        batch_op.add_column(sa.Column('trim_extremes', sa.Boolean(), nullable=False, server_default=sa.false()))
 
     # ### end Alembic commands ###
 
