@@ -1,6 +1,7 @@
 """Idempotent seeding: each record is found by its natural key and created only if missing."""
 import random
 import secrets
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
@@ -201,6 +202,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
                        community_id=community.id, department_id=None, organization_id=None)
     db.session.commit()
     _seed_needs(people, communities[0])
+    _seed_procurement(people, organizations)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE]
 
@@ -222,29 +224,113 @@ DEMO_NEEDS = [
 ]
 
 
+@contextmanager
+def _clock_at(moment):
+    """Run part of the seed at an earlier time, so the demo has a past (the clock is injectable)."""
+    from flask import current_app
+
+    previous = current_app.extensions.get("market.clock", clock.SystemClock())
+    clock.install(current_app, clock.FrozenClock(moment))
+    try:
+        yield
+    finally:
+        clock.install(current_app, previous)
+
+
 def _seed_needs(people: dict, community: Community) -> None:
-    """Needs with supports and comments, and one request with an upcoming hearing (only what is missing)."""
+    """Two weeks of the demand side, only what is missing: needs with supports and comments; a
+    request merged from two of them; a hearing last week that passed; the request put forward."""
     from datetime import timedelta
 
     from market.needs import services as needs
     from market.needs.models import CommunityRequest, Need
 
     categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
+    start = clock.now() - timedelta(days=14)
     created = {}
-    for author, title, description, category, urgency, count, supporters, comments in DEMO_NEEDS:
-        need = db.session.scalar(select(Need).filter_by(community_id=community.id, title=title))
-        if need is None:
-            need = needs.post_need(people[author], needs.NeedData(title, description, categories[category], urgency, count))
-            for supporter in supporters:
-                needs.support_need(people[supporter], need)
-            for commenter, body in comments:
-                needs.add_comment(people[commenter], need, body)
-        created[title] = need
+    with _clock_at(start):
+        for author, title, description, category, urgency, count, supporters, comments in DEMO_NEEDS:
+            need = db.session.scalar(select(Need).filter_by(community_id=community.id, title=title))
+            if need is None:
+                need = needs.post_need(people[author], needs.NeedData(title, description, categories[category], urgency, count))
+                for supporter in supporters:
+                    needs.support_need(people[supporter], need)
+                for commenter, body in comments:
+                    needs.add_comment(people[commenter], need, body)
+            created[title] = need
     title = "桐芳社区老年助餐服务"
     if db.session.scalar(select(CommunityRequest.id).filter_by(community_id=community.id, title=title)) is None:
         worker = people["worker@demo.market"]
-        request = needs.create_request(worker, [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id], needs.RequestData(
-            title, "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
-            categories["elderly"], 45, 12_000_000, "government_purchase"))
-        needs.schedule_hearing(worker, request, "hearing", clock.now() + timedelta(days=7), "桐芳社区党群服务中心二楼会议室",
-                               "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")
+        with _clock_at(start + timedelta(days=3)):
+            request = needs.create_request(worker, [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id], needs.RequestData(
+                title, "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
+                categories["elderly"], 45, 12_000_000, "government_purchase"))
+            hearing = needs.schedule_hearing(worker, request, "hearing", start + timedelta(days=7, hours=11),
+                                             "桐芳社区党群服务中心二楼会议室",
+                                             "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")
+        with _clock_at(start + timedelta(days=7, hours=11)):
+            needs.open_voting(worker, hearing)
+            for resident in ("resident@demo.market", "neighbour@demo.market"):
+                needs.vote(people[resident], hearing, "for")
+        with _clock_at(start + timedelta(days=7, hours=13)):
+            needs.close_hearing(worker, hearing, 28, "到会居民28人。居民普遍认为助餐服务很有必要，同意提交街道申请政府购买服务。")
+        with _clock_at(start + timedelta(days=8)):
+            needs.forward_request(worker, request)
+
+
+DEMO_CATALOG_ITEMS = [  # (code, category, name, description, competition)
+    ("A01", "elderly", "居家养老上门服务", "助餐、助浴、助洁、陪诊等上门服务", "full"),
+    ("A02", "elderly", "社区老年助餐服务", "社区长者食堂运营和送餐上门", "full"),
+    ("B01", "mental_health", "青少年心理健康辅导", "学校和社区心理讲座、团体辅导和个案咨询", "moderate"),
+    ("C01", "corrections", "社区矫正对象教育帮扶", "协助司法所开展教育、心理疏导和就业指导", "none"),
+    ("D01", "environment", "垃圾分类宣传督导", "桶边督导、入户宣传和积分兑换", "full"),
+]
+
+
+def _seed_procurement(people: dict, organizations: list) -> None:
+    """A published 2026 catalog of 姑苏区民政局, three organizations listed for elderly care, and an
+    open tender answering the demo community request (only what is missing)."""
+    from datetime import timedelta
+
+    from market.needs.models import CommunityRequest
+    from market.procurement import tenders, undertakers
+    from market.procurement.models import AnnualInspection, CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
+
+    buyer, admin = people["purchaser@demo.market"], people["admin@demo.market"]
+    department_id = next(g.department_id for g in buyer.grants if g.department_id)
+    categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
+    now = clock.now()
+    catalog, new = _get_or_create(PurchaseCatalog, {"title": "姑苏区民政局2026年政府购买服务指导目录", "status": "published",
+                                                    "created_at": now, "created_by_id": buyer.id, "published_at": now},
+                                  department_id=department_id, year=2026, version=1)
+    if new:
+        catalog.items = [CatalogItem(position=i, code=code, category_id=categories[category], name=name,
+                                     description=description, competition=competition)
+                         for i, (code, category, name, description, competition) in enumerate(DEMO_CATALOG_ITEMS)]
+        db.session.commit()
+    elderly = categories["elderly"]
+    for org in (organizations[0], organizations[9], organizations[1]):  # elderly care, a foundation, the incubator
+        for year in (2024, 2025):
+            _get_or_create(AnnualInspection, {"result": "qualified", "recorded_at": now, "recorded_by_id": admin.id},
+                           organization_id=org.id, year=year)
+        if db.session.scalar(select(UndertakerEntry.id).filter_by(organization_id=org.id, category_id=elderly)) is None:
+            owner = next((m.user for m in org.members if m.is_owner), admin)
+            if not owner.owns_organization(org.id):
+                db.session.add(Membership(user_id=admin.id, organization_id=org.id, is_owner=True, added_at=now))
+                db.session.commit()
+                owner = admin
+            (entry,) = undertakers.apply(owner, org, [elderly])
+            undertakers.decide(admin, entry.id, approve=True)
+    request = db.session.scalar(select(CommunityRequest).filter_by(title="桐芳社区老年助餐服务"))
+    title = "桐芳社区老年助餐服务项目"
+    if request is not None and request.status == "forwarded" and db.session.scalar(select(Tender.id).filter_by(title=title)) is None:
+        item = next(i for i in catalog.items if i.code == "A02")
+        tender = tenders.create_tender(buyer, tenders.TenderData(
+            catalog_item_id=item.id, title=title, description="为桐芳社区45位独居和高龄老人提供工作日午餐配送，每餐补贴8元。",
+            service_standards="每个工作日11点前送达；热食；菜品每周不重样；每月探访一次并记录老人状况。",
+            budget_ceiling_fen=12_000_000, contract_months=12, method="open_tender", price_weight=30,
+            criteria=[("服务方案", 40), ("团队与经验", 20), ("食品安全保障", 10)],
+            questions_deadline=now + timedelta(days=10), bid_deadline=now + timedelta(days=25),
+            opening_at=now + timedelta(days=25, hours=2), community_ids=[request.community_id],
+            request_ids=[request.id]))
+        tenders.publish(buyer, tender)
