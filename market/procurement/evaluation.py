@@ -288,15 +288,7 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
 
 def answer_challenge(actor: User, challenge_id: int, answer_text: str) -> None:
     challenge = existing(Challenge, challenge_id, _("This challenge does not exist."))
-    tender = db.session.get(Tender, challenge.tender_id)
-    require_purchaser_of(actor, tender.department_id)
-    answer_text = text.clean(answer_text, 10000)
-    if not answer_text:
-        raise ServiceError(_("Write the answer."), field="answer")
-    if challenge.answered_at:
-        raise ServiceError(_("This challenge is answered already."))
-    challenge.answer, challenge.answered_at, challenge.answered_by_id = answer_text, clock.now(), actor.id
-    db.session.commit()
+    tenders.record_answer(actor, challenge, answer_text, _("This challenge is answered already."))
 
 
 def challenges(tender: Tender) -> list[Challenge]:

@@ -276,17 +276,22 @@ def ask(actor: User, tender: Tender, organization_id: int, question: str) -> Ten
     return record
 
 
-def answer(actor: User, question_id: int, answer_text: str) -> None:
-    question = existing(TenderQuestion, question_id, _("This question does not exist."))
-    tender = db.session.get(Tender, question.tender_id)
+def record_answer(actor: User, record, answer_text: str, already: str) -> None:
+    """The purchaser's public answer to a question or a challenge (both have tender_id and answer fields)."""
+    tender = db.session.get(Tender, record.tender_id)
     require_purchaser_of(actor, tender.department_id)
-    answer_text = text.clean(answer_text, 5000)
+    answer_text = text.clean(answer_text, 10000)
     if not answer_text:
         raise ServiceError(_("Write the answer."), field="answer")
-    if question.answered_at:
-        raise ServiceError(_("This question is answered already."))
-    question.answer, question.answered_at, question.answered_by_id = answer_text, clock.now(), actor.id
+    if record.answered_at:
+        raise ServiceError(already)
+    record.answer, record.answered_at, record.answered_by_id = answer_text, clock.now(), actor.id
     db.session.commit()
+
+
+def answer(actor: User, question_id: int, answer_text: str) -> None:
+    question = existing(TenderQuestion, question_id, _("This question does not exist."))
+    record_answer(actor, question, answer_text, _("This question is answered already."))
 
 
 # --- bids --------------------------------------------------------------------------------------
