@@ -96,9 +96,9 @@ def test_export_reads_back_the_same(client, login, purchaser, places, app):
     assert exported.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = [[c or "" for c in r] for r in load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True)]
     assert rows[0] == catalog_files.heading()
-    assert rows[2] == ["A02", "养老", "社区老年助餐", "", "适度竞争"]
+    assert rows[2] == ["A02", "养老", "社区老年助餐", "", "适度竞争", ""]
     csv_data = client.get(url + ".csv").data
-    assert csv_data.startswith("\ufeff".encode()) and "C01,社区矫正,社区矫正对象教育帮扶,,非竞争" in csv_data.decode("utf-8-sig")
+    assert csv_data.startswith("\ufeff".encode()) and "C01,社区矫正,社区矫正对象教育帮扶,,非竞争," in csv_data.decode("utf-8-sig")
     # What we export, we can import again unchanged.
     with app.app_context():
         before = [(i.code, i.category_id, i.name, i.competition) for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))]

@@ -323,3 +323,43 @@ def test_bidders_are_told_when_bids_open(app, world, frozen):
         tenders.get_tender(None, world["tender"])
         subjects = sorted((m["to"], m["subject"]) for m in mail.outbox_messages())
     assert subjects == [(f"org{n}@example.cn", "“桐芳社区老年助餐服务项目”已开标") for n in range(3)]
+
+
+def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(app, world, frozen, client, login):
+    world["tender"] = published_tender(app, world)
+    login("org0@example.cn")
+    url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
+    client.submit(url, {"proposal": SECRET, "team": "社工", "delivery_plan": "每日配送", "price": "100000.50",
+                        "budget_lines": "人员：90000\n餐费：10000.50", "save_draft": "1"})
+    with app.app_context():
+        draft = db.session.scalar(db.select(Bid))
+        assert draft.status == "draft" and SECRET.encode() not in draft.sealed
+    form = client.get(url).get_data(as_text=True)
+    assert SECRET in form and 'value="100000.50"' in form and "餐费：10000.50" in form
+    bid(app, world, 1)
+    bid(app, world, 2)
+    frozen.advance(days=22)
+    with app.app_context():
+        tender = tenders.get_tender(None, world["tender"])
+        assert tender.status == "failed"  # two submitted bids; the draft does not count
+        assert db.session.scalar(db.select(Bid).filter_by(status="draft")).price_fen is None
+
+
+def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, client, login, places):
+    world["tender"] = published_tender(app, world)
+    login("org0@example.cn")
+    assert "桐芳社区老年助餐服务项目" in client.get("/procurement/workspace").get_data(as_text=True)
+    client.submit("/logout", {})
+    login("org3@example.cn")  # not in the undertaker catalog
+    page = client.get("/procurement/workspace").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" not in page
+    # The street filter finds tenders serving that street's communities.
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        from market.places.models import Community
+
+        tender.communities = [db.session.get(Community, places["community"])]
+        db.session.commit()
+    assert "桐芳社区老年助餐服务项目" in client.get(f"/procurement/tenders?street={places['street']}").get_data(as_text=True)
+    other_street = places["street"] + 1
+    assert "桐芳社区老年助餐服务项目" not in client.get(f"/procurement/tenders?street={other_street}").get_data(as_text=True)

@@ -124,3 +124,34 @@ def test_compliance_page_records_inspections_with_clear_errors(client, login, ap
     client.submit("/logout", {})
     login("owner@example.cn")
     assert client.get(url).status_code == 403
+
+
+def test_a_catalog_item_asking_for_a_grade_is_checked_on_application(app, setting):
+    from market.procurement.models import CatalogItem, PurchaseCatalog
+    from market.places.models import Department
+
+    with app.app_context():
+        department = db.session.scalar(db.select(Department.id))
+        catalog = PurchaseCatalog(department_id=department, year=2026, title="目录", status="published",
+                                  created_at=clock.now(), created_by_id=setting["admin"], published_at=clock.now())
+        catalog.items = [CatalogItem(position=0, code="A01", category_id=setting["elderly"], name="高龄老人照护服务",
+                                     competition="full", min_grade=3)]
+        db.session.add(catalog)
+        db.session.commit()
+        org = db.session.get(Organization, setting["org"])
+        undertakers.record_inspection(user(setting["admin"]), org, 2025, "qualified")
+        with pytest.raises(ServiceError, match="“高龄老人照护服务”要求 3A 及以上等级"):
+            undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])
+        undertakers.record_grade(user(setting["admin"]), org, 3, date(2025, 6, 1))
+        assert len(undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])) == 1
+
+
+def test_catalog_import_reads_the_optional_grade_column(app):
+    from market.procurement import catalog_files
+
+    with app.test_request_context():
+        parsed = catalog_files._parse([["编码", "服务领域", "项目名称", "竞争程度", "最低等级"],
+                                       ["A01", "养老", "照护", "充分竞争", "3A"], ["A02", "养老", "助餐", "充分竞争", ""],
+                                       ["A03", "养老", "助浴", "充分竞争", "6A"]], {"养老": 1})
+    assert [i["min_grade"] for i in parsed.items[:2]] == [3, 0]
+    assert [(e.row, e.column) for e in parsed.errors] == [(4, "最低等级")]

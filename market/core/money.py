@@ -20,6 +20,12 @@ def yuan_to_fen(text: str) -> int:
     return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def format_yuan(fen: int) -> str:
+    """123450 → '1234.50': for putting an amount back into a form field."""
+    yuan, cents = divmod(fen, 100)
+    return f"{yuan}.{cents:02d}" if cents else str(yuan)
+
+
 def format_fen(fen: int | None) -> str:
     """123450 → '¥1,234.50'."""
     if fen is None:

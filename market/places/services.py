@@ -67,6 +67,12 @@ def community_choices() -> dict[str, list[tuple[int, str]]]:
     return groups
 
 
+def street_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Street.id, Street.name, District.name).join(District)
+                              .order_by(District.id, Street.id)).all()
+    return [(street_id, f"{district} · {street}") for street_id, street, district in rows]
+
+
 def district_choices() -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in db.session.scalars(select(District).order_by(District.id))]
 

@@ -17,6 +17,7 @@ COLUMNS = [  # (key, Chinese heading, English heading, required)
     ("name", "项目名称", "name", True),
     ("description", "说明", "description", False),
     ("competition", "竞争程度", "competition", True),
+    ("min_grade", "最低等级", "min_grade", False),  # empty, or 1A to 5A
 ]
 COMPETITION_WORDS = {"充分竞争": "full", "适度竞争": "moderate", "非竞争": "none",
                      "full": "full", "moderate": "moderate", "none": "none"}
@@ -107,7 +108,12 @@ def _parse(rows: list[list[str]], categories: dict[str, int]) -> ParsedCatalog:
         if competition is None:
             result.errors.append(RowError(number, "竞争程度", _("Write 充分竞争, 适度竞争 or 非竞争 (not “%(value)s”).",
                                                             value=value("competition"))))
-        item.update(category_id=category, competition=competition)
+        grade_text = value("min_grade").upper().replace("Ａ", "A")
+        grade = 0 if not grade_text else {f"{n}A": n for n in range(1, 6)}.get(grade_text)
+        if grade is None:
+            result.errors.append(RowError(number, "最低等级", _("Write a grade from 1A to 5A, or leave it empty (not “%(value)s”).",
+                                                            value=value("min_grade"))))
+        item.update(category_id=category, competition=competition, min_grade=grade or 0)
         result.items.append(item)
     return result
 
@@ -117,7 +123,8 @@ def heading() -> list[str]:
 
 
 def as_rows(catalog) -> list[list[str]]:
-    return [[i.code, i.category.name_zh, i.name, i.description, COMPETITION_CHINESE[i.competition]] for i in catalog.items]
+    return [[i.code, i.category.name_zh, i.name, i.description, COMPETITION_CHINESE[i.competition],
+             f"{i.min_grade}A" if i.min_grade else ""] for i in catalog.items]
 
 
 def to_csv(catalog) -> bytes:

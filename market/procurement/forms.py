@@ -93,6 +93,7 @@ class BidForm(FlaskForm):
                                  validators=[DataRequired(), Length(max=5000)],
                                  description=_l("They must add up to the price."))
     attachments = MultipleFileField(_l("Attachments (up to 3: PDF, DOCX, XLSX, PNG, JPEG)"))
+    save_draft = SubmitField(_l("Save as a draft"))
     submit = SubmitField(_l("Submit the sealed bid"))
 
 

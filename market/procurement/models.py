@@ -59,6 +59,7 @@ class CatalogItem(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     competition: Mapped[str] = mapped_column(String(10))
+    min_grade: Mapped[int] = mapped_column(default=0, server_default="0")  # the grade an undertaker needs; 0: none
 
     catalog = relationship("PurchaseCatalog", back_populates="items")
     category = relationship("ServiceCategory", lazy="joined")

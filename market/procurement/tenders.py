@@ -333,8 +333,9 @@ def _require_bidder(actor: User, tender: Tender, org: Organization) -> None:
         raise ServiceError(_("Bidding is closed for this tender."))
 
 
-def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, attachments=()) -> Bid:
-    """Submit or amend the organization's one bid; returns it with its receipt digest."""
+def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, attachments=(), final: bool = True) -> Bid:
+    """Submit or amend the organization's one bid (or, with final=False, save it as a draft that
+    is sealed the same way but not counted at opening); returns it with its digest."""
     _require_bidder(actor, tender, org)
     problems = eligibility_problems(org, tender)
     if problems:
@@ -367,7 +368,7 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
     else:
         old_files = [a.stored_name for a in bid.attachments]
         bid.attachments.clear()
-    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = "submitted", bid.version + 1, now, actor.id
+    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = ("submitted" if final else "draft"), bid.version + 1, now, actor.id
     payload["version"] = bid.version
     bid.sealed, bid.digest = sealing.seal(payload), sealing.digest(payload)
     bid.attachments = [BidAttachment.from_stored(s) for s in stored]
@@ -390,6 +391,12 @@ def withdraw_bid(actor: User, tender: Tender, org: Organization) -> None:
         raise ServiceError(_("There is no bid to withdraw."))
     bid.status = "withdrawn"
     db.session.commit()
+
+
+def own_content(actor, tender: Tender, org_id: int) -> dict | None:
+    """The organization's current bid content, unsealed for its own members (to amend it)."""
+    bid = own_bid(actor, tender, org_id)
+    return sealing.unseal(bid.sealed) if bid is not None else None
 
 
 def own_bid(actor, tender: Tender, org_id: int) -> Bid | None:
@@ -437,15 +444,20 @@ def attachment_bytes(viewer, tender: Tender, attachment_id: int) -> tuple[BidAtt
 
 # --- lists -------------------------------------------------------------------------------------
 
-def public_select(category_id=None, district_id=None, method=None, status=None, min_budget=None, max_budget=None):
+def public_select(category_id=None, district_id=None, method=None, status=None, min_budget=None, max_budget=None,
+                  street_id=None):
     from market.places.models import Department
 
     statement = select(Tender).where(Tender.status != "draft").order_by(Tender.id.desc())
+    if street_id:  # bought by the street's office, or serving one of its communities
+        statement = statement.join(Department, Tender.department_id == Department.id).where(
+            (Department.street_id == street_id) | Tender.communities.any(Community.street_id == street_id))
     if category_id:
         statement = statement.where(Tender.category_id == category_id)
     if district_id:
-        statement = statement.join(Department, Tender.department_id == Department.id).where(
-            Department.district_id == district_id)
+        if not street_id:
+            statement = statement.join(Department, Tender.department_id == Department.id)
+        statement = statement.where(Department.district_id == district_id)
     if method in TENDER_METHODS:
         statement = statement.where(Tender.method == method)
     if status in TENDER_MACHINE.labels:
@@ -481,6 +493,19 @@ def forwarded_requests() -> list[CommunityRequest]:
     return db.session.scalars(select(CommunityRequest).where(CommunityRequest.status == "forwarded",
                                                              CommunityRequest.track == "government_purchase")
                               .order_by(CommunityRequest.id.desc()).limit(200)).all()
+
+
+def eligible_open_tenders(actor: User, limit: int = 50) -> list[tuple[Tender, list[Organization]]]:
+    """Tenders open for bids, each with the actor's organizations that may bid on it."""
+    orgs = [m.organization for m in actor.memberships]
+    found = []
+    for tender in db.session.scalars(select(Tender).where(Tender.status == "published",
+                                                          Tender.bid_deadline > clock.now())
+                                     .order_by(Tender.bid_deadline).limit(limit)):
+        eligible = [org for org in orgs if not eligibility_problems(org, tender)]
+        if eligible:
+            found.append((tender, eligible))
+    return found
 
 
 def bids_of(actor: User) -> list[Bid]:

@@ -71,6 +71,12 @@ def apply(actor: User, org: Organization, category_ids: list[int]) -> list[Under
         raise ServiceError(" ".join(problems))
     if not category_ids:
         raise ServiceError(_("Choose at least one category."), field="category_ids")
+    grade = current_grade(org.id) or 0
+    for category_id in category_ids:
+        item = strictest_item(category_id)
+        if item is not None and grade < item.min_grade:
+            raise ServiceError(_("“%(item)s” in a published catalog asks for grade %(grade)s or better.",
+                                 item=item.name, grade=GRADES[item.min_grade]), field="category_ids")
     taken = set(db.session.scalars(select(UndertakerEntry.category_id).where(
         UndertakerEntry.organization_id == org.id, UndertakerEntry.status.in_(ACTIVE))))
     new = [c for c in dict.fromkeys(category_ids) if c not in taken]
@@ -150,6 +156,15 @@ def debar(actor: User, org: Organization, reason: str, ends_on: date) -> Debarme
         UNDERTAKER_MACHINE.move(entry, "removed", actor, reason)
     db.session.commit()
     return debarment
+
+
+def strictest_item(category_id: int):
+    """The published catalog item of a category that asks for the highest grade, if any asks."""
+    from market.procurement.models import CatalogItem, PurchaseCatalog
+
+    return db.session.scalar(select(CatalogItem).join(PurchaseCatalog).where(
+        CatalogItem.category_id == category_id, CatalogItem.min_grade > 0, PurchaseCatalog.status == "published")
+        .order_by(CatalogItem.min_grade.desc()))
 
 
 def current_grade(organization_id: int) -> int | None:

@@ -11,7 +11,7 @@ from market.accounts.roles import Role
 from market.core.errors import ServiceError
 from market.extensions import db
 from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form, show_service_error
-from market.core.money import MoneyError, yuan_to_fen
+from market.core.money import MoneyError, format_yuan, yuan_to_fen
 from market.core.pagination import paginate
 from market.organizations import services as organizations
 from market.places import services as places
@@ -214,9 +214,10 @@ def tender_list():
         flash(_("Enter budgets in yuan."), "error")
         min_budget = max_budget = None
     statement = tenders.public_select(args.get("category", type=int), args.get("district", type=int),
-                                      args.get("method"), args.get("status"), min_budget, max_budget)
+                                      args.get("method"), args.get("status"), min_budget, max_budget,
+                                      street_id=args.get("street", type=int))
     return render_template("procurement/tenders.html", page=paginate(statement), categories=organizations.categories(),
-                           districts=places.district_choices(), **LABELS)
+                           districts=places.district_choices(), streets=places.street_choices(), **LABELS)
 
 
 @bp.route("/tenders/new", methods=["GET", "POST"])
@@ -320,11 +321,19 @@ def bid(tender_id: int, organization_id: int):
         except ValueError as error:
             raise ServiceError(_("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines")
         data = tenders.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
-        return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name))
+        return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name),
+                                  final=not form.save_draft.data)
 
     current = tenders.own_bid(current_user, record, org.id)
+    if request.method == "GET" and current is not None:  # amend from what was saved, not from nothing
+        content = tenders.own_content(current_user, record, org.id)
+        form.proposal.data, form.team.data = content["proposal"], content["team"]
+        form.delivery_plan.data, form.price.data = content["delivery_plan"], format_yuan(content["price_fen"])
+        form.budget_lines.data = "\n".join(f"{line['item']}：{format_yuan(line['amount_fen'])}" for line in content["budget_lines"])
+    message = _("Your draft is saved, sealed; it is not submitted yet.") if form.save_draft.data else \
+        _("Your sealed bid is received. Keep the receipt digest.")
     return run_form(
-        form, submit, _("Your sealed bid is received. Keep the receipt digest."),
+        form, submit, message,
         lambda saved: url_for("procurement.read_bid", tender_id=tender_id, bid_id=saved.id),
     ) or render_template("procurement/bid_form.html", tender=record, org=org, form=form, current=current,
                          problems=tenders.eligibility_problems(org, record), **LABELS)
@@ -360,9 +369,9 @@ def bid_attachment(tender_id: int, attachment_id: int):
 @login_required
 def workspace():
     my_orgs = [m.organization for m in current_user.memberships]
-    open_tenders = paginate(tenders.public_select(status="published"), per_page=20)
     return render_template("procurement/workspace.html", department_tenders=tenders.department_tenders(current_user),
-                           my_orgs=my_orgs, open_tenders=open_tenders, drafts=services.own_drafts(current_user),
+                           my_orgs=my_orgs, eligible=tenders.eligible_open_tenders(current_user),
+                           drafts=services.own_drafts(current_user),
                            my_bids=tenders.bids_of(current_user), **LABELS)
 
 
