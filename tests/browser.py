@@ -55,3 +55,12 @@ def phone(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base: str, email: str, english: bool = False) -> None:
+    from conftest import PASSWORD
+
+    page.goto(base + "/login")
+    page.get_by_label("E-mail address" if english else "电子邮箱").fill(email)
+    page.get_by_label("Password" if english else "密码").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in" if english else "登录").click()

@@ -4,18 +4,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import screenshot
-from conftest import PASSWORD
+from browser import screenshot, sign_in
 from market.accounts.roles import Role
 
 pytestmark = pytest.mark.browser
 
-
-def sign_in(page, base, email, english=False):
-    page.goto(base + "/login")
-    page.get_by_label("E-mail address" if english else "电子邮箱").fill(email)
-    page.get_by_label("Password" if english else "密码").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in" if english else "登录").click()
 
 
 def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, places):

@@ -7,8 +7,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from browser import screenshot
-from conftest import PASSWORD
+from browser import screenshot, sign_in
 from market.accounts.roles import Role
 from market.extensions import db
 from market.organizations.models import Organization
@@ -28,12 +27,6 @@ def catalog_xlsx() -> bytes:
     workbook.save(buffer)
     return buffer.getvalue()
 
-
-def sign_in(page, base, email, english=False):
-    page.goto(base + "/login")
-    page.get_by_label("E-mail address" if english else "电子邮箱").fill(email)
-    page.get_by_label("Password" if english else "密码").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in" if english else "登录").click()
 
 
 def test_full_tender_from_catalog_to_award_notice(live_server, browser, world, app, frozen, make_user):

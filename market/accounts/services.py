@@ -11,7 +11,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from market import clock
 from market.accounts.models import (
@@ -25,7 +24,7 @@ from market.accounts.models import (
 )
 from market.accounts.roles import ROLE_SCOPE, Role
 from market.core import mail
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
 from market.places.models import Community, Department
 
@@ -75,11 +74,7 @@ def register(email: str, display_name: str, password: str, locale: str = "zh") -
     )
     user.set_password(password)
     db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same address registered at the same moment
-        db.session.rollback()
-        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    commit_unique(_("An account with this e-mail address already exists."), field="email")  # registered twice at once
     return user
 
 

@@ -30,3 +30,17 @@ def existing(model, record_id, message: str):
     if record is None:
         raise NotFound(message)
     return record
+
+
+def commit_unique(message: str, field: str | None = None) -> None:
+    """Commit; if a unique key refuses the row (the same thing done twice, perhaps at the same
+    moment), roll back and refuse with a message instead of an error page."""
+    from sqlalchemy.exc import IntegrityError
+
+    from market.extensions import db
+
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field=field)

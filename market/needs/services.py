@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.core import text, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
+from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, existing
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import (
@@ -257,11 +257,7 @@ def flag(actor: User, subject_type: str, subject_id: int, reason: str) -> Flag:
     report = Flag(subject_type=subject_type, subject_id=subject_id, community_id=community_id,
                   reporter_id=actor.id, reason=reason, created_at=clock.now())
     db.session.add(report)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("You have already reported this."))
+    commit_unique(_("You have already reported this."))
     return report
 
 
@@ -490,11 +486,7 @@ def vote(actor: User, hearing: Hearing, choice: str) -> HearingVote:
         raise ServiceError(_("Choose for, against or abstain."))
     ballot = HearingVote(hearing_id=hearing.id, user_id=actor.id, choice=choice, cast_at=clock.now())
     db.session.add(ballot)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("You have already voted."))
+    commit_unique(_("You have already voted."))
     return ballot
 
 

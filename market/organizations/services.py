@@ -5,13 +5,12 @@ from datetime import date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import mail, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import (
@@ -103,11 +102,7 @@ def _apply(org: Organization, data: OrganizationData) -> None:
 
 
 def _save(org: Organization) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("An organization with this credit code is already registered."), field="credit_code")
+    commit_unique(_("An organization with this credit code is already registered."), field="credit_code")
 
 
 def register_organization(actor: User, data: OrganizationData) -> Organization:
@@ -230,11 +225,7 @@ def add_member(actor: User, org: Organization, email: str, is_owner: bool) -> Me
     membership = Membership(user_id=user.id, organization_id=org.id, is_owner=is_owner,
                             added_at=clock.now(), added_by_id=actor.id)
     db.session.add(membership)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("This person is already a member."), field="email")
+    commit_unique(_("This person is already a member."), field="email")
     return membership
 
 

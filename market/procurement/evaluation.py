@@ -10,13 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import text
-from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
 from market.extensions import db
 from market.needs import timeline
 from market.procurement import sealing, tenders
@@ -42,11 +41,7 @@ def add_expert(actor: User, tender: Tender, expert: User) -> PanelMember:
         raise ServiceError(_("Only expert reviewers can sit on a panel."), field="expert_id")
     member = PanelMember(tender_id=tender.id, expert_id=expert.id, added_at=clock.now(), added_by_id=actor.id)
     db.session.add(member)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("This expert is on the panel already."), field="expert_id")
+    commit_unique(_("This expert is on the panel already."), field="expert_id")
     return member
 
 
