@@ -50,7 +50,9 @@ def main() -> None:
     client.post("/login", data={"csrf_token": token, "email": "resident@demo.market", "password": DEMO_PASSWORD})
 
     pages = ["/", "/places/", f"/places/street/{street.id}", f"/places/community/{community.id}",
-             "/organizations/", "/organizations/1", "/residence", "/profile"]
+             "/organizations/", "/organizations/1", "/residence", "/profile", "/needs/1", "/requests/1",
+             "/notifications", "/procurement/catalogs/1", "/procurement/tenders", "/procurement/tenders/1",
+             "/procurement/undertakers"]
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
     print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")

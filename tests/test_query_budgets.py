@@ -6,6 +6,8 @@ from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import Organization, ServiceCategory
 
+from test_tenders import world  # noqa: F401  (fixture for the tender pages)
+
 
 def _add_organizations(app, count, start, community_id):
     with app.app_context():
@@ -108,3 +110,37 @@ def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_que
     with count_queries() as counter:
         assert client.get("/worker/needs?sort=urgency").status_code == 200
     assert counter.count == first
+
+
+def test_tender_pages_query_count_does_not_grow(client, app, count_queries, frozen, world):  # noqa: F811
+    from test_tenders import bid, published_tender
+
+    from market.procurement import tenders
+    from market.procurement.models import Tender
+
+    world["tender"] = published_tender(app, world)
+    bid(app, world, 0)
+    frozen.advance(days=22)
+
+    def measure():
+        urls = ("/procurement/tenders", f"/procurement/tenders/{world['tender']}")
+        for url in urls:  # the first read after the opening time opens the bids: a one-off write
+            client.get(url)
+        return {url: _queries(client, count_queries, url) for url in urls}
+
+    small = measure()
+    with app.app_context():  # more tenders, more questions, more opened bids
+        for _ in range(5):
+            frozen.advance(days=-22)
+            tender_id = published_tender(app, world)
+            world["tender_more"] = tender_id
+            for n in range(3):
+                world_tender, world["tender"] = world["tender"], tender_id
+                bid(app, world, n)
+                world["tender"] = world_tender
+            from market.accounts.models import User
+
+            tenders.ask(db.session.get(User, world["owner0"]), db.session.get(Tender, tender_id), world["org0"], "周末是否送餐？")
+            frozen.advance(days=22)
+    assert measure() == small
+    assert small == {"/procurement/tenders": 5, f"/procurement/tenders/{world['tender']}": 18}
