@@ -363,3 +363,39 @@ def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, cl
     assert "桐芳社区老年助餐服务项目" in client.get(f"/procurement/tenders?street={places['street']}").get_data(as_text=True)
     other_street = places["street"] + 1
     assert "桐芳社区老年助餐服务项目" not in client.get(f"/procurement/tenders?street={other_street}").get_data(as_text=True)
+
+
+def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, world, frozen, client, login):
+    from market.core import mail
+    from market.procurement.models import TenderAmendment
+
+    world["tender"] = published_tender(app, world)
+    bid(app, world, 0)
+    frozen.advance(days=15)  # six days before the deadline
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        data = tender_data(world, service_standards="每个工作日11点前送达，并增加周六送餐。")
+        with pytest.raises(ServiceError, match="说明改了什么"):
+            tenders.amend(user(world["buyer"]), tender, data)
+    with app.test_request_context():
+        tender = db.session.get(Tender, world["tender"])
+        tenders.amend(user(world["buyer"]), tender, tender_data(world, service_standards="每个工作日11点前送达，并增加周六送餐。"),
+                      "增加周六送餐")
+        assert tender.bid_deadline == START + timedelta(days=35)  # 20 days from now, not the old date
+        assert db.session.scalar(db.select(Bid)).status == "returned"
+        amendment = db.session.scalar(db.select(TenderAmendment))
+        assert (amendment.bids_returned, amendment.bid_deadline_before) == (1, START + timedelta(days=21))
+        assert [m["subject"] for m in mail.outbox_messages()] == ["“桐芳社区老年助餐服务项目”已变更"]
+    bid(app, world, 0)  # the bidder resubmits
+    with app.app_context():
+        assert db.session.scalar(db.select(Bid)).status == "submitted"
+    page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    assert "发布后的变更" in page and "增加周六送餐" in page
+
+
+def test_the_edit_page_changes_a_draft_freely(app, world, client, login):
+    with app.app_context():
+        tender_id = tenders.create_tender(user(world["buyer"]), tender_data(world)).id
+    login("buyer@example.cn")
+    form = client.get(f"/procurement/tenders/{tender_id}/edit").get_data(as_text=True)
+    assert 'value="120000"' in form and "服务方案：40" in form and 'value="2026-12-02T10:00"' in form

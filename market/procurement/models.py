@@ -368,3 +368,17 @@ class OrganizationGrade(db.Model):
     valid_until: Mapped[date]
     recorded_at: Mapped[datetime]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
+class TenderAmendment(db.Model):
+    """A change to a tender after publication, with its reason; submitted bids go back to their bidders."""
+
+    __tablename__ = "tender_amendment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    bid_deadline_before: Mapped[datetime]
+    bid_deadline_after: Mapped[datetime]
+    bids_returned: Mapped[int]
+    amended_at: Mapped[datetime]
+    amended_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -5,7 +5,7 @@ deadline, bids open at the opening time) happen in `advance(now)`, which is idem
 on every read and write of a tender, so no scheduler is needed for correctness.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,7 +23,8 @@ from market.places.models import Community
 from market.procurement import sealing, steps  # noqa: F401  (steps: how tender events read on timelines)
 from market.procurement import undertakers as undertaker_rules
 from market.procurement.models import (GRADES, INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
-                                       CatalogItem, PurchaseCatalog, Tender, TenderCriterion, TenderQuestion)
+                                       CatalogItem, PurchaseCatalog, Tender, TenderAmendment, TenderCriterion,
+                                       TenderQuestion)
 from market.procurement.services import is_purchaser_of, require_purchaser_of
 from market.rules import services as rules
 
@@ -123,6 +124,48 @@ def create_tender(actor: User, data: TenderData) -> Tender:
     TENDER_MACHINE.start(tender, actor, "")
     db.session.commit()
     return tender
+
+
+def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Tender:
+    """Change a tender. A draft changes freely. Once open for bids, a change needs a reason,
+    returns every submitted bid to its bidder to resubmit, and pushes the deadline to at least
+    the method's minimum period from now."""
+    advance(tender)
+    if tender.status not in ("draft", "published"):
+        raise ServiceError(_("A tender can be changed only before bidding closes."))
+    item, method = _validated(actor, data)
+    if data.catalog_item_id != tender.catalog_item_id and tender.status != "draft":
+        raise ServiceError(_("The catalog item cannot change once published; cancel and start again."), field="catalog_item_id")
+    if tender.status == "draft":
+        _apply(tender, data, item)
+        db.session.commit()
+        return tender
+    reason = text.clean(reason, 2000)
+    if not reason:
+        raise ServiceError(_("Say what changes and why; bidders will read it."), field="reason")
+    now = clock.now()
+    earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
+    before = tender.bid_deadline
+    data.bid_deadline = max(data.bid_deadline, earliest)
+    data.opening_at = max(data.opening_at, data.bid_deadline)
+    data.questions_deadline = min(data.questions_deadline, data.bid_deadline - timedelta(minutes=1))
+    _apply(tender, data, item)
+    returned = db.session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == "submitted")).all()
+    for bid in returned:
+        bid.status = "returned"
+    db.session.add(TenderAmendment(tender_id=tender.id, reason=reason, bid_deadline_before=before,
+                                   bid_deadline_after=tender.bid_deadline, bids_returned=len(returned),
+                                   amended_at=now, amended_by_id=actor.id))
+    notify_bidders(tender, lambda: (_("“%(title)s” has changed", title=tender.title),
+                                    _("%(reason)s\nYour bid is returned: resubmit it by %(when)s.", reason=reason,
+                                      when=text.moment(tender.bid_deadline))))
+    db.session.commit()
+    return tender
+
+
+def amendments(tender: Tender) -> list[TenderAmendment]:
+    return db.session.scalars(select(TenderAmendment).where(TenderAmendment.tender_id == tender.id)
+                              .order_by(TenderAmendment.id)).all()
 
 
 def publish(actor: User, tender: Tender) -> None:

@@ -1,7 +1,9 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_utc
+from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
+
+from datetime import timezone
 
 from market import clock
 
@@ -252,6 +254,7 @@ def tender(tender_id: int):
         panel=evaluation.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
         award_record=evaluation.award_of(record), challenges=evaluation.challenges(record),
         challenge_form=challenge_form, blockers=evaluation.contract_blockers(record), rerun_form=RerunForm(),
+        amendments=tenders.amendments(record),
         all_scored=evaluation.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
                                                                for m in evaluation.panel(record)),
         my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
@@ -477,3 +480,25 @@ def rerun(tender_id: int):
     form = RerunForm()
     return run_action(form, lambda: tenders.rerun(current_user, record, form.method.data, form.reason.data),
                       _("A new draft is ready; set its dates and publish it."), _back(tender_id))
+
+
+@bp.route("/tenders/<int:tender_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_tender(tender_id: int):
+    record = tenders.get_tender(current_user, tender_id)
+    if not services.is_purchaser_of(current_user, record.department_id):
+        abort(403)
+    form = _tender_form(obj=record)
+    if request.method == "GET":
+        form.budget_ceiling.data = format_yuan(record.budget_ceiling_fen)
+        form.criteria.data = "\n".join(f"{c.name}：{c.points}" for c in record.criteria)
+        for name in ("questions_deadline", "bid_deadline", "opening_at"):
+            getattr(form, name).data = to_user_timezone(getattr(record, name).replace(tzinfo=timezone.utc)).replace(tzinfo=None)
+        form.community_ids.data = [c.id for c in record.communities]
+        form.request_ids.data = [r.id for r in record.requests]
+        form.invited_ids.data = [o.id for o in record.invited]
+    reason = request.form.get("amendment_reason", "")
+    return run_form(
+        form, lambda: tenders.amend(current_user, record, _tender_data(form), reason),
+        _("The tender is changed."), _back(tender_id),
+    ) or render_template("procurement/tender_form.html", form=form, tender=record)
