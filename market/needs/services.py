@@ -205,7 +205,7 @@ def support_need(actor: User, need: Need) -> int:
     db.session.execute(update(Need).where(Need.id == need.id).values(support_count=Need.support_count + 1))
     db.session.refresh(need)
     if need.status == "open" and need.support_count >= support_threshold(need.community_id):
-        NEED_MACHINE.move(need, "on_agenda", None, _("Support threshold reached"))
+        NEED_MACHINE.move(need, "on_agenda", None, "")  # the timeline event tells it, in the reader's language
         timeline.record("need_on_agenda", None, need=need, count=need.support_count)
     try:
         db.session.commit()

@@ -256,7 +256,8 @@ def advance(tender: Tender, now: datetime | None = None) -> bool:
     now = now or clock.now()
     changed = False
     if tender.status == "published" and now >= tender.bid_deadline:
-        TENDER_MACHINE.move(tender, "bidding_closed", None, _("Bid deadline reached"))
+        # No stored reason for the clock's own steps: the status label says it in the reader's language.
+        TENDER_MACHINE.move(tender, "bidding_closed", None, "")
         changed = True
     if tender.status == "bidding_closed" and now >= tender.opening_at and not unanswered(tender):
         _open(tender, now)
@@ -287,7 +288,7 @@ def _open(tender: Tender, now: datetime) -> None:
         notify_bidders(tender, lambda: (_("“%(title)s” has failed", title=tender.title),
                                         _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum)))
     else:
-        TENDER_MACHINE.move(tender, "opened", None, _("Opening time reached"))
+        TENDER_MACHINE.move(tender, "opened", None, "")
         notify_bidders(tender, lambda: (_("Bids for “%(title)s” are opened", title=tender.title),
                                         _("The bidders and their prices are now public.")))
 
