@@ -277,7 +277,9 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
 
 def test_tender_list_filters(app, world, client):
     world["tender"] = published_tender(app, world)
-    assert "桐芳社区老年助餐服务项目" in client.get("/procurement/tenders?method=open_tender&min_budget=100000").get_data(as_text=True)
+    page = client.get("/procurement/tenders?method=open_tender&min_budget=100000").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" in page
+    assert '<option value="open_tender" selected>' in page and 'value="100000"' in page  # the filter stays set
     assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?max_budget=1000").get_data(as_text=True)
     assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?status=opened").get_data(as_text=True)
 

@@ -34,3 +34,13 @@ def moment(value) -> str:
     from flask_babel import format_datetime
 
     return format_datetime(value.replace(tzinfo=timezone.utc), "short")
+
+
+def required(value: str | None, max_length: int, message: str, field: str = "reason") -> str:
+    """Cleaned text that must not be empty (a reason, a question, an answer); refused with `message`."""
+    from market.core.errors import ServiceError
+
+    cleaned = clean(value, max_length)
+    if not cleaned:
+        raise ServiceError(message, field=field)
+    return cleaned

@@ -217,9 +217,7 @@ def support_need(actor: User, need: Need) -> int:
 
 def add_comment(actor: User, need: Need, body: str) -> Comment:
     require_resident_of(actor, need.community_id)
-    body = text.clean(body, 2000)
-    if not body:
-        raise ServiceError(_("Write something first."), field="body")
+    body = text.required(body, 2000, _("Write something first."), field="body")
     if need.is_hidden:
         raise ServiceError(_("This need is hidden; comments are closed."))
     comment = Comment(need_id=need.id, author_id=actor.id, body=body, created_at=clock.now())
@@ -251,9 +249,7 @@ def _subject(subject_type: str, subject_id: int):
 def flag(actor: User, subject_type: str, subject_id: int, reason: str) -> Flag:
     """Anyone signed in may say that content is abusive; workers of the community decide."""
     _subject_obj, community_id = _subject(subject_type, subject_id)
-    reason = text.clean(reason, 500)
-    if not reason:
-        raise ServiceError(_("Say what is wrong with it."), field="reason")
+    reason = text.required(reason, 500, _("Say what is wrong with it."))
     report = Flag(subject_type=subject_type, subject_id=subject_id, community_id=community_id,
                   reporter_id=actor.id, reason=reason, created_at=clock.now())
     db.session.add(report)
@@ -265,9 +261,7 @@ def hide(actor: User, subject_type: str, subject_id: int, reason: str) -> None:
     """A worker hides a need or comment with a reason its author can read; open flags close."""
     subject, community_id = _subject(subject_type, subject_id)
     require_worker_of(actor, community_id)
-    reason = text.clean(reason, 500)
-    if not reason:
-        raise ServiceError(_("Give the reason for hiding it; its author will read it."), field="reason")
+    reason = text.required(reason, 500, _("Give the reason for hiding it; its author will read it."))
     if subject.is_hidden:
         raise ServiceError(_("It is hidden already."))
     now = clock.now()
@@ -353,9 +347,7 @@ def set_support_threshold(actor: User, community_id: int, threshold: int) -> Non
 
 def decline_need(actor: User, need: Need, reason: str) -> None:
     require_worker_of(actor, need.community_id)
-    reason = text.clean(reason, 1000)
-    if not reason:
-        raise ServiceError(_("Give the residents a reason for declining."), field="reason")
+    reason = text.required(reason, 1000, _("Give the residents a reason for declining."))
     NEED_MACHINE.move(need, "declined", actor, reason)
     need.decline_reason = reason
     timeline.record("need_declined", actor, need=need, reason=reason)
@@ -470,9 +462,7 @@ def open_voting(actor: User, hearing: Hearing) -> None:
 
 def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
     require_worker_of(actor, hearing.request.community_id)
-    reason = text.clean(reason, 1000)
-    if not reason:
-        raise ServiceError(_("Give the reason for cancelling."), field="reason")
+    reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     HEARING_MACHINE.move(hearing, "cancelled", actor, reason)
     db.session.commit()
 

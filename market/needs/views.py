@@ -25,7 +25,7 @@ LABELS = {"urgencies": URGENCIES, "tracks": TRACKS, "hearing_kinds": HEARING_KIN
 
 
 def _categories():
-    return options((c.id, c.name) for c in organizations.categories())
+    return options(organizations.category_choices())
 
 
 def _need_data(form) -> services.NeedData:

@@ -280,5 +280,9 @@ def approved_choices() -> list[tuple[int, str]]:
         select(Organization).where(Organization.status == "approved").order_by(Organization.name))]
 
 
+def category_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in categories()]
+
+
 def categories() -> list[ServiceCategory]:
     return list(db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)))

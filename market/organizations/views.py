@@ -18,7 +18,7 @@ def _organization_form(**kwargs) -> OrganizationForm:
     form = OrganizationForm(**kwargs)
     form.org_type.choices = options((t, services.org_type_label(t)) for t in ORG_TYPES)
     form.district_id.choices = options([(0, "—")] + places.district_choices())
-    form.category_ids.choices = options((c.id, c.name) for c in services.categories())
+    form.category_ids.choices = options(services.category_choices())
     form.community_ids.choices = options(places.community_choices())
     return form
 
@@ -47,7 +47,7 @@ def index():
     category_id = request.args.get("category", type=int)
     district_id = request.args.get("district", type=int)
     page = paginate(services.public_organizations_select(category_id, district_id))
-    return render_template("organizations/index.html", page=page, categories=services.categories(),
+    return render_template("organizations/index.html", page=page, category_choices=services.category_choices(),
                            districts=places.district_choices(), category_id=category_id, district_id=district_id)
 
 

@@ -140,9 +140,7 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
         _apply(tender, data, item)
         db.session.commit()
         return tender
-    reason = text.clean(reason, 2000)
-    if not reason:
-        raise ServiceError(_("Say what changes and why; bidders will read it."), field="reason")
+    reason = text.required(reason, 2000, _("Say what changes and why; bidders will read it."))
     now = clock.now()
     earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
     before = tender.bid_deadline
@@ -195,9 +193,7 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     if failed.status != "failed":
         raise ServiceError(_("Only a failed tender can be run again."))
     _method_rules(method)
-    reason = text.clean(reason, 1000)
-    if not reason:
-        raise ServiceError(_("Give the reason for running it again this way."), field="reason")
+    reason = text.required(reason, 1000, _("Give the reason for running it again this way."))
     again = Tender(created_at=clock.now(), created_by_id=actor.id, status="draft", rerun_of_id=failed.id)
     for name in ("department_id", "catalog_item_id", "category_id", "title", "description", "service_standards",
                  "budget_ceiling_fen", "contract_months", "catalog_only", "min_grade", "trim_extremes",
@@ -238,9 +234,7 @@ def notify_bidders(tender: Tender, compose) -> None:
 
 def cancel(actor: User, tender: Tender, reason: str) -> None:
     require_purchaser_of(actor, tender.department_id)
-    reason = text.clean(reason, 1000)
-    if not reason:
-        raise ServiceError(_("Give the reason for cancelling."), field="reason")
+    reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     TENDER_MACHINE.move(tender, "cancelled", actor, reason)
     tender.outcome_note = reason
     notify_bidders(tender, lambda: (_("“%(title)s” is cancelled", title=tender.title), reason))
@@ -310,9 +304,7 @@ def ask(actor: User, tender: Tender, organization_id: int, question: str) -> Ten
         raise PermissionDenied(_("Only a member of this organization can do this."))
     if tender.status != "published" or clock.now() >= tender.questions_deadline:
         raise ServiceError(_("Questions are closed for this tender."))
-    question = text.clean(question, 2000)
-    if not question:
-        raise ServiceError(_("Write the question."), field="question")
+    question = text.required(question, 2000, _("Write the question."), field="question")
     record = TenderQuestion(tender_id=tender.id, organization_id=organization_id, asked_by_id=actor.id,
                             question=question, asked_at=clock.now())
     db.session.add(record)
@@ -324,9 +316,7 @@ def record_answer(actor: User, record, answer_text: str, already: str) -> None:
     """The purchaser's public answer to a question or a challenge (both have tender_id and answer fields)."""
     tender = db.session.get(Tender, record.tender_id)
     require_purchaser_of(actor, tender.department_id)
-    answer_text = text.clean(answer_text, 10000)
-    if not answer_text:
-        raise ServiceError(_("Write the answer."), field="answer")
+    answer_text = text.required(answer_text, 10000, _("Write the answer."), field="answer")
     if record.answered_at:
         raise ServiceError(already)
     record.answer, record.answered_at, record.answered_by_id = answer_text, clock.now(), actor.id

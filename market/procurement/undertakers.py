@@ -115,9 +115,7 @@ def decide(actor: User, entry_id: int, approve: bool, reason: str = "") -> Under
 def remove(actor: User, entry_id: int, reason: str) -> None:
     _require_civil_affairs(actor)
     entry = existing(UndertakerEntry, entry_id, _("This application does not exist."))
-    reason = text.clean(reason, 1000)
-    if not reason:
-        raise ServiceError(_("Give the reason for removing it."), field="reason")
+    reason = text.required(reason, 1000, _("Give the reason for removing it."))
     UNDERTAKER_MACHINE.move(entry, "removed", actor, reason)
     entry.reason = reason
     db.session.commit()

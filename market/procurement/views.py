@@ -102,7 +102,7 @@ def export(catalog_id: int, kind: str):
 @bp.route("/undertakers")
 def undertakers():
     category_id = request.args.get("category", type=int)
-    return render_template("procurement/undertakers.html", categories=organizations.categories(),
+    return render_template("procurement/undertakers.html", category_choices=organizations.category_choices(),
                            category_id=category_id, page=paginate(undertaker_rules.listed_select(category_id)),
                            **LABELS)
 
@@ -114,7 +114,7 @@ def apply_undertaker(organization_id: int):
     if not organizations.can_edit(current_user, org):
         abort(403)
     form = UndertakerApplyForm()
-    form.category_ids.choices = options((c.id, c.name) for c in organizations.categories())
+    form.category_ids.choices = options(organizations.category_choices())
     if request.method == "GET":
         form.category_ids.data = [c.id for c in org.categories]
     return run_form(
@@ -218,8 +218,10 @@ def tender_list():
     statement = tenders.public_select(args.get("category", type=int), args.get("district", type=int),
                                       args.get("method"), args.get("status"), min_budget, max_budget,
                                       street_id=args.get("street", type=int))
-    return render_template("procurement/tenders.html", page=paginate(statement), categories=organizations.categories(),
-                           districts=places.district_choices(), streets=places.street_choices(), **LABELS)
+    statuses = [(s, TENDER_MACHINE.label(s)) for s in TENDER_MACHINE.transitions if s != "draft"]
+    return render_template("procurement/tenders.html", page=paginate(statement),
+                           category_choices=organizations.category_choices(), districts=places.district_choices(),
+                           streets=places.street_choices(), tender_statuses=statuses, **LABELS)
 
 
 @bp.route("/tenders/new", methods=["GET", "POST"])
