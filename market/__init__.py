@@ -70,23 +70,28 @@ def load_user(session_id: str):
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic) sees all tables.
     from market.accounts import models as _accounts  # noqa: F401
+    from market.contracts import models as _contracts  # noqa: F401
     from market.core import workflow as _workflow  # noqa: F401
     from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401
     from market.places import models as _places  # noqa: F401
     from market.procurement import models as _procurement  # noqa: F401
+    from market.money import models as _money  # noqa: F401
     from market.rules import models as _rules  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
+    from market.contracts.views import bp as contracts_bp
     from market.core.views import bp as core_bp
     from market.needs.views import bp as needs_bp
     from market.organizations.views import bp as organizations_bp
+    from market.money.views import bp as money_bp
     from market.places.views import bp as places_bp
     from market.procurement.views import bp as procurement_bp
 
-    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp):
+    for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
+                      contracts_bp, money_bp):
         app.register_blueprint(blueprint)
 
 
@@ -160,5 +165,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
+    from market.money.cli import money_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(money_cli)

@@ -35,3 +35,11 @@ def now() -> datetime:
 
 def install(app, clock) -> None:
     app.extensions["market.clock"] = clock
+
+
+CHINA_OFFSET = timedelta(hours=8)  # China Standard Time has no daylight saving
+
+
+def today():
+    """Today's date where the services happen (China): due dates and pay-by dates are local dates."""
+    return (now() + CHINA_OFFSET).date()

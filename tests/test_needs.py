@@ -322,7 +322,7 @@ def test_worker_triage_merges_needs_into_a_request(client, login, people, app, p
     assert "只有本社区的社区工作者" in page or "只能合并同一社区" in page
     bad_budget = client.submit("/worker/requests", _request_form(app, [first], estimated_budget="12.345"),
                                form_url="/worker/needs", follow_redirects=True).get_data(as_text=True)
-    assert "请以元为单位填写预算" in bad_budget
+    assert "请以元为单位填写金额" in bad_budget
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(CommunityRequest.id))) == 0
         assert db.session.get(Need, first).status == "open"

@@ -9,6 +9,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.extensions import db
+from market.money import services as money
 from market.needs.models import CommunityRequest, TimelineEvent
 from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
@@ -18,6 +19,7 @@ from market.procurement.models import Bid, CatalogItem, PurchaseCatalog, Tender
 from conftest import START
 
 SECRET = "机密方案内容XYZ-7731"
+BUDGET_FEN = 100_000_000  # ¥1,000,000
 PDF = b"%PDF-1.4\n" + "附件里的机密ATTACH-5512".encode() + b"\n%%EOF\n"
 
 
@@ -46,6 +48,8 @@ def world(app, make_user, places):
         db.session.add(request)
         db.session.commit()
         ids.update(item=catalog.items[0].id, request=request.id)
+        # The finance bureau's allotment: awards commit budget from it.
+        money.appropriate(user(ids["buyer"]), places["department"], BUDGET_FEN, "苏财预〔2026〕18号", "world")
         for n in range(4):
             owner = make_user(f"org{n}@example.cn", f"负责人{n}")
             org = Organization(name=f"社会组织{n}号", credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
@@ -251,7 +255,8 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
               "attachment_id": 1, "catalog_id": 1, "need_id": 1, "request_id": world["request"], "hearing_id": 1,
               "community_id": 1, "street_id": 1, "district_id": 1, "user_id": world["buyer"], "document_id": 1,
               "photo_id": 1, "entry_id": 1, "token": "x", "kind": "csv", "filename": "css/market.css",
-              "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1}
+              "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1,
+              "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "department", "scope_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from market.core.errors import ServiceError
+from market.core.money import MoneyError, yuan_to_fen
 
 
 def options(pairs):
@@ -14,6 +15,16 @@ def options(pairs):
     if isinstance(pairs, dict):
         return {group: options(items) for group, items in pairs.items()}
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def fen_from(value, field: str | None = None) -> int:
+    """An amount typed in yuan, as fen; a typing error is refused next to its field."""
+    from flask_babel import gettext as _
+
+    try:
+        return yuan_to_fen(value or "")
+    except MoneyError:
+        raise ServiceError(_("Enter the amount in yuan, for example 60000 or 60000.50."), field=field)
 
 
 def show_service_error(form, error: ServiceError) -> None:

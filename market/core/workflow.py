@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market import clock
@@ -59,6 +59,26 @@ class StateMachine:
             )
         subject.status = target
         self._record(subject, current, target, actor, reason)
+
+    def claim(self, subject, source: str, target: str, actor, reason: str = "") -> bool:
+        """Move `subject` from `source` to `target` only if the row is still in `source`.
+
+        A conditional UPDATE: of two people acting on the same row at the same moment, exactly
+        one wins (the other's UPDATE waits for the first and then matches nothing), on SQLite and
+        PostgreSQL alike. Returns whether this caller won."""
+        if not self.allowed(source, target):
+            raise InvalidTransition(
+                _("This action is not possible while the status is “%(status)s”.", status=self.label(source))
+            )
+        model = type(subject)
+        won = db.session.execute(
+            update(model).where(model.id == subject.id, model.status == source).values(status=target)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if won:
+            db.session.expire(subject, ["status"])
+            self._record(subject, source, target, actor, reason)
+        return won
 
     def history(self, subject) -> list[StatusChange]:
         return db.session.scalars(

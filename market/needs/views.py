@@ -5,8 +5,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, options, run_action, run_form, show_service_error
-from market.core.money import MoneyError, yuan_to_fen
+from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
@@ -192,10 +191,7 @@ def create_request():
     need_ids = request.form.getlist("need_ids", type=int)
 
     def merge():
-        try:
-            budget = yuan_to_fen(form.estimated_budget.data)
-        except MoneyError:
-            raise ServiceError(_("Enter the budget in yuan, for example 60000 or 60000.50."), field="estimated_budget")
+        budget = fen_from(form.estimated_budget.data, "estimated_budget")
         data = services.RequestData(title=form.title.data, description=form.description.data,
                                     category_id=form.category_id.data, beneficiaries=form.beneficiaries.data,
                                     estimated_budget_fen=budget, track=form.track.data)

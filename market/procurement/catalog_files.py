@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from market.core import tables
+
 COLUMNS = [  # (key, Chinese heading, English heading, required)
     ("code", "编码", "code", True),
     ("category", "服务领域", "category", True),
@@ -128,11 +130,7 @@ def as_rows(catalog) -> list[list[str]]:
 
 
 def to_csv(catalog) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(heading())
-    writer.writerows(as_rows(catalog))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
+    return tables.csv_bytes(heading(), as_rows(catalog))
 
 
 def to_xlsx(catalog) -> bytes:

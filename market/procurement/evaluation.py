@@ -242,7 +242,16 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
     record = Award(tender_id=tender.id, bid_id=bid_id, reason=reason, awarded_at=now, awarded_by_id=actor.id,
                    notice_ends_at=rules.add_working_days(now, days))
     db.session.add(record)
+    db.session.flush()
     TENDER_MACHINE.move(tender, "awarded", actor, reason)
+    # The award drafts the contract and commits the department's budget, in this transaction.
+    from market.contracts.services import draft_from_award  # contracts builds on procurement
+
+    try:
+        draft_from_award(actor, record)
+    except ServiceError:
+        db.session.rollback()
+        raise
     organization = chosen.bid.organization
     tenders.notify_bidders(tender, lambda: (
         _("“%(title)s” is awarded", title=tender.title),

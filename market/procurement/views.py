@@ -12,7 +12,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
 from market.extensions import db
-from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form, show_service_error
+from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
 from market.core.money import MoneyError, format_yuan, yuan_to_fen
 from market.core.pagination import paginate
 from market.organizations import services as organizations
@@ -187,10 +187,7 @@ def _tender_form(**kwargs) -> TenderForm:
 
 
 def _tender_data(form: TenderForm) -> tenders.TenderData:
-    try:
-        budget = yuan_to_fen(form.budget_ceiling.data)
-    except MoneyError:
-        raise ServiceError(_("Enter the budget in yuan, for example 60000 or 60000.50."), field="budget_ceiling")
+    budget = fen_from(form.budget_ceiling.data, "budget_ceiling")
     try:
         criteria = parse_pairs(form.criteria.data, int)
     except ValueError as error:
@@ -317,10 +314,7 @@ def bid(tender_id: int, organization_id: int):
     form = BidForm()
 
     def submit():
-        try:
-            price = yuan_to_fen(form.price.data)
-        except MoneyError:
-            raise ServiceError(_("Enter the price in yuan, for example 60000 or 60000.50."), field="price")
+        price = fen_from(form.price.data, "price")
         try:
             lines = parse_pairs(form.budget_lines.data, yuan_to_fen)
         except ValueError as error:

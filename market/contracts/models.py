@@ -1,0 +1,205 @@
+"""Contracts, their milestones, delivery reports, checks and acceptances."""
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.core.uploads import StoredFileColumns
+from market.core.workflow import StateMachine
+from market.extensions import db
+
+CONTRACT_MACHINE = StateMachine(
+    subject_type="contract",
+    initial="draft",
+    transitions={
+        "draft": frozenset({"active", "cancelled"}),  # active once both sides sign the same terms
+        "active": frozenset({"completed", "terminated"}),
+        "completed": frozenset(), "terminated": frozenset(), "cancelled": frozenset(),
+    },
+    labels={"draft": _l("Draft, to be signed"), "active": _l("In force"), "completed": _l("Completed"),
+            "terminated": _l("Terminated"), "cancelled": _l("Cancelled")},
+)
+
+MILESTONE_MACHINE = StateMachine(
+    subject_type="milestone",
+    initial="pending",
+    transitions={
+        "pending": frozenset({"reported", "cancelled"}),
+        "reported": frozenset({"accepted", "returned", "rejected"}),
+        "returned": frozenset({"reported", "cancelled"}),
+        "accepted": frozenset({"paying"}),
+        "paying": frozenset({"paid", "accepted"}),  # back to accepted when the provider refuses
+        "paid": frozenset(), "rejected": frozenset(), "cancelled": frozenset(),
+    },
+    labels={"pending": _l("Not reported"), "reported": _l("Reported, awaiting acceptance"),
+            "returned": _l("Returned for revision"), "accepted": _l("Accepted, payable"),
+            "paying": _l("Payment in progress"), "paid": _l("Paid"), "rejected": _l("Rejected"),
+            "cancelled": _l("Cancelled")},
+)
+
+SIDES = {"purchaser": _l("Purchaser (甲方)"), "organization": _l("Service provider (乙方)")}
+INSPECTION_KINDS = {"site_visit": _l("Site visit"), "financial_check": _l("Financial spot check")}
+AMENDMENT_STATUSES = {"proposed": _l("Waiting for the other side"), "agreed": _l("Agreed and in force"),
+                      "refused": _l("Refused")}
+DECISIONS = {"accepted": _l("Accepted"), "returned": _l("Returned for revision"), "rejected": _l("Rejected")}
+
+contract_community = Table(
+    "contract_community", db.metadata,
+    Column("contract_id", ForeignKey("contract.id"), primary_key=True),
+    Column("community_id", ForeignKey("community.id"), primary_key=True, index=True),
+)
+
+
+class Contract(db.Model):
+    """A contract (项目承包责任书) between a purchasing department and an organization."""
+
+    __table_args__ = (Index("ix_contract_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), unique=True)
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    service_standards: Mapped[str] = mapped_column(Text)
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    ceiling_fen: Mapped[int] = mapped_column(BigInteger)  # the awarded amount: the price never exceeds it
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    payment_days: Mapped[int]
+    terms_version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    signed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_cause: Mapped[str] = mapped_column(Text, default="")
+
+    department = relationship("Department", lazy="joined")
+    organization = relationship("Organization", lazy="joined")
+    category = relationship("ServiceCategory", lazy="joined")
+    tender = relationship("Tender")
+    communities = relationship("Community", secondary=contract_community)
+    milestones = relationship("Milestone", order_by="Milestone.position", back_populates="contract",
+                              cascade="all, delete-orphan")
+
+
+class Milestone(db.Model):
+    """A stage of delivery and the tranche of the price it releases once accepted (验收)."""
+
+    __table_args__ = (Index("ix_milestone_contract", "contract_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(120))
+    deliverables: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date]
+    share_bp: Mapped[int]  # share of the price in basis points (1/100 of a percent)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    accepted_at: Mapped[datetime | None]
+    pay_by: Mapped[date | None]
+    paid_at: Mapped[datetime | None]
+
+    contract = relationship("Contract", back_populates="milestones")
+    reports = relationship("DeliveryReport", order_by="DeliveryReport.id", back_populates="milestone")
+
+
+class ContractSignature(db.Model):
+    """One side's signature on one version of the terms, with the digest of what was signed."""
+
+    __table_args__ = (UniqueConstraint("contract_id", "terms_version", "side"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    terms_version: Mapped[int]
+    side: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    signed_at: Mapped[datetime]
+    terms_digest: Mapped[str] = mapped_column(String(64))
+
+    user = relationship("User", lazy="joined")
+
+
+class ContractAmendment(db.Model):
+    """A change to signed terms: proposed by one side, in force once the other side agrees."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    from_version: Mapped[int]
+    proposed_terms: Mapped[dict] = mapped_column(JSON)
+    previous_terms: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by_side: Mapped[str] = mapped_column(String(20))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    proposed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))  # proposed | agreed | refused | withdrawn
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+
+
+class DeliveryReport(db.Model):
+    """What the organization did for a milestone; a returned report is revised as a new version."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"), index=True)
+    version: Mapped[int]
+    activities: Mapped[str] = mapped_column(Text)
+    beneficiaries: Mapped[int]
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    submitted_at: Mapped[datetime]
+
+    milestone = relationship("Milestone", back_populates="reports")
+    spending = relationship("SpendingLine", order_by="SpendingLine.position", cascade="all, delete-orphan",
+                            lazy="selectin")
+    files = relationship("ReportFile", order_by="ReportFile.id", lazy="selectin")
+    submitted_by = relationship("User")
+
+
+class SpendingLine(db.Model):
+    """Spending against a budget line of the contract, as reported."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("delivery_report.id"), index=True)
+    position: Mapped[int]
+    item: Mapped[str] = mapped_column(String(120))
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
+    spent_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportFile(StoredFileColumns, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("delivery_report.id"), index=True)
+
+
+class Inspection(db.Model):
+    """A site visit or a financial spot check by the purchaser or an evaluator."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date]
+    findings: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime]
+
+    recorded_by = relationship("User")
+
+
+class Acceptance(db.Model):
+    """The purchaser's decision (验收) on a reported milestone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("delivery_report.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime]
+
+    decided_by = relationship("User")

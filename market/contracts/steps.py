@@ -1,0 +1,56 @@
+"""How contract and payment steps read on a community request's timeline."""
+from flask_babel import gettext as _
+
+from market.core.money import format_fen
+from market.needs.timeline import describes
+
+
+@describes("contract_signed")
+def _signed(d):
+    return _("Contract %(number)s signed with %(organization)s for %(price)s", number=d.get("number", ""),
+             organization=d.get("organization", ""), price=format_fen(d.get("price_fen", 0)))
+
+
+@describes("contract_amended")
+def _amended(d):
+    return _("Contract %(number)s amended (new price %(price)s): %(reason)s", number=d.get("number", ""),
+             price=format_fen(d.get("price_fen", 0)), reason=d.get("reason", ""))
+
+
+@describes("milestone_reported")
+def _reported(d):
+    return _("Delivery reported for “%(milestone)s”: %(count)s people served", milestone=d.get("milestone", ""),
+             count=d.get("beneficiaries", 0))
+
+
+@describes("milestone_accepted")
+def _accepted(d):
+    return _("“%(milestone)s” accepted; %(amount)s is payable", milestone=d.get("milestone", ""),
+             amount=format_fen(d.get("amount_fen", 0)))
+
+
+@describes("milestone_returned")
+def _returned(d):
+    return _("“%(milestone)s” returned for revision: %(reasons)s", milestone=d.get("milestone", ""),
+             reasons=d.get("reasons", ""))
+
+
+@describes("milestone_rejected")
+def _rejected(d):
+    return _("“%(milestone)s” rejected: %(reasons)s", milestone=d.get("milestone", ""), reasons=d.get("reasons", ""))
+
+
+@describes("tranche_paid")
+def _paid(d):
+    return _("%(amount)s paid for “%(milestone)s”", amount=format_fen(d.get("amount_fen", 0)),
+             milestone=d.get("milestone", ""))
+
+
+@describes("contract_completed")
+def _completed(d):
+    return _("Contract %(number)s completed", number=d.get("number", ""))
+
+
+@describes("contract_terminated")
+def _terminated(d):
+    return _("Contract %(number)s terminated: %(cause)s", number=d.get("number", ""), cause=d.get("cause", ""))

@@ -1,0 +1,122 @@
+"""Public money pages, budget records, the Stripe webhook and payout-account setup."""
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market import clock
+from market.core.forms import ConfirmForm, fen_from, run_form
+from market.core.money import format_yuan
+from market.core.pagination import paginate
+from market.core.tables import csv_response
+from market.extensions import csrf
+from market.contracts.models import CONTRACT_MACHINE
+from market.money import charts, payments, reports
+from market.money import services as money
+from market.money.forms import BudgetForm
+from market.organizations import services as organizations
+
+bp = Blueprint("money", __name__, url_prefix="/money")
+SCOPE_KINDS = "any(department, community, street, category)"  # the <scope> part of an address
+
+
+def _where(scope: str | None, scope_id: int | None) -> reports.Scope:
+    return reports.scope("city") if scope is None else reports.scope(scope, scope_id)
+
+
+@bp.route("")
+def overview():
+    return _render(_where(None, None))
+
+
+@bp.route(f"/<{SCOPE_KINDS}:scope>/<int:scope_id>", methods=["GET", "POST"])
+def scoped(scope: str, scope_id: int):
+    where = _where(scope, scope_id)
+    form = None
+    if scope == "department" and money.may_record_budget(current_user, scope_id):
+        form = BudgetForm()
+        if request.method == "GET":
+            form.token.data = money.new_token()
+        done = run_form(form, lambda: money.appropriate(current_user, scope_id, fen_from(form.amount.data, "amount"),
+                                                        form.reference.data, form.token.data),
+                        _("The budget is recorded."), url_for("money.scoped", scope=scope, scope_id=scope_id))
+        if done:
+            return done
+    elif request.method == "POST":
+        abort(403)
+    return _render(where, form)
+
+
+def _render(where: reports.Scope, form=None):
+    by = "department" if where.kind in ("category", "city") else "category"
+    extra = {}
+    if where.kind == "department":
+        extra = {"budget": reports.budget_position(where.id), "appropriations": money.department_transactions(where.id)}
+    return render_template(
+        "money/scope.html", where=where, totals=reports.totals(where), breakdown=reports.breakdown(where, by), by=by,
+        page=paginate(reports.contract_rows(where), rows=True), late=reports.late_payments(where, clock.today()),
+        machine=CONTRACT_MACHINE, form=form, **extra)
+
+
+@bp.route("/contracts.csv", defaults={"scope": None, "scope_id": None})
+@bp.route(f"/<{SCOPE_KINDS}:scope>/<int:scope_id>/contracts.csv")
+def download(scope, scope_id):
+    where = _where(scope, scope_id)
+    rows = [(c.number, c.title, c.department.name, c.organization.name, c.category.name,
+             CONTRACT_MACHINE.label(c.status), format_yuan(c.price_fen), format_yuan(paid), format_yuan(payable),
+             c.starts_on.isoformat(), c.ends_on.isoformat())
+            for c, paid, payable in reports.db.session.execute(reports.contract_rows(where)).all()]
+    heading = [_("Contract number"), _("Title"), _("Department"), _("Organization"), _("Category"), _("Status"),
+               _("Price (yuan)"), _("Paid (yuan)"), _("Payable (yuan)"), _("Starts on"), _("Ends on")]
+    return csv_response(f"contracts-{where.kind}-{where.id}.csv", heading, rows)
+
+
+@bp.route("/chart.svg", defaults={"scope": None, "scope_id": None})
+@bp.route(f"/<{SCOPE_KINDS}:scope>/<int:scope_id>/chart.svg")
+def chart(scope, scope_id):
+    where = _where(scope, scope_id)
+    by = "department" if where.kind in ("category", "city") else "category"
+    title = _("Contracted and paid by department") if by == "department" else _("Contracted and paid by category")
+    response = Response(charts.contracted_and_paid(reports.breakdown(where, by), title), mimetype="image/svg+xml")
+    # Shown as an <img>: scripts never run there; the SVG's own styles need this much.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+# --- providers -------------------------------------------------------------------------------------
+
+@bp.route("/webhooks/stripe", methods=["POST"])
+@csrf.exempt  # Stripe signs its requests instead; the signature is checked below
+def stripe_webhook():
+    try:
+        outcome = payments.handle_stripe_webhook(request.get_data(), request.headers.get("Stripe-Signature", ""))
+    except payments.BadSignature:
+        return {"error": "invalid signature"}, 400
+    return {"received": True, "outcome": outcome}
+
+
+@bp.route("/organizations/<int:organization_id>/payouts", methods=["GET", "POST"])
+@login_required
+def payouts(organization_id: int):
+    org = organizations.get_organization(current_user, organization_id)
+    if not organizations.is_insider(current_user, org):
+        abort(403)
+    provider = payments.provider()
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        here = url_for("money.payouts", organization_id=org.id, _external=True)
+        try:
+            link = provider.onboarding_link(org.id, here, here)
+        except payments.ProviderError as failure:
+            error = str(failure)
+        else:
+            if link:
+                return redirect(link)
+    account = None
+    if hasattr(provider, "refresh_account"):
+        try:
+            account = provider.refresh_account(org.id)
+        except payments.ProviderError as failure:
+            error = str(failure)
+    return render_template("money/payouts.html", org=org, provider=provider.name, account=account, form=form,
+                           error=error, stripe=current_app.config["PAYMENTS"] == "stripe")

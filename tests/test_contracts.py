@@ -1,0 +1,275 @@
+"""Contracts from award to payment, with the ledger, the public pages and the request timeline agreeing."""
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from market.contracts import services
+from market.contracts.models import Contract, Milestone
+from market.core.errors import PermissionDenied, ServiceError
+from market.extensions import db
+from market.money import ledger
+from market.money.models import LedgerTransaction, Payment
+from market.needs.models import TimelineEvent
+from market.procurement import evaluation
+from market.procurement.models import Tender
+
+from test_tenders import BUDGET_FEN, bid, published_tender, user, world  # noqa: F401  (the shared tender world)
+
+PRICE = 12_000_000  # ¥120,000: the winning bid
+
+
+def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
+    """Publish, bid, open, score and award: the winner is organization 2."""
+    world["tender"] = published_tender(app, world, community_ids=[places["community"], places["community2"]])
+    prices = {0: 10_000_000, 1: 9_000_000, 2: winner_price}
+    world["bids"] = {n: bid(app, world, n, price) for n, price in prices.items()}
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        evaluation.add_expert(user(world["buyer"]), tender, user(world["expert"]))
+    frozen.advance(days=22)
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        from market.procurement import tenders
+        tenders.advance(tender, frozen.now())
+        db.session.commit()
+        evaluation.declare(user(world["expert"]), tender, {world["bids"][n]: (False, "") for n in range(3)})
+        criteria = [c.id for c in tender.criteria]
+        for n, points in {0: (30, 20), 1: (25, 20), 2: (40, 30)}.items():
+            evaluation.score(user(world["expert"]), tender, world["bids"][n], dict(zip(criteria, points)),
+                             {c: "理由充分" for c in criteria})
+        evaluation.complete(user(world["buyer"]), tender)
+        evaluation.award(user(world["buyer"]), tender, world["bids"][2])
+        world["contract"] = services.contract_of_tender(tender.id).id
+    return world
+
+
+@pytest.fixture
+def awarded(app, world, frozen, make_user, places):
+    return award_tender(app, world, frozen, make_user, places)
+
+
+def contract(world) -> Contract:
+    return db.session.get(Contract, world["contract"])
+
+
+def signed(app, world, frozen):
+    frozen.advance(days=10)  # past the notice period
+    with app.app_context():
+        services.sign(user(world["buyer"]), contract(world), "purchaser")
+        services.sign(user(world["owner2"]), contract(world), "organization")
+    return world
+
+
+def report(app, world, position=0, beneficiaries=45):
+    with app.app_context():
+        c = contract(world)
+        data = services.ReportData("每个工作日为45位老人送餐，共送餐1980份。", beneficiaries,
+                                   [services.SpendingData("人员", 2_000_000, 1_950_000)])
+        return services.submit_report(user(world["owner2"]), c, c.milestones[position].id, data).id
+
+
+def ledger_is_sound():
+    assert ledger.unbalanced_transactions() == []
+    assert ledger.drifted_accounts() == []
+
+
+def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded):
+    world = awarded
+    with app.app_context():
+        c = contract(world)
+        assert c.status == "draft" and c.price_fen == PRICE == c.ceiling_fen
+        assert [m.share_bp for m in c.milestones] == [3000, 4000, 3000]
+        assert [m.amount_fen for m in c.milestones] == [3_600_000, 4_800_000, 3_600_000]
+        assert ledger.balance("contract", c.id, "committed") == PRICE
+        assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - PRICE
+        assert {x.id for x in c.communities} == {world["tender"] and x.id for x in c.communities} and len(c.communities) == 2
+        ledger_is_sound()
+
+
+def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, world, frozen, make_user, places):
+    with app.app_context():
+        # Spend the allotment elsewhere first: only ¥50,000 remains.
+        from market.money import services as money
+        money.commit(places["department"], 999, BUDGET_FEN - 5_000_000)
+        db.session.commit()
+    with pytest.raises(ServiceError, match="预算"):
+        award_tender(app, world, frozen, make_user, places)
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        assert tender.status == "evaluated" and evaluation.award_of(tender) is None
+        assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
+        assert ledger.balance("department", places["department"], "budget") == 5_000_000
+
+
+def test_signing_waits_for_the_notice_period_and_needs_both_sides(app, awarded, frozen):
+    world = awarded
+    with app.app_context():
+        with pytest.raises(ServiceError, match="公示期"):
+            services.sign(user(world["buyer"]), contract(world), "purchaser")
+    frozen.advance(days=10)
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            services.sign(user(world["owner2"]), contract(world), "purchaser")
+        with pytest.raises(PermissionDenied):
+            services.sign(user(world["owner1"]), contract(world), "organization")
+        services.sign(user(world["buyer"]), contract(world), "purchaser")
+        assert contract(world).status == "draft"
+        with pytest.raises(ServiceError, match="已经签署"):
+            services.sign(user(world["buyer"]), contract(world), "purchaser")
+        services.sign(user(world["owner2"]), contract(world), "organization")
+        c = contract(world)
+        assert c.status == "active" and c.tender.status == "contracted" and c.signed_at is not None
+        digests = {s.terms_digest for s in services.signatures(c)}
+        assert digests == {services.terms_digest(c)}
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        assert kinds[-1] == "contract_signed"
+
+
+def test_terms_are_checked_and_new_terms_set_aside_old_signatures(app, awarded, frozen):
+    world = awarded
+    frozen.advance(days=10)
+    with app.app_context():
+        c = contract(world)
+        services.sign(user(world["owner2"]), c, "organization")
+        terms = services.Terms(PRICE, c.starts_on, c.ends_on, "标准", [
+            services.MilestoneTerms(m.title, m.deliverables, m.due_on, bp) for m, bp in zip(c.milestones, (3000, 4000, 2000))])
+        with pytest.raises(ServiceError, match="必须恰好"):
+            services.update_terms(user(world["buyer"]), c, terms)
+        terms.milestones[2].share_bp = 3000
+        terms.price_fen = PRICE + 1
+        with pytest.raises(ServiceError, match="不得超过"):
+            services.update_terms(user(world["buyer"]), c, terms)
+        with pytest.raises(PermissionDenied):
+            services.update_terms(user(world["owner2"]), c, terms)
+        # A lower price, split 50/50: the difference goes back to the budget at once.
+        terms = services.Terms(10_000_001, c.starts_on, c.ends_on, "标准", [
+            services.MilestoneTerms("首期", "启动", c.starts_on + timedelta(days=30), 5000),
+            services.MilestoneTerms("尾期", "结项", c.ends_on, 5000)])
+        services.update_terms(user(world["buyer"]), c, terms)
+        c = contract(world)
+        assert [m.amount_fen for m in c.milestones] == [5_000_000, 5_000_001]  # the odd fen goes to the last tranche
+        assert ledger.balance("contract", c.id, "committed") == 10_000_001
+        assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 10_000_001
+        assert services.signatures(c) == []  # the organization signed the old terms, not these
+        ledger_is_sound()
+
+
+def test_report_return_revise_accept_and_pay_each_step_once(app, awarded, frozen):
+    world = signed(app, world=awarded, frozen=frozen)
+    report(app, world)
+    with app.app_context():
+        c = contract(world)
+        first = c.milestones[0]
+        with pytest.raises(PermissionDenied):
+            services.decide(user(world["owner2"]), c, first.id, "accepted")
+        with pytest.raises(ServiceError, match="理由"):
+            services.decide(user(world["buyer"]), c, first.id, "returned")
+        services.decide(user(world["buyer"]), c, first.id, "returned", "缺少签到表")
+        assert contract(world).milestones[0].status == "returned"
+    report(app, world)
+    with app.app_context():
+        c = contract(world)
+        first = c.milestones[0]
+        assert [r.version for r in first.reports] == [1, 2]
+        services.decide(user(world["buyer"]), c, first.id, "accepted")
+        first = contract(world).milestones[0]
+        assert first.status == "accepted" and first.pay_by == date(2026, 12, 24) + timedelta(days=30)
+        assert ledger.balance("contract", c.id, "payable") == 3_600_000
+        with pytest.raises(ServiceError):
+            services.decide(user(world["buyer"]), c, first.id, "accepted")
+        payment = services.pay(user(world["buyer"]), contract(world), first.id)
+        assert payment.status == "settled" and payment.reference.startswith("ledger-")
+        with pytest.raises(ServiceError, match="已经支付|不可支付"):
+            services.pay(user(world["buyer"]), contract(world), first.id)
+        assert services.money.contract_position(c.id) == {"committed": 8_400_000, "payable": 0, "paid": 3_600_000}
+        assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(milestone_id=first.id)) == 2
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"])
+                                                    .order_by(TimelineEvent.id))]
+        assert kinds[-5:] == ["milestone_reported", "milestone_returned", "milestone_reported", "milestone_accepted",
+                              "tranche_paid"]
+        ledger_is_sound()
+
+
+def test_paying_every_tranche_completes_the_contract(app, awarded, frozen):
+    world = signed(app, world=awarded, frozen=frozen)
+    for position in range(3):
+        report(app, world, position)
+        with app.app_context():
+            c = contract(world)
+            services.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
+            services.pay(user(world["buyer"]), contract(world), c.milestones[position].id)
+    with app.app_context():
+        c = contract(world)
+        assert c.status == "completed"
+        assert services.money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": PRICE}
+        assert sum(p.amount_fen for p in db.session.scalars(db.select(Payment))) == PRICE
+        ledger_is_sound()
+
+
+def test_termination_keeps_accepted_tranches_payable_and_returns_the_rest(app, awarded, frozen):
+    world = signed(app, world=awarded, frozen=frozen)
+    report(app, world, 0)
+    with app.app_context():
+        c = contract(world)
+        with pytest.raises(ServiceError, match="先对已报告"):
+            services.terminate(user(world["buyer"]), c, "机构负责人离职，无法继续服务")
+        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        released = services.terminate(user(world["buyer"]), contract(world), "机构负责人离职，无法继续服务")
+        assert released == PRICE - 3_600_000
+        c = contract(world)
+        assert c.status == "terminated" and [m.status for m in c.milestones] == ["accepted", "cancelled", "cancelled"]
+        services.pay(user(world["buyer"]), c, c.milestones[0].id)  # what was accepted is still paid
+        assert services.money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": 3_600_000}
+        assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 3_600_000
+        ledger_is_sound()
+
+
+def test_amendments_need_the_other_side_and_move_the_commitment(app, awarded, frozen):
+    world = signed(app, world=awarded, frozen=frozen)
+    with app.app_context():
+        c = contract(world)
+        rows = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
+        last = c.milestones[-1]
+        rows[last.id] = (last.due_on, last.amount_fen - 1_000_000)  # less work in the last stage
+        proposal = services.propose_amendment(user(world["owner2"]), c, "organization",
+                                              services.AmendmentData(c.ends_on, "服务对象减少10人", rows))
+        with pytest.raises(ServiceError, match="等待答复"):
+            services.propose_amendment(user(world["buyer"]), c, "purchaser",
+                                       services.AmendmentData(c.ends_on, "另一项修改", rows))
+        with pytest.raises(PermissionDenied):
+            services.answer_amendment(user(world["owner2"]), c, True)
+        services.answer_amendment(user(world["buyer"]), contract(world), True)
+        c = contract(world)
+        assert c.price_fen == PRICE - 1_000_000 and c.terms_version == 2
+        assert sum(m.share_bp for m in c.milestones) == 10000
+        assert {s.side for s in services.signatures(c)} == {"purchaser", "organization"}
+        assert ledger.balance("contract", c.id, "committed") == PRICE - 1_000_000
+        assert proposal.previous_terms["price_fen"] == PRICE
+        too_much = {m.id: (m.due_on, m.amount_fen + 1) for m in c.milestones}
+        with pytest.raises(ServiceError, match="不得超过"):
+            services.propose_amendment(user(world["buyer"]), c, "purchaser",
+                                       services.AmendmentData(c.ends_on, "加价", {**too_much, **{m.id: (m.due_on, m.amount_fen + 2_000_000) for m in c.milestones[:1]}}))
+        ledger_is_sound()
+
+
+def test_report_files_are_checked_and_drafts_are_private(app, awarded, frozen, client, login):
+    world = awarded
+    assert client.get(f"/contracts/{world['contract']}").status_code == 404  # a draft is not public yet
+    signed(app, world, frozen)
+    assert client.get(f"/contracts/{world['contract']}").status_code == 200
+    login("org2@example.cn")
+    with app.app_context():
+        milestone_id = contract(world).milestones[0].id
+    url = f"/contracts/{world['contract']}/milestones/{milestone_id}/report"
+    fake = (io.BytesIO(b"MZ\x90\x00 not a picture"), "photo.jpg")
+    response = client.submit(url, {"activities": "送餐服务", "beneficiaries": "45", "files": fake},
+                             content_type="multipart/form-data")
+    assert response.status_code == 200 and "文件内容与扩展名" in response.get_data(as_text=True)
+    photo = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "送餐现场.png")
+    response = client.submit(url, {"activities": "送餐服务", "beneficiaries": "45", "files": photo,
+                                   "spending-0-item": "人员", "spending-0-budget": "20000", "spending-0-spent": "19500"},
+                             content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
+    assert "送餐现场.png" in page and "¥19,500.00" in page

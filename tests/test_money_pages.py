@@ -1,0 +1,161 @@
+"""Following the money: public pages, charts, CSV, and one payment under concurrent requests."""
+import re
+import threading
+
+import requests
+
+from market.accounts.roles import Role
+from market.contracts import services
+from market.contracts.models import Acceptance, Contract, contract_community
+from market.extensions import db
+from market.money import ledger
+from market.money import services as money
+from market.money.models import LedgerTransaction, Payment
+
+from conftest import PASSWORD
+from test_contracts import PRICE, awarded, contract, report, signed  # noqa: F401
+from test_tenders import user, world  # noqa: F401
+
+
+def paid_first_tranche(app, world):
+    report(app, world, 0)
+    with app.app_context():
+        c = contract(world)
+        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
+
+
+def more_contracts(app, world, places, n):
+    """Copies of the signed contract, to measure pages at a larger size."""
+    with app.app_context():
+        base = contract(world)
+        for i in range(n):
+            copy = Contract(number=f"{base.number}-{i}", department_id=base.department_id, organization_id=world[f"org{i % 3}"],
+                            category_id=base.category_id, title=f"{base.title}（{i}）", service_standards="标准",
+                            price_fen=1_000_000, ceiling_fen=1_000_000, starts_on=base.starts_on, ends_on=base.ends_on,
+                            payment_days=30, status="active", created_at=base.created_at, created_by_id=base.created_by_id)
+            db.session.add(copy)
+            db.session.flush()
+            db.session.execute(contract_community.insert().values(contract_id=copy.id, community_id=places["community"]))
+            money.commit(base.department_id, copy.id, 1_000_000)
+        db.session.commit()
+
+
+PAGES = ("/money", "/money/department/{department}", "/money/community/{community}", "/money/street/{street}",
+         "/money/category/{category}", "/contracts")
+
+
+def test_public_pages_agree_with_the_ledger(app, awarded, frozen, client, places):
+    world = signed(app, awarded, frozen)
+    paid_first_tranche(app, world)
+    with app.app_context():
+        category = contract(world).category_id
+    ids = dict(places, category=category)
+    for template in PAGES:
+        page = client.get(template.format(**ids)).get_data(as_text=True)
+        assert "桐芳社区老年助餐服务项目" in page, template
+        if template != "/contracts":
+            assert "¥120,000.00" in page and "¥36,000.00" in page, template  # contracted, paid
+    other = client.get(f"/money/community/{places['other_community']}").get_data(as_text=True)
+    assert "尚无已签署的合同" in other
+    page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
+    assert "¥36,000.00" in page and "ledger-payout-milestone-" in page
+    timeline = client.get(f"/requests/{world['request']}").get_data(as_text=True)
+    assert "签订合同" in timeline and "验收通过" in timeline and "已为“" in timeline
+    csv_text = client.get(f"/money/street/{places['street']}/contracts.csv").get_data().decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("合同编号,") and "120000,36000,0" in csv_text
+    chart = client.get(f"/money/department/{places['department']}/chart.svg")
+    assert chart.mimetype == "image/svg+xml" and "<svg" in chart.get_data(as_text=True)
+    assert "script-src" not in chart.headers["Content-Security-Policy"]
+    assert "养老" in chart.get_data(as_text=True)
+
+
+def test_budget_is_recorded_once_by_its_department(app, world, client, login, places):
+    url = f"/money/department/{places['department']}"
+    assert client.post(url, data={}).status_code in (400, 403)
+    login("org1@example.cn")
+    assert client.post(url, data={}).status_code in (400, 403)
+    client.submit("/logout", {})
+    login("buyer@example.cn")
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
+    data = {"amount": "50,000", "reference": "苏财预〔2026〕25号", "token": token}
+    assert client.submit(url, data).status_code == 302
+    assert client.submit(url, data).status_code == 302  # the same form sent twice
+    assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "token": "x2"}).get_data(as_text=True)
+    with app.app_context():
+        from test_tenders import BUDGET_FEN
+        assert ledger.balance("department", places["department"], "budget") == BUDGET_FEN + 5_000_000
+
+
+def test_money_pages_run_a_fixed_number_of_queries(app, awarded, frozen, client, places, count_queries):
+    world = signed(app, awarded, frozen)
+    paid_first_tranche(app, world)
+    with app.app_context():
+        category = contract(world).category_id
+    ids = dict(places, category=category)
+
+    def counts():
+        result = {}
+        for template in PAGES + ("/contracts/{contract}",):
+            url = template.format(**ids, contract=world["contract"])
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            result[url] = counter.count
+        return result
+
+    small = counts()
+    more_contracts(app, world, places, 6)
+    assert counts() == small
+
+
+def http_session(base: str, email: str) -> requests.Session:
+    session = requests.Session()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(base + "/login").text).group(1)
+    response = session.post(base + "/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
+                            allow_redirects=False)
+    assert response.status_code == 302
+    return session
+
+
+def at_once(calls):
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_acceptances_and_two_payments_at_once_pay_exactly_once(app, awarded, frozen, live_server, make_user,
+                                                                   places):
+    world = signed(app, awarded, frozen)
+    make_user("buyer2@example.cn", "钱晓东", roles={Role.PURCHASER: places["department"]})
+    report(app, world, 0)
+    with app.app_context():
+        milestone_id = contract(world).milestones[0].id
+    page = f"{live_server}/contracts/{world['contract']}"
+    sessions = [http_session(live_server, "buyer@example.cn"), http_session(live_server, "buyer2@example.cn")]
+    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(page).text).group(1) for s in sessions]
+
+    def post(session, token, action, data=None):
+        return lambda: session.post(f"{page}/milestones/{milestone_id}/{action}",
+                                    data={"csrf_token": token, **(data or {})}, allow_redirects=False).status_code
+
+    decided = at_once([post(s, t, "decide", {"decision": "accepted"}) for s, t in zip(sessions, tokens)])
+    paid = at_once([post(s, t, "pay") for s, t in zip(sessions, tokens)])
+    assert decided == [302, 302] and paid == [302, 302]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Acceptance.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Payment.id))) == 1
+        postings = db.session.scalars(db.select(LedgerTransaction.kind).filter_by(milestone_id=milestone_id)).all()
+        assert sorted(postings) == ["payable", "payment"]
+        assert ledger.balance("contract", world["contract"], "paid") == 3_600_000
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []

@@ -1,0 +1,160 @@
+"""The stripe provider: the real Stripe SDK over HTTP against a local stand-in, and webhooks
+signed the way Stripe signs them."""
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from market.contracts import services
+from market.core.errors import ServiceError
+from market.extensions import db
+from market.money import ledger, payments
+from market.money.models import IncomingPayment, Payment, PayoutAccount
+
+from stripe_standin import StripeStandIn
+from test_contracts import awarded, contract, report, signed  # noqa: F401
+from test_tenders import user, world  # noqa: F401
+
+WEBHOOK_SECRET = "whsec_test_market"
+
+
+@pytest.fixture
+def standin(app):
+    saved = {k: app.config[k] for k in ("PAYMENTS", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")}
+    with StripeStandIn() as server:
+        app.config.update(PAYMENTS="stripe", STRIPE_SECRET_KEY="sk_test_standin", STRIPE_API_BASE=server.url,
+                          STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+        yield server
+    app.config.update(saved)
+
+
+def signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
+    at = int(time.time()) if at is None else at  # Stripe signs with real time; the SDK checks it against real time
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
+
+
+def event(event_id: str, kind: str, obj: dict) -> bytes:
+    return json.dumps({"id": event_id, "object": "event", "type": kind, "api_version": "2025-01-01",
+                       "created": int(time.time()), "data": {"object": obj}}).encode()
+
+
+def post_webhook(client, payload: bytes, header: str):
+    return client.client.post("/money/webhooks/stripe", data=payload,
+                              headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+
+
+def onboard(app, world, standin, client, login):
+    """The organization sets up payouts: Market creates a Connect account and sends them to Stripe."""
+    login("org2@example.cn")
+    response = client.submit(f"/money/organizations/{world['org2']}/payouts", {})
+    assert response.status_code == 302 and response.location.startswith(standin.url + "/onboarding/acct_")
+    account_id = response.location.rsplit("/", 1)[1]
+    assert "设置尚未完成" in client.get(f"/money/organizations/{world['org2']}/payouts").get_data(as_text=True)
+    standin.finish_onboarding(account_id)
+    page = client.get(f"/money/organizations/{world['org2']}/payouts").get_data(as_text=True)
+    assert "可以接收付款" in page
+    client.submit("/logout", {})
+    return account_id
+
+
+def accepted_first_milestone(app, world):
+    report(app, world, 0)
+    with app.app_context():
+        c = contract(world)
+        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        return c.milestones[0].id
+
+
+def test_a_tranche_is_paid_by_a_connect_transfer_once(app, awarded, frozen, standin, client, login):
+    world = signed(app, awarded, frozen)
+    milestone_id = accepted_first_milestone(app, world)
+    with app.app_context():
+        with pytest.raises(ServiceError, match="尚未完成收款账户设置"):
+            services.pay(user(world["buyer"]), contract(world), milestone_id)
+        assert contract(world).milestones[0].status == "accepted"  # nothing moved
+    account_id = onboard(app, world, standin, client, login)
+    with app.app_context():
+        payment = services.pay(user(world["buyer"]), contract(world), milestone_id)
+        assert payment.status == "settled" and payment.reference.startswith("tr_standin") and payment.attempts == 2
+        transfer = standin.objects["tr"][payment.reference]
+        assert transfer["destination"] == account_id and transfer["amount"] == 3_600_000
+        assert transfer["currency"] == "cny"
+        keys = [key for method, path, key in standin.requests if path == "/v1/transfers"]
+        assert keys == [f"payout-milestone-{milestone_id}"]
+        assert ledger.balance("contract", world["contract"], "paid") == 3_600_000
+        assert payments.reconcile() == []
+
+
+def test_a_refused_transfer_pays_nothing_and_a_retry_pays_once(app, awarded, frozen, standin, client, login):
+    world = signed(app, awarded, frozen)
+    milestone_id = accepted_first_milestone(app, world)
+    onboard(app, world, standin, client, login)
+    standin.fail_transfers = True
+    with app.app_context():
+        with pytest.raises(ServiceError, match="Insufficient funds"):
+            services.pay(user(world["buyer"]), contract(world), milestone_id)
+        c = contract(world)
+        assert c.milestones[0].status == "accepted" and ledger.balance("contract", c.id, "paid") == 0
+        assert db.session.scalar(db.select(Payment)).status == "failed"
+    standin.fail_transfers = False
+    with app.app_context():
+        services.pay(user(world["buyer"]), contract(world), milestone_id)
+        # The provider answers a repeated key with the same transfer: a retry after a lost answer pays once.
+        provider = payments.provider()
+        again = provider.payout(3_600_000, world["org2"], f"payout-milestone-{milestone_id}", "重试")
+        assert len(standin.objects["tr"]) == 1 and again in standin.objects["tr"]
+
+
+def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, standin, client, make_user):
+    payer = make_user("donor@example.cn", "李慧")
+    with app.app_context():
+        incoming = payments.collect(user(payer), "pool", 1, 50_000, "gift-1", "公益创投捐赠")
+        assert incoming.status == "pending" and incoming.client_secret.endswith("_secret_standin")
+        assert ledger.balance("pool", 1, "pool") == 0  # not until Stripe confirms
+        intent = standin.customer_pays(incoming.reference)
+    payload = event("evt_1", "payment_intent.succeeded", intent)
+    assert post_webhook(client, payload, signature(payload, "whsec_wrong")).status_code == 400
+    assert post_webhook(client, payload, signature(payload, at=int(time.time()) - 600)).status_code == 400  # stale
+    tampered = payload.replace(b'"amount": 50000', b'"amount": 5000000')
+    assert post_webhook(client, tampered, signature(payload)).status_code == 400
+    response = post_webhook(client, payload, signature(payload))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "settled"
+    replay = post_webhook(client, payload, signature(payload))
+    assert replay.status_code == 200 and replay.get_json()["outcome"] == "replay ignored"
+    with app.app_context():
+        assert ledger.balance("pool", 1, "pool") == 50_000
+        record = db.session.scalar(db.select(IncomingPayment))
+        assert record.status == "succeeded"
+        payments.refund(user(payer), record, "项目取消")
+        assert ledger.balance("pool", 1, "pool") == 0 and len(standin.objects["re"]) == 1
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
+
+
+def test_account_updates_arrive_by_webhook(app, standin, client, world):
+    with app.app_context():
+        db.session.add(PayoutAccount(organization_id=world["org1"], provider="stripe", external_id="acct_remote1",
+                                     ready=False, updated_at=db.func.now()))
+        db.session.commit()
+    payload = event("evt_2", "account.updated", {"id": "acct_remote1", "object": "account", "payouts_enabled": True,
+                                                  "details_submitted": True})
+    assert post_webhook(client, payload, signature(payload)).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(PayoutAccount)).ready is True
+
+
+def test_reconciliation_reports_transfers_the_ledger_does_not_know(app, awarded, frozen, standin, client, login):
+    world = signed(app, awarded, frozen)
+    milestone_id = accepted_first_milestone(app, world)
+    onboard(app, world, standin, client, login)
+    with app.app_context():
+        services.pay(user(world["buyer"]), contract(world), milestone_id)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["money", "reconcile"])
+    assert result.exit_code == 0 and "agrees" in result.output
+    standin.objects["tr"]["tr_outside"] = {"id": "tr_outside", "object": "transfer", "amount": 99_900, "currency": "cny",
+                                           "metadata": {"key": "manual"}, "destination": "acct_x"}
+    result = runner.invoke(args=["money", "reconcile"])
+    assert result.exit_code == 1 and "missing_in_ledger: manual" in result.output and "¥999.00" in result.output
