@@ -2,7 +2,7 @@
 import random
 import secrets
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -203,6 +203,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     db.session.commit()
     _seed_needs(people, communities[0])
     _seed_procurement(people, organizations)
+    _seed_contract(people, organizations, communities)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE]
 
@@ -334,3 +335,65 @@ def _seed_procurement(people: dict, organizations: list) -> None:
             opening_at=now + timedelta(days=25, hours=2), community_ids=[request.community_id],
             request_ids=[request.id]))
         tenders.publish(buyer, tender)
+
+
+def _seed_contract(people: dict, organizations: list, communities: list) -> None:
+    """The department's 2026 budget, and a tender run half a year ago that became a contract whose
+    first tranche is paid: the money pages have something to show (only what is missing)."""
+    from datetime import timedelta
+
+    from market.contracts import services as contracts
+    from market.money import services as money
+    from market.procurement import evaluation, tenders
+    from market.procurement.models import CatalogItem, Tender
+
+    buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
+    department_id = next(g.department_id for g in buyer.grants if g.department_id)
+    start = clock.now() - timedelta(days=200)
+    with _clock_at(start - timedelta(days=1)):
+        money.appropriate(buyer, department_id, 300_000_000, "姑苏财社〔2026〕12号 2026年度政府购买服务预算", "demo2026")
+    title = "平江街道居家养老上门服务项目"
+    if db.session.scalar(select(Tender.id).filter_by(title=title)) is not None:
+        return
+    item = db.session.scalar(select(CatalogItem).filter_by(code="A01"))
+    with _clock_at(start):
+        tender = tenders.create_tender(buyer, tenders.TenderData(
+            catalog_item_id=item.id, title=title, description="为平江街道三个社区的失能、半失能老人提供助浴、助洁、陪诊等上门服务。",
+            service_standards="每位老人每月上门不少于4次；服务人员持证上岗；服务记录由老人或家属签字确认。",
+            budget_ceiling_fen=30_000_000, contract_months=12, method="open_tender", price_weight=30,
+            criteria=[("服务方案", 40), ("团队与经验", 30)], questions_deadline=start + timedelta(days=10),
+            bid_deadline=start + timedelta(days=21), opening_at=start + timedelta(days=21, hours=2),
+            community_ids=[c.id for c in communities[:3]]))
+        tenders.publish(buyer, tender)
+        evaluation.add_expert(buyer, tender, expert)
+    bidders = [(organizations[0], people["org@demo.market"], 28_600_000), (organizations[9], admin, 29_500_000),
+               (organizations[1], admin, 27_800_000)]
+    with _clock_at(start + timedelta(days=5)):
+        for org, owner, price in bidders:
+            tenders.submit_bid(owner, tender, org, tenders.BidData(
+                f"{org.name}的居家养老上门服务方案", "护理员8名、社工2名", "按月排班上门服务", price,
+                [("人员经费", price - 3_000_000), ("耗材与交通", 3_000_000)]))
+    with _clock_at(start + timedelta(days=21, hours=3)):
+        tenders.advance(tender)
+        db.session.commit()
+        bids = evaluation.valid_bids(tender)
+        evaluation.declare(expert, tender, {b.id: (False, "") for b in bids})
+        criteria = [c.id for c in tender.criteria]
+        for b, points in zip(bids, [(38, 27), (33, 25), (30, 22)]):
+            evaluation.score(expert, tender, b.id, dict(zip(criteria, points)), {c: "方案完整，人员配备合理" for c in criteria})
+        ranking = evaluation.complete(buyer, tender)
+        evaluation.award(buyer, tender, ranking[0].bid_id)
+    contract = contracts.contract_of_tender(tender.id)
+    with _clock_at(start + timedelta(days=33)):
+        contracts.sign(buyer, contract, "purchaser")
+        contracts.sign(people["org@demo.market"], contract, "organization")
+    first = contract.milestones[0]
+    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(hours=2)):
+        contracts.submit_report(people["org@demo.market"], contract, first.id, contracts.ReportData(
+            "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。", 62,
+            [contracts.SpendingData("人员经费", 7_680_000, 7_512_000), contracts.SpendingData("耗材与交通", 900_000, 861_500)]))
+    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(days=2)):
+        contracts.record_inspection(buyer, contract, "site_visit", first.due_on, "随机走访6户老人，服务记录与实际相符，老人满意。", first.id)
+        contracts.decide(buyer, contract, first.id, "accepted")
+    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(days=9)):
+        contracts.pay(buyer, contract, first.id)
