@@ -52,7 +52,8 @@ def main() -> None:
     pages = ["/", "/places/", f"/places/street/{street.id}", f"/places/community/{community.id}",
              "/organizations/", "/organizations/1", "/residence", "/profile", "/needs/1", "/requests/1",
              "/notifications", "/procurement/catalogs/1", "/procurement/tenders", "/procurement/tenders/1",
-             "/procurement/undertakers"]
+             "/procurement/undertakers", "/contracts", "/contracts/1", "/money", f"/money/street/{street.id}",
+             f"/money/community/{community.id}", "/money/chart.svg", "/money/contracts.csv"]
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
     print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
