@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from market.contracts import services
-from market.contracts.models import Contract, Milestone
+from market.contracts.models import Contract
 from market.core.errors import PermissionDenied, ServiceError
 from market.extensions import db
 from market.money import ledger
@@ -74,7 +74,7 @@ def ledger_is_sound():
     assert ledger.drifted_accounts() == []
 
 
-def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded):
+def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded, places):
     world = awarded
     with app.app_context():
         c = contract(world)
@@ -83,7 +83,7 @@ def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded):
         assert [m.amount_fen for m in c.milestones] == [3_600_000, 4_800_000, 3_600_000]
         assert ledger.balance("contract", c.id, "committed") == PRICE
         assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - PRICE
-        assert {x.id for x in c.communities} == {world["tender"] and x.id for x in c.communities} and len(c.communities) == 2
+        assert {x.id for x in c.communities} == {places["community"], places["community2"]}
         ledger_is_sound()
 
 

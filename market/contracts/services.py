@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from market import clock
 from market.accounts.models import User
@@ -598,15 +598,6 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
     return released
 
 
-def due_payments(department_id: int | None = None):
-    """Accepted tranches not yet paid, oldest first, with their pay-by dates (late ones are flagged)."""
-    statement = select(Milestone).join(Contract).where(Milestone.status.in_(("accepted", "paying"))) \
-        .order_by(Milestone.pay_by)
-    if department_id is not None:
-        statement = statement.where(Contract.department_id == department_id)
-    return db.session.scalars(statement).all()
-
-
 def contracts_select(status: str | None = None, department_id: int | None = None, organization_id: int | None = None,
                      category_id: int | None = None):
     """Public contracts (signed ones), newest first."""
@@ -631,6 +622,3 @@ def drafts_for(user) -> list[Contract]:
         .order_by(Contract.id)).all()
     return rows
 
-
-def count_by_status() -> dict[str, int]:
-    return dict(db.session.execute(select(Contract.status, func.count()).group_by(Contract.status)).all())

@@ -24,6 +24,11 @@ class Scope:
     title: str
     record: object = None
 
+    @property
+    def grouped_by(self) -> str:
+        """What the page's chart and table break the totals down by."""
+        return "department" if self.kind in ("category", "city") else "category"
+
     def where(self, statement):
         statement = statement.where(Contract.status.in_(PUBLIC_STATUSES))
         if self.kind == "department":

@@ -47,7 +47,7 @@ def scoped(scope: str, scope_id: int):
 
 
 def _render(where: reports.Scope, form=None):
-    by = "department" if where.kind in ("category", "city") else "category"
+    by = where.grouped_by
     extra = {}
     if where.kind == "department":
         extra = {"budget": reports.budget_position(where.id), "appropriations": money.department_transactions(where.id)}
@@ -74,7 +74,7 @@ def download(scope, scope_id):
 @bp.route(f"/<{SCOPE_KINDS}:scope>/<int:scope_id>/chart.svg")
 def chart(scope, scope_id):
     where = _where(scope, scope_id)
-    by = "department" if where.kind in ("category", "city") else "category"
+    by = where.grouped_by
     title = _("Contracted and paid by department") if by == "department" else _("Contracted and paid by category")
     response = Response(charts.contracted_and_paid(reports.breakdown(where, by), title), mimetype="image/svg+xml")
     # Shown as an <img>: scripts never run there; the SVG's own styles need this much.
