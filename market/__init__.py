@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.contracts.views import bp as contracts_bp
     from market.core.views import bp as core_bp
+    from market.evaluation.views import bp as evaluation_bp
     from market.needs.views import bp as needs_bp
     from market.organizations.views import bp as organizations_bp
     from market.money.views import bp as money_bp
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.procurement.views import bp as procurement_bp
 
     for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
-                      contracts_bp, money_bp):
+                      contracts_bp, money_bp, evaluation_bp):
         app.register_blueprint(blueprint)
 
 
@@ -148,6 +149,22 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("fen")
     def fen(value):
         return format_fen(value)
+
+    @app.template_global()
+    def grade_badge(organization_id: int):
+        """The organization's grade in force as a badge; one query per page, whatever the number of badges."""
+        from flask import g
+        from markupsafe import Markup, escape
+
+        from market.procurement.undertakers import current_grades
+
+        if "grades" not in g:
+            g.grades = current_grades()
+        grade = g.grades.get(organization_id)
+        if not grade:
+            return ""
+        title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
+        return Markup(f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>')
 
     @app.context_processor
     def globals_for_templates():

@@ -40,6 +40,11 @@ def install(app, clock) -> None:
 CHINA_OFFSET = timedelta(hours=8)  # China Standard Time has no daylight saving
 
 
+def china_date(moment: datetime):
+    """The date in China of a stored (naive UTC) moment."""
+    return (moment + CHINA_OFFSET).date()
+
+
 def today():
     """Today's date where the services happen (China): due dates and pay-by dates are local dates."""
-    return (now() + CHINA_OFFSET).date()
+    return china_date(now())

@@ -199,3 +199,14 @@ def places(app):
             "department": db.session.scalar(db.select(Department.id).filter_by(name="姑苏区民政局")),
             "districts": db.session.scalar(db.select(db.func.count(District.id))),
         }
+
+
+@pytest.fixture
+def rubric_defaults(app):
+    """The shipped rubrics (the per-test cleanup removes them with everything else)."""
+    from market.evaluation import rubrics
+
+    with app.app_context():
+        rubrics.ensure_defaults()
+        yield {r.name: r.id for r in db.session.scalars(db.select(rubrics.Rubric))}
+        db.session.remove()

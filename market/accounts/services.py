@@ -3,7 +3,6 @@
 Functions take the acting user and plain values, check permissions themselves, and commit
 once at the end, so a refused or failed call leaves nothing half-saved.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -23,19 +22,13 @@ from market.accounts.models import (
     User,
 )
 from market.accounts.roles import ROLE_SCOPE, Role
-from market.core import mail
+from market.core import codes, mail
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
 from market.places.models import Community, Department
 
 MIN_PASSWORD_LENGTH = 10
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
-CODE_LENGTH = 8
 CODE_VALID_DAYS = 30
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -135,7 +128,7 @@ def request_password_reset(email: str) -> None:
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(
         PasswordResetToken(
-            user_id=user.id, token_hash=_digest(token), created_at=now,
+            user_id=user.id, token_hash=codes.digest(token), created_at=now,
             expires_at=now + timedelta(hours=hours),
         )
     )
@@ -155,7 +148,7 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_token_user(token: str) -> User:
-    record = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token)))
+    record = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == codes.digest(token)))
     if record is None or record.used_at is not None or record.expires_at < clock.now():
         raise ServiceError(_("This reset link is invalid or has expired. Ask for a new one."))
     return record.user
@@ -267,23 +260,23 @@ def issue_residence_codes(actor: User, community_id: int, count: int) -> list[st
     if not 1 <= count <= 50:
         raise ServiceError(_("Issue between 1 and 50 codes at a time."), field="count")
     now = clock.now()
-    codes = []
+    issued = []
     for _i in range(count):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _j in range(CODE_LENGTH))
-        codes.append(code)
+        code = codes.new_code()
+        issued.append(code)
         db.session.add(
             ResidenceCode(
-                community_id=community_id, code_hash=_digest(code), issued_by_id=actor.id,
+                community_id=community_id, code_hash=codes.digest(code), issued_by_id=actor.id,
                 issued_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS),
             )
         )
     db.session.commit()
-    return codes
+    return issued
 
 
 def redeem_residence_code(user: User, code: str) -> Residence:
-    code = "".join(code.split()).upper()
-    record = db.session.scalar(select(ResidenceCode).where(ResidenceCode.code_hash == _digest(code)))
+    code = codes.normalize(code)
+    record = db.session.scalar(select(ResidenceCode).where(ResidenceCode.code_hash == codes.digest(code)))
     now = clock.now()
     if record is None or record.used_at is not None or record.expires_at < now:
         raise ServiceError(_("This code is not valid. Check it, or ask your community for a new one."), field="code")

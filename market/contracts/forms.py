@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.contracts.models import DECISIONS, INSPECTION_KINDS
@@ -27,6 +27,11 @@ class TermsForm(FlaskForm):
     ends_on = DateField(_l("Ends on"), validators=[DataRequired(message=_l("Enter a date."))])
     service_standards = TextAreaField(_l("Service standards"), validators=[DataRequired(), Length(max=10000)])
     milestones = FieldList(FormField(MilestoneRow), min_entries=MILESTONE_ROWS, max_entries=MILESTONE_ROWS)
+    score_tied = BooleanField(_l("Tie the last tranche to the final evaluation's score"))
+    score_withhold_below = IntegerField(_l("Withheld below the score"), default=60,
+                                        validators=[Optional(), NumberRange(min=0, max=100)])
+    score_full_from = IntegerField(_l("Paid in full from the score"), default=80,
+                                   validators=[Optional(), NumberRange(min=1, max=100)])
     submit = SubmitField(_l("Save the terms"))
 
 

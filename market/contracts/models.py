@@ -26,13 +26,17 @@ MILESTONE_MACHINE = StateMachine(
     initial="pending",
     transitions={
         "pending": frozenset({"reported", "cancelled"}),
-        "reported": frozenset({"accepted", "returned", "rejected"}),
+        # "held": accepted, but a tranche tied to the final evaluation waits for its score.
+        "reported": frozenset({"accepted", "held", "withheld", "returned", "rejected"}),
+        "held": frozenset({"accepted", "withheld"}),
         "returned": frozenset({"reported", "cancelled"}),
         "accepted": frozenset({"paying"}),
         "paying": frozenset({"paid", "accepted"}),  # back to accepted when the provider refuses
-        "paid": frozenset(), "rejected": frozenset(), "cancelled": frozenset(),
+        "paid": frozenset(), "rejected": frozenset(), "cancelled": frozenset(), "withheld": frozenset(),
     },
     labels={"pending": _l("Not reported"), "reported": _l("Reported, awaiting acceptance"),
+            "held": _l("Accepted, waiting for the final evaluation's score"),
+            "withheld": _l("Accepted, withheld by the evaluation score"),
             "returned": _l("Returned for revision"), "accepted": _l("Accepted, payable"),
             "paying": _l("Payment in progress"), "paid": _l("Paid"), "rejected": _l("Rejected"),
             "cancelled": _l("Cancelled")},
@@ -69,6 +73,11 @@ class Contract(db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     payment_days: Mapped[int]
+    # The last tranche follows the final evaluation's score: nothing below `score_withhold_below`,
+    # all from `score_full_from`, in proportion between. Both empty: not tied.
+    score_withhold_below: Mapped[int | None]
+    score_full_from: Mapped[int | None]
+    final_score_cp: Mapped[int | None]  # the published final evaluation's total, in hundredths
     terms_version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
@@ -85,6 +94,10 @@ class Contract(db.Model):
     milestones = relationship("Milestone", order_by="Milestone.position", back_populates="contract",
                               cascade="all, delete-orphan")
 
+    @property
+    def score_tied(self) -> bool:
+        return self.score_full_from is not None
+
 
 class Milestone(db.Model):
     """A stage of delivery and the tranche of the price it releases once accepted (验收)."""
@@ -98,6 +111,7 @@ class Milestone(db.Model):
     due_on: Mapped[date]
     share_bp: Mapped[int]  # share of the price in basis points (1/100 of a percent)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    payable_fen: Mapped[int | None] = mapped_column(BigInteger)  # set when a score cuts the tranche
     status: Mapped[str] = mapped_column(String(20))
     accepted_at: Mapped[datetime | None]
     pay_by: Mapped[date | None]
@@ -105,6 +119,11 @@ class Milestone(db.Model):
 
     contract = relationship("Contract", back_populates="milestones")
     reports = relationship("DeliveryReport", order_by="DeliveryReport.id", back_populates="milestone")
+
+    @property
+    def due_fen(self) -> int:
+        """What this tranche pays: its amount, or less when an evaluation score cut it."""
+        return self.amount_fen if self.payable_fen is None else self.payable_fen
 
 
 class ContractSignature(db.Model):

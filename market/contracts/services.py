@@ -20,6 +20,8 @@ from market.contracts.models import (CONTRACT_MACHINE, DECISIONS, INSPECTION_KIN
 from market.core import text, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, existing
 from market.core.money import format_fen
+from market.evaluation import scoring
+from market.evaluation.models import Evaluation
 from market.extensions import db
 from market.money import payments
 from market.money import services as money
@@ -50,6 +52,8 @@ class Terms:
     ends_on: date
     service_standards: str
     milestones: list[MilestoneTerms] = field(default_factory=list)
+    score_withhold_below: int | None = None  # both empty: the last tranche is not tied to a score
+    score_full_from: int | None = None
 
 
 def percent_to_bp(value: str) -> int:
@@ -111,6 +115,13 @@ def _validate(terms: Terms, ceiling_fen: int) -> Terms:
     if sum(m.share_bp for m in terms.milestones) != 10000:
         raise ServiceError(_("The milestones' shares add up to %(total)s%%; they must add up to exactly 100%%.",
                              total=bp_to_percent(sum(m.share_bp for m in terms.milestones))))
+    if (terms.score_withhold_below is None) != (terms.score_full_from is None):
+        raise ServiceError(_("Give both scores to tie the last tranche to the final evaluation, or neither."),
+                           field="score_full_from")
+    if terms.score_full_from is not None and not 0 <= terms.score_withhold_below <= terms.score_full_from <= 100 \
+            or terms.score_full_from == 0:
+        raise ServiceError(_("The scores are out of 100, and full payment starts at or above the score below "
+                             "which the tranche is withheld."), field="score_full_from")
     previous = terms.starts_on
     for m in terms.milestones:
         m.title = text.required(m.title, 120, _("Give every milestone a title."))
@@ -123,7 +134,7 @@ def _validate(terms: Terms, ceiling_fen: int) -> Terms:
 
 def terms_of(contract: Contract) -> dict:
     """The terms as signed: the digest of this dictionary is what each signature is on."""
-    return {
+    terms = {
         "number": contract.number, "version": contract.terms_version, "title": contract.title,
         "department_id": contract.department_id, "organization_id": contract.organization_id,
         "price_fen": contract.price_fen, "starts_on": contract.starts_on.isoformat(),
@@ -132,6 +143,9 @@ def terms_of(contract: Contract) -> dict:
         "milestones": [{"title": m.title, "deliverables": m.deliverables, "due_on": m.due_on.isoformat(),
                         "share_bp": m.share_bp, "amount_fen": m.amount_fen} for m in contract.milestones],
     }
+    if contract.score_tied:  # only then, so that terms signed before this rule existed keep their digest
+        terms["score_tie"] = [contract.score_withhold_below, contract.score_full_from]
+    return terms
 
 
 def terms_digest(contract: Contract) -> str:
@@ -141,6 +155,7 @@ def terms_digest(contract: Contract) -> str:
 def _apply_terms(contract: Contract, terms: Terms) -> None:
     contract.price_fen, contract.starts_on, contract.ends_on = terms.price_fen, terms.starts_on, terms.ends_on
     contract.service_standards = terms.service_standards
+    contract.score_withhold_below, contract.score_full_from = terms.score_withhold_below, terms.score_full_from
     amounts = split(terms.price_fen, [m.share_bp for m in terms.milestones])
     contract.milestones = [
         Milestone(position=i, title=m.title, deliverables=m.deliverables, due_on=m.due_on, share_bp=m.share_bp,
@@ -182,7 +197,7 @@ def _milestone(contract: Contract, milestone_id: int) -> Milestone:
     return milestone
 
 
-def _steps(contract: Contract, kind: str, actor, **detail) -> None:
+def record_step(contract: Contract, kind: str, actor, **detail) -> None:
     """A step on the timeline of every community request the contract answers."""
     if contract.tender is None:
         return
@@ -287,7 +302,7 @@ def _bring_into_force(actor: User, contract: Contract) -> None:
     contract.signed_at = clock.now()
     if contract.tender is not None and contract.tender.status == "awarded":
         TENDER_MACHINE.move(contract.tender, "contracted", actor, "")
-    _steps(contract, "contract_signed", actor, organization=contract.organization.name, price_fen=contract.price_fen)
+    record_step(contract, "contract_signed", actor, organization=contract.organization.name, price_fen=contract.price_fen)
     db.session.commit()
 
 
@@ -391,7 +406,7 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
         ContractSignature(contract_id=contract.id, terms_version=contract.terms_version, side=other, user_id=actor.id,
                           signed_at=now, terms_digest=digest)])
     money.change_commitment(contract.department_id, contract.id, delta, f"amendment:{proposal.id}", actor)
-    _steps(contract, "contract_amended", actor, reason=proposal.reason, price_fen=contract.price_fen)
+    record_step(contract, "contract_amended", actor, reason=proposal.reason, price_fen=contract.price_fen)
     db.session.commit()
     return proposal
 
@@ -452,7 +467,7 @@ def submit_report(actor: User, contract: Contract, milestone_id: int, data: Repo
     db.session.flush()
     db.session.add_all([ReportFile.from_stored(s, report_id=report.id) for s in stored])
     MILESTONE_MACHINE.move(milestone, "reported", actor, "")
-    _steps(contract, "milestone_reported", actor, milestone=milestone.title, beneficiaries=data.beneficiaries)
+    record_step(contract, "milestone_reported", actor, milestone=milestone.title, beneficiaries=data.beneficiaries)
     db.session.commit()
     return report
 
@@ -470,8 +485,14 @@ def report_file(viewer, contract: Contract, file_id: int) -> ReportFile:
 
 
 def may_inspect(user, contract: Contract) -> bool:
-    return "purchaser" in sides_of(user, contract) or bool(user and user.is_authenticated
-                                                            and user.has_role(Role.EVALUATOR))
+    """The purchaser, or an evaluator of an organization commissioned to evaluate this contract."""
+    if "purchaser" in sides_of(user, contract):
+        return True
+    evaluator_orgs = {g.organization_id for g in user.grants if g.role == Role.EVALUATOR} \
+        if user and user.is_authenticated else set()
+    return bool(evaluator_orgs) and db.session.scalar(select(Evaluation.id).where(
+        Evaluation.contract_id == contract.id, Evaluation.evaluator_org_id.in_(evaluator_orgs),
+        Evaluation.status.in_(("scoring", "submitted", "published")))) is not None
 
 
 def record_inspection(actor: User, contract: Contract, kind: str, held_on: date, findings: str,
@@ -517,21 +538,63 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
         raise ServiceError(_("Only a reported milestone is decided."))
     if "organization" in sides_of(actor, contract):
         raise PermissionDenied(_("Whoever delivers a milestone cannot accept it."))
-    if not MILESTONE_MACHINE.claim(milestone, "reported", decision, actor, reasons):
+    target = decision
+    if decision == "accepted" and _is_score_tied(contract, milestone):
+        if contract.final_score_cp is None:
+            target = "held"
+        elif _tied_payable(contract, milestone) == 0:
+            target = "withheld"
+    if not MILESTONE_MACHINE.claim(milestone, "reported", target, actor, reasons):
         db.session.rollback()
         raise ServiceError(_("This milestone was decided a moment ago by someone else."))
     now = clock.now()
     acceptance = Acceptance(milestone_id=milestone.id, report_id=report.id, decision=decision, reasons=reasons,
                             decided_by_id=actor.id, decided_at=now)
     db.session.add(acceptance)
+    record_step(contract, f"milestone_{decision}", actor, milestone=milestone.title, amount_fen=milestone.amount_fen,
+           reasons=reasons)
     if decision == "accepted":
         milestone.accepted_at = now
-        milestone.pay_by = clock.today() + timedelta(days=contract.payment_days)
-        money.make_payable(contract.id, milestone.id, milestone.amount_fen, actor)
-    _steps(contract, f"milestone_{decision}", actor, milestone=milestone.title, amount_fen=milestone.amount_fen,
-           reasons=reasons)
+        if target != "held":
+            _release_tranche(actor, contract, milestone)
     db.session.commit()
     return acceptance
+
+
+def _is_score_tied(contract: Contract, milestone: Milestone) -> bool:
+    return contract.score_tied and milestone.position == contract.milestones[-1].position
+
+
+def _tied_payable(contract: Contract, milestone: Milestone) -> int:
+    return scoring.tranche_payable(milestone.amount_fen, scoring.from_centipoints(contract.final_score_cp),
+                                   contract.score_withhold_below, contract.score_full_from)
+
+
+def _release_tranche(actor, contract: Contract, milestone: Milestone) -> None:
+    """An accepted tranche becomes payable, cut by the final score when tied to it; a tranche the
+    score withholds entirely is closed, and its money goes back to the budget when the contract ends."""
+    if _is_score_tied(contract, milestone):
+        score = scoring.from_centipoints(contract.final_score_cp)
+        milestone.payable_fen = _tied_payable(contract, milestone)
+        record_step(contract, "tranche_scored", actor, milestone=milestone.title, score=str(score),
+                    amount_fen=milestone.amount_fen, payable_fen=milestone.payable_fen)
+        if milestone.payable_fen == 0:
+            if milestone.status != "withheld":
+                MILESTONE_MACHINE.move(milestone, "withheld", actor, _("Final evaluation score %(score)s", score=score))
+            _complete_if_done(actor, contract)
+            return
+    if milestone.status != "accepted":
+        MILESTONE_MACHINE.move(milestone, "accepted", actor, "")
+    milestone.pay_by = clock.today() + timedelta(days=contract.payment_days)
+    money.make_payable(contract.id, milestone.id, milestone.due_fen, actor)
+
+
+def apply_final_score(actor, contract: Contract, total) -> None:
+    """The final evaluation is published: a score-tied last tranche follows it (in the caller's transaction)."""
+    contract.final_score_cp = scoring.to_centipoints(total)
+    last = contract.milestones[-1] if contract.milestones else None
+    if contract.score_tied and last is not None and last.status == "held":
+        _release_tranche(actor, contract, last)
 
 
 def acceptances(contract: Contract) -> dict[int, list[Acceptance]]:
@@ -561,21 +624,22 @@ def pay(actor: User, contract: Contract, milestone_id: int):
         db.session.commit()
         raise ServiceError(_("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error)))
     payments.record_settlement(payment, reference)
-    money.settle(contract.id, milestone.id, milestone.amount_fen, reference, actor)
+    money.settle(contract.id, milestone.id, milestone.due_fen, reference, actor)
     MILESTONE_MACHINE.claim(milestone, "paying", "paid", actor, "")
     milestone.paid_at = clock.now()
-    _steps(contract, "tranche_paid", actor, milestone=milestone.title, amount_fen=milestone.amount_fen)
+    record_step(contract, "tranche_paid", actor, milestone=milestone.title, amount_fen=milestone.due_fen)
     _complete_if_done(actor, contract)
     db.session.commit()
     return payment
 
 
 def _complete_if_done(actor: User, contract: Contract) -> None:
-    if contract.status == "active" and all(m.status in ("paid", "rejected", "cancelled") for m in contract.milestones):
+    if contract.status == "active" and all(m.status in ("paid", "rejected", "cancelled", "withheld")
+                                           for m in contract.milestones):
         CONTRACT_MACHINE.move(contract, "completed", actor, "")
         contract.ended_at = clock.now()
         money.release(contract.department_id, contract.id, f"release:contract:{contract.id}", actor)
-        _steps(contract, "contract_completed", actor)
+        record_step(contract, "contract_completed", actor)
 
 
 def terminate(actor: User, contract: Contract, cause: str) -> int:
@@ -587,13 +651,15 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
         raise ServiceError(_("Only a contract in force is terminated."))
     if any(m.status in ("reported", "paying") for m in contract.milestones):
         raise ServiceError(_("Decide on the reported milestones first."))
+    if any(m.status == "held" for m in contract.milestones):
+        raise ServiceError(_("The last tranche waits for the final evaluation's score; publish it first."))
     for milestone in contract.milestones:
         if milestone.status in OPEN_MILESTONES:
             MILESTONE_MACHINE.move(milestone, "cancelled", actor, cause)
     CONTRACT_MACHINE.move(contract, "terminated", actor, cause)
     contract.ended_at, contract.end_cause = clock.now(), cause
     released = money.release(contract.department_id, contract.id, f"release:contract:{contract.id}", actor)
-    _steps(contract, "contract_terminated", actor, cause=cause, released_fen=released)
+    record_step(contract, "contract_terminated", actor, cause=cause, released_fen=released)
     db.session.commit()
     return released
 

@@ -29,6 +29,13 @@ def _accepted(d):
              amount=format_fen(d.get("amount_fen", 0)))
 
 
+@describes("tranche_scored")
+def _scored(d):
+    return _("Final evaluation score %(score)s: the last tranche “%(milestone)s” pays %(payable)s of %(amount)s",
+             score=d.get("score", ""), milestone=d.get("milestone", ""), payable=format_fen(d.get("payable_fen", 0)),
+             amount=format_fen(d.get("amount_fen", 0)))
+
+
 @describes("milestone_returned")
 def _returned(d):
     return _("“%(milestone)s” returned for revision: %(reasons)s", milestone=d.get("milestone", ""),

@@ -82,6 +82,10 @@ def terms(contract_id: int):
         for row, milestone in zip(form.milestones, contract.milestones):
             row.form.title.data, row.form.deliverables.data = milestone.title, milestone.deliverables
             row.form.due_on.data, row.form.share.data = milestone.due_on, services.bp_to_percent(milestone.share_bp)
+        if contract.score_tied:
+            form.score_tied.data = True
+            form.score_withhold_below.data, form.score_full_from.data = (contract.score_withhold_below,
+                                                                         contract.score_full_from)
 
     def save():
         rows = [row.form for row in form.milestones if (row.form.title.data or "").strip()]
@@ -89,8 +93,12 @@ def terms(contract_id: int):
             raise ServiceError(_("Give every milestone a due date."))
         milestones = [services.MilestoneTerms(row.title.data, row.deliverables.data, row.due_on.data,
                                               services.percent_to_bp(row.share.data or "0")) for row in rows]
+        tie = (form.score_withhold_below.data, form.score_full_from.data) if form.score_tied.data else (None, None)
+        if form.score_tied.data and None in tie:
+            raise ServiceError(_("Give both scores to tie the last tranche to the final evaluation, or neither."),
+                               field="score_full_from")
         data = services.Terms(fen_from(form.price.data, "price"), form.starts_on.data, form.ends_on.data,
-                              form.service_standards.data, milestones)
+                              form.service_standards.data, milestones, *tie)
         return services.update_terms(current_user, contract, data)
 
     return run_form(form, save, _("The terms are saved. Both sides sign them next."), _page(contract.id)) \

@@ -67,6 +67,9 @@ def seed_reference() -> dict:
         _c, new = _get_or_create(ServiceCategory, {"name_zh": name_zh, "name_en": name_en, "sort_order": order}, code=code)
         created["categories"] += new
     db.session.commit()
+    from market.evaluation import rubrics
+
+    created["rubrics"] = rubrics.ensure_defaults()
     return created
 
 
@@ -78,6 +81,9 @@ def _seed_rules(city: City) -> int:
     _rules, new = _get_or_create(RuleSet, {"effective_from": date(2026, 1, 1), "values": defaults.SUZHOU_2026,
                                            "source": defaults.SUZHOU_2026_SOURCE, "created_at": clock.now()},
                                  city_id=city.id, version=1)
+    missing = {k: v for k, v in defaults.SUZHOU_2026.items() if k not in _rules.values}
+    if missing:  # rule keys added by later versions of Market reach a database seeded before them
+        _rules.values = {**_rules.values, **missing}
     for days, workday in ((defaults.CHINA_2026_HOLIDAYS, False), (defaults.CHINA_2026_MAKEUP_WORKDAYS, True)):
         for name, dates in days.items():
             for day in dates:

@@ -2,6 +2,7 @@
 import sys
 
 import pygal
+from flask import Response
 from flask_babel import gettext as _
 from pygal.style import Style
 
@@ -23,3 +24,10 @@ def contracted_and_paid(rows: list[tuple[str, int, object]], title: str) -> byte
     chart.add(_("Contracted"), [t.price_fen // 100 for _n, _i, t in top])
     chart.add(_("Paid"), [t.paid_fen // 100 for _n, _i, t in top])
     return chart.render()
+
+
+def svg_response(svg: bytes) -> Response:
+    response = Response(svg, mimetype="image/svg+xml")
+    # Shown as an <img>: scripts never run there; the SVG's own styles need this much.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

@@ -154,7 +154,7 @@ def start_payout(actor, contract, milestone) -> Payment:
     payment = db.session.scalar(select(Payment).where(Payment.milestone_id == milestone.id))
     if payment is None:
         payment = Payment(milestone_id=milestone.id, contract_id=contract.id, organization_id=contract.organization_id,
-                          amount_fen=milestone.amount_fen, provider=provider().name,
+                          amount_fen=milestone.due_fen, provider=provider().name,
                           idempotency_key=f"payout-milestone-{milestone.id}", status="pending", attempts=0,
                           requested_by_id=actor.id, requested_at=clock.now())
         db.session.add(payment)

@@ -1,5 +1,5 @@
 """Public money pages, budget records, the Stripe webhook and payout-account setup."""
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -76,10 +76,7 @@ def chart(scope, scope_id):
     where = _where(scope, scope_id)
     by = where.grouped_by
     title = _("Contracted and paid by department") if by == "department" else _("Contracted and paid by category")
-    response = Response(charts.contracted_and_paid(reports.breakdown(where, by), title), mimetype="image/svg+xml")
-    # Shown as an <img>: scripts never run there; the SVG's own styles need this much.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return charts.svg_response(charts.contracted_and_paid(reports.breakdown(where, by), title))
 
 
 # --- providers -------------------------------------------------------------------------------------

@@ -237,13 +237,24 @@ def comments_select(viewer, need: Need):
 
 # --- moderation --------------------------------------------------------------------------------
 
+# What can be flagged and hidden, and the community whose workers moderate it. Other areas add
+# their own (evaluation: residents' ratings); each model has hidden_at, hidden_by_id, hidden_reason.
+_MODERATED = {
+    "need": (Need, lambda need: need.community_id),
+    "comment": (Comment, lambda comment: db.session.get(Need, comment.need_id).community_id),
+}
+
+
+def moderated(subject_type: str, model, community_of) -> None:
+    _MODERATED[subject_type] = (model, community_of)
+
+
 def _subject(subject_type: str, subject_id: int):
-    model = {"need": Need, "comment": Comment}.get(subject_type)
+    model, community_of = _MODERATED.get(subject_type, (None, None))
     subject = db.session.get(model, subject_id) if model else None
     if subject is None:
         raise NotFound(_("This content does not exist."))
-    community_id = subject.community_id if subject_type == "need" else db.session.get(Need, subject.need_id).community_id
-    return subject, community_id
+    return subject, community_of(subject)
 
 
 def flag(actor: User, subject_type: str, subject_id: int, reason: str) -> Flag:

@@ -16,6 +16,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
+from market.evaluation import scoring
 from market.extensions import db
 from market.needs import timeline
 from market.procurement import sealing, tenders
@@ -167,10 +168,7 @@ def combine(criteria_points: dict[int, dict[int, list[int]]], prices: dict[int, 
     for bid_id, by_criterion in criteria_points.items():
         technical = Decimal(0)
         for values in by_criterion.values():
-            values = sorted(values)
-            if trim and len(values) >= 5:
-                values = values[1:-1]
-            technical += Decimal(sum(values)) / Decimal(len(values))
+            technical += scoring.panel_mean(values, trim)
         technical = _round(technical)
         price_score = _round(Decimal(lowest) / Decimal(prices[bid_id]) * Decimal(price_weight)) if price_weight else Decimal(0)
         results.append(Ranked(bid_id, prices[bid_id], technical, price_score, technical + price_score))

@@ -176,6 +176,13 @@ def current_grade(organization_id: int) -> int | None:
 def record_grade(actor: User, org: Organization, grade: int, valid_from: date) -> OrganizationGrade:
     """Record a grade decided by the evaluation committee; it lapses after the rule's validity."""
     _require_civil_affairs(actor)
+    record = grant_grade(actor, org.id, grade, valid_from)
+    db.session.commit()
+    return record
+
+
+def grant_grade(actor: User, organization_id: int, grade: int, valid_from: date) -> OrganizationGrade:
+    """A grade valid for the rule's number of years from `valid_from` (in the caller's transaction)."""
     if grade not in GRADES:
         raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
     years = rules.in_force()["grade_validity_years"]  # the rules in force when it is recorded
@@ -183,11 +190,19 @@ def record_grade(actor: User, org: Organization, grade: int, valid_from: date) -
         until = valid_from.replace(year=valid_from.year + years) - timedelta(days=1)
     except ValueError:  # 29 February
         until = valid_from.replace(year=valid_from.year + years, day=28)
-    record = OrganizationGrade(organization_id=org.id, grade=grade, valid_from=valid_from, valid_until=until,
-                               recorded_at=clock.now(), recorded_by_id=actor.id)
+    record = OrganizationGrade(organization_id=organization_id, grade=grade, valid_from=valid_from,
+                               valid_until=until, recorded_at=clock.now(), recorded_by_id=actor.id)
     db.session.add(record)
-    db.session.commit()
     return record
+
+
+def current_grades() -> dict[int, int]:
+    """Every organization's grade in force today, in one query (for badges on list pages)."""
+    today = clock.now().date()
+    rows = db.session.execute(select(OrganizationGrade.organization_id, OrganizationGrade.grade).where(
+        OrganizationGrade.valid_from <= today, OrganizationGrade.valid_until >= today)
+        .order_by(OrganizationGrade.valid_from)).all()
+    return dict(rows)  # the newest valid grade of each organization wins
 
 
 def grades_of(org: Organization) -> list[OrganizationGrade]:

@@ -19,6 +19,10 @@ SUZHOU_2026 = {
     "payment_days": 30,
     "undertaker_min_registration_years": 1,  # assumed
     "grade_validity_years": 5,
+    "grade_min_registration_years": 2,  # two full years before a first application
+    "grade_upgrade_years": 2,  # a grade held two years before applying for a higher one
+    "grade_notice_days": 7,  # public notice (公示) of a proposed grade; assumed
+    "grade_appeal_answer_days": 15,
 }
 SUZHOU_2026_SOURCE = "政府采购法; 财政部令第102号 (2020); 国办发〔2013〕96号; shared/DOMAIN.md"
 

@@ -1,0 +1,238 @@
+"""Grading of organizations (等级评估): application → evaluation by a third party → committee
+decision → public notice (公示) → appeal → grade issued with its validity.
+
+The grade comes from the evaluation's total by the rubric's thresholds; the committee may not
+change it except in answering an appeal, and every step is on the application's history.
+"""
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from market import clock
+from market.accounts.models import User
+from market.accounts.roles import Role
+from market.core import text
+from market.core.errors import PermissionDenied, ServiceError, existing
+from market.evaluation import rubrics, scoring
+from market.evaluation import services as evaluations
+from market.evaluation.models import EVALUATION_MACHINE, GRADING_MACHINE, Evaluation, GradeApplication
+from market.extensions import db
+from market.organizations.models import Organization
+from market.procurement import undertakers
+from market.procurement.models import GRADES, AnnualInspection, OrganizationGrade
+from market.rules import services as rules
+
+OPEN = ("applied", "evaluating", "noticed", "appealed")
+
+
+def _years_between(start: date, end: date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _require_civil_affairs(actor: User) -> None:
+    if not actor.has_role(Role.CIVIL_AFFAIRS):
+        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
+
+
+def grade_from_band(band: str) -> int:
+    return int(band.rstrip("A"))
+
+
+def application_problems(org: Organization) -> list[str]:
+    """Why the organization may not apply now (DOMAIN.md); an empty list means it may."""
+    today = clock.today()
+    values = rules.in_force()
+    problems = []
+    if org.status != "approved":
+        problems.append(_("The organization is not approved by civil affairs."))
+    if _years_between(org.registered_on, today) < values["grade_min_registration_years"]:
+        problems.append(_("An organization applies after %(n)s full years of registration.",
+                          n=values["grade_min_registration_years"]))
+    last_year = today.year - 1
+    if org.registered_on.year <= last_year:
+        inspection = db.session.scalar(select(AnnualInspection).filter_by(organization_id=org.id, year=last_year))
+        if inspection is None or inspection.result == "unqualified":
+            problems.append(_("The annual inspection of %(year)s was failed or not taken.", year=last_year))
+    if undertakers.active_debarment(org.id) is not None:
+        problems.append(_("The organization is debarred."))
+    held = db.session.scalar(select(OrganizationGrade).where(
+        OrganizationGrade.organization_id == org.id, OrganizationGrade.valid_from <= clock.now().date(),
+        OrganizationGrade.valid_until >= clock.now().date()).order_by(OrganizationGrade.valid_from.desc()))
+    if held is not None and _years_between(held.valid_from, today) < values["grade_upgrade_years"]:
+        problems.append(_("A grade is held since %(day)s; apply again after holding it %(n)s years.",
+                          day=held.valid_from.isoformat(), n=values["grade_upgrade_years"]))
+    if db.session.scalar(select(GradeApplication.id).where(GradeApplication.organization_id == org.id,
+                                                           GradeApplication.status.in_(OPEN))) is not None:
+        problems.append(_("An application of this organization is open already."))
+    return problems
+
+
+def apply(actor: User, org: Organization, rubric_id: int, self_assessment: str) -> GradeApplication:
+    if not actor.owns_organization(org.id):
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
+    problems = application_problems(org)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    rubric = rubrics.get_rubric(rubric_id)
+    if rubric.purpose != "grading" or rubric.status != "published":
+        raise ServiceError(_("Choose a published grading rubric."), field="rubric_id")
+    self_assessment = text.required(self_assessment, 20000, _("Write the self-assessment."), "self_assessment")
+    application = GradeApplication(organization_id=org.id, rubric_id=rubric.id, status="",
+                                   self_assessment=self_assessment, applied_by_id=actor.id, applied_at=clock.now())
+    db.session.add(application)
+    db.session.flush()
+    GRADING_MACHINE.start(application, actor, "")
+    db.session.commit()
+    return application
+
+
+def get_application(application_id: int) -> GradeApplication:
+    return existing(GradeApplication, application_id, _("This application does not exist."))
+
+
+def may_read(user, application: GradeApplication) -> bool:
+    """Applications are public from the public notice on; before, the applicant and civil affairs see them."""
+    return application.status in PUBLIC or bool(
+        user and user.is_authenticated and (user.has_role(Role.CIVIL_AFFAIRS)
+                                            or application.organization_id in user.organization_ids()))
+
+
+def evaluation_of(application: GradeApplication) -> Evaluation | None:
+    return db.session.scalar(select(Evaluation).where(Evaluation.application_id == application.id,
+                                                      Evaluation.status.not_in(("declined", "cancelled")))
+                             .order_by(Evaluation.id.desc()))
+
+
+def assign(actor: User, application: GradeApplication, evaluator_org_id: int, due_on: date) -> Evaluation:
+    _require_civil_affairs(actor)
+    if application.status != "applied":
+        raise ServiceError(_("An evaluator is assigned to an application waiting for one."))
+    problems = application_problems_at_assignment(application)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    evaluation = evaluations.start_grading_evaluation(actor, application, evaluator_org_id, due_on)
+    GRADING_MACHINE.move(application, "evaluating", actor, evaluation.evaluator.name)
+    db.session.commit()
+    return evaluation
+
+
+def application_problems_at_assignment(application: GradeApplication) -> list[str]:
+    """Conditions that may have changed since applying (the open application itself aside)."""
+    return [p for p in application_problems(application.organization)
+            if p != _("An application of this organization is open already.")]
+
+
+def evaluator_declined(actor: User, evaluation: Evaluation) -> None:
+    """The evaluator declared a conflict: the application waits for another (caller's transaction)."""
+    application = db.session.get(GradeApplication, evaluation.application_id)
+    GRADING_MACHINE.move(application, "applied", actor, _("The evaluator declined: conflict of interest."))
+
+
+def decide(actor: User, application: GradeApplication, note: str) -> GradeApplication:
+    """The committee's decision: the grade the evaluation's total earns goes on public notice."""
+    _require_civil_affairs(actor)
+    if application.status != "evaluating":
+        raise ServiceError(_("The committee decides once the evaluation is submitted."))
+    evaluation = evaluation_of(application)
+    if evaluation is None or evaluation.status != "submitted":
+        raise ServiceError(_("The evaluator has not submitted the evaluation yet."))
+    evaluations.publish_in_transaction(actor, evaluation)
+    application.proposed_grade = grade_from_band(evaluation.band)
+    application.decided_by_id, application.decided_at = actor.id, clock.now()
+    application.decision_note = text.clean(note, 4000)
+    application.notice_ends_on = clock.today() + timedelta(days=rules.in_force()["grade_notice_days"])
+    GRADING_MACHINE.move(application, "noticed", actor, _("Proposed grade %(grade)s, %(total)s points",
+                                                           grade=GRADES[application.proposed_grade],
+                                                           total=scoring.from_centipoints(evaluation.total_cp)))
+    db.session.commit()
+    return application
+
+
+def appeal(actor: User, application: GradeApplication, grounds: str) -> GradeApplication:
+    if not actor.owns_organization(application.organization_id):
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
+    if application.status != "noticed" or clock.today() > application.notice_ends_on:
+        raise ServiceError(_("An appeal is made during the public notice."))
+    if application.appealed_at is not None:
+        raise ServiceError(_("The decision was appealed once already."))
+    application.appeal_grounds = text.required(grounds, 10000, _("State the grounds of the appeal."), "grounds")
+    application.appealed_at = clock.now()
+    GRADING_MACHINE.move(application, "appealed", actor, application.appeal_grounds)
+    db.session.commit()
+    return application
+
+
+def appeal_answer_due(application: GradeApplication) -> date | None:
+    if application.appealed_at is None:
+        return None
+    return clock.china_date(application.appealed_at) + timedelta(days=rules.in_force()["grade_appeal_answer_days"])
+
+
+def answer_appeal(actor: User, application: GradeApplication, answer: str, grade: int) -> GradeApplication:
+    """Answer the appeal, keeping or changing the grade; a changed grade goes on notice again."""
+    _require_civil_affairs(actor)
+    if application.status != "appealed":
+        raise ServiceError(_("There is no appeal to answer."))
+    if grade not in GRADES:
+        raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
+    application.appeal_answer = text.required(answer, 10000, _("Write the answer to the appeal."), "answer")
+    application.appeal_answered_at = clock.now()
+    if grade != application.proposed_grade:
+        application.proposed_grade = grade
+        application.notice_ends_on = clock.today() + timedelta(days=rules.in_force()["grade_notice_days"])
+    GRADING_MACHINE.move(application, "noticed", actor, application.appeal_answer)
+    db.session.commit()
+    return application
+
+
+def issue(actor: User, application: GradeApplication) -> OrganizationGrade:
+    """After the notice without an open appeal, the grade is issued and valid from today."""
+    _require_civil_affairs(actor)
+    if application.status != "noticed":
+        raise ServiceError(_("Only a grade on public notice is issued."))
+    if clock.today() <= application.notice_ends_on:
+        raise ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()))
+    grade = undertakers.grant_grade(actor, application.organization_id, application.proposed_grade, clock.today())
+    db.session.flush()
+    application.grade_id = grade.id
+    GRADING_MACHINE.move(application, "issued", actor, GRADES[grade.grade])
+    db.session.commit()
+    return grade
+
+
+def refuse(actor: User, application: GradeApplication, reason: str) -> None:
+    _require_civil_affairs(actor)
+    reason = text.required(reason, 4000, _("Give the organization a reason for the refusal."), "reason")
+    GRADING_MACHINE.move(application, "refused", actor, reason)
+    application.decision_note = reason
+    for evaluation in db.session.scalars(select(Evaluation).where(
+            Evaluation.application_id == application.id, Evaluation.status.in_(("commissioned", "scoring",
+                                                                                "submitted")))):
+        EVALUATION_MACHINE.move(evaluation, "cancelled", actor, reason)
+    db.session.commit()
+
+
+def withdraw(actor: User, application: GradeApplication) -> None:
+    if not actor.owns_organization(application.organization_id):
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
+    if application.status not in ("applied",):
+        raise ServiceError(_("An application is withdrawn before the evaluation starts."))
+    GRADING_MACHINE.move(application, "withdrawn", actor, "")
+    db.session.commit()
+
+
+PUBLIC = ("noticed", "appealed", "issued")
+
+
+def applications_select(status: str | None = None, public_only: bool = True):
+    """Applications newest first; the public sees them from the public notice on."""
+    statement = select(GradeApplication).order_by(GradeApplication.applied_at.desc(), GradeApplication.id.desc())
+    if public_only:
+        statement = statement.where(GradeApplication.status.in_(PUBLIC))
+    return statement.where(GradeApplication.status == status) if status else statement
+
+
+def applications_of(org: Organization) -> list[GradeApplication]:
+    return db.session.scalars(select(GradeApplication).where(GradeApplication.organization_id == org.id)
+                              .order_by(GradeApplication.id.desc())).all()

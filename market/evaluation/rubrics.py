@@ -1,0 +1,249 @@
+"""Rubrics: the shipped defaults, copying and adapting them, and reading them as a tree.
+
+A rubric is edited as an outline (one indicator per line) while it is a draft; publishing
+checks that every parent's points are the sum of its children's and freezes it. Evaluations
+only use published rubrics, so nothing changes under a running evaluation.
+"""
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from market import clock
+from market.accounts.models import User
+from market.accounts.roles import Role
+from market.core import text
+from market.core.errors import PermissionDenied, ServiceError, existing
+from market.evaluation import defaults, scoring
+from market.evaluation.models import RUBRIC_PURPOSES, Evaluation, Indicator, Rubric
+from market.extensions import db
+
+FLAGS = {"na", "bonus", "satisfaction"}
+CODE = re.compile(r"^\d{1,2}(\.\d{1,2}){0,2}$")
+MAX_INDICATORS = 200
+
+
+@dataclass
+class OutlineError:
+    line: int
+    message: str
+
+
+def may_manage(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
+
+
+def _require_manager(actor: User) -> None:
+    if not may_manage(actor):
+        raise PermissionDenied(_("Only a civil-affairs administrator manages rubrics."))
+
+
+def parse_outline(outline: str) -> tuple[list[dict], list[OutlineError]]:
+    """Read an outline into indicator rows, with every error found (nothing is saved on any error)."""
+    rows, errors, seen = [], [], {}
+    for number, line in enumerate((outline or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        cells += [""] * (6 - len(cells))
+        code, name, points, guide, evidence, flags = cells[:6]
+        if not CODE.match(code):
+            errors.append(OutlineError(number, _("Start the line with a code such as 2 or 2.1 (not “%(code)s”).",
+                                                 code=code)))
+            continue
+        if code in seen:
+            errors.append(OutlineError(number, _("The code %(code)s is used twice.", code=code)))
+            continue
+        parent = code.rsplit(".", 1)[0] if "." in code else None
+        if parent is not None and parent not in seen:
+            errors.append(OutlineError(number, _("%(code)s comes before its parent %(parent)s.", code=code,
+                                                 parent=parent)))
+            continue
+        name = text.clean(name, 200)
+        if not name:
+            errors.append(OutlineError(number, _("Give indicator %(code)s a name.", code=code)))
+        if not points.isdigit() or not 0 < int(points) <= 10000:
+            errors.append(OutlineError(number, _("Give indicator %(code)s points as a whole number above zero.",
+                                                 code=code)))
+            points = "0"
+        flag_set = {f for f in flags.replace(",", " ").split() if f}
+        if flag_set - FLAGS:
+            errors.append(OutlineError(number, _("Unknown flags “%(flags)s”; use na, bonus or satisfaction.",
+                                                 flags=" ".join(sorted(flag_set - FLAGS)))))
+        row = {"code": code, "parent": parent, "name": name, "points": int(points), "guide": text.clean(guide, 2000),
+               "evidence": text.clean(evidence, 2000), "flags": flag_set}
+        seen[code] = row
+        rows.append(row)
+    if not rows and not errors:
+        errors.append(OutlineError(0, _("Write at least one indicator.")))
+    if len(rows) > MAX_INDICATORS:
+        errors.append(OutlineError(0, _("A rubric has at most %(n)s indicators.", n=MAX_INDICATORS)))
+    for row in rows:
+        children = [r for r in rows if r["parent"] == row["code"]]
+        if children and sum(c["points"] for c in children) != row["points"]:
+            errors.append(OutlineError(0, _("The points of %(code)s (%(points)s) must equal the sum of its "
+                                            "sub-indicators (%(sum)s).", code=row["code"], points=row["points"],
+                                            sum=sum(c["points"] for c in children))))
+        if children and "satisfaction" in row["flags"]:
+            errors.append(OutlineError(0, _("Only an indicator without sub-indicators can be filled from ratings "
+                                            "(%(code)s).", code=row["code"])))
+    return rows, errors
+
+
+def outline_of(rubric: Rubric) -> str:
+    lines = []
+    for i in rubric.indicators:
+        flags = " ".join(f for f, on in (("na", i.allow_na), ("bonus", i.bonus),
+                                         ("satisfaction", i.source == "satisfaction")) if on)
+        lines.append(" | ".join([i.code, i.name, str(i.points), i.guide, i.evidence, flags]))
+    return "\n".join(lines) + "\n"
+
+
+def _set_indicators(rubric: Rubric, rows: list[dict]) -> None:
+    rubric.indicators = []
+    db.session.flush()
+    by_code = {}
+    for position, row in enumerate(rows):
+        indicator = Indicator(position=position, code=row["code"], name=row["name"], points=row["points"],
+                              guide=row["guide"], evidence=row["evidence"], allow_na="na" in row["flags"],
+                              bonus="bonus" in row["flags"],
+                              source="satisfaction" if "satisfaction" in row["flags"] else "manual")
+        rubric.indicators.append(indicator)
+        db.session.flush()
+        if row["parent"]:
+            indicator.parent_id = by_code[row["parent"]].id
+        by_code[row["code"]] = indicator
+
+
+def ensure_defaults() -> int:
+    """Create the shipped rubrics that are missing (by name), published; how many were created."""
+    created = 0
+    for name, purpose, description, outline, bands, cap in defaults.RUBRICS:
+        if db.session.scalar(select(Rubric.id).where(Rubric.name == name)) is not None:
+            continue
+        rows, errors = parse_outline(outline)
+        if errors:
+            raise ValueError(f"default rubric {name}: {errors}")
+        now = clock.now()
+        rubric = Rubric(name=name, purpose=purpose, description=description, cap=cap, bands=bands,
+                        status="published", created_at=now, published_at=now)
+        db.session.add(rubric)
+        _set_indicators(rubric, rows)
+        created += 1
+    db.session.commit()
+    return created
+
+
+def get_rubric(rubric_id: int) -> Rubric:
+    return existing(Rubric, rubric_id, _("This rubric does not exist."))
+
+
+def rubrics_select(purpose: str | None = None):
+    statement = select(Rubric).where(Rubric.status != "retired").order_by(Rubric.purpose, Rubric.id)
+    return statement.where(Rubric.purpose == purpose) if purpose else statement
+
+
+def published(purpose: str) -> list[Rubric]:
+    return db.session.scalars(select(Rubric).where(Rubric.purpose == purpose, Rubric.status == "published")
+                              .order_by(Rubric.id)).all()
+
+
+def in_use(rubric: Rubric) -> int:
+    return db.session.scalar(select(func.count(Evaluation.id)).where(Evaluation.rubric_id == rubric.id))
+
+
+def copy(actor: User, rubric: Rubric) -> Rubric:
+    """A draft copy to adapt; the original stays as it is."""
+    _require_manager(actor)
+    draft = Rubric(name=_("%(name)s (copy)", name=rubric.name)[:120], purpose=rubric.purpose,
+                   description=rubric.description, cap=rubric.cap, bands=list(rubric.bands), status="draft",
+                   copied_from_id=rubric.id, created_by_id=actor.id, created_at=clock.now())
+    db.session.add(draft)
+    rows, _errors = parse_outline(outline_of(rubric))
+    _set_indicators(draft, rows)
+    db.session.commit()
+    return draft
+
+
+def save_draft(actor: User, rubric: Rubric, name: str, description: str, outline: str, cap: int,
+               bands: str) -> list[OutlineError]:
+    """Replace a draft's indicators from an outline; returns the errors (and saves nothing) if any."""
+    _require_manager(actor)
+    if rubric.status != "draft":
+        raise ServiceError(_("A published rubric does not change; copy it to adapt it."))
+    name = text.required(name, 120, _("Give the rubric a name."), "name")
+    parsed_bands = parse_bands(bands)
+    rows, errors = parse_outline(outline)
+    if errors:
+        return errors
+    regular = sum(r["points"] for r in rows if r["parent"] is None and "bonus" not in r["flags"])
+    if not 0 < cap <= regular + sum(r["points"] for r in rows if r["parent"] is None and "bonus" in r["flags"]):
+        raise ServiceError(_("The cap must be above zero and at most the points of the whole tree (%(n)s).",
+                             n=regular), field="cap")
+    rubric.name, rubric.description, rubric.cap, rubric.bands = name, text.clean(description, 2000), cap, parsed_bands
+    _set_indicators(rubric, rows)
+    db.session.commit()
+    return []
+
+
+def parse_bands(value: str) -> list:
+    """'90 excellent, 80 good, 60 fair, 0 poor' → [[90, 'excellent'], ...], highest first."""
+    from market.evaluation.models import BANDS
+
+    bands = []
+    for part in (value or "").replace("，", ",").split(","):
+        pieces = part.split()
+        if len(pieces) != 2 or not pieces[0].isdigit() or pieces[1] not in BANDS:
+            raise ServiceError(_("Write bands as “minimum key” pairs separated by commas, for example "
+                                 "“90 excellent, 80 good, 60 fair, 0 poor” or “951 5A, 901 4A, …, 0 1A”."),
+                               field="bands")
+        bands.append([int(pieces[0]), pieces[1]])
+    bands.sort(key=lambda b: -b[0])
+    if bands[-1][0] != 0:
+        raise ServiceError(_("The lowest band starts at 0."), field="bands")
+    return bands
+
+
+def bands_text(rubric: Rubric) -> str:
+    return ", ".join(f"{minimum} {key}" for minimum, key in rubric.bands)
+
+
+def publish(actor: User, rubric: Rubric) -> None:
+    _require_manager(actor)
+    if rubric.status != "draft":
+        raise ServiceError(_("Only a draft is published."))
+    if rubric.purpose not in RUBRIC_PURPOSES:
+        raise ServiceError(_("Choose what the rubric is for."))
+    rubric.status, rubric.published_at = "published", clock.now()
+    db.session.commit()
+
+
+def retire(actor: User, rubric: Rubric) -> None:
+    """No new evaluation may use it; evaluations already using it keep it."""
+    _require_manager(actor)
+    if rubric.status != "published":
+        raise ServiceError(_("Only a published rubric is retired."))
+    rubric.status = "retired"
+    db.session.commit()
+
+
+def tree(rubric: Rubric) -> list[scoring.Node]:
+    """The rubric's indicators as the arithmetic reads them."""
+    nodes = {i.id: scoring.Node(i.id, i.points, bonus=i.bonus) for i in rubric.indicators}
+    roots = []
+    for indicator in rubric.indicators:
+        if indicator.parent_id is None:
+            roots.append(nodes[indicator.id])
+        else:
+            nodes[indicator.parent_id].children.append(nodes[indicator.id])
+    return roots
+
+
+def leaves(rubric: Rubric) -> list[Indicator]:
+    parents = {i.parent_id for i in rubric.indicators}
+    return [i for i in rubric.indicators if i.id not in parents]
+
+
+def regular_points(rubric: Rubric) -> int:
+    return sum(i.points for i in rubric.indicators if i.parent_id is None and not i.bonus)

@@ -1,0 +1,12 @@
+"""How evaluation steps read on a community request's timeline."""
+from flask_babel import gettext as _
+
+from market.evaluation.models import BANDS, EVALUATION_KINDS
+from market.needs.timeline import describes
+
+
+@describes("evaluation_published")
+def _published(d):
+    return _("%(kind)s of contract %(number)s published: %(total)s points (%(band)s)",
+             kind=EVALUATION_KINDS.get(d.get("evaluation_kind"), ""), number=d.get("number", ""),
+             total=d.get("total", ""), band=BANDS.get(d.get("band"), d.get("band", "")))

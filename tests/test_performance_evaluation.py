@@ -1,0 +1,211 @@
+"""Third-party evaluation of a contract: commissioning, conflicts, scoring with evidence, the
+satisfaction indicator from residents' ratings, publishing, and a last tranche that follows the score."""
+from decimal import Decimal as D
+
+import pytest
+
+from market.accounts.roles import Role
+from market.contracts import services as contracts
+from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.evaluation import ratings, rubrics
+from market.evaluation import services as evaluations
+from market.evaluation.models import Evaluation, Rubric
+from market.extensions import db
+from market.money import ledger
+from market.needs.models import TimelineEvent
+
+from test_contracts import awarded, contract, ledger_is_sound, report  # noqa: F401
+from test_tenders import BUDGET_FEN, user, world  # noqa: F401
+
+# Hand-computed sheet for the shipped performance rubric (100 points):
+# budget 4 + 5 = 9; outputs 18 + 16 + 8 = 42; outcomes 12 + 7 + na (3.3) → 19 of 25 scaled to 30 = 22.8;
+# satisfaction from ratings 5, 4, 3 → mean 4 → index 75 → 7.5 of 10. Total 9 + 42 + 22.8 + 7.5 = 81.3.
+SHEET = {"1.1": "4", "1.2": "5", "2.1": "18", "2.2": "16", "2.3": "8", "3.1": "12", "3.2": "7", "3.3": "na"}
+
+
+@pytest.fixture
+def tied(app, awarded, frozen, make_user, places, rubric_defaults):
+    """A signed contract whose last tranche follows the final score (withheld < 60, full from 80), an
+    evaluator organization (organization 3) and three residents of the served community."""
+    world = awarded
+    world["evaluator"] = make_user("evaluator@example.cn", "钱评估", roles={Role.EVALUATOR: world["org3"]})
+    for n in range(3):
+        world[f"neighbour{n}"] = make_user(f"neighbour{n}@example.cn", f"居民{n}", community=places["community"])
+    world["stranger"] = make_user("stranger@example.cn", "外人", community=places["other_community"])
+    with app.app_context():
+        c = contract(world)
+        terms = contracts.Terms(c.price_fen, c.starts_on, c.ends_on, c.service_standards,
+                                [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
+                                 for m in c.milestones], 60, 80)
+        contracts.update_terms(user(world["buyer"]), c, terms)
+    frozen.advance(days=10)
+    with app.app_context():
+        contracts.sign(user(world["buyer"]), contract(world), "purchaser")
+        contracts.sign(user(world["owner2"]), contract(world), "organization")
+        world["rubric"] = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
+    return world
+
+
+def commission(app, world, kind="final"):
+    with app.app_context():
+        return evaluations.commission(user(world["buyer"]), contract(world), kind, world["org3"], world["rubric"],
+                                      contract(world).ends_on).id
+
+
+def score_all(app, world, evaluation_id, sheet=SHEET):
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        evaluations.declare(user(world["evaluator"]), evaluation, False, "")
+        codes = {i.code: i.id for i in evaluation.rubric.indicators}
+        evaluations.save_scores(user(world["evaluator"]), evaluation, {
+            codes[code]: evaluations.Entry(value, f"{code} 的证据：台账与走访记录") for code, value in sheet.items()})
+        submitted = evaluations.submit(user(world["evaluator"]), evaluation, "服务扎实，建议加强可持续性。")
+        return submitted.total_cp, submitted.band
+
+
+def rate_three(app, world):
+    with app.app_context():
+        registered = ratings.register_beneficiaries(user(world["owner2"]), contract(world),
+                                                    "neighbour0@example.cn\nneighbour1@example.cn")
+        assert registered == 2
+        (code,) = ratings.issue_codes(user(world["owner2"]), contract(world), 1)
+        ratings.rate(user(world["neighbour0"]), contract(world), 5, "送餐准时")
+        ratings.rate(user(world["neighbour1"]), contract(world), 4, "")
+        ratings.rate(user(world["neighbour2"]), contract(world), 3, "菜有点咸", code=code.lower())
+
+
+def deliver(app, world, positions):
+    for position in positions:
+        report(app, world, position)
+        with app.app_context():
+            c = contract(world)
+            contracts.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
+
+
+def test_only_the_commissioning_side_commissions_and_never_the_provider_itself(app, tied):
+    world = tied
+    with app.app_context():
+        c = contract(world)
+        with pytest.raises(PermissionDenied):
+            evaluations.commission(user(world["owner2"]), c, "final", world["org3"], world["rubric"], c.ends_on)
+        with pytest.raises(ServiceError, match="第三方评估"):
+            evaluations.commission(user(world["buyer"]), c, "final", world["org1"], world["rubric"], c.ends_on)
+    commission(app, world, "mid_term")
+    with app.app_context(), pytest.raises(ServiceError, match="中期"):
+        c = contract(world)
+        evaluations.commission(user(world["buyer"]), c, "mid_term", world["org3"], world["rubric"], c.ends_on)
+
+
+def test_the_evaluator_declares_before_it_sees_and_a_conflict_declines(app, tied, make_user):
+    world = tied
+    evaluation_id = commission(app, world)
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        with pytest.raises(ServiceError, match="不在评分"):
+            evaluations.save_scores(user(world["evaluator"]), evaluation, {})
+        with pytest.raises(PermissionDenied):
+            evaluations.declare(user(world["owner1"]), evaluation, False, "")
+        with pytest.raises(ServiceError, match="说明"):
+            evaluations.declare(user(world["evaluator"]), evaluation, True, "")
+        evaluations.declare(user(world["evaluator"]), evaluation, True, "评估机构负责人曾在该组织任职")
+        assert evaluation.status == "declined"
+    # A new commission is possible after a decline.
+    assert commission(app, world) != evaluation_id
+
+
+def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_the_ledger(app, tied):
+    world = tied
+    deliver(app, world, [0, 1])
+    mid = commission(app, world, "mid_term")
+    rate_three(app, world)
+    assert score_all(app, world, mid) == (8130, "good")
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, mid)
+        points = {s.indicator_id: s for s in evaluation.scores}
+        satisfaction = next(i for i in evaluation.rubric.indicators if i.source == "satisfaction")
+        assert points[satisfaction.id].points_cp == 750 and points[satisfaction.id].automatic
+        with pytest.raises(PermissionDenied):
+            evaluations.publish(user(world["owner2"]), evaluation)
+        evaluations.publish(user(world["buyer"]), evaluation)
+        assert contract(world).final_score_cp is None  # a mid-term score decides no money
+    # The last tranche is accepted but held: nothing becomes payable before the final score.
+    deliver(app, world, [2])
+    with app.app_context():
+        c = contract(world)
+        last = c.milestones[2]
+        assert last.status == "held" and last.amount_fen == 3_600_000
+        with pytest.raises(ServiceError):
+            contracts.pay(user(world["buyer"]), c, last.id)
+        with pytest.raises(ServiceError, match="最终评估"):
+            contracts.terminate(user(world["buyer"]), c, "测试终止")
+        for m in c.milestones[:2]:
+            contracts.pay(user(world["buyer"]), c, m.id)
+    final = commission(app, world)
+    # Final: outputs lower (2.1 14, 2.2 14, 2.3 6) → 9 + 34 + 22.8 + 7.5 = 73.3 → 3,600,000 × 73.3 / 80.
+    score_all(app, world, final, {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"})
+    with app.app_context():
+        evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, final))
+        c = contract(world)
+        last = c.milestones[2]
+        assert c.final_score_cp == 7330
+        assert last.status == "accepted" and last.payable_fen == 3_298_500
+        contracts.pay(user(world["buyer"]), c, last.id)
+        assert c.status == "completed"
+        # Paid the two tranches and the cut last one; the withheld 301,500 fen went back to the budget.
+        assert ledger.balance("contract", c.id, "paid") == 3_600_000 + 4_800_000 + 3_298_500
+        assert ledger.balance("contract", c.id, "committed") == 0
+        assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 11_698_500
+        ledger_is_sound()
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).order_by(TimelineEvent.id))]
+        assert kinds.count("evaluation_published") == 2 and "tranche_scored" in kinds
+
+
+def test_a_score_below_the_threshold_withholds_the_whole_tranche(app, tied):
+    world = tied
+    deliver(app, world, [0, 1])
+    with app.app_context():
+        c = contract(world)
+        for m in c.milestones[:2]:
+            contracts.pay(user(world["buyer"]), c, m.id)
+    final = commission(app, world)
+    # No ratings, so satisfaction is not applicable and leaves the total: budget 4, outputs 22,
+    # outcomes 11 of 25 → 13.2; total (4 + 22 + 13.2) × 100 / 90 = 43.555… → 43.56.
+    score_all(app, world, final, {"1.1": "2", "1.2": "2", "2.1": "10", "2.2": "8", "2.3": "4", "3.1": "6",
+                                  "3.2": "5", "3.3": "na"})
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, final)
+        assert evaluation.total_cp == 4356 and evaluation.band == "poor"
+        evaluations.publish(user(world["buyer"]), evaluation)  # published before the last report
+    deliver(app, world, [2])
+    with app.app_context():
+        c = contract(world)
+        assert c.milestones[2].status == "withheld" and c.milestones[2].payable_fen == 0
+        assert c.status == "completed"
+        assert ledger.balance("contract", c.id, "paid") == 8_400_000
+        assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 8_400_000
+        ledger_is_sound()
+
+
+def test_submitting_needs_every_indicator_and_evidence(app, tied):
+    world = tied
+    evaluation_id = commission(app, world)
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        evaluations.declare(user(world["evaluator"]), evaluation, False, "")
+        codes = {i.code: i.id for i in evaluation.rubric.indicators}
+        with pytest.raises(ServiceError, match="佐证"):
+            evaluations.save_scores(user(world["evaluator"]), evaluation, {codes["1.1"]: evaluations.Entry("4", "")})
+        with pytest.raises(ServiceError, match="0"):
+            evaluations.save_scores(user(world["evaluator"]), evaluation,
+                                    {codes["1.1"]: evaluations.Entry("6", "凭证")})
+        with pytest.raises(ServiceError, match="不适用"):
+            evaluations.save_scores(user(world["evaluator"]), evaluation,
+                                    {codes["1.1"]: evaluations.Entry("na", "凭证")})
+        evaluations.save_scores(user(world["evaluator"]), evaluation, {codes["1.1"]: evaluations.Entry("4.5", "凭证")})
+        with pytest.raises(ServiceError, match="1.2"):
+            evaluations.submit(user(world["evaluator"]), evaluation, "结论")
+        assert evaluation.status == "scoring"
+        # Before publication the sheet is not public.
+        with pytest.raises(NotFound):
+            evaluations.get_evaluation(user(world["owner1"]), evaluation_id)
+        assert rubrics.get_rubric(world["rubric"]).status == "published"
