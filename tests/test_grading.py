@@ -1,0 +1,171 @@
+"""Grading (等级评估): application, third-party scoring of the grading rubric, committee decision,
+public notice, appeal, issue; the grade unlocks a tender and lapses on the injected clock."""
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from market.accounts.roles import Role
+from market.core.errors import PermissionDenied, ServiceError
+from market.evaluation import grading
+from market.evaluation import services as evaluations
+from market.evaluation.models import Evaluation, GradeApplication, Rubric
+from market.extensions import db
+from market.organizations.models import Organization
+from market.procurement import tenders, undertakers
+from market.procurement.models import Tender
+
+from test_tenders import bid, published_tender, user, world  # noqa: F401
+
+NATIONAL = "社会组织等级评估指标（全国通用，1000分）"
+
+
+@pytest.fixture
+def applicant(app, world, make_user, rubric_defaults):
+    world["evaluator"] = make_user("evaluator@example.cn", "钱评估", roles={Role.EVALUATOR: world["org3"]})
+    world["grading_rubric"] = rubric_defaults[NATIONAL]
+    return world
+
+
+def org(world, n=0) -> Organization:
+    return db.session.get(Organization, world[f"org{n}"])
+
+
+def application(world) -> GradeApplication:
+    return db.session.get(GradeApplication, world["application"])
+
+
+def apply_and_score(app, world, fraction=D("0.9")):
+    """Organization 0 applies; organization 3 evaluates, giving every scored leaf `fraction` of its points."""
+    with app.app_context():
+        world["application"] = grading.apply(user(world["owner0"]), org(world), world["grading_rubric"],
+                                             "我们有规范的理事会和财务制度，近三年服务老人3200人次。").id
+        evaluation = grading.assign(user(world["admin"]), application(world), world["org3"],
+                                    date(2026, 12, 31))
+        evaluations.declare(user(world["evaluator"]), evaluation, False, "")
+        entries = {i.id: evaluations.Entry(str(i.points * fraction), "查阅章程、会议纪要与审计报告")
+                   for i in evaluation.rubric.indicators if i.source == "manual"}
+        evaluations.save_scores(user(world["evaluator"]), evaluation, entries)
+        evaluations.submit(user(world["evaluator"]), evaluation, "内部治理规范，服务成效明显。")
+        world["evaluation"] = evaluation.id
+        return evaluation.total_cp, evaluation.band
+
+
+def test_who_may_apply(app, applicant, frozen):
+    world = applicant
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            grading.apply(user(world["owner1"]), org(world), world["grading_rubric"], "自评")
+        young = org(world, 3)
+        young.registered_on = date(2025, 6, 1)
+        db.session.commit()
+        problems = grading.application_problems(young)
+        assert any("登记满2年" in p for p in problems) and any("2025年度检查" in p for p in problems)
+        with pytest.raises(ServiceError, match="登记满2年"):
+            grading.apply(user(world["owner3"]), young, world["grading_rubric"], "自评")
+        performance = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
+        with pytest.raises(ServiceError, match="等级评估指标"):
+            grading.apply(user(world["owner0"]), org(world), performance, "自评")
+        assert grading.application_problems(org(world)) == []
+
+
+def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_clock(app, applicant, frozen):
+    world = applicant
+    world["tender"] = published_tender(app, world, min_grade=3)
+    with pytest.raises(ServiceError, match="3A"):
+        bid(app, world, 0)
+    # 90% of every scored leaf: 0.9 × 960 = 864 points; the satisfaction leaf (40) has no ratings and
+    # leaves the average: 864 × 1000 / 960 = 900.00 → 3A (851–900).
+    assert apply_and_score(app, world) == (90000, "3A")
+    with app.app_context():
+        with pytest.raises(ServiceError, match="答复|复核"):
+            grading.answer_appeal(user(world["admin"]), application(world), "无", 4)
+        grading.decide(user(world["admin"]), application(world), "同意评估机构意见。")
+        a = application(world)
+        assert a.status == "noticed" and a.proposed_grade == 3 and a.notice_ends_on == date(2026, 11, 29)
+        assert db.session.get(Evaluation, world["evaluation"]).status == "published"
+        with pytest.raises(ServiceError, match="公示期至"):
+            grading.issue(user(world["admin"]), a)
+        with pytest.raises(PermissionDenied):
+            grading.appeal(user(world["owner1"]), a, "不服")
+        grading.appeal(user(world["owner0"]), a, "财务管理项得分偏低，已补充审计报告。")
+        assert grading.appeal_answer_due(a) == date(2026, 12, 7)
+        with pytest.raises(ServiceError, match="只有处于公示"):
+            grading.issue(user(world["admin"]), a)
+        grading.answer_appeal(user(world["admin"]), a, "经复核，维持原评定。", 3)
+        with pytest.raises(ServiceError, match="一次"):
+            grading.appeal(user(world["owner0"]), a, "再次申请")
+    frozen.advance(days=7)  # 2026-11-29 10:00 in Suzhou: still the last day of the notice
+    with app.app_context(), pytest.raises(ServiceError, match="公示期至"):
+        grading.issue(user(world["admin"]), application(world))
+    frozen.advance(days=1)
+    with app.app_context():
+        grade = grading.issue(user(world["admin"]), application(world))
+        assert (grade.grade, grade.valid_from, grade.valid_until) == (3, date(2026, 11, 30), date(2031, 11, 29))
+        assert application(world).grade_id == grade.id
+        assert undertakers.current_grade(world["org0"]) == 3
+        # A grade just obtained: no new application for two years.
+        assert any("持有满2年" in p for p in grading.application_problems(org(world)))
+    bid(app, world, 0)  # the grade unlocks the tender
+    frozen.advance(days=5 * 365 + 2)  # 2031-12-01: past the validity
+    with app.app_context():
+        assert undertakers.current_grade(world["org0"]) is None
+        tender = db.session.get(Tender, world["tender"])
+        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(org(world), tender)
+
+
+def test_an_upheld_appeal_changes_the_grade_and_restarts_the_notice(app, applicant, frozen):
+    world = applicant
+    # 95% of every leaf: 0.95 × 960 = 912 → 950.00 → 4A.
+    assert apply_and_score(app, world, D("0.95")) == (95000, "4A")
+    with app.app_context():
+        grading.decide(user(world["admin"]), application(world), "")
+        grading.appeal(user(world["owner0"]), application(world), "创新做法未计分。")
+    frozen.advance(days=3)
+    with app.app_context():
+        grading.answer_appeal(user(world["admin"]), application(world), "补充材料属实，改评5A。", 5)
+        a = application(world)
+        assert a.proposed_grade == 5 and a.notice_ends_on == date(2026, 12, 2)
+        history = [h.to_status for h in grading.GRADING_MACHINE.history(a)]
+        assert history == ["applied", "evaluating", "noticed", "appealed", "noticed"]
+
+
+def test_a_conflicted_evaluator_sends_the_application_back_for_another(app, applicant, frozen, make_user):
+    world = applicant
+    member = make_user("member@example.cn", "兼职评估员", roles={Role.EVALUATOR: world["org3"]})
+    with app.app_context():
+        from market.organizations.models import Membership
+        db.session.add(Membership(user_id=member, organization_id=world["org0"], is_owner=False,
+                                  added_at=frozen.now()))
+        db.session.commit()
+        world["application"] = grading.apply(user(world["owner0"]), org(world), world["grading_rubric"], "自评").id
+        with pytest.raises(ServiceError, match="第三方评估"):
+            grading.assign(user(world["admin"]), application(world), world["org1"], date(2026, 12, 31))
+        with pytest.raises(PermissionDenied):
+            grading.assign(user(world["owner0"]), application(world), world["org3"], date(2026, 12, 31))
+        evaluation = grading.assign(user(world["admin"]), application(world), world["org3"], date(2026, 12, 31))
+        # Declaring "no conflict" does not help a member of the evaluated organization.
+        evaluations.declare(user(member), evaluation, False, "")
+        assert evaluation.status == "declined" and evaluation.conflict
+        assert application(world).status == "applied"
+        with pytest.raises(ServiceError, match="评估提交后"):
+            grading.decide(user(world["admin"]), application(world), "")
+
+
+def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):
+    world = applicant
+    apply_and_score(app, world)
+    with app.app_context():
+        grading.decide(user(world["admin"]), application(world), "同意。")
+    page = client.get("/evaluation/grading").get_data(as_text=True)
+    assert "社会组织0号" in page and "公示中" in page
+    page = client.get(f"/evaluation/grading/{world['application']}").get_data(as_text=True)
+    assert 'data-test="proposed-grade"' in page and "3A" in page and "申请复核" not in page
+    login("org0@example.cn")
+    page = client.get(f"/evaluation/grading/{world['application']}").get_data(as_text=True)
+    assert "复核申请理由" in page
+    frozen.advance(days=8)
+    with app.app_context():
+        grading.issue(user(world["admin"]), application(world))
+    for url in (f"/organizations/{world['org0']}", "/organizations/", f"/evaluation/organizations/{world['org0']}"):
+        assert 'data-test="grade-badge">3A<' in client.get(url).get_data(as_text=True), url
