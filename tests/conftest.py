@@ -208,5 +208,6 @@ def rubric_defaults(app):
 
     with app.app_context():
         rubrics.ensure_defaults()
-        yield {r.name: r.id for r in db.session.scalars(db.select(rubrics.Rubric))}
+        ids = {r.name: r.id for r in db.session.scalars(db.select(rubrics.Rubric))}
         db.session.remove()
+    return ids

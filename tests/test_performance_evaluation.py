@@ -209,3 +209,47 @@ def test_submitting_needs_every_indicator_and_evidence(app, tied):
         with pytest.raises(NotFound):
             evaluations.get_evaluation(user(world["owner1"]), evaluation_id)
         assert rubrics.get_rubric(world["rubric"]).status == "published"
+
+
+def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count_queries, make_user, places):
+    world = tied
+    deliver(app, world, [0, 1])
+    evaluation_id = commission(app, world, "mid_term")
+    rate_three(app, world)
+    score_all(app, world, evaluation_id)
+    with app.app_context():
+        evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, evaluation_id))
+        c = contract(world)
+        ratings.rate_department(user(world["owner2"]), c, f"milestone:{c.milestones[0].id}",
+                                {"paid_on_time": 5, "clear_requirements": 4, "no_interference": 4}, "")
+    urls = [f"/evaluation/contracts/{world['contract']}", f"/evaluation/{evaluation_id}",
+            f"/evaluation/organizations/{world['org2']}", f"/evaluation/departments/{places['department']}",
+            "/evaluation/grading", "/evaluation/rubrics", f"/evaluation/rubrics/{world['rubric']}"]
+
+    def counts():
+        result = {}
+        for url in urls:
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200, url
+            result[url] = counter.count
+        return result
+
+    small = counts()
+    more = [make_user(f"more{n}@example.cn", f"更多居民{n}", community=places["community2"]) for n in range(5)]
+    with app.app_context():
+        c = contract(world)
+        for person, code in zip(more, ratings.issue_codes(user(world["owner2"]), c, 5)):
+            ratings.rate(user(person), c, 4, "不错", code)
+        ratings.rate_department(user(world["owner2"]), c, f"milestone:{c.milestones[1].id}",
+                                {"paid_on_time": 4, "clear_requirements": 4, "no_interference": 5}, "")
+    with app.app_context():
+        from market.evaluation import rubrics
+        from test_tenders import user as person
+        rubrics.copy(person(world["admin"]), rubrics.get_rubric(world["rubric"]))  # one more rubric in the list
+    assert counts() == small
+    # Anonymous: no signed-in person to load. The contract page: contract, evaluations and their scores,
+    # satisfaction, stars, ratings page and total, two-way ratings, milestones, grades.
+    assert small == {f"/evaluation/contracts/{world['contract']}": 10, f"/evaluation/{evaluation_id}": 8,
+                     f"/evaluation/organizations/{world['org2']}": 11,
+                     f"/evaluation/departments/{places['department']}": 7, "/evaluation/grading": 2,
+                     "/evaluation/rubrics": 2, f"/evaluation/rubrics/{world['rubric']}": 3}, small

@@ -48,7 +48,7 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
     assert small == large
     # 5 of each count are the signed-in person (user, roles, residence, memberships, unread notifications).
     assert large == {
-        "/organizations/": 10,  # page, categories of the page, total, category and district filters
+        "/organizations/": 11,  # page, categories of the page, total, category and district filters, grades
         # community with parents, needs page and total, requests page and total, meetings,
         # organizations page, their categories and total, the support threshold
         f"/places/community/{places['community']}": 15,

@@ -40,6 +40,21 @@ def test_demo_seed_is_idempotent_and_complete(app):
         assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
         assert users["resident@demo.market"].is_verified_resident
         assert len(people) == len(users)
+        # Issue 6: a contract with a mid-term and a final evaluation, residents' and two-way ratings, a
+        # last tranche cut by the final score; and a graded organization.
+        from market.contracts.models import Contract
+        from market.evaluation.models import DepartmentRating, Evaluation, Rating
+        from market.procurement import undertakers
+
+        evaluated = db.session.scalar(select(Contract).where(Contract.final_score_cp.is_not(None)))
+        assert evaluated.status == "completed"
+        kinds = {e.kind: e.status for e in db.session.scalars(select(Evaluation).filter_by(contract_id=evaluated.id))}
+        assert kinds == {"mid_term": "published", "final": "published"}
+        last = evaluated.milestones[-1]
+        assert last.status == "paid" and 0 < last.payable_fen < last.amount_fen
+        assert db.session.scalar(select(func.count(Rating.id)).filter_by(contract_id=evaluated.id)) == 6
+        assert db.session.scalar(select(func.count(DepartmentRating.id)).filter_by(contract_id=evaluated.id)) == 2
+        assert undertakers.current_grade(evaluated.organization_id) == 4
 
 
 def test_demo_credit_codes_are_valid(app):

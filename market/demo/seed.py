@@ -2,7 +2,8 @@
 import random
 import secrets
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -210,8 +211,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
     _seed_needs(people, communities[0])
     _seed_procurement(people, organizations)
     _seed_contract(people, organizations, communities)
+    _seed_evaluation(people, organizations, communities)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
-            for email, name, role, scope in DEMO_PEOPLE]
+            for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS]
 
 
 # (author, title, description, category, urgency, people, supporters, comments)
@@ -346,38 +348,58 @@ def _seed_procurement(people: dict, organizations: list) -> None:
 def _seed_contract(people: dict, organizations: list, communities: list) -> None:
     """The department's 2026 budget, and a tender run half a year ago that became a contract whose
     first tranche is paid: the money pages have something to show (only what is missing)."""
-    from datetime import timedelta
-
     from market.contracts import services as contracts
     from market.money import services as money
-    from market.procurement import evaluation, tenders
-    from market.procurement.models import CatalogItem, Tender
 
-    buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
+    buyer = people["purchaser@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
     start = clock.now() - timedelta(days=200)
     with _clock_at(start - timedelta(days=1)):
         money.appropriate(buyer, department_id, 300_000_000, "姑苏财社〔2026〕12号 2026年度政府购买服务预算", "demo2026")
-    title = "平江街道居家养老上门服务项目"
-    if db.session.scalar(select(Tender.id).filter_by(title=title)) is not None:
+    contract = _contract_from_tender(
+        people, organizations, communities, start, 12, 30_000_000, "平江街道居家养老上门服务项目",
+        "为平江街道三个社区的失能、半失能老人提供助浴、助洁、陪诊等上门服务。",
+        "每位老人每月上门不少于4次；服务人员持证上岗；服务记录由老人或家属签字确认。",
+        [28_600_000, 29_500_000, 27_800_000])
+    if contract is None:
         return
+    first = contract.milestones[0]
+    _deliver(people, contract, first, "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。",
+             62, [("人员经费", 7_680_000, 7_512_000), ("耗材与交通", 900_000, 861_500)])
+    with _clock_at(_day(first.due_on) + timedelta(days=2)):
+        contracts.record_inspection(buyer, contract, "site_visit", first.due_on, "随机走访6户老人，服务记录与实际相符，老人满意。", first.id)
+    _accept_and_pay(people, contract, first)
+
+
+def _day(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=2)  # 10:00 in Suzhou
+
+
+def _contract_from_tender(people, organizations, communities, start, months, ceiling_fen, title, description,
+                          standards, prices, score_tie=None):
+    """Run an open tender from `start` to a signed contract (organizations[0] wins); None if it exists."""
+    from market.contracts import services as contracts
+    from market.procurement import evaluation, tenders
+    from market.procurement.models import CatalogItem, Tender
+
+    buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
+    if db.session.scalar(select(Tender.id).filter_by(title=title)) is not None:
+        return None
     item = db.session.scalar(select(CatalogItem).filter_by(code="A01"))
     with _clock_at(start):
         tender = tenders.create_tender(buyer, tenders.TenderData(
-            catalog_item_id=item.id, title=title, description="为平江街道三个社区的失能、半失能老人提供助浴、助洁、陪诊等上门服务。",
-            service_standards="每位老人每月上门不少于4次；服务人员持证上岗；服务记录由老人或家属签字确认。",
-            budget_ceiling_fen=30_000_000, contract_months=12, method="open_tender", price_weight=30,
+            catalog_item_id=item.id, title=title, description=description, service_standards=standards,
+            budget_ceiling_fen=ceiling_fen, contract_months=months, method="open_tender", price_weight=30,
             criteria=[("服务方案", 40), ("团队与经验", 30)], questions_deadline=start + timedelta(days=10),
             bid_deadline=start + timedelta(days=21), opening_at=start + timedelta(days=21, hours=2),
             community_ids=[c.id for c in communities[:3]]))
         tenders.publish(buyer, tender)
         evaluation.add_expert(buyer, tender, expert)
-    bidders = [(organizations[0], people["org@demo.market"], 28_600_000), (organizations[9], admin, 29_500_000),
-               (organizations[1], admin, 27_800_000)]
+    bidders = [(organizations[0], people["org@demo.market"]), (organizations[9], admin), (organizations[1], admin)]
     with _clock_at(start + timedelta(days=5)):
-        for org, owner, price in bidders:
+        for (org, owner), price in zip(bidders, prices):
             tenders.submit_bid(owner, tender, org, tenders.BidData(
-                f"{org.name}的居家养老上门服务方案", "护理员8名、社工2名", "按月排班上门服务", price,
+                f"{org.name}的服务方案", "护理员8名、社工2名", "按月排班上门服务", price,
                 [("人员经费", price - 3_000_000), ("耗材与交通", 3_000_000)]))
     with _clock_at(start + timedelta(days=21, hours=3)):
         tenders.advance(tender)
@@ -390,16 +412,154 @@ def _seed_contract(people: dict, organizations: list, communities: list) -> None
         ranking = evaluation.complete(buyer, tender)
         evaluation.award(buyer, tender, ranking[0].bid_id)
     contract = contracts.contract_of_tender(tender.id)
-    with _clock_at(start + timedelta(days=33)):
+    with _clock_at(_day(contract.starts_on)):  # the day after the award's notice period
+        if score_tie:
+            terms = contracts.Terms(contract.price_fen, contract.starts_on, contract.ends_on, contract.service_standards,
+                                    [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
+                                     for m in contract.milestones], *score_tie)
+            contracts.update_terms(buyer, contract, terms)
         contracts.sign(buyer, contract, "purchaser")
         contracts.sign(people["org@demo.market"], contract, "organization")
-    first = contract.milestones[0]
-    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(hours=2)):
-        contracts.submit_report(people["org@demo.market"], contract, first.id, contracts.ReportData(
-            "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。", 62,
-            [contracts.SpendingData("人员经费", 7_680_000, 7_512_000), contracts.SpendingData("耗材与交通", 900_000, 861_500)]))
-    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(days=2)):
-        contracts.record_inspection(buyer, contract, "site_visit", first.due_on, "随机走访6户老人，服务记录与实际相符，老人满意。", first.id)
-        contracts.decide(buyer, contract, first.id, "accepted")
-    with _clock_at(datetime.combine(first.due_on, datetime.min.time()) + timedelta(days=9)):
-        contracts.pay(buyer, contract, first.id)
+    return contract
+
+
+def _deliver(people, contract, milestone, activities: str, served: int, spending) -> None:
+    from market.contracts import services as contracts
+
+    with _clock_at(_day(milestone.due_on)):
+        contracts.submit_report(people["org@demo.market"], contract, milestone.id, contracts.ReportData(
+            activities, served, [contracts.SpendingData(*line) for line in spending]))
+
+
+def _accept_and_pay(people, contract, milestone, pay: bool = True) -> None:
+    from market.contracts import services as contracts
+
+    buyer = people["purchaser@demo.market"]
+    with _clock_at(_day(milestone.due_on) + timedelta(days=2)):
+        contracts.decide(buyer, contract, milestone.id, "accepted")
+    if pay and milestone.status == "accepted":
+        with _clock_at(_day(milestone.due_on) + timedelta(days=9)):
+            contracts.pay(buyer, contract, milestone.id)
+
+
+DEMO_RATERS = [("rater1@demo.market", "陈秀英"), ("rater2@demo.market", "黄志明"), ("rater3@demo.market", "周桂兰"),
+               ("rater4@demo.market", "吴国平")]
+# (indicator code, points) of the mid-term and final evaluations; 3.3 is not applicable at mid-term.
+MID_TERM_SHEET = {"1.1": "5", "1.2": "4", "2.1": "18", "2.2": "17", "2.3": "9", "3.1": "13", "3.2": "8", "3.3": "na"}
+FINAL_SHEET = {"1.1": "4", "1.2": "4", "2.1": "15", "2.2": "15", "2.3": "8", "3.1": "11", "3.2": "7", "3.3": "3"}
+
+
+def _seed_evaluation(people: dict, organizations: list, communities: list) -> None:
+    """A contract run from January to October whose last tranche followed the final evaluation: six
+    residents rated it, the organization rated the department twice, a mid-term and a final
+    evaluation were published; and the demo organization was graded 4A (only what is missing)."""
+    from market.contracts import services as contracts
+    from market.evaluation import ratings, rubrics
+    from market.evaluation import services as evaluations
+    from market.evaluation.models import Rubric
+
+    buyer, owner = people["purchaser@demo.market"], people["org@demo.market"]
+    evaluator = people["evaluator@demo.market"]
+    rubrics.ensure_defaults()
+    start = clock.now() - timedelta(days=310)
+    contract = _contract_from_tender(
+        people, organizations, communities, start, 8, 20_000_000, "平江街道社区助老服务（2026年度）",
+        "为平江街道三个社区的独居老人提供定期探访、助洁和健康讲座。",
+        "每位老人每月探访不少于2次；每季度健康讲座1次；探访记录由老人签字确认。",
+        [18_800_000, 19_600_000, 19_900_000], score_tie=(60, 80))
+    if contract is None:
+        return
+    first, second, last = contract.milestones
+    _deliver(people, contract, first, "建档独居老人48人，完成探访412人次、助洁126次；举办健康讲座1场。", 48,
+             [("人员经费", 4_800_000, 4_650_000), ("活动与耗材", 840_000, 802_000)])
+    _accept_and_pay(people, contract, first)
+    with _clock_at(_day(first.due_on) + timedelta(days=12)):
+        ratings.rate_department(owner, contract, f"milestone:{first.id}", {"paid_on_time": 5, "clear_requirements": 4,
+                                                                            "no_interference": 4},
+                                "验收及时，付款在约定期限内到账；部分服务标准需进一步细化。")
+    _deliver(people, contract, second, "探访521人次、助洁158次；为12位老人链接家庭医生签约；举办健康讲座1场。", 52,
+             [("人员经费", 6_400_000, 6_380_000), ("活动与耗材", 1_120_000, 1_090_000)])
+    _accept_and_pay(people, contract, second)
+    raters = [people["resident@demo.market"], people["neighbour@demo.market"]] + _demo_raters(people, communities)
+    with _clock_at(_day(second.due_on) + timedelta(days=5)):
+        ratings.register_beneficiaries(owner, contract, "resident@demo.market\nneighbour@demo.market")
+        codes = ratings.issue_codes(owner, contract, 6)
+        comments = ["探访员很耐心，每次都帮我量血压。", "希望助洁次数再多一些。", "讲座内容实用。", "", "服务人员准时。",
+                    "有时探访时间临时变动。"]
+        for rater, stars, comment, code in zip(raters, [5, 4, 5, 4, 4, 3], comments, ["", ""] + codes):
+            ratings.rate(rater, contract, stars, comment, code)
+    evaluator_org = organizations[2]
+    performance = db.session.scalar(select(Rubric).where(Rubric.purpose == "performance", Rubric.status == "published")
+                                    .order_by(Rubric.id))
+    for kind, sheet, moment in (("mid_term", MID_TERM_SHEET, _day(second.due_on) + timedelta(days=10)),
+                                ("final", FINAL_SHEET, _day(last.due_on) + timedelta(days=3))):
+        if kind == "final":
+            _deliver(people, contract, last, "全年累计探访1350人次、助洁402次、讲座3场；服务对象档案完整移交社区。", 50,
+                     [("人员经费", 4_800_000, 4_790_000), ("活动与耗材", 840_000, 836_000)])
+            _accept_and_pay(people, contract, last)  # held: the tranche waits for the final score
+        with _clock_at(moment):
+            evaluation = evaluations.commission(buyer, contract, kind, evaluator_org.id, performance.id,
+                                                (moment + timedelta(days=14)).date())
+            evaluations.declare(evaluator, evaluation, False, "")
+            codes_of = {i.code: i.id for i in performance.indicators}
+            evaluations.save_scores(evaluator, evaluation, {codes_of[c]: evaluations.Entry(v, "查阅服务台账、签到表，入户走访8户")
+                                                            for c, v in sheet.items()})
+            evaluations.submit(evaluator, evaluation, "服务按合同推进，记录完整；建议增加助洁频次，稳定探访时间。"
+                               if kind == "mid_term" else "全年目标基本完成，服务数量略低于约定，可持续性有待加强。")
+        with _clock_at(moment + timedelta(days=3)):
+            evaluations.publish(buyer, evaluation)
+    if last.status == "accepted":
+        with _clock_at(_day(last.due_on) + timedelta(days=9)):
+            contracts.pay(buyer, contract, last.id)
+    with _clock_at(_day(last.due_on) + timedelta(days=12)):
+        ratings.rate_department(owner, contract, "contract", {"paid_on_time": 5, "clear_requirements": 4,
+                                                              "no_interference": 5}, "全年合作顺畅，末期款按评估结果及时支付。")
+    _seed_grade(people, organizations[0], evaluator_org)
+
+
+def _demo_raters(people: dict, communities: list) -> list:
+    raters = []
+    for index, (email, name) in enumerate(DEMO_RATERS):
+        user, new = _get_or_create(User, lambda: {
+            "display_name": name, "created_at": clock.now(), "locale": "zh", "session_token": secrets.token_hex(16),
+            "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
+        if new:
+            residence = Residence(user_id=user.id, community_id=communities[index % 3].id, requested_at=clock.now(),
+                                  status="pending")
+            db.session.add(residence)
+            db.session.flush()
+            RESIDENCE_MACHINE.start(residence, user, "演示数据")
+            RESIDENCE_MACHINE.move(residence, "verified", people["worker@demo.market"], "已在社区服务站核实")
+            db.session.commit()
+        raters.append(user)
+    return raters
+
+
+def _seed_grade(people: dict, org, evaluator_org) -> None:
+    """The demo organization applied for a grade two months ago and holds 4A since last month."""
+    from market.evaluation import grading
+    from market.evaluation import services as evaluations
+    from market.evaluation.models import GradeApplication, Rubric
+
+    if db.session.scalar(select(GradeApplication.id).filter_by(organization_id=org.id)) is not None:
+        return
+    owner, admin, evaluator = people["org@demo.market"], people["admin@demo.market"], people["evaluator@demo.market"]
+    rubric = db.session.scalar(select(Rubric).where(Rubric.name.like("%江苏%")))
+    start = clock.now() - timedelta(days=60)
+    with _clock_at(start):
+        application = grading.apply(owner, org, rubric.id, "中心成立以来运营三个社区日间照料中心，理事会按章程换届，"
+                                    "财务经第三方审计；近三年服务老人1.2万人次。")
+        evaluation = grading.assign(admin, application, evaluator_org.id, (start + timedelta(days=20)).date())
+    with _clock_at(start + timedelta(days=10)):
+        evaluations.declare(evaluator, evaluation, False, "")
+        # 82% of every regular indicator, and 9 bonus points for an innovation (6.2): a 4A total.
+        bonus = {"6.1": Decimal(0), "6.2": Decimal(9)}
+        entries = {i.id: evaluations.Entry(str(bonus.get(i.code, (i.points * Decimal("0.82")).quantize(Decimal("0.01")))),
+                                           "查阅章程、会议纪要、审计报告，实地查看日间照料中心")
+                   for i in rubric.indicators if i.source == "manual"}
+        evaluations.save_scores(evaluator, evaluation, entries)
+        evaluations.submit(evaluator, evaluation, "内部治理规范，服务成效突出，党建工作扎实。")
+    with _clock_at(start + timedelta(days=15)):
+        grading.decide(admin, application, "评估委员会审定，同意评估机构意见。")
+    with _clock_at(start + timedelta(days=30)):
+        grading.issue(admin, application)

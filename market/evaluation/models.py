@@ -182,7 +182,6 @@ class Rating(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
 
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
     community = relationship("Community", lazy="joined")
 
     @property

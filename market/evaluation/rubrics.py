@@ -140,7 +140,9 @@ def get_rubric(rubric_id: int) -> Rubric:
 
 
 def rubrics_select(purpose: str | None = None):
-    statement = select(Rubric).where(Rubric.status != "retired").order_by(Rubric.purpose, Rubric.id)
+    """(rubric, number of indicators) rows, retired ones left out."""
+    count = select(func.count(Indicator.id)).where(Indicator.rubric_id == Rubric.id).scalar_subquery()
+    statement = select(Rubric, count).where(Rubric.status != "retired").order_by(Rubric.purpose, Rubric.id)
     return statement.where(Rubric.purpose == purpose) if purpose else statement
 
 

@@ -41,7 +41,7 @@ def _item_labels() -> dict:
 @bp.route("/rubrics")
 def rubric_list():
     purpose = request.args.get("purpose") if request.args.get("purpose") in RUBRIC_PURPOSES else None
-    return render_template("evaluation/rubrics.html", page=paginate(rubrics.rubrics_select(purpose)),
+    return render_template("evaluation/rubrics.html", page=paginate(rubrics.rubrics_select(purpose), rows=True),
                            may_manage=rubrics.may_manage(current_user), **_labels())
 
 
@@ -154,10 +154,12 @@ def _render_contract(found, **forms):
         rating_problem=ratings.rating_problem(current_user, found), is_beneficiary=ratings.is_beneficiary(current_user, found),
         codes_issued=issued, codes_used=used, beneficiaries=ratings.beneficiary_count(found) if sides else 0,
         department_ratings=ratings.department_ratings(found), period=ratings.period_of(found),
-        commission_form=forms.get("commission_form") or _commission_form(found),
+        commission_form=forms.get("commission_form") or (_commission_form(found) if evaluations.may_commission(
+            current_user, found) else None),
         rating_form=forms.get("rating_form") or RatingForm(prefix="rating"),
         codes_form=CodesForm(prefix="codes"), beneficiaries_form=forms.get("beneficiaries_form")
-        or BeneficiariesForm(prefix="served"), department_form=forms.get("department_form") or _department_form(found),
+        or BeneficiariesForm(prefix="served"), department_form=forms.get("department_form")
+        or (_department_form(found) if "organization" in sides else None),
         reason_form=ReasonForm(), item_labels=_item_labels(), **_labels())
 
 
