@@ -1,6 +1,6 @@
 """Grading (等级评估): application, third-party scoring of the grading rubric, committee decision,
 public notice, appeal, issue; the grade unlocks a tender and lapses on the injected clock."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal as D
 
 import pytest

@@ -1,6 +1,5 @@
 """Third-party evaluation of a contract: commissioning, conflicts, scoring with evidence, the
 satisfaction indicator from residents' ratings, publishing, and a last tranche that follows the score."""
-from decimal import Decimal as D
 
 import pytest
 
