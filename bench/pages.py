@@ -53,7 +53,10 @@ def main() -> None:
              "/organizations/", "/organizations/1", "/residence", "/profile", "/needs/1", "/requests/1",
              "/notifications", "/procurement/catalogs/1", "/procurement/tenders", "/procurement/tenders/1",
              "/procurement/undertakers", "/contracts", "/contracts/1", "/money", f"/money/street/{street.id}",
-             f"/money/community/{community.id}", "/money/chart.svg", "/money/contracts.csv"]
+             f"/money/community/{community.id}", "/money/chart.svg", "/money/contracts.csv",
+             "/evaluation/contracts/2", "/evaluation/2", "/evaluation/organizations/1",
+             "/evaluation/organizations/1/scores.svg", "/evaluation/departments/1", "/evaluation/grading",
+             "/evaluation/rubrics", "/evaluation/rubrics/1"]
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
     print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
