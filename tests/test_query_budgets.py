@@ -50,8 +50,8 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
     assert large == {
         "/organizations/": 11,  # page, categories of the page, total, category and district filters, grades
         # community with parents, needs page and total, requests page and total, meetings,
-        # organizations page, their categories and total, the support threshold
-        f"/places/community/{places['community']}": 15,
+        # organizations page, their categories and total, the support threshold, residents' satisfaction
+        f"/places/community/{places['community']}": 16,
         f"/places/street/{places['street']}": 10,  # street with parents, page, total, needs and requests roll-up
         "/places/": 7,  # city, districts with counts
         "/": 10,  # four figures and the categories
@@ -100,7 +100,7 @@ def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_que
     large = {name: _queries(client, count_queries, url) for name, url in urls(need, request).items()}
     assert small == large, (small, large)
     # 5 of each are the signed-in person; the rest is the page's own, fixed whatever the data.
-    assert large == {"community": 14, "need": 15, "request": 13, "notifications": 10, "street": 10, "district": 10}
+    assert large == {"community": 15, "need": 15, "request": 13, "notifications": 10, "street": 10, "district": 10}
     client.submit("/logout", {})
     login("w@example.cn")
     with count_queries() as counter:
@@ -143,4 +143,5 @@ def test_tender_pages_query_count_does_not_grow(client, app, count_queries, froz
             tenders.ask(db.session.get(User, world["owner0"]), db.session.get(Tender, tender_id), world["org0"], "周末是否送餐？")
             frozen.advance(days=22)
     assert measure() == small
-    assert small == {"/procurement/tenders": 5, f"/procurement/tenders/{world['tender']}": 19}
+    # The tender page: 19 of its own and the grades behind the bidders' badges.
+    assert small == {"/procurement/tenders": 5, f"/procurement/tenders/{world['tender']}": 20}

@@ -338,6 +338,8 @@ def community(community_id: int):
     if place is None:
         abort(404)
     threshold_form = ThresholdForm(threshold=services.support_threshold(community_id))
+    from market.evaluation import ratings  # evaluation builds on needs, not the other way round
+
     return render_template(
         "needs/community.html", community=place, needs=paginate(services.community_needs_select(community_id)),
         requests=paginate(services.community_requests_select(community_id), per_page=10, arg="requests_page"),
@@ -345,5 +347,6 @@ def community(community_id: int):
         organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10,
                                arg="organizations_page"),
         resident=services.is_resident_of(current_user, community_id),
-        worker=services.is_worker_of(current_user, community_id), threshold_form=threshold_form, **LABELS,
+        worker=services.is_worker_of(current_user, community_id), threshold_form=threshold_form,
+        satisfaction=ratings.satisfaction(community_id=community_id), **LABELS,
     )
