@@ -153,3 +153,15 @@ def test_rubric_pages_show_the_tree_and_the_editor_reports_lines(app, client, lo
                                         "outline": "1 | 产出 | 60 | | |\n1.1 | 数量 | 50 | | |\n", "description": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "没有保存" in page and "1.1" in page
+
+
+def test_a_bid_rubric_fills_a_new_tenders_criteria(app, client, login, make_user, places, rubric_defaults):
+    make_user("buyer@example.cn", "陈志强", roles={Role.PURCHASER: places["department"]})
+    login("buyer@example.cn")
+    bid_rubric = rubric_defaults["服务类项目综合评分（技术部分70分）"]
+    page = client.get(f"/procurement/tenders/new?rubric={bid_rubric}").get_data(as_text=True)
+    assert "服务方案：40\n团队与资质：20\n类似项目经验：10" in page
+    assert 'name="price_weight" type="number" value="30"' in page or 'value="30"' in page
+    performance = rubric_defaults["购买服务项目绩效评估指标（100分）"]
+    page = client.get(f"/procurement/tenders/new?rubric={performance}").get_data(as_text=True)
+    assert "请选择已发布的投标评审指标体系。" in page

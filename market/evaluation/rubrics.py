@@ -249,3 +249,10 @@ def leaves(rubric: Rubric) -> list[Indicator]:
 
 def regular_points(rubric: Rubric) -> int:
     return sum(i.points for i in rubric.indicators if i.parent_id is None and not i.bonus)
+
+
+def criteria_of(rubric: Rubric) -> list[tuple[str, int]]:
+    """A bid rubric's first-level indicators as a tender's weighted criteria (price is scored apart)."""
+    if rubric.purpose != "bid" or rubric.status != "published":
+        raise ServiceError(_("Choose a published bid rubric."))
+    return [(i.name, i.points) for i in rubric.indicators if i.parent_id is None and not i.bonus]

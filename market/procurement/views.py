@@ -227,11 +227,22 @@ def new_tender():
     if not current_user.department_ids():
         abort(403)
     form = _tender_form()
+    from market.evaluation import rubrics  # the shared rubric engine: a bid rubric fills the criteria
+
+    chosen = request.args.get("rubric", type=int)
+    if request.method == "GET" and chosen:
+        try:
+            criteria = rubrics.criteria_of(rubrics.get_rubric(chosen))
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            form.criteria.data = "\n".join(f"{name}：{points}" for name, points in criteria)
+            form.price_weight.data = 100 - sum(points for _name, points in criteria)
     return run_form(
         form, lambda: tenders.create_tender(current_user, _tender_data(form)),
         _("The draft tender is saved. Check it, then publish it."),
         lambda tender: url_for("procurement.tender", tender_id=tender.id),
-    ) or render_template("procurement/tender_form.html", form=form)
+    ) or render_template("procurement/tender_form.html", form=form, bid_rubrics=rubrics.published("bid"), chosen=chosen)
 
 
 @bp.route("/tenders/<int:tender_id>")
