@@ -552,7 +552,7 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
                             decided_by_id=actor.id, decided_at=now)
     db.session.add(acceptance)
     record_step(contract, f"milestone_{decision}", actor, milestone=milestone.title, amount_fen=milestone.amount_fen,
-           reasons=reasons)
+                reasons=reasons)
     if decision == "accepted":
         milestone.accepted_at = now
         if target != "held":
