@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from market import clock
 from market.accounts.models import User
@@ -101,6 +101,9 @@ def outline_of(rubric: Rubric) -> str:
 
 
 def _set_indicators(rubric: Rubric, rows: list[dict]) -> None:
+    if rubric.id is not None:  # children point at parents: unlink them first (PostgreSQL checks each delete)
+        db.session.execute(update(Indicator).where(Indicator.rubric_id == rubric.id).values(parent_id=None)
+                           .execution_options(synchronize_session=False))
     rubric.indicators = []
     db.session.flush()
     by_code = {}
