@@ -252,3 +252,22 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
                      f"/evaluation/organizations/{world['org2']}": 11,
                      f"/evaluation/departments/{places['department']}": 7, "/evaluation/grading": 2,
                      "/evaluation/rubrics": 2, f"/evaluation/rubrics/{world['rubric']}": 3}, small
+
+
+def test_the_commissioning_side_returns_or_cancels_and_the_evaluator_revises(app, tied):
+    world = tied
+    evaluation_id = commission(app, world)
+    score_all(app, world, evaluation_id)
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        with pytest.raises(PermissionDenied):
+            evaluations.return_for_revision(user(world["evaluator"]), evaluation, "再核实")
+        with pytest.raises(ServiceError, match="修改"):
+            evaluations.return_for_revision(user(world["buyer"]), evaluation, "")
+        evaluations.return_for_revision(user(world["buyer"]), evaluation, "请补充走访记录后再提交。")
+        assert evaluation.status == "scoring"
+        evaluations.cancel(user(world["buyer"]), evaluation, "评估机构更换")
+        assert evaluation.status == "cancelled"
+        with pytest.raises(ServiceError):
+            evaluations.submit(user(world["evaluator"]), evaluation, "结论")
+    assert commission(app, world) != evaluation_id  # a cancelled evaluation makes room for a new one

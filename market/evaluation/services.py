@@ -316,6 +316,8 @@ def publish_in_transaction(actor: User, evaluation: Evaluation) -> None:
 
 def cancel(actor: User, evaluation: Evaluation, reason: str) -> None:
     _require_overseer(actor, evaluation)
+    if evaluation.contract_id is None:
+        raise ServiceError(_("A grading evaluation ends with its application (refused or decided)."))
     reason = text.required(reason, 2000, _("Give the reason for cancelling it."), "reason")
     EVALUATION_MACHINE.move(evaluation, "cancelled", actor, reason)
     db.session.commit()
