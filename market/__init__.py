@@ -74,6 +74,8 @@ def _import_models() -> None:
     from market.core import workflow as _workflow  # noqa: F401
     from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401
+    from market.philanthropy import models as _philanthropy  # noqa: F401
+    from market.incubation import models as _incubation  # noqa: F401
     from market.places import models as _places  # noqa: F401
     from market.procurement import models as _procurement  # noqa: F401
     from market.money import models as _money  # noqa: F401

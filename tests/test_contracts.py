@@ -91,7 +91,7 @@ def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, wo
     with app.app_context():
         # Spend the allotment elsewhere first: only ¥50,000 remains.
         from market.money import services as money
-        money.commit(places["department"], 999, BUDGET_FEN - 5_000_000)
+        money.commit(money.budget(places["department"]), 999, BUDGET_FEN - 5_000_000)
         db.session.commit()
     with pytest.raises(ServiceError, match="预算"):
         award_tender(app, world, frozen, make_user, places)

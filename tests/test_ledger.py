@@ -45,7 +45,7 @@ class Model:
             if subject in self.contracts:
                 return
             department = DEPARTMENTS[subject % 2]
-            money.commit(department, subject, value)
+            money.commit(money.budget(department), subject, value)
             third = value // 3
             self.contracts[subject] = {"department": department, "price": value, "accepted": set(), "paid": set(),
                                        "amounts": [third, third, value - 2 * third], "ended": False}
@@ -66,11 +66,11 @@ class Model:
                 if not open_ones or contract["amounts"][open_ones[-1]] + value < 0:
                     return
                 self.amendments += 1
-                money.change_commitment(contract["department"], subject, value, f"amend:{self.amendments}")
+                money.change_commitment(money.budget(contract["department"]), subject, value, f"amend:{self.amendments}")
                 contract["amounts"][open_ones[-1]] += value
                 contract["price"] += value
             elif kind == "end" and not contract["ended"]:
-                money.release(contract["department"], subject, f"release:contract:{subject}")
+                money.release(money.budget(contract["department"]), subject, f"release:contract:{subject}")
                 contract["ended"] = True
 
 
@@ -123,7 +123,7 @@ def test_a_refused_posting_leaves_no_trace(app):
                         ledger.account("department", 1, "budget"), 1_000)
         db.session.commit()
         with pytest.raises(ledger.InsufficientFunds):
-            money.commit(1, 7, 1_001)
+            money.commit(money.budget(1), 7, 1_001)
         db.session.rollback()
         assert ledger.balance("department", 1, "budget") == 1_000
         assert ledger.posted("commit:contract:7") is None
@@ -133,8 +133,8 @@ def test_posting_the_same_key_twice_moves_money_once(app):
     with app.app_context():
         ledger.transfer("appropriation", "fund", ledger.account("department", 1, "appropriation"),
                         ledger.account("department", 1, "budget"), 1_000)
-        money.commit(1, 7, 400)
-        money.commit(1, 7, 400)
+        money.commit(money.budget(1), 7, 400)
+        money.commit(money.budget(1), 7, 400)
         db.session.commit()
         assert ledger.balance("contract", 7, "committed") == 400
         assert ledger.balance("department", 1, "budget") == 600

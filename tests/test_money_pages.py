@@ -37,7 +37,7 @@ def more_contracts(app, world, places, n):
             db.session.add(copy)
             db.session.flush()
             db.session.execute(contract_community.insert().values(contract_id=copy.id, community_id=places["community"]))
-            money.commit(base.department_id, copy.id, 1_000_000)
+            money.commit(money.budget(base.department_id), copy.id, 1_000_000)
         db.session.commit()
 
 

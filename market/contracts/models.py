@@ -56,14 +56,20 @@ contract_community = Table(
 
 
 class Contract(db.Model):
-    """A contract (项目承包责任书) between a purchasing department and an organization."""
+    """A contract (项目承包责任书) between a purchasing department and an organization, or a grant
+    agreement (资助协议) between a venture-philanthropy round's sponsor and a selected project's
+    organization: the same machinery of terms, signatures, milestones and tranches."""
 
     __table_args__ = (Index("ix_contract_status", "status", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), unique=True)
     tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    # A grant agreement of a round sponsored by a foundation or an incubator: its members sign as funder.
+    funder_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -87,12 +93,23 @@ class Contract(db.Model):
     end_cause: Mapped[str] = mapped_column(Text, default="")
 
     department = relationship("Department", lazy="joined")
-    organization = relationship("Organization", lazy="joined")
+    organization = relationship("Organization", lazy="joined", foreign_keys=[organization_id])
+    funder_organization = relationship("Organization", lazy="joined", foreign_keys=[funder_organization_id])
     category = relationship("ServiceCategory", lazy="joined")
     tender = relationship("Tender")
+    proposal = relationship("Proposal")
     communities = relationship("Community", secondary=contract_community)
     milestones = relationship("Milestone", order_by="Milestone.position", back_populates="contract",
                               cascade="all, delete-orphan")
+
+    @property
+    def purchaser_name(self) -> str:
+        """Who pays (甲方): the department, or the foundation or incubator funding a grant."""
+        return self.department.name if self.department is not None else self.funder_organization.name
+
+    @property
+    def is_grant(self) -> bool:
+        return self.proposal_id is not None
 
     @property
     def score_tied(self) -> bool:

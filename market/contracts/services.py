@@ -168,7 +168,7 @@ def sides_of(user, contract: Contract) -> set[str]:
     if not (user and user.is_authenticated):
         return set()
     sides = set()
-    if contract.department_id in user.department_ids():
+    if contract.department_id in user.department_ids() or contract.funder_organization_id in user.organization_ids():
         sides.add("purchaser")
     if contract.organization_id in user.organization_ids():
         sides.add("organization")
@@ -186,7 +186,7 @@ def get_contract(viewer, contract_id: int) -> Contract:
 def _require_side(actor, contract: Contract, side: str) -> None:
     if side not in sides_of(actor, contract):
         if side == "purchaser":
-            raise PermissionDenied(_("Only a purchaser of this department can do this."))
+            raise PermissionDenied(_("Only a purchaser of this department or a member of the funder can do this."))
         raise PermissionDenied(_("Only a member of this organization can do this."))
 
 
@@ -198,10 +198,10 @@ def _milestone(contract: Contract, milestone_id: int) -> Milestone:
 
 
 def record_step(contract: Contract, kind: str, actor, **detail) -> None:
-    """A step on the timeline of every community request the contract answers."""
-    if contract.tender is None:
-        return
-    for request in contract.tender.requests:
+    """A step on the timeline of every community request the contract (or the grant's proposal) answers."""
+    requests = contract.tender.requests if contract.tender is not None \
+        else contract.proposal.requests if contract.proposal is not None else []
+    for request in requests:
         timeline.record(kind, actor, request=request, contract_id=contract.id, number=contract.number, **detail)
 
 
@@ -233,7 +233,30 @@ def draft_from_award(actor: User, award: Award) -> Contract:
         raise ServiceError(_("The department's uncommitted budget (%(available)s) cannot carry this price "
                              "(%(price)s); record the budget first.", available=format_fen(available),
                              price=format_fen(contract.price_fen)))
-    money.commit(contract.department_id, contract.id, contract.price_fen, actor)
+    money.commit(money.source_of(contract), contract.id, contract.price_fen, actor)
+    return contract
+
+
+def draft_grant(actor: User, round_, proposal, terms: Terms) -> Contract:
+    """The draft grant agreement of a selected venture-philanthropy project, on the round's sponsor.
+
+    The grant part is committed from the round's grants pool here; the caller commits the
+    project's gifts and match on top (in the same transaction)."""
+    terms = _validate(terms, terms.price_fen)
+    contract = Contract(number="", round_id=round_.id, proposal_id=proposal.id, department_id=round_.department_id,
+                        funder_organization_id=round_.organization_id, organization_id=proposal.organization_id,
+                        category_id=proposal.category_id, title=proposal.title, service_standards="", price_fen=0,
+                        ceiling_fen=terms.price_fen, starts_on=terms.starts_on, ends_on=terms.ends_on,
+                        payment_days=rules.in_force()["payment_days"], created_at=clock.now(), created_by_id=actor.id,
+                        status="draft")
+    _apply_terms(contract, terms)
+    db.session.add(contract)
+    db.session.flush()
+    contract.number = f"ZZ{contract.created_at.year}-{contract.id:06d}"
+    CONTRACT_MACHINE.start(contract, actor, "")
+    for milestone in contract.milestones:
+        MILESTONE_MACHINE.start(milestone, actor, "")
+    money.commit(money.source_of(contract), contract.id, proposal.requested_fen, actor)
     return contract
 
 
@@ -256,8 +279,8 @@ def update_terms(actor: User, contract: Contract, terms: Terms) -> Contract:
     db.session.flush()
     for milestone in contract.milestones:
         MILESTONE_MACHINE.start(milestone, actor, "")
-    money.change_commitment(contract.department_id, contract.id, delta, f"terms:{contract.id}:{contract.terms_version}",
-                            actor)
+    money.change_commitment(money.source_of(contract), contract.id, delta,
+                            f"terms:{contract.id}:{contract.terms_version}", actor)
     db.session.commit()
     return contract
 
@@ -312,7 +335,7 @@ def cancel_draft(actor: User, contract: Contract, reason: str) -> None:
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     CONTRACT_MACHINE.move(contract, "cancelled", actor, reason)
     contract.ended_at, contract.end_cause = clock.now(), reason
-    money.release(contract.department_id, contract.id, f"release:contract:{contract.id}", actor)
+    money.release(money.source_of(contract), contract.id, f"release:contract:{contract.id}", actor)
     db.session.commit()
 
 
@@ -405,7 +428,7 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
                           user_id=proposal.proposed_by_id, signed_at=proposal.proposed_at, terms_digest=digest),
         ContractSignature(contract_id=contract.id, terms_version=contract.terms_version, side=other, user_id=actor.id,
                           signed_at=now, terms_digest=digest)])
-    money.change_commitment(contract.department_id, contract.id, delta, f"amendment:{proposal.id}", actor)
+    money.change_commitment(money.source_of(contract), contract.id, delta, f"amendment:{proposal.id}", actor)
     record_step(contract, "contract_amended", actor, reason=proposal.reason, price_fen=contract.price_fen)
     db.session.commit()
     return proposal
@@ -638,7 +661,7 @@ def _complete_if_done(actor: User, contract: Contract) -> None:
                                            for m in contract.milestones):
         CONTRACT_MACHINE.move(contract, "completed", actor, "")
         contract.ended_at = clock.now()
-        money.release(contract.department_id, contract.id, f"release:contract:{contract.id}", actor)
+        money.release(money.source_of(contract), contract.id, f"release:contract:{contract.id}", actor)
         record_step(contract, "contract_completed", actor)
 
 
@@ -658,7 +681,7 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
             MILESTONE_MACHINE.move(milestone, "cancelled", actor, cause)
     CONTRACT_MACHINE.move(contract, "terminated", actor, cause)
     contract.ended_at, contract.end_cause = clock.now(), cause
-    released = money.release(contract.department_id, contract.id, f"release:contract:{contract.id}", actor)
+    released = money.release(money.source_of(contract), contract.id, f"release:contract:{contract.id}", actor)
     record_step(contract, "contract_terminated", actor, cause=cause, released_fen=released)
     db.session.commit()
     return released
@@ -684,7 +707,8 @@ def drafts_for(user) -> list[Contract]:
     if not (user and user.is_authenticated):
         return []
     rows = db.session.scalars(select(Contract).where(Contract.status == "draft").where(
-        Contract.department_id.in_(user.department_ids()) | Contract.organization_id.in_(user.organization_ids()))
+        Contract.department_id.in_(user.department_ids()) | Contract.organization_id.in_(user.organization_ids())
+        | Contract.funder_organization_id.in_(user.organization_ids()))
         .order_by(Contract.id)).all()
     return rows
 

@@ -207,7 +207,10 @@ needs.moderated("rating", Rating, lambda rating: rating.community_id)
 # --- two-way evaluation --------------------------------------------------------------------------
 
 def department_stages(contract: Contract) -> list[tuple[str, str]]:
-    """The stages the organization may rate the department after: each decided milestone, and the end."""
+    """The stages the organization may rate the department after: each decided milestone, and the end.
+    A grant funded by a foundation or an incubator has no department to rate."""
+    if contract.department_id is None:
+        return []
     stages = [(f"milestone:{m.id}", m.title) for m in contract.milestones
               if m.status in ("accepted", "paying", "paid", "rejected", "held", "withheld")]
     if contract.status in ("completed", "terminated"):

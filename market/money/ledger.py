@@ -6,7 +6,10 @@ Chart of accounts (codes are "owner_type:owner_id:kind"):
 - contract:N:committed       — the contract's price not yet due;
 - contract:N:payable         — accepted tranches not yet paid;
 - contract:N:paid            — money paid to the organization;
-- pool:N:pool                — donations and matching funds held for a round (venture philanthropy);
+- round:N:grants / matching  — a venture-philanthropy round's pots, put in by its sponsor and co-funders;
+- round:N:pledged            — co-funders' pledges to a round (a source: goes negative by what they put in);
+- proposal:N:pool            — a selected project's gifts by card and, once giving closes, its match;
+- incubator:N:funds          — an incubator's own money (a source) and organization:N:grants, its seed money;
 - external:0:cards           — money paid in by card, the source side of incoming payments.
 
 Every transaction balances (its entries sum to zero) and is posted once under its `key`.
@@ -24,7 +27,7 @@ from market.core.errors import ServiceError
 from market.extensions import db
 from market.money.models import Account, Entry, LedgerTransaction
 
-SOURCE_KINDS = frozenset({"appropriation", "cards"})
+SOURCE_KINDS = frozenset({"appropriation", "cards", "pledged", "funds"})
 
 
 class InsufficientFunds(ServiceError):
@@ -111,6 +114,7 @@ ACCOUNT_NAMES = {
     "appropriation": lambda: _("appropriations"), "budget": lambda: _("the department's uncommitted budget"),
     "committed": lambda: _("the contract's commitment"), "payable": lambda: _("the contract's amount payable"),
     "paid": lambda: _("the contract's amount paid"), "pool": lambda: _("the pool"), "cards": lambda: _("card payments"),
+    "grants": lambda: _("the grants pool"), "matching": lambda: _("the matching pool"),
 }
 
 

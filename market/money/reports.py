@@ -103,8 +103,9 @@ def breakdown(where: Scope, by: str) -> list[tuple[str, int, Totals]]:
                               .group_by(group_column)).all()
     names = {g.id: g.name for g in db.session.scalars(select(group_model).where(
         group_model.id.in_([row[0] for row in rows])))} if rows else {}
+    names[None] = _("Foundations and incubators (grants)")
     result = [(names.get(group_id, ""), group_id, Totals(*[int(v or 0) for v in values])) for group_id, *values in rows]
-    return sorted(result, key=lambda item: (-item[2].price_fen, item[1]))
+    return sorted(result, key=lambda item: (-item[2].price_fen, item[1] or 0))
 
 
 def budget_position(department_id: int) -> dict[str, int]:

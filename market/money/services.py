@@ -52,19 +52,31 @@ def available_budget(department_id: int) -> int:
     return ledger.balance("department", department_id, "budget")
 
 
-def commit(department_id: int, contract_id: int, amount_fen: int, actor=None) -> None:
-    ledger.transfer("commitment", f"commit:contract:{contract_id}", ledger.account("department", department_id, "budget"),
+def budget(department_id: int):
+    """A department's uncommitted budget: where its contracts' money comes from."""
+    return ledger.account("department", department_id, "budget")
+
+
+def source_of(contract):
+    """Where a contract's money comes from and goes back to: the department's budget, or the grants
+    pool of the venture-philanthropy round whose grant agreement it is."""
+    if contract.round_id is not None:
+        return ledger.account("round", contract.round_id, "grants")
+    return budget(contract.department_id)
+
+
+def commit(source, contract_id: int, amount_fen: int, actor=None) -> None:
+    ledger.transfer("commitment", f"commit:contract:{contract_id}", source,
                     ledger.account("contract", contract_id, "committed"), amount_fen, actor=actor, contract_id=contract_id)
 
 
-def change_commitment(department_id: int, contract_id: int, delta_fen: int, key: str, actor=None) -> None:
-    """An amendment's change of price: more is committed from the budget, less goes back to it."""
-    budget = ledger.account("department", department_id, "budget")
+def change_commitment(source, contract_id: int, delta_fen: int, key: str, actor=None) -> None:
+    """An amendment's change of price: more is committed from the source, less goes back to it."""
     committed = ledger.account("contract", contract_id, "committed")
     if delta_fen > 0:
-        ledger.transfer("commitment", key, budget, committed, delta_fen, actor=actor, contract_id=contract_id)
+        ledger.transfer("commitment", key, source, committed, delta_fen, actor=actor, contract_id=contract_id)
     elif delta_fen < 0:
-        ledger.transfer("release", key, committed, budget, -delta_fen, actor=actor, contract_id=contract_id)
+        ledger.transfer("release", key, committed, source, -delta_fen, actor=actor, contract_id=contract_id)
 
 
 def make_payable(contract_id: int, milestone_id: int, amount_fen: int, actor=None) -> None:
@@ -79,13 +91,12 @@ def settle(contract_id: int, milestone_id: int, amount_fen: int, reference: str,
                     contract_id=contract_id, milestone_id=milestone_id)
 
 
-def release(department_id: int, contract_id: int, key: str, actor=None) -> int:
-    """Return the whole remaining commitment to the budget; the amount returned."""
+def release(source, contract_id: int, key: str, actor=None) -> int:
+    """Return the whole remaining commitment to where it came from; the amount returned."""
     remaining = ledger.balance("contract", contract_id, "committed")
     if remaining > 0:
-        ledger.transfer("release", key, ledger.account("contract", contract_id, "committed"),
-                        ledger.account("department", department_id, "budget"), remaining, actor=actor,
-                        contract_id=contract_id)
+        ledger.transfer("release", key, ledger.account("contract", contract_id, "committed"), source, remaining,
+                        actor=actor, contract_id=contract_id)
     return remaining
 
 

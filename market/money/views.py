@@ -61,7 +61,7 @@ def _render(where: reports.Scope, form=None):
 @bp.route(f"/<{SCOPE_KINDS}:scope>/<int:scope_id>/contracts.csv")
 def download(scope, scope_id):
     where = _where(scope, scope_id)
-    rows = [(c.number, c.title, c.department.name, c.organization.name, c.category.name,
+    rows = [(c.number, c.title, c.purchaser_name, c.organization.name, c.category.name,
              CONTRACT_MACHINE.label(c.status), format_yuan(c.price_fen), format_yuan(paid), format_yuan(payable),
              c.starts_on.isoformat(), c.ends_on.isoformat())
             for c, paid, payable in reports.db.session.execute(reports.contract_rows(where)).all()]

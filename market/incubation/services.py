@@ -1,0 +1,306 @@
+"""The rules of incubators: cohorts, admission (入孵), services given, capacity assessments,
+growth milestones read from the rest of Market, graduation (出孵) and who is falling behind."""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from market import clock
+from market.accounts.models import User
+from market.contracts.models import Contract
+from market.core import text
+from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
+from market.extensions import db
+from market.incubation.models import (CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS, CapacityAssessment, Cohort,
+                                      Incubation, IncubationService, Incubator)
+from market.money import ledger
+from market.organizations.models import Organization
+from market.procurement.models import OrganizationGrade
+
+ASSESSMENT_DUE_DAYS = 120  # an organization in the incubator is assessed at least this often
+MAX_SEED_FEN = 10**9
+
+
+def may_manage(user, incubator: Incubator) -> bool:
+    """The operator's members (incubator staff act for the operating organization)."""
+    return bool(user and user.is_authenticated and incubator.operator_id in user.organization_ids())
+
+
+def _require_manager(actor, incubator: Incubator) -> None:
+    if not may_manage(actor, incubator):
+        raise PermissionDenied(_("Only the incubator's staff can do this."))
+
+
+def get_incubator(incubator_id: int) -> Incubator:
+    found = db.session.get(Incubator, incubator_id)
+    if found is None:
+        raise NotFound(_("This incubator does not exist."))
+    return found
+
+
+def get_incubation(incubation_id: int) -> Incubation:
+    found = db.session.get(Incubation, incubation_id)
+    if found is None:
+        raise NotFound(_("This page does not exist."))
+    return found
+
+
+def incubators() -> list[Incubator]:
+    return db.session.scalars(select(Incubator).order_by(Incubator.id)).all()
+
+
+def create_incubator(actor: User, operator_id: int, name: str, address: str, description: str) -> Incubator:
+    if operator_id not in actor.organization_ids():
+        raise PermissionDenied(_("Only a member of this organization can do this."))
+    operator = db.session.get(Organization, operator_id)
+    if operator is None or operator.status != "approved":
+        raise ServiceError(_("The organization is not approved by civil affairs."), field="operator_id")
+    incubator = Incubator(operator_id=operator_id, name=text.required(name, 100, _("Name the incubator."), "name"),
+                          district_id=operator.district_id, address=text.clean(address, 200),
+                          description=text.clean(description, 4000), created_at=clock.now())
+    db.session.add(incubator)
+    commit_unique(_("An incubator has this name already."), field="name")
+    return incubator
+
+
+def add_cohort(actor: User, incubator: Incubator, name: str, starts_on: date, ends_on: date, capacity: int) -> Cohort:
+    _require_manager(actor, incubator)
+    name = text.required(name, 60, _("Name the cohort."), "name")
+    if starts_on is None or ends_on is None or ends_on <= starts_on:
+        raise ServiceError(_("A cohort ends after it starts."), field="ends_on")
+    if not 1 <= (capacity or 0) <= 100:
+        raise ServiceError(_("A cohort takes from 1 to 100 organizations."), field="capacity")
+    cohort = Cohort(incubator_id=incubator.id, name=name, starts_on=starts_on, ends_on=ends_on, capacity=capacity)
+    db.session.add(cohort)
+    commit_unique(_("The incubator has a cohort with this name already."), field="name")
+    return cohort
+
+
+def get_cohort(cohort_id: int) -> Cohort:
+    found = db.session.get(Cohort, cohort_id)
+    if found is None:
+        raise NotFound(_("This cohort does not exist."))
+    return found
+
+
+def members(cohort: Cohort) -> list[Incubation]:
+    return db.session.scalars(select(Incubation).filter_by(cohort_id=cohort.id).order_by(Incubation.id)).all()
+
+
+def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, months: int, mentor: str,
+          goals: str) -> Incubation:
+    """Take an organization in (入孵) for a period of months (6 or 12 in the NPI model)."""
+    _require_manager(actor, cohort.incubator)
+    organization = db.session.get(Organization, organization_id or 0)
+    if organization is None or organization.status != "approved":
+        raise ServiceError(_("Choose an approved organization."), field="organization_id")
+    if organization.id == cohort.incubator.operator_id:
+        raise ServiceError(_("The operator does not incubate itself."), field="organization_id")
+    if len([m for m in members(cohort) if m.status == "admitted"]) >= cohort.capacity:
+        raise ServiceError(_("The cohort is full (%(n)s organizations).", n=cohort.capacity))
+    if not 1 <= (months or 0) <= 36:
+        raise ServiceError(_("An organization stays from 1 to 36 months."), field="months")
+    if admitted_on is None or admitted_on > clock.today():
+        raise ServiceError(_("Record an admission on or before today."), field="admitted_on")
+    from market.contracts.services import add_months
+
+    incubation = Incubation(cohort_id=cohort.id, organization_id=organization.id, admitted_on=admitted_on,
+                            planned_exit_on=add_months(admitted_on, months), mentor=text.clean(mentor, 100),
+                            goals=text.clean(goals, 4000), status="admitted")
+    db.session.add(incubation)
+    db.session.flush()
+    INCUBATION_MACHINE.start(incubation, actor, "")
+    commit_unique(_("This organization is in the cohort already."), field="organization_id")
+    return incubation
+
+
+def record_service(actor: User, incubation: Incubation, kind: str, quantity: int, amount_fen: int, given_on: date,
+                   note: str) -> IncubationService:
+    """Record what was given; seed money is posted in the ledger from the incubator's funds."""
+    _require_manager(actor, incubation.cohort.incubator)
+    if incubation.status != "admitted":
+        raise ServiceError(_("Services are recorded while the organization is in the incubator."))
+    if kind not in SERVICE_KINDS:
+        raise ServiceError(_("Choose what was given."), field="kind")
+    if given_on is None or given_on > clock.today():
+        raise ServiceError(_("Record a service on or before today."), field="given_on")
+    if kind == "seed_money":
+        if not 0 < (amount_fen or 0) <= MAX_SEED_FEN:
+            raise ServiceError(_("Enter an amount above zero."), field="amount")
+        quantity = 0
+    else:
+        if not 0 < (quantity or 0) <= 100000:
+            raise ServiceError(_("Give the hours or square-metre months, above zero."), field="quantity")
+        amount_fen = 0
+    service = IncubationService(incubation_id=incubation.id, kind=kind, quantity=quantity, amount_fen=amount_fen,
+                                given_on=given_on, note=text.clean(note, 2000), recorded_by_id=actor.id)
+    db.session.add(service)
+    db.session.flush()
+    if amount_fen:
+        incubator = incubation.cohort.incubator
+        ledger.transfer("seed", f"seed:service:{service.id}", ledger.account("incubator", incubator.id, "funds"),
+                        ledger.account("organization", incubation.organization_id, "grants"), amount_fen,
+                        memo=f"{incubator.name} {incubation.organization.name}", actor=actor)
+    db.session.commit()
+    return service
+
+
+def services_of(incubation: Incubation) -> list[IncubationService]:
+    return db.session.scalars(select(IncubationService).filter_by(incubation_id=incubation.id)
+                              .order_by(IncubationService.given_on, IncubationService.id)).all()
+
+
+def assess(actor: User, incubation: Incubation, assessed_on: date, scores: dict[str, int], note: str
+           ) -> CapacityAssessment:
+    _require_manager(actor, incubation.cohort.incubator)
+    if assessed_on is None or assessed_on > clock.today() or assessed_on < incubation.admitted_on:
+        raise ServiceError(_("Record an assessment made since admission, on or before today."), field="assessed_on")
+    for area in CAPACITY_AREAS:
+        if scores.get(area) not in (1, 2, 3, 4, 5):
+            raise ServiceError(_("Give every area from 1 to 5."), field=area)
+    assessment = CapacityAssessment(incubation_id=incubation.id, assessed_on=assessed_on, note=text.clean(note, 4000),
+                                    assessed_by_id=actor.id, **{a: scores[a] for a in CAPACITY_AREAS})
+    db.session.add(assessment)
+    db.session.commit()
+    return assessment
+
+
+def assessments_of(incubation_ids) -> dict[int, list[CapacityAssessment]]:
+    found: dict[int, list[CapacityAssessment]] = {i: [] for i in incubation_ids}
+    for a in db.session.scalars(select(CapacityAssessment).where(CapacityAssessment.incubation_id.in_(
+            list(incubation_ids))).order_by(CapacityAssessment.assessed_on, CapacityAssessment.id)):
+        found[a.incubation_id].append(a)
+    return found
+
+
+def graduate(actor: User, incubation: Incubation, exit_review: str) -> None:
+    """Graduation (出孵) after an exit review and at least one capacity assessment."""
+    _require_manager(actor, incubation.cohort.incubator)
+    review = text.required(exit_review, 10000, _("Write the exit review."), "exit_review")
+    if not assessments_of([incubation.id])[incubation.id]:
+        raise ServiceError(_("Assess the organization's capacity at least once before it graduates."))
+    INCUBATION_MACHINE.move(incubation, "graduated", actor, review)
+    incubation.exit_review, incubation.left_on = review, clock.today()
+    db.session.commit()
+
+
+def withdraw(actor: User, incubation: Incubation, reason: str) -> None:
+    _require_manager(actor, incubation.cohort.incubator)
+    reason = text.required(reason, 2000, _("Give a reason."), "reason")
+    INCUBATION_MACHINE.move(incubation, "withdrawn", actor, reason)
+    incubation.exit_review, incubation.left_on = reason, clock.today()
+    db.session.commit()
+
+
+def ever_incubated(organization_id: int) -> bool:
+    return db.session.scalar(select(Incubation.id).where(Incubation.organization_id == organization_id,
+                                                         Incubation.status != "withdrawn")) is not None
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+@dataclass
+class Grantee:
+    incubation: Incubation
+    assessments: list
+    first_contract: date | None
+    contracts: int
+    completed: int
+    grade: int | None
+    grade_since: date | None
+    grants: int
+    seed_fen: int
+    training_hours: int
+    behind: list[str]
+
+    @property
+    def capacity(self) -> Decimal | None:
+        return self.assessments[-1].mean if self.assessments else None
+
+    @property
+    def growth(self) -> Decimal | None:
+        if len(self.assessments) < 2:
+            return None
+        return self.assessments[-1].mean - self.assessments[0].mean
+
+
+def grantees(incubator: Incubator, cohort_id: int | None = None) -> list[Grantee]:
+    """Every organization the incubator took in, with its growth read from the rest of Market:
+    contracts won and completed (also after graduation), the grade in force, grants. Six queries."""
+    statement = select(Incubation).join(Cohort).where(Cohort.incubator_id == incubator.id)
+    if cohort_id:
+        statement = statement.where(Incubation.cohort_id == cohort_id)
+    stays = db.session.scalars(statement.order_by(Incubation.cohort_id, Incubation.id)).all()
+    org_ids = [s.organization_id for s in stays]
+    assessed = assessments_of([s.id for s in stays])
+    won = {org: (first, count, done) for org, first, count, done in db.session.execute(
+        select(Contract.organization_id, func.min(Contract.signed_at), func.count(Contract.id),
+               func.count(Contract.ended_at)).where(
+            Contract.organization_id.in_(org_ids), Contract.status.in_(("active", "completed", "terminated")))
+        .group_by(Contract.organization_id))} if org_ids else {}
+    today = clock.today()
+    grades = {org: (grade, since) for org, grade, since in db.session.execute(
+        select(OrganizationGrade.organization_id, OrganizationGrade.grade, OrganizationGrade.valid_from).where(
+            OrganizationGrade.organization_id.in_(org_ids), OrganizationGrade.valid_from <= today,
+            OrganizationGrade.valid_until >= today).order_by(OrganizationGrade.valid_from))} if org_ids else {}
+    given = {(i, kind): (qty, fen) for i, kind, qty, fen in db.session.execute(
+        select(IncubationService.incubation_id, IncubationService.kind, func.sum(IncubationService.quantity),
+               func.sum(IncubationService.amount_fen)).where(IncubationService.incubation_id.in_([s.id for s in stays]))
+        .group_by(IncubationService.incubation_id, IncubationService.kind))} if stays else {}
+    grants = dict(db.session.execute(select(Contract.organization_id, func.count(Contract.id)).where(
+        Contract.organization_id.in_(org_ids), Contract.round_id.is_not(None),
+        Contract.status.in_(("active", "completed", "terminated"))).group_by(Contract.organization_id))) \
+        if org_ids else {}
+    rows = []
+    for stay in stays:
+        first, count, done = won.get(stay.organization_id, (None, 0, 0))
+        grade, since = grades.get(stay.organization_id, (None, None))
+        rows.append(Grantee(
+            stay, assessed[stay.id], first.date() if first else None, count, done, grade, since,
+            grants.get(stay.organization_id, 0), int(given.get((stay.id, "seed_money"), (0, 0))[1] or 0),
+            int(given.get((stay.id, "training"), (0, 0))[0] or 0), []))
+    for row in rows:
+        row.behind = behind_reasons(row, today)
+    return rows
+
+
+def behind_reasons(row: Grantee, today: date) -> list[str]:
+    """Why an organization in the incubator is falling behind; empty when it is not."""
+    if row.incubation.status != "admitted":
+        return []
+    reasons = []
+    last = row.assessments[-1].assessed_on if row.assessments else row.incubation.admitted_on
+    if (today - last).days > ASSESSMENT_DUE_DAYS:
+        reasons.append(_("No capacity assessment for %(days)s days.", days=(today - last).days))
+    if row.growth is not None and row.growth <= 0:
+        reasons.append(_("Capacity has not grown since the first assessment."))
+    if today > row.incubation.planned_exit_on:
+        reasons.append(_("Past its planned graduation on %(day)s.", day=row.incubation.planned_exit_on.isoformat()))
+    elif row.contracts == 0 and row.grants == 0 and \
+            (today - row.incubation.admitted_on).days * 2 > (row.incubation.planned_exit_on -
+                                                               row.incubation.admitted_on).days:
+        reasons.append(_("More than half its stay is over without a contract or a grant."))
+    return reasons
+
+
+def milestones(row: Grantee) -> list[tuple[str, date | None]]:
+    """The growth milestones the dashboard follows, with the day each was reached (None: not yet)."""
+    organization = row.incubation.organization
+    return [(_("Registration obtained"), organization.registered_on),
+            (_("First contract won"), row.first_contract),
+            (_("Grade obtained"), row.grade_since),
+            (_("Graduated"), row.incubation.left_on if row.incubation.status == "graduated" else None)]
+
+
+def capacity_series(rows: list[Grantee]) -> list[tuple[str, list[tuple[date, Decimal]]]]:
+    return [(r.incubation.organization.name, [(a.assessed_on, a.mean) for a in r.assessments]) for r in rows
+            if r.assessments]
+
+
+def services_totals(rows: list[Grantee]) -> dict:
+    return {"seed_fen": sum(r.seed_fen for r in rows), "training_hours": sum(r.training_hours for r in rows),
+            "admitted": sum(1 for r in rows if r.incubation.status == "admitted"),
+            "graduated": sum(1 for r in rows if r.incubation.status == "graduated")}
+

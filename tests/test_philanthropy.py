@@ -1,0 +1,355 @@
+"""Venture-philanthropy rounds: the quadratic match worked by hand, and a whole round from call to
+paid tranches with money in equal to money out in the ledger."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from market.accounts.roles import Role
+from market.contracts import services as contracts
+from market.contracts.models import Contract
+from market.core.errors import PermissionDenied, ServiceError
+from market.evaluation import rubrics
+from market.extensions import db
+from market.money import ledger
+from market.money.models import IncomingPayment
+from market.philanthropy import matching
+from market.philanthropy import services as rounds
+from market.philanthropy.models import Proposal, Round
+
+from conftest import START
+from test_tenders import user, world  # noqa: F401  (the shared world: a department with budget, four organizations)
+
+YUAN = 100
+REQUESTED = {0: 5_000_000, 1: 4_000_000, 2: 3_000_000}  # ¥50,000, ¥40,000, ¥30,000
+SHEET = {"1": "18", "2": "26", "3": "17", "4": "13", "5": "12"}  # 86 of 100
+
+
+# --- the arithmetic, by hand --------------------------------------------------------------------------
+
+def test_raw_match_is_the_square_of_summed_roots_minus_the_sum():
+    assert matching.raw_match([10000, 10000, 10000, 10000]) == 120000  # (4 × 100)² − 40000
+    assert matching.raw_match([10000, 40000]) == 40000  # (100 + 200)² − 50000
+    assert matching.raw_match([250000]) == 0  # one donor: no match, however large the gift
+    assert matching.raw_match([]) == 0
+    assert matching.raw_match([2, 3]).quantize(Decimal("0.0001")) == Decimal("4.8990")  # 2√6
+
+
+def test_donor_cap_counts_one_person_once_and_up_to_the_cap():
+    assert matching.counted({1: 50_000, 2: 3_000, 3: 0}, 10_000) == {1: 10_000, 2: 3_000}
+    assert matching.counted({1: 50_000}, None) == {1: 50_000}
+
+
+def test_matches_fill_the_pool_in_proportion():
+    result = matching.compute({1: {1: 10000, 2: 10000, 3: 10000, 4: 10000}, 2: {5: 10000, 6: 40000}}, 100_000,
+                              None, None)
+    assert (result[1].match_fen, result[2].match_fen) == (75_000, 25_000)  # 120000 : 40000
+    assert result[1].donors == 4 and result[1].counted_fen == 40000 and not result[1].capped
+
+
+def test_a_capped_project_gives_its_surplus_to_the_others():
+    # Raw 1200 : 400 : 400 of 10000 is 6000 / 2000 / 2000; the cap of 5000 moves 1000 to the other two.
+    matches, capped = matching.distribute({1: Decimal(1200), 2: Decimal(400), 3: Decimal(400)}, 10_000, 5_000)
+    assert matches == {1: 5_000, 2: 2_500, 3: 2_500} and capped == {1}
+
+
+def test_redistribution_can_cap_a_second_project():
+    # 1200 : 600 : 200 of 10000 → 6000 / 3000 / 1000; A capped at 4000, the 6000 left → 4500 / 1500,
+    # B capped at 4000, the 2000 left goes to C.
+    matches, capped = matching.distribute({1: Decimal(1200), 2: Decimal(600), 3: Decimal(200)}, 10_000, 4_000)
+    assert matches == {1: 4_000, 2: 4_000, 3: 2_000} and capped == {1, 2}
+
+
+def test_when_every_project_is_capped_the_rest_stays_in_the_pool():
+    matches, capped = matching.distribute({1: Decimal(1200), 2: Decimal(400)}, 10_000, 3_000)
+    assert matches == {1: 3_000, 2: 3_000} and sum(matches.values()) == 6_000
+
+
+def test_whole_fen_by_largest_remainder_add_up_exactly():
+    matches, _capped = matching.distribute({1: Decimal(1), 2: Decimal(1), 3: Decimal(1)}, 100, None)
+    assert matches == {1: 34, 2: 33, 3: 33}
+    matches, _capped = matching.distribute({1: Decimal(2), 2: Decimal(1)}, 1_000, None)
+    assert matches == {1: 667, 2: 333}  # 666.67 and 333.33
+
+
+def test_no_raw_match_distributes_nothing():
+    matches, capped = matching.distribute({1: Decimal(0), 2: Decimal(0)}, 10_000, None)
+    assert matches == {1: 0, 2: 0} and not capped
+
+
+# --- a whole round ---------------------------------------------------------------------------------------
+
+def round_data(world, **overrides):
+    proposal_rubric = next(r for r in rubrics.published("proposal"))
+    values = dict(sponsor=f"department:{world['department']}", title="2026年姑苏区社区公益创投大赛",
+                  themes="为老服务、青少年成长、社区融合", description="福彩公益金资助，居民捐赠配捐。",
+                  rubric_id=proposal_rubric.id, max_grant_fen=6_000_000, match_cap_fen=60_000, donor_cap_fen=50_000,
+                  max_age_years=None, incubated_only=False, max_grade=2, pitch_weight=40,
+                  proposals_due_at=START + timedelta(days=20), giving_ends_at=START + timedelta(days=40),
+                  request_ids=[world["request"]])
+    values.update(overrides)
+    return rounds.RoundData(**values)
+
+
+def proposal_data(world, n, **overrides):
+    from market.organizations.models import ServiceCategory
+
+    elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
+    values = dict(organization_id=world[f"org{n}"], category_id=elderly, title=f"长者互助食堂{n}号",
+                  problem="独居老人午餐难。", target_group="辖区70岁以上独居老人", inputs="社工2名、志愿者10名",
+                  activities="每周五天助餐、每月一次健康讲座", outputs="服务老人45人、助餐2000人次",
+                  outcomes="老人营养与社交改善", months=10,
+                  budget=[rounds.BudgetLineData("人员", REQUESTED[n] - 1_000_000),
+                          rounds.BudgetLineData("餐费补贴", 1_000_000)],
+                  request_ids=[world["request"]])
+    values.update(overrides)
+    return rounds.ProposalData(**values)
+
+
+@pytest.fixture
+def round_world(app, world, make_user, places, rubric_defaults):
+    world["department"] = places["department"]
+    world["expert2"] = make_user("expert2@example.cn", "钱文静", roles={Role.EXPERT: None})
+    for n in range(6):
+        world[f"giver{n}"] = make_user(f"giver{n}@example.cn", f"居民{n}", community=places["community"])
+    world["stranger"] = make_user("stranger@example.cn", "外地网友")  # not a verified resident
+    return world
+
+
+def open_round(app, world, frozen):
+    with app.app_context():
+        buyer = user(world["buyer"])
+        round_ = rounds.create_round(buyer, round_data(world))
+        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", "government", "福彩公益金 苏民〔2026〕3号", "g1")
+        rounds.fund(buyer, round_, "matching", 100_000, "苏州某科技有限公司", "company", "配捐协议", "m1")
+        rounds.add_reviewer(buyer, round_, "expert@example.cn")
+        rounds.add_reviewer(buyer, round_, "expert2@example.cn")
+        rounds.open_call(buyer, round_)
+        world["round"] = round_.id
+        world["proposals"] = {}
+        for n in range(3):
+            proposal = rounds.submit_proposal(user(world[f"owner{n}"]), round_, proposal_data(world, n))
+            world["proposals"][n] = proposal.id
+    return world
+
+
+def proposal(world, n) -> Proposal:
+    return db.session.get(Proposal, world["proposals"][n])
+
+
+def the_round(world) -> Round:
+    return db.session.get(Round, world["round"])
+
+
+def review_and_select(app, world, frozen, pitch=None):
+    frozen.advance(days=21)
+    pitch = pitch or {0: "90", 1: "80", 2: "60"}
+    with app.app_context():
+        buyer = user(world["buyer"])
+        rounds.start_screening(buyer, the_round(world))
+        for n in range(3):
+            rounds.screen(buyer, proposal(world, n), True, "")
+        rounds.start_review(buyer, the_round(world))
+        leaves = rubrics.leaves(the_round(world).rubric)
+        for expert in ("expert", "expert2"):
+            for n in range(3):
+                rounds.declare(user(world[expert]), proposal(world, n), False, "")
+                values = {leaf.id: SHEET[leaf.code] for leaf in leaves}
+                rounds.score_review(user(world[expert]), proposal(world, n), values, "逻辑清楚", submit=True)
+        rounds.start_pitch(buyer, the_round(world), [world["proposals"][n] for n in range(3)])
+        for expert in ("expert", "expert2"):
+            for n in range(3):
+                rounds.record_pitch(user(world[expert]), proposal(world, n), pitch[n])
+        rounds.select_projects(buyer, the_round(world), [world["proposals"][0], world["proposals"][1]], "")
+    return world
+
+
+def give(app, world, giver, n, amount_fen, anonymous=False, token=None):
+    with app.app_context():
+        return rounds.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous, "",
+                             token or f"{giver}-{n}-{amount_fen}").id
+
+
+def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round_world, frozen):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    with app.app_context():
+        scored = proposal(world, 0)
+        # Review 86.00 from both experts; pitch 90 → final 86 × 0.6 + 90 × 0.4 = 87.60.
+        assert (scored.review_cp, scored.pitch_cp, scored.final_cp) == (8600, 9000, 8760)
+        assert proposal(world, 2).status == "declined" and proposal(world, 1).final_cp == 8360
+    # Project 0: four residents give ¥100 each → raw (4 × 100)² − 40000 = 120000 fen.
+    for giver in ("giver0", "giver1", "giver2", "giver3"):
+        give(app, world, giver, 0, 100 * YUAN)
+    # Project 1: ¥100 and ¥400 → raw (100 + 200)² − 50000 = 40000; a stranger's ¥1000 counts for nothing,
+    # and giver5's second gift to the same project adds to one voice.
+    give(app, world, "giver4", 1, 100 * YUAN)
+    give(app, world, "giver5", 1, 300 * YUAN)
+    give(app, world, "giver5", 1, 100 * YUAN)
+    give(app, world, "stranger", 1, 1_000 * YUAN, anonymous=True)
+    with app.app_context():
+        live = rounds.estimate(the_round(world))
+        # The pool of ¥1,000 splits 75000 : 25000; the cap of ¥600 moves ¥150 to project 1.
+        assert (live[world["proposals"][0]].match_fen, live[world["proposals"][1]].match_fen) == (60_000, 40_000)
+        assert live[world["proposals"][0]].capped
+        donors = rounds.donors(proposal(world, 1))
+        assert [d.anonymous for d in donors].count(True) == 1 and len(donors) == 4
+        with pytest.raises(ServiceError):
+            rounds.close_giving(user(world["buyer"]), the_round(world))  # giving is still open
+    frozen.advance(days=20)
+    with app.app_context():
+        with pytest.raises(ServiceError):
+            rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "late")
+        frozen_matches = rounds.close_giving(user(world["buyer"]), the_round(world))
+        assert {m.proposal_id: m.match_fen for m in frozen_matches} == {world["proposals"][0]: 60_000,
+                                                                        world["proposals"][1]: 40_000}
+        grants = rounds.agreements(the_round(world))
+        # ¥50,000 grant + ¥400 gifts + ¥600 match; ¥40,000 + ¥1,500 gifts + ¥400 match.
+        assert [c.price_fen for c in grants] == [5_100_000, 4_190_000]
+        assert [m.share_bp for m in grants[0].milestones] == [5000, 3000, 2000]
+        assert [m.amount_fen for m in grants[0].milestones] == [2_550_000, 1_530_000, 1_020_000]
+        assert all(ledger.balance("proposal", p, "pool") == 0 for p in world["proposals"].values())
+        assert grants[0].department_id == world["department"] and grants[0].number.startswith("ZZ")
+    # The grant agreements run on the contracts machinery: signed, reported, accepted, paid.
+    pay_all(app, world, frozen, 0)
+    with app.app_context():
+        grants = rounds.agreements(the_round(world))
+        assert grants[0].status == "completed"
+        assert ledger.balance("contract", grants[0].id, "paid") == 5_100_000
+        contracts.terminate(user(world["buyer"]), db.session.get(Contract, grants[1].id), "项目负责人离职，无法继续")
+    with app.app_context():
+        buyer = user(world["buyer"])
+        for target in ("midterm", "final", "closed"):
+            rounds.advance(buyer, the_round(world), target)
+        summary = rounds.money_summary(the_round(world))
+        # In: ¥100,000 grants + ¥1,000 matching + ¥1,900 gifts. Out: ¥51,000 paid, the rest returned.
+        assert summary["in"] == 10_000_000 + 100_000 + 190_000
+        assert summary["paid"] == 5_100_000 and summary["held"] == 0
+        assert summary["in"] == summary["out"]
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
+        assert rounds.pots(the_round(world)) == {"grants": 0, "matching": 0}
+        # The department got back what it put in and did not spend; the company's pledge is fully used.
+        assert ledger.balance("round", world["round"], "pledged") == -100_000
+
+
+def pay_all(app, world, frozen, n):
+    """Sign the grant agreement of project n and pay its three tranches."""
+    owner = f"owner{n}"
+    owners = {world[f"org{k}"]: world[f"owner{k}"] for k in range(4)}
+    with app.app_context():
+        with pytest.raises(ServiceError):  # delivery starts once every agreement is signed
+            rounds.advance(user(world["buyer"]), the_round(world), "delivery")
+        for grant in rounds.agreements(the_round(world)):
+            grant_id, organization_id = grant.id, grant.organization_id
+            contracts.sign(user(world["buyer"]), grant, "purchaser")
+            contracts.sign(user(owners[organization_id]), db.session.get(Contract, grant_id), "organization")
+        grant_id = next(c.id for c in rounds.agreements(the_round(world)) if c.proposal_id == world["proposals"][n])
+        rounds.advance(user(world["buyer"]), the_round(world), "delivery")
+    for position in range(3):
+        with app.app_context():
+            grant = db.session.get(Contract, grant_id)
+            milestone = grant.milestones[position]
+            contracts.submit_report(user(world[owner]), grant, milestone.id,
+                                    contracts.ReportData("开展助餐服务", 45))
+            contracts.decide(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id, "accepted")
+            contracts.pay(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id)
+
+
+def test_only_verified_residents_count_and_a_cancelled_project_refunds_every_gift(app, round_world, frozen):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    give(app, world, "stranger", 0, 5_000 * YUAN)
+    give(app, world, "giver0", 0, 200 * YUAN)
+    with app.app_context():
+        live = rounds.estimate(the_round(world))
+        assert live[world["proposals"][0]].donors == 1 and live[world["proposals"][0]].match_fen == 0
+        with pytest.raises(PermissionDenied):
+            rounds.cancel_project(user(world["owner1"]), proposal(world, 0), "不是我们的项目")
+        assert rounds.cancel_project(user(world["owner0"]), proposal(world, 0), "场地无法落实") == 2
+        assert ledger.balance("proposal", world["proposals"][0], "pool") == 0
+        refunded = db.session.scalars(db.select(IncomingPayment).filter_by(status="refunded")).all()
+        assert sorted(p.amount_fen for p in refunded) == [20_000, 500_000]
+        with pytest.raises(ServiceError):
+            rounds.donate(user(world["giver1"]), proposal(world, 0), 100 * YUAN, False, "", "after-cancel")
+
+
+def test_the_same_gift_form_sent_twice_gives_once(app, round_world, frozen):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    first = give(app, world, "giver0", 0, 100 * YUAN, token="same")
+    again = give(app, world, "giver0", 0, 100 * YUAN, token="same")
+    with app.app_context():
+        assert first == again and ledger.balance("proposal", world["proposals"][0], "pool") == 10_000
+
+
+def test_cancelling_a_round_returns_the_pots_and_refunds_gifts(app, round_world, frozen):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    give(app, world, "giver0", 0, 100 * YUAN)
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            rounds.cancel_round(user(world["owner0"]), the_round(world), "试图取消")
+        assert rounds.cancel_round(user(world["buyer"]), the_round(world), "资金未到位") == 1
+        summary = rounds.money_summary(the_round(world))
+        assert summary["held"] == 0 and summary["in"] == summary["out"] == 10_000_000 + 100_000 + 10_000
+        assert ledger.balance("round", world["round"], "pledged") == 0  # the company's pledge went back
+
+
+def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, places):
+    world = round_world
+    with app.app_context():
+        buyer = user(world["buyer"])
+        with pytest.raises(PermissionDenied):  # only for a department one buys for
+            rounds.create_round(user(world["owner0"]), round_data(world))
+        with pytest.raises(ServiceError):
+            rounds.create_round(buyer, round_data(world, giving_ends_at=START + timedelta(days=5)))
+        round_ = rounds.create_round(buyer, round_data(world, max_age_years=3))
+        with pytest.raises(ServiceError):
+            rounds.open_call(buyer, round_)  # no money yet
+        rounds.fund(buyer, round_, "grants", 6_000_000, "姑苏区民政局", "government", "福彩公益金", "g")
+        rounds.open_call(buyer, round_)
+        # The organizations were registered in 2018: more than 3 years ago.
+        with pytest.raises(ServiceError, match="3"):
+            rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+        with pytest.raises(PermissionDenied):
+            rounds.submit_proposal(user(world["owner1"]), round_, proposal_data(world, 0))
+    with app.app_context():
+        round_ = rounds.create_round(user(world["buyer"]), round_data(world))
+        rounds.fund(user(world["buyer"]), round_, "grants", 6_000_000, "姑苏区民政局", "government", "福彩", "h")
+        rounds.open_call(user(world["buyer"]), round_)
+        too_much = proposal_data(world, 0, budget=[rounds.BudgetLineData("人员", 7_000_000)])
+        with pytest.raises(ServiceError, match="60,000"):
+            rounds.submit_proposal(user(world["owner0"]), round_, too_much)
+        mine = rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+        with pytest.raises(ServiceError):  # one live proposal per organization
+            rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+        # Not public before the results; the applicant and the sponsor see it.
+        from flask_login import AnonymousUserMixin
+
+        with pytest.raises(Exception):
+            rounds.get_proposal(AnonymousUserMixin(), mine.id)
+        assert rounds.get_proposal(user(world["buyer"]), mine.id) is mine
+
+
+def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_world, frozen, make_user):
+    world = open_round(app, round_world, frozen)
+    frozen.advance(days=21)
+    with app.app_context():
+        from market.organizations.models import Membership
+        from market import clock
+
+        db.session.add(Membership(user_id=world["expert"], organization_id=world["org0"], added_at=clock.now()))
+        db.session.commit()
+        buyer = user(world["buyer"])
+        rounds.start_screening(buyer, the_round(world))
+        for n in range(3):
+            rounds.screen(buyer, proposal(world, n), True, "")
+        rounds.start_review(buyer, the_round(world))
+        review = rounds.declare(user(world["expert"]), proposal(world, 0), False, "")
+        assert review.conflict
+        with pytest.raises(PermissionDenied):
+            rounds.score_review(user(world["expert"]), proposal(world, 0), {}, "", submit=False)
+        with pytest.raises(PermissionDenied):  # not on the panel
+            rounds.declare(user(world["owner3"]), proposal(world, 1), False, "")
+        with pytest.raises(ServiceError):  # sheets missing
+            rounds.start_pitch(buyer, the_round(world), [world["proposals"][1]])
