@@ -92,9 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     from market.money.views import bp as money_bp
     from market.places.views import bp as places_bp
     from market.procurement.views import bp as procurement_bp
+    from market.philanthropy.views import bp as philanthropy_bp
+    from market.incubation.views import bp as incubation_bp
 
     for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
-                      contracts_bp, money_bp, evaluation_bp):
+                      contracts_bp, money_bp, evaluation_bp, philanthropy_bp, incubation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -120,7 +120,7 @@ def open_round(app, world, frozen):
     with app.app_context():
         buyer = user(world["buyer"])
         round_ = rounds.create_round(buyer, round_data(world))
-        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", "government", "福彩公益金 苏民〔2026〕3号", "g1")
+        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", "government", "苏民〔2026〕3号", "g1")
         rounds.fund(buyer, round_, "matching", 100_000, "苏州某科技有限公司", "company", "配捐协议", "m1")
         rounds.add_reviewer(buyer, round_, "expert@example.cn")
         rounds.add_reviewer(buyer, round_, "expert2@example.cn")
@@ -353,3 +353,70 @@ def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_wor
             rounds.declare(user(world["owner3"]), proposal(world, 1), False, "")
         with pytest.raises(ServiceError):  # sheets missing
             rounds.start_pitch(buyer, the_round(world), [world["proposals"][1]])
+
+
+# --- the pages -------------------------------------------------------------------------------------------
+
+def test_giving_through_the_page_gives_a_receipt_and_shows_on_the_public_pages(app, round_world, frozen, client, login):
+    world = open_round(app, round_world, frozen)
+    project = world["proposals"][0]
+    assert client.get(f"/rounds/proposals/{project}").status_code == 404  # not public before the results
+    review_and_select(app, world, frozen)
+    for giver in ("giver1", "giver2"):
+        give(app, world, giver, 0, 100 * YUAN)
+    login("giver0@example.cn")
+    page = f"/rounds/proposals/{project}"
+    assert "捐赠" in client.get(page).get_data(as_text=True)
+    response = client.submit(f"{page}/give", {"amount": "100", "display_name": "", "anonymous": "y",
+                                              "token": "page-gift-1"}, form_url=page)
+    assert response.status_code == 302 and "/rounds/gifts/" in response.location
+    receipt = client.get(response.location).get_data(as_text=True)
+    assert "¥100.00" in receipt and "JZ2026-" in receipt and "是，认证居民" in receipt
+    again = client.submit(f"{page}/give", {"amount": "100", "token": "page-gift-1"}, form_url=page)
+    assert again.location == response.location  # the same form twice: one gift
+    bad = client.submit(f"{page}/give", {"amount": "0.5", "token": "page-gift-2"}, form_url=page, follow_redirects=True)
+    assert "捐赠金额为¥1至¥10,000,000" in bad.get_data(as_text=True)
+    client.submit("/logout", {}, form_url="/")
+    public = client.get(page).get_data(as_text=True)
+    assert "匿名" in public and "居民1" in public and "实时估算" in public
+    round_page = client.get(f"/rounds/{world['round']}").get_data(as_text=True)
+    # Three residents at ¥100: raw (3 × 100)² − 30000 = 60000, the only raw match: the cap of ¥600 holds.
+    assert "¥600.00" in round_page and "87.60" in round_page
+    with app.app_context():
+        assert rounds.estimate(the_round(world))[project].match_fen == 60_000
+    assert client.get(response.location).status_code in (302, 401)  # a receipt is its giver's only
+
+
+def test_only_the_sponsor_runs_the_round_from_its_page(app, round_world, frozen, client, login):
+    world = open_round(app, round_world, frozen)
+    login("org0@example.cn")
+    assert client.submit(f"/rounds/{world['round']}/step/screening", {}, form_url="/").status_code == 403
+    client.submit("/logout", {}, form_url="/")
+    login("buyer@example.cn")
+    frozen.advance(days=21)
+    page = f"/rounds/{world['round']}"
+    response = client.submit(f"{page}/step/screening", {}, form_url=page, follow_redirects=True)
+    assert "项目征集已结束" in response.get_data(as_text=True)
+    with app.app_context():
+        assert the_round(world).status == "screening"
+
+
+@pytest.mark.parametrize("projects", [2, 3])
+def test_round_and_proposal_pages_run_a_fixed_number_of_queries(app, round_world, frozen, client, count_queries,
+                                                                 projects):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    for n in range(projects):
+        give(app, world, f"giver{n}", 0, 100 * YUAN)
+        give(app, world, f"giver{n}", 1, 200 * YUAN)
+    client.get(f"/rounds/{world['round']}")  # warm caches of reference data
+    with count_queries() as round_page:
+        assert client.get(f"/rounds/{world['round']}").status_code == 200
+    with count_queries() as proposal_page:
+        assert client.get(f"/rounds/proposals/{world['proposals'][0]}").status_code == 200
+    # The same with more gifts and donors: nothing is loaded per gift or per donor.
+    assert (round_page.count, proposal_page.count) == (ROUND_PAGE_QUERIES, PROPOSAL_PAGE_QUERIES)
+
+
+ROUND_PAGE_QUERIES = 29
+PROPOSAL_PAGE_QUERIES = 21

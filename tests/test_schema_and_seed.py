@@ -55,6 +55,28 @@ def test_demo_seed_is_idempotent_and_complete(app):
         assert db.session.scalar(select(func.count(Rating.id)).filter_by(contract_id=evaluated.id)) == 6
         assert db.session.scalar(select(func.count(DepartmentRating.id)).filter_by(contract_id=evaluated.id)) == 2
         assert undertakers.current_grade(evaluated.organization_id) == 4
+        # Issue 7: a round run from call to selection, gifts with a frozen match (one capped, the surplus
+        # shared again), grant agreements paid in tranches; an incubator with a graduated cohort.
+        from market.incubation import services as incubation
+        from market.incubation.models import Incubator
+        from market.money import ledger
+        from market.philanthropy import services as rounds
+        from market.philanthropy.models import Round
+
+        round_ = db.session.scalar(select(Round).filter_by(status="midterm"))
+        matches = {m.proposal_id: m for m in rounds.frozen_matches(round_)}
+        assert sum(m.match_fen for m in matches.values()) == rounds.fundings(round_)[1].amount_fen \
+            + rounds.fundings(round_)[2].amount_fen
+        assert [m.capped for m in matches.values()].count(True) == 1
+        grants = rounds.agreements(round_)
+        assert len(grants) == 3 and [m.status for m in grants[0].milestones] == ["paid", "paid", "pending"]
+        summary = rounds.money_summary(round_)
+        assert summary["in"] == summary["out"] + summary["held"] and summary["gifts"] > 0
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
+        assert db.session.scalar(select(Round).filter_by(status="call")).organization_id is not None
+        rows = incubation.grantees(db.session.scalar(select(Incubator)))
+        assert {r.incubation.status for r in rows} == {"admitted", "graduated"}
+        assert any(r.grade for r in rows) and any(r.grants for r in rows) and any(r.behind for r in rows)
 
 
 def test_demo_credit_codes_are_valid(app):

@@ -212,8 +212,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     _seed_procurement(people, organizations)
     _seed_contract(people, organizations, communities)
     _seed_evaluation(people, organizations, communities)
+    from market.demo.philanthropy import seed_philanthropy
+
+    owners = seed_philanthropy(people, organizations, communities)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
-            for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS]
+            for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
+        + [(email, name, "organization owner") for email, name in owners]
 
 
 # (author, title, description, category, urgency, people, supporters, comments)
