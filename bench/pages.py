@@ -56,7 +56,8 @@ def main() -> None:
              f"/money/community/{community.id}", "/money/chart.svg", "/money/contracts.csv",
              "/evaluation/contracts/2", "/evaluation/2", "/evaluation/organizations/1",
              "/evaluation/organizations/1/scores.svg", "/evaluation/departments/1", "/evaluation/grading",
-             "/evaluation/rubrics", "/evaluation/rubrics/1"]
+             "/evaluation/rubrics", "/evaluation/rubrics/1", "/rounds/", "/rounds/1", "/rounds/proposals/1",
+             "/incubators/1", "/incubators/1/capacity.svg", "/incubators/stays/1"]
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
     print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")

@@ -18,6 +18,7 @@ from market.philanthropy import services as rounds
 from market.philanthropy.models import Proposal, Round
 
 from conftest import START
+from test_stripe import standin  # noqa: F401
 from test_tenders import user, world  # noqa: F401  (the shared world: a department with budget, four organizations)
 
 YUAN = 100
@@ -420,3 +421,55 @@ def test_round_and_proposal_pages_run_a_fixed_number_of_queries(app, round_world
 
 ROUND_PAGE_QUERIES = 29
 PROPOSAL_PAGE_QUERIES = 21
+
+
+def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_world, frozen, client, standin):
+    from test_stripe import event, post_webhook, signature
+
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    project = world["proposals"][0]
+    for giver in ("giver0", "giver1"):
+        give(app, world, giver, 0, 100 * YUAN)
+    with app.app_context():
+        gifts = db.session.scalars(db.select(IncomingPayment)).all()
+        assert {g.status for g in gifts} == {"pending"} and all(g.provider == "stripe" for g in gifts)
+        assert rounds.estimate(the_round(world))[project].donors == 0  # nothing counts until Stripe confirms
+        intents = [standin.customer_pays(g.reference) for g in gifts]
+    frozen.advance(days=20)
+    with app.app_context():
+        with pytest.raises(ServiceError, match="确认"):  # giving does not close over unconfirmed payments
+            rounds.close_giving(user(world["buyer"]), the_round(world))
+    for number, intent in enumerate(intents):
+        payload = event(f"evt_gift_{number}", "payment_intent.succeeded", intent)
+        assert post_webhook(client, payload, signature(payload)).status_code == 200
+    with app.app_context():
+        live = rounds.estimate(the_round(world))[project]
+        assert (live.raw, live.match_fen, live.capped) == (20_000, 60_000, True)  # raw (2 × 100)² − 20000; the cap
+        rounds.close_giving(user(world["buyer"]), the_round(world))
+        assert ledger.balance("proposal", project, "pool") == 0
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
+
+
+def test_an_expert_declares_and_scores_through_the_pages(app, round_world, frozen, client, login):
+    world = open_round(app, round_world, frozen)
+    frozen.advance(days=21)
+    with app.app_context():
+        buyer = user(world["buyer"])
+        rounds.start_screening(buyer, the_round(world))
+        for n in range(3):
+            rounds.screen(buyer, proposal(world, n), True, "")
+        rounds.start_review(buyer, the_round(world))
+        leaves = {leaf.code: leaf.id for leaf in rubrics.leaves(the_round(world).rubric)}
+    login("expert@example.cn")
+    assert "2026年姑苏区社区公益创投大赛" in client.get("/rounds/mine").get_data(as_text=True)
+    page = f"/rounds/proposals/{world['proposals'][0]}"
+    assert 'data-test="review-form"' not in client.get(page).get_data(as_text=True)  # declare first
+    client.submit(f"{page}/declare", {"conflict": "no", "note": ""}, form_url=page)
+    sheet = {f"points_{leaves[code]}": value for code, value in SHEET.items()}
+    half = client.submit(page, {**sheet, f"points_{leaves['5']}": "", "comment": "", "finish": "1"})
+    assert "请先为每项指标打分" in half.get_data(as_text=True)
+    wrong = client.submit(page, {**sheet, f"points_{leaves['1']}": "21", "save": "1"})
+    assert "“需求与问题”请打0至20分" in wrong.get_data(as_text=True)
+    done = client.submit(page, {**sheet, "comment": "逻辑清楚", "finish": "1"}, follow_redirects=True)
+    assert "您的评分表已提交：86.00分" in done.get_data(as_text=True)

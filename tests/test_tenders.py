@@ -257,7 +257,8 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
               "photo_id": 1, "entry_id": 1, "token": "x", "kind": "csv", "filename": "css/market.css",
               "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1,
               "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "department", "scope_id": 1,
-              "rubric_id": 1, "evaluation_id": 1, "rating_id": 1, "application_id": 1, "department_id": 1}
+              "rubric_id": 1, "evaluation_id": 1, "rating_id": 1, "application_id": 1, "department_id": 1,
+              "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":

@@ -207,6 +207,17 @@ def record_step(contract: Contract, kind: str, actor, **detail) -> None:
 
 # --- drafting and signing ----------------------------------------------------------------------
 
+def _register(actor: User, contract: Contract, terms: Terms, prefix: str) -> None:
+    """Save a new draft with its milestones, number it and start its state machines."""
+    _apply_terms(contract, terms)
+    db.session.add(contract)
+    db.session.flush()
+    contract.number = f"{prefix}{contract.created_at.year}-{contract.id:06d}"
+    CONTRACT_MACHINE.start(contract, actor, "")
+    for milestone in contract.milestones:
+        MILESTONE_MACHINE.start(milestone, actor, "")
+
+
 def draft_from_award(actor: User, award: Award) -> Contract:
     """The draft contract of an award, and the award's commitment of the department's budget.
 
@@ -221,13 +232,7 @@ def draft_from_award(actor: User, award: Award) -> Contract:
                         ends_on=starts_on, payment_days=rules.in_force()["payment_days"], created_at=clock.now(),
                         created_by_id=actor.id, status="draft")
     contract.communities = list(tender.communities)
-    _apply_terms(contract, terms)
-    db.session.add(contract)
-    db.session.flush()
-    contract.number = f"HT{contract.created_at.year}-{contract.id:06d}"
-    CONTRACT_MACHINE.start(contract, actor, "")
-    for milestone in contract.milestones:
-        MILESTONE_MACHINE.start(milestone, actor, "")
+    _register(actor, contract, terms, "HT")  # 合同
     available = money.available_budget(contract.department_id)
     if available < contract.price_fen:
         raise ServiceError(_("The department's uncommitted budget (%(available)s) cannot carry this price "
@@ -249,13 +254,7 @@ def draft_grant(actor: User, round_, proposal, terms: Terms) -> Contract:
                         ceiling_fen=terms.price_fen, starts_on=terms.starts_on, ends_on=terms.ends_on,
                         payment_days=rules.in_force()["payment_days"], created_at=clock.now(), created_by_id=actor.id,
                         status="draft")
-    _apply_terms(contract, terms)
-    db.session.add(contract)
-    db.session.flush()
-    contract.number = f"ZZ{contract.created_at.year}-{contract.id:06d}"
-    CONTRACT_MACHINE.start(contract, actor, "")
-    for milestone in contract.milestones:
-        MILESTONE_MACHINE.start(milestone, actor, "")
+    _register(actor, contract, terms, "ZZ")  # 资助
     money.commit(money.source_of(contract), contract.id, proposal.requested_fen, actor)
     return contract
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from market import clock
-from market.accounts.models import RESIDENCE_MACHINE, Residence, User
+from market.accounts.models import User
 from market.extensions import db
 from market.demo.seed import DEMO_PASSWORD, _clock_at, _day
 from market.organizations.models import Membership, ServiceCategory
@@ -79,13 +79,13 @@ def seed_philanthropy(people: dict, organizations: list, communities: list) -> l
     for email in ("rater1@demo.market", "rater2@demo.market", "rater3@demo.market", "rater4@demo.market"):
         everyone[email] = db.session.scalar(select(User).filter_by(email=email))
     now = clock.now().replace(hour=2, minute=0, second=0, microsecond=0)
-    _seed_incubator(everyone, organizations, now, _clock_at)
-    _seed_round(everyone, organizations, now, _clock_at, _day)
-    _seed_open_round(everyone, organizations, now, _clock_at)
+    _seed_incubator(everyone, organizations, now)
+    _seed_round(everyone, organizations, now)
+    _seed_open_round(everyone, organizations, now)
     return [(email, name) for _i, email, name in APPLICANT_OWNERS]
 
 
-def _seed_round(people, organizations, now, _clock_at, _day) -> None:
+def _seed_round(people, organizations, now) -> None:
     from market.contracts import services as contracts
     from market.evaluation import rubrics
     from market.money import services as money
@@ -169,7 +169,7 @@ def _seed_round(people, organizations, now, _clock_at, _day) -> None:
         rounds.advance(buyer, round_, "midterm")
 
 
-def _seed_open_round(people, organizations, now, _clock_at) -> None:
+def _seed_open_round(people, organizations, now) -> None:
     """A small round by the incubator's operator, taking proposals from incubated organizations."""
     from market.evaluation import rubrics
     from market.philanthropy import services as rounds
@@ -193,7 +193,7 @@ def _seed_open_round(people, organizations, now, _clock_at) -> None:
         rounds.open_call(staff, round_)
 
 
-def _seed_incubator(people, organizations, now, _clock_at) -> None:
+def _seed_incubator(people, organizations, now) -> None:
     from market.incubation import services as incubation
     from market.incubation.models import Incubator
     from market.procurement import undertakers

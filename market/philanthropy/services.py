@@ -409,6 +409,14 @@ def proposals_of(round_: Round, statuses=None) -> list[Proposal]:
                                                  Proposal.review_cp.desc().nulls_last(), Proposal.id)).all()
 
 
+def reviewing(user) -> list[Round]:
+    """Rounds whose panel the person sits on, while there is reviewing or pitch scoring to do."""
+    if not (user and user.is_authenticated):
+        return []
+    return db.session.scalars(select(Round).join(RoundReviewer).where(
+        RoundReviewer.user_id == user.id, Round.status.in_(("review", "pitch"))).order_by(Round.id)).all()
+
+
 def proposals_for(user) -> list[Proposal]:
     if not (user and user.is_authenticated):
         return []

@@ -416,4 +416,4 @@ def mine():
     gifts = db.session.scalars(select(Donation).where(Donation.donor_id == current_user.id)
                                .order_by(Donation.id.desc()).limit(200)).all()
     return render_template("philanthropy/mine.html", proposals=rounds.proposals_for(current_user), gifts=gifts,
-                           **_labels())
+                           reviewing=rounds.reviewing(current_user), **_labels())
