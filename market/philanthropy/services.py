@@ -686,10 +686,11 @@ def gifts_by_project(round_: Round) -> dict[int, dict[int, int]]:
 
 def gift_totals(round_: Round) -> dict[int, int]:
     """All completed gifts per project, counted for the match or not."""
-    return dict(db.session.execute(select(Donation.proposal_id, func.sum(Donation.amount_fen))
-                                   .join(IncomingPayment).join(Proposal, Proposal.id == Donation.proposal_id)
-                                   .where(Proposal.round_id == round_.id, IncomingPayment.status == "succeeded")
-                                   .group_by(Donation.proposal_id)).all())
+    rows = db.session.execute(select(Donation.proposal_id, func.sum(Donation.amount_fen))
+                              .join(IncomingPayment).join(Proposal, Proposal.id == Donation.proposal_id)
+                              .where(Proposal.round_id == round_.id, IncomingPayment.status == "succeeded")
+                              .group_by(Donation.proposal_id)).all()
+    return {proposal_id: int(total) for proposal_id, total in rows}  # PostgreSQL sums bigints as numeric
 
 
 def estimate(round_: Round) -> dict[int, matching.Match]:
