@@ -27,6 +27,7 @@ class StripeStandIn:
         self.idempotent = {}
         self.requests = []  # (method, path, key) of every call, for the tests to read
         self.fail_transfers = False
+        self.fail_intents = False
         self.counter = 0
         self.lock = threading.Lock()
         standin = self
@@ -114,6 +115,8 @@ class StripeStandIn:
             data = list(self.objects["tr"].values())
             return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/transfers"}
         if parts == ["payment_intents"] and method == "POST":
+            if self.fail_intents:
+                return 503, {"error": {"type": "api_error", "message": "Stripe is unavailable."}}
             intent = {"id": self._id("pi"), "object": "payment_intent", "amount": int(params["amount"]),
                       "currency": params["currency"], "status": "requires_payment_method",
                       "metadata": params.get("metadata", {})}

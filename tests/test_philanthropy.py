@@ -429,6 +429,12 @@ def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_
     world = open_round(app, round_world, frozen)
     review_and_select(app, world, frozen)
     project = world["proposals"][0]
+    standin.fail_intents = True
+    with app.app_context():
+        with pytest.raises(ServiceError, match="没有扣款"):  # the provider is down: a clear refusal, nothing saved
+            rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "down")
+        assert db.session.scalar(db.select(db.func.count(IncomingPayment.id))) == 0
+    standin.fail_intents = False
     for giver in ("giver0", "giver1"):
         give(app, world, giver, 0, 100 * YUAN)
     with app.app_context():

@@ -641,8 +641,13 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
         raise ServiceError(_("The form expired; open it again."))
     display_name = text.clean(display_name, 100) or actor.display_name
     key = f"gift-{proposal.id}-{actor.id}-{token}"
-    incoming = payments.collect(actor, "proposal", proposal.id, amount_fen, key,
-                                f"{proposal.round.number} {proposal.title}")
+    try:
+        incoming = payments.collect(actor, "proposal", proposal.id, amount_fen, key,
+                                    f"{proposal.round.number} {proposal.title}")
+    except payments.ProviderError as error:
+        db.session.rollback()
+        raise ServiceError(_("The card payment could not start: %(error)s. Nothing was charged; try again.",
+                             error=str(error)), field="amount")
     found = db.session.scalar(select(Donation).filter_by(incoming_id=incoming.id))
     if found is not None:
         return found  # the same form sent twice: one gift
