@@ -117,11 +117,13 @@ def round_world(app, world, make_user, places, rubric_defaults):
     return world
 
 
-def open_round(app, world, frozen):
+def open_round(app, world, frozen, manager="buyer", sponsor=None):
+    """A round in its call with three proposals; by default the department's purchaser sponsors it."""
     with app.app_context():
-        buyer = user(world["buyer"])
-        round_ = rounds.create_round(buyer, round_data(world))
-        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", "government", "苏民〔2026〕3号", "g1")
+        buyer = user(world[manager])
+        round_ = rounds.create_round(buyer, round_data(world, **({"sponsor": sponsor} if sponsor else {})))
+        kind = "government" if sponsor is None else "incubator"
+        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", kind, "苏民〔2026〕3号", "g1")
         rounds.fund(buyer, round_, "matching", 100_000, "苏州某科技有限公司", "company", "配捐协议", "m1")
         rounds.add_reviewer(buyer, round_, "expert@example.cn")
         rounds.add_reviewer(buyer, round_, "expert2@example.cn")
@@ -142,11 +144,11 @@ def the_round(world) -> Round:
     return db.session.get(Round, world["round"])
 
 
-def review_and_select(app, world, frozen, pitch=None):
+def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
     frozen.advance(days=21)
     pitch = pitch or {0: "90", 1: "80", 2: "60"}
     with app.app_context():
-        buyer = user(world["buyer"])
+        buyer = user(world[manager])
         rounds.start_screening(buyer, the_round(world))
         for n in range(3):
             rounds.screen(buyer, proposal(world, n), True, "")
@@ -479,3 +481,27 @@ def test_an_expert_declares_and_scores_through_the_pages(app, round_world, froze
     assert "“需求与问题”请打0至20分" in wrong.get_data(as_text=True)
     done = client.submit(page, {**sheet, "comment": "逻辑清楚", "finish": "1"}, follow_redirects=True)
     assert "您的评分表已提交：86.00分" in done.get_data(as_text=True)
+
+
+def test_an_incubators_staff_run_its_operators_round_and_sign_the_grants(app, round_world, frozen, make_user):
+    """A round sponsored by an organization: its incubator staff manage it and sign as funder (甲方)."""
+    from market.incubation import services as incubation
+
+    world = round_world
+    world["staff"] = make_user("staff@example.cn", "赵敏", roles={Role.INCUBATOR_STAFF: world["org3"]})
+    with app.app_context():
+        incubation.create_incubator(user(world["staff"]), world["org3"], "姑苏区公益孵化园", "", "")
+    open_round(app, world, frozen, manager="staff", sponsor=f"organization:{world['org3']}")
+    review_and_select(app, world, frozen, manager="staff")
+    frozen.advance(days=20)
+    with app.app_context():
+        with pytest.raises(PermissionDenied):  # the department has nothing to do with this round
+            rounds.close_giving(user(world["buyer"]), the_round(world))
+        rounds.close_giving(user(world["staff"]), the_round(world))
+        grant = rounds.agreements(the_round(world))[0]
+        assert grant.department_id is None and grant.purchaser_name == "社会组织3号"
+        contracts.sign(user(world["staff"]), grant, "purchaser")
+        contracts.sign(user(world["owner0"]), db.session.get(Contract, grant.id), "organization")
+        assert db.session.get(Contract, grant.id).status == "active"
+        # Its money came from the round's pledge account and is committed from the grants pool.
+        assert ledger.balance("round", world["round"], "pledged") == -10_100_000

@@ -71,6 +71,11 @@ class User(UserMixin, db.Model):
     def organization_ids(self) -> set[int]:
         return {m.organization_id for m in self.memberships}
 
+    def acting_organization_ids(self) -> set[int]:
+        """Organizations this person acts for as a sponsor or operator: as a member, or as incubator
+        staff granted to it (an incubator's operator sponsors rounds and signs their grants)."""
+        return self.organization_ids() | {g.organization_id for g in self.grants if g.role == Role.INCUBATOR_STAFF}
+
     def owns_organization(self, organization_id: int) -> bool:
         return any(m.organization_id == organization_id and m.is_owner for m in self.memberships)
 

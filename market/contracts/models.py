@@ -108,10 +108,6 @@ class Contract(db.Model):
         return self.department.name if self.department is not None else self.funder_organization.name
 
     @property
-    def is_grant(self) -> bool:
-        return self.proposal_id is not None
-
-    @property
     def score_tied(self) -> bool:
         return self.score_full_from is not None
 

@@ -168,7 +168,8 @@ def sides_of(user, contract: Contract) -> set[str]:
     if not (user and user.is_authenticated):
         return set()
     sides = set()
-    if contract.department_id in user.department_ids() or contract.funder_organization_id in user.organization_ids():
+    if contract.department_id in user.department_ids() \
+            or contract.funder_organization_id in user.acting_organization_ids():
         sides.add("purchaser")
     if contract.organization_id in user.organization_ids():
         sides.add("organization")
@@ -707,7 +708,7 @@ def drafts_for(user) -> list[Contract]:
         return []
     rows = db.session.scalars(select(Contract).where(Contract.status == "draft").where(
         Contract.department_id.in_(user.department_ids()) | Contract.organization_id.in_(user.organization_ids())
-        | Contract.funder_organization_id.in_(user.organization_ids()))
+        | Contract.funder_organization_id.in_(user.acting_organization_ids()))
         .order_by(Contract.id)).all()
     return rows
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
-from market.accounts.roles import Role
 from market.contracts.models import Contract
 from market.core import text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
@@ -24,16 +23,9 @@ ASSESSMENT_DUE_DAYS = 120  # an organization in the incubator is assessed at lea
 MAX_SEED_FEN = 10**9
 
 
-def acts_for(user, organization_id: int | None) -> bool:
-    """A member of the organization, or incubator staff granted to act for it."""
-    return bool(user and user.is_authenticated and organization_id is not None) and (
-        organization_id in user.organization_ids()
-        or any(g.role == Role.INCUBATOR_STAFF and g.organization_id == organization_id for g in user.grants))
-
-
 def may_manage(user, incubator: Incubator) -> bool:
     """The operator's members and incubator staff."""
-    return acts_for(user, incubator.operator_id)
+    return bool(user and user.is_authenticated) and incubator.operator_id in user.acting_organization_ids()
 
 
 def _require_manager(actor, incubator: Incubator) -> None:
@@ -63,13 +55,13 @@ def operator_choices(user) -> list[tuple[int, str]]:
     """The approved organizations a person may open an incubator for."""
     if not (user and user.is_authenticated):
         return []
-    ids = user.organization_ids() | {g.organization_id for g in user.grants if g.role == Role.INCUBATOR_STAFF}
     return [(o.id, o.name) for o in db.session.scalars(select(Organization).where(
-        Organization.id.in_(ids), Organization.status == "approved").order_by(Organization.id))]
+        Organization.id.in_(user.acting_organization_ids()), Organization.status == "approved")
+        .order_by(Organization.id))]
 
 
 def create_incubator(actor: User, operator_id: int, name: str, address: str, description: str) -> Incubator:
-    if not acts_for(actor, operator_id):
+    if operator_id not in actor.acting_organization_ids():
         raise PermissionDenied(_("Only a member of this organization can do this."))
     operator = db.session.get(Organization, operator_id)
     if operator is None or operator.status != "approved":

@@ -54,9 +54,8 @@ def sponsor_choices(user) -> list[tuple[str, str]]:
     choices = [(f"department:{d.id}", d.name) for d in db.session.scalars(
         select(Department).where(Department.id.in_(user.department_ids())).order_by(Department.id))]
     operators = set(db.session.scalars(select(Incubator.operator_id)))
-    staff_of = {g.organization_id for g in user.grants if g.role == Role.INCUBATOR_STAFF}
     choices += [(f"organization:{o.id}", o.name) for o in db.session.scalars(
-        select(Organization).where(Organization.id.in_(user.organization_ids() | staff_of),
+        select(Organization).where(Organization.id.in_(user.acting_organization_ids()),
                                    Organization.status == "approved").order_by(Organization.id))
         if o.org_type == "foundation" or o.id in operators]
     return choices
@@ -68,9 +67,7 @@ def may_manage(user, round_: Round) -> bool:
         return False
     if round_.department_id is not None:
         return round_.department_id in user.department_ids()
-    from market.incubation.services import acts_for
-
-    return acts_for(user, round_.organization_id)
+    return round_.organization_id in user.acting_organization_ids()
 
 
 def _require_manager(actor, round_: Round) -> None:
