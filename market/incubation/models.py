@@ -1,6 +1,7 @@
 """Incubators (公益孵化园): cohorts, the organizations they take in, what they give and how the
 organizations grow until they graduate (出孵)."""
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
@@ -102,7 +103,5 @@ class CapacityAssessment(db.Model):
     assessed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     @property
-    def mean(self):
-        from decimal import Decimal
-
+    def mean(self) -> Decimal:
         return (Decimal(self.governance + self.finance + self.staff + self.projects) / 4).quantize(Decimal("0.01"))

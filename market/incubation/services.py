@@ -11,7 +11,7 @@ from market import clock
 from market.accounts.models import User
 from market.contracts.models import Contract
 from market.core import text
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
+from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
 from market.extensions import db
 from market.incubation.models import (CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS, CapacityAssessment, Cohort,
                                       Incubation, IncubationService, Incubator)
@@ -34,17 +34,11 @@ def _require_manager(actor, incubator: Incubator) -> None:
 
 
 def get_incubator(incubator_id: int) -> Incubator:
-    found = db.session.get(Incubator, incubator_id)
-    if found is None:
-        raise NotFound(_("This incubator does not exist."))
-    return found
+    return existing(Incubator, incubator_id, _("This incubator does not exist."))
 
 
 def get_incubation(incubation_id: int) -> Incubation:
-    found = db.session.get(Incubation, incubation_id)
-    if found is None:
-        raise NotFound(_("This page does not exist."))
-    return found
+    return existing(Incubation, incubation_id, _("This page does not exist."))
 
 
 def incubators() -> list[Incubator]:
@@ -88,10 +82,7 @@ def add_cohort(actor: User, incubator: Incubator, name: str, starts_on: date, en
 
 
 def get_cohort(cohort_id: int) -> Cohort:
-    found = db.session.get(Cohort, cohort_id)
-    if found is None:
-        raise NotFound(_("This cohort does not exist."))
-    return found
+    return existing(Cohort, cohort_id, _("This cohort does not exist."))
 
 
 def members(cohort: Cohort) -> list[Incubation]:
@@ -235,12 +226,15 @@ class Grantee:
         return self.assessments[-1].mean - self.assessments[0].mean
 
 
-def grantees(incubator: Incubator, cohort_id: int | None = None) -> list[Grantee]:
+def grantees(incubator: Incubator, cohort_id: int | None = None, incubation_id: int | None = None
+             ) -> list[Grantee]:
     """Every organization the incubator took in, with its growth read from the rest of Market:
     contracts won and completed (also after graduation), the grade in force, grants. Six queries."""
     statement = select(Incubation).join(Cohort).where(Cohort.incubator_id == incubator.id)
     if cohort_id:
         statement = statement.where(Incubation.cohort_id == cohort_id)
+    if incubation_id:
+        statement = statement.where(Incubation.id == incubation_id)
     stays = db.session.scalars(statement.order_by(Incubation.cohort_id, Incubation.id)).all()
     org_ids = [s.organization_id for s in stays]
     assessed = assessments_of([s.id for s in stays])

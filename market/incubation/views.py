@@ -120,9 +120,9 @@ def stay(incubation_id: int):
             return done
     elif request.method == "POST":
         abort(403)
-    rows = [r for r in services.grantees(found.cohort.incubator, found.cohort_id) if r.incubation.id == found.id]
-    return render_template("incubation/stay.html", stay=found, row=rows[0], manager=manager, forms=forms,
-                           services_given=services.services_of(found), milestones=services.milestones(rows[0]),
+    (row,) = services.grantees(found.cohort.incubator, incubation_id=found.id)
+    return render_template("incubation/stay.html", stay=found, row=row, manager=manager, forms=forms,
+                           services_given=services.services_of(found), milestones=services.milestones(row),
                            history=INCUBATION_MACHINE.history(found), **_labels())
 
 

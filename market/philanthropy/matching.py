@@ -34,7 +34,7 @@ def raw_match(contributions: list[int]) -> Decimal:
     return PRECISION.subtract(PRECISION.multiply(roots, roots), Decimal(sum(contributions)))
 
 
-def _whole_fen(shares: dict[int, Decimal], total: int) -> dict[int, int]:
+def whole_fen(shares: dict[int, Decimal], total: int) -> dict[int, int]:
     """Exact shares to whole fen adding up to `total` (largest remainder; ties go to the lower id)."""
     floors = {key: int(value.to_integral_value(rounding=ROUND_FLOOR)) for key, value in shares.items()}
     left = total - sum(floors.values())
@@ -68,7 +68,7 @@ def distribute(raws: dict[int, Decimal], pool_fen: int, cap_fen: int | None) -> 
         open_keys -= over
     # Exact sums, not the sum of 40-digit shares, which may fall a hair short of a whole fen.
     distributed = pool_fen if filled else len(capped) * (cap_fen or 0)
-    return _whole_fen(shares, distributed), capped
+    return whole_fen(shares, distributed), capped
 
 
 def compute(gifts: dict[int, dict[int, int]], pool_fen: int, cap_fen: int | None, donor_cap_fen: int | None

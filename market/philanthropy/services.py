@@ -536,7 +536,9 @@ def start_pitch(actor: User, round_: Round, shortlisted_ids: list[int]) -> None:
     """Close the review: every proposal's review score is the panel's mean; the shortlisted pitch."""
     _require_manager(actor, round_)
     eligible = proposals_of(round_, ("eligible",))
-    for proposal, (done, needed) in ((p, review_progress(round_)[p.id]) for p in eligible):
+    progress = review_progress(round_)
+    for proposal in eligible:
+        done, needed = progress[proposal.id]
         if needed == 0 or done < needed:
             raise ServiceError(_("“%(title)s” still waits for its reviewers' sheets.", title=proposal.title))
     chosen = set(shortlisted_ids)
@@ -824,15 +826,14 @@ def _return_leftovers(actor, round_: Round) -> None:
         left = pot_balance(round_, pot)
         if left <= 0:
             continue
-        by_source: dict[str, int] = {}
+        sources, put_in = {}, {}  # account code → the account, and what it put into this pot
         for record in fundings(round_):
             if record.pot == pot:
-                code = _funding_source(round_, record.funder_kind).code
-                by_source[code] = by_source.get(code, 0) + record.amount_fen
-        put_in = sum(by_source.values())
-        shares = matching._whole_fen({code: Decimal(left) * amount / put_in for code, amount in by_source.items()},
-                                     left)
-        sources = {a.code: a for a in (_funding_source(round_, r.funder_kind) for r in fundings(round_))}
+                source = _funding_source(round_, record.funder_kind)
+                sources[source.code] = source
+                put_in[source.code] = put_in.get(source.code, 0) + record.amount_fen
+        total = sum(put_in.values())
+        shares = matching.whole_fen({code: Decimal(left) * amount / total for code, amount in put_in.items()}, left)
         legs = [ledger.Leg(ledger.account("round", round_.id, pot), -left)]
         legs += [ledger.Leg(sources[code], amount) for code, amount in sorted(shares.items()) if amount]
         ledger.post("round_return", f"round-return:{round_.id}:{pot}", legs, memo=str(POTS[pot]), actor=actor)
@@ -842,27 +843,24 @@ def money_summary(round_: Round) -> dict[str, int]:
     """Money in and out across the round, from the ledger: what came in (funding and gifts) equals
     what went out (grants paid, refunds, returns) plus what is still held."""
     from market.contracts.models import Contract
-    from market.money.models import Account
+    from market.money.models import Account, Entry, LedgerTransaction
 
     funded = sum(r.amount_fen for r in fundings(round_))
     project_ids = [p.id for p in proposals_of(round_)]
-    gifts = db.session.scalar(select(func.coalesce(func.sum(IncomingPayment.amount_fen), 0)).join(
+    by_status = dict(db.session.execute(select(IncomingPayment.status, func.sum(IncomingPayment.amount_fen)).join(
         Account, Account.id == IncomingPayment.account_id).where(
-        Account.owner_type == "proposal", Account.owner_id.in_(project_ids),
-        IncomingPayment.status.in_(("succeeded", "refunded")))) if project_ids else 0
-    refunded = db.session.scalar(select(func.coalesce(func.sum(IncomingPayment.amount_fen), 0)).join(
-        Account, Account.id == IncomingPayment.account_id).where(
-        Account.owner_type == "proposal", Account.owner_id.in_(project_ids),
-        IncomingPayment.status == "refunded")) if project_ids else 0
+        Account.owner_type == "proposal", Account.owner_id.in_(project_ids))
+        .group_by(IncomingPayment.status)).all()) if project_ids else {}
+    refunded = int(by_status.get("refunded") or 0)
+    gifts = int(by_status.get("succeeded") or 0) + refunded  # every gift received, refunded or not
     contract_ids = list(db.session.scalars(select(Contract.id).where(Contract.round_id == round_.id)))
     held = ledger.balances("contract", contract_ids, ("committed", "payable", "paid")) if contract_ids else {}
     paid = sum(v for (cid, kind), v in held.items() if kind == "paid")
     in_contracts = sum(v for (cid, kind), v in held.items() if kind != "paid")
     in_projects = sum(ledger.balances("proposal", project_ids, ("pool",)).values()) if project_ids else 0
     pot_money = sum(pots(round_).values())
-    returned = db.session.scalar(select(func.coalesce(func.sum(ledger.Entry.amount_fen), 0)).join(
-        ledger.LedgerTransaction).where(ledger.LedgerTransaction.key.like(f"round-return:{round_.id}:%"),
-                                        ledger.Entry.amount_fen > 0))
-    return {"funded": funded, "gifts": int(gifts), "paid": paid, "refunded": int(refunded), "returned": int(returned),
-            "held": in_contracts + in_projects + pot_money, "in": funded + int(gifts),
-            "out": paid + int(refunded) + int(returned)}
+    returned = int(db.session.scalar(select(func.coalesce(func.sum(Entry.amount_fen), 0)).join(LedgerTransaction)
+                                     .where(LedgerTransaction.key.like(f"round-return:{round_.id}:%"),
+                                            Entry.amount_fen > 0)))
+    return {"funded": funded, "gifts": gifts, "paid": paid, "refunded": refunded, "returned": returned,
+            "held": in_contracts + in_projects + pot_money, "in": funded + gifts, "out": paid + refunded + returned}

@@ -266,8 +266,8 @@ def apply(round_id: int):
             months=form.months.data, budget=_budget_lines(form.budget.data), request_ids=form.request_ids.data or [])
         return rounds.submit_proposal(current_user, found, data)
 
-    problems = {org_id: rounds.eligibility_problems(found, m.organization) for m in current_user.memberships
-                for org_id in [m.organization_id]}
+    problems = {m.organization_id: rounds.eligibility_problems(found, m.organization)
+                for m in current_user.memberships}
     done = run_form(form, submit, _("The proposal is submitted."),
                     lambda p: url_for("philanthropy.proposal", proposal_id=p.id))
     return done or render_template("philanthropy/apply.html", round=found, form=form, problems=problems, **_labels())
