@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
 
+    from market.search import indexing
+
+    indexing.install(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_template_helpers(app)
@@ -80,6 +83,7 @@ def _import_models() -> None:
     from market.procurement import models as _procurement  # noqa: F401
     from market.money import models as _money  # noqa: F401
     from market.rules import models as _rules  # noqa: F401
+    from market.search import models as _search  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -94,9 +98,12 @@ def _register_blueprints(app: Flask) -> None:
     from market.procurement.views import bp as procurement_bp
     from market.philanthropy.views import bp as philanthropy_bp
     from market.incubation.views import bp as incubation_bp
+    from market.search.views import bp as search_bp
+    from market.api.views import bp as api_bp
 
     for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
-                      contracts_bp, money_bp, evaluation_bp, philanthropy_bp, incubation_bp):
+                      contracts_bp, money_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -187,6 +194,8 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
     from market.money.cli import money_cli
+    from market.search.cli import search_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(money_cli)
+    app.cli.add_command(search_cli)

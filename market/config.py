@@ -32,6 +32,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),  # whoosh | postgresql | none
         "SEARCH_DIR": os.environ.get("SEARCH_DIR", str(instance / "search")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

@@ -215,6 +215,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from market.demo.philanthropy import seed_philanthropy
 
     owners = seed_philanthropy(people, organizations, communities)
+    from market.demo.topics import seed_topics
+
+    seed_topics(people, communities)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
         + [(email, name, "organization owner") for email, name in owners]

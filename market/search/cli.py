@@ -1,0 +1,37 @@
+"""`flask search reindex` rebuilds the index from the database, with a progress bar."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from market.core.errors import ServiceError
+from market.search import documents, services
+from market.search.indexing import backend_of, drain
+
+search_cli = AppGroup("search", help="The full-text search index.")
+
+
+@search_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index from every public record."""
+    app = current_app._get_current_object()
+    drain(app)  # changes queued before the rebuild land first, not after it
+    total = documents.count_public()
+    label = f"Indexing ({backend_of(app).name if backend_of(app) else '-'})"
+    try:
+        if sys.stdout.isatty():
+            with click.progressbar(length=total, label=label, show_pos=True, show_percent=True) as bar:
+                count = services.reindex(app, bar.update)
+        else:  # a log, not a terminal: one line per batch
+            done = 0
+
+            def report(n: int) -> None:
+                nonlocal done
+                done += n
+                click.echo(f"{label}: {done}/{total}")
+
+            count = services.reindex(app, report)
+    except ServiceError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"{count} documents in the index.")

@@ -1,0 +1,25 @@
+"""The PostgreSQL search backend's table: one row per public document, its jieba-cut words in a
+tsvector with a GIN index, written in the same transaction as the record it describes."""
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.extensions import db
+
+
+class SearchDocument(db.Model):
+    __tablename__ = "search_document"
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id"),
+        Index("ix_search_document_words", "words", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None]
+    places: Mapped[str] = mapped_column(Text, default="")  # " c1 s2 d3 ", matched with LIKE
+    status: Mapped[str] = mapped_column(String(20), default="")
+    grade: Mapped[int] = mapped_column(default=0)
+    words = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))  # used on PostgreSQL only

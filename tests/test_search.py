@@ -1,0 +1,266 @@
+"""Search: jieba's words, an index that follows the database (Whoosh after the commit, PostgreSQL in
+the same transaction), filters, highlighting, nothing private ever indexed, several writing
+processes, the rebuild command, the page and /api/search; and the demo's five topic searches."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from market import clock
+from market.accounts import services as accounts
+from market.accounts.roles import Role
+from market.extensions import db
+from market.needs import services as needs
+from market.organizations.models import Organization, ServiceCategory
+from market.search import analysis, services
+from market.search.backends import Filters, PostgresBackend, WhooshBackend
+from market.search.indexing import drain
+from test_tenders import SECRET, bid, published_tender, tender_data, user, world  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def whoosh(app, tmp_path):
+    """Whoosh search on for one test, in a fresh index directory."""
+    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))
+    yield tmp_path / "index"
+    drain(app)
+    app.extensions["market.search"] = None
+
+
+def find(app, text, **filters):
+    drain(app)
+    with app.test_request_context():
+        page = services.search(text, Filters(**filters))
+        return [(r.hit.kind, r.hit.title) for r in page.items]
+
+
+def organization(app, name, description, status="approved", category="elderly"):
+    with app.app_context():
+        from market.accounts.models import User
+
+        creator = db.session.scalar(select(User.id).filter_by(email="creator@example.cn")) \
+            or accounts.register("creator@example.cn", "登记员", "correct-horse-42").id
+        org = Organization(name=name, credit_code=f"5132050{abs(hash(name)) % 10**11:011d}", org_type="social_service",
+                           registered_on=clock.now().date(), registration_authority="民政局", description=description,
+                           status=status, created_at=clock.now(), created_by_id=creator)
+        org.categories = [db.session.scalar(select(ServiceCategory).filter_by(code=category))]
+        db.session.add(org)
+        db.session.commit()
+        return org.id
+
+
+def test_jieba_cuts_words_that_short_queries_find():
+    assert "养老" in analysis.words("居家养老服务项目")
+    assert {"心理", "心理健康"} <= set(analysis.words("青少年心理健康辅导"))
+    assert analysis.words("的 和 ，。！") == []  # stop words and punctuation are no words
+    assert "python" in analysis.words("Python编程课")
+    positions = [t.pos for t in analysis.ChineseTokenizer()("社区居家养老", positions=True)]  # one Token, reused
+    assert positions == list(range(len(positions))) and len(positions) >= 3  # numbered, not character offsets
+
+
+def test_the_index_follows_records_after_the_commit(app, whoosh, make_user, places):
+    resident = make_user("r@example.cn", "居民", community=places["community"])
+    with app.app_context():
+        elderly = db.session.scalar(select(ServiceCategory.id).filter_by(code="elderly"))
+        need = needs.post_need(user(resident), needs.NeedData("希望开展居家养老上门服务", "独居老人需要定期探访。",
+                                                              elderly, "high", 12))
+        need_id = need.id
+    assert find(app, "养老") == [("need", "希望开展居家养老上门服务")]
+    with app.app_context():
+        need = db.session.get(type(need), need_id)
+        need.title = "老人助餐"
+        db.session.commit()
+    assert find(app, "养老") == [] and find(app, "助餐") == [("need", "老人助餐")]
+    worker = make_user("w@example.cn", "社工", roles={Role.COMMUNITY_WORKER: places["community"]})
+    with app.app_context():
+        needs.hide(user(worker), "need", need_id, "含有个人信息")
+    assert find(app, "助餐") == []  # hidden: out of the index, not merely filtered
+
+
+def test_private_things_never_reach_the_index(app, whoosh, world):  # noqa: F811
+    with app.app_context():
+        from market.procurement import tenders
+
+        draft = tenders.create_tender(user(world["buyer"]), tender_data(world, title="草稿项目ZQXDRAFT"))
+        assert draft.status == "draft"
+    world["tender"] = published_tender(app, world, title="公开项目ZQXPUBLIC")
+    bid(app, world, 0, proposal="机密投标方案ZQXSEALED")
+    organization(app, "待审组织ZQXPENDING", "尚未审核", status="pending")
+    drain(app)
+    assert find(app, "zqxpublic") == [("tender", "公开项目ZQXPUBLIC")]
+    for secret in ("zqxdraft", "zqxsealed", "zqxpending", SECRET.lower()):
+        assert find(app, secret) == []
+    # Not filtered at query time but absent: no file of the index holds the words.
+    stored = b"".join(p.read_bytes() for p in whoosh.iterdir() if p.is_file())
+    assert b"zqxpublic" in stored
+    for secret in (b"zqxdraft", b"zqxsealed", b"zqxpending"):
+        assert secret not in stored
+
+
+def test_filters_highlighting_and_pages(app, whoosh, places):
+    for n in range(5):
+        organization(app, f"心理服务社{n}号", f"青少年心理健康辅导 <script>alert({n})</script>",
+                     category="mental_health" if n % 2 else "elderly")
+    organization(app, "居家养老中心", "助餐助浴")
+    assert len(find(app, "心理")) == 5
+    assert len(find(app, "心理", kind="organization")) == 5 and find(app, "心理", kind="tender") == []
+    with app.app_context():
+        mental = db.session.scalar(select(ServiceCategory.id).filter_by(code="mental_health"))
+    assert len(find(app, "心理", category_id=mental)) == 2
+    assert find(app, "心理", status="pending") == [] and len(find(app, "心理", status="approved")) == 5
+    assert find(app, "心理", grade=3) == []
+    assert find(app, "心理", place=f"d{places['district']}") == []  # none of them is in that district
+    with app.test_request_context():
+        first = services.search("心理 辅导", Filters(), page=1, per_page=2)
+        third = services.search("心理 辅导", Filters(), page=3, per_page=2)
+        assert (first.total, first.pages, len(first.items), len(third.items)) == (5, 3, 2, 1)
+        assert {r.hit.record_id for r in first.items}.isdisjoint({r.hit.record_id for r in third.items})
+        html = str(first.items[0].snippet_html)
+        assert "<mark>心理</mark>" in html and "<script>" not in html and "&lt;script&gt;" in html
+        assert str(first.items[0].title_html).startswith("<mark>心理</mark>服务社")
+        with pytest.raises(services.ServiceError):
+            services.search("x" * 101, Filters())
+        with pytest.raises(services.ServiceError):
+            services.parse_filters({"grade": "9"})
+
+
+def test_mixed_chinese_and_english(app, whoosh):
+    organization(app, "Code4Good 公益编程社", "用Python和App帮助社区老人使用智能手机")
+    assert find(app, "python") == find(app, "PYTHON 智能手机") == [("organization", "Code4Good 公益编程社")]
+    assert find(app, "code4good") and find(app, "编程")
+    assert find(app, "python 矫正") == []  # every word must match
+
+
+def test_search_page_and_json(app, whoosh, client):
+    organization(app, "苏州市吴中区阳光助残服务中心", "为残障人士提供康复训练")
+    drain(app)
+    page = client.get("/search?q=助残").get_data(as_text=True)
+    assert "<mark>助残</mark>" in page and "共 1 个结果" in page
+    assert "不是有效" in client.get("/search?q=助残&grade=x").get_data(as_text=True)
+    response = client.get("/api/search?q=助残&kind=organization")
+    body = response.get_json()
+    assert response.status_code == 200 and body["total"] == 1
+    (hit,) = body["hits"]
+    assert hit["kind"] == "organization" and hit["title"] == "苏州市吴中区阳光助残服务中心" and hit["score"] > 0
+    assert client.get(hit["url"]).status_code == 200
+    assert client.get("/api/search?q=助残&kind=bid").status_code == 400
+
+
+def test_reindex_rebuilds_with_progress(app, whoosh):
+    organization(app, "垃圾分类志愿者协会", "桶边督导")
+    drain(app)
+    WhooshBackend(str(whoosh)).index()  # the index exists; now lose it and rebuild
+    for path in whoosh.iterdir():
+        path.unlink()
+    app.extensions["market.search"] = WhooshBackend(str(whoosh))
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "1 documents in the index." in result.output and "1/1" in result.output
+    assert find(app, "垃圾分类") == [("organization", "垃圾分类志愿者协会")]
+
+
+WRITER = """
+import sys
+from market import create_app
+from market.extensions import db
+from market.organizations.models import Organization
+from market.search.indexing import drain
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SEARCH_DIR": sys.argv[2], "SEARCH_BACKEND": "whoosh"})
+ids = [int(i) for i in sys.argv[4].split(",")]
+with app.app_context():
+    for n in range(15):
+        for org_id in ids:
+            org = db.session.get(Organization, org_id)
+            org.description = f"进程{sys.argv[3]}第{n}次"
+            db.session.commit()
+    drain(app)
+"""
+
+
+def test_several_processes_write_one_index(app, whoosh, database_url):
+    """Two server processes change records at once; each writes the index under Whoosh's lock and reads
+    what it writes only once it holds the lock, so the index ends with what the database holds."""
+    own_a, own_b, shared = (organization(app, f"组织{n}", "起始") for n in "ABC")
+    WhooshBackend(str(whoosh)).index()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.Popen([sys.executable, "-c", WRITER, database_url, str(whoosh), name, f"{own},{shared}"],
+                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for name, own in (("甲", own_a), ("乙", own_b))]
+    for run in runs:
+        _out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, err.decode()[-2000:]
+    with app.app_context():
+        expected = {i: db.session.get(Organization, i).description for i in (own_a, own_b, shared)}
+    assert expected[own_a] == "进程甲第14次" and expected[own_b] == "进程乙第14次"
+    with WhooshBackend(str(whoosh)).index().searcher() as searcher:
+        stored = {int(d["key"].split(":")[1]): d["body"].split("\n")[0] for d in searcher.all_stored_fields()}
+    assert stored == expected
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="the PostgreSQL backend runs in the PostgreSQL pass of `make test`")
+def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, places):
+    app.extensions["market.search"] = PostgresBackend()
+    try:
+        org_id = organization(app, "苏州工业园区心桥青少年心理服务社", "心理健康讲座和个案咨询")
+        assert find(app, "心理") == [("organization", "苏州工业园区心桥青少年心理服务社")]  # no waiting: committed together
+        with app.app_context():
+            org = db.session.get(Organization, org_id)
+            org.description = "社区矫正对象帮扶"
+            db.session.flush()
+            db.session.rollback()  # a failed transaction leaves the old words
+            assert PostgresBackend().count() == 1
+        assert find(app, "社区矫正") == [] and find(app, "个案咨询")
+        organization(app, "心理服务社二号", "另一家", category="mental_health")
+        assert [t for _k, t in find(app, "心理")][0] == "苏州工业园区心桥青少年心理服务社"  # title and body beat title only
+        assert find(app, "心理", grade=4) == [] and len(find(app, "心理", kind="organization")) == 2
+        with app.app_context():
+            plan = db.session.execute(db.text(
+                "EXPLAIN SELECT id FROM search_document WHERE words @@ CAST('''心理''' AS tsquery)")).scalars().all()
+            db.session.execute(db.text("SET enable_seqscan = off"))
+            forced = db.session.execute(db.text(
+                "EXPLAIN SELECT id FROM search_document WHERE words @@ CAST('''心理''' AS tsquery)")).scalars().all()
+            db.session.rollback()
+        assert plan and any("ix_search_document_words" in line for line in forced)
+        result = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0 and "2 documents" in result.output, result.output
+    finally:
+        app.extensions["market.search"] = None
+
+
+TOPICS = {  # the demo's records each topic search must put first
+    "养老": {("need", "希望开展居家养老上门服务"), ("organization", "苏州市姑苏区乐龄居家养老服务中心"),
+           ("tender", "平江街道居家养老上门服务项目")},
+    "助残": {("need", "残疾人康复训练和助残服务"), ("organization", "苏州市吴中区阳光助残服务中心")},
+    "心理": {("need", "初中生学习压力大，需要心理辅导"), ("tender", "沧浪街道青少年心理健康辅导项目"),
+           ("organization", "苏州工业园区心桥青少年心理服务社")},
+    "垃圾分类": {("need", "垃圾分类桶边督导志愿者不够"), ("tender", "平江街道垃圾分类宣传督导项目"),
+             ("organization", "苏州市相城区绿色家园环保志愿者协会")},
+    "社区矫正": {("need", "社区矫正对象的就业帮扶"), ("tender", "姑苏区社区矫正对象教育帮扶项目"),
+             ("organization", "苏州市吴江区新航社区矫正服务社")},
+}
+
+
+def test_demo_topic_searches_put_the_relevant_records_first(app, whoosh):
+    from market.demo.seed import seed_demo
+
+    with app.app_context():
+        seed_demo()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    for word, expected in TOPICS.items():
+        hits = find(app, word)
+        assert hits[0] in expected, (word, hits)
+        assert expected <= set(hits[:len(expected) + 1]), (word, hits)  # at most one other record among them
+
+
+def test_api_search_json_is_documented_shape(app, whoosh, client):
+    organization(app, "和谐邻里纠纷调解服务中心", "调解邻里纠纷")
+    body = json.loads(client.get("/api/search?q=调解&per_page=1&page=1").get_data())
+    assert set(body) == {"query", "total", "page", "per_page", "hits"} and body["per_page"] == 1
