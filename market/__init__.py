@@ -73,6 +73,8 @@ def load_user(session_id: str):
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic) sees all tables.
     from market.accounts import models as _accounts  # noqa: F401
+    from market.audit import chain as _audit  # noqa: F401  (its models, and the listeners that append events)
+    from market.api import models as _api  # noqa: F401
     from market.contracts import models as _contracts  # noqa: F401
     from market.core import workflow as _workflow  # noqa: F401
     from market.needs import models as _needs  # noqa: F401
@@ -100,15 +102,22 @@ def _register_blueprints(app: Flask) -> None:
     from market.incubation.views import bp as incubation_bp
     from market.search.views import bp as search_bp
     from market.api.views import bp as api_bp
+    from market.audit.views import bp as audit_bp
+    from market.api.views import tokens_bp
+    from market.transparency.views import bp as transparency_bp
 
     for blueprint in (core_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
                       contracts_bp, money_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
-                      api_bp):
+                      api_bp, tokens_bp, audit_bp, transparency_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
+        if has_request_context() and request.path.startswith("/api/"):  # the API answers in JSON throughout
+            from flask import jsonify
+
+            return jsonify(error=message, field=None), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(403)
@@ -193,9 +202,13 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
+    from market.audit.cli import audit_cli
     from market.money.cli import money_cli
     from market.search.cli import search_cli
+    from market.transparency.cli import ocds_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(money_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(ocds_cli)

@@ -70,6 +70,11 @@ def from_environment(instance_path: str) -> dict:
         # Links in mail sent outside a web request (commands, background work) start with this.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         "SHOW_DEV_OUTBOX": not production,
+        "API_RATE_ANONYMOUS": _int("API_RATE_ANONYMOUS", 60),  # API requests per minute without a token
+        "API_RATE_TOKEN": _int("API_RATE_TOKEN", 600),  # and with one
+        # OCDS: the prefix registered with the Open Contracting Partnership ("ocds-" and six characters).
+        "OCDS_OCID_PREFIX": os.environ.get("OCDS_OCID_PREFIX", "ocds-mkt0sz"),
+        "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER", "Market 社区公益服务市场"),
     }
 
 

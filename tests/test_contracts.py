@@ -69,6 +69,15 @@ def report(app, world, position=0, beneficiaries=45):
         return services.submit_report(user(world["owner2"]), c, c.milestones[position].id, data).id
 
 
+def accept_and_pay_first(app, world):
+    """The first tranche reported, accepted and paid."""
+    report(app, world)
+    with app.app_context():
+        c = contract(world)
+        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
+
+
 def ledger_is_sound():
     assert ledger.unbalanced_transactions() == []
     assert ledger.drifted_accounts() == []

@@ -143,5 +143,5 @@ def test_tender_pages_query_count_does_not_grow(client, app, count_queries, froz
             tenders.ask(db.session.get(User, world["owner0"]), db.session.get(Tender, tender_id), world["org0"], "周末是否送餐？")
             frozen.advance(days=22)
     assert measure() == small
-    # The tender page: 19 of its own and the grades behind the bidders' badges.
-    assert small == {"/procurement/tenders": 5, f"/procurement/tenders/{world['tender']}": 20}
+    # The tender page: 19 of its own, the grades behind the bidders' badges and its public audit events.
+    assert small == {"/procurement/tenders": 5, f"/procurement/tenders/{world['tender']}": 21}

@@ -245,8 +245,13 @@ ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn
          "resident@example.cn", "org1@example.cn", "org3@example.cn")
 
 
-def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client):
+def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client, tmp_path):
     """Every GET route of the application, as every role but the bidder's, before opening."""
+    from market.search.backends import WhooshBackend
+    from market.search.indexing import drain
+
+    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))  # search on: nothing sealed in it
+    app.config["API_RATE_ANONYMOUS"] = 10**6  # every API page is really read, not refused
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0, price_fen=11_234_500, proposal=SECRET)
     with app.app_context():
@@ -258,7 +263,8 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
               "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1,
               "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "department", "scope_id": 1,
               "rubric_id": 1, "evaluation_id": 1, "rating_id": 1, "application_id": 1, "department_id": 1,
-              "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1}
+              "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1,
+              "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}"}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":
@@ -268,6 +274,9 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
 
                 urls.append(url_for(rule.endpoint, **args))
     assert any("/bids/" in u for u in urls) and any("/workspace" in u for u in urls)
+    # Search (with an index), the open datasets as CSV and the API's pages, asked for the secret itself.
+    urls += ["/search?q=机密方案", "/search?q=XYZ-7731", "/api/search?q=机密方案", "/open/tenders.csv",
+             "/open/opened-bids.csv", "/api/v1/datasets/opened-bids", "/api/audit/events?per_page=100"]
     for role in ROLES:
         if role != "anonymous":
             login(role)
@@ -280,6 +289,10 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
     # The bidder itself can read it.
     login("org0@example.cn")
     assert SECRET in client.get(f"/procurement/tenders/{world['tender']}/bids/{bid_id}").get_data(as_text=True)
+    drain(app)
+    assert client.get("/api/search?q=机密方案").get_json()["total"] == 0  # the tender is found, its bid never
+    assert client.get("/api/search?q=老年助餐").get_json()["total"] == 1
+    app.extensions["market.search"], app.config["API_RATE_ANONYMOUS"] = None, 60
 
 
 def test_tender_list_filters(app, world, client):

@@ -1,24 +1,197 @@
-"""Thin JSON views over the services; errors are JSON too."""
-from flask import Blueprint, jsonify, request
+"""Thin JSON views over the services. Every /api request is counted against its caller's limit
+(a token's, or the address's without one); errors are JSON too. Token pages are for signed-in people."""
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
+from market.api import services
+from market.api.forms import TokenForm
 from market.core.errors import ServiceError
+from market.core.forms import ConfirmForm
+from market.extensions import db
 from market.search import services as search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
 
-def bad_request(error: ServiceError):
-    return jsonify(error=error.message, field=error.field), 400
+def error(message: str, status: int, field: str | None = None):
+    return jsonify(error=message, field=field), status
+
+
+@bp.before_request
+def count_and_authenticate():
+    header = request.headers.get("Authorization", "")
+    token = None
+    if header:
+        scheme, _sep, value = header.partition(" ")
+        token = services.authenticate(value.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            return error(_("The API token is not valid or was revoked."), 401)
+    caller = f"token:{token.id}" if token else f"ip:{request.remote_addr or '-'}"
+    g.allowance = services.count_request(caller, token)
+    if g.allowance.exceeded:
+        response = error(_("Too many requests; try again in %(n)s seconds.", n=g.allowance.reset_seconds), 429)[0]
+        response.status_code = 429
+        response.headers["Retry-After"] = str(g.allowance.reset_seconds)
+        return response
+
+
+@bp.after_request
+def rate_headers(response):
+    allowance = g.get("allowance")
+    if allowance is not None:
+        response.headers["X-RateLimit-Limit"] = str(allowance.limit)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, allowance.remaining))
+        response.headers["X-RateLimit-Reset"] = str(allowance.reset_seconds)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
+    return response
+
+
+def _page_args(default: int = 20, most: int = 100) -> tuple[int, int]:
+    return max(1, request.args.get("page", 1, type=int)), min(most, max(1, request.args.get("per_page", default, type=int)))
+
+
+def _links(page, endpoint: str, **values) -> dict:
+    links = {}
+    if page.has_next:
+        links["next"] = url_for(endpoint, page=page.next_num, per_page=page.per_page, _external=True, **values)
+    if page.has_prev:
+        links["prev"] = url_for(endpoint, page=page.prev_num, per_page=page.per_page, _external=True, **values)
+    return links
+
+
+def _paged(page, items: list, endpoint: str, **values) -> dict:
+    return {"page": page.page, "per_page": page.per_page, "total": page.total, "items": items,
+            "links": _links(page, endpoint, **values)}
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from market.api.openapi import document
+
+    return jsonify(document(request.host_url.rstrip("/")))
 
 
 @bp.route("/search")
 def search_hits():
     query = request.args.get("q", "")
+    page, per_page = _page_args()
     try:
-        results = search.search(query, search.parse_filters(request.args), request.args.get("page", 1, type=int),
-                                min(100, max(1, request.args.get("per_page", 20, type=int))))
-    except ServiceError as error:
-        return bad_request(error)
+        results = search.search(query, search.parse_filters(request.args), page, per_page)
+    except ServiceError as failure:
+        return error(failure.message, 400, failure.field)
     return jsonify(query=query, total=results.total, page=results.page, per_page=results.per_page,
                    hits=[{"kind": r.hit.kind, "id": r.hit.record_id, "title": r.hit.title, "score": r.hit.score,
                           "url": r.url} for r in results.items])
+
+
+@bp.route("/v1/datasets")
+def datasets():
+    from market.transparency.datasets import DATASETS
+
+    return jsonify([{"name": d.name, "title": str(d.title), "description": str(d.description),
+                     "url": url_for("api.dataset", name=d.name, _external=True),
+                     "csv": url_for("transparency.dataset_csv", name=d.name, _external=True),
+                     "columns": [{"name": c.name, "type": c.type, "nullable": c.nullable} for c in d.columns]}
+                    for d in DATASETS.values()])
+
+
+@bp.route("/v1/datasets/<name>")
+def dataset(name: str):
+    from market.core.pagination import RowPagination
+    from market.transparency.datasets import DATASETS
+
+    found = DATASETS.get(name)
+    if found is None:
+        return error(_("There is no such dataset."), 404, "name")
+    page, per_page = _page_args()
+    rows = RowPagination(select=found.select(), session=db.session(), page=page, per_page=per_page,
+                         error_out=False, max_per_page=100)
+    return jsonify(_paged(rows, [found.as_json(r) for r in rows.items], "api.dataset", name=name))
+
+
+@bp.route("/audit/events")
+def audit_events():
+    from market.audit import chain
+
+    page, per_page = _page_args()
+    events = db.paginate(chain.public_events_select(), page=page, per_page=per_page, error_out=False)
+    head = chain.head()
+    items = [{"seq": e.seq, "at": e.at.isoformat(timespec="microseconds"), "action": e.action,
+              "subject_type": e.subject_type, "subject_id": e.subject_id, "actor_id": e.actor_id, "public": e.public,
+              "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash} for e in events.items]
+    return jsonify({**_paged(events, items, "api.audit_events"),
+                    "head": {"seq": head.seq, "hash": head.hash} if head else None})
+
+
+def _exact_json(value, status: int = 200):
+    from market.transparency.ocds import dumps
+
+    return Response(dumps(value), status=status, mimetype="application/json")
+
+
+def _tender_page():
+    from market.transparency import ocds
+
+    page, per_page = _page_args()
+    return db.paginate(ocds.public_tenders_select(), page=page, per_page=per_page, error_out=False)
+
+
+@bp.route("/ocds/releases.json")
+def ocds_releases():
+    from market.transparency import ocds
+
+    page = _tender_page()
+    package = ocds.release_package(page.items, request.full_path)
+    return _exact_json({**package, **({"links": _links(page, "api.ocds_releases")} if page.pages > 1 else {})})
+
+
+@bp.route("/ocds/records.json")
+def ocds_records():
+    from market.transparency import ocds
+
+    page = _tender_page()
+    package = ocds.record_package(page.items, request.full_path)
+    return _exact_json({**package, **({"links": _links(page, "api.ocds_records")} if page.pages > 1 else {})})
+
+
+@bp.route("/ocds/records/<ocid>.json")
+def ocds_record(ocid: str):
+    from market.procurement.models import Tender
+    from market.transparency import ocds
+
+    prefix = f"{ocds.prefix()}-tender-"
+    number = ocid[len(prefix):] if ocid.startswith(prefix) else ""
+    tender = db.session.get(Tender, int(number)) if number.isdigit() and len(number) < 10 else None
+    if tender is None or tender.status == "draft":
+        return error(_("There is no public contracting process with this ocid."), 404, "ocid")
+    return _exact_json(ocds.record_package([tender], request.path))
+
+
+# --- tokens (pages for people) ------------------------------------------------------------------------
+
+@tokens_bp.route("", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form, new_token = TokenForm(), None
+    if form.validate_on_submit():
+        try:
+            _record, new_token = services.create_token(current_user, form.name.data)
+        except ServiceError as failure:
+            flash(failure.message, "error")
+    return render_template("api/tokens.html", form=form, tokens=services.tokens_of(current_user),
+                           new_token=new_token, confirm_form=ConfirmForm())
+
+
+@tokens_bp.route("/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_token(current_user, token_id)
+        flash(_("The token is revoked; integrations using it now get 401."), "success")
+    except ServiceError as failure:
+        flash(failure.message, "error")
+    return redirect(url_for("api_tokens.tokens"))

@@ -1,0 +1,272 @@
+"""The public datasets: one definition each (columns and the query of public rows), used by the
+portal's pages, its CSV downloads and the JSON API alike. Rows are read with plain column selects
+(no object loading), so a page is one query and a download streams in batches."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select
+from sqlalchemy.orm import aliased
+
+
+TYPES = {"integer": {"type": "integer"}, "fen": {"type": "integer", "description": "an amount in fen (0.01 yuan)"},
+         "string": {"type": "string"}, "datetime": {"type": "string", "format": "date-time"},
+         "date": {"type": "string", "format": "date"}, "boolean": {"type": "boolean"}}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a key of TYPES
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: object
+    description: object
+    columns: tuple[Column, ...]
+    select: Callable  # () -> a select whose labelled columns are `columns`, in a stable order
+
+    def json_value(self, column: Column, value):
+        if isinstance(value, datetime):
+            return value.replace(microsecond=0).isoformat() + "Z"
+        if isinstance(value, date):
+            return value.isoformat()
+        if column.type in ("integer", "fen") and value is not None:
+            return int(value)  # PostgreSQL sums arrive as Decimal
+        return value
+
+    def as_json(self, row) -> dict:
+        return {c.name: self.json_value(c, getattr(row, c.name)) for c in self.columns}
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """Columns from "name:type, name:type?" (a trailing ? allows null)."""
+    columns = []
+    for item in spec.split(","):
+        name, kind = item.strip().split(":")
+        columns.append(Column(name, kind.rstrip("?"), kind.endswith("?")))
+    return tuple(columns)
+
+
+def _catalog_items():
+    from market.organizations.models import ServiceCategory
+    from market.places.models import Department
+    from market.procurement.models import CatalogItem, PurchaseCatalog
+
+    return (select(CatalogItem.id.label("id"), PurchaseCatalog.id.label("catalog_id"), Department.name.label("department"),
+                   PurchaseCatalog.year.label("year"), PurchaseCatalog.version.label("version"),
+                   CatalogItem.code.label("code"), CatalogItem.name.label("name"),
+                   ServiceCategory.name_zh.label("category"), CatalogItem.competition.label("competition"),
+                   CatalogItem.min_grade.label("min_grade"))
+            .join(PurchaseCatalog, CatalogItem.catalog_id == PurchaseCatalog.id)
+            .join(Department, PurchaseCatalog.department_id == Department.id)
+            .join(ServiceCategory, CatalogItem.category_id == ServiceCategory.id)
+            .where(PurchaseCatalog.status == "published")
+            .order_by(PurchaseCatalog.id, CatalogItem.position, CatalogItem.id))
+
+
+def _tenders():
+    from market.organizations.models import ServiceCategory
+    from market.places.models import Department
+    from market.procurement.models import Tender
+
+    return (select(Tender.id.label("id"), Tender.title.label("title"), Department.name.label("department"),
+                   ServiceCategory.name_zh.label("category"), Tender.method.label("method"),
+                   Tender.budget_ceiling_fen.label("budget_ceiling_fen"), Tender.status.label("status"),
+                   Tender.published_at.label("published_at"), Tender.bid_deadline.label("bid_deadline"),
+                   Tender.opening_at.label("opening_at"), Tender.min_grade.label("min_grade"))
+            .join(Department, Tender.department_id == Department.id)
+            .join(ServiceCategory, Tender.category_id == ServiceCategory.id)
+            .where(Tender.status != "draft").order_by(Tender.id))
+
+
+def _opened_bids():
+    from market.organizations.models import Organization
+    from market.procurement.models import Bid
+
+    return (select(Bid.id.label("id"), Bid.tender_id.label("tender_id"), Organization.name.label("organization"),
+                   Organization.credit_code.label("credit_code"), Bid.price_fen.label("price_fen"),
+                   Bid.opened_at.label("opened_at"), Bid.digest.label("receipt_digest"))
+            .join(Organization, Bid.organization_id == Organization.id)
+            .where(Bid.opened_at.is_not(None), Bid.status == "submitted").order_by(Bid.id))
+
+
+def _awards():
+    from market.organizations.models import Organization
+    from market.procurement.models import Award, Bid
+
+    return (select(Award.id.label("id"), Award.tender_id.label("tender_id"), Award.bid_id.label("bid_id"),
+                   Organization.name.label("organization"), Bid.price_fen.label("price_fen"),
+                   Award.awarded_at.label("awarded_at"), Award.notice_ends_at.label("notice_ends_at"),
+                   Award.reason.label("reason"))
+            .join(Bid, Award.bid_id == Bid.id).join(Organization, Bid.organization_id == Organization.id)
+            .order_by(Award.id))
+
+
+def _challenges():
+    from market.organizations.models import Organization
+    from market.procurement.models import Challenge
+
+    return (select(Challenge.id.label("id"), Challenge.tender_id.label("tender_id"),
+                   Organization.name.label("organization"), Challenge.filed_at.label("filed_at"),
+                   Challenge.grounds.label("grounds"), Challenge.answer_due_at.label("answer_due_at"),
+                   Challenge.answered_at.label("answered_at"), Challenge.answer.label("answer"))
+            .join(Organization, Challenge.organization_id == Organization.id).order_by(Challenge.id))
+
+
+PUBLIC_CONTRACTS = ("active", "completed", "terminated")
+
+
+def _contracts():
+    from market.contracts.models import Contract
+    from market.organizations.models import Organization
+    from market.places.models import Department
+
+    funder = aliased(Organization)
+    return (select(Contract.id.label("id"), Contract.number.label("number"), Contract.title.label("title"),
+                   case((Contract.department_id.is_not(None), Department.name), else_=funder.name).label("purchaser"),
+                   Organization.name.label("organization"), Contract.tender_id.label("tender_id"),
+                   Contract.round_id.label("round_id"), Contract.price_fen.label("price_fen"),
+                   Contract.starts_on.label("starts_on"), Contract.ends_on.label("ends_on"),
+                   Contract.status.label("status"), Contract.signed_at.label("signed_at"))
+            .join(Organization, Contract.organization_id == Organization.id)
+            .outerjoin(Department, Contract.department_id == Department.id)
+            .outerjoin(funder, Contract.funder_organization_id == funder.id)
+            .where(Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Contract.id))
+
+
+def _milestones():
+    from market.contracts.models import Contract, Milestone
+
+    return (select(Milestone.id.label("id"), Milestone.contract_id.label("contract_id"),
+                   Milestone.position.label("position"), Milestone.title.label("title"),
+                   Milestone.due_on.label("due_on"), Milestone.amount_fen.label("amount_fen"),
+                   Milestone.payable_fen.label("payable_fen"), Milestone.status.label("status"),
+                   Milestone.accepted_at.label("accepted_at"), Milestone.paid_at.label("paid_at"))
+            .join(Contract, Milestone.contract_id == Contract.id)
+            .where(Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Milestone.contract_id, Milestone.position))
+
+
+def _payments():
+    from market.contracts.models import Contract
+    from market.money.models import Payment
+    from market.organizations.models import Organization
+
+    return (select(Payment.id.label("id"), Payment.contract_id.label("contract_id"),
+                   Payment.milestone_id.label("milestone_id"), Organization.name.label("organization"),
+                   Payment.amount_fen.label("amount_fen"), Payment.provider.label("provider"),
+                   Payment.settled_at.label("settled_at"))
+            .join(Contract, Payment.contract_id == Contract.id)
+            .join(Organization, Payment.organization_id == Organization.id)
+            .where(Payment.status == "settled", Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Payment.id))
+
+
+def _evaluations():
+    from market.evaluation.models import Evaluation
+    from market.organizations.models import Organization
+
+    return (select(Evaluation.id.label("id"), Evaluation.kind.label("kind"), Evaluation.contract_id.label("contract_id"),
+                   Evaluation.application_id.label("application_id"), Organization.name.label("evaluator"),
+                   Evaluation.total_cp.label("total_hundredths"), Evaluation.band.label("band"),
+                   Evaluation.published_at.label("published_at"))
+            .join(Organization, Evaluation.evaluator_org_id == Organization.id)
+            .where(Evaluation.status == "published").order_by(Evaluation.id))
+
+
+def _ratings():
+    from market.evaluation.models import Rating
+    from market.places.models import Community
+
+    return (select(Rating.id.label("id"), Rating.contract_id.label("contract_id"), Rating.period.label("period"),
+                   Rating.stars.label("stars"), Rating.comment.label("comment"), Community.name.label("community"),
+                   Rating.created_at.label("created_at"))
+            .join(Community, Rating.community_id == Community.id)
+            .where(Rating.hidden_at.is_(None)).order_by(Rating.id))
+
+
+def _grades():
+    from market.organizations.models import Organization
+    from market.procurement.models import OrganizationGrade
+
+    return (select(OrganizationGrade.id.label("id"), Organization.name.label("organization"),
+                   Organization.credit_code.label("credit_code"), OrganizationGrade.grade.label("grade"),
+                   OrganizationGrade.valid_from.label("valid_from"), OrganizationGrade.valid_until.label("valid_until"))
+            .join(Organization, OrganizationGrade.organization_id == Organization.id).order_by(OrganizationGrade.id))
+
+
+def _rounds():
+    from market.organizations.models import Organization
+    from market.philanthropy.models import Round
+    from market.places.models import Department
+
+    return (select(Round.id.label("id"), Round.number.label("number"), Round.title.label("title"),
+                   case((Round.department_id.is_not(None), Department.name), else_=Organization.name).label("sponsor"),
+                   Round.max_grant_fen.label("max_grant_fen"), Round.match_cap_fen.label("match_cap_fen"),
+                   Round.donor_cap_fen.label("donor_cap_fen"), Round.proposals_due_at.label("proposals_due_at"),
+                   Round.giving_ends_at.label("giving_ends_at"), Round.status.label("status"))
+            .outerjoin(Department, Round.department_id == Department.id)
+            .outerjoin(Organization, Round.organization_id == Organization.id)
+            .where(Round.status != "draft").order_by(Round.id))
+
+
+def _matches():
+    from market.organizations.models import Organization
+    from market.philanthropy.models import MatchResult, Proposal
+
+    return (select(MatchResult.id.label("id"), MatchResult.round_id.label("round_id"),
+                   MatchResult.proposal_id.label("proposal_id"), Proposal.title.label("project"),
+                   Organization.name.label("organization"), MatchResult.donors.label("donors"),
+                   MatchResult.counted_fen.label("counted_fen"), MatchResult.raw_match.label("raw_match"),
+                   MatchResult.match_fen.label("match_fen"), MatchResult.capped.label("capped"))
+            .join(Proposal, MatchResult.proposal_id == Proposal.id)
+            .join(Organization, Proposal.organization_id == Organization.id).order_by(MatchResult.id))
+
+
+DATASETS = {d.name: d for d in (
+    Dataset("catalog-items", _l("Purchase catalog items"), _l("Every item of every published purchase catalog."),
+            _cols("id:integer, catalog_id:integer, department:string, year:integer, version:integer, code:string, "
+                  "name:string, category:string, competition:string, min_grade:integer"), _catalog_items),
+    Dataset("tenders", _l("Tenders"), _l("Every published tender with its budget ceiling, method and dates."),
+            _cols("id:integer, title:string, department:string, category:string, method:string, "
+                  "budget_ceiling_fen:fen, status:string, published_at:datetime?, bid_deadline:datetime, "
+                  "opening_at:datetime, min_grade:integer"), _tenders),
+    Dataset("opened-bids", _l("Opened bids"), _l("Bids after their public opening: bidder, price and receipt digest."),
+            _cols("id:integer, tender_id:integer, organization:string, credit_code:string, price_fen:fen?, "
+                  "opened_at:datetime, receipt_digest:string"), _opened_bids),
+    Dataset("awards", _l("Awards"), _l("Every award with the winning price, its notice period and any reason given."),
+            _cols("id:integer, tender_id:integer, bid_id:integer, organization:string, price_fen:fen?, "
+                  "awarded_at:datetime, notice_ends_at:datetime, reason:string"), _awards),
+    Dataset("challenges", _l("Challenges and answers"), _l("Bidders' challenges to awards and the purchasers' answers."),
+            _cols("id:integer, tender_id:integer, organization:string, filed_at:datetime, grounds:string, "
+                  "answer_due_at:datetime, answered_at:datetime?, answer:string"), _challenges),
+    Dataset("contracts", _l("Contracts"), _l("Signed contracts and grant agreements."),
+            _cols("id:integer, number:string, title:string, purchaser:string?, organization:string, "
+                  "tender_id:integer?, round_id:integer?, price_fen:fen, starts_on:date, ends_on:date, status:string, "
+                  "signed_at:datetime?"), _contracts),
+    Dataset("milestones", _l("Milestones"), _l("The milestones and tranches of signed contracts."),
+            _cols("id:integer, contract_id:integer, position:integer, title:string, due_on:date, amount_fen:fen, "
+                  "payable_fen:fen?, status:string, accepted_at:datetime?, paid_at:datetime?"), _milestones),
+    Dataset("payments", _l("Payments"), _l("Tranches paid to organizations."),
+            _cols("id:integer, contract_id:integer, milestone_id:integer, organization:string, amount_fen:fen, "
+                  "provider:string, settled_at:datetime?"), _payments),
+    Dataset("evaluations", _l("Evaluations"), _l("Published third-party evaluations and their scores."),
+            _cols("id:integer, kind:string, contract_id:integer?, application_id:integer?, evaluator:string, "
+                  "total_hundredths:integer?, band:string, published_at:datetime?"), _evaluations),
+    Dataset("ratings", _l("Residents' ratings"), _l("Ratings by verified residents; who rated is not published."),
+            _cols("id:integer, contract_id:integer, period:integer, stars:integer, comment:string, community:string, "
+                  "created_at:datetime"), _ratings),
+    Dataset("grades", _l("Grades"), _l("Organizations' grades (等级评估) and their validity."),
+            _cols("id:integer, organization:string, credit_code:string, grade:integer, valid_from:date, "
+                  "valid_until:date"), _grades),
+    Dataset("rounds", _l("Venture-philanthropy rounds"), _l("Rounds with their caps, deadlines and status."),
+            _cols("id:integer, number:string, title:string, sponsor:string?, max_grant_fen:fen, match_cap_fen:fen?, "
+                  "donor_cap_fen:fen, proposals_due_at:datetime, giving_ends_at:datetime, status:string"), _rounds),
+    Dataset("matches", _l("Matches"), _l("Frozen quadratic matches: donors counted, gifts counted and the match."),
+            _cols("id:integer, round_id:integer, proposal_id:integer, project:string, organization:string, "
+                  "donors:integer, counted_fen:fen, raw_match:string, match_fen:fen, capped:boolean"), _matches),
+)}
+
