@@ -59,6 +59,11 @@ def test_jieba_cuts_words_that_short_queries_find():
     assert "养老" in analysis.words("居家养老服务项目")
     assert {"心理", "心理健康"} <= set(analysis.words("青少年心理健康辅导"))
     assert analysis.words("的 和 ，。！") == []  # stop words and punctuation are no words
+    # A query is cut in precise mode: fewer, longer words, each of them among the text's words.
+    for query, text in (("心理健康辅导", "青少年心理健康辅导"), ("就业指导", "开展就业指导和技能培训"),
+                        ("居家养老", "居家养老上门服务")):
+        assert set(analysis.words(query, for_query=True)) <= set(analysis.words(text)), query
+    assert analysis.query_words("青少年 心理健康") == ["心理健康", "青少年"]
     assert "python" in analysis.words("Python编程课")
     positions = [t.pos for t in analysis.ChineseTokenizer()("社区居家养老", positions=True)]  # one Token, reused
     assert positions == list(range(len(positions))) and len(positions) >= 3  # numbered, not character offsets

@@ -1,7 +1,7 @@
 """Chinese and mixed-language word cutting, one function for indexing and querying alike.
 
 jieba's search mode emits a long word and its parts (心理健康 → 心理, 健康, 心理健康), so a short
-query finds a longer word. Tokens are numbered 0, 1, 2… rather than by character offset, which
+query finds a longer word; queries are cut in precise mode (see `words`). Tokens are numbered 0, 1, 2… rather than by character offset, which
 jieba reports and which breaks Whoosh's phrase positions."""
 import logging
 import threading
@@ -28,10 +28,15 @@ def _cutter():
     return _jieba
 
 
-def words(text: str) -> list[str]:
-    """The searchable words of `text`, lower-cased, in order, punctuation and stop words left out."""
+def words(text: str, for_query: bool = False) -> list[str]:
+    """The searchable words of `text`, lower-cased, in order, punctuation and stop words left out.
+
+    Texts are cut in search mode (a long word and its parts); queries in precise mode, whose words
+    are all among a text's search-mode words: 心理健康 then asks for one word instead of three,
+    which keeps every query word a required match without multiplying the terms to score."""
     found = []
-    for piece in _cutter().cut_for_search(text or ""):
+    cutter = _cutter()
+    for piece in (cutter.cut(text or "") if for_query else cutter.cut_for_search(text or "")):
         word = piece.strip().lower()
         if word and any(ch.isalnum() for ch in word) and word not in STOP_WORDS:
             found.append(word)
@@ -40,7 +45,7 @@ def words(text: str) -> list[str]:
 
 def query_words(text: str) -> list[str]:
     """The distinct words of a query, longest first (so highlighting prefers 心理健康 to 心理)."""
-    return sorted(set(words(text)), key=lambda w: (-len(w), w))
+    return sorted(set(words(text, for_query=True)), key=lambda w: (-len(w), w))
 
 
 class ChineseTokenizer(Tokenizer):
