@@ -60,18 +60,20 @@ class Contract(db.Model):
     agreement (资助协议) between a venture-philanthropy round's sponsor and a selected project's
     organization: the same machinery of terms, signatures, milestones and tranches."""
 
-    __table_args__ = (Index("ix_contract_status", "status", "id"),)
+    __table_args__ = (Index("ix_contract_status", "status", "id"), Index("ix_contract_department", "department_id", "id"),
+                      Index("ix_contract_organization", "organization_id", "id"),
+                      Index("ix_contract_category", "category_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), unique=True)
     tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     # A grant agreement of a round sponsored by a foundation or an incubator: its members sign as funder.
     funder_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"), index=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), unique=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"))
     title: Mapped[str] = mapped_column(String(120))
     service_standards: Mapped[str] = mapped_column(Text)
     price_fen: Mapped[int] = mapped_column(BigInteger)

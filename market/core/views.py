@@ -36,6 +36,12 @@ def home():
     return render_template("home.html", counts=counts, categories=categories)
 
 
+@bp.route("/healthz")
+def healthz():
+    """A bare endpoint: no database, no template. Load balancers poll it; benchmarks compare pages to it."""
+    return current_app.response_class("ok\n", mimetype="text/plain")
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     form = LanguageForm()

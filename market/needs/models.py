@@ -31,6 +31,7 @@ class Need(db.Model):
     __table_args__ = (
         Index("ix_need_community_status_support", "community_id", "status", "support_count"),
         Index("ix_need_community_created", "community_id", "created_at"),
+        Index("ix_need_community_support", "community_id", "support_count", "id"),  # the community page's order
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
@@ -142,7 +143,8 @@ REQUEST_MACHINE = StateMachine(
 
 class CommunityRequest(db.Model):
     __tablename__ = "community_request"
-    __table_args__ = (Index("ix_community_request_community_status", "community_id", "status"),)
+    __table_args__ = (Index("ix_community_request_community_status", "community_id", "status"),
+                      Index("ix_community_request_community", "community_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

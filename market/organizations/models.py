@@ -55,7 +55,8 @@ ORG_TYPES = ("social_group", "social_service", "foundation")
 
 
 class Organization(db.Model):
-    __table_args__ = (Index("ix_organization_status_name", "status", "name"),)
+    __table_args__ = (Index("ix_organization_status_name", "status", "name", "id"),  # the public list's order
+                      Index("ix_organization_status_district", "status", "district_id", "name", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)

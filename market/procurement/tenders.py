@@ -24,7 +24,7 @@ from market.procurement import sealing, steps  # noqa: F401  (steps: how tender 
 from market.procurement import undertakers as undertaker_rules
 from market.procurement.models import (GRADES, INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
                                        CatalogItem, PurchaseCatalog, Tender, TenderAmendment, TenderCriterion,
-                                       TenderQuestion)
+                                       TenderQuestion, tender_community)
 from market.procurement.services import is_purchaser_of, require_purchaser_of
 from market.rules import services as rules
 
@@ -483,15 +483,17 @@ def public_select(category_id=None, district_id=None, method=None, status=None, 
     from market.places.models import Department
 
     statement = select(Tender).where(Tender.status != "draft").order_by(Tender.id.desc())
-    if street_id:  # bought by the street's office, or serving one of its communities
-        statement = statement.join(Department, Tender.department_id == Department.id).where(
-            (Department.street_id == street_id) | Tender.communities.any(Community.street_id == street_id))
+    if street_id:  # bought by the street's office, or serving one of its communities (each side by an index)
+        by_office = select(Tender.id).join(Department, Tender.department_id == Department.id) \
+            .where(Department.street_id == street_id)
+        serving = select(tender_community.c.tender_id).join(Community, Community.id == tender_community.c.community_id) \
+            .where(Community.street_id == street_id)
+        statement = statement.where(Tender.id.in_(by_office.union(serving)))
     if category_id:
         statement = statement.where(Tender.category_id == category_id)
     if district_id:
-        if not street_id:
-            statement = statement.join(Department, Tender.department_id == Department.id)
-        statement = statement.where(Department.district_id == district_id)
+        statement = statement.join(Department, Tender.department_id == Department.id) \
+            .where(Department.district_id == district_id)
     if method in TENDER_METHODS:
         statement = statement.where(Tender.method == method)
     if status in TENDER_MACHINE.labels:

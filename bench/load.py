@@ -1,0 +1,131 @@
+"""HTTP throughput and latency of the key pages under concurrent load, against the production
+server setup (gunicorn, one worker per core) on loopback, each beside the bare endpoint /healthz
+measured in the same run.
+
+Run on a generated city (bench/README.md):
+    bash scripts/bench-deps.sh        # ApacheBench
+    DATABASE_URL=sqlite:////tmp/city.db SEARCH_DIR=/tmp/city-search \\
+        .venv/bin/python bench/load.py --requests 2000 --concurrency 8 --label "full city"
+
+For each URL: ab -k -n REQUESTS -c CONCURRENCY after a warm-up; prints requests per second,
+p50/p95/p99 latency in ms, the ratio of the page's throughput to the bare endpoint's, and the
+resident memory of every server process afterwards.
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def key_urls() -> list[tuple[str, str]]:
+    """The pages to measure, with ids read from the city in the database."""
+    from sqlalchemy import func, select
+
+    from market import create_app
+    from market.extensions import db
+    from market.organizations.models import Organization
+    from market.places.models import Community, Street
+    from market.procurement.models import Tender
+
+    app = create_app({"SEARCH_BACKEND": "none"})
+    with app.app_context():
+        tender = db.session.scalar(select(Tender).where(Tender.status == "contracted").order_by(Tender.id.desc()))
+        org = db.session.scalar(select(Organization.id).where(Organization.status == "approved")
+                                .order_by(Organization.id.desc()))
+        community = db.session.scalar(select(Community.id).order_by(Community.id.desc()))
+        district = db.session.scalar(select(Street.district_id).join(Community).where(Community.id == community))
+        db.session.scalar(select(func.count(Tender.id)))
+    return [("bare endpoint", "/healthz"), ("home", "/"),
+            ("tender list, filtered", f"/procurement/tenders?category={tender.category_id}&district={district}&status=published"),
+            ("tender list", "/procurement/tenders"), ("tender page", f"/procurement/tenders/{tender.id}"),
+            ("organization scorecard", f"/evaluation/organizations/{org}"), ("community page", f"/places/community/{community}"),
+            ("search results", "/search?q=%E5%85%BB%E8%80%81"),  # 养老
+            ("search, filtered", "/search?q=%E5%BF%83%E7%90%86&kind=tender"),  # 心理
+            ("API: search", "/api/search?q=%E5%9E%83%E5%9C%BE%E5%88%86%E7%B1%BB"),  # 垃圾分类
+            ("API: dataset page", "/api/v1/datasets/tenders?page=50"), ("API: OCDS record", None)]
+
+
+def ab(url: str, requests: int, concurrency: int) -> dict:
+    out = subprocess.run(["ab", "-k", "-q", "-n", str(requests), "-c", str(concurrency), url],
+                         capture_output=True, text=True, check=True).stdout
+    failed = int(re.search(r"Failed requests:\s+(\d+)", out).group(1))
+    non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
+    percent = {int(p): int(ms) for p, ms in re.findall(r"^\s+(\d+)%\s+(\d+)", out, re.M)}
+    return {"rps": float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1)), "p50": percent[50],
+            "p95": percent[95], "p99": percent[99], "failed": failed + (int(non_2xx.group(1)) if non_2xx else 0)}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--port", type=int, default=5099)
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    urls = key_urls()
+    from market import create_app
+    from market.extensions import db
+    from market.procurement.models import Tender
+
+    app = create_app({"SEARCH_BACKEND": "none"})
+    with app.app_context():
+        from sqlalchemy import select
+
+        tender_id = db.session.scalar(select(Tender.id).where(Tender.status == "contracted").order_by(Tender.id.desc()))
+        ocid = f"{app.config['OCDS_OCID_PREFIX']}-tender-{tender_id}"
+    urls[-1] = ("API: OCDS record", f"/api/ocds/records/{ocid}.json")
+    env = {**os.environ, "MARKET_ENV": "production", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret"),
+           "API_RATE_ANONYMOUS": "100000000"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+                               "--access-logfile", "/dev/null", "market:create_app()"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        for _label, path in urls:  # warm every worker: jieba, templates, caches
+            for _ in range(args.workers * 3):
+                urllib.request.urlopen(base + path, timeout=60).read()
+        results = {}
+        for label, path in urls:
+            results[label] = ab(base + path, args.requests, args.concurrency)
+        bare = results["bare endpoint"]["rps"]
+        print(f"## {args.label or 'HTTP'}: gunicorn, {args.workers} workers, ab -k -n {args.requests} -c {args.concurrency}")
+        print()
+        print("| page | req/s | p50 ms | p95 ms | p99 ms | share of bare throughput | failed |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for label, path in urls:
+            r = results[label]
+            print(f"| {label} (`{path.split('?')[0]}`) | {r['rps']:.0f} | {r['p50']} | {r['p95']} | {r['p99']} | "
+                  f"{r['rps'] / bare:.2f} | {r['failed']} |")
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        print()
+        print("memory (RSS): master %.0f MB; workers %s MB" % (
+            rss_mb(server.pid), ", ".join(f"{rss_mb(int(pid)):.0f}" for pid in children)))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
