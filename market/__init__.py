@@ -204,6 +204,7 @@ def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
     from market.audit.cli import audit_cli
     from market.money.cli import money_cli
+    from market.procurement.cli import procurement_cli
     from market.search.cli import search_cli
     from market.transparency.cli import ocds_cli
 
@@ -212,3 +213,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(ocds_cli)
+    app.cli.add_command(procurement_cli)

@@ -421,3 +421,15 @@ def test_the_edit_page_changes_a_draft_freely(app, world, client, login):
     login("buyer@example.cn")
     form = client.get(f"/procurement/tenders/{tender_id}/edit").get_data(as_text=True)
     assert 'value="120000"' in form and "服务方案：40" in form and 'value="2026-12-02T10:00"' in form
+
+
+def test_the_periodic_command_advances_tenders_nobody_opened(app, world, frozen):
+    world["tender"] = published_tender(app, world)
+    for n in range(3):
+        bid(app, world, n)
+    frozen.advance(days=22)  # past the deadline and the opening, on the injected clock
+    result = app.test_cli_runner().invoke(args=["procurement", "advance"])
+    assert result.exit_code == 0 and "1 tenders advanced." in result.output
+    with app.app_context():
+        assert db.session.get(Tender, world["tender"]).status == "opened"
+    assert "0 tenders advanced." in app.test_cli_runner().invoke(args=["procurement", "advance"]).output
