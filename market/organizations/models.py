@@ -13,7 +13,7 @@ organization_category = Table(
     "organization_category",
     db.metadata,
     Column("organization_id", ForeignKey("organization.id"), primary_key=True),
-    Column("category_id", ForeignKey("service_category.id"), primary_key=True),
+    Column("category_id", ForeignKey("service_category.id"), primary_key=True, index=True),  # lists by category
 )
 
 organization_community = Table(
