@@ -131,7 +131,8 @@ def test_signing_waits_for_the_notice_period_and_needs_both_sides(app, awarded, 
         assert c.status == "active" and c.tender.status == "contracted" and c.signed_at is not None
         digests = {s.terms_digest for s in services.signatures(c)}
         assert digests == {services.terms_digest(c)}
-        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]))]
+        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"])
+                                                    .order_by(TimelineEvent.id))]
         assert kinds[-1] == "contract_signed"
 
 
