@@ -212,3 +212,15 @@ def rubric_defaults(app):
         ids = {r.name: r.id for r in db.session.scalars(db.select(rubrics.Rubric))}
         db.session.remove()
     return ids
+
+
+@pytest.fixture
+def whoosh(app, tmp_path):
+    """Whoosh search on for one test, in a fresh index folder (the suite runs with search off)."""
+    from market.search.backends import WhooshBackend
+    from market.search.indexing import drain
+
+    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))
+    yield tmp_path / "index"
+    drain(app)
+    app.extensions["market.search"] = None

@@ -59,15 +59,8 @@ def operations(document):
 
 
 @pytest.fixture
-def search_index(app, tmp_path):
-    from market.search.backends import WhooshBackend
-    from market.search.indexing import drain
-
-    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))
+def search_index(app, whoosh):
     assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
-    yield
-    drain(app)
-    app.extensions["market.search"] = None
 
 
 def test_property_based_run_over_the_openapi_document(app, demo, search_index):

@@ -5,12 +5,12 @@ from playwright.sync_api import expect
 
 from browser import screenshot
 
-from test_search import TOPICS, whoosh  # noqa: F401
+from test_search import TOPICS
 
 pytestmark = pytest.mark.browser
 
 
-def test_topic_searches_from_the_search_box(live_server, browser, app, whoosh):  # noqa: F811
+def test_topic_searches_from_the_search_box(live_server, browser, app, whoosh):
     from market.demo.seed import seed_demo
     from market.extensions import db
 

@@ -2,7 +2,6 @@
 obeys the services' rules (balanced ledger, sealed bids with their digests, one rating per resident,
 contract and year, sequences moved on PostgreSQL), and the key pages run the same number of SQL
 queries when the city doubles (no N+1)."""
-import pytest
 from sqlalchemy import func, select
 
 from market.extensions import db
@@ -55,18 +54,7 @@ def test_a_small_city_keeps_the_rules(app):
     assert result.exit_code != 0 and "scale" in result.output
 
 
-@pytest.fixture
-def search_on(app, tmp_path):
-    from market.search.backends import WhooshBackend
-    from market.search.indexing import drain
-
-    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))
-    yield
-    drain(app)
-    app.extensions["market.search"] = None
-
-
-def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count_queries, search_on):
+def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count_queries, whoosh):
     from market.organizations.models import Organization
     from market.places.models import Community
     from market.procurement.models import Tender

@@ -24,15 +24,6 @@ from test_tenders import SECRET, bid, published_tender, tender_data, user, world
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def whoosh(app, tmp_path):
-    """Whoosh search on for one test, in a fresh index directory."""
-    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))
-    yield tmp_path / "index"
-    drain(app)
-    app.extensions["market.search"] = None
-
-
 def find(app, text, **filters):
     drain(app)
     with app.test_request_context():

@@ -245,12 +245,11 @@ ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn
          "resident@example.cn", "org1@example.cn", "org3@example.cn")
 
 
-def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client, tmp_path):
-    """Every GET route of the application, as every role but the bidder's, before opening."""
-    from market.search.backends import WhooshBackend
+def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client, whoosh):
+    """Every GET route of the application, as every role but the bidder's, before opening (search on:
+    nothing sealed is in its index)."""
     from market.search.indexing import drain
 
-    app.extensions["market.search"] = WhooshBackend(str(tmp_path / "index"))  # search on: nothing sealed in it
     app.config["API_RATE_ANONYMOUS"] = 10**6  # every API page is really read, not refused
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0, price_fen=11_234_500, proposal=SECRET)
@@ -292,7 +291,7 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
     drain(app)
     assert client.get("/api/search?q=机密方案").get_json()["total"] == 0  # the tender is found, its bid never
     assert client.get("/api/search?q=老年助餐").get_json()["total"] == 1
-    app.extensions["market.search"], app.config["API_RATE_ANONYMOUS"] = None, 60
+    app.config["API_RATE_ANONYMOUS"] = 60
 
 
 def test_tender_list_filters(app, world, client):

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import clock
 from market.api.models import ApiRateWindow, ApiToken
 from market.core import text
 from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core import upsert
 from market.extensions import db
 
 TOKEN_PREFIX = "mkt_"
@@ -82,9 +81,7 @@ def count_request(caller: str, token: ApiToken | None = None) -> Allowance:
         token.last_used_at = now
     seconds = int(now.timestamp())
     window = seconds // 60
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(ApiRateWindow)
-    statement = insert.values(caller=caller, window=window, count=1).on_conflict_do_update(
+    statement = upsert.insert(ApiRateWindow).values(caller=caller, window=window, count=1).on_conflict_do_update(
         index_elements=["caller", "window"], set_={"count": ApiRateWindow.count + 1}).returning(ApiRateWindow.count)
     count = db.session.execute(statement).scalar_one()
     if count == 1:  # a new minute for this caller: forget its older ones

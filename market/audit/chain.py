@@ -10,13 +10,12 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import event, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from market import clock
 from market.audit.models import GENESIS, AuditEvent, AuditHead
 from market.audit.sources import describers
+from market.core import upsert
 from market.extensions import db
 
 PENDING = "audit_pending"
@@ -69,9 +68,7 @@ def _take_head(session) -> tuple[int, str]:
     taken = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
                             .execution_options(synchronize_session=False)).rowcount
     if not taken:  # the first event ever: make the head (once, whoever else tries at the same moment)
-        dialect = session.get_bind().dialect.name
-        insert_head = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(AuditHead)
-        session.execute(insert_head.values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        session.execute(upsert.insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
         session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
                         .execution_options(synchronize_session=False))
     return session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()

@@ -21,6 +21,9 @@ CONTRACT_MACHINE = StateMachine(
             "terminated": _l("Terminated"), "cancelled": _l("Cancelled")},
 )
 
+# Signed contracts: public, rateable, counted on scorecards and in the money reports.
+SIGNED_STATUSES = ("active", "completed", "terminated")
+
 MILESTONE_MACHINE = StateMachine(
     subject_type="milestone",
     initial="pending",

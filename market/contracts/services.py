@@ -15,6 +15,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.contracts import steps  # noqa: F401  (how contract steps read on timelines)
 from market.contracts.models import (CONTRACT_MACHINE, DECISIONS, INSPECTION_KINDS, MILESTONE_MACHINE, SIDES,
+                                     SIGNED_STATUSES,
                                      Acceptance, Contract, ContractAmendment, ContractSignature, DeliveryReport,
                                      Inspection, Milestone, ReportFile, SpendingLine)
 from market.core import text, uploads
@@ -690,7 +691,7 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
 def contracts_select(status: str | None = None, department_id: int | None = None, organization_id: int | None = None,
                      category_id: int | None = None):
     """Public contracts (signed ones), newest first."""
-    statement = select(Contract).where(Contract.status.in_(("active", "completed", "terminated")))
+    statement = select(Contract).where(Contract.status.in_(SIGNED_STATUSES))
     if status:
         statement = statement.where(Contract.status == status)
     if department_id:

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from market.contracts import services
 from market.contracts.forms import (AmendmentAnswerForm, AmendmentForm, DecisionForm, InspectionForm, ReportForm,
                                     SignForm, TermsForm)
-from market.contracts.models import AMENDMENT_STATUSES, CONTRACT_MACHINE, DECISIONS, INSPECTION_KINDS, MILESTONE_MACHINE, SIDES
+from market.contracts.models import (AMENDMENT_STATUSES, CONTRACT_MACHINE, DECISIONS, INSPECTION_KINDS,
+                                     MILESTONE_MACHINE, SIDES, SIGNED_STATUSES)
 from market.core import uploads
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
@@ -33,7 +34,7 @@ def index():
     statement = services.contracts_select(status=status, department_id=args.get("department", type=int),
                                           category_id=args.get("category", type=int))
     return render_template("contracts/index.html", page=paginate(statement), drafts=services.drafts_for(current_user),
-                           statuses=[(k, CONTRACT_MACHINE.label(k)) for k in ("active", "completed", "terminated")],
+                           statuses=[(k, CONTRACT_MACHINE.label(k)) for k in SIGNED_STATUSES],
                            departments=department_choices(), categories=category_choices(), machine=CONTRACT_MACHINE)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from market import clock
 from market.accounts.models import Residence, User
 from market.contracts import services as contracts
-from market.contracts.models import Contract, Milestone, contract_community
+from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
 from market.core import codes, text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique
 from market.evaluation import scoring
@@ -22,7 +22,7 @@ from market.evaluation.models import Beneficiary, DepartmentRating, Rating, Rati
 from market.extensions import db
 from market.needs import services as needs
 
-RATEABLE = ("active", "completed", "terminated")
+RATEABLE = SIGNED_STATUSES
 MAX_CODES = 100
 MAX_BENEFICIARIES = 200
 DEPARTMENT_ITEMS = ("paid_on_time", "clear_requirements", "no_interference")

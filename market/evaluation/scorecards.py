@@ -6,14 +6,14 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market import clock
-from market.contracts.models import Contract, DeliveryReport, Milestone
+from market.contracts.models import SIGNED_STATUSES, Contract, DeliveryReport, Milestone
 from market.evaluation import ratings, scoring
 from market.evaluation.models import Evaluation, GradeApplication
 from market.extensions import db
 from market.procurement import undertakers
 from market.procurement.models import OrganizationGrade
 
-SIGNED = ("active", "completed", "terminated")
+SIGNED = SIGNED_STATUSES
 DECIDED = ("accepted", "paying", "paid", "held", "withheld")
 
 

@@ -15,7 +15,7 @@ from market import clock
 from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
-from market.contracts.models import Contract
+from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core import text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.evaluation import ratings, rubrics, scoring
@@ -84,7 +84,7 @@ def commission(actor: User, contract: Contract, kind: str, evaluator_org_id: int
         raise PermissionDenied(_("Only a purchaser of this department or civil affairs commissions evaluations."))
     if kind not in CONTRACT_KINDS:
         raise ServiceError(_("Choose a mid-term or a final evaluation."), field="kind")
-    if contract.status not in ("active", "completed", "terminated"):
+    if contract.status not in SIGNED_STATUSES:
         raise ServiceError(_("Evaluations are commissioned once the contract is signed."))
     if db.session.scalar(select(Evaluation.id).where(Evaluation.contract_id == contract.id, Evaluation.kind == kind,
                                                      Evaluation.status.in_(LIVE))) is not None:

@@ -21,6 +21,7 @@ from market.money.charts import svg_response
 from market.organizations import services as organizations
 from market.places.models import Department
 from market.procurement.models import GRADES
+from market.contracts.models import SIGNED_STATUSES
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -113,7 +114,7 @@ def retire_rubric(rubric_id: int):
 
 def _contract(contract_id: int):
     contract = contracts.get_contract(current_user, contract_id)
-    if contract.status not in ("active", "completed", "terminated"):
+    if contract.status not in SIGNED_STATUSES:
         raise NotFound(_("This contract is not signed yet."))
     return contract
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
-from market.contracts.models import Contract
+from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
 from market.extensions import db
@@ -241,7 +241,7 @@ def grantees(incubator: Incubator, cohort_id: int | None = None, incubation_id: 
     won = {org: (first, count, done) for org, first, count, done in db.session.execute(
         select(Contract.organization_id, func.min(Contract.signed_at), func.count(Contract.id),
                func.count(Contract.ended_at)).where(
-            Contract.organization_id.in_(org_ids), Contract.status.in_(("active", "completed", "terminated")))
+            Contract.organization_id.in_(org_ids), Contract.status.in_(SIGNED_STATUSES))
         .group_by(Contract.organization_id))} if org_ids else {}
     today = clock.today()
     grades = {org: (grade, since) for org, grade, since in db.session.execute(
@@ -254,7 +254,7 @@ def grantees(incubator: Incubator, cohort_id: int | None = None, incubation_id: 
         .group_by(IncubationService.incubation_id, IncubationService.kind))} if stays else {}
     grants = dict(db.session.execute(select(Contract.organization_id, func.count(Contract.id)).where(
         Contract.organization_id.in_(org_ids), Contract.round_id.is_not(None),
-        Contract.status.in_(("active", "completed", "terminated"))).group_by(Contract.organization_id)).all()) \
+        Contract.status.in_(SIGNED_STATUSES)).group_by(Contract.organization_id)).all()) \
         if org_ids else {}
     rows = []
     for stay in stays:

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from market.contracts.models import Contract, Milestone, contract_community
+from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
 from market.core.errors import existing
 from market.extensions import db
 from market.money.models import Account
 from market.organizations.models import ServiceCategory
 from market.places.models import Community, Department, Street
 
-PUBLIC_STATUSES = ("active", "completed", "terminated")
+PUBLIC_STATUSES = SIGNED_STATUSES
 SCOPES = ("city", "department", "community", "street", "category")
 
 

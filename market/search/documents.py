@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from market.extensions import db
+from market.contracts.models import SIGNED_STATUSES
 
 BATCH = 500  # records read at once when the whole index is rebuilt
 
@@ -132,14 +133,13 @@ def _public_organizations():
     return select(Organization.id).where(Organization.status == "approved")
 
 
-PUBLIC_CONTRACT_STATUSES = ("active", "completed", "terminated")
 
 
 def _contracts(ids):
     from market.contracts.models import Contract
 
     rows = db.session.scalars(select(Contract).where(Contract.id.in_(ids),
-                                                     Contract.status.in_(PUBLIC_CONTRACT_STATUSES))
+                                                     Contract.status.in_(SIGNED_STATUSES))
                               .options(db.selectinload(Contract.communities))).all()
     grades = _grades() if rows else {}
     return [Document("contract", c.id, c.title,
@@ -154,7 +154,7 @@ def _contracts(ids):
 def _public_contracts():
     from market.contracts.models import Contract
 
-    return select(Contract.id).where(Contract.status.in_(PUBLIC_CONTRACT_STATUSES))
+    return select(Contract.id).where(Contract.status.in_(SIGNED_STATUSES))
 
 
 def _proposals(ids):

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
+from market.contracts.models import SIGNED_STATUSES
+
 
 TYPES = {"integer": {"type": "integer"}, "fen": {"type": "integer", "description": "an amount in fen (0.01 yuan)"},
          "string": {"type": "string"}, "datetime": {"type": "string", "format": "date-time"},
@@ -118,9 +120,6 @@ def _challenges():
             .join(Organization, Challenge.organization_id == Organization.id).order_by(Challenge.id))
 
 
-PUBLIC_CONTRACTS = ("active", "completed", "terminated")
-
-
 def _contracts():
     from market.contracts.models import Contract
     from market.organizations.models import Organization
@@ -136,7 +135,7 @@ def _contracts():
             .join(Organization, Contract.organization_id == Organization.id)
             .outerjoin(Department, Contract.department_id == Department.id)
             .outerjoin(funder, Contract.funder_organization_id == funder.id)
-            .where(Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Contract.id))
+            .where(Contract.status.in_(SIGNED_STATUSES)).order_by(Contract.id))
 
 
 def _milestones():
@@ -148,7 +147,7 @@ def _milestones():
                    Milestone.payable_fen.label("payable_fen"), Milestone.status.label("status"),
                    Milestone.accepted_at.label("accepted_at"), Milestone.paid_at.label("paid_at"))
             .join(Contract, Milestone.contract_id == Contract.id)
-            .where(Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Milestone.contract_id, Milestone.position))
+            .where(Contract.status.in_(SIGNED_STATUSES)).order_by(Milestone.contract_id, Milestone.position))
 
 
 def _payments():
@@ -162,7 +161,7 @@ def _payments():
                    Payment.settled_at.label("settled_at"))
             .join(Contract, Payment.contract_id == Contract.id)
             .join(Organization, Payment.organization_id == Organization.id)
-            .where(Payment.status == "settled", Contract.status.in_(PUBLIC_CONTRACTS)).order_by(Payment.id))
+            .where(Payment.status == "settled", Contract.status.in_(SIGNED_STATUSES)).order_by(Payment.id))
 
 
 def _evaluations():

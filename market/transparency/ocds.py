@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from market import clock
+from market.contracts.models import SIGNED_STATUSES
 from market.extensions import db
 
 OCDS_VERSION = "1.1"
@@ -26,7 +27,6 @@ CONTRACT_STATUS = {"active": "active", "completed": "terminated", "terminated": 
 MILESTONE_STATUS = {"pending": "scheduled", "reported": "scheduled", "returned": "scheduled", "held": "met",
                     "accepted": "met", "paying": "met", "paid": "met", "withheld": "notMet", "rejected": "notMet",
                     "cancelled": "notMet"}
-PUBLIC_CONTRACTS = ("active", "completed", "terminated")
 
 
 # --- exact JSON -------------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def releases_of(tender) -> list[dict]:
         award_block["description"] = award.reason
     releases.append(release("award", award.awarded_at, ["award"], tender=tender_block, awards=[award_block]))
     contract = db.session.scalar(select(Contract).where(Contract.tender_id == tender.id,
-                                                        Contract.status.in_(PUBLIC_CONTRACTS)))
+                                                        Contract.status.in_(SIGNED_STATUSES)))
     if contract is None:
         return releases
     milestones = [{"id": f"milestone-{m.id}", "title": m.title, "description": m.deliverables, "type": "delivery",
