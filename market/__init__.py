@@ -1,4 +1,6 @@
 """Market: a marketplace for community public services. `create_app` builds the application."""
+import re
+
 from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -150,6 +152,10 @@ def _register_error_pages(app: Flask) -> None:
         return page(500, _("Something went wrong"), _("The error has been logged. Nothing you sent was half-saved; please try again."))
 
 
+GRADE_MARK = "<!--grade-badge:{}-->"
+GRADE_MARK_PATTERN = re.compile(r"<!--grade-badge:(\d+)-->")
+
+
 def _register_template_helpers(app: Flask) -> None:
     from market.accounts.roles import ROLE_LABELS, Role
 
@@ -171,20 +177,39 @@ def _register_template_helpers(app: Flask) -> None:
         return format_fen(value)
 
     @app.template_global()
-    def grade_badge(organization_id: int):
-        """The organization's grade in force as a badge; one query per page, whatever the number of badges."""
+    def grade_badge(organization_id: int | None):
+        """A mark that `fill_grade_badges` replaces with the organization's grade in force. The badges
+        of a page are read in one query for the organizations it shows: reading every grade of the
+        city for each page would grow with the city."""
         from flask import g
-        from markupsafe import Markup, escape
+        from markupsafe import Markup
+
+        if not organization_id:
+            return ""
+        g.setdefault("grade_badges", set()).add(int(organization_id))
+        return Markup(GRADE_MARK.format(int(organization_id)))
+
+    @app.after_request
+    def fill_grade_badges(response):
+        from flask import g
+        from markupsafe import escape
 
         from market.procurement.undertakers import current_grades
 
-        if "grades" not in g:
-            g.grades = current_grades()
-        grade = g.grades.get(organization_id)
-        if not grade:
-            return ""
-        title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
-        return Markup(f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>')
+        wanted = g.pop("grade_badges", None)
+        if not wanted or response.direct_passthrough or response.mimetype != "text/html":
+            return response
+        grades = current_grades(wanted)
+
+        def badge(match):  # user text is escaped, so only our own marks can match
+            grade = grades.get(int(match.group(1)))
+            if not grade:
+                return ""
+            title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
+            return f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>'
+
+        response.set_data(GRADE_MARK_PATTERN.sub(badge, response.get_data(as_text=True)))
+        return response
 
     @app.context_processor
     def globals_for_templates():

@@ -67,6 +67,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "PER_PAGE": _int("PER_PAGE", 20),
+        "COUNT_LIMIT": _int("COUNT_LIMIT", 1000),  # pagers count this many rows at most
         # Links in mail sent outside a web request (commands, background work) start with this.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         "SHOW_DEV_OUTBOX": not production,

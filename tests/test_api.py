@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market.api.models import ApiToken
 from market.extensions import db
@@ -187,3 +187,28 @@ def test_audit_events_in_the_api_can_be_rechecked_by_anyone(app, world, client):
         "actor": event["actor_id"], "public": event["public"], "payload": event["payload"], "prev": event["prev_hash"]},
         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert hashlib.sha256(canonical.encode()).hexdigest() == event["hash"]
+
+
+def test_counts_stop_at_the_limit_and_the_pages_go_on(app, demo, client):
+    from market.audit.models import AuditEvent
+
+    with app.app_context():
+        public = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.public.is_(True)))
+    assert public > 12
+    app.config["COUNT_LIMIT"] = 5
+    first = client.get("/api/audit/events?per_page=2").get_json()
+    assert first["total"] == 5 and first["total_capped"] is True and "next" in first["links"]
+    deep = client.get("/api/audit/events?per_page=2&page=5").get_json()  # past the count, pages go on
+    assert len(deep["items"]) == 2 and "next" in deep["links"] and "prev" in deep["links"]
+    seen, url = [], "/api/audit/events?per_page=2"
+    while url:  # following next reaches every event exactly once
+        body = client.get(url).get_json()
+        seen += [e["seq"] for e in body["items"]]
+        url = body["links"].get("next", "").replace("http://localhost", "")
+    assert len(seen) == len(set(seen)) == public
+    page = client.get("/audit").get_data(as_text=True)
+    assert "多于 5 条" in page and 'rel="next"' in page
+    app.config["COUNT_LIMIT"] = 1000
+    exact = client.get("/api/audit/events?per_page=2").get_json()
+    assert exact["total"] == public and exact["total_capped"] is False
+    assert f"共 {public} 条" in client.get("/audit").get_data(as_text=True)

@@ -168,4 +168,8 @@ def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):
     with app.app_context():
         grading.issue(user(world["admin"]), application(world))
     for url in (f"/organizations/{world['org0']}", "/organizations/", f"/evaluation/organizations/{world['org0']}"):
-        assert 'data-test="grade-badge">3A<' in client.get(url).get_data(as_text=True), url
+        page = client.get(url).get_data(as_text=True)
+        assert 'data-test="grade-badge">3A<' in page and "<!--grade-badge:" not in page, url
+    # Every organization listed leaves a mark; only the graded one becomes a badge
+    page = client.get("/organizations/").get_data(as_text=True)
+    assert page.count('data-test="grade-badge"') == 1 and "<!--grade-badge:" not in page

@@ -23,8 +23,10 @@ def _responses(ok: dict, *, missing: bool = False, bad: bool = False) -> dict:
 
 
 def _paged(items: dict) -> dict:
-    return {"type": "object", "required": ["page", "per_page", "total", "items"],
+    return {"type": "object", "required": ["page", "per_page", "total", "total_capped", "items"],
             "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+                           "total_capped": {"type": "boolean", "description": "There are more rows than `total`: "
+                                            "counting stops there. Follow links.next to the end."},
                            "items": {"type": "array", "items": items},
                            "links": {"type": "object", "additionalProperties": {"type": "string"}}}}
 

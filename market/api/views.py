@@ -8,6 +8,7 @@ from market.api import services
 from market.api.forms import TokenForm
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm
+from market.core.pagination import pages_of
 from market.extensions import db
 from market.search import services as search
 
@@ -62,8 +63,9 @@ def _links(page, endpoint: str, **values) -> dict:
 
 
 def _paged(page, items: list, endpoint: str, **values) -> dict:
-    return {"page": page.page, "per_page": page.per_page, "total": page.total, "items": items,
-            "links": _links(page, endpoint, **values)}
+    # total_capped: there are more than `total` rows (counting stops there); follow links.next
+    return {"page": page.page, "per_page": page.per_page, "total": page.total, "total_capped": page.capped,
+            "items": items, "links": _links(page, endpoint, **values)}
 
 
 @bp.route("/openapi.json")
@@ -99,15 +101,13 @@ def datasets():
 
 @bp.route("/v1/datasets/<name>")
 def dataset(name: str):
-    from market.core.pagination import RowPagination
     from market.transparency.datasets import DATASETS
 
     found = DATASETS.get(name)
     if found is None:
         return error(_("There is no such dataset."), 404, "name")
     page, per_page = _page_args()
-    rows = RowPagination(select=found.select(), session=db.session(), page=page, per_page=per_page,
-                         error_out=False, max_per_page=100)
+    rows = pages_of(found.select(), page, per_page, rows=True)
     return jsonify(_paged(rows, [found.as_json(r) for r in rows.items], "api.dataset", name=name))
 
 
@@ -116,7 +116,7 @@ def audit_events():
     from market.audit import chain
 
     page, per_page = _page_args()
-    events = db.paginate(chain.public_events_select(), page=page, per_page=per_page, error_out=False)
+    events = pages_of(chain.public_events_select(), page, per_page)
     head = chain.head()
     items = [{"seq": e.seq, "at": e.at.isoformat(timespec="microseconds"), "action": e.action,
               "subject_type": e.subject_type, "subject_id": e.subject_id, "actor_id": e.actor_id, "public": e.public,
@@ -135,7 +135,7 @@ def _tender_page():
     from market.transparency import ocds
 
     page, per_page = _page_args()
-    return db.paginate(ocds.public_tenders_select(), page=page, per_page=per_page, error_out=False)
+    return pages_of(ocds.public_tenders_select(), page, per_page)
 
 
 @bp.route("/ocds/releases.json")
@@ -144,7 +144,7 @@ def ocds_releases():
 
     page = _tender_page()
     package = ocds.release_package(page.items, request.full_path)
-    return _exact_json({**package, **({"links": _links(page, "api.ocds_releases")} if page.pages > 1 else {})})
+    return _exact_json({**package, **({"links": _links(page, "api.ocds_releases")} if page.has_next or page.has_prev else {})})
 
 
 @bp.route("/ocds/records.json")
@@ -153,7 +153,7 @@ def ocds_records():
 
     page = _tender_page()
     package = ocds.record_package(page.items, request.full_path)
-    return _exact_json({**package, **({"links": _links(page, "api.ocds_records")} if page.pages > 1 else {})})
+    return _exact_json({**package, **({"links": _links(page, "api.ocds_records")} if page.has_next or page.has_prev else {})})
 
 
 @bp.route("/ocds/records/<ocid>.json")

@@ -21,6 +21,8 @@ from market.organizations.models import (
     Organization,
     OrganizationDocument,
     ServiceCategory,
+    organization_category,
+    organization_community,
 )
 from market.places.models import Community, District
 
@@ -173,11 +175,14 @@ def public_organizations_select(
         .order_by(Organization.name, Organization.id)
     )
     if category_id:
-        statement = statement.where(Organization.categories.any(ServiceCategory.id == category_id))
+        # IN over the link table reads the category's links by index; any() would test every organization
+        statement = statement.where(Organization.id.in_(select(organization_category.c.organization_id)
+                                                        .where(organization_category.c.category_id == category_id)))
     if district_id:
         statement = statement.where(Organization.district_id == district_id)
     if community_id:
-        statement = statement.where(Organization.communities.any(Community.id == community_id))
+        statement = statement.where(Organization.id.in_(select(organization_community.c.organization_id)
+                                                        .where(organization_community.c.community_id == community_id)))
     return statement
 
 

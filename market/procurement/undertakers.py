@@ -196,13 +196,15 @@ def grant_grade(actor: User, organization_id: int, grade: int, valid_from: date)
     return record
 
 
-def current_grades() -> dict[int, int]:
-    """Every organization's grade in force today, in one query (for badges on list pages)."""
+def current_grades(organization_ids=None) -> dict[int, int]:
+    """The grade in force today of every organization, or of the given ones, in one query."""
     today = clock.now().date()
-    rows = db.session.execute(select(OrganizationGrade.organization_id, OrganizationGrade.grade).where(
-        OrganizationGrade.valid_from <= today, OrganizationGrade.valid_until >= today)
-        .order_by(OrganizationGrade.valid_from)).all()
-    return dict(rows)  # the newest valid grade of each organization wins
+    statement = (select(OrganizationGrade.organization_id, OrganizationGrade.grade)
+                 .where(OrganizationGrade.valid_from <= today, OrganizationGrade.valid_until >= today)
+                 .order_by(OrganizationGrade.valid_from))
+    if organization_ids is not None:
+        statement = statement.where(OrganizationGrade.organization_id.in_(sorted(organization_ids)))
+    return dict(db.session.execute(statement).all())  # the newest valid grade of each organization wins
 
 
 def grades_of(org: Organization) -> list[OrganizationGrade]:
