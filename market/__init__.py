@@ -36,8 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
 
+    from market.core import page_cache
     from market.search import indexing
 
+    page_cache.install(app)  # first of the after-request hooks: see there
     indexing.install(app)
     _register_blueprints(app)
     _register_error_pages(app)
@@ -78,6 +80,7 @@ def _import_models() -> None:
     from market.audit import chain as _audit  # noqa: F401  (its models, and the listeners that append events)
     from market.api import models as _api  # noqa: F401
     from market.contracts import models as _contracts  # noqa: F401
+    from market.core import page_cache as _page_cache  # noqa: F401
     from market.core import workflow as _workflow  # noqa: F401
     from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401

@@ -68,6 +68,10 @@ def from_environment(instance_path: str) -> dict:
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "PER_PAGE": _int("PER_PAGE", 20),
         "COUNT_LIMIT": _int("COUNT_LIMIT", 1000),  # pagers count this many rows at most
+        # Public pages for anonymous readers, kept until the data changes or this many seconds pass
+        # (0: off). market/core/page_cache.py
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 60),
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 2000),
         # Links in mail sent outside a web request (commands, background work) start with this.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         "SHOW_DEV_OUTBOX": not production,

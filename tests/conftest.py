@@ -38,6 +38,7 @@ def app(database_url, tmp_path_factory):
         "MAIL_BACKEND": "outbox",
         "MAIL_OUTBOX_DIR": str(files / "outbox"),
         "SERVER_NAME": None,
+        "PAGE_CACHE_SECONDS": 0,  # on in tests/test_page_cache.py
         "SEARCH_BACKEND": "none",  # tests of search switch it on for themselves (tests/test_search.py)
     })
     with app.app_context():

@@ -11,6 +11,7 @@ from market.core.forms import ConfirmForm
 from market.core.pagination import pages_of
 from market.extensions import db
 from market.search import services as search
+from market.core.page_cache import cached_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
@@ -69,6 +70,7 @@ def _paged(page, items: list, endpoint: str, **values) -> dict:
 
 
 @bp.route("/openapi.json")
+@cached_page
 def openapi():
     from market.api.openapi import document
 
@@ -76,6 +78,7 @@ def openapi():
 
 
 @bp.route("/search")
+@cached_page
 def search_hits():
     query = request.args.get("q", "")
     page, per_page = _page_args()
@@ -89,6 +92,7 @@ def search_hits():
 
 
 @bp.route("/v1/datasets")
+@cached_page
 def datasets():
     from market.transparency.datasets import DATASETS
 
@@ -100,6 +104,7 @@ def datasets():
 
 
 @bp.route("/v1/datasets/<name>")
+@cached_page
 def dataset(name: str):
     from market.transparency.datasets import DATASETS
 
@@ -112,6 +117,7 @@ def dataset(name: str):
 
 
 @bp.route("/audit/events")
+@cached_page
 def audit_events():
     from market.audit import chain
 
@@ -139,6 +145,7 @@ def _tender_page():
 
 
 @bp.route("/ocds/releases.json")
+@cached_page
 def ocds_releases():
     from market.transparency import ocds
 
@@ -148,6 +155,7 @@ def ocds_releases():
 
 
 @bp.route("/ocds/records.json")
+@cached_page
 def ocds_records():
     from market.transparency import ocds
 
@@ -157,6 +165,7 @@ def ocds_records():
 
 
 @bp.route("/ocds/records/<ocid>.json")
+@cached_page
 def ocds_record(ocid: str):
     from market.procurement.models import Tender
     from market.transparency import ocds

@@ -8,6 +8,7 @@ from market.accounts import services as accounts
 from market.accounts.forms import LanguageForm
 from market.core import mail
 from market.extensions import db
+from market.core.page_cache import cached_page
 
 bp = Blueprint("core", __name__)
 
@@ -22,6 +23,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 @bp.route("/")
+@cached_page
 def home():
     from market.organizations.models import Organization, ServiceCategory
     from market.places.models import Community, District, Street

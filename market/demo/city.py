@@ -94,6 +94,10 @@ class City:
             self.progress(label, 1)
         self.move_sequences()
         db.session.commit()
+        # Planner statistics for the new rows: SQLite keeps none until asked, PostgreSQL's autovacuum
+        # gets there later; plans chosen without them read whole tables.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         return dict(self.inserted)
 
     def places(self) -> None:

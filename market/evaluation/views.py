@@ -22,6 +22,7 @@ from market.organizations import services as organizations
 from market.places.models import Department
 from market.procurement.models import GRADES
 from market.contracts.models import SIGNED_STATUSES
+from market.core.page_cache import cached_page
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -472,6 +473,7 @@ def withdraw(application_id: int):
 # --- scorecards ---------------------------------------------------------------------------------
 
 @bp.route("/organizations/<int:organization_id>")
+@cached_page
 def organization(organization_id: int):
     org = organizations.get_organization(current_user, organization_id)
     return render_template("evaluation/organization.html", org=org, card=scorecards.organization_card(org.id),

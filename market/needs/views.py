@@ -16,6 +16,7 @@ from market.needs.models import (HEARING_KINDS, HEARING_MACHINE, NEED_MACHINE, O
                                  URGENCIES, VOTE_CHOICES, NeedPhoto)
 from market.organizations import services as organizations
 from market.places import services as places
+from market.core.page_cache import cached_page
 
 bp = Blueprint("needs", __name__)
 LABELS = {"urgencies": URGENCIES, "tracks": TRACKS, "hearing_kinds": HEARING_KINDS, "vote_choices": VOTE_CHOICES,
@@ -333,6 +334,7 @@ def read_notifications():
 
 
 @bp.route("/places/community/<int:community_id>")
+@cached_page
 def community(community_id: int):
     place = places.community_with_parents(community_id)
     if place is None:

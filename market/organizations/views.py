@@ -10,6 +10,7 @@ from market.organizations import services
 from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
 from market.organizations.models import DOCUMENT_TYPES, ORG_TYPES, ORGANIZATION_MACHINE
 from market.places import services as places
+from market.core.page_cache import cached_page
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -43,6 +44,7 @@ def _owned(organization_id: int):
 
 
 @bp.route("/")
+@cached_page
 def index():
     category_id = request.args.get("category", type=int)
     district_id = request.args.get("district", type=int)
@@ -63,6 +65,7 @@ def new():
 
 
 @bp.route("/<int:organization_id>")
+@cached_page
 def show(organization_id: int):
     org = services.get_organization(current_user, organization_id)
     return render_template(

@@ -5,11 +5,13 @@ from market.extensions import db
 from market.needs import services as needs
 from market.places import services
 from market.places.models import District
+from market.core.page_cache import cached_page
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
 
 @bp.route("/")
+@cached_page
 def index():
     city = services.city()
     if city is None:
@@ -18,6 +20,7 @@ def index():
 
 
 @bp.route("/district/<int:district_id>")
+@cached_page
 def district(district_id: int):
     district = db.get_or_404(District, district_id)
     open_needs, requests = needs.district_rollup(district_id)
@@ -26,6 +29,7 @@ def district(district_id: int):
 
 
 @bp.route("/street/<int:street_id>")
+@cached_page
 def street(street_id: int):
     street = services.street_with_parents(street_id)
     if street is None:

@@ -175,6 +175,8 @@ class Tender(db.Model):
     __table_args__ = (Index("ix_tender_status_deadline", "status", "bid_deadline"),
                       Index("ix_tender_department", "department_id", "id"),
                       Index("ix_tender_category", "category_id", "id"), Index("ix_tender_method", "method", "id"),
+                      # the public list is mostly read by status within a category
+                      Index("ix_tender_category_status", "category_id", "status", "id"),
                       Index("ix_tender_status", "status", "id"), Index("ix_tender_budget", "budget_ceiling_fen"))
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))

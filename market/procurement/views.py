@@ -14,6 +14,7 @@ from market.core.errors import ServiceError
 from market.extensions import db
 from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
 from market.core.money import MoneyError, format_yuan, yuan_to_fen
+from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.organizations import services as organizations
 from market.places import services as places
@@ -204,6 +205,7 @@ def _tender_data(form: TenderForm) -> tenders.TenderData:
 
 
 @bp.route("/tenders")
+@cached_page
 def tender_list():
     args = request.args
     try:
@@ -246,6 +248,7 @@ def new_tender():
 
 
 @bp.route("/tenders/<int:tender_id>")
+@cached_page
 def tender(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     purchaser = services.is_purchaser_of(current_user, record.department_id)

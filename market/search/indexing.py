@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from market.core import page_cache
 from market.search import documents
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class Worker:
                 with self.app.app_context():
                     try:
                         backend_of(self.app).update(keys)
+                        if page_cache.enabled():  # search pages rendered before the index caught up
+                            page_cache.bump()
                     finally:
                         from market.extensions import db
 

@@ -5,11 +5,13 @@ from market.core.errors import ServiceError
 from market.organizations.services import category_choices
 from market.places import services as places
 from market.search import documents, services
+from market.core.page_cache import cached_page
 
 bp = Blueprint("search", __name__)
 
 
 @bp.route("/search")
+@cached_page
 def search_page():
     query = request.args.get("q", "")
     results = None

@@ -9,17 +9,20 @@ from market.audit import chain
 from market.core.pagination import paginate
 from market.extensions import db
 from market.transparency.datasets import DATASETS
+from market.core.page_cache import cached_page
 
 bp = Blueprint("transparency", __name__, url_prefix="/open")
 CSV_BATCH = 1000
 
 
 @bp.route("")
+@cached_page
 def index():
     return render_template("transparency/index.html", datasets=DATASETS.values(), head=chain.head())
 
 
 @bp.route("/<name>")
+@cached_page
 def dataset(name: str):
     found = DATASETS.get(name) or abort(404)
     return render_template("transparency/dataset.html", dataset=found, page=paginate(found.select(), rows=True))
