@@ -142,14 +142,18 @@ class WhooshBackend:
             ("places", filters.place), ("status", filters.status),
             ("grade", filters.grade is not None and str(filters.grade))) if value]
         wanted = Q.And([Q.Or([Q.Term("title", w), Q.Term("body", w)]) for w in query_words] + conditions)
-        # optimize=False: Whoosh's block skipping saves nothing here, and without it the ranking pass
-        # counts the hits too, where skipping needs a second pass to count them
-        results = self.searcher().search_page(wanted, page, pagelen=per_page, optimize=False)
-        total = results.total
+        # One pass that ranks and counts: no block skipping (usequality) and no pruning of the query
+        # as the top fills (replace=0). Either drops hits from the count, and Whoosh's default then
+        # counts them again in a second pass.
+        from whoosh.collectors import TopCollector
+
+        collector = TopCollector(limit=page * per_page, usequality=False, replace=0)
+        self.searcher().search_with_collector(wanted, collector)
+        results, total = collector.results(), collector.count()
         if (page - 1) * per_page >= total:
             return [], total
         return [Hit(hit["kind"], int(hit["key"].split(":")[1]), hit["title"], hit["body"], round(hit.score, 4))
-                for hit in results], total
+                for hit in results[(page - 1) * per_page:page * per_page]], total
 
     def count(self) -> int:
         return self.searcher().doc_count()
