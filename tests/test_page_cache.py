@@ -109,3 +109,15 @@ def test_off_means_off(app, world):  # noqa: F811
     reader.get("/procurement/tenders")
     assert "X-Page-Cache" not in reader.get("/procurement/tenders").headers
     assert not app.extensions["market.page_cache"].entries
+
+
+def test_a_savepoint_is_not_a_commit(app, cache_on):
+    from market.core import page_cache
+    from market.money import ledger
+
+    with app.app_context():
+        before = page_cache.current_version()
+        ledger.account("contract", 4242, "committed")  # written in a savepoint of the open transaction
+        assert page_cache.current_version() == before  # nothing committed, nothing announced
+        db.session.commit()
+        assert page_cache.current_version() == before + 1

@@ -168,7 +168,9 @@ def _note_bulk_changes(state):
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session):
-    if session.info.pop(CHANGED, False):
+    # SQLAlchemy calls this for a savepoint's release too; the change is not committed until the
+    # outermost transaction is (and a second connection would wait on its lock).
+    if not session.in_nested_transaction() and session.info.pop(CHANGED, False):
         bump()
 
 

@@ -74,6 +74,8 @@ def _write_in_transaction(session):
 
 @event.listens_for(Session, "after_commit")
 def _write_after_commit(session):
+    if session.in_nested_transaction():  # a savepoint released: the records are not committed yet
+        return
     backend = _active_backend()
     keys = session.info.pop(TOUCHED, None)
     if backend is None or backend.in_transaction or not keys:
