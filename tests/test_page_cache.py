@@ -121,3 +121,18 @@ def test_a_savepoint_is_not_a_commit(app, cache_on):
         assert page_cache.current_version() == before  # nothing committed, nothing announced
         db.session.commit()
         assert page_cache.current_version() == before + 1
+
+
+def test_mail_waits_for_the_outermost_commit(app, cache_on):
+    import os
+
+    from market.core import mail
+    from market.money import ledger
+
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    with app.app_context():
+        mail.send_after_commit("a@example.cn", "通知", "正文")
+        ledger.account("contract", 4343, "committed")  # a savepoint inside the transaction
+        assert not os.path.isdir(outbox) or not os.listdir(outbox)
+        db.session.rollback()
+    assert not os.path.isdir(outbox) or not os.listdir(outbox)  # rolled back: never sent

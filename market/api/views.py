@@ -151,7 +151,8 @@ def ocds_releases():
 
     page = _tender_page()
     package = ocds.release_package(page.items, request.full_path)
-    return _exact_json({**package, **({"links": _links(page, "api.ocds_releases")} if page.has_next or page.has_prev else {})})
+    links = _links(page, "api.ocds_releases")
+    return _exact_json({**package, **({"links": links} if links else {})})
 
 
 @bp.route("/ocds/records.json")
@@ -161,7 +162,8 @@ def ocds_records():
 
     page = _tender_page()
     package = ocds.record_package(page.items, request.full_path)
-    return _exact_json({**package, **({"links": _links(page, "api.ocds_records")} if page.has_next or page.has_prev else {})})
+    links = _links(page, "api.ocds_records")
+    return _exact_json({**package, **({"links": links} if links else {})})
 
 
 @bp.route("/ocds/records/<ocid>.json")

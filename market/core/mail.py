@@ -43,6 +43,8 @@ def send_after_commit(to: str, subject: str, body: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _flush_queued_mail(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction may still roll back
+        return
     for to, subject, body in session.info.pop("outgoing_mail", []):
         try:
             send(to, subject, body)
