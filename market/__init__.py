@@ -11,6 +11,7 @@ from market import clock, config
 from market.config import PROJECT_ROOT
 from market.core.errors import NotFound, PermissionDenied
 from market.core.money import format_fen
+from market.core.params import BoundedIntegerConverter
 from market.core.security import add_hsts, add_security_headers
 from market.extensions import babel, csrf, db, login_manager, migrate
 
@@ -25,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
 
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -216,6 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def globals_for_templates():
+        from market.core.views import may_read_outbox
         from market.needs.services import unread_count
 
         signed_in = has_request_context() and current_user.is_authenticated
@@ -224,7 +227,7 @@ def _register_template_helpers(app: Flask) -> None:
             "Role": Role,
             "ROLE_LABELS": ROLE_LABELS,
             "current_locale": select_locale(),
-            "show_outbox": app.config["SHOW_DEV_OUTBOX"] and app.config["MAIL_BACKEND"] == "outbox",
+            "show_outbox": signed_in and may_read_outbox(),
         }
 
 

@@ -225,3 +225,29 @@ def whoosh(app, tmp_path):
     yield tmp_path / "index"
     drain(app)
     app.extensions["market.search"] = None
+
+
+@pytest.fixture(scope="session")
+def world(database_url, tmp_path_factory):
+    """The crawler's world (tests/world): the demo and a record in every status, built once per run
+    through the services, in a database of its own that the per-test cleanup never touches."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.world.build import build, world_app
+
+    if database_url.startswith("postgresql"):
+        url = make_url(database_url)
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS market_world"))
+            connection.execute(text("CREATE DATABASE market_world"))
+        admin.dispose()
+        world_url = url.set(database="market_world").render_as_string(hide_password=False)
+    else:
+        world_url = f"sqlite:///{tmp_path_factory.mktemp('world') / 'world.db'}"
+    built = build(world_app(world_url, str(tmp_path_factory.mktemp("world-files"))), log=lambda *_: None)
+    yield built
+    with built.app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -278,11 +278,22 @@ def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, p
         assert db.session.get(User, uid).roles == [Role.RESIDENT, Role.EXPERT]
 
 
-def test_development_outbox_shows_the_reset_mail(client, make_user, app):
+def test_development_outbox_shows_the_reset_mail_to_an_administrator_on_this_machine(client, make_user, login, app):
     make_user("a@example.cn", "王五")
+    make_user("admin@example.cn", "管理员", roles={Role.CIVIL_AFFAIRS: None})
     client.submit("/password/forgot", {"email": "a@example.cn"})
-    page = client.get("/dev/outbox").get_data(as_text=True)
+    # Anybody else would read every reset link in it and take any account over.
+    assert client.get("/dev/outbox").status_code == 404
+    assert "/dev/outbox" not in client.get("/").get_data(as_text=True)
+    login("a@example.cn")
+    assert client.get("/dev/outbox").status_code == 404
+    client.post("/logout", data={"csrf_token": client.token("/")})
+    login("admin@example.cn")
+    page = client.get("/dev/outbox").get_data(as_text=True)  # the test client comes from 127.0.0.1
     assert "重置您的 Market 密码" in page and "王五，您好" in page and "/password/reset/" in page
+    assert "/dev/outbox" in client.get("/").get_data(as_text=True)
+    # Last: from another address the session ends (strong session protection) and the page is not there.
+    assert client.get("/dev/outbox", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
 
 
 def test_outbox_is_hidden_in_production(client, app):

@@ -132,3 +132,21 @@ def test_the_organization_rates_the_department_after_each_decided_stage(app, ser
     assert "验收及时，要求清楚" in page and 'data-test="paid_on_time">5.00<' in page
     chart = client.get(f"/evaluation/departments/{department_id}/chart.svg")
     assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data
+
+
+def test_open_data_csv_neutralises_cells_that_start_like_a_formula(app, serving, client):
+    """A rating comment is typed by a resident; in /open/ratings.csv it must reach a spreadsheet as
+    text, never as a formula (every CSV goes through core/tables)."""
+    import csv
+    import io
+
+    world = serving
+    hostile = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd"]
+    with app.app_context():
+        for n, comment in enumerate(hostile[:3]):
+            ratings.rate(user(world[f"neighbour{n}"]), contract(world), 4, comment, world["codes"][n] if n else None)
+    text = client.get("/open/ratings.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    comments = sorted(r["comment"] for r in rows)
+    assert comments == sorted("'" + c for c in hostile[:3])
+    assert all(not r["comment"].startswith(("=", "+", "-", "@", "\t")) for r in rows)

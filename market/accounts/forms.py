@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from market.accounts.roles import ROLE_LABELS, Role
-from market.core.forms import options
+from market.core.forms import IntegerField, options
 
 LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
 

@@ -22,7 +22,7 @@ from market.accounts.models import (
     User,
 )
 from market.accounts.roles import ROLE_SCOPE, Role
-from market.core import codes, mail
+from market.core import codes, mail, text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
 from market.places.models import Community, Department
@@ -236,6 +236,29 @@ def pending_residences_select(actor: User):
         .options(db.contains_eager(Residence.user))
         .order_by(Residence.requested_at)
     )
+
+
+def verified_residences_select(actor: User):
+    return (
+        select(Residence)
+        .where(Residence.community_id.in_(actor.worker_community_ids()), Residence.status == "verified")
+        .join(Residence.user)
+        .options(db.contains_eager(Residence.user))
+        .order_by(Residence.decided_at.desc(), Residence.id.desc())
+    )
+
+
+def revoke_residence(actor: User, residence_id: int, reason: str) -> Residence:
+    """A worker records that a verified resident moved away: they no longer act for the community."""
+    residence = db.session.get(Residence, residence_id)
+    if residence is None:
+        raise NotFound(_("This residence request does not exist."))
+    _require_worker_of(actor, residence.community_id)
+    reason = text.required(reason, 1000, _("Say why; the resident will read it."), "reason")
+    RESIDENCE_MACHINE.move(residence, "revoked", actor, reason)
+    residence.decided_at, residence.decided_by_id, residence.decision_reason = clock.now(), actor.id, reason
+    db.session.commit()
+    return residence
 
 
 def decide_residence(actor: User, residence_id: int, approve: bool, reason: str = "") -> Residence:

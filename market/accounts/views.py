@@ -21,6 +21,7 @@ from market.core.errors import ServiceError
 from market.core.forms import (
     ConfirmForm,
     DecisionForm,
+    ReasonForm,
     SearchForm,
     options,
     run_action,
@@ -32,6 +33,7 @@ from market.core.views import safe_next
 from market.extensions import db
 from market.organizations import services as organizations
 from market.places import services as places
+from market.core.params import bounded_int
 
 bp = Blueprint("accounts", __name__)
 
@@ -157,7 +159,17 @@ def _require_worker():
 def worker_residents():
     _require_worker()
     page = paginate(services.pending_residences_select(current_user))
-    return render_template("accounts/worker_residents.html", page=page, form=DecisionForm())
+    verified = paginate(services.verified_residences_select(current_user), arg="verified_page")
+    return render_template("accounts/worker_residents.html", page=page, verified=verified, form=DecisionForm(),
+                           reason_form=ReasonForm())
+
+
+@bp.route("/worker/residents/<int:residence_id>/moved", methods=["POST"])
+@login_required
+def worker_revoke(residence_id: int):
+    form = ReasonForm()
+    return run_action(form, lambda: services.revoke_residence(current_user, residence_id, form.reason.data or ""),
+                      _("Recorded: the resident moved away."), url_for("accounts.worker_residents"))
 
 
 @bp.route("/worker/residents/<int:residence_id>", methods=["POST"])
@@ -225,6 +237,6 @@ def admin_user(user_id: int):
 @bp.route("/admin/grants/<int:grant_id>/revoke", methods=["POST"])
 @login_required
 def admin_revoke(grant_id: int):
-    user_id = request.form.get("user_id", type=int)
+    user_id = request.form.get("user_id", type=bounded_int)
     back = url_for("accounts.admin_user", user_id=user_id) if user_id else url_for("accounts.admin_users")
     return run_action(ConfirmForm(), lambda: services.revoke_role(current_user, grant_id), _("Role removed."), back)

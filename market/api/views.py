@@ -12,6 +12,7 @@ from market.core.pagination import pages_of
 from market.extensions import db
 from market.search import services as search
 from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
@@ -51,7 +52,7 @@ def rate_headers(response):
 
 
 def _page_args(default: int = 20, most: int = 100) -> tuple[int, int]:
-    return max(1, request.args.get("page", 1, type=int)), min(most, max(1, request.args.get("per_page", default, type=int)))
+    return max(1, request.args.get("page", 1, type=bounded_int)), min(most, max(1, request.args.get("per_page", default, type=bounded_int)))
 
 
 def _links(page, endpoint: str, **values) -> dict:

@@ -171,7 +171,8 @@ class ContractAmendment(db.Model):
     proposed_by_side: Mapped[str] = mapped_column(String(20))
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     proposed_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20))  # proposed | agreed | refused | withdrawn
+    STATUSES = AMENDMENT_STATUSES
+    status: Mapped[str] = mapped_column(String(20))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")

@@ -19,6 +19,7 @@ from market.money.models import PAYMENT_STATUSES
 from market.money import services as money
 from market.organizations.services import category_choices
 from market.places.services import department_choices
+from market.core.params import bounded_int
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -31,8 +32,8 @@ def _page(contract_id: int) -> str:
 def index():
     args = request.args
     status = args.get("status") if args.get("status") in CONTRACT_MACHINE.labels else None
-    statement = services.contracts_select(status=status, department_id=args.get("department", type=int),
-                                          category_id=args.get("category", type=int))
+    statement = services.contracts_select(status=status, department_id=args.get("department", type=bounded_int),
+                                          category_id=args.get("category", type=bounded_int))
     return render_template("contracts/index.html", page=paginate(statement), drafts=services.drafts_for(current_user),
                            statuses=[(k, CONTRACT_MACHINE.label(k)) for k in SIGNED_STATUSES],
                            departments=department_choices(), categories=category_choices(), machine=CONTRACT_MACHINE)

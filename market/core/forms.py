@@ -2,12 +2,14 @@
 from flask import flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from market.core.errors import ServiceError
-from market.core.money import MoneyError, yuan_to_fen
+from market.core.money import MAX_FEN, MoneyError, format_fen, yuan_to_fen
+from market.core.params import MAX_INT
 
 
 def options(pairs):
@@ -23,7 +25,9 @@ def fen_from(value, field: str | None = None) -> int:
 
     try:
         return yuan_to_fen(value or "")
-    except MoneyError:
+    except MoneyError as error:
+        if str(error) == "too large":
+            raise ServiceError(_("Amounts above %(most)s are not accepted.", most=format_fen(MAX_FEN)), field=field)
         raise ServiceError(_("Enter the amount in yuan, for example 60000 or 60000.50."), field=field)
 
 
@@ -64,6 +68,19 @@ def run_action(form, action, success: str, redirect_to: str):
         else:
             flash(success, "success")
     return redirect(redirect_to)
+
+
+class IntegerField(WTFormsIntegerField):
+    """A whole number the database can hold: anything wider is refused at its field, with what was
+    typed kept (every form's integers are this field)."""
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.data is not None and abs(self.data) > MAX_INT:
+            from flask_babel import gettext as _
+
+            self.data = None
+            raise StopValidation(_("Enter a number no larger than %(most)s.", most=f"{MAX_INT:,}"))
 
 
 class ConfirmForm(FlaskForm):

@@ -13,12 +13,21 @@ def _cell(value) -> str:
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
 
 
-def csv_bytes(heading: list[str], rows) -> bytes:
+def csv_chunks(heading: list[str], batches):
+    """The CSV as text chunks, one per batch of rows, for streaming a table too big to hold."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(heading)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
+    yield "\ufeff" + buffer.getvalue()  # the mark makes Excel read UTF-8
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([_cell(value) for value in row] for row in batch)
+        yield buffer.getvalue()
+
+
+def csv_bytes(heading: list[str], rows) -> bytes:
+    return "".join(csv_chunks(heading, [rows])).encode("utf-8")
 
 
 def csv_response(filename: str, heading: list[str], rows) -> Response:

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -60,8 +60,21 @@ def health():
     return {"status": "ok"}
 
 
+def may_read_outbox() -> bool:
+    """The development outbox holds every password-reset link: only a signed-in civil-affairs
+    administrator on this machine (loopback) may read it, and only while it is switched on."""
+    from market.accounts.roles import Role
+
+    return bool(current_app.config["SHOW_DEV_OUTBOX"] and current_app.config["MAIL_BACKEND"] == "outbox"
+                and current_user.is_authenticated and current_user.has_role(Role.CIVIL_AFFAIRS)
+                and request.remote_addr in LOOPBACK)
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
 @bp.route("/dev/outbox")
 def outbox():
-    if not (current_app.config["SHOW_DEV_OUTBOX"] and current_app.config["MAIL_BACKEND"] == "outbox"):
+    if not may_read_outbox():
         abort(404)
     return render_template("core/outbox.html", messages=mail.outbox_messages())

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField,
+from wtforms import (DateField, FieldList, FormField, HiddenField, RadioField, SelectField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from market.core.forms import options
 from market.evaluation.models import EVALUATION_KINDS, RUBRIC_PURPOSES
 from market.procurement.models import GRADES
+from market.core.forms import IntegerField
 
 STARS = options([(n, "★" * n) for n in range(5, 0, -1)])
 

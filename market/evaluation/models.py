@@ -65,6 +65,7 @@ class Rubric(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     cap: Mapped[int]  # the highest total, bonus points included (the tree's points when nothing more)
     bands: Mapped[list] = mapped_column(JSON)  # [[minimum, band key], ...], highest first
+    STATUSES = RUBRIC_STATUSES
     status: Mapped[str] = mapped_column(String(20))
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("rubric.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
 from market.incubation.models import SERVICE_KINDS
+from market.core.forms import IntegerField
 
 LEVELS = options([(n, str(n)) for n in range(1, 6)])
 

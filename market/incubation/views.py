@@ -11,6 +11,7 @@ from market.incubation.forms import AdmitForm, AssessmentForm, CohortForm, Gradu
 from market.incubation.models import CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS
 from market.money.charts import svg_response
 from market.organizations.models import Organization
+from market.core.params import bounded_int
 
 bp = Blueprint("incubation", __name__, url_prefix="/incubators")
 
@@ -51,7 +52,7 @@ def dashboard(incubator_id: int):
             return done
     elif request.method == "POST":
         abort(403)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = request.args.get("cohort", type=bounded_int)
     rows = services.grantees(incubator, cohort_id)
     return render_template("incubation/dashboard.html", incubator=incubator, rows=rows, manager=manager, form=form,
                            behind=[r for r in rows if r.behind], totals=services.services_totals(rows),
@@ -61,7 +62,7 @@ def dashboard(incubator_id: int):
 @bp.route("/<int:incubator_id>/capacity.svg")
 def capacity_chart(incubator_id: int):
     incubator = services.get_incubator(incubator_id)
-    rows = services.grantees(incubator, request.args.get("cohort", type=int))
+    rows = services.grantees(incubator, request.args.get("cohort", type=bounded_int))
     return svg_response(charts.capacity_over_time(services.capacity_series(rows),
                                                   _("Capacity over time (mean of four areas, 1–5)")))
 
@@ -69,7 +70,7 @@ def capacity_chart(incubator_id: int):
 @bp.route("/<int:incubator_id>/milestones.svg")
 def milestones_chart(incubator_id: int):
     incubator = services.get_incubator(incubator_id)
-    rows = services.grantees(incubator, request.args.get("cohort", type=int))
+    rows = services.grantees(incubator, request.args.get("cohort", type=bounded_int))
     return svg_response(charts.growth_milestones(rows, _("Organizations that reached each milestone")))
 
 

@@ -64,7 +64,8 @@ class Payment(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     reference: Mapped[str] = mapped_column(String(80), default="")
-    status: Mapped[str] = mapped_column(String(20))  # pending | settled | failed
+    STATUSES = PAYMENT_STATUSES
+    status: Mapped[str] = mapped_column(String(20))
     failure: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -94,7 +95,8 @@ class IncomingPayment(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(80), unique=True)
     client_secret: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20))  # pending | succeeded | refunded | failed
+    STATUSES = ("pending", "succeeded", "refunded", "failed")
+    status: Mapped[str] = mapped_column(String(20))
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     purpose: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]

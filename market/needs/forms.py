@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
+from wtforms import (BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
 from market.needs.models import HEARING_KINDS, TRACKS, URGENCIES, VOTE_CHOICES
+from market.core.forms import IntegerField
 
 
 class NeedForm(FlaskForm):

@@ -433,6 +433,18 @@ def forward_request(actor: User, request: CommunityRequest) -> None:
     db.session.commit()
 
 
+def close_request(actor: User, request: CommunityRequest, reason: str) -> None:
+    """End a request that will not go further (the need went away, another service answers it): its
+    residents read the reason on the timeline."""
+    require_worker_of(actor, request.community_id)
+    reason = text.required(reason, 1000, _("Say why the request is closed; its residents will read it."), "reason")
+    if any(h.status in ("scheduled", "voting") for h in request.hearings):
+        raise ServiceError(_("Close or cancel the open hearing first."))
+    REQUEST_MACHINE.move(request, "closed", actor, reason)
+    timeline.record("request_closed", actor, request=request, reason=reason)
+    db.session.commit()
+
+
 # --- hearings --------------------------------------------------------------------------------
 
 def schedule_hearing(actor: User, request: CommunityRequest, kind: str, scheduled_at: datetime,

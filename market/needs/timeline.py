@@ -123,6 +123,11 @@ def _forwarded(d):
     return str(TRACKS.get(d.get("track"), d.get("track", "")))
 
 
+@describes("request_closed")
+def _request_closed(d):
+    return _("Request closed: %(reason)s", reason=d.get("reason", ""))
+
+
 @describes("hearing_scheduled")
 def _hearing_scheduled(d):
     when = datetime.fromisoformat(d["when"]).replace(tzinfo=timezone.utc) if d.get("when") else None

@@ -17,6 +17,7 @@ from market.needs.models import (HEARING_KINDS, HEARING_MACHINE, NEED_MACHINE, O
 from market.organizations import services as organizations
 from market.places import services as places
 from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 
 bp = Blueprint("needs", __name__)
 LABELS = {"urgencies": URGENCIES, "tracks": TRACKS, "hearing_kinds": HEARING_KINDS, "vote_choices": VOTE_CHOICES,
@@ -170,7 +171,7 @@ def desk():
 @login_required
 def triage():
     _require_worker()
-    community_id = request.args.get("community", type=int)
+    community_id = request.args.get("community", type=bounded_int)
     sort = request.args.get("sort", "support")
     try:
         page = paginate(services.triage_select(current_user, community_id, sort))
@@ -189,7 +190,7 @@ def create_request():
     _require_worker()
     form = RequestForm()
     form.category_id.choices = _categories()
-    need_ids = request.form.getlist("need_ids", type=int)
+    need_ids = request.form.getlist("need_ids", type=bounded_int)
 
     def merge():
         budget = fen_from(form.estimated_budget.data, "estimated_budget")
@@ -239,7 +240,8 @@ def request_page(request_id: int):
     return render_template(
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
         worker=services.is_worker_of(current_user, community_request.community_id),
-        hearing_form=HearingForm(), confirm_form=ConfirmForm(), **LABELS,
+        hearing_form=HearingForm(), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
+        may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
     )
 
 
@@ -249,6 +251,16 @@ def forward(request_id: int):
     community_request = services.get_request(request_id)
     return run_action(ConfirmForm(), lambda: services.forward_request(current_user, community_request),
                       _("The request is on its way."), url_for("needs.request_page", request_id=request_id))
+
+
+@bp.route("/requests/<int:request_id>/close", methods=["POST"])
+@login_required
+def close_request(request_id: int):
+    community_request = services.get_request(request_id)
+    form = ReasonForm()
+    return run_action(form, lambda: services.close_request(current_user, community_request, form.reason.data or ""),
+                      _("The request is closed; its residents see your reason."),
+                      url_for("needs.request_page", request_id=request_id))
 
 
 @bp.route("/requests/<int:request_id>/hearings", methods=["POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import mail, uploads
+from market.core import mail, text, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
 from market.organizations import credit_code
@@ -217,6 +217,25 @@ def review_organization(actor: User, org: Organization, approve: bool, reason: s
                     body = _("Civil affairs returned the registration of %(name)s: %(reason)s\n"
                              "Correct the profile and save it to resubmit.", name=org.name, reason=reason.strip())
                 mail.send(member.user.email, subject, body)
+    return org
+
+
+def may_suspend(actor: User, org: Organization) -> str | None:
+    """"suspended" or "approved": the move civil affairs may make now, if any."""
+    if not (actor.is_authenticated and actor.has_role(Role.CIVIL_AFFAIRS)):
+        return None
+    return next((target for target in ("suspended", "approved")
+                 if ORGANIZATION_MACHINE.allowed(org.status, target) and org.status in ("approved", "suspended")), None)
+
+
+def suspend_organization(actor: User, org: Organization, suspend: bool, reason: str) -> Organization:
+    """Civil affairs suspends an approved organization (it may not bid or apply while suspended) or
+    lifts the suspension; the reason is public on its history."""
+    if not actor.has_role(Role.CIVIL_AFFAIRS):
+        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
+    reason = text.required(reason, 1000, _("Give the organization a reason."), "reason")
+    ORGANIZATION_MACHINE.move(org, "suspended" if suspend else "approved", actor, reason)
+    db.session.commit()
     return org
 
 

@@ -4,13 +4,14 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, options, run_action, run_form
+from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form
 from market.core.pagination import paginate
 from market.organizations import services
 from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
 from market.organizations.models import DOCUMENT_TYPES, ORG_TYPES, ORGANIZATION_MACHINE
 from market.places import services as places
 from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -46,8 +47,8 @@ def _owned(organization_id: int):
 @bp.route("/")
 @cached_page
 def index():
-    category_id = request.args.get("category", type=int)
-    district_id = request.args.get("district", type=int)
+    category_id = request.args.get("category", type=bounded_int)
+    district_id = request.args.get("district", type=bounded_int)
     page = paginate(services.public_organizations_select(category_id, district_id))
     return render_template("organizations/index.html", page=page, category_choices=services.category_choices(),
                            districts=places.district_choices(), category_id=category_id, district_id=district_id)
@@ -73,6 +74,7 @@ def show(organization_id: int):
         insider=services.is_insider(current_user, org),
         documents=services.visible_documents(current_user, org), history=ORGANIZATION_MACHINE.history(org),
         machine=ORGANIZATION_MACHINE, type_label=services.org_type_label, doc_label=services.document_type_label,
+        reason_form=ReasonForm(), may_suspend=services.may_suspend(current_user, org),
     )
 
 
@@ -144,6 +146,17 @@ def review_queue():
         abort(403)
     return render_template("organizations/review.html", page=page, form=DecisionForm(),
                            type_label=services.org_type_label)
+
+
+@bp.route("/<int:organization_id>/suspension", methods=["POST"])
+@login_required
+def suspension(organization_id: int):
+    org = services.get_organization(current_user, organization_id)
+    form = ReasonForm()
+    suspend = org.status != "suspended"
+    return run_action(form, lambda: services.suspend_organization(current_user, org, suspend, form.reason.data or ""),
+                      _("The organization is suspended.") if suspend else _("The suspension is lifted."),
+                      url_for("organizations.show", organization_id=organization_id))
 
 
 @bp.route("/<int:organization_id>/review", methods=["POST"])

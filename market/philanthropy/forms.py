@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
 from market.philanthropy.models import FUNDER_KINDS, POTS
+from market.core.forms import IntegerField
 
 GRADE_LIMITS = options([("", _l("Any grade")), ("0", _l("Not graded only")), ("1", "1A"), ("2", "2A"),
                         ("3", "3A"), ("4", "4A")])

@@ -31,7 +31,9 @@ def counted(gifts_by_donor: dict[int, int], donor_cap_fen: int | None) -> dict[i
 def raw_match(contributions: list[int]) -> Decimal:
     """(Σ √c)² − Σ c: zero for a single donor, growing with the number of donors."""
     roots = sum((PRECISION.sqrt(Decimal(c)) for c in contributions), Decimal(0))
-    return PRECISION.subtract(PRECISION.multiply(roots, roots), Decimal(sum(contributions)))
+    # Rounded square roots leave a residue of about 1e-24 either side of the exact value; a single
+    # donor's would show as "-0.00" points, so nothing below zero is kept.
+    return max(Decimal(0), PRECISION.subtract(PRECISION.multiply(roots, roots), Decimal(sum(contributions))))
 
 
 def whole_fen(shares: dict[int, Decimal], total: int) -> dict[int, int]:

@@ -769,7 +769,7 @@ def _draft_agreement(actor: User, round_: Round, proposal: Proposal, gifts_fen: 
     terms = contracts.default_terms(proposal.requested_fen + gifts_fen, starts_on, proposal.months,
                                     _("As in proposal “%(title)s”: %(outputs)s", title=proposal.title,
                                       outputs=proposal.outputs))
-    titles = [_("Start-up (50%% on signing the agreement)"), _("Mid-term review"), _("Final review")]
+    titles = [_("Start-up (half the grant on signing the agreement)"), _("Mid-term review"), _("Final review")]
     for milestone, title, share in zip(terms.milestones, titles, GRANT_SHARES_BP):
         milestone.title, milestone.share_bp = title, share
     contract = contracts.draft_grant(actor, round_, proposal, terms)

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
 from market.procurement.models import GRADES, INSPECTION_RESULTS, TENDER_METHODS
+from market.core.forms import IntegerField
 
 
 class CatalogForm(FlaskForm):

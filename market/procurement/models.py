@@ -247,7 +247,9 @@ class Bid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20))  # submitted | withdrawn
+    # Not yet under a state machine: a bid is returned when its tender changes, and resubmitted.
+    STATUSES = ("draft", "submitted", "withdrawn", "returned")
+    status: Mapped[str] = mapped_column(String(20))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)

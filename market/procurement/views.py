@@ -15,6 +15,7 @@ from market.extensions import db
 from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
 from market.core.money import MoneyError, format_yuan, yuan_to_fen
 from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 from market.core.pagination import paginate
 from market.organizations import services as organizations
 from market.places import services as places
@@ -34,8 +35,8 @@ LABELS = {"grades": GRADES, "competition": COMPETITION_CLASSES, "catalog_machine
 
 @bp.route("/catalogs")
 def catalogs():
-    year = request.args.get("year", type=int)
-    department_id = request.args.get("department", type=int)
+    year = request.args.get("year", type=bounded_int)
+    department_id = request.args.get("department", type=bounded_int)
     drafts = services.own_drafts(current_user) if current_user.is_authenticated else []
     return render_template("procurement/catalogs.html", page=paginate(services.public_catalogs_select(year, department_id)),
                            drafts=drafts, year=year, **LABELS)
@@ -102,7 +103,7 @@ def export(catalog_id: int, kind: str):
 
 @bp.route("/undertakers")
 def undertakers():
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=bounded_int)
     return render_template("procurement/undertakers.html", category_choices=organizations.category_choices(),
                            category_id=category_id, page=paginate(undertaker_rules.listed_select(category_id)),
                            **LABELS)
@@ -214,9 +215,9 @@ def tender_list():
     except MoneyError:
         flash(_("Enter budgets in yuan."), "error")
         min_budget = max_budget = None
-    statement = tenders.public_select(args.get("category", type=int), args.get("district", type=int),
+    statement = tenders.public_select(args.get("category", type=bounded_int), args.get("district", type=bounded_int),
                                       args.get("method"), args.get("status"), min_budget, max_budget,
-                                      street_id=args.get("street", type=int))
+                                      street_id=args.get("street", type=bounded_int))
     statuses = [(s, TENDER_MACHINE.label(s)) for s in TENDER_MACHINE.transitions if s != "draft"]
     return render_template("procurement/tenders.html", page=paginate(statement),
                            category_choices=organizations.category_choices(), districts=places.district_choices(),
@@ -231,7 +232,7 @@ def new_tender():
     form = _tender_form()
     from market.evaluation import rubrics  # the shared rubric engine: a bid rubric fills the criteria
 
-    chosen = request.args.get("rubric", type=int)
+    chosen = request.args.get("rubric", type=bounded_int)
     if request.method == "GET" and chosen:
         try:
             criteria = rubrics.criteria_of(rubrics.get_rubric(chosen))

@@ -20,6 +20,7 @@ class SearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None]
     places: Mapped[str] = mapped_column(Text, default="")  # " c1 s2 d3 ", matched with LIKE
+    STATUSES = ()  # a copy of its record's status, for filtering: not a lifecycle of its own
     status: Mapped[str] = mapped_column(String(20), default="")
     grade: Mapped[int] = mapped_column(default=0)
     words = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))  # used on PostgreSQL only

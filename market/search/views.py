@@ -6,6 +6,7 @@ from market.organizations.services import category_choices
 from market.places import services as places
 from market.search import documents, services
 from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 
 bp = Blueprint("search", __name__)
 
@@ -18,7 +19,7 @@ def search_page():
     try:
         filters = services.parse_filters(request.args)
         if query.strip():
-            results = services.search(query, filters, request.args.get("page", 1, type=int))
+            results = services.search(query, filters, request.args.get("page", 1, type=bounded_int))
     except ServiceError as error:
         flash(str(error), "error")
     return render_template(

@@ -1,12 +1,11 @@
 """The transparency portal: every public dataset as a page and a CSV download, with links to the
 OCDS packages, the audit log and the API."""
-import csv
-import io
 
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 
 from market.audit import chain
 from market.core.pagination import paginate
+from market.core.tables import csv_chunks
 from market.extensions import db
 from market.transparency.datasets import DATASETS
 from market.core.page_cache import cached_page
@@ -34,19 +33,11 @@ def dataset_csv(name: str):
     UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese right."""
     found = DATASETS.get(name) or abort(404)
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([c.name for c in found.columns])
-        yield "\ufeff" + buffer.getvalue()
+    def batches():
         result = db.session.execute(found.select().execution_options(yield_per=CSV_BATCH))
         for batch in result.partitions():
-            buffer.seek(0)
-            buffer.truncate()
-            for row in batch:
-                writer.writerow(["" if v is None else v for v in (found.json_value(c, getattr(row, c.name))
-                                                                   for c in found.columns)])
-            yield buffer.getvalue()
+            yield [[found.json_value(c, getattr(row, c.name)) for c in found.columns] for row in batch]
 
-    return Response(stream_with_context(rows()), mimetype="text/csv",
+    chunks = csv_chunks([c.name for c in found.columns], batches())
+    return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=market-{name}.csv"})

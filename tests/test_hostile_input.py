@@ -1,0 +1,153 @@
+"""Hostile input as a test: hypothesis drives every path argument, every query parameter the pages
+offer and every field of the forms they show (huge, negative, non-numeric, unicode, NUL, long) and
+each answer must be a page or a refusal, never a server error.
+
+It runs on the crawler's world (built once per run). The form part posts, so it can change that
+world: it comes after tests/test_crawler.py and leaves what a hostile visitor could leave."""
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
+
+from conftest import FormClient
+from market.demo.seed import DEMO_PASSWORD
+from market.extensions import db
+from tests.world.crawl import links_with_queries, targets
+
+NASTY = ["99999999999999999999", "9223372036854775808", "2147483648", "-1", "-99999999999999999999", "0",
+         "1e999", "-1e999", "NaN", "inf", "1.5", "0x10", "１２", "١٢", "\x00", "%00", "'", "\"><script>", "",
+         " ", "a" * 5000, "🙂" * 300, "\u202e", "..", "../../etc/passwd", "None", "null", "[]", "{}"]
+values = st.one_of(st.sampled_from(NASTY), st.integers(min_value=-(2**80), max_value=2**80).map(str),
+                   st.text(max_size=300))
+HOSTILE = settings(max_examples=60, deadline=None, database=None,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _no_server_error(client, method: str, url: str, data=None):
+    try:
+        response = client.open(url, method=method, data=data)
+        response.get_data()  # a streamed download fails while it is read
+        response.close()
+    except Exception as exc:  # TESTING propagates the server's exception
+        pytest.fail(f"{method} {url!r} raised {type(exc).__name__}: {exc}")
+    assert response.status_code < 500, f"{method} {url!r} answered {response.status_code}"
+    return response
+
+
+@pytest.fixture(scope="module")
+def hostile(world):
+    """The GET rules with path arguments, the query strings offered, and an administrator's client."""
+    admin = FormClient(world.app.test_client())
+    admin.submit("/login", {"email": "admin@demo.market", "password": DEMO_PASSWORD}, form_url="/login")
+    with world.app.app_context():
+        urls = targets(world.app)
+        db.session.remove()
+    queries = set()
+    for _endpoint, url in urls:
+        if "?" not in url and url.count("/") <= 3:  # list pages hold the filters
+            response = admin.get(url)
+            page = response.get_data()
+            response.close()
+            if response.status_code == 200 and response.mimetype == "text/html":
+                queries |= links_with_queries(url, page.decode())
+    rules = [r for r in world.app.url_map.iter_rules() if "GET" in r.methods and r.arguments and r.endpoint != "static"]
+    return {"admin": admin, "rules": rules, "queries": sorted(queries), "urls": urls}
+
+
+@HOSTILE
+@given(data=st.data())
+def test_path_arguments(world, hostile, data):
+    rule = data.draw(st.sampled_from(hostile["rules"]))
+    path = rule.rule
+    for name in rule.arguments:
+        value = data.draw(values)
+        if isinstance(rule._converters.get(name), IntegerConverter) and data.draw(st.booleans()):
+            value = data.draw(st.integers(min_value=0, max_value=2**80).map(str))
+        path = re.sub(r"<(?:[^:<>]+:)?%s>" % re.escape(name), lambda _m: _quote(value), path)
+    for client in (world.app.test_client(), hostile["admin"]):
+        _no_server_error(client, "GET", path)
+
+
+@HOSTILE
+@given(data=st.data())
+def test_query_parameters(world, hostile, data):
+    url = data.draw(st.sampled_from(hostile["queries"]))
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    name = data.draw(st.sampled_from([n for n, _v in pairs] + ["page", "per_page"]))
+    query = urlencode([(n, v) for n, v in pairs if n != name] + [(name, data.draw(values))])
+    for client in (world.app.test_client(), hostile["admin"]):
+        _no_server_error(client, "GET", f"{parts.path}?{query}")
+
+
+class _PostForms(HTMLParser):
+    """The POST forms of a page: action and fields with the values the page gave them."""
+
+    def __init__(self, base: str):
+        super().__init__()
+        self.base, self.forms, self.form, self.select = base, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.form = {"action": urljoin(self.base, attrs.get("action") or self.base), "fields": {}}
+        elif self.form is not None and tag in ("input", "textarea") and attrs.get("name"):
+            if (attrs.get("type") or "").lower() not in ("file", "submit"):
+                self.form["fields"].setdefault(attrs["name"], attrs.get("value") or "")
+        elif self.form is not None and tag == "select" and attrs.get("name"):
+            self.select = attrs["name"]
+            self.form["fields"].setdefault(self.select, "")
+        elif self.form is not None and tag == "option" and self.select and not self.form["fields"][self.select]:
+            self.form["fields"][self.select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form" and self.form is not None:
+            if self.form["action"].startswith("http://localhost") and "/language" not in self.form["action"] \
+                    and "/logout" not in self.form["action"]:
+                self.forms.append(self.form)
+            self.form = None
+
+
+@pytest.fixture(scope="module")
+def forms(world, hostile):
+    """Every POST form shown on a record's page, with who was shown it (a few roles)."""
+    found = {}
+    for role in ("civil_affairs", "purchaser", "owner", "worker", "resident", "evaluator", "incubator"):
+        client = FormClient(world.app.test_client())
+        client.submit("/login", {"email": world.roles[role], "password": DEMO_PASSWORD}, form_url="/login")
+        for _endpoint, url in hostile["urls"]:
+            response = client.get(url)
+            body = response.get_data()
+            response.close()
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            parser = _PostForms("http://localhost" + url)
+            parser.feed(body.decode())
+            for form in parser.forms:
+                key = (urlsplit(form["action"]).path, tuple(sorted(form["fields"])))
+                found.setdefault(key, (role, client, url, form))
+    return sorted(found.values(), key=lambda f: (f[3]["action"], f[0]))
+
+
+@HOSTILE
+@given(data=st.data())
+def test_form_fields(world, forms, data):
+    role, client, page, form = data.draw(st.sampled_from(forms))
+    fields = {name: value for name, value in form["fields"].items() if name != "csrf_token"}
+    if fields:
+        chosen = data.draw(st.sampled_from(sorted(fields)))
+        fields[chosen] = data.draw(values)
+    fields["csrf_token"] = client.token(page)
+    _no_server_error(client, "POST", urlsplit(form["action"]).path, data=fields)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="") or "x"
