@@ -36,6 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page says why on its own
     login_manager.session_protection = "strong"
+    login_manager.id_attribute = "get_session_key"  # the cookies name this device's UserSession
+    app.teardown_appcontext(_note_session_use)
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
 
     from market.core import page_cache
@@ -64,16 +66,38 @@ def select_locale() -> str:
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    from market.accounts.models import User
+def load_user(session_key: str):
+    """The person of the session key the session cookie (or the remember-me cookie) holds; none once
+    that device signed out or was signed out."""
+    from flask import current_app, g
 
-    user_id, _sep, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
-        return None
+    from market.accounts import services
+
+    # Flask-Login marks a sign-in the remember-me cookie restored as not fresh; it lasts as long as
+    # the cookie was set to, even if the cookie is replayed later.
+    remembered = session.get("_fresh") is False
+    user = services.session_user(session_key, current_app.config["REMEMBER_COOKIE_DURATION"] if remembered else None)
+    if user is not None and user.session_seen_due:
+        g.session_seen = user.session_seen_due
     return user
+
+
+def _note_session_use(error) -> None:
+    """Write down when a session was last used, once the request's own transaction is over (a
+    transaction of its own would wait for it on SQLite, which locks the whole file)."""
+    from flask import g
+
+    seen = g.pop("session_seen", None)
+    if seen is not None:
+        from market.accounts import services
+
+        db.session.remove()
+        try:
+            services.note_session_use(*seen)
+        except Exception:  # bookkeeping: a failure here must not fail the request
+            from flask import current_app
+
+            current_app.logger.exception("could not note the use of session %s", seen[0])
 
 
 def _import_models() -> None:

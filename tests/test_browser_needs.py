@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 
-def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, places):
+def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, places, frozen):
     make_user("resident@example.cn", "张晓梅", community=places["community"])
     make_user("neighbour@example.cn", "李建国", community=places["community"])
     make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]})
@@ -66,6 +66,9 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     worker.get_by_role("button", name="安排会议").click()
     expect(worker.get_by_text("会议已安排，相关居民已收到通知。")).to_be_visible()
     hearing_url = worker.url
+    expect(worker.get_by_role("button", name="开始投票")).to_have_count(0)  # not before the meeting
+    frozen.advance(days=6, hours=9)  # 2026-11-28 19:00 in Suzhou: the meeting starts
+    worker.reload()
     worker.get_by_role("button", name="开始投票").click()
     expect(worker.locator("[data-test=hearing-status]")).to_have_text("投票中")
 

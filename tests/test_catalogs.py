@@ -1,4 +1,8 @@
 import io
+import itertools
+import re
+import time
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -147,3 +151,80 @@ def test_publishing_an_empty_catalog_is_refused(client, login, purchaser, places
     assert "请先导入目录条目再发布" in page
     assert "已有 2027 年的草稿" in client.submit("/procurement/catalogs/new", {
         "department_id": places["department"], "year": "2027", "title": "重复"}).get_data(as_text=True)
+
+
+# --- spreadsheets that unpack huge, or run long --------------------------------------------------------
+
+def xlsx_bomb(rows: int) -> bytes:
+    """A real workbook whose sheet is `rows` rows of one item: a run of one string packs tightly."""
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + '<row><c t="inlineStr"><is><t>A01</t></is></c></row>' * rows + "</sheetData></worksheet>")
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx([["编码"]]))) as template, \
+            zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for member in template.infolist():
+            bomb.writestr(member.filename, sheet.encode() if member.filename == "xl/worksheets/sheet1.xml"
+                          else template.read(member.filename))
+    return packed.getvalue()
+
+
+def file_errors(page: str) -> str:
+    found = re.search(r'id="file-errors"[^>]*>(.*?)</ul>', page, re.S)
+    assert found, "no error at the upload field"
+    return found.group(1)
+
+
+def test_an_xlsx_that_unpacks_huge_is_refused_at_once_at_the_upload_field(client, login, purchaser, places, app):
+    login("buyer@example.cn")
+    url = new_catalog(client, places)
+    bomb = xlsx_bomb(500_000)  # 26 MB of sheet in a file of a few dozen KB
+    assert len(bomb) < 200_000
+    started = time.monotonic()
+    page = upload(client, url, "目录.xlsx", bomb).get_data(as_text=True)
+    assert time.monotonic() - started < 3
+    assert "20 MB" in file_errors(page)
+    # Under the size limit but packed like no spreadsheet is: a megabytes-long run of one byte.
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" * (5 * 1024 * 1024))
+    page = upload(client, url, "目录.xlsx", packed.getvalue()).get_data(as_text=True)
+    assert ".xlsx" in file_errors(page)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(CatalogItem.id))) == 0
+
+
+def test_a_catalog_with_too_many_rows_is_refused_without_reading_them_all(client, login, purchaser, places, app):
+    login("buyer@example.cn")
+    url = new_catalog(client, places)
+    heading = ["编码", "服务领域", "项目名称", "说明", "竞争程度"]
+    rows = [heading] + [[f"A{n}", "养老", "居家养老上门服务", "", "充分竞争"] for n in range(10 * catalog_files.MAX_ROWS)]
+    page = upload(client, url, "目录.xlsx", xlsx(rows)).get_data(as_text=True)
+    assert "一个目录最多 2000 项" in page
+    # (Under 500 KB: the test client spools larger bodies to a file it never closes.)
+    csv_data = "\n".join(",".join(row) for row in rows[:4 * catalog_files.MAX_ROWS + 1]).encode()
+    assert len(csv_data) < 500_000
+    assert "一个目录最多 2000 项" in upload(client, url, "目录.csv", csv_data).get_data(as_text=True)
+    # Rows are read only as far as the limit: an endless sheet ends after the heading, 2,000 items and one more.
+    read = []
+
+    def endless():
+        yield heading
+        for n in itertools.count():
+            read.append(n)
+            yield [f"A{n}", "养老", "居家养老上门服务", "", "充分竞争"]
+
+    kept = catalog_files.first_rows(endless())
+    assert len(kept) == catalog_files.MAX_ROWS + 2 and len(read) == catalog_files.MAX_ROWS + 1
+    # Blank rows count too: a sheet whose rows run to a million is refused after a bounded read.
+    far = Workbook()
+    far.active.append(heading)
+    far.active.cell(row=1_000_000, column=1, value="A01")
+    buffer = io.BytesIO()
+    far.save(buffer)
+    started = time.monotonic()
+    page = upload(client, url, "目录.xlsx", buffer.getvalue()).get_data(as_text=True)
+    assert time.monotonic() - started < 10
+    assert f"{catalog_files.MAX_SHEET_ROWS}" in page and f"{catalog_files.MAX_ROWS}" in page
+    # 2,000 items are still welcome.
+    page = upload(client, url, "目录.xlsx", xlsx(rows[:catalog_files.MAX_ROWS + 1])).get_data(as_text=True)
+    assert "已导入 2000 项" in page

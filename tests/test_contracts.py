@@ -283,3 +283,32 @@ def test_report_files_are_checked_and_drafts_are_private(app, awarded, frozen, c
     assert response.status_code == 302
     page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     assert "送餐现场.png" in page and "¥19,500.00" in page
+
+
+def test_a_spending_line_larger_than_the_contract_is_refused_and_overspending_is_flagged(app, awarded, frozen,
+                                                                                         client, login):
+    """¥99,999,999,999 typed on a ¥36,000 tranche was accepted, accepted again and paid without a word."""
+    world = signed(app, world=awarded, frozen=frozen)
+    with app.app_context():
+        c = contract(world)
+        huge = services.ReportData("送餐服务", 45, [services.SpendingData("人员", 2_000_000, 9_999_999_999_900)])
+        with pytest.raises(ServiceError, match="不能大于整个合同"):
+            services.submit_report(user(world["owner2"]), c, c.milestones[0].id, huge)
+        assert contract(world).milestones[0].status == "pending"
+        over = services.ReportData("送餐服务", 45, [services.SpendingData("人员", 5_000_000, 4_000_000)])
+        services.submit_report(user(world["owner2"]), contract(world), c.milestones[0].id, over)
+        buyer_email = db.session.get(__import__("market.accounts.models", fromlist=["User"]).User, world["buyer"]).email
+    login(buyer_email)
+    page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
+    assert 'data-test="overspend"' in page and "¥40,000.00" in page  # more than the ¥36,000 tranche
+
+
+def test_an_amendment_that_changes_nothing_is_refused(app, awarded, frozen):
+    world = signed(app, world=awarded, frozen=frozen)
+    with app.app_context():
+        c = contract(world)
+        same = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
+        with pytest.raises(ServiceError, match="没有任何改动|changes nothing"):
+            services.propose_amendment(user(world["owner2"]), c, "organization",
+                                       services.AmendmentData(c.ends_on, "重新确认", same))
+        assert services.open_amendment(contract(world)) is None

@@ -165,3 +165,27 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
             evaluation.file_challenge(user(world["owner0"]), tender, world["org0"], "迟到的质疑，理由如下。")
         evaluation.answer_challenge(user(world["buyer"]), challenge_id, "经复核，评分无误。")
         assert evaluation.contract_blockers(tender) == []
+
+
+def test_only_losing_bidders_may_challenge_and_only_they_see_the_form(app, opened, client, login):
+    world = opened
+    _declare_and_score(app, world, "expert", {0: (35, 25), 1: (30, 20), 2: (38, 29)})
+    _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
+        evaluation.complete(user(world["buyer"]), tender)
+        evaluation.award(user(world["buyer"]), tender, world["bids"][2])  # organization 2 wins
+        with pytest.raises(PermissionDenied):
+            evaluation.file_challenge(user(world["owner2"]), tender, world["org2"], "我们对本次评审结果有异议，请复核。")
+        assert evaluation.challengers(user(world["owner2"]), tender) == []
+        assert [o.id for o in evaluation.challengers(user(world["owner1"]), tender)] == [world["org1"]]
+        assert evaluation.challenges(tender) == []
+    action = f'action="/procurement/tenders/{world["tender"]}/challenges"'
+    login("org2@example.cn")
+    assert action not in client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    client.submit("/logout", {})
+    login("org1@example.cn")
+    assert action in client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    client.submit("/logout", {})
+    login("org3@example.cn")  # not a bidder at all
+    assert action not in client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Grading (等级评估): application, third-party scoring of the grading rubric, committee decision,
 public notice, appeal, issue; the grade unlocks a tender and lapses on the injected clock."""
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -173,3 +174,74 @@ def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):
     # Every organization listed leaves a mark; only the graded one becomes a badge
     page = client.get("/organizations/").get_data(as_text=True)
     assert page.count('data-test="grade-badge"') == 1 and "<!--grade-badge:" not in page
+
+
+JIANGSU = "社会组织等级评估指标（江苏，含党建与加分）"
+
+
+def test_ninety_percent_on_every_jiangsu_indicator_is_not_5a(app, applicant, rubric_defaults, frozen):
+    """The Jiangsu rubric carries 1,100 regular points (1,000 national + 100 party building) and 30
+    bonus points under a cap of 1,000. Read on the cap's scale, 90% of the regular points is 900, and
+    90% of the bonus adds 27: 927.00 → 4A. Before, 990 + 27 = 1,017 was cut to 1,000 by the cap: 5A."""
+    from market.evaluation import rubrics, scoring
+
+    with app.app_context():
+        jiangsu = db.session.get(Rubric, rubric_defaults[JIANGSU])
+        every_leaf = {i.id: D(i.points) * D("0.9") for i in rubrics.leaves(jiangsu)}
+        result = scoring.score_tree(rubrics.tree(jiangsu), every_leaf, jiangsu.cap)
+        assert result.total == D("927.00") and scoring.band(result.total, jiangsu.bands) == "4A"
+        full = {i.id: D(i.points) for i in rubrics.leaves(jiangsu)}
+        assert scoring.score_tree(rubrics.tree(jiangsu), full, jiangsu.cap).total == D("1000.00")  # the cap cuts bonus
+        no_bonus = {i.id: (D(0) if i.bonus else D(i.points)) for i in rubrics.leaves(jiangsu)}
+        assert scoring.score_tree(rubrics.tree(jiangsu), no_bonus, jiangsu.cap).total == D("1000.00")
+    # Through a real evaluation: 90% of every scored leaf; the satisfaction leaf (40) has no ratings and
+    # leaves the average: 954 of 1,060 regular points → 900.00, plus 27 bonus → 927.00.
+    applicant["grading_rubric"] = rubric_defaults[JIANGSU]
+    assert apply_and_score(app, applicant) == (92700, "4A")
+
+
+def test_a_grade_cannot_take_effect_years_ahead_or_before_registration(app, applicant, frozen, client, login):
+    world = applicant
+    with app.app_context():
+        admin, org0 = user(world["admin"]), org(world)
+        for day in (date(2099, 1, 1), date(2027, 2, 21)):  # today is 2026-11-22: 90 days ahead is 2027-02-20
+            with pytest.raises(ServiceError) as refused:
+                undertakers.record_grade(admin, org0, 5, day)
+            assert refused.value.field == "valid_from"
+        with pytest.raises(ServiceError) as refused:
+            undertakers.record_grade(admin, org0, 3, date(2017, 12, 31))  # registered on 2018-01-01
+        assert refused.value.field == "valid_from"
+        assert undertakers.grades_of(org0) == []
+        undertakers.record_grade(admin, org0, 3, date(2027, 2, 20))
+        undertakers.record_grade(admin, org0, 3, date(2018, 1, 1))
+    login("admin@example.cn")
+    page_url = f"/procurement/organizations/{world['org0']}/compliance"
+    page = client.get(page_url).get_data(as_text=True)
+    assert 'min="2018-01-01"' in page and 'max="2027-02-20"' in page
+    response = client.submit(page_url, {"grade-grade": "4", "grade-valid_from": "2099-01-01",
+                                        "grade-submit": "y"}, form_url=page_url)
+    assert response.status_code == 200 and 'id="grade-valid_from-errors"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(undertakers.grades_of(org(world))) == 2
+
+
+def test_a_grade_lowered_on_appeal_shows_as_decided_not_proposed(app, applicant, frozen, client):
+    world = applicant
+    assert apply_and_score(app, world) == (90000, "3A")
+    with app.app_context():
+        grading.decide(user(world["admin"]), application(world), "")
+        grading.appeal(user(world["owner0"]), application(world), "财务管理项得分偏低。")
+        grading.answer_appeal(user(world["admin"]), application(world), "复核发现财务审计报告缺失，改评2A。", 2)
+
+    def score_line():
+        page = client.get(f"/evaluation/grading/{world['application']}").get_data(as_text=True)
+        return re.search(r'<p class="score"[^>]*>(.*?)</p>', page, re.S).group(0)
+
+    line = score_line()
+    assert "2A" in line and "拟评等级" not in line and 'data-test="proposed-grade"' not in line
+    assert 'data-test="appeal-grade"' in line and "3A" in line  # first proposed 3A
+    frozen.advance(days=8)
+    with app.app_context():
+        grading.issue(user(world["admin"]), application(world))
+    line = score_line()
+    assert 'data-test="issued-grade"' in line and "2A" in line and "拟评等级" not in line

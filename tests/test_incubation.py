@@ -1,5 +1,6 @@
 """Incubators: a cohort from admission to graduation, seed money in the ledger, capacity over time,
 who is falling behind, and grantees' later contracts and grades on the dashboard."""
+import re
 from datetime import date
 
 import pytest
@@ -8,12 +9,15 @@ from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.extensions import db
 from market.incubation import services as incubation
-from market.incubation.models import Cohort, Incubation, Incubator
+from market.incubation.models import Cohort, Incubation, IncubationService, Incubator
 from market.money import ledger
+from market.money.models import LedgerTransaction
 from market.organizations.models import Organization
 from market.procurement import undertakers
 
 from test_contracts import awarded, signed  # noqa: F401
+from test_money_pages import at_once, http_session
+from test_needs import _run_at_once
 from test_tenders import user, world  # noqa: F401
 
 LEVELS = ("governance", "finance", "staff", "projects")
@@ -49,7 +53,7 @@ def test_a_cohort_from_admission_to_graduation(app, hub, frozen):
             incubation.admit(staff, cohort, world["org2"], date(2026, 3, 5), 12, "", "")  # two places
         assert first.planned_exit_on == date(2027, 3, 5)
         incubation.record_service(staff, first, "training", 24, 0, date(2026, 3, 20), "财务培训")
-        incubation.record_service(staff, first, "seed_money", 0, 500_000, date(2026, 4, 1), "")
+        incubation.record_service(staff, first, "seed_money", 0, 500_000, date(2026, 4, 1), "", "seed-form-1")
         with pytest.raises(ServiceError):
             incubation.record_service(staff, first, "training", 0, 0, date(2026, 4, 1), "")
         # Seed money is posted once in the ledger, from the incubator's funds to the organization.
@@ -141,7 +145,8 @@ def test_staff_record_through_the_pages(app, hub, client, login):
         stay_id = stay_of(world, 1).id
     stay_page = f"/incubators/stays/{stay_id}"
     response = client.submit(stay_page, {"service-kind": "seed_money", "service-amount": "3000",
-                                         "service-given_on": "2026-11-10", "service-submit": "1"})
+                                         "service-given_on": "2026-11-10", "service-submit": "1",
+                                         "service-token": service_token(client.get(stay_page).get_data(as_text=True))})
     assert response.status_code == 302
     bad = client.submit(stay_page, {"assessment-assessed_on": "2026-12-30", "assessment-governance": "3",
                                     "assessment-finance": "3", "assessment-staff": "3", "assessment-projects": "3",
@@ -151,3 +156,175 @@ def test_staff_record_through_the_pages(app, hub, client, login):
     assert "¥3,000.00" in page and "规范财务" in page
     with app.app_context():
         assert ledger.balance("organization", world["org1"], "grants") == 300_000
+
+
+# --- seed money once per form -------------------------------------------------------------------------
+
+def service_token(page: str) -> str:
+    found = re.search(r'name="service-token"[^>]*value="([^"]+)"', page)
+    return found.group(1) if found else ""  # a form without one (as before) is sent as it is
+
+
+def seed_form(token: str, amount: str = "5000") -> dict:
+    return {"service-kind": "seed_money", "service-amount": amount, "service-given_on": "2026-11-10",
+            "service-note": "启动资金", "service-token": token, "service-submit": "1"}
+
+
+def admitted(app, world, n=1) -> int:
+    with app.app_context():
+        return incubation.admit(user(world["staff"]), db.session.get(Cohort, world["cohort"]), world[f"org{n}"],
+                                date(2026, 11, 1), 12, "", "").id
+
+
+def assert_seed_posted(app, world, stay_id, times=1):
+    """`times` gifts of ¥5,000 to organization 1, each one service and one balanced posting."""
+    with app.app_context():
+        given = db.session.scalars(db.select(IncubationService).filter_by(incubation_id=stay_id)).all()
+        assert [(s.kind, s.amount_fen) for s in given] == [("seed_money", 500_000)] * times
+        assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="seed")) == times
+        assert ledger.balance("organization", world["org1"], "grants") == 500_000 * times
+        assert ledger.balance("incubator", world["incubator"], "funds") == -500_000 * times
+        assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
+
+
+def test_the_same_seed_money_form_sent_twice_posts_once(app, hub, client, login):
+    stay_id = admitted(app, hub)
+    page = f"/incubators/stays/{stay_id}"
+    login("staff@example.cn")
+    token = service_token(client.get(page).get_data(as_text=True))
+    first = client.submit(page, seed_form(token))
+    again = client.submit(page, seed_form(token))
+    # The second answers as the first did: recorded (once), never an error page.
+    assert first.status_code == again.status_code == 302 and again.location == first.location
+    assert_seed_posted(app, hub, stay_id)
+    assert token
+    # Back in the browser, the amount changed and the old form sent again: refused, nothing posted.
+    changed = client.submit(page, seed_form(token, amount="3000"))
+    assert changed.status_code == 200 and 'class="flash flash-error"' in changed.get_data(as_text=True)
+    assert_seed_posted(app, hub, stay_id)
+    # The page shown again is a new form: its gift is a new one.
+    fresh = service_token(client.get(page).get_data(as_text=True))
+    assert fresh != token and service_token(changed.get_data(as_text=True)) != token
+    assert client.submit(page, seed_form(fresh)).status_code == 302
+    assert_seed_posted(app, hub, stay_id, times=2)
+    with app.app_context():  # a form without its token is refused, not posted
+        with pytest.raises(ServiceError):
+            incubation.record_service(user(hub["staff"]), db.session.get(Incubation, stay_id), "seed_money", 0,
+                                      500_000, date(2026, 11, 10), "", "")
+    assert_seed_posted(app, hub, stay_id, times=2)
+
+
+def test_the_same_seed_money_form_sent_twice_at_once_posts_once(app, hub):
+    stay_id = admitted(app, hub)
+
+    def send(token):
+        return lambda: incubation.record_service(user(hub["staff"]), db.session.get(Incubation, stay_id),
+                                                 "seed_money", 0, 500_000, date(2026, 11, 10), "", token).id
+
+    for n in range(3):
+        results = _run_at_once(app, [send(f"form-{n}"), send(f"form-{n}")])
+        assert isinstance(results[0], int) and results[0] == results[1], results
+        assert_seed_posted(app, hub, stay_id, times=n + 1)
+
+
+def test_the_same_seed_money_form_sent_twice_at_once_to_the_server_posts_once(app, hub, live_server):
+    """Two requests with one form's token, at the same moment, to a threaded server."""
+    stay_id = admitted(app, hub)
+    page = f"{live_server}/incubators/stays/{stay_id}"
+    browsers = [http_session(live_server, "staff@example.cn") for _ in range(2)]
+    for n in range(3):
+        shown = [b.get(page).text for b in browsers]
+        csrf = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1) for html in shown]
+        token = service_token(shown[0])
+        sends = [lambda b=b, c=c: b.post(page, data={"csrf_token": c, **seed_form(token)},
+                                         allow_redirects=False).status_code for b, c in zip(browsers, csrf)]
+        assert at_once(sends) == [302, 302]
+        assert_seed_posted(app, hub, stay_id, times=n + 1)
+
+
+# --- one incubator at a time, admitted within the cohort ---------------------------------------------
+
+def test_an_organization_is_in_one_incubator_at_a_time(app, hub):
+    world = hub
+    with app.app_context():
+        staff = user(world["staff"])
+        second = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2026年第二期",
+                                       date(2026, 9, 1), date(2027, 8, 31), 10).id
+        elsewhere = incubation.create_incubator(user(world["owner2"]), world["org2"], "吴中区社会组织孵化基地", "", "")
+        other = incubation.add_cohort(user(world["owner2"]), elsewhere, "2026年", date(2026, 1, 1), date(2026, 12, 31),
+                                      10).id
+        stay = incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world["org0"], date(2026, 3, 5), 12,
+                                "", "")
+        for actor, cohort_id in ((staff, second), (user(world["owner2"]), other)):
+            with pytest.raises(ServiceError) as refused:
+                incubation.admit(actor, db.session.get(Cohort, cohort_id), world["org0"], date(2026, 11, 1), 12, "", "")
+            assert refused.value.field == "organization_id"
+            assert "社会组织0号" in refused.value.message and "姑苏区公益孵化园" in refused.value.message
+            assert "2026年第一期" in refused.value.message
+        rows = incubation.grantees(db.session.get(Incubator, world["incubator"]))
+        assert [r.incubation.organization_id for r in rows] == [world["org0"]]  # once on the dashboard
+        # Once it has left, another cohort may take it in.
+        incubation.withdraw(staff, db.session.get(Incubation, stay.id), "迁出本区")
+        again = incubation.admit(user(world["owner2"]), db.session.get(Cohort, other), world["org0"],
+                                 date(2026, 11, 20), 6, "", "")
+        assert again.status == "admitted"
+
+
+def test_one_organization_admitted_to_two_cohorts_at_once_is_admitted_once(app, hub):
+    world = hub
+    with app.app_context():
+        second = incubation.add_cohort(user(world["staff"]), db.session.get(Incubator, world["incubator"]),
+                                       "2026年第二期", date(2026, 9, 1), date(2027, 8, 31), 10).id
+
+    def admit_to(cohort_id):
+        return lambda: incubation.admit(user(world["staff"]), db.session.get(Cohort, cohort_id), world["org0"],
+                                        date(2026, 11, 1), 12, "", "").id
+
+    results = _run_at_once(app, [admit_to(world["cohort"]), admit_to(second)])
+    assert sorted(type(r).__name__ for r in results) == ["ServiceError", "int"], results
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Incubation.id)).filter_by(organization_id=world["org0"])) == 1
+
+
+def test_an_admission_is_dated_within_its_cohort(app, hub):
+    world = hub
+    with app.app_context():
+        staff = user(world["staff"])
+        ended = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2025年第一期",
+                                      date(2025, 3, 1), date(2026, 2, 28), 10)
+        for cohort, day in ((db.session.get(Cohort, world["cohort"]), date(2026, 2, 20)), (ended, date(2026, 3, 5))):
+            with pytest.raises(ServiceError) as refused:
+                incubation.admit(staff, cohort, world["org0"], day, 12, "", "")
+            assert refused.value.field == "admitted_on"
+            assert cohort.starts_on.isoformat() in refused.value.message
+            assert cohort.ends_on.isoformat() in refused.value.message
+        # The first and the last day of the cohort are within it.
+        incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world["org0"], date(2026, 3, 1), 12, "", "")
+        incubation.admit(staff, db.session.get(Cohort, ended.id), world["org1"], date(2026, 2, 28), 12, "", "")
+
+
+def field_errors(page: str, name: str) -> str:
+    found = re.search(rf'id="{name}-errors"[^>]*>(.*?)</ul>', page, re.S)
+    assert found, f"no errors at {name}"
+    return found.group(1)
+
+
+def test_admission_refusals_show_at_their_fields(app, hub, client, login):
+    world = hub
+    with app.app_context():
+        staff = user(world["staff"])
+        second = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2026年第二期",
+                                       date(2026, 9, 1), date(2027, 8, 31), 10).id
+        incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world["org0"], date(2026, 3, 5), 12, "", "")
+    login("staff@example.cn")
+    page = f"/incubators/cohorts/{second}"
+    twice = client.submit(page, {"organization_id": world["org0"], "admitted_on": "2026-11-01", "months": "12"})
+    assert twice.status_code == 200
+    errors = field_errors(twice.get_data(as_text=True), "organization_id")
+    assert "社会组织0号" in errors and "2026年第一期" in errors
+    early = client.submit(page, {"organization_id": world["org1"], "admitted_on": "2026-08-31", "months": "12"})
+    assert early.status_code == 200
+    errors = field_errors(early.get_data(as_text=True), "admitted_on")
+    assert "2026-09-01" in errors and "2027-08-31" in errors
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Incubation.id))) == 1

@@ -1,8 +1,10 @@
 import io
+import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from market.accounts.models import User
 from market.accounts.roles import Role
@@ -379,6 +381,7 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
         hearing = db.session.scalar(db.select(Hearing))
         assert hearing.scheduled_at == START.replace(day=25, hour=11)  # 19:00 in Beijing is 11:00 UTC
         hearing_id = hearing.id
+    frozen.advance(days=3, hours=9)  # the meeting starts: voting opens there
     client.submit(f"/hearings/{hearing_id}/open", {}, form_url=hearing_url)
     client.submit("/logout", {})
     for email, choice in (("resident@example.cn", "for"), ("neighbour@example.cn", "for"), ("third@example.cn", "against")):
@@ -392,7 +395,8 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
     client.submit(f"/hearings/{hearing_id}/vote", {"choice": "against"}, form_url=hearing_url)
     client.submit("/logout", {})
     login("worker@example.cn")
-    client.submit(f"/hearings/{hearing_id}/close", {"attendance": "32", "minutes": "居民一致认为需要助餐服务。"}, form_url=hearing_url)
+    client.submit(f"/hearings/{hearing_id}/close", {"attendance": "32", "minutes": "居民一致认为需要助餐服务。", "confirm": "y"},
+                  form_url=hearing_url)
     with app.app_context():
         hearing = db.session.get(Hearing, hearing_id)
         assert (hearing.votes_for, hearing.votes_against, hearing.votes_abstain, hearing.outcome) == (2, 1, 0, "passed")
@@ -407,11 +411,36 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
         assert step in timeline_page, step
 
 
-def test_double_vote_sent_at_once_counts_once(app, people, frozen):
-    request_id, _first = _request_with_needs(app, people)
+def _voting_hearing(app, people, request_id, frozen):
+    """A meeting scheduled three days ahead; the clock moves to it and its vote opens."""
     hearing_id = _hearing(app, people, request_id, frozen)
+    frozen.advance(days=3)
     with app.app_context():
         services.open_voting(as_user(app, people["worker"]), db.session.get(Hearing, hearing_id))
+    return hearing_id
+
+
+def _errors_at(page, field_id):
+    match = re.search(rf'<ul id="{field_id}-errors" class="errors">(.*?)</ul>', page, re.S)
+    return match.group(1) if match else ""
+
+
+def _error_summary(page):
+    match = re.search(r'<div class="flash flash-error" role="alert" data-test="error-summary">(.*?)</div>', page, re.S)
+    return match.group(1) if match else ""
+
+
+def _timeline(page):
+    return re.findall(r"<li>(.*?)</li>", re.search(r'data-test="timeline">(.*?)</ol>', page, re.S).group(1), re.S)
+
+
+def _in_english(client):
+    client.submit("/language", {"lang": "en", "next": "/"}, form_url="/")
+
+
+def test_double_vote_sent_at_once_counts_once(app, people, frozen):
+    request_id, _first = _request_with_needs(app, people)
+    hearing_id = _voting_hearing(app, people, request_id, frozen)
 
     def vote():
         return services.vote(db.session.get(User, people["neighbour"]), db.session.get(Hearing, hearing_id), "for")
@@ -445,6 +474,135 @@ def test_worker_cannot_act_outside_their_communities(app, people, frozen):
             with pytest.raises(PermissionDenied):
                 attempt()
         assert db.session.get(Need, other).status == "open"
+
+
+def test_closing_a_hearing_asks_for_confirmation_and_shows_every_error(client, login, people, app, frozen):
+    request_id, _first = _request_with_needs(app, people)
+    hearing_id = _voting_hearing(app, people, request_id, frozen)
+    url = f"/hearings/{hearing_id}"
+    login("worker@example.cn")
+    # Minuted but not confirmed: refused, with the reason at the top and at the box.
+    response = client.submit(f"{url}/close", {"attendance": "32", "minutes": "居民一致同意。"}, form_url=url)
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "voting"
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert _errors_at(page, "confirm") and '<a href="#confirm">确认现在结束投票：之后不能再投票</a>' in _error_summary(page)
+    assert not _errors_at(page, "minutes") and "居民一致同意。" in page  # what was typed comes back
+    assert re.search(r'<input [^>]*id="confirm" name="confirm" required type="checkbox"', page)
+    # Neither confirmed nor minuted: every error at the top (linking to its field) and at its field.
+    _in_english(client)
+    page = client.submit(f"{url}/close", {"attendance": "32", "minutes": ""}, form_url=url).get_data(as_text=True)
+    refusal = "Tick the box to confirm: closing the meeting cannot be undone."
+    summary = _error_summary(page)
+    assert refusal in _errors_at(page, "confirm") and refusal in summary and '<a href="#confirm">' in summary
+    assert "This field is required." in _errors_at(page, "minutes") and '<a href="#minutes">Minutes</a>' in summary
+    assert 'value="32"' in page
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "voting"
+    response = client.submit(f"{url}/close", {"attendance": "32", "minutes": "居民一致同意。", "confirm": "y"}, form_url=url)
+    assert response.status_code == 302
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        assert (hearing.status, hearing.attendance, hearing.minutes) == ("closed", 32, "居民一致同意。")
+
+
+def test_a_hearing_more_than_a_year_ahead_is_refused(client, login, people, app, frozen):
+    request_id, _first = _request_with_needs(app, people)
+    with app.app_context():
+        worker = as_user(app, people["worker"])
+        for when in (datetime(9999, 12, 31, 2, 0), frozen.now() + timedelta(days=366)):
+            with pytest.raises(ServiceError) as refused:
+                services.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing", when,
+                                          "桐芳社区党群服务中心", "讨论老年助餐服务方案")
+            assert refused.value.field == "scheduled_at"
+        assert db.session.scalar(db.select(db.func.count(Hearing.id))) == 0
+        services.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing",
+                                  frozen.now() + timedelta(days=360), "桐芳社区党群服务中心", "讨论老年助餐服务方案")
+    login("worker@example.cn")
+    _in_english(client)
+    form_url = f"/requests/{request_id}"
+    for typed, message in (("9999-12-31T10:00", "A meeting can be scheduled at most one year ahead."),
+                           ("2027-11-23T10:00", "A meeting can be scheduled at most one year ahead."),
+                           ("0001-01-01T00:00", "The meeting must be in the future.")):
+        response = client.submit(f"/requests/{request_id}/hearings", {"kind": "hearing", "scheduled_at": typed,
+                                 "location": "会议室", "agenda": "议程"}, form_url=form_url)
+        assert response.status_code == 200, typed
+        page = response.get_data(as_text=True)
+        assert message in _errors_at(page, "scheduled_at") and message in _error_summary(page), typed
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Hearing.id))) == 1
+
+
+def test_a_hearing_is_not_opened_or_closed_before_it_takes_place(client, login, people, app, frozen):
+    request_id, _first = _request_with_needs(app, people)
+    with app.app_context():
+        hearing_id = services.schedule_hearing(
+            as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id), "hearing",
+            frozen.now() + timedelta(days=7), "桐芳社区党群服务中心", "讨论老年助餐服务方案").id
+    url = f"/hearings/{hearing_id}"
+
+    def service_refuses(action, message):
+        with app.test_request_context(), force_locale("en"):
+            with pytest.raises(ServiceError, match=message):
+                action(as_user(app, people["worker"]), db.session.get(Hearing, hearing_id))
+
+    # A week before the meeting: no vote yet, neither from the service nor from the page.
+    service_refuses(services.open_voting, "Voting opens at the meeting")
+    login("worker@example.cn")
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="{url}/open"' not in page and 'data-test="not-started"' in page
+    assert f'action="{url}/cancel"' in page  # calling it off is still possible
+    client.submit(f"{url}/open", {}, form_url=url)
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "scheduled"
+    # The meeting starts: the vote opens.
+    frozen.advance(days=7)
+    assert 'data-test="not-started"' not in client.get(url).get_data(as_text=True)
+    client.submit(f"{url}/open", {}, form_url=url)
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "voting"
+    # A vote opened before its meeting (as the rule used to allow) is not closed before it either.
+    frozen.at = START
+    service_refuses(lambda worker, hearing: services.close_hearing(worker, hearing, 30, "纪要"), "has not taken place yet")
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="close-form"' not in page and 'data-test="not-started"' in page
+    closing = {"attendance": "30", "minutes": "纪要", "confirm": "y"}
+    client.submit(f"{url}/close", closing, form_url=f"/requests/{request_id}")
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "voting"
+    frozen.advance(days=7, hours=2)
+    assert client.submit(f"{url}/close", closing, form_url=url).status_code == 302
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "closed"
+
+
+def test_a_cancelled_hearing_is_on_the_timelines_with_its_reason(client, login, people, app, frozen):
+    request_id, first = _request_with_needs(app, people)
+    hearing_id = _hearing(app, people, request_id, frozen)
+    reason = "会议室临时用作流感疫苗接种点，听证会延期。"
+    login("worker@example.cn")
+    client.submit(f"/hearings/{hearing_id}/cancel", {"reason": reason}, form_url=f"/hearings/{hearing_id}")
+    with app.app_context():
+        assert db.session.get(Hearing, hearing_id).status == "cancelled"
+        event = db.session.scalar(db.select(TimelineEvent).filter_by(kind="hearing_cancelled"))
+        assert (event.request_id, event.detail["reason"], event.detail["hearing_id"]) == (request_id, reason, hearing_id)
+        told = db.session.scalars(db.select(Notification.user_id).filter_by(event_id=event.id)).all()
+        assert sorted(told) == sorted([people["resident"], people["neighbour"]])  # the needs' authors
+    client.submit("/logout", {})
+    for language in ("zh", "en"):
+        if language == "en":
+            _in_english(client)
+        for url in (f"/requests/{request_id}", f"/needs/{first}"):
+            steps = _timeline(client.get(url).get_data(as_text=True))
+            scheduled = [i for i, step in enumerate(steps) if ("听证会定于" if language == "zh" else "scheduled for") in step]
+            cancelled = [i for i, step in enumerate(steps) if reason in step]
+            assert len(scheduled) == 1 and len(cancelled) == 1 and scheduled[0] < cancelled[0], (language, url, steps)
+            step = steps[cancelled[0]]
+            assert "听证会" in step and "hearing_cancelled" not in step and "王丽华" in step
+            if language == "en":
+                when = re.search(r"scheduled for (.+?) at ", steps[scheduled[0]]).group(1)
+                assert f"Hearing (听证会) set for {when} cancelled: {reason}" in step
 
 
 def test_request_cannot_go_forward_while_a_hearing_is_open(app, people, frozen):

@@ -1,4 +1,7 @@
 import io
+import re
+import time
+import zipfile
 from datetime import date
 
 import pytest
@@ -204,6 +207,38 @@ def test_uploads_checked_by_type_content_and_size(client, make_user, login, app)
     with client.get(f"/organizations/documents/{doc_id}") as download:
         assert download.status_code == 200 and download.data == PDF
         assert download.headers["Content-Type"] == "application/pdf"
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return packed.getvalue()
+
+
+def test_office_uploads_are_checked_for_what_they_unpack_to(client, make_user, login, app):
+    """A .docx or .xlsx is a zip: one that unpacks huge (a zip bomb) is refused at the field, quickly."""
+    org_id = _register(app, client, login, make_user)
+    login("owner@example.cn")
+    bomb = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<" * (64 * 1024 * 1024)})
+    assert len(bomb) < 200_000
+    started = time.monotonic()
+    page = _upload(client, org_id, "章程.docx", bomb).get_data(as_text=True)
+    assert time.monotonic() - started < 3
+    errors = re.search(r'id="file-errors"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    assert "20 MB" in errors
+    tight = zipped({"word/document.xml": b"<" * (4 * 1024 * 1024)})  # under 20 MB, packed a thousand to one
+    errors = re.search(r'id="file-errors"[^>]*>(.*?)</ul>', _upload(client, org_id, "表.xlsx", tight)
+                       .get_data(as_text=True), re.S).group(1)
+    assert ".xlsx" in errors
+    fake = _upload(client, org_id, "章程.docx", b"PK\x03\x04 not an archive").get_data(as_text=True)
+    assert "DOCX" in re.search(r'id="file-errors"[^>]*>(.*?)</ul>', fake, re.S).group(1)
+    ordinary = zipped({"[Content_Types].xml": b"<Types/>",
+                       "word/document.xml": "<w:document>章程全文</w:document>".encode() * 2000})
+    assert _upload(client, org_id, "章程.docx", ordinary).status_code == 302
+    with app.app_context():
+        assert [d.original_filename for d in db.session.scalars(db.select(OrganizationDocument))] == ["章程.docx"]
 
 
 def test_confidential_documents_and_pending_organizations_stay_private(client, make_user, login, app):

@@ -271,3 +271,36 @@ def test_the_commissioning_side_returns_or_cancels_and_the_evaluator_revises(app
         with pytest.raises(ServiceError):
             evaluations.submit(user(world["evaluator"]), evaluation, "结论")
     assert commission(app, world) != evaluation_id  # a cancelled evaluation makes room for a new one
+
+
+def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_form(app, tied, frozen, client, login):
+    world = tied
+    form_action = f'action="/contracts/{world["contract"]}/inspections"'
+    with app.app_context():
+        c, today = contract(world), frozen.now().date()
+        with pytest.raises(PermissionDenied):  # the purchaser accepts the deliveries; it does not check them
+            contracts.record_inspection(user(world["buyer"]), c, "site_visit", today, "走访6户老人，记录相符。")
+        assert not contracts.may_inspect(user(world["buyer"]), c)
+    login("buyer@example.cn")
+    assert form_action not in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
+    client.submit(f"/contracts/{world['contract']}/inspections",
+                  {"kind": "site_visit", "milestone_id": "0", "held_on": str(today), "findings": "走访6户。"},
+                  form_url=f"/contracts/{world['contract']}")
+    client.submit("/logout", {})
+    with app.app_context():
+        assert contracts.inspections(contract(world)) == []
+    evaluation_id = commission(app, world, "mid_term")
+    with app.app_context():  # commissioned but not past its conflict declaration: not yet
+        assert not contracts.may_inspect(user(world["evaluator"]), contract(world))
+        evaluations.declare(user(world["evaluator"]), db.session.get(Evaluation, evaluation_id), False, "")
+        assert contracts.may_inspect(user(world["evaluator"]), contract(world))
+        assert not contracts.may_inspect(user(world["buyer"]), contract(world))
+    login("evaluator@example.cn")
+    assert form_action in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
+    response = client.submit(f"/contracts/{world['contract']}/inspections",
+                             {"kind": "site_visit", "milestone_id": "0", "held_on": str(today),
+                              "findings": "随机走访6户老人，服务记录与实际相符。"}, form_url=f"/contracts/{world['contract']}")
+    assert response.status_code == 302
+    with app.app_context():
+        (visit,) = contracts.inspections(contract(world))
+        assert visit.recorded_by_id == world["evaluator"] and visit.kind == "site_visit"

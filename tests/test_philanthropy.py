@@ -1,5 +1,6 @@
 """Venture-philanthropy rounds: the quadratic match worked by hand, and a whole round from call to
 paid tranches with money in equal to money out in the ledger."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -167,10 +168,11 @@ def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
     return world
 
 
-def give(app, world, giver, n, amount_fen, anonymous=False, token=None):
+def give(app, world, giver, n, amount_fen, anonymous=False, token=None, name=None):
+    """A gift listed under a name the giver typed (its key, "giver1"), not its account's name (居民1)."""
     with app.app_context():
-        return rounds.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous, "",
-                             token or f"{giver}-{n}-{amount_fen}").id
+        return rounds.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous,
+                             giver if name is None else name, token or f"{giver}-{n}-{amount_fen}").id
 
 
 def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round_world, frozen):
@@ -381,7 +383,8 @@ def test_giving_through_the_page_gives_a_receipt_and_shows_on_the_public_pages(a
     assert "捐赠金额为¥1至¥10,000,000" in bad.get_data(as_text=True)
     client.submit("/logout", {}, form_url="/")
     public = client.get(page).get_data(as_text=True)
-    assert "匿名" in public and "居民1" in public and "实时估算" in public
+    assert "匿名" in public and "giver1" in public and "实时估算" in public
+    assert "居民0" not in public and "居民1" not in public  # never the accounts' names
     round_page = client.get(f"/rounds/{world['round']}").get_data(as_text=True)
     # Three residents at ¥100: raw (3 × 100)² − 30000 = 60000, the only raw match: the cap of ¥600 holds.
     assert "¥600.00" in round_page and "87.60" in round_page
@@ -505,3 +508,25 @@ def test_an_incubators_staff_run_its_operators_round_and_sign_the_grants(app, ro
         assert db.session.get(Contract, grant.id).status == "active"
         # Its money came from the round's pledge account and is committed from the grants pool.
         assert ledger.balance("round", world["round"], "pledged") == -10_100_000
+
+
+def test_a_gift_without_a_display_name_is_listed_as_anonymous_never_under_the_account_name(app, round_world, frozen,
+                                                                                          client, login):
+    world = open_round(app, round_world, frozen)
+    review_and_select(app, world, frozen)
+    project = world["proposals"][0]
+    give(app, world, "giver1", 0, 100 * YUAN, name="")  # no name typed, anonymity not ticked
+    give(app, world, "giver2", 0, 100 * YUAN, name="  ")  # only blanks
+    give(app, world, "giver3", 0, 100 * YUAN, name="陈阿姨一家")  # a name chosen for the list
+    with app.app_context():
+        listed = rounds.donors(proposal(world, 0))
+        assert sorted((d.anonymous, d.display_name) for d in listed) == [(False, "陈阿姨一家"), (True, ""), (True, "")]
+    public = client.get(f"/rounds/proposals/{project}").get_data(as_text=True)
+    donors = re.search(r'<ul data-test="donors">(.*?)</ul>', public, re.S).group(1)
+    assert donors.count("匿名") == 2 and "陈阿姨一家" in donors
+    assert "居民1" not in public and "居民2" not in public and "居民3" not in public
+    login("giver1@example.cn")  # the receipt tells the giver how the list shows the gift
+    page = f"/rounds/proposals/{project}"
+    response = client.submit(f"{page}/give", {"amount": "50", "display_name": "", "token": "nameless"}, form_url=page)
+    receipt = client.get(response.location).get_data(as_text=True)
+    assert "<dt>捐赠名单显示为</dt><dd>匿名</dd>" in receipt

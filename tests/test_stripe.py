@@ -4,14 +4,16 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timezone
 
 import pytest
 
+from market import clock
 from market.contracts import services
 from market.core.errors import ServiceError
 from market.extensions import db
 from market.money import ledger, payments
-from market.money.models import IncomingPayment, Payment, PayoutAccount
+from market.money.models import IncomingPayment, Payment, PayoutAccount, WebhookEvent
 
 from stripe_standin import StripeStandIn
 from test_contracts import awarded, contract, report, signed  # noqa: F401
@@ -20,18 +22,30 @@ from test_tenders import user, world  # noqa: F401
 WEBHOOK_SECRET = "whsec_test_market"
 
 
+SIGNING = {}  # the clock webhooks are signed by: the app's (market.clock), set by the standin fixture
+
+
 @pytest.fixture
-def standin(app):
+def standin(app, frozen):
     saved = {k: app.config[k] for k in ("PAYMENTS", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")}
+    SIGNING["clock"] = frozen
     with StripeStandIn() as server:
         app.config.update(PAYMENTS="stripe", STRIPE_SECRET_KEY="sk_test_standin", STRIPE_API_BASE=server.url,
                           STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
         yield server
     app.config.update(saved)
+    SIGNING.clear()
+
+
+def now_at() -> int:
+    """The app's time, as Stripe writes it in a signature (Unix seconds)."""
+    return int(SIGNING["clock"].now().replace(tzinfo=timezone.utc).timestamp())
 
 
 def signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
-    at = int(time.time()) if at is None else at  # Stripe signs with real time; the SDK checks it against real time
+    # Stripe signs with its time; Market checks the signature's time against its own clock (market.clock,
+    # frozen in tests), so a test signs at the app's time.
+    at = now_at() if at is None else at
     mac = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={at},v1={mac}"
 
@@ -117,7 +131,7 @@ def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, sta
         intent = standin.customer_pays(incoming.reference)
     payload = event("evt_1", "payment_intent.succeeded", intent)
     assert post_webhook(client, payload, signature(payload, "whsec_wrong")).status_code == 400
-    assert post_webhook(client, payload, signature(payload, at=int(time.time()) - 600)).status_code == 400  # stale
+    assert post_webhook(client, payload, signature(payload, at=now_at() - 600)).status_code == 400  # stale
     tampered = payload.replace(b'"amount": 50000', b'"amount": 5000000')
     assert post_webhook(client, tampered, signature(payload)).status_code == 400
     response = post_webhook(client, payload, signature(payload))
@@ -158,3 +172,56 @@ def test_reconciliation_reports_transfers_the_ledger_does_not_know(app, awarded,
                                            "metadata": {"key": "manual"}, "destination": "acct_x"}
     result = runner.invoke(args=["money", "reconcile"])
     assert result.exit_code == 1 and "missing_in_ledger: manual" in result.output and "¥999.00" in result.output
+
+
+def test_a_signed_event_without_an_id_or_an_object_is_refused_with_a_message(app, standin, client, frozen):
+    frozen.at = clock.SystemClock().now()  # the app's clock agrees with the machine's, as in production
+    intent = {"id": "pi_standin_x", "object": "payment_intent", "amount": 50_000}
+    bodies = [
+        {"object": "event", "type": "payment_intent.succeeded", "data": {"object": intent}},  # no id
+        {"id": "", "object": "event", "type": "payment_intent.succeeded", "data": {"object": intent}},
+        {"id": "evt_no_object", "object": "event", "type": "payment_intent.succeeded", "data": {}},
+        {"id": "evt_no_data", "object": "event", "type": "payment_intent.succeeded"},
+        {"id": "evt_text_object", "object": "event", "type": "payment_intent.succeeded", "data": {"object": "pi_1"}},
+        {"id": "evt_object_no_id", "object": "event", "type": "payment_intent.succeeded",
+         "data": {"object": {"object": "payment_intent"}}},
+        {"id": "evt_account_no_id", "object": "event", "type": "account.updated", "data": {"object": {}}},
+        {"id": "evt_no_type", "object": "event", "data": {"object": intent}},
+        {"id": ["evt_list"], "object": "event", "type": "payment_intent.succeeded", "data": {"object": intent}},
+        ["evt_not_an_object"],
+    ]
+    for body in bodies:
+        payload = json.dumps(body).encode()
+        response = post_webhook(client, payload, signature(payload))
+        assert response.status_code == 400, (body, response.status_code)
+        assert response.is_json and response.get_json()["error"] not in ("", "invalid signature"), body
+    nan = b'{"id": "evt_nan", "object": "event", "type": "ping", "data": {"object": {"amount": NaN}}}'
+    for payload in (b"not json", b"null", nan, b"[" * 100_000 + b"]" * 100_000):
+        response = post_webhook(client, payload, signature(payload))
+        assert response.status_code == 400 and response.get_json()["error"], payload
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == 0
+
+
+def test_a_signature_dated_ahead_of_the_clock_is_refused_like_a_stale_one(app, standin, client, make_user):
+    payer = make_user("donor@example.cn", "李慧")
+    with app.app_context():
+        incoming = payments.collect(user(payer), "pool", 1, 50_000, "gift-future", "公益创投捐赠")
+        intent = standin.customer_pays(incoming.reference)
+    payload = event("evt_future", "payment_intent.succeeded", intent)
+    # A day ahead of market.clock, a day ahead of the machine's time (the SDK alone accepts it), and
+    # a day behind: each refused, and nothing is settled.
+    for at in (now_at() + 86_400, int(time.time()) + 86_400, now_at() - 86_400, now_at() + 301):
+        response = post_webhook(client, payload, signature(payload, at=at))
+        assert response.status_code == 400 and response.get_json() == {"error": "invalid signature"}, at
+    with app.app_context():
+        assert ledger.balance("pool", 1, "pool") == 0
+        assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == 0
+    # Within the tolerance either way of the clock (the two machines' clocks differ a little): accepted.
+    response = post_webhook(client, payload, signature(payload, at=now_at() + 240))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "settled"
+    again = event("evt_future_copy", "payment_intent.succeeded", intent)
+    response = post_webhook(client, again, signature(again, at=now_at() - 240))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "nothing to settle"
+    with app.app_context():
+        assert ledger.balance("pool", 1, "pool") == 50_000

@@ -14,7 +14,7 @@ from market.needs.models import CommunityRequest, TimelineEvent
 from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
 from market.procurement import tenders, undertakers
-from market.procurement.models import Bid, CatalogItem, PurchaseCatalog, Tender
+from market.procurement.models import Bid, BidAttachment, CatalogItem, PurchaseCatalog, Tender
 
 from conftest import START
 
@@ -241,6 +241,185 @@ def test_attachments_are_encrypted_on_disk(app, world, client, login):
         assert download.data == PDF
 
 
+def bid_fields(**extra):
+    """The bid form as a bidder fills it in (price ¥100,000)."""
+    return {"proposal": SECRET, "team": "社工", "delivery_plan": "每日配送", "price": "100000",
+            "budget_lines": "人员：90000\n餐费：10000", **extra}
+
+
+def sealed_files(app, world, n=0):
+    """Organization n's bid: its version and its attachments' (id, name), each name as the sealed
+    content records it, with the bytes its bidder reads back matching the sealed digest."""
+    import hashlib
+
+    from market.procurement import sealing
+
+    with app.app_context():
+        found = db.session.scalar(db.select(Bid).filter_by(tender_id=world["tender"], organization_id=world[f"org{n}"]))
+        content = sealing.unseal(found.sealed)
+        assert tenders.verify(found)  # the receipt covers the attachments as submitted
+        assert len(found.attachments) == len(content["attachments"])
+        tender = db.session.get(Tender, world["tender"])
+        for row, entry in zip(found.attachments, content["attachments"]):
+            data = tenders.attachment_bytes(user(world[f"owner{n}"]), tender, row.id)[1]
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        return found.version, [(row.id, entry["name"]) for row, entry in zip(found.attachments, content["attachments"])]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + "方案配图ATTACH-0907".encode()
+
+
+def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, world, client, login, frozen):
+    from pathlib import Path
+
+    world["tender"] = published_tender(app, world)
+    url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
+    bid(app, world, 0)  # version 1, without files
+    login("org0@example.cn")
+    response = client.submit(url, bid_fields(attachments=[(io.BytesIO(PDF), "proposal.pdf")]),
+                             content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    version, files = sealed_files(app, world)
+    assert version == 2 and [name for _id, name in files] == ["proposal.pdf"]
+    (proposal_id, _name), = files
+
+    response = client.submit(url, bid_fields(), content_type="multipart/form-data")  # amended, nothing uploaded
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert sealed_files(app, world) == (3, [(proposal_id, "proposal.pdf")])
+    assert "proposal.pdf" in client.get(response.location).get_data(as_text=True)
+    form = client.get(url).get_data(as_text=True)  # the amend form shows what is attached, each removable
+    assert "proposal.pdf" in form and f'name="remove_attachments" value="{proposal_id}"' in form
+
+    response = client.submit(url, bid_fields(attachments=[(io.BytesIO(PNG), "plan.png")]),
+                             content_type="multipart/form-data")  # a new file is added to the kept one
+    assert response.status_code == 302
+    version, files = sealed_files(app, world)
+    assert version == 4 and [name for _id, name in files] == ["proposal.pdf", "plan.png"]
+
+    folder = Path(app.config["UPLOAD_DIR"])
+    before = sorted(p.name for p in folder.iterdir())
+    response = client.submit(url, bid_fields(attachments=[(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]),
+                             content_type="multipart/form-data")  # two kept and two more: too many
+    assert response.status_code == 200 and 'id="attachments-errors"' in response.get_data(as_text=True)
+    assert sealed_files(app, world)[0] == 4 and sorted(p.name for p in folder.iterdir()) == before
+
+    response = client.submit(url, bid_fields(remove_attachments=["999"]), content_type="multipart/form-data")
+    assert response.status_code == 200 and sealed_files(app, world)[0] == 4  # not an attachment of this bid
+    with app.app_context():
+        proposal_file = db.session.get(BidAttachment, proposal_id).stored_name
+    response = client.submit(url, bid_fields(remove_attachments=[str(proposal_id)]), content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    version, files = sealed_files(app, world)
+    assert version == 5 and [name for _id, name in files] == ["plan.png"]
+    assert not (folder / proposal_file).exists()
+    assert "proposal.pdf" not in client.get(url).get_data(as_text=True)
+    (plan_id, _name), = files
+
+    bid(app, world, 1)
+    bid(app, world, 2)
+    frozen.advance(days=22)
+    client.submit("/logout", {})
+    login("buyer@example.cn")
+    with app.app_context():
+        bid_id = db.session.scalar(db.select(Bid.id).filter_by(tender_id=world["tender"], organization_id=world["org0"]))
+    page = client.get(f"/procurement/tenders/{world['tender']}/bids/{bid_id}").get_data(as_text=True)
+    assert "plan.png" in page and "proposal.pdf" not in page and "内容与回执一致" in page
+    with client.get(f"/procurement/tenders/{world['tender']}/attachments/{plan_id}") as download:
+        assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+        assert "plan.png" in download.headers["Content-Disposition"]
+
+
+def test_an_attachments_name_size_and_digest_are_sealed_until_the_opening(app, world, client, login, frozen):
+    import hashlib
+    from pathlib import Path
+    from urllib.parse import quote
+
+    world["tender"] = published_tender(app, world)
+    folder = Path(app.config["UPLOAD_DIR"])
+    before = {p.name for p in folder.iterdir()} if folder.exists() else set()
+    large = PDF + b"%" * 30_000  # a size of its own: on disk both are padded alike
+    secret_names = ("服务方案ATTACH-NAME-3301.pdf", "测算表ATTACH-NAME-3302.pdf")
+    login("org0@example.cn")
+    url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
+    response = client.submit(url, bid_fields(attachments=[(io.BytesIO(PDF), secret_names[0]),
+                                                          (io.BytesIO(large), secret_names[1])]),
+                             content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    hashes = [hashlib.sha256(data).hexdigest() for data in (PDF, large)]
+
+    # Nothing in the database tells the names, the sizes or the digests ...
+    with app.app_context():
+        rows = db.session.execute(db.text("SELECT * FROM bid_attachment")).all()
+        bid_rows = db.session.execute(db.text("SELECT * FROM bid")).all()
+    assert len(rows) == 2
+    cells = [bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v)
+             for row in rows + bid_rows for v in row]
+    for secret in (*secret_names, "ATTACH-NAME", "服务方案", *hashes, *(h[:16] for h in hashes)):
+        assert not any(secret in cell for cell in cells), secret
+    for row in rows:
+        assert row._mapping["size_bytes"] == 0 and row._mapping["original_filename"] == "" \
+            and row._mapping["sha256"] == "" and row._mapping["content_type"] == ""
+    # ... nor the upload folder: random names, sealed bytes, one length for different sizes.
+    new = sorted(folder.iterdir(), key=lambda p: p.name)
+    new = [p for p in new if p.name not in before]
+    assert sorted(p.name for p in new) == sorted(row._mapping["stored_name"] for row in rows)
+    for path in new:
+        assert not any(h[:16] in path.name for h in hashes) and "." not in path.name
+        on_disk = path.read_bytes()
+        assert b"ATTACH-5512" not in on_disk and b"%PDF" not in on_disk
+        assert not any(h.encode() in on_disk for h in hashes)
+    assert len({p.stat().st_size for p in new}) == 1
+
+    # The bidder still sees its own attachments by name, on its bid and on the amend form.
+    receipt = client.get(response.location).get_data(as_text=True)
+    form = client.get(url).get_data(as_text=True)
+    assert all(name in receipt and name in form for name in secret_names)
+    ids = [row._mapping["id"] for row in sorted(rows, key=lambda r: r._mapping["id"])]
+    client.submit("/logout", {})
+    login("buyer@example.cn")  # the purchaser: sealed before the opening ...
+    assert client.get(f"/procurement/tenders/{world['tender']}/attachments/{ids[0]}").status_code == 404
+
+    bid(app, world, 1)
+    bid(app, world, 2)
+    frozen.advance(days=22)  # ... and after it, the names and the bytes as submitted
+    page = client.get(response.location).get_data(as_text=True)
+    assert all(name in page for name in secret_names) and hashes[1][:16] in page
+    for attachment_id, name, data in zip(ids, secret_names, (PDF, large)):
+        with client.get(f"/procurement/tenders/{world['tender']}/attachments/{attachment_id}") as download:
+            assert download.status_code == 200 and download.data == data and download.mimetype == "application/pdf"
+            assert quote(name) in download.headers["Content-Disposition"]
+
+
+def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_amendment_seals_it(app, world):
+    """Rows saved the old way (name, size and digest in clear, unpadded file) keep working."""
+    from werkzeug.datastructures import FileStorage
+
+    from market.core import uploads
+    from market.procurement import sealing
+
+    world["tender"] = published_tender(app, world)
+    bid_id = bid(app, world, 0)
+    with app.app_context():
+        found, tender = db.session.get(Bid, bid_id), db.session.get(Tender, world["tender"])
+        old = uploads.store(FileStorage(io.BytesIO(PDF), filename="旧方案.pdf"), transform=sealing.seal_bytes)
+        found.attachments.append(BidAttachment.from_stored(old))
+        content = sealing.unseal(found.sealed)
+        content["attachments"] = [{"name": "旧方案.pdf", "sha256": old.sha256}]
+        found.sealed, found.digest = sealing.seal(content), sealing.digest(content)
+        db.session.commit()
+        owner, org = user(world["owner0"]), db.session.get(Organization, world["org0"])
+        (before,) = tenders.own_files(owner, tender, org.id)
+        assert (before.name, before.size_bytes) == ("旧方案.pdf", len(PDF))
+        assert tenders.attachment_bytes(owner, tender, before.id)[1] == PDF
+        data = tenders.BidData(SECRET, "社工3名", "每日配送", 10_000_000, [("人员", 10_000_000)])
+        tenders.submit_bid(owner, tender, org, data)  # amended: the file stays, its metadata moves into the seal
+        (row,) = db.session.get(Bid, bid_id).attachments
+        assert (row.original_filename, row.size_bytes, row.sha256, row.content_type) == ("", 0, "", "")
+        (after,) = tenders.own_files(owner, tender, org.id)
+        assert (after.id, after.name, after.sha256, after.size_bytes) == (before.id, "旧方案.pdf", old.sha256, len(PDF))
+        assert tenders.attachment_bytes(owner, tender, after.id)[1] == PDF and tenders.verify(db.session.get(Bid, bid_id))
+
+
 ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn", "worker@example.cn",
          "resident@example.cn", "org1@example.cn", "org3@example.cn")
 
@@ -432,3 +611,91 @@ def test_the_periodic_command_advances_tenders_nobody_opened(app, world, frozen)
     with app.app_context():
         assert db.session.get(Tender, world["tender"]).status == "opened"
     assert "0 tenders advanced." in app.test_cli_runner().invoke(args=["procurement", "advance"]).output
+
+
+def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_refused(app, world, frozen, client,
+                                                                                        login):
+    with app.app_context():
+        db.session.get(CatalogItem, world["item"]).min_grade = 3  # the item asks for 3A
+        db.session.commit()
+        buyer = user(world["buyer"])
+        assert tenders.create_tender(buyer, tender_data(world, min_grade=0)).min_grade == 3  # raised to the item's
+        assert tenders.create_tender(buyer, tender_data(world, min_grade=4)).min_grade == 4  # stricter stays
+    world["tender"] = published_tender(app, world)  # min_grade left at 0 by the purchaser
+    with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
+        bid(app, world, 0)  # an ungraded organization never gets into the ranking
+    with app.app_context():
+        undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org1"]), 2,
+                                 date(2026, 1, 1))
+    with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
+        bid(app, world, 1)  # 2A is below it
+    with app.app_context():
+        undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org2"]), 3,
+                                 date(2026, 1, 1))
+    bid(app, world, 2)
+    with app.app_context():  # a tender saved before it took the item's grade still holds bidders to it
+        db.session.get(Tender, world["tender"]).min_grade = 0
+        db.session.commit()
+        assert tenders.required_grade(db.session.get(Tender, world["tender"])) == 3
+    with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
+        bid(app, world, 0)
+    page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    assert 'data-test="min-grade">3A<' in page
+    login("buyer@example.cn")
+    assert "居家养老上门服务 · ≥3A" in client.get("/procurement/tenders/new").get_data(as_text=True)
+
+
+def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen, client, login):
+    from market.procurement import evaluation
+
+    with app.app_context():
+        buyer = user(world["buyer"])
+        for method in ("request_for_quotation", "competitive_negotiation"):
+            for weight, criteria in ((0, [("服务方案", 100)]), (None, [("服务方案", 100)]), (30, [("服务方案", 70)])):
+                with pytest.raises(ServiceError, match="价格权重|price weight") as refused:
+                    tenders.create_tender(buyer, tender_data(world, method=method, price_weight=weight,
+                                                             criteria=criteria))
+                assert refused.value.field == "price_weight"
+            with pytest.raises(ServiceError) as refused:  # price alone: no criteria beside it
+                tenders.create_tender(buyer, tender_data(world, method=method, price_weight=100,
+                                                         criteria=[("服务方案", 10)]))
+            assert refused.value.field == "criteria"
+    # The form says it next to the price weight.
+    login("buyer@example.cn")
+    form = {"catalog_item_id": str(world["item"]), "title": "桐芳社区老年助餐服务项目", "description": "午餐配送。",
+            "service_standards": "热食。", "budget_ceiling": "120000", "contract_months": "12",
+            "method": "request_for_quotation", "price_weight": "0", "criteria": "服务方案：100",
+            "questions_deadline": "2026-12-02T10:00", "bid_deadline": "2026-12-13T10:00",
+            "opening_at": "2026-12-13T12:00", "min_grade": "0"}
+    page = client.submit("/procurement/tenders/new", form).get_data(as_text=True)
+    assert 'id="price_weight-errors"' in page and 'id="criteria-errors"' not in page
+    response = client.submit("/procurement/tenders/new", {**form, "price_weight": "100", "criteria": ""})
+    assert response.status_code == 302  # no criteria needed when price alone decides
+    client.submit("/logout", {})
+    # Run through: the lowest price among the qualified bids ranks first, on price alone.
+    world["tender"] = published_tender(app, world, method="request_for_quotation", price_weight=100, criteria=[])
+    prices = {0: 10_000_000, 1: 9_000_000, 2: 12_000_000}
+    bids = {n: bid(app, world, n, price) for n, price in prices.items()}
+    with app.app_context():
+        evaluation.add_expert(user(world["buyer"]), db.session.get(Tender, world["tender"]), user(world["expert"]))
+    frozen.advance(days=22)
+    with app.app_context():
+        tender = tenders.get_tender(None, world["tender"])
+        evaluation.declare(user(world["expert"]), tender, {b: (False, "") for b in bids.values()})
+        ranking = evaluation.complete(user(world["buyer"]), tender)
+        assert [(r.bid_id, r.total) for r in ranking] == [(bids[1], "100.00"), (bids[0], "90.00"), (bids[2], "75.00")]
+
+
+def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, world, frozen):
+    world["tender"] = published_tender(app, world)
+    bid(app, world, 0)
+    frozen.advance(days=22)
+    with app.app_context():
+        failed = tenders.get_tender(None, world["tender"])
+        assert failed.status == "failed"
+        again = tenders.rerun(user(world["buyer"]), failed, "request_for_quotation", "公开招标有效投标不足三家，改为询价")
+        assert again.price_weight == 100 and again.criteria == []
+        again.questions_deadline = frozen.now() + timedelta(days=2)
+        again.bid_deadline = again.opening_at = frozen.now() + timedelta(days=10)
+        tenders.publish(user(world["buyer"]), again)
+        assert again.status == "published"

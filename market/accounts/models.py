@@ -21,7 +21,7 @@ class User(UserMixin, db.Model):
     mail_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    # Changing the password changes this, which ends sessions held elsewhere.
+    # No longer read: each sign-in is a UserSession below (ended by signing out or a new password).
     session_token: Mapped[str] = mapped_column(String(32))
 
     grants = relationship(
@@ -41,8 +41,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: the id and the session token together
-        return f"{self.id}:{self.session_token}"
+    # The key of this device's UserSession, set by accounts.services.start_session at sign-in and by
+    # load_user on later requests. Flask-Login keeps it (login_manager.id_attribute, in market/__init__.py)
+    # in the session and remember-me cookies instead of get_id, which stays the plain id for equality.
+    session_key = None
+    session_seen_due = None  # (UserSession id, now) when load_user is to write down the session's use
+
+    def get_session_key(self) -> str:
+        if not self.session_key:
+            raise RuntimeError("start a session with accounts.services.start_session before login_user")
+        return self.session_key
 
     def set_password(self, password: str) -> None:
         # Werkzeug 3 defaults to scrypt, a memory-hard hash.
@@ -163,6 +171,21 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45))
     at: Mapped[datetime]
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class UserSession(db.Model):
+    """One sign-in on one device: the cookies name it by a random key, of which only the hash is kept.
+    Signing out ends it; so do signing out everywhere and a new password (for the other devices)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(120), default="")  # a summary: browser and system
+
+    user = relationship("User")
 
 
 class PasswordResetToken(db.Model):

@@ -3,13 +3,18 @@
 Functions take the acting user and plain values, check permissions themselves, and commit
 once at the end, so a refused or failed call leaves nothing half-saved.
 """
+import re
 import secrets
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm.util import identity_key
+from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import (
@@ -20,6 +25,7 @@ from market.accounts.models import (
     ResidenceCode,
     RoleGrant,
     User,
+    UserSession,
 )
 from market.accounts.roles import ROLE_SCOPE, Role
 from market.core import codes, mail, text
@@ -35,7 +41,27 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+# The 10,000 most common passwords, lower-cased; where the list comes from: market/accounts/data/README.md
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    return frozenset(line.strip() for line in COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+                     if line.strip())
+
+
+def is_common_password(password: str) -> bool:
+    """A common password in any case, or one with digits appended (`Password123`, `qwerty2026`)."""
+    lowered = password.lower()
+    common = common_passwords()
+    return lowered in common or re.sub(r"\d+$", "", lowered) in common
+
+
 def password_problem(password: str, email: str = "") -> str | None:
+    if is_common_password(password):
+        return _("This password is one of the most common ones and is guessed first. Choose another, "
+                 "for example a few unrelated words.")
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
     if len(set(password)) < 4:
@@ -53,11 +79,17 @@ def _check_password(password: str, email: str) -> None:
 
 # --- registration and login ---------------------------------------------------------------
 
-def register(email: str, display_name: str, password: str, locale: str = "zh") -> User:
+def register(email: str, display_name: str, password: str, locale: str = "zh") -> User | None:
+    """Create an account. For an address already registered, create nothing and mail its owner
+    instead, returning None: the asker is answered the same either way, so registering does not
+    tell who has an account."""
     email = normalize_email(email)
     _check_password(password, email)
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    owner = db.session.scalar(select(User).where(User.email == email))
+    if owner is not None:
+        generate_password_hash(password)  # the same hashing work as for a new account
+        _mail_registration_attempt(owner)
+        return None
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -69,6 +101,24 @@ def register(email: str, display_name: str, password: str, locale: str = "zh") -
     db.session.add(user)
     commit_unique(_("An account with this e-mail address already exists."), field="email")  # registered twice at once
     return user
+
+
+def _mail_registration_attempt(owner: User) -> None:
+    if not owner.active:
+        return
+    with force_locale(owner.locale):
+        mail.send(
+            owner.email,
+            _("Someone tried to register with your address"),
+            _(
+                "Hello %(name)s,\n\nSomeone tried to create a new Market account with this e-mail address, "
+                "which already has an account. Nothing was changed.\n\nIf it was you, sign in:\n\n%(login)s\n\n"
+                "If you forgot your password, reset it here:\n\n%(reset)s\n\n"
+                "If it was not you, ignore this message.",
+                name=owner.display_name, login=mail.external_url("accounts.login"),
+                reset=mail.external_url("accounts.forgot_password"),
+            ),
+        )
 
 
 def _recent_failures(column, value, since) -> int:
@@ -114,6 +164,100 @@ def _dummy_user() -> User:
         _DUMMY = User()
         _DUMMY.set_password(secrets.token_hex(16))
     return _DUMMY
+
+
+# --- sessions: one record per sign-in on a device ----------------------------------------
+
+SEEN_EVERY = timedelta(minutes=15)  # how often a session's last use is written down
+
+# Marks looked for in a User-Agent header, first match wins (Edge's names Chrome and Safari too).
+_BROWSERS = (("MicroMessenger", "WeChat"), ("Edg", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("HarmonyOS", "HarmonyOS"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))
+
+
+def summarize_user_agent(header: str) -> str:
+    """"Chrome · Windows": enough for a person to recognise their devices."""
+    header = (header or "").strip()
+    browser = next((name for mark, name in _BROWSERS if mark in header), "")
+    system = next((name for mark, name in _SYSTEMS if mark in header), "")
+    return (" · ".join(part for part in (browser, system) if part) or header)[:120]
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """Record a sign-in on this device. The key returned goes into its cookies (through
+    User.get_session_key); only its hash is kept, so the table cannot sign anybody in."""
+    key = f"{user.id}.{secrets.token_urlsafe(32)}"  # the id lets session_user find a person already loaded
+    now = clock.now()
+    db.session.add(UserSession(user_id=user.id, key_hash=codes.digest(key), created_at=now, last_seen_at=now,
+                               user_agent=summarize_user_agent(user_agent)))
+    db.session.commit()
+    user.session_key = key
+    return key
+
+
+def session_user(key: str, lasts: timedelta | None = None) -> User | None:
+    """Who is signed in with this key: None once the session ended (signed out, signed out
+    everywhere, password changed elsewhere), for an unknown key, an inactive account, or a session
+    older than `lasts` (a sign-in the remember-me cookie restored lasts as long as the cookie).
+    When the use is to be written down (every SEEN_EVERY), user.session_seen_due says what to pass
+    note_session_use at the end of the request."""
+    user_id, _dot, secret = (key or "").partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and secret):
+        return None
+    session_of = select(UserSession).where(UserSession.key_hash == codes.digest(key),
+                                           UserSession.user_id == int(user_id))
+    # Often the person is loaded already (the author of what the page shows): then only the session
+    # is read; otherwise both in one query.
+    user = db.session.identity_map.get(identity_key(User, int(user_id)))
+    if user is None:
+        record, user = db.session.execute(session_of.add_columns(User).join(User, User.id == UserSession.user_id)
+                                          ).first() or (None, None)
+    else:
+        record = db.session.scalar(session_of)
+    now = clock.now()
+    if record is None:
+        return None
+    if record.ended_at is not None or (lasts is not None and record.created_at + lasts < now) or not user.active:
+        return None
+    user.session_key = key
+    user.session_seen_due = (record.id, now) if now - record.last_seen_at >= SEEN_EVERY else None
+    return user
+
+
+def note_session_use(session_id: int, at) -> None:
+    """In a short transaction of its own: reading a page commits nothing of the request's."""
+    table = UserSession.__table__
+    with db.engine.begin() as connection:
+        connection.execute(table.update().where(table.c.id == session_id, table.c.last_seen_at < at)
+                           .values(last_seen_at=at))
+
+
+def end_session(key: str) -> None:
+    """Sign one device out for good: its cookies are refused from now on, even replayed."""
+    db.session.execute(db.update(UserSession).where(UserSession.key_hash == codes.digest(key),
+                                                    UserSession.ended_at.is_(None)).values(ended_at=clock.now()))
+    db.session.commit()
+
+
+def _end_sessions(user: User, keep: str | None = None) -> None:
+    statement = db.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep:
+        statement = statement.where(UserSession.key_hash != codes.digest(keep))
+    db.session.execute(statement.values(ended_at=clock.now()))
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign out everywhere: every device of the person, this one too."""
+    _end_sessions(user)
+    db.session.commit()
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                        UserSession.ended_at.is_(None))
+                              .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
 
 
 # --- password reset ----------------------------------------------------------------------
@@ -168,9 +312,9 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def _set_new_password(user: User, new_password: str) -> None:
+def _set_new_password(user: User, new_password: str, keep_session: str | None = None) -> None:
     user.set_password(new_password)
-    user.session_token = secrets.token_hex(16)  # signs out every other session
+    _end_sessions(user, keep=keep_session)  # whoever knew the old password is signed out
 
 
 # --- profile -----------------------------------------------------------------------------
@@ -189,11 +333,12 @@ def set_locale(user: User | None, locale: str) -> None:
         db.session.commit()
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
+def change_password(user: User, current: str, new_password: str, keep_session: str | None = None) -> None:
+    """A new password; every other device is signed out, the one with session key `keep_session` stays."""
     if not user.check_password(current):
         raise ServiceError(_("The current password is wrong."), field="current_password")
     _check_password(new_password, user.email)
-    _set_new_password(user, new_password)
+    _set_new_password(user, new_password, keep_session)
     db.session.commit()
 
 

@@ -17,6 +17,7 @@ from market.accounts.forms import (
 )
 from market.accounts.models import User
 from market.accounts.roles import Role
+from market.core import codes
 from market.core.errors import ServiceError
 from market.core.forms import (
     ConfirmForm,
@@ -47,13 +48,21 @@ def register():
     def create_and_sign_in():
         user = services.register(form.email.data, form.display_name.data, form.password.data,
                                  locale=session.get("lang", "zh"))
-        login_user(user)
+        # An address already registered gets a mail, and this page answers the same as for a new one.
+        if user is not None:
+            _sign_in(user)
 
     return run_form(
         form, create_and_sign_in,
         _("Welcome to Market! Tell us which community you live in to take part there."),
         url_for("accounts.residence"),
     ) or render_template("accounts/register.html", form=form)
+
+
+def _sign_in(user: User, remember: bool = False) -> None:
+    """A new session record for this device, named in its cookies."""
+    services.start_session(user, request.headers.get("User-Agent", ""))
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,7 +73,7 @@ def login():
 
     def sign_in():
         user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
-        login_user(user, remember=form.remember.data)
+        _sign_in(user, remember=form.remember.data)
         session["lang"] = user.locale
 
     if request.method == "GET" and request.args.get("next"):
@@ -77,7 +86,22 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    return run_action(ConfirmForm(), logout_user, _("You are signed out."), url_for("core.home"))
+    def sign_out():
+        services.end_session(current_user.session_key)  # its cookies, even copied, sign nobody in again
+        logout_user()
+
+    return run_action(ConfirmForm(), sign_out, _("You are signed out."), url_for("core.home"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    def sign_out_everywhere():
+        services.end_all_sessions(current_user._get_current_object())
+        logout_user()
+
+    return run_action(ConfirmForm(), sign_out_everywhere, _("You are signed out on every device."),
+                      url_for("core.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -117,15 +141,16 @@ def profile():
         session["lang"] = user.locale
 
     def change_password():
-        services.change_password(user, password_form.current_password.data, password_form.password.data)
-        login_user(user)  # the session token changed: keep this session signed in
+        services.change_password(user, password_form.current_password.data, password_form.password.data,
+                                 keep_session=user.session_key)
 
     here = url_for("accounts.profile")
     return (
         run_form(form, save_profile, _("Your profile is saved."), here, submitted=form.submit.data)
         or run_form(password_form, change_password, _("Your password is changed. Other devices are signed out."),
                     here, submitted=password_form.submit.data)
-        or render_template("accounts/profile.html", form=form, password_form=password_form)
+        or render_template("accounts/profile.html", form=form, password_form=password_form,
+                           sessions=services.active_sessions(user), this_session=codes.digest(user.session_key))
     )
 
 

@@ -197,6 +197,10 @@ class DeliveryReport(db.Model):
     files = relationship("ReportFile", order_by="ReportFile.id", lazy="selectin")
     submitted_by = relationship("User")
 
+    @property
+    def spent_fen(self) -> int:
+        return sum(line.spent_fen for line in self.spending)
+
 
 class SpendingLine(db.Model):
     """Spending against a budget line of the contract, as reported."""
@@ -215,7 +219,7 @@ class ReportFile(StoredFileColumns, db.Model):
 
 
 class Inspection(db.Model):
-    """A site visit or a financial spot check by the purchaser or an evaluator."""
+    """A site visit or a financial spot check by an evaluator commissioned for the contract."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)

@@ -384,6 +384,11 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
     dues = [m["due_on"] for m in milestones]
     if dues != sorted(dues) or dues[-1] > data.ends_on.isoformat() or data.ends_on < contract.starts_on:
         raise ServiceError(_("Milestones fall due in order, within the contract's term."))
+    unchanged = data.ends_on == contract.ends_on and all(
+        (m["due_on"], m["amount_fen"]) == (old.due_on.isoformat(), old.amount_fen)
+        for m, old in zip(milestones, contract.milestones))
+    if unchanged:  # the other side would be asked to agree to nothing
+        raise ServiceError(_("This proposal changes nothing: change a date or an amount first."))
     proposal = ContractAmendment(
         contract_id=contract.id, from_version=contract.terms_version, reason=reason, proposed_by_side=side,
         proposed_by_id=actor.id, proposed_at=clock.now(), status="proposed",
@@ -481,6 +486,9 @@ def submit_report(actor: User, contract: Contract, milestone_id: int, data: Repo
             continue
         if line.budget_fen < 0 or line.spent_fen < 0:
             raise ServiceError(_("Amounts cannot be negative."))
+        if max(line.budget_fen, line.spent_fen) > contract.price_fen:  # a typing slip, not a spending line
+            raise ServiceError(_("“%(item)s”: no line can be larger than the whole contract (%(price)s).",
+                                 item=item, price=format_fen(contract.price_fen)), field="spending")
         lines.append(SpendingLine(position=position, item=item, budget_fen=line.budget_fen, spent_fen=line.spent_fen))
     stored = [uploads.store(f, allowed=REPORT_FILE_KINDS) for f in files]
     version = len(milestone.reports) + 1
@@ -509,9 +517,9 @@ def report_file(viewer, contract: Contract, file_id: int) -> ReportFile:
 
 
 def may_inspect(user, contract: Contract) -> bool:
-    """The purchaser, or an evaluator of an organization commissioned to evaluate this contract."""
-    if "purchaser" in sides_of(user, contract):
-        return True
+    """Only an evaluator of an organization commissioned to evaluate this contract (and past its
+    conflict declaration): site visits and spot checks are the independent third party's, not the
+    purchaser's, who accepts the deliveries they check."""
     evaluator_orgs = {g.organization_id for g in user.grants if g.role == Role.EVALUATOR} \
         if user and user.is_authenticated else set()
     return bool(evaluator_orgs) and db.session.scalar(select(Evaluation.id).where(
@@ -522,7 +530,7 @@ def may_inspect(user, contract: Contract) -> bool:
 def record_inspection(actor: User, contract: Contract, kind: str, held_on: date, findings: str,
                       milestone_id: int | None = None) -> Inspection:
     if not may_inspect(actor, contract):
-        raise PermissionDenied(_("Only the purchaser or an evaluator records checks."))
+        raise PermissionDenied(_("Only an evaluator commissioned to evaluate this contract records checks."))
     if kind not in INSPECTION_KINDS:
         raise ServiceError(_("Choose the kind of check."), field="kind")
     if contract.status in ("draft", "cancelled"):

@@ -44,3 +44,23 @@ def commit_unique(message: str, field: str | None = None) -> None:
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(message, field=field)
+
+
+def done_once(action, recorded):
+    """Run `action` (a step that posts money under a one-time key, and commits). If a unique key
+    refuses its rows because the same step was done at the same moment by another request (a double
+    click, two tabs, a provider's retries), roll back and return what that request recorded,
+    `recorded()`: both requests answer with the one result. A refusal with nothing recorded is not
+    such a race and is raised again."""
+    from sqlalchemy.exc import IntegrityError
+
+    from market.extensions import db
+
+    try:
+        return action()
+    except IntegrityError:
+        db.session.rollback()
+        found = recorded()
+        if found is None:
+            raise
+        return found

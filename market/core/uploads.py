@@ -1,7 +1,11 @@
-"""Uploaded files: checked by content and size, stored under a name derived from their hash."""
+"""Uploaded files: checked by content and size, stored under a name derived from their hash
+(a private one under a random name)."""
 import hashlib
+import io
 import os
 import secrets
+import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,11 @@ KINDS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", [b"PK\x03\x04"]),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [b"PK\x03\x04"]),
 }
+# Office files are zip archives: what they unpack to is checked too, before anything opens them.
+ZIPPED_KINDS = frozenset({"docx", "xlsx"})
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_PACKING_RATIO = 100  # deflate packs Office XML about 5-20 to 1; a bomb packs a thousand to 1
+PACKING_RATIO_FROM_BYTES = 1024 * 1024  # small members may pack tightly without costing anything
 
 
 @dataclass(frozen=True)
@@ -47,11 +56,11 @@ class StoredFileColumns:
                    content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256, **values)
 
 
-def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS), transform=None) -> StoredFile:
+def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS), transform=None, private: bool = False) -> StoredFile:
     """Check and save an uploaded werkzeug FileStorage; raise ServiceError with the reason.
 
     `transform` changes the bytes written (sealed bids encrypt them); size and digest are of the
-    file as uploaded."""
+    file as uploaded. A `private` file's stored name is random: it tells nothing of the digest or kind."""
     filename = os.path.basename(file_storage.filename or "")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in allowed:
@@ -73,12 +82,34 @@ def store(file_storage, allowed: tuple[str, ...] = tuple(KINDS), transform=None)
             _("The file's content does not match its .%(ext)s extension.", ext=extension),
             field="file",
         )
+    if extension in ZIPPED_KINDS:
+        check_unpacked(data, extension)
     digest = hashlib.sha256(data).hexdigest()
-    stored_name = f"{digest[:16]}-{secrets.token_hex(8)}.{extension}"
+    stored_name = secrets.token_hex(20) if private else f"{digest[:16]}-{secrets.token_hex(8)}.{extension}"
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     (directory / stored_name).write_bytes(transform(data) if transform else data)
     return StoredFile(filename[:255], stored_name, content_type, len(data), digest)
+
+
+def check_unpacked(data: bytes, extension: str, field: str = "file") -> None:
+    """Refuse a zip-based file (.docx, .xlsx) that would unpack to more than MAX_UNPACKED_BYTES, or
+    with a large member packed more tightly than documents ever are (a zip bomb), or that is no zip
+    at all. Only the archive's directory is read: zipfile stops every member at its declared size,
+    so the declared sizes bound what opening the file later can cost."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
+            NotImplementedError):
+        raise ServiceError(_("The file cannot be read as %(kind)s.", kind=extension.upper()), field=field)
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise ServiceError(_("Unpacked, the file would be larger than %(mb)s MB.",
+                             mb=MAX_UNPACKED_BYTES // (1024 * 1024)), field=field)
+    if any(member.file_size > PACKING_RATIO_FROM_BYTES
+           and member.file_size > MAX_PACKING_RATIO * max(member.compress_size, 1) for member in members):
+        raise ServiceError(_("The file is packed far more tightly than a real .%(ext)s file.", ext=extension),
+                           field=field)
 
 
 def path_of(stored_name: str) -> Path:

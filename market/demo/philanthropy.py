@@ -224,7 +224,8 @@ def _seed_incubator(people, organizations, now) -> None:
         (5, date(2026, 3, 25), "training", 8, 0), (5, date(2026, 4, 1), "office_space", 60, 0)]
     for index, day, kind, quantity, yuan in records:
         with _clock_at(now.replace(year=day.year, month=day.month, day=day.day)):
-            incubation.record_service(staff, stays[index], kind, quantity, yuan * 100, day, "")
+            incubation.record_service(staff, stays[index], kind, quantity, yuan * 100, day, "",
+                                      f"demo-{kind}-{index}-{day.isoformat()}")
     assessments = [  # (stay, day, governance, finance, staff, projects)
         (3, date(2025, 3, 10), 2, 2, 2, 1), (3, date(2025, 9, 10), 3, 3, 3, 3), (3, date(2026, 2, 20), 4, 4, 3, 4),
         (6, date(2025, 3, 10), 2, 1, 2, 2), (6, date(2025, 9, 10), 3, 2, 3, 3), (6, date(2026, 2, 20), 4, 3, 3, 3),

@@ -373,8 +373,6 @@ def _seed_contract(people: dict, organizations: list, communities: list) -> None
     first = contract.milestones[0]
     _deliver(people, contract, first, "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。",
              62, [("人员经费", 7_680_000, 7_512_000), ("耗材与交通", 900_000, 861_500)])
-    with _clock_at(_day(first.due_on) + timedelta(days=2)):
-        contracts.record_inspection(buyer, contract, "site_visit", first.due_on, "随机走访6户老人，服务记录与实际相符，老人满意。", first.id)
     _accept_and_pay(people, contract, first)
 
 
@@ -508,6 +506,9 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
             evaluation = evaluations.commission(buyer, contract, kind, evaluator_org.id, performance.id,
                                                 (moment + timedelta(days=14)).date())
             evaluations.declare(evaluator, evaluation, False, "")
+            if kind == "mid_term":  # checks are the commissioned evaluator's to record
+                contracts.record_inspection(evaluator, contract, "site_visit", clock.today(),
+                                            "随机走访8户老人，探访记录与实际相符，老人满意。", second.id)
             codes_of = {i.code: i.id for i in performance.indicators}
             evaluations.save_scores(evaluator, evaluation, {codes_of[c]: evaluations.Entry(v, "查阅服务台账、签到表，入户走访8户")
                                                             for c, v in sheet.items()})
@@ -559,9 +560,10 @@ def _seed_grade(people: dict, org, evaluator_org) -> None:
         evaluation = grading.assign(admin, application, evaluator_org.id, (start + timedelta(days=20)).date())
     with _clock_at(start + timedelta(days=10)):
         evaluations.declare(evaluator, evaluation, False, "")
-        # 82% of every regular indicator, and 9 bonus points for an innovation (6.2): a 4A total.
+        # 91% of every regular indicator (read on the cap's 1,000-point scale), and 9 bonus points for an
+        # innovation (6.2): a 4A total.
         bonus = {"6.1": Decimal(0), "6.2": Decimal(9)}
-        entries = {i.id: evaluations.Entry(str(bonus.get(i.code, (i.points * Decimal("0.82")).quantize(Decimal("0.01")))),
+        entries = {i.id: evaluations.Entry(str(bonus.get(i.code, (i.points * Decimal("0.91")).quantize(Decimal("0.01")))),
                                            "查阅章程、会议纪要、审计报告，实地查看日间照料中心")
                    for i in rubric.indicators if i.source == "manual"}
         evaluations.save_scores(evaluator, evaluation, entries)

@@ -4,6 +4,7 @@ decision → public notice (公示) → appeal → grade issued with its validit
 The grade comes from the evaluation's total by the rubric's thresholds; the committee may not
 change it except in answering an appeal, and every step is on the application's history.
 """
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -184,6 +185,29 @@ def answer_appeal(actor: User, application: GradeApplication, answer: str, grade
     GRADING_MACHINE.move(application, "noticed", actor, application.appeal_answer)
     db.session.commit()
     return application
+
+
+@dataclass
+class ShownGrade:
+    """The grade an application stands at, and what it is: "proposed" by the committee, "appeal"
+    (decided in answering the appeal, kept or changed) or "issued"; `first` is the grade first
+    proposed, when the appeal changed it."""
+    kind: str
+    grade: int
+    first: int | None = None
+
+
+def shown_grade(application: GradeApplication) -> ShownGrade | None:
+    if application.grade_id is not None:
+        return ShownGrade("issued", db.session.get(OrganizationGrade, application.grade_id).grade)
+    if not application.proposed_grade:
+        return None
+    if application.appeal_answered_at is None:
+        return ShownGrade("proposed", application.proposed_grade)
+    evaluation = evaluation_of(application)
+    first = grade_from_band(evaluation.band) if evaluation is not None and evaluation.band else None
+    return ShownGrade("appeal", application.proposed_grade,
+                      first if first is not None and first != application.proposed_grade else None)
 
 
 def issue(actor: User, application: GradeApplication) -> OrganizationGrade:

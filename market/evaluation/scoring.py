@@ -48,8 +48,9 @@ def score_tree(roots: list[Node], leaf_scores: dict[int, Decimal | None], cap: i
 
     `leaf_scores[id]` is a leaf's points (0 up to its maximum) or NA. A parent scores the sum of
     its applicable children scaled by (its points ÷ their points); the tree's total is scaled the
-    same way to the points of all regular top-level indicators, bonus points are added, and the
-    sum is capped at `cap`. Only the results are rounded, never a step on the way."""
+    same way to the points of all regular top-level indicators (or to `cap`, when those are more),
+    bonus points are added, and the sum is capped at `cap`. Only the results are rounded, never a
+    step on the way."""
     by_node: dict[int, Decimal | None] = {}
 
     def visit(node: Node) -> Decimal | None:
@@ -79,7 +80,11 @@ def score_tree(roots: list[Node], leaf_scores: dict[int, Decimal | None], cap: i
         raise ValueError("every indicator is marked not applicable")
     earned = sum((value for _root, value in applicable), Decimal(0))
     possible = sum(root.points for root, _value in applicable)
-    total = earned * Decimal(sum(root.points for root, _value in regular)) / Decimal(possible)
+    # The regular part is worth at most the cap: a tree whose regular indicators carry more points
+    # than the cap (Jiangsu: 1,000 national + 100 party building, cap 1,000) is read on the cap's
+    # scale, so that the cap cuts bonus points only and never absorbs regular points.
+    scale = min(sum(root.points for root, _value in regular), cap)
+    total = earned * Decimal(scale) / Decimal(possible)
     total += sum((value for value in bonus if value is not NA), Decimal(0))
     return Result(min(rounded(total), Decimal(cap)), by_node)
 

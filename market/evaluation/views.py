@@ -395,6 +395,7 @@ def _render_application(application, **forms):
         answer_form.grade.data = application.proposed_grade
     return render_template(
         "evaluation/application.html", application=application, evaluation=grading.evaluation_of(application),
+        shown=grading.shown_grade(application),
         history=GRADING_MACHINE.history(application), today=clock.today(),
         answer_due=grading.appeal_answer_due(application),
         is_owner=current_user.is_authenticated and current_user.owns_organization(application.organization_id),

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import options
@@ -42,6 +42,7 @@ class ServiceForm(FlaskForm):
     amount = StringField(_l("Seed money (yuan)"), validators=[Length(max=20)])
     given_on = DateField(_l("Given on"), validators=[DataRequired(message=_l("Enter a date."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    token = HiddenField()  # seed money is posted once per form (money.new_token())
     submit = SubmitField(_l("Record"))
 
 

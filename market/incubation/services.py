@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from market import clock
 from market.accounts.models import User
@@ -104,8 +104,24 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
         raise ServiceError(_("An organization stays from 1 to 36 months."), field="months")
     if admitted_on is None or admitted_on > clock.today():
         raise ServiceError(_("Record an admission on or before today."), field="admitted_on")
+    if not cohort.starts_on <= admitted_on <= cohort.ends_on:
+        raise ServiceError(_("Admit on a day within the cohort, from %(start)s to %(end)s.",
+                             start=cohort.starts_on.isoformat(), end=cohort.ends_on.isoformat()), field="admitted_on")
     from market.contracts.services import add_months
 
+    # An organization is in one incubator at a time. Its admissions are taken one at a time (a
+    # no-op UPDATE takes its row lock; on SQLite the write lock), so two cohorts admitting it at the
+    # same moment cannot both find it free.
+    db.session.execute(update(Organization).where(Organization.id == organization.id)
+                       .values(status=Organization.status).execution_options(synchronize_session=False))
+    current = db.session.scalar(select(Incubation).where(Incubation.organization_id == organization.id,
+                                                         Incubation.status == "admitted").limit(1))
+    if current is not None:
+        message = _("%(organization)s is in %(incubator)s (%(cohort)s) already; it can be admitted again once it "
+                    "graduates or leaves.", organization=organization.name, incubator=current.cohort.incubator.name,
+                    cohort=current.cohort.name)
+        db.session.rollback()
+        raise ServiceError(message, field="organization_id")
     incubation = Incubation(cohort_id=cohort.id, organization_id=organization.id, admitted_on=admitted_on,
                             planned_exit_on=add_months(admitted_on, months), mentor=text.clean(mentor, 100),
                             goals=text.clean(goals, 4000), status="admitted")
@@ -117,8 +133,10 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
 
 
 def record_service(actor: User, incubation: Incubation, kind: str, quantity: int, amount_fen: int, given_on: date,
-                   note: str) -> IncubationService:
-    """Record what was given; seed money is posted in the ledger from the incubator's funds."""
+                   note: str, token: str = "") -> IncubationService:
+    """Record what was given; seed money is posted in the ledger from the incubator's funds, once
+    per form: `token` (money.new_token(), carried by the form) keys the posting, so the same form
+    sent twice, or twice at once, records the money once."""
     _require_manager(actor, incubation.cohort.incubator)
     if incubation.status != "admitted":
         raise ServiceError(_("Services are recorded while the organization is in the incubator."))
@@ -129,20 +147,44 @@ def record_service(actor: User, incubation: Incubation, kind: str, quantity: int
     if kind == "seed_money":
         if not 0 < (amount_fen or 0) <= MAX_SEED_FEN:
             raise ServiceError(_("Enter an amount above zero."), field="amount")
-        quantity = 0
-    else:
-        if not 0 < (quantity or 0) <= 100000:
-            raise ServiceError(_("Give the hours or square-metre months, above zero."), field="quantity")
-        amount_fen = 0
-    service = IncubationService(incubation_id=incubation.id, kind=kind, quantity=quantity, amount_fen=amount_fen,
+        if not token or len(token) > 40:
+            raise ServiceError(_("The form expired; open it again."))
+        return _record_seed_money(actor, incubation, amount_fen, given_on, note, token)
+    if not 0 < (quantity or 0) <= 100000:
+        raise ServiceError(_("Give the hours or square-metre months, above zero."), field="quantity")
+    service = IncubationService(incubation_id=incubation.id, kind=kind, quantity=quantity, amount_fen=0,
                                 given_on=given_on, note=text.clean(note, 2000), recorded_by_id=actor.id)
     db.session.add(service)
-    db.session.flush()
-    if amount_fen:
-        incubator = incubation.cohort.incubator
-        ledger.transfer("seed", f"seed:service:{service.id}", ledger.account("incubator", incubator.id, "funds"),
-                        ledger.account("organization", incubation.organization_id, "grants"), amount_fen,
-                        memo=f"{incubator.name} {incubation.organization.name}", actor=actor)
+    db.session.commit()
+    return service
+
+
+def _record_seed_money(actor: User, incubation: Incubation, amount_fen: int, given_on: date, note: str,
+                       token: str) -> IncubationService:
+    key = f"seed:{incubation.id}:{token}"
+    # One stay's seed money is recorded one at a time: a no-op UPDATE takes the stay's row lock (on
+    # SQLite the write lock), so the key is looked up after any posting of it sent at the same moment.
+    still_in = db.session.execute(
+        update(Incubation).where(Incubation.id == incubation.id, Incubation.status == "admitted")
+        .values(status=Incubation.status).execution_options(synchronize_session=False)).rowcount == 1
+    if not still_in:
+        db.session.rollback()
+        raise ServiceError(_("Services are recorded while the organization is in the incubator."))
+    if ledger.posted(key) is not None:  # the same form sent again: what it recorded the first time
+        earlier = db.session.scalar(select(IncubationService).filter_by(
+            incubation_id=incubation.id, kind="seed_money", amount_fen=amount_fen, given_on=given_on)
+            .order_by(IncubationService.id.desc()).limit(1))
+        db.session.rollback()
+        if earlier is None:  # sent again with other values (back in the browser, changed, sent)
+            raise ServiceError(_("This form was sent already; open the page again to record more seed money."))
+        return earlier
+    service = IncubationService(incubation_id=incubation.id, kind="seed_money", quantity=0, amount_fen=amount_fen,
+                                given_on=given_on, note=text.clean(note, 2000), recorded_by_id=actor.id)
+    db.session.add(service)
+    incubator = incubation.cohort.incubator
+    ledger.transfer("seed", key, ledger.account("incubator", incubator.id, "funds"),
+                    ledger.account("organization", incubation.organization_id, "grants"), amount_fen,
+                    memo=f"{incubator.name} {incubation.organization.name}", actor=actor)
     db.session.commit()
     return service
 

@@ -5,16 +5,19 @@
   (with idempotency keys, so a retried payout is the same payout), PaymentIntents for money
   paid in, refunds, and signed webhooks.
 """
+import json
 from dataclasses import dataclass
+from datetime import timezone
 
 import stripe
 from stripe._http_client import UrllibClient
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from market import clock
-from market.core.errors import ServiceError
+from market.core.errors import ServiceError, done_once
 from market.extensions import db
 from market.money import ledger
 from market.money.models import Account, IncomingPayment, LedgerTransaction, Payment, PayoutAccount, WebhookEvent
@@ -195,37 +198,59 @@ def collect(payer, pool_owner_type: str, pool_owner_id: int, amount_fen: int, ke
     existing_payment = db.session.scalar(select(IncomingPayment).filter_by(reference=incoming.reference))
     if existing_payment is not None:
         return existing_payment
-    pool = ledger.account(pool_owner_type, pool_owner_id, "pool")
-    record = IncomingPayment(account_id=pool.id, amount_fen=amount_fen, provider=chosen.name,
-                             reference=incoming.reference, client_secret=incoming.client_secret, status="pending",
-                             payer_id=getattr(payer, "id", None), purpose=purpose[:200], created_at=clock.now())
-    db.session.add(record)
-    db.session.flush()
-    if incoming.settled:
-        settle_incoming(record)
-    db.session.commit()
-    return record
+    reference = incoming.reference
+
+    def record_payment() -> IncomingPayment:
+        pool = ledger.account(pool_owner_type, pool_owner_id, "pool")
+        record = IncomingPayment(account_id=pool.id, amount_fen=amount_fen, provider=chosen.name,
+                                 reference=reference, client_secret=incoming.client_secret, status="pending",
+                                 payer_id=getattr(payer, "id", None), purpose=purpose[:200], created_at=clock.now())
+        db.session.add(record)
+        db.session.flush()
+        if incoming.settled:
+            settle_incoming(record)
+        db.session.commit()
+        return record
+
+    # The same key at the same moment (a form sent twice at once): one payment, the one recorded first.
+    return done_once(record_payment, lambda: db.session.scalar(select(IncomingPayment).filter_by(reference=reference)))
+
+
+def _claim(record: IncomingPayment, source: str, target: str) -> bool:
+    """Move a card payment from `source` to `target` only if it is still in `source`: a conditional
+    UPDATE, as `StateMachine.claim`, so that of two confirmations (or refunds) of one payment at the
+    same moment exactly one acts, on SQLite and PostgreSQL alike. Returns whether this caller won."""
+    won = db.session.execute(
+        update(IncomingPayment).where(IncomingPayment.id == record.id, IncomingPayment.status == source)
+        .values(status=target).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.expire(record, ["status"])
+    return won
 
 
 def settle_incoming(record: IncomingPayment) -> bool:
-    """Book a confirmed card payment into its pool, once."""
-    if record.status != "pending":
+    """Book a confirmed card payment into its pool, once (however many confirmations arrive at once)."""
+    if record.status != "pending" or not _claim(record, "pending", "succeeded"):
         return False
     ledger.transfer("incoming", f"incoming:{record.reference}", ledger.account("external", 0, "cards"),
                     db.session.get(Account, record.account_id), record.amount_fen, memo=record.purpose)
-    record.status, record.settled_at = "succeeded", clock.now()
+    record.settled_at = clock.now()
     return True
 
 
 def refund(actor, record: IncomingPayment, reason: str) -> IncomingPayment:
-    """Give a card payment back (a project is cancelled): the provider refunds, the ledger reverses."""
-    if record.status != "succeeded":
+    """Give a card payment back (a project is cancelled): the provider refunds, the ledger reverses.
+    The payment is claimed first, so two refunds of it at the same moment refund once."""
+    if record.status != "succeeded" or not _claim(record, "succeeded", "refunded"):
         raise ServiceError(_("Only a completed payment is refunded."))
     key = f"refund-{record.reference}"
-    provider().refund(record.reference, record.amount_fen, key)
+    try:
+        provider().refund(record.reference, record.amount_fen, key)
+    except ProviderError:
+        db.session.rollback()  # the claim goes too: the payment stays refundable
+        raise
     ledger.transfer("refund", f"refund:{record.reference}", db.session.get(Account, record.account_id),
                     ledger.account("external", 0, "cards"), record.amount_fen, memo=reason[:500], actor=actor)
-    record.status, record.refunded_at = "refunded", clock.now()
+    record.refunded_at = clock.now()
     db.session.commit()
     return record
 
@@ -236,33 +261,91 @@ class BadSignature(Exception):
     pass
 
 
+class BadEvent(Exception):
+    """A correctly signed event that cannot be acted on (no id, no data.object…): refused with a
+    message for the sender, so it is not retried against an error page."""
+
+
+WEBHOOK_TOLERANCE_SECONDS = 300  # how far a signature's time may be from market.clock, either way (Stripe's 5 min)
+OBJECT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "account.updated")
+
+
+def _signed_at(signature: str) -> int:
+    """The time (t=…) of a Stripe-Signature header the SDK has verified, read the way the SDK reads it."""
+    for item in signature.split(","):
+        parts = item.split("=", 2)
+        if parts[0] == "t":
+            return int(parts[1])
+    raise BadSignature("no timestamp")
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")  # NaN and Infinity, which no database stores as JSON
+
+
+def _readable(event) -> tuple[str, str, dict]:
+    """The (parsed JSON) event's id, type and object, or BadEvent saying what is missing."""
+    if not isinstance(event, dict):
+        raise BadEvent("the event is not a JSON object")
+    event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 80:
+        raise BadEvent("the event has no id")
+    if not isinstance(kind, str) or not 0 < len(kind) <= 60:
+        raise BadEvent("the event has no type")
+    if not isinstance(obj, dict):
+        raise BadEvent("the event has no data.object")
+    if kind in OBJECT_EVENTS and not (isinstance(obj.get("id"), str) and obj.get("id")):
+        raise BadEvent("the event's data.object has no id")
+    return event_id, kind, obj
+
+
 def handle_stripe_webhook(payload: bytes, signature: str) -> str:
-    """Verify a webhook's signature, then act on it once. Returns what was done, for the log."""
+    """Verify a webhook's signature, then act on it once. Returns what was done, for the log.
+
+    Copies of one event sent at the same moment act once (the event's row is claimed first), and so
+    do different events about one PaymentIntent (the payment is claimed, see `_claim`)."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
         raise BadSignature("no webhook secret configured")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
+        # The SDK checks the signature; its time is checked here against market.clock, both ways
+        # (the SDK's own check refuses only old times, and by the machine's time).
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=None)
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise BadSignature(str(error)) from error
-    if db.session.scalar(select(WebhookEvent.id).filter_by(event_id=event.id)) is not None:
+    now = clock.now().replace(tzinfo=timezone.utc).timestamp()
+    if abs(_signed_at(signature) - now) > WEBHOOK_TOLERANCE_SECONDS:
+        raise BadSignature("the signature's time is outside the tolerance")
+    try:
+        event = json.loads(payload, parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:
+        raise BadEvent("the event is not JSON") from error
+    event_id, kind, obj = _readable(event)
+    if db.session.scalar(select(WebhookEvent.id).filter_by(event_id=event_id)) is not None:
         return "replay ignored"
-    obj = event.data.object
+    # The event's row first: of copies sent at the same moment, one inserts it and acts; the others
+    # wait for that commit on the unique event id and are answered as replays.
+    db.session.add(WebhookEvent(provider="stripe", event_id=event_id, type=kind, received_at=clock.now(),
+                                payload=event))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "replay ignored"
     outcome = "ignored"
-    if event.type == "payment_intent.succeeded":
-        record = db.session.scalar(select(IncomingPayment).filter_by(reference=obj.id))
+    if kind == "payment_intent.succeeded":
+        record = db.session.scalar(select(IncomingPayment).filter_by(reference=obj["id"]))
         outcome = "settled" if record is not None and settle_incoming(record) else "nothing to settle"
-    elif event.type == "payment_intent.payment_failed":
-        record = db.session.scalar(select(IncomingPayment).filter_by(reference=obj.id))
-        if record is not None and record.status == "pending":
-            record.status, outcome = "failed", "failed"
-    elif event.type == "account.updated":
-        account = db.session.scalar(select(PayoutAccount).filter_by(external_id=obj.id))
+    elif kind == "payment_intent.payment_failed":
+        record = db.session.scalar(select(IncomingPayment).filter_by(reference=obj["id"]))
+        if record is not None and record.status == "pending" and _claim(record, "pending", "failed"):
+            outcome = "failed"
+    elif kind == "account.updated":
+        account = db.session.scalar(select(PayoutAccount).filter_by(external_id=obj["id"]))
         if account is not None:
-            account.ready = bool(getattr(obj, "payouts_enabled", False) and getattr(obj, "details_submitted", False))
+            account.ready = bool(obj.get("payouts_enabled") and obj.get("details_submitted"))
             account.updated_at, outcome = clock.now(), "account updated"
-    db.session.add(WebhookEvent(provider="stripe", event_id=event.id, type=event.type, received_at=clock.now(),
-                                payload=event.to_dict()))
     db.session.commit()
     return outcome
 

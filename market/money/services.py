@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import PermissionDenied, ServiceError, done_once
 from market.extensions import db
 from market.money import ledger
 from market.money.models import LedgerTransaction
@@ -40,12 +40,16 @@ def appropriate(actor: User, department_id: int, amount_fen: int, reference: str
         raise ServiceError(_("Enter an amount above zero."), field="amount")
     if not token or len(token) > 40:
         raise ServiceError(_("The form expired; open it again."))
-    transaction = ledger.transfer(
-        "appropriation", f"appropriation:{department_id}:{token}",
-        ledger.account("department", department_id, "appropriation"),
-        ledger.account("department", department_id, "budget"), amount_fen, memo=reference, actor=actor)
-    db.session.commit()
-    return transaction
+    key = f"appropriation:{department_id}:{token}"
+
+    def record() -> LedgerTransaction:
+        transaction = ledger.transfer(
+            "appropriation", key, ledger.account("department", department_id, "appropriation"),
+            ledger.account("department", department_id, "budget"), amount_fen, memo=reference, actor=actor)
+        db.session.commit()
+        return transaction
+
+    return done_once(record, lambda: ledger.posted(key))  # the same form sent twice at once: one posting
 
 
 def available_budget(department_id: int) -> int:

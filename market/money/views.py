@@ -88,6 +88,8 @@ def stripe_webhook():
         outcome = payments.handle_stripe_webhook(request.get_data(), request.headers.get("Stripe-Signature", ""))
     except payments.BadSignature:
         return {"error": "invalid signature"}, 400
+    except payments.BadEvent as error:  # signed, but not an event Market can act on: not worth a retry
+        return {"error": str(error)}, 400
     return {"received": True, "outcome": outcome}
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from market.core.forms import options
 from market.needs.models import HEARING_KINDS, TRACKS, URGENCIES, VOTE_CHOICES
@@ -57,10 +57,18 @@ class HearingForm(FlaskForm):
     agenda = TextAreaField(_l("Agenda"), validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField(_l("Schedule the meeting"))
 
+    def validate_scheduled_at(self, field):
+        # Long past dates (year 1…) cannot even be converted to UTC; the service checks the rest.
+        if field.data is not None and field.data.year < 2000:
+            raise ValidationError(_l("The meeting must be in the future."))
+
 
 class CloseHearingForm(FlaskForm):
     attendance = IntegerField(_l("Residents present"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
     minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=20000)])
+    # Closing cannot be undone: the form is refused unless the box is ticked.
+    confirm = BooleanField(_l("Yes, close the vote now: no more votes can be cast"), validators=[
+        DataRequired(message=_l("Tick the box to confirm: closing the meeting cannot be undone."))])
     submit = SubmitField(_l("Close and count the votes"))
 
 

@@ -1,7 +1,7 @@
 """Rules of the demand side. Residents act only in the community where they are verified;
 community workers only in the communities they serve. Every call commits once or not at all."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -39,6 +39,7 @@ from market.organizations.models import ServiceCategory
 from market.places.models import Community, Street
 
 MAX_PHOTOS = 4
+HEARING_HORIZON = timedelta(days=365)  # how far ahead a meeting may be scheduled
 SIMILAR_THRESHOLD = 0.2
 
 
@@ -456,6 +457,8 @@ def schedule_hearing(actor: User, request: CommunityRequest, kind: str, schedule
         raise ServiceError(_("Choose the kind of meeting."), field="kind")
     if scheduled_at <= clock.now():
         raise ServiceError(_("The meeting must be in the future."), field="scheduled_at")
+    if scheduled_at > clock.now() + HEARING_HORIZON:
+        raise ServiceError(_("A meeting can be scheduled at most one year ahead."), field="scheduled_at")
     location, agenda = text.clean(location, 120), text.clean(agenda, 5000)
     if not location:
         raise ServiceError(_("Say where the meeting takes place."), field="location")
@@ -477,16 +480,29 @@ def get_hearing(hearing_id: int) -> Hearing:
     return existing(Hearing, hearing_id, _("This meeting does not exist."))
 
 
+def has_started(hearing: Hearing) -> bool:
+    """Whether the meeting's scheduled time has come: residents vote at the meeting, and only a
+    meeting that has taken place has an outcome and minutes."""
+    return clock.now() >= hearing.scheduled_at
+
+
 def open_voting(actor: User, hearing: Hearing) -> None:
+    """Open the vote at the meeting. Not before it: residents vote on what they heard there, and a
+    meeting whose vote is open can no longer be cancelled."""
     require_worker_of(actor, hearing.request.community_id)
+    if hearing.status == "scheduled" and not has_started(hearing):
+        raise ServiceError(_("Voting opens at the meeting: not before its scheduled time."))
     HEARING_MACHINE.move(hearing, "voting", actor, "")
     db.session.commit()
 
 
 def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
+    """Call the meeting off; the timelines of the request and its needs say so, with the reason."""
     require_worker_of(actor, hearing.request.community_id)
     reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     HEARING_MACHINE.move(hearing, "cancelled", actor, reason)
+    timeline.record("hearing_cancelled", actor, request=hearing.request, kind=hearing.kind,
+                    when=hearing.scheduled_at.isoformat(), reason=reason, hearing_id=hearing.id)
     db.session.commit()
 
 
@@ -522,6 +538,9 @@ def tally(hearing: Hearing) -> dict[str, int]:
 def close_hearing(actor: User, hearing: Hearing, attendance: int, minutes: str) -> Hearing:
     """Record attendance and minutes, count the votes and write the outcome on the request."""
     require_worker_of(actor, hearing.request.community_id)
+    if hearing.status == "voting" and not has_started(hearing):
+        raise ServiceError(
+            _("The meeting has not taken place yet: it can be closed only after its scheduled time."))
     minutes = text.clean(minutes, 20000)
     if attendance < 0:
         raise ServiceError(_("Attendance cannot be negative."), field="attendance")

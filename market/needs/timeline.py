@@ -128,11 +128,22 @@ def _request_closed(d):
     return _("Request closed: %(reason)s", reason=d.get("reason", ""))
 
 
+def _meeting_time(d) -> str:
+    """The meeting's time stored in the event (naive UTC), in the reader's time zone."""
+    when = datetime.fromisoformat(d["when"]).replace(tzinfo=timezone.utc) if d.get("when") else None
+    return format_datetime(when, "short") if when else ""
+
+
 @describes("hearing_scheduled")
 def _hearing_scheduled(d):
-    when = datetime.fromisoformat(d["when"]).replace(tzinfo=timezone.utc) if d.get("when") else None
     return _("%(kind)s scheduled for %(when)s at %(place)s", kind=HEARING_KINDS.get(d.get("kind"), ""),
-             when=format_datetime(when, "short") if when else "", place=d.get("location", ""))
+             when=_meeting_time(d), place=d.get("location", ""))
+
+
+@describes("hearing_cancelled")
+def _hearing_cancelled(d):
+    return _("%(kind)s set for %(when)s cancelled: %(reason)s", kind=HEARING_KINDS.get(d.get("kind"), ""),
+             when=_meeting_time(d), reason=d.get("reason", ""))
 
 
 @describes("hearing_closed")

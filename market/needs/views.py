@@ -280,20 +280,25 @@ def schedule_hearing(request_id: int):
     return render_template(
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
         worker=services.is_worker_of(current_user, community_request.community_id),
-        hearing_form=form, confirm_form=ConfirmForm(), **LABELS,
+        hearing_form=form, confirm_form=ConfirmForm(), reason_form=ReasonForm(),
+        may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
+    )
+
+
+def _hearing_page(meeting, close_form=None):
+    community_id = meeting.request.community_id
+    return render_template(
+        "needs/hearing.html", hearing=meeting, worker=services.is_worker_of(current_user, community_id),
+        resident=services.is_resident_of(current_user, community_id), my_vote=services.my_vote(current_user, meeting),
+        cast=sum(services.tally(meeting).values()), started=services.has_started(meeting), vote_form=VoteForm(),
+        close_form=close_form or CloseHearingForm(), reason_form=ReasonForm(), confirm_form=ConfirmForm(),
+        history=HEARING_MACHINE.history(meeting), **LABELS,
     )
 
 
 @bp.route("/hearings/<int:hearing_id>")
 def hearing(hearing_id: int):
-    meeting = services.get_hearing(hearing_id)
-    community_id = meeting.request.community_id
-    return render_template(
-        "needs/hearing.html", hearing=meeting, worker=services.is_worker_of(current_user, community_id),
-        resident=services.is_resident_of(current_user, community_id), my_vote=services.my_vote(current_user, meeting),
-        cast=sum(services.tally(meeting).values()), vote_form=VoteForm(), close_form=CloseHearingForm(),
-        reason_form=ReasonForm(), confirm_form=ConfirmForm(), history=HEARING_MACHINE.history(meeting), **LABELS,
-    )
+    return _hearing_page(services.get_hearing(hearing_id))
 
 
 def _hearing_action(hearing_id: int, action, success: str, form=None):
@@ -317,9 +322,14 @@ def vote(hearing_id: int):
 @bp.route("/hearings/<int:hearing_id>/close", methods=["POST"])
 @login_required
 def close_hearing(hearing_id: int):
-    return _hearing_action(
-        hearing_id, lambda h, f: services.close_hearing(current_user, h, f.attendance.data or 0, f.minutes.data or ""),
-        _("The meeting is closed and its outcome recorded on the request."), CloseHearingForm())
+    """A form, not a button: what was typed and every error come back on the meeting's page."""
+    meeting = services.get_hearing(hearing_id)
+    form = CloseHearingForm()
+    return run_form(
+        form, lambda: services.close_hearing(current_user, meeting, form.attendance.data or 0, form.minutes.data or ""),
+        _("The meeting is closed and its outcome recorded on the request."),
+        url_for("needs.hearing", hearing_id=hearing_id),
+    ) or _hearing_page(meeting, form)
 
 
 @bp.route("/hearings/<int:hearing_id>/cancel", methods=["POST"])

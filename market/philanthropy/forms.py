@@ -112,7 +112,8 @@ class SelectionForm(FlaskForm):
 
 class DonationForm(FlaskForm):
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), Length(max=20)])
-    display_name = StringField(_l("Name on the donor list (a person's or a company's)"), validators=[Length(max=100)])
+    display_name = StringField(_l("Name on the donor list (a person's or a company's)"), validators=[Length(max=100)],
+                               description=_l("Left empty, the gift is listed as anonymous; your account name is never shown."))
     anonymous = BooleanField(_l("Stay anonymous on the public donor list"))
     token = HiddenField()
     submit = SubmitField(_l("Give"))

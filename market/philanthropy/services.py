@@ -19,7 +19,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.core import text
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
+from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, done_once
 from market.core.money import format_fen
 from market.evaluation import rubrics, scoring
 from market.evaluation.services import parse_points
@@ -234,23 +234,29 @@ def fund(actor: User, round_: Round, pot: str, amount_fen: int, funder_name: str
     if not token or len(token) > 40:
         raise ServiceError(_("The form expired; open it again."))
     key = f"round-fund:{round_.id}:{token}"
-    source = _funding_source(round_, funder_kind)
-    try:
-        ledger.transfer("round_funding", key, source, ledger.account("round", round_.id, pot), amount_fen,
-                        memo=f"{funder_name} {reference}", actor=actor)
-    except ledger.InsufficientFunds:
-        db.session.rollback()
-        raise ServiceError(_("The department's uncommitted budget cannot carry %(amount)s; record the budget first.",
-                             amount=format_fen(amount_fen)), field="amount")
-    existing_record = db.session.scalar(select(RoundFunding).filter_by(ledger_key=key))
-    if existing_record is not None:  # the same form sent twice
-        return existing_record
-    record = RoundFunding(round_id=round_.id, pot=pot, funder_name=funder_name, funder_kind=funder_kind,
-                          amount_fen=amount_fen, reference=reference, ledger_key=key, recorded_by_id=actor.id,
-                          recorded_at=clock.now())
-    db.session.add(record)
-    db.session.commit()
-    return record
+    round_id, actor_id = round_.id, actor.id
+
+    def record_funding() -> RoundFunding:
+        source = _funding_source(round_, funder_kind)
+        try:
+            ledger.transfer("round_funding", key, source, ledger.account("round", round_id, pot), amount_fen,
+                            memo=f"{funder_name} {reference}", actor=actor)
+        except ledger.InsufficientFunds:
+            db.session.rollback()
+            raise ServiceError(_("The department's uncommitted budget cannot carry %(amount)s; record the budget "
+                                 "first.", amount=format_fen(amount_fen)), field="amount")
+        existing_record = db.session.scalar(select(RoundFunding).filter_by(ledger_key=key))
+        if existing_record is not None:  # the same form sent twice
+            return existing_record
+        record = RoundFunding(round_id=round_id, pot=pot, funder_name=funder_name, funder_kind=funder_kind,
+                              amount_fen=amount_fen, reference=reference, ledger_key=key, recorded_by_id=actor_id,
+                              recorded_at=clock.now())
+        db.session.add(record)
+        db.session.commit()
+        return record
+
+    # The same form sent twice at once: the second waits on the key, then answers with the first's record.
+    return done_once(record_funding, lambda: db.session.scalar(select(RoundFunding).filter_by(ledger_key=key)))
 
 
 def fundings(round_: Round) -> list[RoundFunding]:
@@ -638,7 +644,9 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
         raise ServiceError(_("Members of the organization cannot give to its own project here."), field="amount")
     if not token or len(token) > 40:
         raise ServiceError(_("The form expired; open it again."))
-    display_name = text.clean(display_name, 100) or actor.display_name
+    # The donor list shows only the name the donor typed here: never the account's (real) name.
+    display_name = text.clean(display_name, 100)
+    anonymous = bool(anonymous) or not display_name
     key = f"gift-{proposal.id}-{actor.id}-{token}"
     try:
         incoming = payments.collect(actor, "proposal", proposal.id, amount_fen, key,
@@ -647,17 +655,24 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
         db.session.rollback()
         raise ServiceError(_("The card payment could not start: %(error)s. Nothing was charged; try again.",
                              error=str(error)), field="amount")
-    found = db.session.scalar(select(Donation).filter_by(incoming_id=incoming.id))
-    if found is not None:
-        return found  # the same form sent twice: one gift
-    donation = Donation(proposal_id=proposal.id, donor_id=actor.id, incoming_id=incoming.id, amount_fen=amount_fen,
-                        display_name=display_name, anonymous=bool(anonymous),
-                        counts_for_match=actor.is_verified_resident, receipt_number="", created_at=clock.now())
-    db.session.add(donation)
-    db.session.flush()
-    donation.receipt_number = f"JZ{donation.created_at.year}-{donation.id:07d}"
-    db.session.commit()
-    return donation
+    incoming_id = incoming.id
+
+    def record_gift() -> Donation:
+        found = db.session.scalar(select(Donation).filter_by(incoming_id=incoming_id))
+        if found is not None:
+            return found  # the same form sent twice: one gift
+        donation = Donation(proposal_id=proposal.id, donor_id=actor.id, incoming_id=incoming_id,
+                            amount_fen=amount_fen, display_name=display_name, anonymous=bool(anonymous),
+                            counts_for_match=actor.is_verified_resident, receipt_number="", created_at=clock.now())
+        db.session.add(donation)
+        db.session.flush()
+        donation.receipt_number = f"JZ{donation.created_at.year}-{donation.id:07d}"
+        db.session.commit()
+        return donation
+
+    # The same form sent twice at once: both find the one card payment; the second's gift waits on
+    # the payment's key, then answers with the first's gift (the same receipt).
+    return done_once(record_gift, lambda: db.session.scalar(select(Donation).filter_by(incoming_id=incoming_id)))
 
 
 def get_donation(viewer, donation_id: int) -> Donation:
@@ -668,7 +683,8 @@ def get_donation(viewer, donation_id: int) -> Donation:
 
 
 def donors(proposal: Proposal) -> list[Donation]:
-    """The public donor list: completed gifts, newest first (anonymous ones without a name)."""
+    """The public donor list: completed gifts, newest first (anonymous ones without a name; a gift
+    given without a display name is anonymous, never listed under the account's name)."""
     return db.session.scalars(select(Donation).join(IncomingPayment).where(
         Donation.proposal_id == proposal.id, IncomingPayment.status == "succeeded")
         .order_by(Donation.id.desc())).all()
@@ -718,16 +734,31 @@ def cancel_project(actor: User, proposal: Proposal, reason: str) -> int:
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     if proposal.status != "selected" or proposal.round.status != "selection":
         raise ServiceError(_("Only a selected project is cancelled, before its grant agreement."))
-    PROPOSAL_MACHINE.move(proposal, "cancelled", actor, reason)
+    if not PROPOSAL_MACHINE.claim(proposal, "selected", "cancelled", actor, reason):  # one of two at once
+        db.session.rollback()
+        raise _changed_meanwhile(PROPOSAL_MACHINE, proposal.status, "cancelled",
+                                 _("The project was cancelled a moment ago."))
     db.session.commit()
     return _refund_gifts(actor, proposal, reason)
+
+
+def _changed_meanwhile(machine, status: str, target: str, done: str) -> ServiceError:
+    """The refusal for a step another request took a moment ago: `done` if it was this very step
+    (a double click), else why it is no longer possible."""
+    if status == target:
+        return ServiceError(done)
+    return ServiceError(_("This action is not possible while the status is “%(status)s”.",
+                          status=machine.label(status)))
 
 
 def _refund_gifts(actor, proposal: Proposal, reason: str) -> int:
     refunded = 0
     for donation in db.session.scalars(select(Donation).filter_by(proposal_id=proposal.id).order_by(Donation.id)):
         if donation.incoming.status == "succeeded":
-            payments.refund(actor, donation.incoming, reason)  # commits each refund on its own
+            try:
+                payments.refund(actor, donation.incoming, reason)  # commits each refund on its own
+            except ServiceError:
+                continue  # refunded a moment ago by another request
             refunded += 1
     return refunded
 
@@ -799,7 +830,9 @@ def advance(actor: User, round_: Round, target: str) -> None:
     if target == "closed":
         if any(c.status in ("draft", "active") for c in grants):
             raise ServiceError(_("Every grant agreement must be completed or ended first."))
-    ROUND_MACHINE.move(round_, target, actor, "")
+    if not ROUND_MACHINE.claim(round_, round_.status, target, actor, ""):  # the same step sent twice at once
+        db.session.rollback()
+        raise _changed_meanwhile(ROUND_MACHINE, round_.status, target, _("The round moved on a moment ago."))
     if target == "closed":
         _return_leftovers(actor, round_)
     db.session.commit()
@@ -811,7 +844,9 @@ def cancel_round(actor: User, round_: Round, reason: str) -> int:
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     if round_.status not in OPEN_PHASES:
         raise ServiceError(_("A round with grant agreements is not cancelled; end the agreements instead."))
-    ROUND_MACHINE.move(round_, "cancelled", actor, reason)
+    if not ROUND_MACHINE.claim(round_, round_.status, "cancelled", actor, reason):  # one of two at once
+        db.session.rollback()
+        raise _changed_meanwhile(ROUND_MACHINE, round_.status, "cancelled", _("The round was cancelled a moment ago."))
     selected = proposals_of(round_, ("selected",))
     for proposal in proposals_of(round_, LIVE_PROPOSALS):
         PROPOSAL_MACHINE.move(proposal, "cancelled" if proposal.status == "selected" else "withdrawn", actor, reason)

@@ -6,12 +6,14 @@ there is no error at all.
 """
 import csv
 import io
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from market.core import tables
+from market.core import tables, uploads
+from market.core.errors import ServiceError
 
 COLUMNS = [  # (key, Chinese heading, English heading, required)
     ("code", "编码", "code", True),
@@ -25,6 +27,8 @@ COMPETITION_WORDS = {"充分竞争": "full", "适度竞争": "moderate", "非竞
                      "full": "full", "moderate": "moderate", "none": "none"}
 COMPETITION_CHINESE = {"full": "充分竞争", "moderate": "适度竞争", "none": "非竞争"}
 MAX_ROWS = 2000
+MAX_SHEET_ROWS = 50 * MAX_ROWS  # rows read at most, blank ones included: a sheet can claim a million
+MAX_COLUMNS = 100  # columns read at most: the headings are looked for among these
 
 
 @dataclass
@@ -43,25 +47,54 @@ class ParsedCatalog:
 def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalog:
     """Parse an uploaded catalog. `categories` maps category codes and names (both languages) to ids."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("xlsx", "csv"):
+        return ParsedCatalog(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
     try:
-        rows = _xlsx_rows(data) if extension == "xlsx" else _csv_rows(data) if extension == "csv" else None
+        rows = first_rows(_xlsx_rows(data) if extension == "xlsx" else _csv_rows(data))
+    except ServiceError:  # an .xlsx that would unpack too large: refused at the upload field
+        raise
     except Exception:  # a damaged file: say so rather than fail
         return ParsedCatalog(errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
     if rows is None:
-        return ParsedCatalog(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
+        return ParsedCatalog(errors=[RowError(0, "", _(
+            "The sheet has more than %(n)s rows, blank ones included; a catalog has at most %(items)s items.",
+            n=MAX_SHEET_ROWS, items=MAX_ROWS))])
     return _parse(rows, categories)
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def first_rows(rows) -> list[list[str]] | None:
+    """The rows that are not blank, read only as far as needed: the heading, MAX_ROWS items and one
+    more (which says there are too many). None if the sheet runs past MAX_SHEET_ROWS rows first."""
+    kept = []
+    with closing(rows):
+        for number, row in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS:
+                return None
+            if any((c or "").strip() for c in row):
+                kept.append(row)
+                if len(kept) > MAX_ROWS + 1:
+                    break
+    return kept
+
+
+def _csv_rows(data: bytes):
     text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
-    return [row for row in csv.reader(io.StringIO(text))]
+    for row in csv.reader(io.StringIO(text)):
+        yield row[:MAX_COLUMNS]
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_rows(data: bytes):
+    uploads.check_unpacked(data, "xlsx")  # before openpyxl opens it (it holds shared strings in memory)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        # Bounded both ways: gaps in a sheet's row numbers come back as blank rows, and a row is as
+        # wide as the widest the sheet claims.
+        for row in sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS, values_only=True):
+            if not any(row) and set(row) <= {None, ""}:
+                yield []  # blank (told apart quickly: most rows of a long sheet are)
+            else:
+                yield ["" if v is None else str(v) for v in row]
     finally:
         workbook.close()
 

@@ -274,6 +274,8 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
         raise PermissionDenied(_("Only a member of this organization can do this."))
     if db.session.scalar(select(Bid.id).filter_by(tender_id=tender.id, organization_id=organization_id)) is None:
         raise PermissionDenied(_("Only bidders may challenge the award."))
+    if organization_id == record.bid.organization_id:
+        raise PermissionDenied(_("The awarded bidder cannot challenge its own award."))
     now = clock.now()
     if now >= record.notice_ends_at:
         raise ServiceError(_("The notice period has ended; challenges are closed."))
@@ -286,6 +288,19 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
     db.session.add(challenge)
     db.session.commit()
     return challenge
+
+
+def challengers(actor, tender: Tender) -> list:
+    """The actor's organizations that may challenge the award now: losing bidders only, during the notice."""
+    record = award_of(tender)
+    if record is None or tender.status != "awarded" or clock.now() >= record.notice_ends_at:
+        return []
+    if not (actor and actor.is_authenticated):
+        return []
+    bidders = set(db.session.scalars(select(Bid.organization_id).where(
+        Bid.tender_id == tender.id, Bid.organization_id.in_(actor.organization_ids()))))
+    return [m.organization for m in actor.memberships
+            if m.organization_id in bidders and m.organization_id != record.bid.organization_id]
 
 
 def answer_challenge(actor: User, challenge_id: int, answer_text: str) -> None:

@@ -53,9 +53,11 @@ class TenderForm(FlaskForm):
                                                NumberRange(min=1, max=36, message=_l("From 1 to 36 months."))])
     method = SelectField(_l("Purchase method"), choices=options(TENDER_METHODS.items()))
     price_weight = IntegerField(_l("Price weight (%)"), validators=[Optional()],
-                                description=_l("Open and invited tenders: at least 10; consultation: 10 to 30; other methods: leave empty."))
+                                description=_l("Open and invited tenders: at least 10; consultation: 10 to 30; quotation and "
+                                               "competitive negotiation: 100 (the lowest price wins, no criteria); "
+                                               "single source: leave empty."))
     criteria = TextAreaField(_l("Scoring criteria, one a line: name: points"),
-                             validators=[DataRequired(), Length(max=3000)],
+                             validators=[Length(max=3000)],  # none when price alone decides (the service checks)
                              description=_l("With the price weight they must add up to 100."))
     questions_deadline = DateTimeLocalField(_l("Questions close (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                             validators=[DataRequired(message=_l("Enter a date and time."))])
@@ -69,7 +71,9 @@ class TenderForm(FlaskForm):
                                       validators=[Optional()])
     catalog_only = BooleanField(_l("Only organizations in the undertaker catalog may bid"), default=True)
     min_grade = SelectField(_l("Minimum grade"), coerce=int,
-                            choices=options([(0, _l("None required"))] + [(g, label) for g, label in GRADES.items()]))
+                            choices=options([(0, _l("None required"))] + [(g, label) for g, label in GRADES.items()]),
+                            description=_l("Never lower than the catalog item's minimum grade (shown with the item): "
+                                           "a lower choice is raised to it."))
     submit = SubmitField(_l("Save the draft"))
 
 
@@ -94,6 +98,7 @@ class BidForm(FlaskForm):
                                  validators=[DataRequired(), Length(max=5000)],
                                  description=_l("They must add up to the price."))
     attachments = MultipleFileField(_l("Attachments (up to 3: PDF, DOCX, XLSX, PNG, JPEG)"))
+    remove_attachments = SelectMultipleField(_l("Remove"), coerce=int)  # choices: the bid's attachments
     save_draft = SubmitField(_l("Save as a draft"))
     submit = SubmitField(_l("Submit the sealed bid"))
 

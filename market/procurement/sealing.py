@@ -44,3 +44,18 @@ def seal_bytes(data: bytes) -> bytes:
 
 def unseal_bytes(token: bytes) -> bytes:
     return _fernet().decrypt(token)
+
+
+SMALLEST_SEALED_FILE = 64 * 1024
+
+
+def seal_file(data: bytes) -> bytes:
+    """A file's bytes sealed after padding with zeros to a power of two (at least 64 KiB), so that
+    the length on disk tells only that bound, not the file's size (kept in the sealed bid)."""
+    padded = max(SMALLEST_SEALED_FILE, 1 << (len(data) - 1).bit_length())
+    return seal_bytes(data + bytes(padded - len(data)))
+
+
+def unseal_file(token: bytes, size: int) -> bytes:
+    """The file sealed by `seal_file` (or, unpadded, by `seal_bytes`), cut to its size."""
+    return unseal_bytes(token)[:size]

@@ -81,6 +81,9 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
     weight_range = method["price_weight"]
     if weight_range is None:
         data.price_weight = None
+    elif weight_range[0] == 100 and data.price_weight != 100:  # quotation, negotiation: the lowest price wins
+        raise ServiceError(_("This method is decided on price alone: set the price weight to 100 and leave the "
+                             "criteria empty."), field="price_weight")
     elif data.price_weight is None or not weight_range[0] <= data.price_weight <= weight_range[1]:
         raise ServiceError(_("For this method the price weight must be between %(low)s%% and %(high)s%%.",
                              low=weight_range[0], high=weight_range[1]), field="price_weight")
@@ -88,11 +91,12 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
     if any(points <= 0 for _name, points in data.criteria):
         raise ServiceError(_("Every criterion needs more than zero points."), field="criteria")
     total = sum(points for _name, points in data.criteria) + (data.price_weight or 0)
-    if not data.criteria or total != 100:
+    if (not data.criteria and data.price_weight != 100) or total != 100:
         raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
                            field="criteria")
     if data.min_grade not in (0, *GRADES):
         raise ServiceError(_("Choose a grade from 1A to 5A, or none."), field="min_grade")
+    data.min_grade = max(data.min_grade, item.min_grade)  # the catalog item's grade binds every tender from it
     if not data.questions_deadline < data.bid_deadline <= data.opening_at:
         raise ServiceError(_("Questions close before bids, and bids close no later than the opening."),
                            field="bid_deadline")
@@ -177,6 +181,10 @@ def publish(actor: User, tender: Tender) -> None:
                              when=text.moment(earliest)), field="bid_deadline")
     if tender.questions_deadline <= now:
         raise ServiceError(_("The questions deadline has passed; set new dates."), field="questions_deadline")
+    total = sum(c.points for c in tender.criteria) + (tender.price_weight or 0)
+    if total != 100:  # a draft run again by another method may need its criteria set
+        raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
+                           field="criteria")
     if tender.method in INVITATION_METHODS and len(tender.invited) < method["min_suppliers"]:
         raise ServiceError(_("Invite at least %(n)s organizations for this method.", n=method["min_suppliers"]),
                            field="invited_ids")
@@ -203,7 +211,9 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     weights = _method_rules(method)["price_weight"]
     again.price_weight = None if weights is None else min(max(failed.price_weight or weights[0], weights[0]), weights[1])
     criteria = [(c.name, c.points) for c in failed.criteria]
-    if criteria:  # keep the total at 100 when the price weight changes
+    if again.price_weight == 100:  # decided on price alone: nothing else is scored
+        criteria = []
+    elif criteria:  # keep the total at 100 when the price weight changes
         name, points = criteria[0]
         criteria[0] = (name, points + (failed.price_weight or 0) - (again.price_weight or 0))
     again.criteria = [TenderCriterion(position=i, name=n, points=p) for i, (n, p) in enumerate(criteria)]
@@ -330,6 +340,12 @@ def answer(actor: User, question_id: int, answer_text: str) -> None:
 
 # --- bids --------------------------------------------------------------------------------------
 
+def required_grade(tender: Tender) -> int:
+    """The grade a bidder needs: the tender's, and never less than its catalog item's (a tender
+    saved before it took the item's grade still holds bidders to it)."""
+    return max(tender.min_grade or 0, tender.catalog_item.min_grade if tender.catalog_item else 0)
+
+
 def eligibility_problems(org: Organization, tender: Tender) -> list[str]:
     problems = []
     if org.status != "approved":
@@ -343,10 +359,11 @@ def eligibility_problems(org: Organization, tender: Tender) -> list[str]:
     if debarment is not None:
         problems.append(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
                           reason=debarment.reason))
-    if tender.min_grade:
+    required = required_grade(tender)
+    if required:
         grade = undertaker_rules.current_grade(org.id)
-        if grade is None or grade < tender.min_grade:
-            problems.append(_("The tender asks for grade %(grade)s or better.", grade=GRADES[tender.min_grade]))
+        if grade is None or grade < required:
+            problems.append(_("The tender asks for grade %(grade)s or better.", grade=GRADES[required]))
     return problems
 
 
@@ -367,9 +384,47 @@ def _require_bidder(actor: User, tender: Tender, org: Organization) -> None:
         raise ServiceError(_("Bidding is closed for this tender."))
 
 
-def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, attachments=(), final: bool = True) -> Bid:
+@dataclass(frozen=True)
+class BidFile:
+    """An attachment as its bidder submitted it. Name, size and SHA-256 are kept in the sealed bid,
+    never in clear: the row holds only a random stored name (and placeholders)."""
+    id: int
+    name: str
+    size_bytes: int
+    sha256: str
+    stored_name: str
+
+    @property
+    def content_type(self) -> str:
+        extension = self.name.rsplit(".", 1)[-1].lower()
+        return uploads.KINDS.get(extension, ("application/octet-stream",))[0]
+
+    def entry(self) -> dict:
+        """How the sealed content (and so the receipt digest) records it."""
+        return {"name": self.name, "sha256": self.sha256, "size": self.size_bytes, "file": self.stored_name}
+
+
+def bid_files(bid: Bid, content: dict) -> list[BidFile]:
+    """The bid's attachments with what its unsealed `content` says of them. A row stored before
+    attachments were sealed this way (its entry has no "file") still carries its own columns."""
+    sealed = {entry["file"]: entry for entry in content.get("attachments", []) if "file" in entry}
+    files = []
+    for row in bid.attachments:
+        entry = sealed.get(row.stored_name)
+        if entry is None:
+            files.append(BidFile(row.id, row.original_filename, row.size_bytes, row.sha256, row.stored_name))
+        else:
+            files.append(BidFile(row.id, entry["name"], entry["size"], entry["sha256"], row.stored_name))
+    return files
+
+
+def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, attachments=(), final: bool = True,
+               remove=()) -> Bid:
     """Submit or amend the organization's one bid (or, with final=False, save it as a draft that
-    is sealed the same way but not counted at opening); returns it with its digest."""
+    is sealed the same way but not counted at opening); returns it with its digest.
+
+    An amendment keeps the attachments already there but those whose ids are in `remove`;
+    `attachments` (uploaded files) are added to them."""
     _require_bidder(actor, tender, org)
     problems = eligibility_problems(org, tender)
     if problems:
@@ -382,30 +437,49 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
         raise ServiceError(_("The price must be more than zero and at most the budget ceiling."), field="price")
     if sum(amount for _item, amount in data.budget_lines) != data.price_fen:
         raise ServiceError(_("The budget lines must add up to the price."), field="budget_lines")
+    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
+    drop = set(remove)
+    kept = [f for f in bid_files(bid, sealing.unseal(bid.sealed)) if f.id not in drop] if bid else []
     attachments = [a for a in attachments if a and a.filename]
-    if len(attachments) > MAX_ATTACHMENTS:
+    if len(kept) + len(attachments) > MAX_ATTACHMENTS:
+        if kept:
+            raise ServiceError(_("A bid carries at most %(n)s files: remove one to attach another.",
+                                 n=MAX_ATTACHMENTS), field="attachments")
         raise ServiceError(_("Attach at most %(n)s files.", n=MAX_ATTACHMENTS), field="attachments")
-    stored = [uploads.store(a, allowed=("pdf", "docx", "xlsx", "png", "jpg", "jpeg"), transform=sealing.seal_bytes)
-              for a in attachments]
+    stored = []
+    try:
+        for a in attachments:
+            stored.append(uploads.store(a, allowed=("pdf", "docx", "xlsx", "png", "jpg", "jpeg"),
+                                        transform=sealing.seal_file, private=True))
+    except ServiceError:  # nothing half-saved: the files stored before the refused one go too
+        for s in stored:
+            uploads.discard(s.stored_name)
+        raise
+    added = [BidFile(0, s.original_filename, s.size_bytes, s.sha256, s.stored_name) for s in stored]
     payload = {
         "tender": tender.id, "organization": org.id, "proposal": proposal, "team": team,
         "delivery_plan": delivery_plan, "price_fen": data.price_fen,
         "budget_lines": [{"item": text.clean(item, 120), "amount_fen": amount} for item, amount in data.budget_lines],
-        "attachments": [{"name": s.original_filename, "sha256": s.sha256} for s in stored],
+        "attachments": [f.entry() for f in kept + added],
     }
-    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
     now = clock.now()
     old_files = []
     if bid is None:
         bid = Bid(tender_id=tender.id, organization_id=org.id, version=0)
         db.session.add(bid)
     else:
-        old_files = [a.stored_name for a in bid.attachments]
-        bid.attachments.clear()
+        keep = {f.id for f in kept}
+        for row in [row for row in bid.attachments if row.id not in keep]:
+            old_files.append(row.stored_name)
+            bid.attachments.remove(row)
+        for row in bid.attachments:  # one stored before its metadata was sealed: the sealed content has it now
+            row.original_filename, row.content_type, row.size_bytes, row.sha256 = "", "", 0, ""
     bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = ("submitted" if final else "draft"), bid.version + 1, now, actor.id
     payload["version"] = bid.version
     bid.sealed, bid.digest = sealing.seal(payload), sealing.digest(payload)
-    bid.attachments = [BidAttachment.from_stored(s) for s in stored]
+    # Placeholders: the name, kind, size and digest are in the sealed content only.
+    bid.attachments.extend(BidAttachment(stored_name=s.stored_name, original_filename="", content_type="",
+                                         size_bytes=0, sha256="") for s in stored)
     try:
         db.session.commit()
     except IntegrityError:  # the organization's first bid sent twice at once: one wins
@@ -413,7 +487,7 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
         for s in stored:
             uploads.discard(s.stored_name)
         raise ServiceError(_("This organization's bid was just submitted from elsewhere; reload to amend it."))
-    for name in old_files:  # an amendment replaces the attachments it was sent with
+    for name in old_files:  # the attachments the bidder removed
         uploads.discard(name)
     return bid
 
@@ -431,6 +505,12 @@ def own_content(actor, tender: Tender, org_id: int) -> dict | None:
     """The organization's current bid content, unsealed for its own members (to amend it)."""
     bid = own_bid(actor, tender, org_id)
     return sealing.unseal(bid.sealed) if bid is not None else None
+
+
+def own_files(actor, tender: Tender, org_id: int) -> list[BidFile]:
+    """The attachments of the organization's current bid, named for its own members (to amend it)."""
+    bid = own_bid(actor, tender, org_id)
+    return bid_files(bid, sealing.unseal(bid.sealed)) if bid is not None else []
 
 
 def own_bid(actor, tender: Tender, org_id: int) -> Bid | None:
@@ -468,12 +548,13 @@ def opened_bids(tender: Tender) -> list[Bid]:
                               .order_by(Bid.price_fen, Bid.id)).all()
 
 
-def attachment_bytes(viewer, tender: Tender, attachment_id: int) -> tuple[BidAttachment, bytes]:
+def attachment_bytes(viewer, tender: Tender, attachment_id: int) -> tuple[BidFile, bytes]:
     attachment = db.session.get(BidAttachment, attachment_id)
     bid = db.session.get(Bid, attachment.bid_id) if attachment else None
     if bid is None or bid.tender_id != tender.id or not can_read_bid(viewer, tender, bid):
         raise NotFound(_("This bid does not exist or is sealed."))
-    return attachment, sealing.unseal_bytes(uploads.path_of(attachment.stored_name).read_bytes())
+    (found,) = [f for f in bid_files(bid, sealing.unseal(bid.sealed)) if f.id == attachment.id]
+    return found, sealing.unseal_file(uploads.path_of(found.stored_name).read_bytes(), found.size_bytes)
 
 
 # --- lists -------------------------------------------------------------------------------------

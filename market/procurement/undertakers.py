@@ -181,10 +181,27 @@ def record_grade(actor: User, org: Organization, grade: int, valid_from: date) -
     return record
 
 
+GRADE_MAX_DAYS_AHEAD = 90  # a decided grade is announced and takes effect within weeks, not years (assumed)
+
+
+def grade_start_bounds(organization_id: int) -> tuple[date, date]:
+    """The first and the last day a grade of the organization may take effect from: not before it was
+    registered (no evaluation could precede it), and not more than GRADE_MAX_DAYS_AHEAD from today."""
+    org = db.session.get(Organization, organization_id)
+    return org.registered_on, clock.today() + timedelta(days=GRADE_MAX_DAYS_AHEAD)
+
+
 def grant_grade(actor: User, organization_id: int, grade: int, valid_from: date) -> OrganizationGrade:
     """A grade valid for the rule's number of years from `valid_from` (in the caller's transaction)."""
     if grade not in GRADES:
         raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
+    earliest, latest = grade_start_bounds(organization_id)
+    if valid_from > latest:
+        raise ServiceError(_("A grade takes effect at most %(n)s days ahead, by %(day)s.", n=GRADE_MAX_DAYS_AHEAD,
+                             day=latest.isoformat()), field="valid_from")
+    if valid_from < earliest:
+        raise ServiceError(_("A grade cannot take effect before the organization was registered (%(day)s).",
+                             day=earliest.isoformat()), field="valid_from")
     years = rules.in_force()["grade_validity_years"]  # the rules in force when it is recorded
     try:
         until = valid_from.replace(year=valid_from.year + years) - timedelta(days=1)

@@ -1,4 +1,6 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
@@ -156,6 +158,9 @@ def compliance(organization_id: int):
     inspection_form = InspectionForm(prefix="inspection")
     debar_form = DebarForm(prefix="debar")
     grade_form = GradeForm(prefix="grade")
+    first, last = undertaker_rules.grade_start_bounds(org.id)  # the page offers the days the service accepts
+    grade_form.valid_from.render_kw = {"min": first.isoformat(), "max": last.isoformat()}
+    grade_form.valid_from.description = _("From %(first)s to %(last)s.", first=first.isoformat(), last=last.isoformat())
     here = url_for("procurement.compliance", organization_id=org.id)
     return (
         run_form(inspection_form, lambda: undertaker_rules.record_inspection(
@@ -181,7 +186,8 @@ def compliance(organization_id: int):
 def _tender_form(**kwargs) -> TenderForm:
     form = TenderForm(**kwargs)
     form.catalog_item_id.choices = options(
-        (i.id, f"{i.catalog.year} · {i.code} {i.name}") for i in tenders.published_items(current_user))
+        (i.id, f"{i.catalog.year} · {i.code} {i.name}" + (f" · ≥{GRADES[i.min_grade]}" if i.min_grade else ""))
+        for i in tenders.published_items(current_user))
     form.community_ids.choices = options(places.community_choices())
     form.request_ids.choices = options((r.id, f"{r.community.name} · {r.title}") for r in tenders.forwarded_requests())
     form.invited_ids.choices = options(organizations.approved_choices())
@@ -262,9 +268,10 @@ def tender(tender_id: int):
     award_form = AwardForm()
     award_form.bid_id.choices = options((r.bid_id, f"{r.rank}. {r.bid.organization.name} · {r.total}") for r in ranking)
     challenge_form = ChallengeForm()
-    challenge_form.organization_id.choices = options((o.id, o.name) for o in my_orgs)
+    challenge_form.organization_id.choices = options((o.id, o.name) for o in evaluation.challengers(current_user, record))
     return render_template(
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
+        required_grade=tenders.required_grade(record),
         panel=evaluation.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
         award_record=evaluation.award_of(record), challenges=evaluation.challenges(record),
         challenge_form=challenge_form, blockers=evaluation.contract_blockers(record), rerun_form=RerunForm(),
@@ -327,6 +334,8 @@ def _bidder(tender_id: int, organization_id: int):
 def bid(tender_id: int, organization_id: int):
     record, org = _bidder(tender_id, organization_id)
     form = BidForm()
+    files = tenders.own_files(current_user, record, org.id)
+    form.remove_attachments.choices = [(f.id, f.name) for f in files]
 
     def submit():
         price = fen_from(form.price.data, "price")
@@ -336,7 +345,7 @@ def bid(tender_id: int, organization_id: int):
             raise ServiceError(_("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines")
         data = tenders.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
         return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name),
-                                  final=not form.save_draft.data)
+                                  final=not form.save_draft.data, remove=form.remove_attachments.data or [])
 
     current = tenders.own_bid(current_user, record, org.id)
     if request.method == "GET" and current is not None:  # amend from what was saved, not from nothing
@@ -350,7 +359,7 @@ def bid(tender_id: int, organization_id: int):
         form, submit, message,
         lambda saved: url_for("procurement.read_bid", tender_id=tender_id, bid_id=saved.id),
     ) or render_template("procurement/bid_form.html", tender=record, org=org, form=form, current=current,
-                         problems=tenders.eligibility_problems(org, record), **LABELS)
+                         files=files, problems=tenders.eligibility_problems(org, record), **LABELS)
 
 
 @bp.route("/tenders/<int:tender_id>/bid/<int:organization_id>/withdraw", methods=["POST"])
@@ -367,7 +376,7 @@ def read_bid(tender_id: int, bid_id: int):
     record = tenders.get_tender(current_user, tender_id)
     found, content = tenders.read_bid(current_user, record, bid_id)
     return render_template("procurement/bid.html", tender=record, bid=found, content=content,
-                           verified=tenders.verify(found), **LABELS)
+                           files=tenders.bid_files(found, content), verified=tenders.verify(found), **LABELS)
 
 
 @bp.route("/tenders/<int:tender_id>/attachments/<int:attachment_id>")
@@ -375,8 +384,8 @@ def read_bid(tender_id: int, bid_id: int):
 def bid_attachment(tender_id: int, attachment_id: int):
     record = tenders.get_tender(current_user, tender_id)
     attachment, data = tenders.attachment_bytes(current_user, record, attachment_id)
-    return Response(data, mimetype=attachment.content_type,
-                    headers={"Content-Disposition": "attachment"})
+    return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.name)
 
 
 @bp.route("/workspace")

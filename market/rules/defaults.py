@@ -1,15 +1,17 @@
 """Default rules for Suzhou, Jiangsu (see shared/DOMAIN.md for the sources); "assumed" marks a
 number no source fixes. Methods: minimum suppliers, minimum bid period and how it is counted,
-and the allowed range of the price weight in percent (None: price is not scored)."""
+and the allowed range of the price weight in percent (None: price is not scored). Quotation (询价)
+and competitive negotiation (竞争性谈判) go to the lowest price among the qualified suppliers
+(政府采购法 art. 38, 40): price is the whole score, [100, 100], and nothing else is scored."""
 
 SUZHOU_2026 = {
     "methods": {
         "open_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
         "invited_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
-        "competitive_negotiation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": None},
+        "competitive_negotiation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": [100, 100]},
         "competitive_consultation": {"min_suppliers": 2, "bid_days": 10, "day_kind": "calendar", "price_weight": [10, 30]},
         "single_source": {"min_suppliers": 1, "bid_days": 5, "day_kind": "working", "price_weight": None},
-        "request_for_quotation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": None},
+        "request_for_quotation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": [100, 100]},
     },
     "challenge_working_days": 7,
     "challenge_answer_working_days": 7,

@@ -240,14 +240,24 @@ def terminated(world) -> None:
            "完成41名残疾人康复评估；上门康复训练96人次；家属照护指导20户次。", 41,
            [("康复师经费", 2_700_000, 2_690_000), ("耗材", 800_000, 790_000), ("管理费用", 340_000, 340_000)])
     first = contract.milestones[0]
+    # Checks are the commissioned evaluator's: the district asks its evaluator for an early mid-term.
+    rubric = db.session.scalar(select(Rubric).where(Rubric.purpose == "performance", Rubric.status == "published")
+                               .order_by(Rubric.id))
+    evaluator = world.user(EVALUATOR)
+    with world.at(suzhou(2027, 1, 13, 10)):
+        review = evaluations.commission(buyer, contract, "mid_term", organization(EVALUATOR_ORG).id, rubric.id,
+                                        date(2027, 2, 12))
+    with world.at(suzhou(2027, 1, 13, 15)):
+        evaluations.declare(evaluator, review, False, "")
     with world.at(suzhou(2027, 1, 14, 16)):
-        contracts.record_inspection(buyer, contract, "site_visit", date(2027, 1, 14),
+        contracts.record_inspection(evaluator, contract, "site_visit", date(2027, 1, 14),
                                     "随机走访8户，其中5户表示1月份未接受过上门康复训练，训练记录签字与本人笔迹不符。", first.id)
     decide(world, contract, 0, suzhou(2027, 1, 15, 10), "rejected",
            "经入户核查，首月服务记录存在代签、虚报情况，首期服务不予验收。")
     with world.at(suzhou(2027, 1, 20, 15)):
         contracts.terminate(buyer, contract, "乙方虚报服务记录，经约谈后未能在5个工作日内提出有效整改措施，"
                                              "依据合同第十二条解除合同，未履行部分的资金退回预算。")
+        evaluations.cancel(buyer, review, "合同已解除，中期评估终止；入户核查结论已记入检查记录。")
     world.notes["terminated_contract"] = contract.id
 
 

@@ -17,11 +17,12 @@ import hmac
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from sqlalchemy import select
 
+from market import clock
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.evaluation import rubrics
@@ -568,13 +569,14 @@ def _card_gifts_by_stripe(world, proposal: Proposal) -> None:
 
 
 def _failed_event(reference: str) -> tuple[bytes, str]:
-    """A `payment_intent.payment_failed` event, signed the way Stripe signs (with the real time)."""
+    """A `payment_intent.payment_failed` event, signed the way Stripe signs, at the world's time
+    (Market checks a signature's time against market.clock)."""
     payload = json.dumps({
         "id": f"evt_world_{reference}", "object": "event", "type": "payment_intent.payment_failed",
         "api_version": "2025-01-01", "created": int(time.time()),
         "data": {"object": {"id": reference, "object": "payment_intent", "status": "requires_payment_method",
                             "last_payment_error": {"code": "card_declined", "message": "Your card was declined."}}},
     }).encode()
-    at = int(time.time())
+    at = int(clock.now().replace(tzinfo=timezone.utc).timestamp())
     mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
     return payload, f"t={at},v1={mac}"
