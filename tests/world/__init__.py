@@ -26,7 +26,7 @@ WORLD_START = datetime(2026, 11, 30, 2, 0)  # 10:00 in Suzhou
 CRAWL_AT = datetime(2027, 1, 29, 2, 0)
 
 
-@dataclass
+@dataclass(repr=False)  # short, for failure reports (hypothesis prints its arguments)
 class World:
     """What the builders share: the clock, the people by e-mail, the demo's organizations."""
 
@@ -35,6 +35,9 @@ class World:
     people: dict[str, int] = field(default_factory=dict)  # e-mail -> user id
     roles: dict[str, str] = field(default_factory=dict)  # crawl role name -> e-mail
     notes: dict[str, object] = field(default_factory=dict)  # ids a builder wants to show others
+
+    def __repr__(self) -> str:
+        return f"World(roles={sorted(self.roles)})"
 
     def user(self, email: str) -> User:
         return db.session.scalar(select(User).where(User.email == email))
