@@ -662,3 +662,17 @@ def test_worker_desk_counts_what_waits(client, login, people, app, places):
     client.submit("/logout", {})
     login("resident@example.cn")
     assert client.get("/worker").status_code == 403
+
+
+def test_amounts_above_a_32_bit_integer_are_kept_exactly(app, people, client):
+    """¥30,000,000 is 3,000,000,000 fen: more than PostgreSQL's integer holds. Estimates, budgets and bid
+    prices are bigint, and the tender list's budget filter takes such amounts (it answered 500)."""
+    first = post_need(app, people["resident"])
+    with app.app_context():
+        data = services.RequestData("全街道居家养老服务", "覆盖全街道的居家养老上门服务。", category_id(app), 4000,
+                                    3_000_000_000, "government_purchase")
+        request_id = services.create_request(as_user(app, people["worker"]), [first], data).id
+        db.session.expire_all()
+        assert db.session.get(CommunityRequest, request_id).estimated_budget_fen == 3_000_000_000
+    for query in ("max_budget=2147483648", "min_budget=21474837", "min_budget=99999999999&max_budget=99999999999"):
+        assert client.get(f"/procurement/tenders?{query}").status_code == 200, query

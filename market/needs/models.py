@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.uploads import StoredFileColumns
@@ -152,7 +152,7 @@ class CommunityRequest(db.Model):
     description: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"))
     beneficiaries: Mapped[int]
-    estimated_budget_fen: Mapped[int]
+    estimated_budget_fen: Mapped[int] = mapped_column(BigInteger)
     track: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20))
     hearing_outcome: Mapped[str] = mapped_column(String(10), default="")  # of the latest closed hearing

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, false, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, false, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.uploads import StoredFileColumns
@@ -185,7 +185,7 @@ class Tender(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     service_standards: Mapped[str] = mapped_column(Text)
-    budget_ceiling_fen: Mapped[int]
+    budget_ceiling_fen: Mapped[int] = mapped_column(BigInteger)
     contract_months: Mapped[int]
     method: Mapped[str] = mapped_column(String(30))
     catalog_only: Mapped[bool] = mapped_column(default=True)
@@ -255,7 +255,7 @@ class Bid(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime]
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    price_fen: Mapped[int | None]  # copied out of the sealed content at opening, never before
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)  # copied out of the sealed content at opening, never before
     opened_at: Mapped[datetime | None]
 
     organization = relationship("Organization", lazy="joined")
