@@ -144,14 +144,21 @@ def test_scores_are_hidden_until_all_have_scored_then_ranked_and_awarded(app, op
     assert "社会组织2号" in page and "87.50" in page and "公示至" in page
 
 
-def test_challenges_during_notice_block_the_contract_until_answered(app, opened, frozen):
-    world = opened
+def _awarded_to_organization_2(app, world):
+    """Both experts score, the ranking is completed and organization 2 wins."""
     _declare_and_score(app, world, "expert", {0: (35, 25), 1: (30, 20), 2: (38, 29)})
     _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
         evaluation.complete(user(world["buyer"]), tender)
         evaluation.award(user(world["buyer"]), tender, world["bids"][2])
+    return world
+
+
+def test_challenges_during_notice_block_the_contract_until_answered(app, opened, frozen):
+    world = _awarded_to_organization_2(app, opened)
+    with app.app_context():
+        tender = db.session.get(Tender, world["tender"])
         with pytest.raises(PermissionDenied, match="只有投标人"):
             evaluation.file_challenge(user(world["owner3"]), tender, world["org3"], "我们认为评分不公正，理由如下。")
         with pytest.raises(ServiceError, match="质疑理由"):
@@ -168,13 +175,9 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
 
 
 def test_only_losing_bidders_may_challenge_and_only_they_see_the_form(app, opened, client, login):
-    world = opened
-    _declare_and_score(app, world, "expert", {0: (35, 25), 1: (30, 20), 2: (38, 29)})
-    _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
+    world = _awarded_to_organization_2(app, opened)
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
-        evaluation.complete(user(world["buyer"]), tender)
-        evaluation.award(user(world["buyer"]), tender, world["bids"][2])  # organization 2 wins
         with pytest.raises(PermissionDenied):
             evaluation.file_challenge(user(world["owner2"]), tender, world["org2"], "我们对本次评审结果有异议，请复核。")
         assert evaluation.challengers(user(world["owner2"]), tender) == []

@@ -497,13 +497,19 @@ def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
         assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(db.session.get(Organization, world["org0"]), tender)
 
 
-def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
+def _failed_tender(app, world, frozen):
+    """A published tender with a single bid, failed at its opening."""
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     frozen.advance(days=22)
     with app.app_context():
+        assert tenders.get_tender(None, world["tender"]).status == "failed"
+
+
+def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
+    _failed_tender(app, world, frozen)
+    with app.app_context():
         failed = tenders.get_tender(None, world["tender"])
-        assert failed.status == "failed"
         with pytest.raises(ServiceError, match="说明"):
             tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "")
         again = tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "公开招标有效投标不足三家")
@@ -687,12 +693,9 @@ def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen
 
 
 def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, world, frozen):
-    world["tender"] = published_tender(app, world)
-    bid(app, world, 0)
-    frozen.advance(days=22)
+    _failed_tender(app, world, frozen)
     with app.app_context():
         failed = tenders.get_tender(None, world["tender"])
-        assert failed.status == "failed"
         again = tenders.rerun(user(world["buyer"]), failed, "request_for_quotation", "公开招标有效投标不足三家，改为询价")
         assert again.price_weight == 100 and again.criteria == []
         again.questions_deadline = frozen.now() + timedelta(days=2)
