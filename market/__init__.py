@@ -107,6 +107,7 @@ def _import_models() -> None:
     from market.api import models as _api  # noqa: F401
     from market.contracts import models as _contracts  # noqa: F401
     from market.core import page_cache as _page_cache  # noqa: F401
+    from market.core import once as _once  # noqa: F401
     from market.core import workflow as _workflow  # noqa: F401
     from market.needs import models as _needs  # noqa: F401
     from market.organizations import models as _organizations  # noqa: F401
@@ -240,6 +241,10 @@ def _register_template_helpers(app: Flask) -> None:
         response.set_data(GRADE_MARK_PATTERN.sub(badge, response.get_data(as_text=True)))
         return response
 
+    from market.core.once import new_token as once_token
+
+    app.jinja_env.globals["once_token"] = once_token  # the one-time token of a button's form (_macros.html)
+
     @app.context_processor
     def globals_for_templates():
         from market.core.views import may_read_outbox
@@ -262,6 +267,7 @@ def _register_cli(app: Flask) -> None:
     from market.procurement.cli import procurement_cli
     from market.search.cli import search_cli
     from market.transparency.cli import ocds_cli
+    from market.core.cli import housekeeping_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(money_cli)
@@ -269,3 +275,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(ocds_cli)
     app.cli.add_command(procurement_cli)
+    app.cli.add_command(housekeeping_cli)

@@ -251,3 +251,15 @@ def world(database_url, tmp_path_factory):
     with built.app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def world_forms(world):
+    """Every POST form the world's pages show, with who was shown it (tests/world/forms.py)."""
+    from tests.world.crawl import targets
+    from tests.world.forms import discover
+
+    with world.app.app_context():
+        urls = targets(world.app)
+        db.session.remove()
+    return discover(world, urls)

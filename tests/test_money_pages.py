@@ -78,11 +78,11 @@ def test_budget_is_recorded_once_by_its_department(app, world, client, login, pl
     client.submit("/logout", {})
     login("buyer@example.cn")
     page = client.get(url).get_data(as_text=True)
-    token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
-    data = {"amount": "50,000", "reference": "苏财预〔2026〕25号", "token": token}
+    token = re.search(r'name="once"[^>]*value="([0-9a-f]+)"', page).group(1)
+    data = {"amount": "50,000", "reference": "苏财预〔2026〕25号", "once": token}
     assert client.submit(url, data).status_code == 302
     assert client.submit(url, data).status_code == 302  # the same form sent twice
-    assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "token": "x2"}).get_data(as_text=True)
+    assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "once": "x2"}).get_data(as_text=True)
     with app.app_context():
         from test_tenders import BUDGET_FEN
         assert ledger.balance("department", places["department"], "budget") == BUDGET_FEN + 5_000_000

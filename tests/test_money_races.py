@@ -50,10 +50,10 @@ def test_the_funding_form_sent_twice_at_once_records_once(app, round_world, froz
     with app.app_context():
         before = ledger.balance("round", world["round"], "matching")
     for attempt in range(TRIES):
-        token = hidden(sessions[0].get(page).text, "token")
+        token = hidden(sessions[0].get(page).text, "once")
         responses = twice_at_once(sessions, f"{page}/funding", page, {
             "pot": "matching", "funder_kind": "company", "funder_name": "苏州某科技有限公司", "amount": "100",
-            "reference": f"配捐协议{attempt}", "token": token})
+            "reference": f"配捐协议{attempt}", "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         assert all(r.headers["Location"].endswith(f"/rounds/{world['round']}") for r in responses)
         with app.app_context():
@@ -73,8 +73,8 @@ def test_the_gift_form_sent_twice_at_once_gives_once(app, round_world, frozen, l
     page = f"{live_server}/rounds/proposals/{project}"
     sessions = [http_session(live_server, "giver0@example.cn") for _ in range(2)]
     for attempt in range(TRIES):
-        token = hidden(sessions[0].get(page).text, "token")
-        responses = twice_at_once(sessions, f"{page}/give", page, {"amount": "100", "display_name": "", "token": token})
+        token = hidden(sessions[0].get(page).text, "once")
+        responses = twice_at_once(sessions, f"{page}/give", page, {"amount": "100", "display_name": "", "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         receipts = {r.headers["Location"] for r in responses}
         assert len(receipts) == 1 and "/rounds/gifts/" in receipts.pop()  # both tabs show the one receipt
@@ -92,9 +92,9 @@ def test_the_budget_form_sent_twice_at_once_records_once(app, world, frozen, liv
     with app.app_context():
         before = ledger.balance("department", places["department"], "budget")
     for attempt in range(TRIES):
-        token = hidden(sessions[0].get(page).text, "token")
+        token = hidden(sessions[0].get(page).text, "once")
         responses = twice_at_once(sessions, page, page, {"amount": "1000", "reference": f"苏财预〔2026〕{attempt}号",
-                                                         "token": token})
+                                                         "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         with app.app_context():
             key = f"appropriation:{places['department']}:{token}"

@@ -4,12 +4,12 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from market.accounts.roles import ROLE_LABELS, Role
-from market.core.forms import IntegerField, options
+from market.core.forms import Form, IntegerField, options
 
 LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=60)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
@@ -28,12 +28,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
                              description=_l("At least 10 characters."))
     confirm = PasswordField(_l("Repeat the password"),
@@ -41,7 +41,7 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=60)])
     phone = StringField(_l("Phone (optional)"),
                         validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))])
@@ -50,7 +50,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat the new password"),
@@ -58,18 +58,20 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ResidenceForm(FlaskForm):
+class ResidenceForm(Form):
     community_id = SelectField(_l("Community"), coerce=int, validators=[DataRequired(message=_l("Choose a community from the list."))])
     address_note = StringField(_l("Building and unit (seen only by community workers)"), validators=[Length(max=120)])
     submit = SubmitField(_l("Ask for verification"))
 
 
-class ResidenceCodeForm(FlaskForm):
+class ResidenceCodeForm(Form):
     code = StringField(_l("One-time code from your community"), validators=[DataRequired(), Length(min=6, max=20)])
     submit = SubmitField(_l("Verify with the code"))
 
 
 class IssueCodesForm(FlaskForm):
+    # Not a one-time Form: what it makes (a secret) is shown on its own answer only, so a repeat
+    # answered with the first one's page would lose it; a second set is listed and can be revoked.
     community_id = SelectField(_l("Community"), coerce=int)
     count = IntegerField(_l("How many codes"), default=5,
                          validators=[DataRequired(), NumberRange(min=1, max=50, message=_l("Between 1 and 50."))])
@@ -81,7 +83,7 @@ class LanguageForm(FlaskForm):
     next = StringField()
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT))
     community_id = SelectField(_l("Community (for a community worker)"), coerce=int)
     department_id = SelectField(_l("Department (for a government purchaser)"), coerce=int)

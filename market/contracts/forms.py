@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.contracts.models import DECISIONS, INSPECTION_KINDS
-from market.core.forms import IntegerField, options
+from market.core.forms import Form, IntegerField, options
 
 MILESTONE_ROWS = 6
 SPENDING_ROWS = 6
@@ -21,7 +21,7 @@ class MilestoneRow(FlaskForm):
     share = StringField(_l("Share of the price (%)"), validators=[Length(max=8)])
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     price = StringField(_l("Price (yuan)"), validators=[DataRequired(), Length(max=20)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired(message=_l("Enter a date."))])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired(message=_l("Enter a date."))])
@@ -35,7 +35,7 @@ class TermsForm(FlaskForm):
     submit = SubmitField(_l("Save the terms"))
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     side = HiddenField()
     submit = SubmitField(_l("Sign"))
 
@@ -49,7 +49,7 @@ class AmendRow(FlaskForm):
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), Length(max=20)])
 
 
-class AmendmentForm(FlaskForm):
+class AmendmentForm(Form):
     side = SelectField(_l("Proposed by"))
     ends_on = DateField(_l("Ends on"), validators=[DataRequired(message=_l("Enter a date."))])
     milestones = FieldList(FormField(AmendRow))
@@ -57,7 +57,7 @@ class AmendmentForm(FlaskForm):
     submit = SubmitField(_l("Propose the amendment"))
 
 
-class AmendmentAnswerForm(FlaskForm):
+class AmendmentAnswerForm(Form):
     note = TextAreaField(_l("Note (required to refuse)"), validators=[Length(max=2000)])
     agree = SubmitField(_l("Agree and sign"))
     refuse = SubmitField(_l("Refuse"))
@@ -72,7 +72,7 @@ class SpendingRow(FlaskForm):
     spent = StringField(_l("Spent (yuan)"), validators=[Length(max=20)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     activities = TextAreaField(_l("Activities carried out"), validators=[DataRequired(), Length(max=20000)])
     beneficiaries = IntegerField(_l("People served"), validators=[
         InputRequired(message=_l("Give the number of people served.")),
@@ -82,7 +82,7 @@ class ReportForm(FlaskForm):
     submit = SubmitField(_l("Submit the report"))
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(Form):
     kind = SelectField(_l("Kind of check"), choices=options(INSPECTION_KINDS.items()))
     milestone_id = SelectField(_l("Milestone"), coerce=int, validators=[Optional()])
     held_on = DateField(_l("Held on"), validators=[DataRequired(message=_l("Enter a date."))])
@@ -90,7 +90,7 @@ class InspectionForm(FlaskForm):
     submit = SubmitField(_l("Record the check"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField(_l("Decision"), choices=options(DECISIONS.items()))
     reasons = TextAreaField(_l("Reasons (required to return or reject)"), validators=[Length(max=4000)])
     submit = SubmitField(_l("Record the decision"))

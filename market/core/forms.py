@@ -1,15 +1,21 @@
 """Helpers shared by every area's forms."""
-from flask import flash, redirect
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from market.core import once as one_time
 from market.core.errors import ServiceError
 from market.core.money import MAX_FEN, MoneyError, format_fen, yuan_to_fen
 from market.core.params import MAX_INT
+from market.extensions import db
 
 
 def options(pairs):
@@ -40,30 +46,107 @@ def show_service_error(form, error: ServiceError) -> None:
         flash(error.message, "error")
 
 
+class Form(FlaskForm):
+    """Every form that changes something: CSRF, and a one-time token (`once`) so that the same form
+    sent twice (a double click, two tabs, a retry) does what it does once (see core/once.py).
+    Rendered with `form.hidden_tag()`. Signing in and choosing a language are plain FlaskForms."""
+
+    once = HiddenField(default=one_time.new_token)
+
+
+def _user_id():
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _page_sent_from() -> str:
+    """The page that showed the form (a same-site Referer), else the home page: where a repeat goes
+    while the first sending, whose destination depends on its result, has not yet noted it."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path.startswith("/") and not parts.path.startswith("//"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
+def _repeat(earlier, fallback: str):
+    """The answer to a form sent again: what the first sending was told, and where it went."""
+    from flask_babel import gettext as _
+
+    flash(earlier.message or _("This form was already sent; it was done once."), "success" if earlier.message else "info")
+    return redirect(earlier.location or fallback)
+
+
+def _sent_already(form, fallback: str):
+    """Before validating: a form whose token has a receipt is a repeat (its choices may have changed
+    since, because of what the first sending did)."""
+    token = one_time.sent_token(form) if request.method == "POST" else None
+    earlier = one_time.receipt(token, _user_id()) if token else None
+    return _repeat(earlier, fallback) if earlier else None
+
+
+def _sent_before(form, location: str | None, fallback: str, success: str):
+    """After validating: claim the token, or answer as the request that claimed it first."""
+    token = one_time.sent_token(form)
+    if token is None:
+        return None
+    earlier = one_time.claim(token, _user_id(), location, str(success))
+    return _repeat(earlier, fallback) if earlier else None
+
+
+def _went(form, location: str) -> str:
+    """Note where a form whose destination depended on its result went, for a repeat to follow."""
+    token = one_time.sent_token(form)
+    if token is not None:
+        one_time.note_location(token, location)
+        db.session.commit()
+    return location
+
+
+def _refused(form) -> None:
+    """A refusal leaves nothing behind, not even the form's receipt (it may be sent again)."""
+    if one_time.sent_token(form) is not None:
+        db.session.rollback()
+
+
 def run_form(form, action, success: str, redirect_to, submitted: bool = True):
     """The one way a view handles a form on a page.
 
     On a valid submission run `action` (a service call). A refusal is shown on the form and
     None is returned, so the view renders the page again with what was typed; success flashes
-    `success` and returns a redirect to `redirect_to` (a URL, or a function of the result).
+    `success` and returns a redirect to `redirect_to` (a URL, or a function of the result). The
+    same form sent again answers with where it went the first time.
     """
-    if not (submitted and form.validate_on_submit()):
+    if not submitted:
         return None
+    known = None if callable(redirect_to) else redirect_to
+    repeat = _sent_already(form, known or _page_sent_from())
+    if repeat is not None or not form.validate_on_submit():
+        return repeat
+    repeat = _sent_before(form, known, known or _page_sent_from(), success)
+    if repeat is not None:
+        return repeat
     try:
         result = action()
     except ServiceError as error:
+        _refused(form)
         show_service_error(form, error)
         return None
     flash(success, "success")
-    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return redirect(_went(form, redirect_to(result)) if callable(redirect_to) else redirect_to)
 
 
 def run_action(form, action, success: str, redirect_to: str):
     """A POST-only button (approve, remove…): run the service, flash the outcome, go back."""
+    repeat = _sent_already(form, redirect_to)
+    if repeat is not None:
+        return repeat
     if form.validate_on_submit():
+        repeat = _sent_before(form, redirect_to, redirect_to, success)
+        if repeat is not None:
+            return repeat
         try:
             action()
         except ServiceError as error:
+            _refused(form)
             flash(error.message, "error")
         else:
             flash(success, "success")
@@ -83,13 +166,13 @@ class IntegerField(WTFormsIntegerField):
             raise StopValidation(_("Enter a number no larger than %(most)s.", most=f"{MAX_INT:,}"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An action button with CSRF and nothing else to fill in."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve or refuse; a refusal needs a reason the other side will read."""
 
     reason = TextAreaField(_l("Reason (required to refuse)"), validators=[Length(max=1000)])
@@ -97,7 +180,7 @@ class DecisionForm(FlaskForm):
     refuse = SubmitField(_l("Refuse"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """For hiding, flagging, declining, cancelling: one reason that the other side will read."""
 
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

@@ -59,15 +59,10 @@ def rubric(rubric_id: int):
 @login_required
 def copy_rubric(rubric_id: int):
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            draft = rubrics.copy(current_user, rubrics.get_rubric(rubric_id))
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("A draft copy is made; adapt it and publish it."), "success")
-            return redirect(url_for("evaluation.edit_rubric", rubric_id=draft.id))
-    return redirect(url_for("evaluation.rubric", rubric_id=rubric_id))
+    return run_form(form, lambda: rubrics.copy(current_user, rubrics.get_rubric(rubric_id)),
+                    _("A draft copy is made; adapt it and publish it."),
+                    lambda draft: url_for("evaluation.edit_rubric", rubric_id=draft.id)) \
+        or redirect(url_for("evaluation.rubric", rubric_id=rubric_id))
 
 
 @bp.route("/rubrics/<int:rubric_id>/edit", methods=["GET", "POST"])

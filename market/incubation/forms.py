@@ -1,16 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.core.forms import options
+from market.core.forms import Form, IntegerField, options
 from market.incubation.models import SERVICE_KINDS
-from market.core.forms import IntegerField
 
 LEVELS = options([(n, str(n)) for n in range(1, 6)])
 
 
-class IncubatorForm(FlaskForm):
+class IncubatorForm(Form):
     operator_id = SelectField(_l("Operating organization"), coerce=int)
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Length(max=200)])
@@ -18,7 +16,7 @@ class IncubatorForm(FlaskForm):
     submit = SubmitField(_l("Create the incubator"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Cohort"), validators=[DataRequired(), Length(max=60)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired(message=_l("Enter a date."))])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired(message=_l("Enter a date."))])
@@ -26,7 +24,7 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Add the cohort"))
 
 
-class AdmitForm(FlaskForm):
+class AdmitForm(Form):
     organization_id = SelectField(_l("Organization"), coerce=int)
     admitted_on = DateField(_l("Admitted on"), validators=[DataRequired(message=_l("Enter a date."))])
     months = IntegerField(_l("Months in the incubator"), default=12, validators=[InputRequired(),
@@ -36,17 +34,16 @@ class AdmitForm(FlaskForm):
     submit = SubmitField(_l("Admit (入孵)"))
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     kind = SelectField(_l("What was given"), choices=options(SERVICE_KINDS.items()))
     quantity = IntegerField(_l("Hours or square-metre months"), validators=[Optional(), NumberRange(min=0)])
     amount = StringField(_l("Seed money (yuan)"), validators=[Length(max=20)])
     given_on = DateField(_l("Given on"), validators=[DataRequired(message=_l("Enter a date."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
-    token = HiddenField()  # seed money is posted once per form (money.new_token())
     submit = SubmitField(_l("Record"))
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     assessed_on = DateField(_l("Assessed on"), validators=[DataRequired(message=_l("Enter a date."))])
     governance = SelectField(_l("Governance"), choices=LEVELS, coerce=int)
     finance = SelectField(_l("Finance"), choices=LEVELS, coerce=int)
@@ -56,6 +53,6 @@ class AssessmentForm(FlaskForm):
     submit = SubmitField(_l("Record the assessment"))
 
 
-class GraduationForm(FlaskForm):
+class GraduationForm(Form):
     exit_review = TextAreaField(_l("Exit review"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("Graduate (出孵)"))

@@ -135,7 +135,7 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
 def record_service(actor: User, incubation: Incubation, kind: str, quantity: int, amount_fen: int, given_on: date,
                    note: str, token: str = "") -> IncubationService:
     """Record what was given; seed money is posted in the ledger from the incubator's funds, once
-    per form: `token` (money.new_token(), carried by the form) keys the posting, so the same form
+    per form: `token` (the form's one-time token) keys the posting, so the same form
     sent twice, or twice at once, records the money once."""
     _require_manager(actor, incubation.cohort.incubator)
     if incubation.status != "admitted":

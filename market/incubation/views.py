@@ -9,7 +9,6 @@ from market.extensions import db
 from market.incubation import charts, services
 from market.incubation.forms import AdmitForm, AssessmentForm, CohortForm, GraduationForm, IncubatorForm, ServiceForm
 from market.incubation.models import CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS
-from market.money import services as money
 from market.money.charts import svg_response
 from market.organizations.models import Organization
 from market.core.params import bounded_int
@@ -111,7 +110,7 @@ def stay(incubation_id: int):
         done = run_form(service, lambda: services.record_service(
             current_user, found, service.kind.data, service.quantity.data or 0,
             fen_from(service.amount.data, "amount") if (service.amount.data or "").strip() else 0,
-            service.given_on.data, service.note.data or "", service.token.data or ""), _("The service is recorded."),
+            service.given_on.data, service.note.data or "", service.once.data), _("The service is recorded."),
             back, submitted="service-submit" in request.form)
         assessment = forms["assessment"]
         done = done or run_form(assessment, lambda: services.assess(
@@ -120,7 +119,6 @@ def stay(incubation_id: int):
             submitted="assessment-submit" in request.form)
         if done:
             return done
-        service.token.data = money.new_token()  # a form shown again is a new form: its money is new too
     elif request.method == "POST":
         abort(403)
     (row,) = services.grantees(found.cohort.incubator, incubation_id=found.id)

@@ -4,7 +4,6 @@ Award commits budget; acceptance makes a tranche payable; payment settles it; en
 contract returns what was committed and not used. Each step has one idempotency key, so a
 step repeated (a retry, a double click, two people at once) moves money once.
 """
-import uuid
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,11 +16,6 @@ from market.money import ledger
 from market.money.models import LedgerTransaction
 
 MAX_APPROPRIATION_FEN = 10**13  # a hundred billion yuan: anything above is a typing error
-
-
-def new_token() -> str:
-    """A one-time key for a form that posts money: the same form sent twice posts once."""
-    return uuid.uuid4().hex
 
 
 def may_record_budget(user, department_id: int) -> bool:

@@ -34,10 +34,8 @@ def scoped(scope: str, scope_id: int):
     form = None
     if scope == "department" and money.may_record_budget(current_user, scope_id):
         form = BudgetForm()
-        if request.method == "GET":
-            form.token.data = money.new_token()
         done = run_form(form, lambda: money.appropriate(current_user, scope_id, fen_from(form.amount.data, "amount"),
-                                                        form.reference.data, form.token.data),
+                                                        form.reference.data, form.once.data),
                         _("The budget is recorded."), url_for("money.scoped", scope=scope, scope_id=scope_id))
         if done:
             return done

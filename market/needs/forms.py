@@ -1,16 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from market.core.forms import options
+from market.core.forms import Form, IntegerField, options
 from market.needs.models import HEARING_KINDS, TRACKS, URGENCIES, VOTE_CHOICES
-from market.core.forms import IntegerField
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     title = StringField(_l("What is needed, in a few words"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Describe the need: who, where, how often"),
                                 validators=[DataRequired(), Length(max=5000)])
@@ -25,18 +23,18 @@ class NeedForm(FlaskForm):
     submit = SubmitField(_l("Post the need"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Comment"))
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(Form):
     threshold = IntegerField(_l("Supports that put a need on the agenda"),
                              validators=[DataRequired(), NumberRange(min=1, max=10000)])
     submit = SubmitField(_l("Save"))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     title = StringField(_l("Request title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("What the community asks for"), validators=[DataRequired(), Length(max=5000)])
     category_id = SelectField(_l("Service category"), coerce=int)
@@ -49,7 +47,7 @@ class RequestForm(FlaskForm):
     submit = SubmitField(_l("Merge into a community request"))
 
 
-class HearingForm(FlaskForm):
+class HearingForm(Form):
     kind = SelectField(_l("Kind of meeting"), choices=options(HEARING_KINDS.items()))
     scheduled_at = DateTimeLocalField(_l("Date and time (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                       validators=[DataRequired(message=_l("Enter a date and time."))])
@@ -63,7 +61,7 @@ class HearingForm(FlaskForm):
             raise ValidationError(_l("The meeting must be in the future."))
 
 
-class CloseHearingForm(FlaskForm):
+class CloseHearingForm(Form):
     attendance = IntegerField(_l("Residents present"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
     minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=20000)])
     # Closing cannot be undone: the form is refused unless the box is ticked.
@@ -72,6 +70,6 @@ class CloseHearingForm(FlaskForm):
     submit = SubmitField(_l("Close and count the votes"))
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     choice = SelectField(_l("Your vote"), choices=options(VOTE_CHOICES.items()))
     submit = SubmitField(_l("Vote"))

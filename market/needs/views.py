@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
+from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.pagination import paginate
 from market.core.views import safe_next
 from market.extensions import db
@@ -46,20 +46,19 @@ def new_need():
     form = NeedForm()
     form.category_id.choices = _categories()
     similar = []
-    if form.validate_on_submit():
-        community_id = current_user.residence.community_id
-        similar = services.similar_needs(community_id, form.title.data, form.description.data)
+
+    def post():
+        similar.extend(services.similar_needs(current_user.residence.community_id, form.title.data,
+                                              form.description.data))
         if similar and not form.not_a_duplicate.data:
-            flash(_("Similar needs are open in your community already. Support one of them, "
-                    "or confirm that yours is different."), "info")
-        else:
-            try:
-                need = services.post_need(current_user, _need_data(form), request.files.getlist(form.photos.name))
-            except ServiceError as error:
-                show_service_error(form, error)
-            else:
-                flash(_("Your need is posted. Neighbours can now support it."), "success")
-                return redirect(url_for("needs.show", need_id=need.id))
+            raise ServiceError(_("Similar needs are open in your community already. Support one of them, "
+                                 "or confirm that yours is different."), field="not_a_duplicate")
+        return services.post_need(current_user, _need_data(form), request.files.getlist(form.photos.name))
+
+    done = run_form(form, post, _("Your need is posted. Neighbours can now support it."),
+                    lambda need: url_for("needs.show", need_id=need.id))
+    if done:
+        return done
     return render_template("needs/need_form.html", form=form, similar=similar, need=None, **LABELS)
 
 

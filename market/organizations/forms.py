@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from market.core.forms import IntegerField
+from market.core.forms import Form, IntegerField
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Registered name"), validators=[DataRequired(), Length(max=100)])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=24)],
                               description=_l("18 characters, as on the registration certificate."))
@@ -26,13 +25,13 @@ class OrganizationForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = EmailField(_l("E-mail address of the person"), validators=[DataRequired(), Email()])
     is_owner = BooleanField(_l("Owner (can edit the profile and manage members)"))
     submit = SubmitField(_l("Add member"))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     doc_type = SelectField(_l("Document type"))
     title = StringField(_l("Title"), validators=[Length(max=120)])
     file = FileField(_l("File (PDF, PNG, JPEG, DOCX or XLSX)"), validators=[FileRequired(message=_l("Choose a file."))])

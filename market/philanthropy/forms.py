@@ -1,18 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.core.forms import options
+from market.core.forms import Form, IntegerField, options
 from market.philanthropy.models import FUNDER_KINDS, POTS
-from market.core.forms import IntegerField
 
 GRADE_LIMITS = options([("", _l("Any grade")), ("0", _l("Not graded only")), ("1", "1A"), ("2", "2A"),
                         ("3", "3A"), ("4", "4A")])
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     sponsor = SelectField(_l("Sponsor"))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     themes = TextAreaField(_l("Themes"), validators=[DataRequired(), Length(max=2000)])
@@ -37,22 +35,21 @@ class RoundForm(FlaskForm):
     submit = SubmitField(_l("Save the round"))
 
 
-class FundingForm(FlaskForm):
+class FundingForm(Form):
     pot = SelectField(_l("Pot"), choices=options(POTS.items()))
     funder_kind = SelectField(_l("Funder"), choices=options(FUNDER_KINDS.items()))
     funder_name = StringField(_l("Funder's name"), validators=[DataRequired(), Length(max=100)])
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), Length(max=20)])
     reference = StringField(_l("Document number or agreement"), validators=[DataRequired(), Length(max=200)])
-    token = HiddenField()
     submit = SubmitField(_l("Record the money"))
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(Form):
     email = StringField(_l("Expert's e-mail address"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Add to the panel"))
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     organization_id = SelectField(_l("Organization"), coerce=int)
     category_id = SelectField(_l("Service category"), coerce=int)
     title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=120)])
@@ -69,7 +66,7 @@ class ProposalForm(FlaskForm):
     submit = SubmitField(_l("Submit the proposal"))
 
 
-class ScreenForm(FlaskForm):
+class ScreenForm(Form):
     decision = RadioField(_l("Eligibility"), choices=options([("eligible", _l("Eligible")),
                                                               ("ineligible", _l("Not eligible"))]),
                           validators=[InputRequired(message=_l("Choose one."))])
@@ -77,7 +74,7 @@ class ScreenForm(FlaskForm):
     submit = SubmitField(_l("Record the check"))
 
 
-class ProposalDeclarationForm(FlaskForm):
+class ProposalDeclarationForm(Form):
     conflict = RadioField(_l("Conflict of interest"), choices=options([
         ("no", _l("I have no conflict of interest with the applicant")),
         ("yes", _l("I have a conflict of interest and will not score this proposal"))]),
@@ -86,39 +83,38 @@ class ProposalDeclarationForm(FlaskForm):
     submit = SubmitField(_l("Declare"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """The indicator fields are added per rubric in the view (points_<indicator id>)."""
     comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
     save = SubmitField(_l("Save"))
     finish = SubmitField(_l("Submit the sheet"))
 
 
-class PitchForm(FlaskForm):
+class PitchForm(Form):
     points = StringField(_l("Pitch score (0–100)"), validators=[DataRequired(), Length(max=8)])
     submit = SubmitField(_l("Record the pitch score"))
 
 
-class ShortlistForm(FlaskForm):
+class ShortlistForm(Form):
     shortlisted = SelectMultipleField(_l("Shortlisted for the pitch"), coerce=int)
     submit = SubmitField(_l("Close the review and start the pitch"))
 
 
-class SelectionForm(FlaskForm):
+class SelectionForm(Form):
     selected = SelectMultipleField(_l("Projects to fund"), coerce=int)
     reason = TextAreaField(_l("Reasons (required when a higher-scoring project is left out; published)"),
                            validators=[Length(max=2000)])
     submit = SubmitField(_l("Publish the selection and open giving"))
 
 
-class DonationForm(FlaskForm):
+class DonationForm(Form):
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), Length(max=20)])
     display_name = StringField(_l("Name on the donor list (a person's or a company's)"), validators=[Length(max=100)],
                                description=_l("Left empty, the gift is listed as anonymous; your account name is never shown."))
     anonymous = BooleanField(_l("Stay anonymous on the public donor list"))
-    token = HiddenField()
     submit = SubmitField(_l("Give"))
 
 
-class AdvanceForm(FlaskForm):
+class AdvanceForm(Form):
     target = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Confirm"))

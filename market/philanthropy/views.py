@@ -15,7 +15,6 @@ from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_ac
 from market.core.pagination import paginate
 from market.evaluation import rubrics, scoring
 from market.extensions import db
-from market.money import services as money
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
 from market.philanthropy import services as rounds
@@ -119,7 +118,7 @@ def show_round(round_id: int):
         proposals = [p for p in proposals if (public and p.review_cp is not None) or p.organization_id in _my_orgs()]
     forms = {}
     if manager:
-        forms["funding"] = FundingForm(formdata=None, token=money.new_token())
+        forms["funding"] = FundingForm(formdata=None)
         forms["reviewer"] = ReviewerForm(formdata=None)
         if found.status == "review":
             forms["shortlist"] = ShortlistForm(formdata=None)
@@ -165,7 +164,7 @@ def fund(round_id: int):
     form = FundingForm()
     return run_action(form, lambda: rounds.fund(current_user, found, form.pot.data, fen_from(form.amount.data),
                                                  form.funder_name.data, form.funder_kind.data, form.reference.data,
-                                                 form.token.data),
+                                                 form.once.data),
                       _("The money is recorded in the round's pool."), _back(round_id))
 
 
@@ -306,24 +305,21 @@ def proposal(proposal_id: int):
         if review is None:
             forms["declare"] = ProposalDeclarationForm(formdata=None)
         elif not review.conflict and review.submitted_at is None:
-            forms["review"] = _review_form(found, review)
-            if forms["review"].validate_on_submit():
-                values = {leaf.id: getattr(forms["review"], f"points_{leaf.id}").data
-                          for leaf in rubrics.leaves(round_.rubric)}
-                finish = bool(forms["review"].finish.data)
-                try:
-                    rounds.score_review(current_user, found, values, forms["review"].comment.data or "", finish)
-                except ServiceError as error:
-                    show_service_error(forms["review"], error)
-                else:
-                    flash(_("The sheet is submitted.") if finish else _("The points are saved."), "success")
-                    return redirect(url_for("philanthropy.proposal", proposal_id=found.id))
+            sheet = forms["review"] = _review_form(found, review)
+            finish = bool(sheet.finish.data)
+            done = run_form(sheet, lambda: rounds.score_review(
+                current_user, found, {leaf.id: getattr(sheet, f"points_{leaf.id}").data
+                                      for leaf in rubrics.leaves(round_.rubric)}, sheet.comment.data or "", finish),
+                _("The sheet is submitted.") if finish else _("The points are saved."),
+                url_for("philanthropy.proposal", proposal_id=found.id))
+            if done:
+                return done
     if reviewer and round_.status == "pitch" and found.status == "shortlisted" \
             and not any(s.reviewer_id == current_user.id for s in rounds.pitch_scores(found)) \
             and not (review and review.conflict):
         forms["pitch"] = PitchForm(formdata=None)
     if found.status == "selected" and rounds.giving_open(round_) and current_user.is_authenticated and not own:
-        forms["donate"] = DonationForm(formdata=None, token=money.new_token())
+        forms["donate"] = DonationForm(formdata=None)
     if (own or manager) and found.status in rounds.LIVE_PROPOSALS and round_.status in rounds.OPEN_PHASES:
         forms["withdraw"] = ReasonForm(formdata=None)
     if request.method == "POST" and "review" not in forms:
@@ -390,15 +386,20 @@ def withdraw(proposal_id: int):
 def give(proposal_id: int):
     found = rounds.get_proposal(current_user, proposal_id)
     form = DonationForm()
-    if not form.validate_on_submit():
-        return redirect(_proposal_back(proposal_id))
-    try:
-        donation = rounds.donate(current_user, found, fen_from(form.amount.data, "amount"), form.anonymous.data,
-                                 form.display_name.data or "", form.token.data)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(_proposal_back(proposal_id))
-    return redirect(url_for("philanthropy.receipt", donation_id=donation.id))
+    if form.validate_on_submit():
+        # Not run_form: the gift's own key (the form's token) makes it once, and a second sending
+        # gets the same gift back, so both tabs show its receipt.
+        try:
+            donation = rounds.donate(current_user, found, fen_from(form.amount.data, "amount"), form.anonymous.data,
+                                     form.display_name.data or "", form.once.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Thank you: your gift is recorded."), "success")
+            return redirect(url_for("philanthropy.receipt", donation_id=donation.id))
+    for message in (m for messages in form.errors.values() for m in messages):  # the form is on another page
+        flash(message, "error")
+    return redirect(_proposal_back(proposal_id))
 
 
 @bp.route("/gifts/<int:donation_id>")

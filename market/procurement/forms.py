@@ -1,16 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from market.core.forms import options
+from market.core.forms import Form, IntegerField, options
 from market.procurement.models import GRADES, INSPECTION_RESULTS, TENDER_METHODS
-from market.core.forms import IntegerField
 
 
-class CatalogForm(FlaskForm):
+class CatalogForm(Form):
     department_id = SelectField(_l("Department"), coerce=int)
     year = IntegerField(_l("Year"), validators=[DataRequired(message=_l("Enter a year such as 2027.")),
                                                 NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027."))])
@@ -18,31 +16,31 @@ class CatalogForm(FlaskForm):
     submit = SubmitField(_l("Create the draft"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Catalog file (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file."))])
     submit = SubmitField(_l("Import"))
 
 
-class UndertakerApplyForm(FlaskForm):
+class UndertakerApplyForm(Form):
     category_ids = SelectMultipleField(_l("Service categories"), coerce=int,
                                        validators=[DataRequired(message=_l("Choose at least one category."))])
     submit = SubmitField(_l("Apply to be listed"))
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(Form):
     year = IntegerField(_l("Year"), validators=[DataRequired(message=_l("Enter a year such as 2027.")),
                                                 NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027."))])
     result = SelectField(_l("Result"), choices=options(INSPECTION_RESULTS.items()))
     submit = SubmitField(_l("Record the inspection"))
 
 
-class DebarForm(FlaskForm):
+class DebarForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
     ends_on = DateField(_l("Debarred until"), validators=[DataRequired(message=_l("Enter a date."))])
     submit = SubmitField(_l("Debar"))
 
 
-class TenderForm(FlaskForm):
+class TenderForm(Form):
     catalog_item_id = SelectField(_l("Catalog item"), coerce=int)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("What is bought"), validators=[DataRequired(), Length(max=10000)])
@@ -77,19 +75,19 @@ class TenderForm(FlaskForm):
     submit = SubmitField(_l("Save the draft"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     organization_id = SelectField(_l("Asking for"), coerce=int)
     question = TextAreaField(_l("Question (the answer is public; your name is not)"),
                              validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Ask"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(_l("Answer (published to everyone)"), validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField(_l("Publish the answer"))
 
 
-class BidForm(FlaskForm):
+class BidForm(Form):
     proposal = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=20000)])
     team = TextAreaField(_l("Team"), validators=[Length(max=5000)])
     delivery_plan = TextAreaField(_l("Delivery plan"), validators=[DataRequired(), Length(max=10000)])
@@ -119,30 +117,30 @@ def parse_pairs(text: str, value) -> list[tuple[str, object]]:
     return pairs
 
 
-class PanelForm(FlaskForm):
+class PanelForm(Form):
     expert_id = SelectField(_l("Expert reviewer"), coerce=int)
     submit = SubmitField(_l("Add to the panel"))
 
 
-class AwardForm(FlaskForm):
+class AwardForm(Form):
     bid_id = SelectField(_l("Bid to award"), coerce=int)
     reason = TextAreaField(_l("Reason (required unless it is the top-ranked bid)"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Award and publish the notice"))
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(Form):
     organization_id = SelectField(_l("Challenging as"), coerce=int)
     grounds = TextAreaField(_l("Grounds of the challenge"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("File the challenge"))
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     grade = SelectField(_l("Grade"), coerce=int, choices=options(GRADES.items()))
     valid_from = DateField(_l("Valid from"), validators=[DataRequired(message=_l("Enter a date."))])
     submit = SubmitField(_l("Record the grade"))
 
 
-class RerunForm(FlaskForm):
+class RerunForm(Form):
     method = SelectField(_l("Purchase method"), choices=options(TENDER_METHODS.items()))
     reason = TextAreaField(_l("Why it is run again this way"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Prepare a new draft"))
