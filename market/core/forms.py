@@ -9,7 +9,7 @@ from wtforms import HiddenField
 from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
 from market.core import once as one_time
 from market.core.errors import ServiceError
@@ -51,7 +51,8 @@ class Form(FlaskForm):
     sent twice (a double click, two tabs, a retry) does what it does once (see core/once.py).
     Rendered with `form.hidden_tag()`. Signing in and choosing a language are plain FlaskForms."""
 
-    once = HiddenField(default=one_time.new_token)
+    once = HiddenField(default=one_time.new_token, validators=[
+        Regexp(rf"^{one_time.TOKEN.pattern}\Z", message=_l("This form is out of date: reload the page and send it again."))])
 
 
 def _user_id():
@@ -101,6 +102,13 @@ def _went(form, location: str) -> str:
     return location
 
 
+def _show_hidden_errors(form) -> None:
+    """A field nobody sees (the one-time token) has no place on the page for its error: at the top."""
+    field = getattr(form, "once", None)
+    for message in field.errors if field is not None else []:
+        flash(message, "error")
+
+
 def _refused(form) -> None:
     """A refusal leaves nothing behind, not even the form's receipt (it may be sent again)."""
     if one_time.sent_token(form) is not None:
@@ -119,8 +127,11 @@ def run_form(form, action, success: str, redirect_to, submitted: bool = True):
         return None
     known = None if callable(redirect_to) else redirect_to
     repeat = _sent_already(form, known or _page_sent_from())
-    if repeat is not None or not form.validate_on_submit():
+    if repeat is not None:
         return repeat
+    if not form.validate_on_submit():
+        _show_hidden_errors(form)
+        return None
     repeat = _sent_before(form, known, known or _page_sent_from(), success)
     if repeat is not None:
         return repeat
@@ -139,7 +150,9 @@ def run_action(form, action, success: str, redirect_to: str):
     repeat = _sent_already(form, redirect_to)
     if repeat is not None:
         return repeat
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _show_hidden_errors(form)
+    else:
         repeat = _sent_before(form, redirect_to, redirect_to, success)
         if repeat is not None:
             return repeat

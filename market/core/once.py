@@ -6,6 +6,7 @@ does; a second request with the same token finds the receipt (or, sending at the
 refused by its unique key) and answers with where the first one went instead of doing it again.
 A refused form is not a receipt: its token can be sent again once the errors are put right.
 """
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from market import clock
 from market.extensions import db
 
 KEPT = timedelta(days=30)  # a page left open longer than this sends a new form
+TOKEN = re.compile(r"[0-9a-f]{32}")  # what new_token makes; anything else was not made here
 
 
 class FormReceipt(db.Model):
@@ -38,7 +40,7 @@ def sent_token(form) -> str | None:
     field = getattr(form, "once", None)
     raw = field.raw_data if field is not None else None
     token = (raw[0] if raw else "") or ""
-    return token if 0 < len(token) <= 64 else None
+    return token if TOKEN.fullmatch(token) else None
 
 
 def receipt(token: str, user_id: int | None) -> FormReceipt | None:

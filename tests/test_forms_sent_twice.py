@@ -4,7 +4,8 @@ once, and both sendings answer with what happened, never with an error page.
 The forms are the ones the crawler's world shows to its people (tests/world/forms.py), filled in as
 a person would; each is sent by two of that person's sessions at once, with the one-time token of
 the page that showed it. Runs on SQLite and PostgreSQL (the world is built on each), after the
-crawler and the hostile input, as it changes the world."""
+crawler and before the hostile input (whose fuzzed forms, when accepted, retire rubrics and end
+stays the forms here need)."""
 import re
 import threading
 import uuid
@@ -218,3 +219,33 @@ def test_every_form_sent_twice_at_once_does_it_once(world, world_forms):
     # create a record or move money.
     assert len(accepted) >= 0.6 * len(by_endpoint), refused
     assert CREATE_OR_PAY - set(accepted) == set()
+
+
+def test_a_token_not_made_here_is_refused_not_stored(world, world_forms):
+    """A one-time token is what the form was given or nothing: a tampered one (a NUL byte, which
+    PostgreSQL refuses to store; something too long) is not looked up, let alone kept."""
+    role, client, page, form = next(f for f in world_forms if f[3].path == "/needs/new")
+    for bad in ("\x00", "f" * 33, "../../etc", "ＡＢＣ"):
+        data = {**filled(form, world.clock.at.date()), _token_name(form): bad, "csrf_token": client.token(page)}
+        response = client.post(form.path, data=data)
+        assert response.status_code == 200, response.status_code
+        assert "此表单已过期" in response.get_data(as_text=True)
+    with world.app.app_context():
+        stored = db.session.scalars(select(FormReceipt.token)).all()
+        db.session.remove()
+    assert all(len(token) == 32 for token in stored)
+
+
+def test_receipts_are_forgotten_after_thirty_days(world):
+    with world.app.app_context():
+        db.session.add(FormReceipt(token="d" * 32, user_id=None, sent_at=world.clock.at - timedelta(days=31),
+                                   location="/", message=""))
+        db.session.add(FormReceipt(token="e" * 32, user_id=None, sent_at=world.clock.at - timedelta(days=29),
+                                   location="/", message=""))
+        db.session.commit()
+    result = world.app.test_cli_runner().invoke(args=["housekeeping", "receipts"])
+    assert result.exit_code == 0 and "form receipts forgotten" in result.output
+    with world.app.app_context():
+        kept = set(db.session.scalars(select(FormReceipt.token).where(FormReceipt.token.in_(["d" * 32, "e" * 32]))))
+        db.session.remove()
+    assert kept == {"e" * 32}
