@@ -8,7 +8,7 @@ export FLASK_APP := market:create_app
 PO_FILES := $(wildcard market/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres setup translations extract-messages seed clean
+.PHONY: run test lint test-sqlite test-postgres setup translations extract-messages seed clean
 
 run: $(VENV)/.runtime $(MO_FILES)
 	$(BIN)/flask db upgrade
@@ -21,8 +21,14 @@ run: $(VENV)/.runtime $(MO_FILES)
 
 test: $(VENV)/.dev $(MO_FILES)
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# ruff (pyproject.toml: line length, import order, bugbear) and the layers between areas (import-linter).
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test-sqlite: $(VENV)/.dev $(MO_FILES)
 	@echo "== tests on SQLite =="
@@ -34,9 +40,10 @@ test-postgres: $(VENV)/.dev $(MO_FILES)
 
 setup: $(VENV)/.dev $(MO_FILES)
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime

@@ -44,16 +44,22 @@ def key_urls() -> list[tuple[str, str]]:
                                 .order_by(Organization.id.desc()))
         community = db.session.scalar(select(Community.id).order_by(Community.id.desc()))
         db.session.scalar(select(func.count(Tender.id)))
-    return [("bare endpoint", "/healthz"), ("home", "/"),
-            # a category's open tenders: a full page at a tenth and at full scale alike (with a district
-            # as well, the tenth city shows 7 rows and the full one 20, and the page's cost is its rows)
-            ("tender list, filtered", f"/procurement/tenders?category={tender.category_id}&status=published"),
-            ("tender list", "/procurement/tenders"), ("tender page", f"/procurement/tenders/{tender.id}"),
-            ("organization scorecard", f"/evaluation/organizations/{org}"), ("community page", f"/places/community/{community}"),
-            ("search results", "/search?q=%E5%85%BB%E8%80%81"),  # 养老
-            ("search, filtered", "/search?q=%E5%BF%83%E7%90%86&kind=tender"),  # 心理
-            ("API: search", "/api/search?q=%E5%9E%83%E5%9C%BE%E5%88%86%E7%B1%BB"),  # 垃圾分类
-            ("API: dataset page", "/api/v1/datasets/tenders?page=50"), ("API: OCDS record", None)]
+    return [
+        ("bare endpoint", "/healthz"),
+        ("home", "/"),
+        # a category's open tenders: a full page at a tenth and at full scale alike (with a district
+        # as well, the tenth city shows 7 rows and the full one 20, and the page's cost is its rows)
+        ("tender list, filtered", f"/procurement/tenders?category={tender.category_id}&status=published"),
+        ("tender list", "/procurement/tenders"),
+        ("tender page", f"/procurement/tenders/{tender.id}"),
+        ("organization scorecard", f"/evaluation/organizations/{org}"),
+        ("community page", f"/places/community/{community}"),
+        ("search results", "/search?q=%E5%85%BB%E8%80%81"),  # 养老
+        ("search, filtered", "/search?q=%E5%BF%83%E7%90%86&kind=tender"),  # 心理
+        ("API: search", "/api/search?q=%E5%9E%83%E5%9C%BE%E5%88%86%E7%B1%BB"),  # 垃圾分类
+        ("API: dataset page", "/api/v1/datasets/tenders?page=50"),
+        ("API: OCDS record", None),
+    ]
 
 
 def ab(url: str, requests: int, concurrency: int) -> dict:
@@ -97,9 +103,23 @@ def main() -> None:
     urls[-1] = ("API: OCDS record", f"/api/ocds/records/{ocid}.json")
     env = {**os.environ, "MARKET_ENV": "production", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret"),
            "API_RATE_ANONYMOUS": "100000000", **({"PAGE_CACHE_SECONDS": "0"} if args.no_page_cache else {})}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-                               "--access-logfile", "/dev/null", "market:create_app()"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--access-logfile",
+            "/dev/null",
+            "market:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):

@@ -21,7 +21,18 @@ from market.demo.topics import TOPIC_NEEDS, TOPIC_TENDERS  # noqa: E402
 from market.search.backends import Filters, WhooshBackend  # noqa: E402
 from market.search.documents import Document  # noqa: E402
 
-QUERIES = ["养老", "助残", "心理", "垃圾分类", "社区矫正", "居家养老 上门", "青少年 心理健康", "App 老人", "就业指导", "法律援助"]
+QUERIES = [
+    "养老",
+    "助残",
+    "心理",
+    "垃圾分类",
+    "社区矫正",
+    "居家养老 上门",
+    "青少年 心理健康",
+    "App 老人",
+    "就业指导",
+    "法律援助",
+]
 STREETS = ["平江", "沧浪", "双塔", "金阊", "虎丘", "吴门桥", "狮山", "枫桥", "横塘", "娄葑"]
 
 
@@ -39,10 +50,18 @@ def synthetic(count: int) -> list[Document]:
     for number in range(1, count + 1):
         title, body = rng.choice(texts)
         street = rng.choice(STREETS)
-        documents.append(Document(kinds[number % len(kinds)], number, f"{street}街道{title}", f"{street}{body}（第{number}号）",
-                                  rng.randint(1, 16), [f"d{rng.randint(1, 10)}", f"s{rng.randint(1, 104)}",
-                                                       f"c{rng.randint(1, 1200)}"],
-                                  "open", rng.choice([0, 0, 0, 2, 3, 4, 5])))
+        documents.append(
+            Document(
+                kinds[number % len(kinds)],
+                number,
+                f"{street}街道{title}",
+                f"{street}{body}（第{number}号）",
+                rng.randint(1, 16),
+                [f"d{rng.randint(1, 10)}", f"s{rng.randint(1, 104)}", f"c{rng.randint(1, 1200)}"],
+                "open",
+                rng.choice([0, 0, 0, 2, 3, 4, 5]),
+            )
+        )
     return documents
 
 
@@ -65,7 +84,9 @@ def main() -> None:
             writer.add_document(**backend._fields(document))
         writer.commit()
         seconds = time.perf_counter() - started
-        print(f"index build: {len(documents)} documents in {seconds:.1f} s = {len(documents) / seconds:,.0f} documents/s")
+        print(
+            f"index build: {len(documents)} documents in {seconds:.1f} s = {len(documents) / seconds:,.0f} documents/s"
+        )
         filter_choices.append(("district", Filters(place="d3")))
     print()
     print("| query | filter | hits | p50 ms | p95 ms |")
@@ -80,7 +101,9 @@ def main() -> None:
                 start = time.perf_counter()
                 _hits, total = backend.search(query_words(query), filters, 1, 20)
                 timings.append((time.perf_counter() - start) * 1000)
-            print(f"| {query} | {label} | {total} | {statistics.median(timings):.2f} | {percentile(timings, 0.95):.2f} |")
+            print(
+                f"| {query} | {label} | {total} | {statistics.median(timings):.2f} | {percentile(timings, 0.95):.2f} |"
+            )
 
 
 if __name__ == "__main__":

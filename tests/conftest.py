@@ -11,7 +11,6 @@ from sqlalchemy import event, text
 
 from market import clock, create_app
 from market.accounts import services as accounts
-from market.accounts.roles import Role
 from market.extensions import db
 
 pytest_plugins = ["browser"]  # live server and Chromium fixtures, shared by every browser test
@@ -189,7 +188,9 @@ def places(app):
 
     with app.app_context():
         street = db.session.scalar(db.select(Street).filter_by(name="平江街道"))
-        communities = db.session.scalars(db.select(Community).filter_by(street_id=street.id).order_by(Community.id)).all()
+        communities = db.session.scalars(
+            db.select(Community).filter_by(street_id=street.id).order_by(Community.id)
+        ).all()
         other_street = db.session.scalar(db.select(Street).filter_by(name="狮山街道"))
         other = db.session.scalar(db.select(Community).filter_by(street_id=other_street.id).order_by(Community.id))
         return {

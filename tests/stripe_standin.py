@@ -105,7 +105,9 @@ class StripeStandIn:
                                        "message": "Insufficient funds in Stripe account."}}
             destination = self.objects["acct"].get(params.get("destination"))
             if destination is None or not destination["payouts_enabled"]:
-                return 400, {"error": {"type": "invalid_request_error", "message": "Destination cannot receive transfers."}}
+                return 400, {
+                    "error": {"type": "invalid_request_error", "message": "Destination cannot receive transfers."}
+                }
             transfer = {"id": self._id("tr"), "object": "transfer", "amount": int(params["amount"]),
                         "currency": params["currency"], "destination": params["destination"],
                         "metadata": params.get("metadata", {}), "reversed": False}
@@ -126,12 +128,16 @@ class StripeStandIn:
         if parts == ["refunds"] and method == "POST":
             intent = self.objects["pi"].get(params.get("payment_intent"))
             if intent is None or intent["status"] != "succeeded":
-                return 400, {"error": {"type": "invalid_request_error", "message": "This PaymentIntent has no charge to refund."}}
+                return 400, {
+                    "error": {"type": "invalid_request_error", "message": "This PaymentIntent has no charge to refund."}
+                }
             refund = {"id": self._id("re"), "object": "refund", "amount": int(params["amount"]),
                       "payment_intent": intent["id"], "status": "succeeded"}
             self.objects["re"][refund["id"]] = refund
             return 200, refund
-        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method} {path})"}}
+        return 404, {
+            "error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method} {path})"}
+        }
 
     def _missing(self, object_id):
         return 404, {"error": {"type": "invalid_request_error", "message": f"No such object: '{object_id}'"}}

@@ -4,12 +4,11 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from conftest import PASSWORD, FormClient
 from market.accounts.models import LoginAttempt, Residence, User, UserSession
 from market.accounts.roles import Role
 from market.core import mail
 from market.extensions import db
-
-from conftest import PASSWORD, FormClient
 
 
 def register(client, **overrides):
@@ -69,7 +68,8 @@ def test_registering_a_known_address_answers_as_for_a_new_one_and_mails_the_owne
     assert stranger.get("/profile").status_code == 302  # the stranger is not signed in as the owner
 
 
-COMMON = "This password is one of the most common ones and is guessed first. Choose another, for example a few unrelated words."
+COMMON = ("This password is one of the most common ones and is guessed first. "
+          "Choose another, for example a few unrelated words.")
 
 
 def _field_errors(page: str, field_id: str) -> list[str]:
@@ -302,7 +302,6 @@ def test_sign_out_everywhere_ends_every_session_of_the_person(app, client, make_
 
 def test_a_session_record_keeps_a_hashed_key_the_device_and_its_last_use(app, client, make_user, login, frozen):
     from market.accounts.services import summarize_user_agent
-
     from market.core import codes
 
     make_user("a@example.cn")

@@ -63,6 +63,36 @@ def search_index(app, whoosh):
     assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
 
 
+def _run_operation(client, components, seen, path, method, operation):
+    """Hypothesis on one operation of the document: every answer is one the document declares."""
+    parameters = operation.get("parameters", [])
+    responses = operation["responses"]
+
+    @settings(max_examples=30, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.fixed_dictionaries({}, optional={p["name"]: value_for(p["schema"]) for p in parameters}))
+    def call(values):
+        url = path
+        query = {}
+        for parameter in parameters:
+            value = values.get(parameter["name"])
+            if parameter["in"] == "path":
+                url = url.replace("{" + parameter["name"] + "}", value or "x")
+            elif value is not None:
+                query[parameter["name"]] = value
+        response = client.open(url, method=method.upper(), query_string=query)
+        status = str(response.status_code)
+        assert response.status_code < 500, (url, query, response.get_data(as_text=True)[:300])
+        assert status in responses or response.status_code == 404 and "{" in path, (url, query, status)
+        body = response.get_json()
+        schema = json_schema(responses[status]["content"]["application/json"]["schema"]) if status in responses \
+            else {"$ref": "#/components/schemas/Error"}
+        Draft7Validator({**schema, "components": components}).validate(body)
+        seen.setdefault(path, set()).add(response.status_code)
+
+    call()
+
+
 def test_property_based_run_over_the_openapi_document(app, demo, search_index):
     client = app.test_client()
     document = client.get("/api/openapi.json").get_json()
@@ -71,32 +101,7 @@ def test_property_based_run_over_the_openapi_document(app, demo, search_index):
     seen = {}
 
     for path, method, operation in operations(document):
-        parameters = operation.get("parameters", [])
-        responses = operation["responses"]
-
-        @settings(max_examples=30, deadline=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-        @given(st.fixed_dictionaries({}, optional={p["name"]: value_for(p["schema"]) for p in parameters}))
-        def call(values):
-            url = path
-            query = {}
-            for parameter in parameters:
-                value = values.get(parameter["name"])
-                if parameter["in"] == "path":
-                    url = url.replace("{" + parameter["name"] + "}", value or "x")
-                elif value is not None:
-                    query[parameter["name"]] = value
-            response = client.open(url, method=method.upper(), query_string=query)
-            status = str(response.status_code)
-            assert response.status_code < 500, (url, query, response.get_data(as_text=True)[:300])
-            assert status in responses or response.status_code == 404 and "{" in path, (url, query, status)
-            body = response.get_json()
-            schema = json_schema(responses[status]["content"]["application/json"]["schema"]) if status in responses \
-                else {"$ref": "#/components/schemas/Error"}
-            Draft7Validator({**schema, "components": components}).validate(body)
-            seen.setdefault(path, set()).add(response.status_code)
-
-        call()
+        _run_operation(client, components, seen, path, method, operation)
     # Every operation answered, and the generated inputs did reach the error answers too.
     assert set(seen) == {p for p, _m, _o in operations(document)}
     assert 400 in seen["/api/search"] and 200 in seen["/api/search"]
@@ -126,7 +131,9 @@ def test_rate_limits_count_per_caller_per_minute_and_tokens_lift_them(app, froze
         with app.app_context():
             stored = db.session.scalar(select(ApiToken).filter_by(user_id=uid))
             assert token not in (stored.token_hash, stored.prefix) and stored.last_used_at is not None
-        assert app.test_client().get("/api/v1/datasets", headers={"Authorization": "Bearer mkt_wrong"}).status_code == 401
+        assert (
+            app.test_client().get("/api/v1/datasets", headers={"Authorization": "Bearer mkt_wrong"}).status_code == 401
+        )
         client.submit(f"/account/api-tokens/{stored.id}/revoke", {}, form_url="/account/api-tokens")
         assert app.test_client().get("/api/v1/datasets", headers=bearer).status_code == 401
     finally:

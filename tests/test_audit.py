@@ -13,8 +13,8 @@ from market.audit import chain
 from market.audit.models import AuditEvent
 from market.contracts import services
 from market.extensions import db
-from market.procurement import evaluation, undertakers
 from market.organizations.models import Organization
+from market.procurement import awards, undertakers
 from market.procurement.models import Tender
 from test_contracts import accept_and_pay_first, award_tender, contract, signed
 from test_tenders import SECRET, user, world  # noqa: F401
@@ -24,9 +24,9 @@ def run_contract(app, world, frozen, make_user, places):  # noqa: F811
     award_tender(app, world, frozen, make_user, places)
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
-        challenge = evaluation.file_challenge(user(world["owner0"]), tender, world["org0"],
+        challenge = awards.file_challenge(user(world["owner0"]), tender, world["org0"],
                                               "评分标准执行不一致，价格分计算有误，请复核。")
-        evaluation.answer_challenge(user(world["buyer"]), challenge.id, "经复核，评分符合招标文件。")
+        awards.answer_challenge(user(world["buyer"]), challenge.id, "经复核，评分符合招标文件。")
     signed(app, world, frozen)
     accept_and_pay_first(app, world)
     with app.app_context():

@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-
 from test_contracts import award_tender
 from test_tenders import world  # noqa: F401
 

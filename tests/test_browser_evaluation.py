@@ -5,12 +5,10 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-
 from market.contracts import services as contracts
-from market.extensions import db
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation
-
+from market.extensions import db
 from test_contracts import awarded, contract  # noqa: F401
 from test_performance_evaluation import SHEET, commission, deliver, rate_three, score_all, tied  # noqa: F401
 from test_tenders import user, world  # noqa: F401

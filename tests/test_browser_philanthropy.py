@@ -5,11 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-
 from market.contracts import services as contracts
 from market.extensions import db
 from market.philanthropy import services as rounds
-
 from test_philanthropy import YUAN, give, open_round, review_and_select, round_world, the_round  # noqa: F401
 from test_tenders import user, world  # noqa: F401
 

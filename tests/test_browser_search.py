@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot
-
 from test_search import TOPICS
 
 pytestmark = pytest.mark.browser

@@ -1,19 +1,12 @@
 """A full tender in Chromium: catalog import → tender → sealed bid → opening → scoring → award notice.
 The clock is the test's: it jumps past the deadlines between steps."""
 import io
-from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-from market.accounts.roles import Role
-from market.extensions import db
-from market.organizations.models import Organization
-from market.procurement import tenders
-from market.procurement.models import Tender
-
 from test_tenders import bid, world  # noqa: F401  (the shared fixture: purchaser, listed organizations, request)
 
 pytestmark = pytest.mark.browser
@@ -40,8 +33,13 @@ def test_full_tender_from_catalog_to_award_notice(live_server, browser, world, a
     buyer.get_by_label("年度").fill("2027")
     buyer.get_by_label("标题").fill("姑苏区民政局2027年政府购买服务指导目录")
     buyer.get_by_role("button", name="创建草稿").click()
-    buyer.get_by_label("目录文件").set_input_files({"name": "目录.xlsx", "buffer": catalog_xlsx(),
-                                                  "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    buyer.get_by_label("目录文件").set_input_files(
+        {
+            "name": "目录.xlsx",
+            "buffer": catalog_xlsx(),
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    )
     buyer.get_by_role("button", name="导入").click()
     expect(buyer.get_by_text("已导入 1 项。")).to_be_visible()
     buyer.get_by_label("确认发布").check()

@@ -76,8 +76,13 @@ def test_any_bad_row_saves_nothing_and_every_problem_is_listed(client, login, pu
                 ["", "养老", "老年助餐", "", "非竞争"]])
     page = upload(client, url, "目录.xlsx", bad).get_data(as_text=True)
     assert "没有导入任何内容" in page
-    for problem in ("编码 A01 已在第 2 行使用", "“烹饪”不是已有的服务领域", "缺少项目名称", "请填写 充分竞争、适度竞争 或 非竞争（不是“很激烈”）",
-                    "缺少编码"):
+    for problem in (
+        "编码 A01 已在第 2 行使用",
+        "“烹饪”不是已有的服务领域",
+        "缺少项目名称",
+        "请填写 充分竞争、适度竞争 或 非竞争（不是“很激烈”）",
+        "缺少编码",
+    ):
         assert problem in page, problem
     assert "<td>3</td>" in page and "<td>4</td>" in page
     with app.app_context():  # the earlier good import is still there, untouched
@@ -87,7 +92,9 @@ def test_any_bad_row_saves_nothing_and_every_problem_is_listed(client, login, pu
 def test_wrong_headings_and_files(client, login, purchaser, places):
     login("buyer@example.cn")
     url = new_catalog(client, places)
-    assert "标题行缺少“竞争程度”列" in upload(client, url, "a.csv", "编码,服务领域,项目名称\nA1,养老,x\n".encode()).get_data(as_text=True)
+    assert "标题行缺少“竞争程度”列" in upload(
+        client, url, "a.csv", "编码,服务领域,项目名称\nA1,养老,x\n".encode()
+    ).get_data(as_text=True)
     assert "无法按 XLSX 格式读取" in upload(client, url, "a.xlsx", b"not a spreadsheet").get_data(as_text=True)
     assert "请上传 .xlsx 或 .csv 文件" in upload(client, url, "a.pdf", b"%PDF-1.4").get_data(as_text=True)
 
@@ -102,13 +109,21 @@ def test_export_reads_back_the_same(client, login, purchaser, places, app):
     assert rows[0] == catalog_files.heading()
     assert rows[2] == ["A02", "养老", "社区老年助餐", "", "适度竞争", ""]
     csv_data = client.get(url + ".csv").data
-    assert csv_data.startswith("\ufeff".encode()) and "C01,社区矫正,社区矫正对象教育帮扶,,非竞争," in csv_data.decode("utf-8-sig")
+    assert csv_data.startswith("\ufeff".encode()) and "C01,社区矫正,社区矫正对象教育帮扶,,非竞争," in csv_data.decode(
+        "utf-8-sig"
+    )
     # What we export, we can import again unchanged.
     with app.app_context():
-        before = [(i.code, i.category_id, i.name, i.competition) for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))]
+        before = [
+            (i.code, i.category_id, i.name, i.competition)
+            for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))
+        ]
     upload(client, url, "again.xlsx", exported.data)
     with app.app_context():
-        after = [(i.code, i.category_id, i.name, i.competition) for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))]
+        after = [
+            (i.code, i.category_id, i.name, i.competition)
+            for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))
+        ]
     assert after == before
 
 
@@ -140,7 +155,9 @@ def test_a_new_version_replaces_the_published_one(client, login, purchaser, plac
     with app.app_context():
         catalogs = db.session.scalars(db.select(PurchaseCatalog).order_by(PurchaseCatalog.version)).all()
         assert [(c.version, c.status) for c in catalogs] == [(1, "withdrawn"), (2, "published")]
-        change = db.session.scalar(db.select(StatusChange).filter_by(subject_type="purchase_catalog", to_status="withdrawn"))
+        change = db.session.scalar(
+            db.select(StatusChange).filter_by(subject_type="purchase_catalog", to_status="withdrawn")
+        )
         assert change.reason == "由第 2 版取代" and change.actor.email == "buyer@example.cn"
 
 
@@ -197,7 +214,9 @@ def test_a_catalog_with_too_many_rows_is_refused_without_reading_them_all(client
     login("buyer@example.cn")
     url = new_catalog(client, places)
     heading = ["编码", "服务领域", "项目名称", "说明", "竞争程度"]
-    rows = [heading] + [[f"A{n}", "养老", "居家养老上门服务", "", "充分竞争"] for n in range(10 * catalog_files.MAX_ROWS)]
+    rows = [heading] + [
+        [f"A{n}", "养老", "居家养老上门服务", "", "充分竞争"] for n in range(10 * catalog_files.MAX_ROWS)
+    ]
     page = upload(client, url, "目录.xlsx", xlsx(rows)).get_data(as_text=True)
     assert "一个目录最多 2000 项" in page
     # (Under 500 KB: the test client spools larger bodies to a file it never closes.)

@@ -39,9 +39,8 @@ def test_a_small_city_keeps_the_rules(app):
             tender = db.session.get(Tender, bid.tender_id)
             assert (bid.price_fen is not None) == (tender.opened_at is not None)  # no price before opening
         # The services go on after it: ids continue (PostgreSQL's sequences were moved past the city's).
-        from market.accounts import services as accounts
-
         from market import clock
+        from market.accounts import services as accounts
         from market.organizations import credit_code
 
         person = accounts.register("after-the-city@example.cn", "新用户", "correct-horse-42")
@@ -65,10 +64,20 @@ def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count
             tender = db.session.scalar(select(Tender).where(Tender.status == "contracted").order_by(Tender.id))
             org = db.session.scalar(select(Organization.id).order_by(Organization.id))
             community = db.session.scalar(select(Community.id).order_by(Community.id.desc()))
-            urls = ["/", "/procurement/tenders", f"/procurement/tenders?category={tender.category_id}&status=contracted",
-                    f"/procurement/tenders/{tender.id}", f"/evaluation/organizations/{org}",
-                    f"/places/community/{community}", "/organizations/", "/contracts", "/search?q=养老",
-                    "/api/search?q=心理", "/api/v1/datasets/tenders", "/open/ratings"]
+            urls = [
+                "/",
+                "/procurement/tenders",
+                f"/procurement/tenders?category={tender.category_id}&status=contracted",
+                f"/procurement/tenders/{tender.id}",
+                f"/evaluation/organizations/{org}",
+                f"/places/community/{community}",
+                "/organizations/",
+                "/contracts",
+                "/search?q=养老",
+                "/api/search?q=心理",
+                "/api/v1/datasets/tenders",
+                "/open/ratings",
+            ]
         counts = {}
         for url in urls:
             client.get(url)  # warm per-process caches

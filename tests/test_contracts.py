@@ -11,9 +11,8 @@ from market.extensions import db
 from market.money import ledger
 from market.money.models import LedgerTransaction, Payment
 from market.needs.models import TimelineEvent
-from market.procurement import evaluation
+from market.procurement import awards
 from market.procurement.models import Tender
-
 from test_tenders import BUDGET_FEN, bid, published_tender, user, world  # noqa: F401  (the shared tender world)
 
 PRICE = 12_000_000  # ¥120,000: the winning bid
@@ -26,20 +25,20 @@ def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
     world["bids"] = {n: bid(app, world, n, price) for n, price in prices.items()}
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
-        evaluation.add_expert(user(world["buyer"]), tender, user(world["expert"]))
+        awards.add_expert(user(world["buyer"]), tender, user(world["expert"]))
     frozen.advance(days=22)
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
         from market.procurement import tenders
         tenders.advance(tender, frozen.now())
         db.session.commit()
-        evaluation.declare(user(world["expert"]), tender, {world["bids"][n]: (False, "") for n in range(3)})
+        awards.declare(user(world["expert"]), tender, {world["bids"][n]: (False, "") for n in range(3)})
         criteria = [c.id for c in tender.criteria]
         for n, points in {0: (30, 20), 1: (25, 20), 2: (40, 30)}.items():
-            evaluation.score(user(world["expert"]), tender, world["bids"][n], dict(zip(criteria, points)),
+            awards.score(user(world["expert"]), tender, world["bids"][n], dict(zip(criteria, points)),
                              {c: "理由充分" for c in criteria})
-        evaluation.complete(user(world["buyer"]), tender)
-        evaluation.award(user(world["buyer"]), tender, world["bids"][2])
+        awards.complete(user(world["buyer"]), tender)
+        awards.award(user(world["buyer"]), tender, world["bids"][2])
         world["contract"] = services.contract_of_tender(tender.id).id
     return world
 
@@ -106,7 +105,7 @@ def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, wo
         award_tender(app, world, frozen, make_user, places)
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
-        assert tender.status == "evaluated" and evaluation.award_of(tender) is None
+        assert tender.status == "evaluated" and awards.award_of(tender) is None
         assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
         assert ledger.balance("department", places["department"], "budget") == 5_000_000
 
@@ -142,8 +141,16 @@ def test_terms_are_checked_and_new_terms_set_aside_old_signatures(app, awarded, 
     with app.app_context():
         c = contract(world)
         services.sign(user(world["owner2"]), c, "organization")
-        terms = services.Terms(PRICE, c.starts_on, c.ends_on, "标准", [
-            services.MilestoneTerms(m.title, m.deliverables, m.due_on, bp) for m, bp in zip(c.milestones, (3000, 4000, 2000))])
+        terms = services.Terms(
+            PRICE,
+            c.starts_on,
+            c.ends_on,
+            "标准",
+            [
+                services.MilestoneTerms(m.title, m.deliverables, m.due_on, bp)
+                for m, bp in zip(c.milestones, (3000, 4000, 2000))
+            ],
+        )
         with pytest.raises(ServiceError, match="必须恰好"):
             services.update_terms(user(world["buyer"]), c, terms)
         terms.milestones[2].share_bp = 3000
@@ -258,8 +265,16 @@ def test_amendments_need_the_other_side_and_move_the_commitment(app, awarded, fr
         assert proposal.previous_terms["price_fen"] == PRICE
         too_much = {m.id: (m.due_on, m.amount_fen + 1) for m in c.milestones}
         with pytest.raises(ServiceError, match="不得超过"):
-            services.propose_amendment(user(world["buyer"]), c, "purchaser",
-                                       services.AmendmentData(c.ends_on, "加价", {**too_much, **{m.id: (m.due_on, m.amount_fen + 2_000_000) for m in c.milestones[:1]}}))
+            services.propose_amendment(
+                user(world["buyer"]),
+                c,
+                "purchaser",
+                services.AmendmentData(
+                    c.ends_on,
+                    "加价",
+                    {**too_much, **{m.id: (m.due_on, m.amount_fen + 2_000_000) for m in c.milestones[:1]}},
+                ),
+            )
         ledger_is_sound()
 
 
@@ -277,9 +292,18 @@ def test_report_files_are_checked_and_drafts_are_private(app, awarded, frozen, c
                              content_type="multipart/form-data")
     assert response.status_code == 200 and "文件内容与扩展名" in response.get_data(as_text=True)
     photo = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "送餐现场.png")
-    response = client.submit(url, {"activities": "送餐服务", "beneficiaries": "45", "files": photo,
-                                   "spending-0-item": "人员", "spending-0-budget": "20000", "spending-0-spent": "19500"},
-                             content_type="multipart/form-data")
+    response = client.submit(
+        url,
+        {
+            "activities": "送餐服务",
+            "beneficiaries": "45",
+            "files": photo,
+            "spending-0-item": "人员",
+            "spending-0-budget": "20000",
+            "spending-0-spent": "19500",
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     assert "送餐现场.png" in page and "¥19,500.00" in page

@@ -11,8 +11,8 @@ from conftest import FormClient
 from market.demo.seed import DEMO_PASSWORD
 from market.extensions import db
 from tests.world import WORLD_PASSWORD, statuses
-from tests.world.crawl import Report, crawl, targets
 from tests.world.build import STEP_MODULES
+from tests.world.crawl import Report, crawl, targets
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "test-artifacts")
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from market.core.once import FormReceipt
-from market.organizations import credit_code
 from market.extensions import db
+from market.organizations import credit_code
 from tests.world.forms import PageForm, forms_on, signed_in
 
 # Forms whose answer is a secret shown once (API tokens, rating and residence codes): a repeat
@@ -28,7 +28,7 @@ CHANGES_PEOPLE = ("accounts.", "api_tokens.", "organizations.remove_member", "or
 # Forms that create a record or move money: each must be accepted as filled in (and done once).
 CREATE_OR_PAY = {"needs.new_need", "needs.comment", "needs.create_request", "needs.flag",
                  "procurement.new_tender", "procurement.new_catalog", "procurement.challenge", "philanthropy.new",
-                 "philanthropy.fund", "philanthropy.give", "money.scoped", "incubation.stay", "incubation.cohort",
+                 "philanthropy.fund", "philanthropy.give", "spending.scoped", "incubation.stay", "incubation.cohort",
                  "contracts.report", "contracts.inspect", "organizations.new", "evaluation.commission",
                  "evaluation.copy_rubric"}
 # Forms made once by their record's own key (the form's token is the gift's key), not by a receipt.
@@ -45,7 +45,17 @@ def _token_name(form: PageForm) -> str | None:
     return next((name for name in form.fields if name == "once" or name.endswith("-once")), None)
 
 
-PAST = ("given", "admitted", "assessed", "held", "visited", "inspected", "signed", "registered", "valid")  # dates of what happened
+PAST = (
+    "given",
+    "admitted",
+    "assessed",
+    "held",
+    "visited",
+    "inspected",
+    "signed",
+    "registered",
+    "valid",
+)  # dates of what happened
 
 
 def _placeholder(value: str) -> bool:
@@ -154,8 +164,10 @@ def _shown_now(client, page: str, form: PageForm) -> PageForm | None:
     response.close()
     if response.status_code != 200:
         return None
-    return next((f for f in forms_on(page, body.decode()) if f.path == form.path and f.fields.keys() == form.fields.keys()),
-                None)
+    return next(
+        (f for f in forms_on(page, body.decode()) if f.path == form.path and f.fields.keys() == form.fields.keys()),
+        None,
+    )
 
 
 def test_every_form_that_changes_something_carries_a_one_time_token(world, world_forms):

@@ -15,7 +15,6 @@ from market.extensions import db
 from market.organizations.models import Organization
 from market.procurement import tenders, undertakers
 from market.procurement.models import Tender
-
 from test_tenders import bid, published_tender, user, world  # noqa: F401
 
 NATIONAL = "社会组织等级评估指标（全国通用，1000分）"
@@ -183,7 +182,8 @@ def test_ninety_percent_on_every_jiangsu_indicator_is_not_5a(app, applicant, rub
     """The Jiangsu rubric carries 1,100 regular points (1,000 national + 100 party building) and 30
     bonus points under a cap of 1,000. Read on the cap's scale, 90% of the regular points is 900, and
     90% of the bonus adds 27: 927.00 → 4A. Before, 990 + 27 = 1,017 was cut to 1,000 by the cap: 5A."""
-    from market.evaluation import rubrics, scoring
+    from market.core import scoring
+    from market.evaluation import rubrics
 
     with app.app_context():
         jiangsu = db.session.get(Rubric, rubric_defaults[JIANGSU])

@@ -81,7 +81,7 @@ def test_path_arguments(world, hostile, pick, raw, numbers, numeric):
     path = rule.rule
     for n, name in enumerate(sorted(rule.arguments)):
         value = str(numbers[n]) if numeric[n] and isinstance(rule._converters.get(name), IntegerConverter) else raw[n]
-        path = re.sub(r"<(?:[^:<>]+:)?%s>" % re.escape(name), lambda _m: _quote(value), path)
+        path = re.sub(r"<(?:[^:<>]+:)?%s>" % re.escape(name), lambda _m, value=value: _quote(value), path)
     for client in (world.app.test_client(), hostile["admin"]):
         _no_server_error(client, "GET", path)
 

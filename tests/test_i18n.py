@@ -41,7 +41,7 @@ def test_signed_in_person_keeps_their_language(client, make_user, login, app):
     login("a@example.cn")
     client.submit("/language", {"lang": "en", "next": "/"}, form_url="/")
     fresh = app.test_client()
-    from conftest import FormClient, PASSWORD
+    from conftest import PASSWORD, FormClient
 
     fresh = FormClient(fresh)
     fresh.submit("/login", {"email": "a@example.cn", "password": PASSWORD}, form_url="/login")

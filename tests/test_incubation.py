@@ -14,7 +14,6 @@ from market.money import ledger
 from market.money.models import LedgerTransaction
 from market.organizations.models import Organization
 from market.procurement import undertakers
-
 from test_contracts import awarded, signed  # noqa: F401
 from test_money_pages import at_once, http_session
 from test_needs import _run_at_once
@@ -237,7 +236,7 @@ def test_the_same_seed_money_form_sent_twice_at_once_to_the_server_posts_once(ap
         shown = [b.get(page).text for b in browsers]
         csrf = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1) for html in shown]
         token = service_token(shown[0])
-        sends = [lambda b=b, c=c: b.post(page, data={"csrf_token": c, **seed_form(token)},
+        sends = [lambda b=b, c=c, token=token: b.post(page, data={"csrf_token": c, **seed_form(token)},
                                          allow_redirects=False).status_code for b, c in zip(browsers, csrf)]
         assert at_once(sends) == [302, 302]
         assert_seed_posted(app, hub, stay_id, times=n + 1)

@@ -66,7 +66,9 @@ class Model:
                 if not open_ones or contract["amounts"][open_ones[-1]] + value < 0:
                     return
                 self.amendments += 1
-                money.change_commitment(money.budget(contract["department"]), subject, value, f"amend:{self.amendments}")
+                money.change_commitment(
+                    money.budget(contract["department"]), subject, value, f"amend:{self.amendments}"
+                )
                 contract["amounts"][open_ones[-1]] += value
                 contract["price"] += value
             elif kind == "end" and not contract["ended"]:

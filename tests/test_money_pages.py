@@ -4,6 +4,7 @@ import threading
 
 import requests
 
+from conftest import PASSWORD
 from market.accounts.roles import Role
 from market.contracts import services
 from market.contracts.models import Acceptance, Contract, contract_community
@@ -11,8 +12,6 @@ from market.extensions import db
 from market.money import ledger
 from market.money import services as money
 from market.money.models import LedgerTransaction, Payment
-
-from conftest import PASSWORD
 from test_contracts import PRICE, awarded, contract, report, signed  # noqa: F401
 from test_tenders import user, world  # noqa: F401
 
@@ -30,13 +29,27 @@ def more_contracts(app, world, places, n):
     with app.app_context():
         base = contract(world)
         for i in range(n):
-            copy = Contract(number=f"{base.number}-{i}", department_id=base.department_id, organization_id=world[f"org{i % 3}"],
-                            category_id=base.category_id, title=f"{base.title}（{i}）", service_standards="标准",
-                            price_fen=1_000_000, ceiling_fen=1_000_000, starts_on=base.starts_on, ends_on=base.ends_on,
-                            payment_days=30, status="active", created_at=base.created_at, created_by_id=base.created_by_id)
+            copy = Contract(
+                number=f"{base.number}-{i}",
+                department_id=base.department_id,
+                organization_id=world[f"org{i % 3}"],
+                category_id=base.category_id,
+                title=f"{base.title}（{i}）",
+                service_standards="标准",
+                price_fen=1_000_000,
+                ceiling_fen=1_000_000,
+                starts_on=base.starts_on,
+                ends_on=base.ends_on,
+                payment_days=30,
+                status="active",
+                created_at=base.created_at,
+                created_by_id=base.created_by_id,
+            )
             db.session.add(copy)
             db.session.flush()
-            db.session.execute(contract_community.insert().values(contract_id=copy.id, community_id=places["community"]))
+            db.session.execute(
+                contract_community.insert().values(contract_id=copy.id, community_id=places["community"])
+            )
             money.commit(money.budget(base.department_id), copy.id, 1_000_000)
         db.session.commit()
 

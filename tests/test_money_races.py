@@ -15,7 +15,6 @@ from market.money import ledger, payments
 from market.money.models import IncomingPayment, LedgerTransaction, WebhookEvent
 from market.philanthropy import services as rounds
 from market.philanthropy.models import Donation, RoundFunding
-
 from test_money_pages import at_once, http_session
 from test_needs import _run_at_once
 from test_philanthropy import YUAN, give, open_round, proposal, review_and_select, round_world, the_round  # noqa: F401
@@ -72,7 +71,7 @@ def test_the_gift_form_sent_twice_at_once_gives_once(app, round_world, frozen, l
     project = world["proposals"][0]
     page = f"{live_server}/rounds/proposals/{project}"
     sessions = [http_session(live_server, "giver0@example.cn") for _ in range(2)]
-    for attempt in range(TRIES):
+    for _attempt in range(TRIES):
         token = hidden(sessions[0].get(page).text, "once")
         responses = twice_at_once(sessions, f"{page}/give", page, {"amount": "100", "display_name": "", "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]

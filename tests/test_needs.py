@@ -6,16 +6,24 @@ from datetime import datetime, timedelta
 import pytest
 from flask_babel import force_locale
 
+from conftest import START
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import mail
 from market.core.errors import PermissionDenied, ServiceError
 from market.extensions import db
 from market.needs import services
-from market.needs.models import CommunityRequest, Flag, Hearing, HearingVote, Need, NeedSupport, Notification, TimelineEvent
+from market.needs.models import (
+    CommunityRequest,
+    Flag,
+    Hearing,
+    HearingVote,
+    Need,
+    NeedSupport,
+    Notification,
+    TimelineEvent,
+)
 from market.organizations.models import ServiceCategory
-
-from conftest import START, FormClient
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -29,7 +37,9 @@ def people(make_user, places):
         "outsider": make_user("outsider@example.cn", "赵强", community=places["other_community"]),
         "unverified": make_user("new@example.cn", "刘新"),
         "worker": make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]}),
-        "other_worker": make_user("worker2@example.cn", "孙磊", roles={Role.COMMUNITY_WORKER: places["other_community"]}),
+        "other_worker": make_user(
+            "worker2@example.cn", "孙磊", roles={Role.COMMUNITY_WORKER: places["other_community"]}
+        ),
     }
 
 
@@ -46,9 +56,16 @@ def need_form(app, **overrides):
 def post_need(app, user_id, **overrides):
     with app.app_context():
         user = db.session.get(User, user_id)
-        data = services.NeedData(**{"title": "独居老人助餐服务", "description": "希望社区食堂每天中午送餐上门给独居老人。",
-                                    "category_id": category_id(app), "urgency": "normal", "people_affected": 20,
-                                    **overrides})
+        data = services.NeedData(
+            **{
+                "title": "独居老人助餐服务",
+                "description": "希望社区食堂每天中午送餐上门给独居老人。",
+                "category_id": category_id(app),
+                "urgency": "normal",
+                "people_affected": 20,
+                **overrides,
+            }
+        )
         return services.post_need(user, data).id
 
 
@@ -63,7 +80,12 @@ def test_verified_resident_posts_a_need_with_a_photo(client, login, people, app,
     assert response.status_code == 302
     with app.app_context():
         need = db.session.scalar(db.select(Need))
-        assert (need.community_id, need.status, need.urgency_rank, len(need.photos)) == (places["community"], "open", 2, 1)
+        assert (need.community_id, need.status, need.urgency_rank, len(need.photos)) == (
+            places["community"],
+            "open",
+            2,
+            1,
+        )
         photo_id = need.photos[0].id
         events = db.session.scalars(db.select(TimelineEvent)).all()
         assert [e.kind for e in events] == ["need_posted"]
@@ -78,7 +100,10 @@ def test_unverified_people_cannot_post(client, login, people, app):
     assert client.get("/needs/new").location.endswith("/residence")
     with app.app_context():
         with pytest.raises(PermissionDenied):
-            services.post_need(as_user(app, people["unverified"]), services.NeedData("标题四个字", "描述至少有十个字符才行的", category_id(app), "normal", 1))
+            services.post_need(
+                as_user(app, people["unverified"]),
+                services.NeedData("标题四个字", "描述至少有十个字符才行的", category_id(app), "normal", 1),
+            )
 
 
 def _stored_files(app) -> set[str]:
@@ -101,8 +126,11 @@ def test_bad_input_is_explained_and_nothing_is_saved(client, login, people, app)
                          content_type="multipart/form-data").get_data(as_text=True)
     assert "不接受这种类型的文件" in page
     # A good photo then a bad one: the first one stored is removed again when the second fails.
-    page = client.submit("/needs/new", need_form(app, photos=[(io.BytesIO(PNG), "a.png"), (io.BytesIO(b"<html>"), "b.png")]),
-                         content_type="multipart/form-data").get_data(as_text=True)
+    page = client.submit(
+        "/needs/new",
+        need_form(app, photos=[(io.BytesIO(PNG), "a.png"), (io.BytesIO(b"<html>"), "b.png")]),
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "文件内容与扩展名 .png 不符" in page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Need.id))) == 0
@@ -112,8 +140,11 @@ def test_bad_input_is_explained_and_nothing_is_saved(client, login, people, app)
 
 def test_user_text_is_cleaned_and_escaped(client, login, people, app):
     login("resident@example.cn")
-    client.submit("/needs/new", need_form(app, title="<b>助餐</b>\u202e服务", description="第一行\r\n\r\n\r\n\r\n第二行<script>x</script>"),
-                  content_type="multipart/form-data")
+    client.submit(
+        "/needs/new",
+        need_form(app, title="<b>助餐</b>\u202e服务", description="第一行\r\n\r\n\r\n\r\n第二行<script>x</script>"),
+        content_type="multipart/form-data",
+    )
     with app.app_context():
         need = db.session.scalar(db.select(Need))
         assert need.title == "<b>助餐</b>服务" and need.description == "第一行\n\n第二行<script>x</script>"
@@ -123,7 +154,9 @@ def test_user_text_is_cleaned_and_escaped(client, login, people, app):
 
 
 def test_similar_needs_are_suggested_before_posting(client, login, people, app):
-    post_need(app, people["neighbour"], title="独居老人午餐送餐", description="独居老人中午吃饭困难，需要送餐上门服务。")
+    post_need(
+        app, people["neighbour"], title="独居老人午餐送餐", description="独居老人中午吃饭困难，需要送餐上门服务。"
+    )
     login("resident@example.cn")
     page = client.submit("/needs/new", need_form(app), content_type="multipart/form-data").get_data(as_text=True)
     assert "您所在社区已有相似的需求" in page and "独居老人午餐送餐" in page
@@ -178,7 +211,11 @@ def test_support_rules(app, people, places):
 def test_reaching_the_threshold_puts_the_need_on_the_agenda_and_tells_the_author(client, login, people, app, places):
     need_id = post_need(app, people["resident"])
     login("worker@example.cn")
-    client.submit(f"/communities/{places['community']}/threshold", {"threshold": "2"}, form_url=f"/places/community/{places['community']}")
+    client.submit(
+        f"/communities/{places['community']}/threshold",
+        {"threshold": "2"},
+        form_url=f"/places/community/{places['community']}",
+    )
     client.submit("/logout", {})
     for email in ("neighbour@example.cn", "third@example.cn"):
         login(email)
@@ -267,9 +304,13 @@ def test_comments_only_from_residents_of_the_community(client, login, people, ap
 
 
 def test_flag_then_worker_hides_with_a_reason_the_author_sees(client, login, people, app):
-    need_id = post_need(app, people["resident"], title="骂人的内容在这里", description="这是一段不文明的内容，用来测试屏蔽。")
+    need_id = post_need(
+        app, people["resident"], title="骂人的内容在这里", description="这是一段不文明的内容，用来测试屏蔽。"
+    )
     login("outsider@example.cn")  # anyone signed in may report
-    client.submit(f"/flag/need/{need_id}", {"reason": "辱骂他人", "back": f"/needs/{need_id}"}, form_url=f"/needs/{need_id}")
+    client.submit(
+        f"/flag/need/{need_id}", {"reason": "辱骂他人", "back": f"/needs/{need_id}"}, form_url=f"/needs/{need_id}"
+    )
     page = client.submit(f"/flag/need/{need_id}", {"reason": "再举报一次", "back": "/"}, form_url="/",
                          follow_redirects=True).get_data(as_text=True)
     assert "您已经举报过了" in page
@@ -297,7 +338,9 @@ def test_flag_then_worker_hides_with_a_reason_the_author_sees(client, login, peo
 def test_hidden_comment_shows_reason_to_its_author_only(client, login, people, app):
     need_id = post_need(app, people["resident"])
     with app.app_context():
-        comment = services.add_comment(as_user(app, people["neighbour"]), db.session.get(Need, need_id), "广告：低价出售保健品")
+        comment = services.add_comment(
+            as_user(app, people["neighbour"]), db.session.get(Need, need_id), "广告：低价出售保健品"
+        )
         services.hide(as_user(app, people["worker"]), "comment", comment.id, "广告")
     assert "低价出售保健品" not in client.get(f"/needs/{need_id}").get_data(as_text=True)
     login("neighbour@example.cn")
@@ -306,9 +349,16 @@ def test_hidden_comment_shows_reason_to_its_author_only(client, login, people, a
 
 
 def _request_form(app, need_ids, **overrides):
-    return {"need_ids": need_ids, "title": "平江街道桐芳社区老年助餐服务", "description": "为社区独居和高龄老人提供午餐配送。",
-            "category_id": category_id(app), "beneficiaries": "45", "estimated_budget": "120,000.50",
-            "track": "government_purchase", **overrides}
+    return {
+        "need_ids": need_ids,
+        "title": "平江街道桐芳社区老年助餐服务",
+        "description": "为社区独居和高龄老人提供午餐配送。",
+        "category_id": category_id(app),
+        "beneficiaries": "45",
+        "estimated_budget": "120,000.50",
+        "track": "government_purchase",
+        **overrides,
+    }
 
 
 def test_worker_triage_merges_needs_into_a_request(client, login, people, app, places):
@@ -341,10 +391,14 @@ def test_worker_triage_merges_needs_into_a_request(client, login, people, app, p
 def test_worker_declines_with_a_reason_residents_see(client, login, people, app):
     need_id = post_need(app, people["resident"])
     login("worker@example.cn")
-    page = client.submit(f"/needs/{need_id}/decline", {"reason": ""}, form_url=f"/needs/{need_id}", follow_redirects=True)
+    page = client.submit(
+        f"/needs/{need_id}/decline", {"reason": ""}, form_url=f"/needs/{need_id}", follow_redirects=True
+    )
     with app.app_context():
         assert db.session.get(Need, need_id).status == "open"
-    client.submit(f"/needs/{need_id}/decline", {"reason": "该服务已由街道日间照料中心提供"}, form_url=f"/needs/{need_id}")
+    client.submit(
+        f"/needs/{need_id}/decline", {"reason": "该服务已由街道日间照料中心提供"}, form_url=f"/needs/{need_id}"
+    )
     client.submit("/logout", {})
     page = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert "社区不予受理：该服务已由街道日间照料中心提供" in page
@@ -369,9 +423,11 @@ def _hearing(app, people, request_id, frozen):
 def test_hearing_vote_and_outcome(client, login, people, app, frozen):
     request_id, first = _request_with_needs(app, people)
     login("worker@example.cn")
-    past = client.submit(f"/requests/{request_id}/hearings",
-                         {"kind": "hearing", "scheduled_at": "2020-01-01T10:00", "location": "会议室", "agenda": "议程"},
-                         form_url=f"/requests/{request_id}").get_data(as_text=True)
+    past = client.submit(
+        f"/requests/{request_id}/hearings",
+        {"kind": "hearing", "scheduled_at": "2020-01-01T10:00", "location": "会议室", "agenda": "议程"},
+        form_url=f"/requests/{request_id}",
+    ).get_data(as_text=True)
     assert "会议时间必须晚于现在" in past
     response = client.submit(f"/requests/{request_id}/hearings",
                              {"kind": "hearing", "scheduled_at": "2026-11-25T19:00", "location": "桐芳社区党群服务中心",
@@ -384,7 +440,11 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
     frozen.advance(days=3, hours=9)  # the meeting starts: voting opens there
     client.submit(f"/hearings/{hearing_id}/open", {}, form_url=hearing_url)
     client.submit("/logout", {})
-    for email, choice in (("resident@example.cn", "for"), ("neighbour@example.cn", "for"), ("third@example.cn", "against")):
+    for email, choice in (
+        ("resident@example.cn", "for"),
+        ("neighbour@example.cn", "for"),
+        ("third@example.cn", "against"),
+    ):
         login(email)
         client.submit(f"/hearings/{hearing_id}/vote", {"choice": choice}, form_url=hearing_url)
         page = client.submit(f"/hearings/{hearing_id}/vote", {"choice": "against"}, form_url=hearing_url,
@@ -395,8 +455,11 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
     client.submit(f"/hearings/{hearing_id}/vote", {"choice": "against"}, form_url=hearing_url)
     client.submit("/logout", {})
     login("worker@example.cn")
-    client.submit(f"/hearings/{hearing_id}/close", {"attendance": "32", "minutes": "居民一致认为需要助餐服务。", "confirm": "y"},
-                  form_url=hearing_url)
+    client.submit(
+        f"/hearings/{hearing_id}/close",
+        {"attendance": "32", "minutes": "居民一致认为需要助餐服务。", "confirm": "y"},
+        form_url=hearing_url,
+    )
     with app.app_context():
         hearing = db.session.get(Hearing, hearing_id)
         assert (hearing.votes_for, hearing.votes_against, hearing.votes_abstain, hearing.outcome) == (2, 1, 0, "passed")
@@ -406,8 +469,13 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
         assert db.session.get(CommunityRequest, request_id).status == "forwarded"
     client.submit("/logout", {})
     timeline_page = client.get(f"/needs/{first}").get_data(as_text=True)
-    for step in ("发布需求", "已合并到社区需求“老年助餐服务”", "听证会定于", "已召开听证会：赞成 2 票，反对 1 票，弃权 0 票。结果：通过",
-                 "提交政府购买服务"):
+    for step in (
+        "发布需求",
+        "已合并到社区需求“老年助餐服务”",
+        "听证会定于",
+        "已召开听证会：赞成 2 票，反对 1 票，弃权 0 票。结果：通过",
+        "提交政府购买服务",
+    ):
         assert step in timeline_page, step
 
 
@@ -465,7 +533,9 @@ def test_worker_cannot_act_outside_their_communities(app, people, frozen):
             lambda: services.create_request(stranger, [other], data),
             lambda: services.decline_need(stranger, need, "理由"),
             lambda: services.hide(stranger, "need", other, "理由"),
-            lambda: services.schedule_hearing(stranger, request, "hearing", frozen.now() + timedelta(days=1), "地点", "议程"),
+            lambda: services.schedule_hearing(
+                stranger, request, "hearing", frozen.now() + timedelta(days=1), "地点", "议程"
+            ),
             lambda: services.open_voting(stranger, hearing),
             lambda: services.close_hearing(stranger, hearing, 1, "纪要"),
             lambda: services.forward_request(stranger, request),
@@ -487,7 +557,9 @@ def test_closing_a_hearing_asks_for_confirmation_and_shows_every_error(client, l
         assert db.session.get(Hearing, hearing_id).status == "voting"
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert _errors_at(page, "confirm") and '<a href="#confirm">确认现在结束投票：之后不能再投票</a>' in _error_summary(page)
+    assert _errors_at(page, "confirm") and '<a href="#confirm">确认现在结束投票：之后不能再投票</a>' in _error_summary(
+        page
+    )
     assert not _errors_at(page, "minutes") and "居民一致同意。" in page  # what was typed comes back
     assert re.search(r'<input [^>]*id="confirm" name="confirm" required type="checkbox"', page)
     # Neither confirmed nor minuted: every error at the top (linking to its field) and at its field.
@@ -500,7 +572,9 @@ def test_closing_a_hearing_asks_for_confirmation_and_shows_every_error(client, l
     assert 'value="32"' in page
     with app.app_context():
         assert db.session.get(Hearing, hearing_id).status == "voting"
-    response = client.submit(f"{url}/close", {"attendance": "32", "minutes": "居民一致同意。", "confirm": "y"}, form_url=url)
+    response = client.submit(
+        f"{url}/close", {"attendance": "32", "minutes": "居民一致同意。", "confirm": "y"}, form_url=url
+    )
     assert response.status_code == 302
     with app.app_context():
         hearing = db.session.get(Hearing, hearing_id)
@@ -564,7 +638,9 @@ def test_a_hearing_is_not_opened_or_closed_before_it_takes_place(client, login, 
         assert db.session.get(Hearing, hearing_id).status == "voting"
     # A vote opened before its meeting (as the rule used to allow) is not closed before it either.
     frozen.at = START
-    service_refuses(lambda worker, hearing: services.close_hearing(worker, hearing, 30, "纪要"), "has not taken place yet")
+    service_refuses(
+        lambda worker, hearing: services.close_hearing(worker, hearing, 30, "纪要"), "has not taken place yet"
+    )
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="close-form"' not in page and 'data-test="not-started"' in page
     closing = {"attendance": "30", "minutes": "纪要", "confirm": "y"}
@@ -586,7 +662,11 @@ def test_a_cancelled_hearing_is_on_the_timelines_with_its_reason(client, login, 
     with app.app_context():
         assert db.session.get(Hearing, hearing_id).status == "cancelled"
         event = db.session.scalar(db.select(TimelineEvent).filter_by(kind="hearing_cancelled"))
-        assert (event.request_id, event.detail["reason"], event.detail["hearing_id"]) == (request_id, reason, hearing_id)
+        assert (event.request_id, event.detail["reason"], event.detail["hearing_id"]) == (
+            request_id,
+            reason,
+            hearing_id,
+        )
         told = db.session.scalars(db.select(Notification.user_id).filter_by(event_id=event.id)).all()
         assert sorted(told) == sorted([people["resident"], people["neighbour"]])  # the needs' authors
     client.submit("/logout", {})
@@ -595,7 +675,9 @@ def test_a_cancelled_hearing_is_on_the_timelines_with_its_reason(client, login, 
             _in_english(client)
         for url in (f"/requests/{request_id}", f"/needs/{first}"):
             steps = _timeline(client.get(url).get_data(as_text=True))
-            scheduled = [i for i, step in enumerate(steps) if ("听证会定于" if language == "zh" else "scheduled for") in step]
+            scheduled = [
+                i for i, step in enumerate(steps) if ("听证会定于" if language == "zh" else "scheduled for") in step
+            ]
             cancelled = [i for i, step in enumerate(steps) if reason in step]
             assert len(scheduled) == 1 and len(cancelled) == 1 and scheduled[0] < cancelled[0], (language, url, steps)
             step = steps[cancelled[0]]

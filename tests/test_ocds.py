@@ -25,8 +25,11 @@ def validator(schema_file: str) -> Draft4Validator:
     for path in SCHEMAS.glob("*.json"):
         schema = json.loads(path.read_text())
         resources.append((schema["id"], Resource(contents=schema, specification=DRAFT4)))
-    return Draft4Validator(json.loads((SCHEMAS / schema_file).read_text()), registry=Registry().with_resources(resources),
-                           format_checker=FormatChecker())
+    return Draft4Validator(
+        json.loads((SCHEMAS / schema_file).read_text()),
+        registry=Registry().with_resources(resources),
+        format_checker=FormatChecker(),
+    )
 
 
 RELEASES, RECORDS = validator("release-package-schema.json"), validator("record-package-schema.json")

@@ -2,7 +2,6 @@ import io
 import re
 import time
 import zipfile
-from datetime import date
 
 import pytest
 
@@ -11,8 +10,6 @@ from market.core.workflow import StatusChange
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, OrganizationDocument, ServiceCategory
-
-from conftest import PASSWORD
 
 VALID = credit_code.make("5", "2", "320508", "MJ562091")
 

@@ -1,5 +1,6 @@
 """Public pages kept for anonymous readers until the data changes (market/core/page_cache.py)."""
 import re
+
 import pytest
 
 from conftest import FormClient

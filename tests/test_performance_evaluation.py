@@ -12,7 +12,6 @@ from market.evaluation.models import Evaluation, Rubric
 from market.extensions import db
 from market.money import ledger
 from market.needs.models import TimelineEvent
-
 from test_contracts import awarded, contract, ledger_is_sound, report  # noqa: F401
 from test_tenders import BUDGET_FEN, user, world  # noqa: F401
 
@@ -297,9 +296,16 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
         assert not contracts.may_inspect(user(world["buyer"]), contract(world))
     login("evaluator@example.cn")
     assert form_action in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
-    response = client.submit(f"/contracts/{world['contract']}/inspections",
-                             {"kind": "site_visit", "milestone_id": "0", "held_on": str(today),
-                              "findings": "随机走访6户老人，服务记录与实际相符。"}, form_url=f"/contracts/{world['contract']}")
+    response = client.submit(
+        f"/contracts/{world['contract']}/inspections",
+        {
+            "kind": "site_visit",
+            "milestone_id": "0",
+            "held_on": str(today),
+            "findings": "随机走访6户老人，服务记录与实际相符。",
+        },
+        form_url=f"/contracts/{world['contract']}",
+    )
     assert response.status_code == 302
     with app.app_context():
         (visit,) = contracts.inspections(contract(world))

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import START
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.contracts.models import Contract
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.evaluation import rubrics
 from market.extensions import db
 from market.money import ledger
@@ -17,8 +18,6 @@ from market.money.models import IncomingPayment
 from market.philanthropy import matching
 from market.philanthropy import services as rounds
 from market.philanthropy.models import Proposal, Round
-
-from conftest import START
 from test_stripe import standin  # noqa: F401
 from test_tenders import user, world  # noqa: F401  (the shared world: a department with budget, four organizations)
 
@@ -331,7 +330,7 @@ def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, plac
         # Not public before the results; the applicant and the sponsor see it.
         from flask_login import AnonymousUserMixin
 
-        with pytest.raises(Exception):
+        with pytest.raises(NotFound):
             rounds.get_proposal(AnonymousUserMixin(), mine.id)
         assert rounds.get_proposal(user(world["buyer"]), mine.id) is mine
 
@@ -340,8 +339,8 @@ def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_wor
     world = open_round(app, round_world, frozen)
     frozen.advance(days=21)
     with app.app_context():
-        from market.organizations.models import Membership
         from market import clock
+        from market.organizations.models import Membership
 
         db.session.add(Membership(user_id=world["expert"], organization_id=world["org0"], added_at=clock.now()))
         db.session.commit()

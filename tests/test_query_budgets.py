@@ -5,7 +5,6 @@ from market import clock
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import Organization, ServiceCategory
-
 from test_tenders import world  # noqa: F401  (fixture for the tender pages)
 
 
@@ -114,10 +113,9 @@ def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_que
 
 
 def test_tender_pages_query_count_does_not_grow(client, app, count_queries, frozen, world):  # noqa: F811
-    from test_tenders import bid, published_tender
-
     from market.procurement import tenders
     from market.procurement.models import Tender
+    from test_tenders import bid, published_tender
 
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
@@ -141,7 +139,12 @@ def test_tender_pages_query_count_does_not_grow(client, app, count_queries, froz
                 world["tender"] = world_tender
             from market.accounts.models import User
 
-            tenders.ask(db.session.get(User, world["owner0"]), db.session.get(Tender, tender_id), world["org0"], "周末是否送餐？")
+            tenders.ask(
+                db.session.get(User, world["owner0"]),
+                db.session.get(Tender, tender_id),
+                world["org0"],
+                "周末是否送餐？",
+            )
             frozen.advance(days=22)
     assert measure() == small
     # The tender page: 21 of its own (its catalog item's minimum grade and who may still challenge among

@@ -12,7 +12,6 @@ from market.evaluation import ratings, scorecards
 from market.evaluation.models import DepartmentRating, Rating
 from market.extensions import db
 from market.needs import services as needs
-
 from test_contracts import awarded, contract, report, signed  # noqa: F401
 from test_needs import _run_at_once
 from test_tenders import user, world  # noqa: F401

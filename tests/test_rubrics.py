@@ -4,12 +4,12 @@ from decimal import Decimal as D
 import pytest
 
 from market.accounts.roles import Role
+from market.core import scoring
 from market.core.errors import PermissionDenied, ServiceError
-from market.evaluation import rubrics, scoring
+from market.evaluation import rubrics
 from market.evaluation.models import Rubric
 from market.extensions import db
-from market.procurement import evaluation as bid_evaluation
-
+from market.procurement import awards as bid_awards
 from test_tenders import user
 
 N = scoring.Node
@@ -90,7 +90,7 @@ def test_bids_and_rubrics_share_the_panel_mean():
     assert scoring.panel_mean([10, 20, 30]) == D(20)
     # Five experts: the highest and lowest drop: (12 + 14 + 16) / 3 = 14.
     assert scoring.panel_mean([0, 12, 14, 16, 40], trim=True) == D(14)
-    ranked = bid_evaluation.combine({1: {7: [0, 12, 14, 16, 40]}}, {1: 100}, 0, trim=True)
+    ranked = bid_awards.combine({1: {7: [0, 12, 14, 16, 40]}}, {1: 100}, 0, trim=True)
     assert ranked[0].technical == D("14.00")
 
 
@@ -127,9 +127,19 @@ def test_an_administrator_copies_adapts_and_publishes_a_rubric(app, make_user, r
         assert rubrics.outline_of(draft) == rubrics.outline_of(original)
         with pytest.raises(ServiceError):
             rubrics.save_draft(user(admin), draft, "社区绩效（改）", "", "1 | 产出 | 100 | | |\n", 100, "90 excellent")
-        assert rubrics.save_draft(user(admin), draft, "社区绩效（改）", "", "1 | 产出 | 60 | | |\n1.1 | 数量 | 30 | | |\n"
-                                  "1.2 | 质量 | 30 | | | na\n2 | 满意度 | 40 | | | satisfaction\n", 100,
-                                  "90 excellent, 80 good, 60 fair, 0 poor") == []
+        assert (
+            rubrics.save_draft(
+                user(admin),
+                draft,
+                "社区绩效（改）",
+                "",
+                "1 | 产出 | 60 | | |\n1.1 | 数量 | 30 | | |\n"
+                "1.2 | 质量 | 30 | | | na\n2 | 满意度 | 40 | | | satisfaction\n",
+                100,
+                "90 excellent, 80 good, 60 fair, 0 poor",
+            )
+            == []
+        )
         rubrics.publish(user(admin), draft)
         assert draft.status == "published" and [i.code for i in draft.indicators] == ["1", "1.1", "1.2", "2"]
         # Published: frozen.

@@ -205,7 +205,9 @@ def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, place
     app.extensions["market.search"] = PostgresBackend()
     try:
         org_id = organization(app, "苏州工业园区心桥青少年心理服务社", "心理健康讲座和个案咨询")
-        assert find(app, "心理") == [("organization", "苏州工业园区心桥青少年心理服务社")]  # no waiting: committed together
+        assert find(app, "心理") == [
+            ("organization", "苏州工业园区心桥青少年心理服务社")
+        ]  # no waiting: committed together
         with app.app_context():
             org = db.session.get(Organization, org_id)
             org.description = "社区矫正对象帮扶"
@@ -214,7 +216,9 @@ def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, place
             assert PostgresBackend().count() == 1
         assert find(app, "社区矫正") == [] and find(app, "个案咨询")
         organization(app, "心理服务社二号", "另一家", category="mental_health")
-        assert [t for _k, t in find(app, "心理")][0] == "苏州工业园区心桥青少年心理服务社"  # title and body beat title only
+        assert [t for _k, t in find(app, "心理")][
+            0
+        ] == "苏州工业园区心桥青少年心理服务社"  # title and body beat title only
         assert find(app, "心理", grade=4) == [] and len(find(app, "心理", kind="organization")) == 2
         with app.app_context():
             plan = db.session.execute(db.text(

@@ -14,7 +14,6 @@ from market.core.errors import ServiceError
 from market.extensions import db
 from market.money import ledger, payments
 from market.money.models import IncomingPayment, Payment, PayoutAccount, WebhookEvent
-
 from stripe_standin import StripeStandIn
 from test_contracts import awarded, contract, report, signed  # noqa: F401
 from test_tenders import user, world  # noqa: F401
@@ -168,8 +167,14 @@ def test_reconciliation_reports_transfers_the_ledger_does_not_know(app, awarded,
     runner = app.test_cli_runner()
     result = runner.invoke(args=["money", "reconcile"])
     assert result.exit_code == 0 and "agrees" in result.output
-    standin.objects["tr"]["tr_outside"] = {"id": "tr_outside", "object": "transfer", "amount": 99_900, "currency": "cny",
-                                           "metadata": {"key": "manual"}, "destination": "acct_x"}
+    standin.objects["tr"]["tr_outside"] = {
+        "id": "tr_outside",
+        "object": "transfer",
+        "amount": 99_900,
+        "currency": "cny",
+        "metadata": {"key": "manual"},
+        "destination": "acct_x",
+    }
     result = runner.invoke(args=["money", "reconcile"])
     assert result.exit_code == 1 and "missing_in_ledger: manual" in result.output and "¥999.00" in result.output
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from conftest import START
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
@@ -15,8 +16,6 @@ from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
 from market.procurement import tenders, undertakers
 from market.procurement.models import Bid, BidAttachment, CatalogItem, PurchaseCatalog, Tender
-
-from conftest import START
 
 SECRET = "机密方案内容XYZ-7731"
 BUDGET_FEN = 100_000_000  # ¥1,000,000
@@ -39,7 +38,9 @@ def world(app, make_user, places):
         elderly = db.session.scalar(db.select(ServiceCategory).filter_by(code="elderly"))
         catalog = PurchaseCatalog(department_id=places["department"], year=2026, title="目录", status="published",
                                   created_at=clock.now(), created_by_id=ids["buyer"], published_at=clock.now())
-        catalog.items = [CatalogItem(position=0, code="A01", category_id=elderly.id, name="居家养老上门服务", competition="full")]
+        catalog.items = [
+            CatalogItem(position=0, code="A01", category_id=elderly.id, name="居家养老上门服务", competition="full")
+        ]
         db.session.add(catalog)
         request = CommunityRequest(community_id=places["community"], created_by_id=ids["worker"], title="老年助餐服务",
                                    description="午餐配送", category_id=elderly.id, beneficiaries=45,
@@ -52,9 +53,16 @@ def world(app, make_user, places):
         money.appropriate(user(ids["buyer"]), places["department"], BUDGET_FEN, "苏财预〔2026〕18号", "world")
         for n in range(4):
             owner = make_user(f"org{n}@example.cn", f"负责人{n}")
-            org = Organization(name=f"社会组织{n}号", credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
-                               org_type="social_service", registered_on=date(2018, 1, 1), registration_authority="民政局",
-                               status="approved", created_at=clock.now(), created_by_id=owner)
+            org = Organization(
+                name=f"社会组织{n}号",
+                credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
+                org_type="social_service",
+                registered_on=date(2018, 1, 1),
+                registration_authority="民政局",
+                status="approved",
+                created_at=clock.now(),
+                created_by_id=owner,
+            )
             db.session.add(org)
             db.session.flush()
             db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
@@ -68,11 +76,21 @@ def world(app, make_user, places):
 
 
 def tender_data(world, **overrides):
-    values = dict(catalog_item_id=world["item"], title="桐芳社区老年助餐服务项目", description="为45位老人提供午餐配送。",
-                  service_standards="每个工作日11点前送达，热食。", budget_ceiling_fen=12_000_000, contract_months=12,
-                  method="open_tender", price_weight=30, criteria=[("服务方案", 40), ("团队能力", 30)],
-                  questions_deadline=START + timedelta(days=10), bid_deadline=START + timedelta(days=21),
-                  opening_at=START + timedelta(days=21, hours=2), request_ids=[world["request"]])
+    values = dict(
+        catalog_item_id=world["item"],
+        title="桐芳社区老年助餐服务项目",
+        description="为45位老人提供午餐配送。",
+        service_standards="每个工作日11点前送达，热食。",
+        budget_ceiling_fen=12_000_000,
+        contract_months=12,
+        method="open_tender",
+        price_weight=30,
+        criteria=[("服务方案", 40), ("团队能力", 30)],
+        questions_deadline=START + timedelta(days=10),
+        bid_deadline=START + timedelta(days=21),
+        opening_at=START + timedelta(days=21, hours=2),
+        request_ids=[world["request"]],
+    )
     values.update(overrides)
     return tenders.TenderData(**values)
 
@@ -88,7 +106,9 @@ def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
     with app.app_context():
         tender = db.session.get(Tender, world["tender"])
         org = db.session.get(Organization, world[f"org{n}"])
-        data = tenders.BidData(proposal, "社工3名", "每日配送", price_fen, [("人员", price_fen - 1_000_000), ("餐费", 1_000_000)])
+        data = tenders.BidData(
+            proposal, "社工3名", "每日配送", price_fen, [("人员", price_fen - 1_000_000), ("餐费", 1_000_000)]
+        )
         return tenders.submit_bid(user(world[f"owner{n}"]), tender, org, data).id
 
 
@@ -116,7 +136,12 @@ def test_tender_rules_are_checked(app, world):
 def test_publishing_advances_the_request_timeline(app, world):
     published_tender(app, world)
     with app.app_context():
-        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id))]
+        kinds = [
+            e.kind
+            for e in db.session.scalars(
+                db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id)
+            )
+        ]
         assert kinds == ["tender_published"]
 
 
@@ -146,7 +171,12 @@ def test_too_few_bids_fail_the_tender(app, world, frozen):
     with app.app_context():
         tender = tenders.get_tender(None, world["tender"])
         assert tender.status == "failed" and "需要至少 3 份" in tender.outcome_note
-        kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id))]
+        kinds = [
+            e.kind
+            for e in db.session.scalars(
+                db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id)
+            )
+        ]
         assert kinds == ["tender_published", "tender_failed"]
 
 
@@ -214,7 +244,11 @@ def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, 
         tenders.answer(user(world["buyer"]), question_id, "仅工作日。")
         assert tenders.get_tender(None, world["tender"]).status == "opened"
     page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
-    assert "送餐是否包括周末？" in page and "仅工作日。" in page and "社会组织0号" not in page.split("开标结果")[0].split("问题与答疑")[-1]
+    assert (
+        "送餐是否包括周末？" in page
+        and "仅工作日。" in page
+        and "社会组织0号" not in page.split("开标结果")[0].split("问题与答疑")[-1]
+    )
 
 
 def test_attachments_are_encrypted_on_disk(app, world, client, login):
@@ -227,7 +261,6 @@ def test_attachments_are_encrypted_on_disk(app, world, client, login):
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     receipt = client.get(response.location).get_data(as_text=True)
     assert "内容与回执一致" in receipt and SECRET in receipt
-    import os
 
     folder = app.config["UPLOAD_DIR"]
     with app.app_context():
@@ -321,7 +354,9 @@ def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, 
     client.submit("/logout", {})
     login("buyer@example.cn")
     with app.app_context():
-        bid_id = db.session.scalar(db.select(Bid.id).filter_by(tender_id=world["tender"], organization_id=world["org0"]))
+        bid_id = db.session.scalar(
+            db.select(Bid.id).filter_by(tender_id=world["tender"], organization_id=world["org0"])
+        )
     page = client.get(f"/procurement/tenders/{world['tender']}/bids/{bid_id}").get_data(as_text=True)
     assert "plan.png" in page and "proposal.pdf" not in page and "内容与回执一致" in page
     with client.get(f"/procurement/tenders/{world['tender']}/attachments/{plan_id}") as download:
@@ -417,7 +452,9 @@ def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_
         assert (row.original_filename, row.size_bytes, row.sha256, row.content_type) == ("", 0, "", "")
         (after,) = tenders.own_files(owner, tender, org.id)
         assert (after.id, after.name, after.sha256, after.size_bytes) == (before.id, "旧方案.pdf", old.sha256, len(PDF))
-        assert tenders.attachment_bytes(owner, tender, after.id)[1] == PDF and tenders.verify(db.session.get(Bid, bid_id))
+        assert tenders.attachment_bytes(owner, tender, after.id)[1] == PDF and tenders.verify(
+            db.session.get(Bid, bid_id)
+        )
 
 
 ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn", "worker@example.cn",
@@ -494,7 +531,9 @@ def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
     with app.app_context():
         assert undertakers.current_grade(world["org0"]) is None
         tender = db.session.get(Tender, world["tender"])
-        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(db.session.get(Organization, world["org0"]), tender)
+        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(
+            db.session.get(Organization, world["org0"]), tender
+        )
 
 
 def _failed_tender(app, world, frozen):
@@ -513,8 +552,12 @@ def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
         with pytest.raises(ServiceError, match="说明"):
             tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "")
         again = tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "公开招标有效投标不足三家")
-        assert (again.status, again.method, again.rerun_of_id, again.price_weight) == ("draft", "competitive_consultation",
-                                                                                       failed.id, 30)
+        assert (again.status, again.method, again.rerun_of_id, again.price_weight) == (
+            "draft",
+            "competitive_consultation",
+            failed.id,
+            30,
+        )
         assert sum(c.points for c in again.criteria) + again.price_weight == 100
 
 
@@ -566,9 +609,13 @@ def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, cl
 
         tender.communities = [db.session.get(Community, places["community"])]
         db.session.commit()
-    assert "桐芳社区老年助餐服务项目" in client.get(f"/procurement/tenders?street={places['street']}").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" in client.get(f"/procurement/tenders?street={places['street']}").get_data(
+        as_text=True
+    )
     other_street = places["street"] + 1
-    assert "桐芳社区老年助餐服务项目" not in client.get(f"/procurement/tenders?street={other_street}").get_data(as_text=True)
+    assert "桐芳社区老年助餐服务项目" not in client.get(f"/procurement/tenders?street={other_street}").get_data(
+        as_text=True
+    )
 
 
 def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, world, frozen, client, login):
@@ -585,8 +632,12 @@ def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, worl
             tenders.amend(user(world["buyer"]), tender, data)
     with app.test_request_context():
         tender = db.session.get(Tender, world["tender"])
-        tenders.amend(user(world["buyer"]), tender, tender_data(world, service_standards="每个工作日11点前送达，并增加周六送餐。"),
-                      "增加周六送餐")
+        tenders.amend(
+            user(world["buyer"]),
+            tender,
+            tender_data(world, service_standards="每个工作日11点前送达，并增加周六送餐。"),
+            "增加周六送餐",
+        )
         assert tender.bid_deadline == START + timedelta(days=35)  # 20 days from now, not the old date
         assert db.session.scalar(db.select(Bid)).status == "returned"
         amendment = db.session.scalar(db.select(TenderAmendment))
@@ -652,7 +703,7 @@ def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_re
 
 
 def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen, client, login):
-    from market.procurement import evaluation
+    from market.procurement import awards
 
     with app.app_context():
         buyer = user(world["buyer"])
@@ -683,12 +734,12 @@ def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen
     prices = {0: 10_000_000, 1: 9_000_000, 2: 12_000_000}
     bids = {n: bid(app, world, n, price) for n, price in prices.items()}
     with app.app_context():
-        evaluation.add_expert(user(world["buyer"]), db.session.get(Tender, world["tender"]), user(world["expert"]))
+        awards.add_expert(user(world["buyer"]), db.session.get(Tender, world["tender"]), user(world["expert"]))
     frozen.advance(days=22)
     with app.app_context():
         tender = tenders.get_tender(None, world["tender"])
-        evaluation.declare(user(world["expert"]), tender, {b: (False, "") for b in bids.values()})
-        ranking = evaluation.complete(user(world["buyer"]), tender)
+        awards.declare(user(world["expert"]), tender, {b: (False, "") for b in bids.values()})
+        ranking = awards.complete(user(world["buyer"]), tender)
         assert [(r.bid_id, r.total) for r in ranking] == [(bids[1], "100.00"), (bids[0], "90.00"), (bids[2], "75.00")]
 
 
@@ -696,7 +747,9 @@ def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, world, f
     _failed_tender(app, world, frozen)
     with app.app_context():
         failed = tenders.get_tender(None, world["tender"])
-        again = tenders.rerun(user(world["buyer"]), failed, "request_for_quotation", "公开招标有效投标不足三家，改为询价")
+        again = tenders.rerun(
+            user(world["buyer"]), failed, "request_for_quotation", "公开招标有效投标不足三家，改为询价"
+        )
         assert again.price_weight == 100 and again.criteria == []
         again.questions_deadline = frozen.now() + timedelta(days=2)
         again.bid_deadline = again.opening_at = frozen.now() + timedelta(days=10)

@@ -19,9 +19,16 @@ def setting(app, make_user):
     admin = make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None})
     make_user("member@example.cn", "同事")
     with app.app_context():
-        org = Organization(name="苏州市姑苏区乐龄居家养老服务中心", credit_code=credit_code.make("5", "2", "320508", "MJ000001"),
-                           org_type="social_service", registered_on=date(2019, 5, 20), registration_authority="姑苏区民政局",
-                           status="approved", created_at=clock.now(), created_by_id=owner)
+        org = Organization(
+            name="苏州市姑苏区乐龄居家养老服务中心",
+            credit_code=credit_code.make("5", "2", "320508", "MJ000001"),
+            org_type="social_service",
+            registered_on=date(2019, 5, 20),
+            registration_authority="姑苏区民政局",
+            status="approved",
+            created_at=clock.now(),
+            created_by_id=owner,
+        )
         db.session.add(org)
         db.session.flush()
         db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
@@ -40,8 +47,12 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
     page = client.get(f"/procurement/undertakers/apply/{setting['org']}").get_data(as_text=True)
     assert "没有 2025 年的年检记录" in page
     with app.app_context():
-        undertakers.record_inspection(user(setting["admin"]), db.session.get(Organization, setting["org"]), 2025, "qualified")
-    client.submit(f"/procurement/undertakers/apply/{setting['org']}", {"category_ids": [setting["elderly"], setting["health"]]})
+        undertakers.record_inspection(
+            user(setting["admin"]), db.session.get(Organization, setting["org"]), 2025, "qualified"
+        )
+    client.submit(
+        f"/procurement/undertakers/apply/{setting['org']}", {"category_ids": [setting["elderly"], setting["health"]]}
+    )
     client.submit("/logout", {})
     login("admin@example.cn")
     queue = client.get("/procurement/undertakers/review").get_data(as_text=True)
@@ -49,7 +60,9 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
     with app.app_context():
         entries = db.session.scalars(db.select(UndertakerEntry).order_by(UndertakerEntry.id)).all()
         first, second = entries[0].id, entries[1].id
-    client.submit(f"/procurement/undertakers/{first}/decide", {"approve": "1"}, form_url="/procurement/undertakers/review")
+    client.submit(
+        f"/procurement/undertakers/{first}/decide", {"approve": "1"}, form_url="/procurement/undertakers/review"
+    )
     page = client.submit(f"/procurement/undertakers/{second}/decide", {"refuse": "1", "reason": ""},
                          form_url="/procurement/undertakers/review", follow_redirects=True).get_data(as_text=True)
     assert "请说明拒绝的理由" in page or "请说明退回的理由" in page
@@ -117,9 +130,13 @@ def test_compliance_page_records_inspections_with_clear_errors(client, login, ap
     login("admin@example.cn")
     url = f"/procurement/organizations/{setting['org']}/compliance"
     client.submit(url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"})
-    page = client.submit(url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"}).get_data(as_text=True)
+    page = client.submit(
+        url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"}
+    ).get_data(as_text=True)
     assert "2025 年的年检已有记录" in page
-    page = client.submit(url, {"debar-reason": "x", "debar-ends_on": "2026-01-01", "debar-submit": "1"}).get_data(as_text=True)
+    page = client.submit(url, {"debar-reason": "x", "debar-ends_on": "2026-01-01", "debar-submit": "1"}).get_data(
+        as_text=True
+    )
     assert "禁止期限须晚于今天" in page
     client.submit("/logout", {})
     login("owner@example.cn")
@@ -127,8 +144,8 @@ def test_compliance_page_records_inspections_with_clear_errors(client, login, ap
 
 
 def test_a_catalog_item_asking_for_a_grade_is_checked_on_application(app, setting):
-    from market.procurement.models import CatalogItem, PurchaseCatalog
     from market.places.models import Department
+    from market.procurement.models import CatalogItem, PurchaseCatalog
 
     with app.app_context():
         department = db.session.scalar(db.select(Department.id))
@@ -150,8 +167,14 @@ def test_catalog_import_reads_the_optional_grade_column(app):
     from market.procurement import catalog_files
 
     with app.test_request_context():
-        parsed = catalog_files._parse([["编码", "服务领域", "项目名称", "竞争程度", "最低等级"],
-                                       ["A01", "养老", "照护", "充分竞争", "3A"], ["A02", "养老", "助餐", "充分竞争", ""],
-                                       ["A03", "养老", "助浴", "充分竞争", "6A"]], {"养老": 1})
+        parsed = catalog_files._parse(
+            [
+                ["编码", "服务领域", "项目名称", "竞争程度", "最低等级"],
+                ["A01", "养老", "照护", "充分竞争", "3A"],
+                ["A02", "养老", "助餐", "充分竞争", ""],
+                ["A03", "养老", "助浴", "充分竞争", "6A"],
+            ],
+            {"养老": 1},
+        )
     assert [i["min_grade"] for i in parsed.items[:2]] == [3, 0]
     assert [(e.row, e.column) for e in parsed.errors] == [(4, "最低等级")]

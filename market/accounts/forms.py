@@ -43,8 +43,10 @@ class ResetPasswordForm(Form):
 
 class ProfileForm(Form):
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=60)])
-    phone = StringField(_l("Phone (optional)"),
-                        validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))])
+    phone = StringField(
+        _l("Phone (optional)"),
+        validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))],
+    )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     mail_opt_in = BooleanField(_l("Also send me notifications by e-mail"))
     submit = SubmitField(_l("Save"))
@@ -59,7 +61,9 @@ class ChangePasswordForm(Form):
 
 
 class ResidenceForm(Form):
-    community_id = SelectField(_l("Community"), coerce=int, validators=[DataRequired(message=_l("Choose a community from the list."))])
+    community_id = SelectField(
+        _l("Community"), coerce=int, validators=[DataRequired(message=_l("Choose a community from the list."))]
+    )
     address_note = StringField(_l("Building and unit (seen only by community workers)"), validators=[Length(max=120)])
     submit = SubmitField(_l("Ask for verification"))
 

@@ -1,4 +1,6 @@
 """The roles a person can hold, and what each is bound to."""
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -34,3 +36,11 @@ ROLE_SCOPE = {
     Role.EXPERT: None,
     Role.CIVIL_AFFAIRS: None,
 }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a role can be bound to: whether a record exists, and the ones to choose from."""
+
+    exists: Callable[[int], bool]
+    choices: Callable[[], list[tuple[int, str]]]

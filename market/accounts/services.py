@@ -17,6 +17,7 @@ from sqlalchemy.orm.util import identity_key
 from werkzeug.security import generate_password_hash
 
 from market import clock
+from market.accounts import signals
 from market.accounts.models import (
     RESIDENCE_MACHINE,
     LoginAttempt,
@@ -27,10 +28,11 @@ from market.accounts.models import (
     User,
     UserSession,
 )
-from market.accounts.roles import ROLE_SCOPE, Role
+from market.accounts.roles import ROLE_SCOPE, Role, Scope
 from market.core import codes, mail, text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
 from market.extensions import db
+from market.places import services as places
 from market.places.models import Community, Department
 
 MIN_PASSWORD_LENGTH = 10
@@ -493,10 +495,7 @@ def grant_role(actor: User, user: User, role: Role, community_id: int | None = N
         raise ServiceError(_("Every account is a resident already."))
     values = {"community_id": None, "department_id": None, "organization_id": None}
     if scope is not None:
-        model = {"community": Community, "department": Department}.get(scope)
-        if model is None:
-            from market.organizations.models import Organization as model
-        if scope_id is None or db.session.get(model, scope_id) is None:
+        if scope_id is None or not scope_of(scope).exists(scope_id):
             raise ServiceError(_("This role must be bound to an existing %(scope)s.", scope=_scope_label(scope)),
                                field=f"{scope}_id")
         values[f"{scope}_id"] = scope_id
@@ -518,6 +517,16 @@ def revoke_role(actor: User, grant_id: int) -> None:
         raise ServiceError(_("You cannot remove your own administrator role."))
     db.session.delete(grant)
     db.session.commit()
+
+
+def scope_of(scope: str) -> Scope:
+    """The records a role of `scope` is bound to: places here, organizations through signals.role_scope."""
+    if scope == "community":
+        return Scope(lambda id_: db.session.get(Community, id_) is not None, places.community_choices)
+    if scope == "department":
+        return Scope(lambda id_: db.session.get(Department, id_) is not None, places.department_choices)
+    answers = [answer for _receiver, answer in signals.role_scope.send(scope)]
+    return answers[0] if answers else Scope(lambda _id: False, list)
 
 
 def _scope_label(scope: str) -> str:

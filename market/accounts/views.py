@@ -30,11 +30,10 @@ from market.core.forms import (
     show_service_error,
 )
 from market.core.pagination import paginate
-from market.core.views import safe_next
-from market.extensions import db
-from market.organizations import services as organizations
-from market.places import services as places
 from market.core.params import bounded_int
+from market.core.urls import safe_next
+from market.extensions import db
+from market.places import services as places
 
 bp = Blueprint("accounts", __name__)
 
@@ -42,7 +41,7 @@ bp = Blueprint("accounts", __name__)
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("site.home"))
     form = RegisterForm()
 
     def create_and_sign_in():
@@ -68,7 +67,7 @@ def _sign_in(user: User, remember: bool = False) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("site.home"))
     form = LoginForm()
 
     def sign_in():
@@ -79,7 +78,7 @@ def login():
     if request.method == "GET" and request.args.get("next"):
         flash(_("Please sign in to continue."), "info")
     return run_form(
-        form, sign_in, _("You are signed in."), safe_next(request.args.get("next"), url_for("core.home"))
+        form, sign_in, _("You are signed in."), safe_next(request.args.get("next"), url_for("site.home"))
     ) or render_template("accounts/login.html", form=form)
 
 
@@ -90,7 +89,7 @@ def logout():
         services.end_session(current_user.session_key)  # its cookies, even copied, sign nobody in again
         logout_user()
 
-    return run_action(ConfirmForm(), sign_out, _("You are signed out."), url_for("core.home"))
+    return run_action(ConfirmForm(), sign_out, _("You are signed out."), url_for("site.home"))
 
 
 @bp.route("/logout/everywhere", methods=["POST"])
@@ -101,7 +100,7 @@ def logout_everywhere():
         logout_user()
 
     return run_action(ConfirmForm(), sign_out_everywhere, _("You are signed out on every device."),
-                      url_for("core.home"))
+                      url_for("site.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -249,13 +248,19 @@ def admin_user(user_id: int):
     none = [(0, "—")]
     form.community_id.choices = options({"": none, **places.community_choices()})
     form.department_id.choices = options(none + places.department_choices())
-    form.organization_id.choices = options(none + organizations.approved_choices())
+    form.organization_id.choices = options(none + services.scope_of("organization").choices())
     return run_form(
         form,
-        lambda: services.grant_role(current_user, user, Role(form.role.data), community_id=form.community_id.data or None,
-                                    department_id=form.department_id.data or None,
-                                    organization_id=form.organization_id.data or None),
-        _("Role granted."), url_for("accounts.admin_user", user_id=user.id),
+        lambda: services.grant_role(
+            current_user,
+            user,
+            Role(form.role.data),
+            community_id=form.community_id.data or None,
+            department_id=form.department_id.data or None,
+            organization_id=form.organization_id.data or None,
+        ),
+        _("Role granted."),
+        url_for("accounts.admin_user", user_id=user.id),
     ) or render_template("accounts/admin_user.html", user=user, form=form)
 
 

@@ -9,9 +9,8 @@ from sqlalchemy import delete, select
 
 from market import clock
 from market.api.models import ApiRateWindow, ApiToken
-from market.core import text
+from market.core import text, upsert
 from market.core.errors import NotFound, PermissionDenied, ServiceError
-from market.core import upsert
 from market.extensions import db
 
 TOKEN_PREFIX = "mkt_"

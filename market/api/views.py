@@ -8,11 +8,11 @@ from market.api import services
 from market.api.forms import TokenForm
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm
+from market.core.page_cache import cached_page
 from market.core.pagination import pages_of
+from market.core.params import bounded_int
 from market.extensions import db
 from market.search import services as search
-from market.core.page_cache import cached_page
-from market.core.params import bounded_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
@@ -52,7 +52,9 @@ def rate_headers(response):
 
 
 def _page_args(default: int = 20, most: int = 100) -> tuple[int, int]:
-    return max(1, request.args.get("page", 1, type=bounded_int)), min(most, max(1, request.args.get("per_page", default, type=bounded_int)))
+    return max(1, request.args.get("page", 1, type=bounded_int)), min(
+        most, max(1, request.args.get("per_page", default, type=bounded_int))
+    )
 
 
 def _links(page, endpoint: str, **values) -> dict:

@@ -130,8 +130,9 @@ def _posting(transaction, new):
     transaction_id, key, kind = transaction.id, transaction.key, transaction.kind
 
     def payload():  # the legs are added after the transaction's own flush: read them at commit
-        legs = db.session.execute(select(Entry.account_id, Entry.amount_fen).where(Entry.transaction_id == transaction_id)
-                                  .order_by(Entry.id)).all()
+        legs = db.session.execute(
+            select(Entry.account_id, Entry.amount_fen).where(Entry.transaction_id == transaction_id).order_by(Entry.id)
+        ).all()
         return {"transaction": transaction_id, "key": key, "kind": kind, "entries": [list(leg) for leg in legs]}
 
     return [Spec("ledger.posted", *subject, transaction.actor_id, transaction.contract_id is not None, payload)]
@@ -147,7 +148,8 @@ def describers() -> dict:
     from market.contracts.models import Acceptance, ContractSignature
     from market.core.workflow import StatusChange
     from market.money.models import LedgerTransaction, Payment
-    from market.procurement.models import Award, Bid, BidResult, Challenge, OrganizationGrade, Score
+    from market.organizations.models import OrganizationGrade
+    from market.procurement.models import Award, Bid, BidResult, Challenge, Score
 
     return {StatusChange: _status_change, Bid: _bid, Score: _score, BidResult: _result, Award: _award,
             Challenge: _challenge, ContractSignature: _signature, Acceptance: _acceptance, Payment: _payment,

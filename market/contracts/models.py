@@ -63,9 +63,12 @@ class Contract(db.Model):
     agreement (资助协议) between a venture-philanthropy round's sponsor and a selected project's
     organization: the same machinery of terms, signatures, milestones and tranches."""
 
-    __table_args__ = (Index("ix_contract_status", "status", "id"), Index("ix_contract_department", "department_id", "id"),
-                      Index("ix_contract_organization", "organization_id", "id"),
-                      Index("ix_contract_category", "category_id", "id"))
+    __table_args__ = (
+        Index("ix_contract_status", "status", "id"),
+        Index("ix_contract_department", "department_id", "id"),
+        Index("ix_contract_organization", "organization_id", "id"),
+        Index("ix_contract_category", "category_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), unique=True)

@@ -12,21 +12,35 @@ from sqlalchemy import select
 
 from market import clock
 from market.accounts.models import User
-from market.accounts.roles import Role
-from market.contracts import steps  # noqa: F401  (how contract steps read on timelines)
-from market.contracts.models import (CONTRACT_MACHINE, DECISIONS, INSPECTION_KINDS, MILESTONE_MACHINE, SIDES,
-                                     SIGNED_STATUSES,
-                                     Acceptance, Contract, ContractAmendment, ContractSignature, DeliveryReport,
-                                     Inspection, Milestone, ReportFile, SpendingLine)
-from market.core import text, uploads
+from market.contracts import (
+    signals,
+    steps,  # noqa: F401  (how contract steps read on timelines)
+)
+from market.contracts.models import (
+    CONTRACT_MACHINE,
+    DECISIONS,
+    INSPECTION_KINDS,
+    MILESTONE_MACHINE,
+    SIDES,
+    SIGNED_STATUSES,
+    Acceptance,
+    Contract,
+    ContractAmendment,
+    ContractSignature,
+    DeliveryReport,
+    Inspection,
+    Milestone,
+    ReportFile,
+    SpendingLine,
+)
+from market.core import scoring, text, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, existing
 from market.core.money import format_fen
-from market.evaluation import scoring
-from market.evaluation.models import Evaluation
 from market.extensions import db
 from market.money import payments
 from market.money import services as money
 from market.needs import timeline
+from market.procurement.awards import contract_blockers
 from market.procurement.models import TENDER_MACHINE, Award, Bid, Tender
 from market.rules import services as rules
 
@@ -62,7 +76,7 @@ def percent_to_bp(value: str) -> int:
     try:
         number = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
-        raise ServiceError(_("Shares are percentages such as 30 or 33.33."))
+        raise ServiceError(_("Shares are percentages such as 30 or 33.33.")) from None
     bp = number * 100
     if not number.is_finite() or bp != bp.to_integral_value():
         raise ServiceError(_("Shares are percentages such as 30 or 33.33."))
@@ -296,8 +310,6 @@ def signing_blockers(contract: Contract) -> list[str]:
     if contract.status != "draft":
         return []
     if contract.tender is not None:
-        from market.procurement.evaluation import contract_blockers  # evaluation calls back into this module
-
         return contract_blockers(contract.tender)
     return []
 
@@ -326,7 +338,9 @@ def _bring_into_force(actor: User, contract: Contract) -> None:
     contract.signed_at = clock.now()
     if contract.tender is not None and contract.tender.status == "awarded":
         TENDER_MACHINE.move(contract.tender, "contracted", actor, "")
-    record_step(contract, "contract_signed", actor, organization=contract.organization.name, price_fen=contract.price_fen)
+    record_step(
+        contract, "contract_signed", actor, organization=contract.organization.name, price_fen=contract.price_fen
+    )
     db.session.commit()
 
 
@@ -517,14 +531,11 @@ def report_file(viewer, contract: Contract, file_id: int) -> ReportFile:
 
 
 def may_inspect(user, contract: Contract) -> bool:
-    """Only an evaluator of an organization commissioned to evaluate this contract (and past its
-    conflict declaration): site visits and spot checks are the independent third party's, not the
-    purchaser's, who accepts the deliveries they check."""
-    evaluator_orgs = {g.organization_id for g in user.grants if g.role == Role.EVALUATOR} \
-        if user and user.is_authenticated else set()
-    return bool(evaluator_orgs) and db.session.scalar(select(Evaluation.id).where(
-        Evaluation.contract_id == contract.id, Evaluation.evaluator_org_id.in_(evaluator_orgs),
-        Evaluation.status.in_(("scoring", "submitted", "published")))) is not None
+    """Only the independent third party may record site visits and spot checks, not the purchaser,
+    who accepts the deliveries they check: evaluation answers who that is (signals.may_inspect)."""
+    if not (user and user.is_authenticated):
+        return False
+    return any(allowed for _receiver, allowed in signals.may_inspect.send(contract, user=user))
 
 
 def record_inspection(actor: User, contract: Contract, kind: str, held_on: date, findings: str,
@@ -654,7 +665,9 @@ def pay(actor: User, contract: Contract, milestone_id: int):
         payments.record_failure(payment, str(error))
         MILESTONE_MACHINE.claim(milestone, "paying", "accepted", actor, str(error))
         db.session.commit()
-        raise ServiceError(_("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error)))
+        raise ServiceError(
+            _("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error))
+        ) from error
     payments.record_settlement(payment, reference)
     money.settle(contract.id, milestone.id, milestone.due_fen, reference, actor)
     MILESTONE_MACHINE.claim(milestone, "paying", "paid", actor, "")

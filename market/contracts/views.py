@@ -3,23 +3,37 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import clock
 from market.contracts import services
-from market.contracts.forms import (AmendmentAnswerForm, AmendmentForm, DecisionForm, InspectionForm, ReportForm,
-                                    SignForm, TermsForm)
-from market.contracts.models import (AMENDMENT_STATUSES, CONTRACT_MACHINE, DECISIONS, INSPECTION_KINDS,
-                                     MILESTONE_MACHINE, SIDES, SIGNED_STATUSES)
+from market.contracts.forms import (
+    AmendmentAnswerForm,
+    AmendmentForm,
+    DecisionForm,
+    InspectionForm,
+    ReportForm,
+    SignForm,
+    TermsForm,
+)
+from market.contracts.models import (
+    AMENDMENT_STATUSES,
+    CONTRACT_MACHINE,
+    DECISIONS,
+    INSPECTION_KINDS,
+    MILESTONE_MACHINE,
+    SIDES,
+    SIGNED_STATUSES,
+)
 from market.core import uploads
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.money import format_yuan
 from market.core.pagination import paginate
-from market import clock
+from market.core.params import bounded_int
 from market.money import payments
-from market.money.models import PAYMENT_STATUSES
 from market.money import services as money
+from market.money.models import PAYMENT_STATUSES
 from market.organizations.services import category_choices
 from market.places.services import department_choices
-from market.core.params import bounded_int
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -47,18 +61,37 @@ def show(contract_id: int):
     inspection_form = InspectionForm()
     inspection_form.milestone_id.choices = options([(0, "—")] + [(m.id, m.title) for m in contract.milestones])
     return render_template(
-        "contracts/show.html", contract=contract, sides=sides, machine=CONTRACT_MACHINE, milestone_machine=MILESTONE_MACHINE,
-        signatures=services.signatures(contract), blockers=services.signing_blockers(contract),
-        digest=services.terms_digest(contract), acceptances=services.acceptances(contract),
-        inspections=services.inspections(contract), payments={p.milestone_id: p for p in payments.payments_of(contract.id)},
-        position=money.contract_position(contract.id), transactions=money.contract_transactions(contract.id),
-        amendments=services.amendments(contract), open_amendment=proposal,
-        may_answer=proposal is not None and bool(sides - {proposal.proposed_by_side}), today=clock.today(),
-        AMENDMENT_STATUSES=AMENDMENT_STATUSES, PAYMENT_STATUSES=PAYMENT_STATUSES,
-        history=CONTRACT_MACHINE.history(contract), may_inspect=services.may_inspect(current_user, contract),
-        sign_form=SignForm(), confirm_form=ConfirmForm(), reason_form=ReasonForm(), decision_form=DecisionForm(),
-        inspection_form=inspection_form, answer_form=AmendmentAnswerForm(), SIDES=SIDES, DECISIONS=DECISIONS,
-        INSPECTION_KINDS=INSPECTION_KINDS, bp_to_percent=services.bp_to_percent,
+        "contracts/show.html",
+        contract=contract,
+        sides=sides,
+        machine=CONTRACT_MACHINE,
+        milestone_machine=MILESTONE_MACHINE,
+        signatures=services.signatures(contract),
+        blockers=services.signing_blockers(contract),
+        digest=services.terms_digest(contract),
+        acceptances=services.acceptances(contract),
+        inspections=services.inspections(contract),
+        payments={p.milestone_id: p for p in payments.payments_of(contract.id)},
+        position=money.contract_position(contract.id),
+        transactions=money.contract_transactions(contract.id),
+        amendments=services.amendments(contract),
+        open_amendment=proposal,
+        may_answer=proposal is not None and bool(sides - {proposal.proposed_by_side}),
+        today=clock.today(),
+        AMENDMENT_STATUSES=AMENDMENT_STATUSES,
+        PAYMENT_STATUSES=PAYMENT_STATUSES,
+        history=CONTRACT_MACHINE.history(contract),
+        may_inspect=services.may_inspect(current_user, contract),
+        sign_form=SignForm(),
+        confirm_form=ConfirmForm(),
+        reason_form=ReasonForm(),
+        decision_form=DecisionForm(),
+        inspection_form=inspection_form,
+        answer_form=AmendmentAnswerForm(),
+        SIDES=SIDES,
+        DECISIONS=DECISIONS,
+        INSPECTION_KINDS=INSPECTION_KINDS,
+        bp_to_percent=services.bp_to_percent,
     )
 
 
@@ -130,8 +163,12 @@ def cancel(contract_id: int):
 def terminate(contract_id: int):
     contract = services.get_contract(current_user, contract_id)
     form = ReasonForm()
-    return run_action(form, lambda: services.terminate(current_user, contract, form.reason.data),
-                      _("The contract is terminated; what was not delivered returns to the budget."), _page(contract_id))
+    return run_action(
+        form,
+        lambda: services.terminate(current_user, contract, form.reason.data),
+        _("The contract is terminated; what was not delivered returns to the budget."),
+        _page(contract_id),
+    )
 
 
 @bp.route("/<int:contract_id>/amend", methods=["GET", "POST"])
@@ -147,7 +184,9 @@ def amend(contract_id: int):
     if request.method == "GET":
         form.ends_on.data = contract.ends_on
         for m in open_ones:
-            form.milestones.append_entry({"milestone_id": m.id, "due_on": m.due_on, "amount": format_yuan(m.amount_fen)})
+            form.milestones.append_entry(
+                {"milestone_id": m.id, "due_on": m.due_on, "amount": format_yuan(m.amount_fen)}
+            )
 
     def propose():
         rows = {}
@@ -207,9 +246,19 @@ def inspect(contract_id: int):
     if request.method == "POST" and not form.validate():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(_page(contract_id))
-    return run_action(form, lambda: services.record_inspection(current_user, contract, form.kind.data, form.held_on.data,
-                                                               form.findings.data, form.milestone_id.data or None),
-                      _("The check is recorded."), _page(contract_id))
+    return run_action(
+        form,
+        lambda: services.record_inspection(
+            current_user,
+            contract,
+            form.kind.data,
+            form.held_on.data,
+            form.findings.data,
+            form.milestone_id.data or None,
+        ),
+        _("The check is recorded."),
+        _page(contract_id),
+    )
 
 
 @bp.route("/<int:contract_id>/milestones/<int:milestone_id>/decide", methods=["POST"])

@@ -43,7 +43,7 @@ def commit_unique(message: str, field: str | None = None) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(message, field=field)
+        raise ServiceError(message, field=field) from None
 
 
 def done_once(action, recorded):

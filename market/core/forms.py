@@ -5,9 +5,8 @@ from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms import IntegerField as WTFormsIntegerField
-from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
@@ -33,8 +32,10 @@ def fen_from(value, field: str | None = None) -> int:
         return yuan_to_fen(value or "")
     except MoneyError as error:
         if str(error) == "too large":
-            raise ServiceError(_("Amounts above %(most)s are not accepted.", most=format_fen(MAX_FEN)), field=field)
-        raise ServiceError(_("Enter the amount in yuan, for example 60000 or 60000.50."), field=field)
+            raise ServiceError(
+                _("Amounts above %(most)s are not accepted.", most=format_fen(MAX_FEN)), field=field
+            ) from None
+        raise ServiceError(_("Enter the amount in yuan, for example 60000 or 60000.50."), field=field) from None
 
 
 def show_service_error(form, error: ServiceError) -> None:
@@ -51,8 +52,8 @@ class Form(FlaskForm):
     sent twice (a double click, two tabs, a retry) does what it does once (see core/once.py).
     Rendered with `form.hidden_tag()`. Signing in and choosing a language are plain FlaskForms."""
 
-    once = HiddenField(default=one_time.new_token, validators=[
-        Regexp(rf"^{one_time.TOKEN.pattern}\Z", message=_l("This form is out of date: reload the page and send it again."))])
+    once = HiddenField(default=one_time.new_token, validators=[Regexp(
+        rf"^{one_time.TOKEN.pattern}\Z", message=_l("This form is out of date: reload the page and send it again."))])
 
 
 def _user_id():
@@ -72,7 +73,9 @@ def _repeat(earlier, fallback: str):
     """The answer to a form sent again: what the first sending was told, and where it went."""
     from flask_babel import gettext as _
 
-    flash(earlier.message or _("This form was already sent; it was done once."), "success" if earlier.message else "info")
+    flash(
+        earlier.message or _("This form was already sent; it was done once."), "success" if earlier.message else "info"
+    )
     return redirect(earlier.location or fallback)
 
 

@@ -17,7 +17,7 @@ def yuan_to_fen(text: str) -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise MoneyError("not a number")
+        raise MoneyError("not a number") from None
     if not value.is_finite() or value < 0:
         raise MoneyError("negative")
     if value * 100 > MAX_FEN:  # before quantize, which cannot hold 1e999

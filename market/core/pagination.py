@@ -4,8 +4,8 @@ from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import orm
 
-from market.extensions import db
 from market.core.params import bounded_int
+from market.extensions import db
 
 
 class CappedCount:
@@ -54,6 +54,8 @@ def pages_of(select, page: int, per_page: int, rows: bool = False, max_per_page:
 def paginate(select, per_page: int | None = None, arg: str = "page", rows: bool = False):
     """Paginate a select by ?page= (or another argument, for a second list on the same page).
     `rows` keeps every selected column."""
-    page = pages_of(select, request.args.get(arg, 1, type=bounded_int), per_page or current_app.config["PER_PAGE"], rows)
+    page = pages_of(
+        select, request.args.get(arg, 1, type=bounded_int), per_page or current_app.config["PER_PAGE"], rows
+    )
     page.arg = arg  # the pagination macro links with the same argument
     return page

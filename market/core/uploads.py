@@ -102,7 +102,7 @@ def check_unpacked(data: bytes, extension: str, field: str = "file") -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
             NotImplementedError):
-        raise ServiceError(_("The file cannot be read as %(kind)s.", kind=extension.upper()), field=field)
+        raise ServiceError(_("The file cannot be read as %(kind)s.", kind=extension.upper()), field=field) from None
     if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
         raise ServiceError(_("Unpacked, the file would be larger than %(mb)s MB.",
                              mb=MAX_UNPACKED_BYTES // (1024 * 1024)), field=field)

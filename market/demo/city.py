@@ -29,19 +29,50 @@ BATCH = 5_000
 PASSWORD = "Market-city-2026"
 
 TOPICS = {  # category code: (service words, what residents ask for)
-    "elderly": ("居家养老上门服务", "独居老人助餐和上门探访"), "disability": ("助残康复服务", "残疾人康复训练和辅助就业"),
-    "youth": ("青少年成长服务", "青少年课后托管和成长辅导"), "corrections": ("社区矫正帮扶", "社区矫正对象教育和就业帮扶"),
-    "mental_health": ("心理健康辅导", "青少年和家长心理健康辅导"), "environment": ("垃圾分类宣传督导", "垃圾分类桶边督导和河道保洁"),
-    "culture_sports": ("社区文体活动", "广场舞场地和老年文体活动"), "legal_aid": ("法律援助服务", "老年人和困难群众法律咨询"),
-    "health": ("社区健康服务", "慢病管理和义诊进社区"), "employment": ("就业指导服务", "失业人员技能培训和就业指导"),
-    "property": ("老旧小区物业服务", "老旧小区物业管理和维修"), "mediation": ("邻里纠纷调解", "邻里和物业纠纷调解"),
-    "assistance": ("困难家庭救助服务", "困难家庭帮扶和临时救助"), "family": ("妇女儿童家庭服务", "儿童之家和家庭教育指导"),
-    "volunteering": ("志愿服务组织", "社区志愿者招募和培训"), "capacity": ("社会组织培育", "社区社会组织孵化和培训"),
+    "elderly": ("居家养老上门服务", "独居老人助餐和上门探访"),
+    "disability": ("助残康复服务", "残疾人康复训练和辅助就业"),
+    "youth": ("青少年成长服务", "青少年课后托管和成长辅导"),
+    "corrections": ("社区矫正帮扶", "社区矫正对象教育和就业帮扶"),
+    "mental_health": ("心理健康辅导", "青少年和家长心理健康辅导"),
+    "environment": ("垃圾分类宣传督导", "垃圾分类桶边督导和河道保洁"),
+    "culture_sports": ("社区文体活动", "广场舞场地和老年文体活动"),
+    "legal_aid": ("法律援助服务", "老年人和困难群众法律咨询"),
+    "health": ("社区健康服务", "慢病管理和义诊进社区"),
+    "employment": ("就业指导服务", "失业人员技能培训和就业指导"),
+    "property": ("老旧小区物业服务", "老旧小区物业管理和维修"),
+    "mediation": ("邻里纠纷调解", "邻里和物业纠纷调解"),
+    "assistance": ("困难家庭救助服务", "困难家庭帮扶和临时救助"),
+    "family": ("妇女儿童家庭服务", "儿童之家和家庭教育指导"),
+    "volunteering": ("志愿服务组织", "社区志愿者招募和培训"),
+    "capacity": ("社会组织培育", "社区社会组织孵化和培训"),
 }
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 GIVEN = "秀英桂兰志明建华丽华晓梅国强海燕玉兰振华雪梅德明丽娟文杰淑珍永刚红霞春生凤英小平建国婷婷子涵浩然欣怡宇轩"
-NAME_PARTS = ("阳光", "同心", "乐龄", "心桥", "启航", "和谐", "邻里", "惠民", "友善", "暖心", "绿色家园", "新航", "仁爱", "康乐",
-              "春晖", "善行", "益家", "众诚", "明德", "向日葵")
+NAME_PARTS = (
+    "阳光",
+    "同心",
+    "乐龄",
+    "心桥",
+    "启航",
+    "和谐",
+    "邻里",
+    "惠民",
+    "友善",
+    "暖心",
+    "绿色家园",
+    "新航",
+    "仁爱",
+    "康乐",
+    "春晖",
+    "善行",
+    "益家",
+    "众诚",
+    "明德",
+    "向日葵",
+)
 METHODS = ("open_tender", "open_tender", "open_tender", "competitive_consultation", "competitive_negotiation",
            "request_for_quotation", "invited_tender", "single_source")
 TENDER_FATES = (("contracted", 1 / 3), ("published", 0.10), ("opened", 0.04), ("evaluated", 0.04), ("awarded", 0.05),
@@ -105,7 +136,9 @@ class City:
 
         streets = db.session.execute(select(Street.id, Street.district_id)).all()
         districts = sorted({d for _s, d in streets})
-        missing = max(0, round(self.size["streets"] * max(self.scale, len(streets) / self.size["streets"])) - len(streets))
+        missing = max(
+            0, round(self.size["streets"] * max(self.scale, len(streets) / self.size["streets"])) - len(streets)
+        )
         rows = [{"id": i, "district_id": districts[n % len(districts)], "name": f"新城{n + 1}街道", "kind": "street"}
                 for n, i in enumerate(self.ids("street", missing))]
         self.insert("street", rows)
@@ -174,13 +207,23 @@ class City:
             district = self.districts[n % len(self.districts)]
             service = TOPICS[code][0]
             name = f"苏州市{self.rng.choice(NAME_PARTS)}{service[:4]}服务中心{org_id}号"
-            rows.append({"id": org_id, "name": name[:100],
-                         "credit_code": credit_code.make("5", "2", "320508", f"{org_id:08d}"),
-                         "org_type": "social_service", "registered_on": date(2010, 1, 1) + timedelta(days=n % 5000),
-                         "registration_authority": "苏州市民政局", "district_id": district,
-                         "description": f"专业从事{service}，{TOPICS[code][1]}。", "staff_count": self.rng.randint(2, 40),
-                         "volunteer_count": self.rng.randint(0, 300), "status": "approved",
-                         "created_at": self.moment(700, 1200), "created_by_id": owner})
+            rows.append(
+                {
+                    "id": org_id,
+                    "name": name[:100],
+                    "credit_code": credit_code.make("5", "2", "320508", f"{org_id:08d}"),
+                    "org_type": "social_service",
+                    "registered_on": date(2010, 1, 1) + timedelta(days=n % 5000),
+                    "registration_authority": "苏州市民政局",
+                    "district_id": district,
+                    "description": f"专业从事{service}，{TOPICS[code][1]}。",
+                    "staff_count": self.rng.randint(2, 40),
+                    "volunteer_count": self.rng.randint(0, 300),
+                    "status": "approved",
+                    "created_at": self.moment(700, 1200),
+                    "created_by_id": owner,
+                }
+            )
             links.append({"organization_id": org_id, "category_id": self.categories[code]})
             self.org_category[org_id] = self.categories[code]
             for community in self.rng.sample(self.communities, 2):
@@ -216,12 +259,23 @@ class City:
             backers = [b for b in backers if b != author]
             created = self.moment(1, 700)
             urgency = self.rng.choice(urgencies)
-            needs.append({"id": need_id, "community_id": community, "author_id": author,
-                          "category_id": self.categories[code], "title": f"希望社区开展{TOPICS[code][1]}"[:120],
-                          "description": f"小区居民反映：{TOPICS[code][1]}需求迫切，希望社区和街道帮助解决。（{need_id}）",
-                          "urgency": urgency, "urgency_rank": URGENCY_RANK[urgency],
-                          "people_affected": self.rng.randint(1, 200), "status": "open", "support_count": len(backers),
-                          "created_at": created, "updated_at": created})
+            needs.append(
+                {
+                    "id": need_id,
+                    "community_id": community,
+                    "author_id": author,
+                    "category_id": self.categories[code],
+                    "title": f"希望社区开展{TOPICS[code][1]}"[:120],
+                    "description": f"小区居民反映：{TOPICS[code][1]}需求迫切，希望社区和街道帮助解决。（{need_id}）",
+                    "urgency": urgency,
+                    "urgency_rank": URGENCY_RANK[urgency],
+                    "people_affected": self.rng.randint(1, 200),
+                    "status": "open",
+                    "support_count": len(backers),
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
             supports.extend({"id": next(support_ids), "need_id": need_id, "user_id": b, "created_at": created}
                             for b in backers)
             if len(needs) >= BATCH * 4:
@@ -281,16 +335,30 @@ class City:
             opened = fate not in ("published", "cancelled") and deadline < self.now
             method = self.rng.choice(METHODS)
             title = f"{TOPICS[codes[category]][0]}项目（{tender_id}号）"
-            tenders.append({"id": tender_id, "department_id": department, "catalog_item_id": self.items[department, category],
-                            "category_id": category, "title": title,
-                            "description": f"面向辖区居民提供{TOPICS[codes[category]][1]}。",
-                            "service_standards": "按合同约定的服务标准执行，按月提交服务报告。",
-                            "budget_ceiling_fen": ceiling, "contract_months": 12, "method": method,
-                            "price_weight": 30, "questions_deadline": published + timedelta(days=10),
-                            "bid_deadline": deadline, "opening_at": deadline + timedelta(hours=2), "status": fate,
-                            "created_at": published - timedelta(days=3), "created_by_id": self.buyer_of[department],
-                            "published_at": published, "opened_at": deadline + timedelta(hours=2) if opened else None,
-                            "min_grade": 0})
+            tenders.append(
+                {
+                    "id": tender_id,
+                    "department_id": department,
+                    "catalog_item_id": self.items[department, category],
+                    "category_id": category,
+                    "title": title,
+                    "description": f"面向辖区居民提供{TOPICS[codes[category]][1]}。",
+                    "service_standards": "按合同约定的服务标准执行，按月提交服务报告。",
+                    "budget_ceiling_fen": ceiling,
+                    "contract_months": 12,
+                    "method": method,
+                    "price_weight": 30,
+                    "questions_deadline": published + timedelta(days=10),
+                    "bid_deadline": deadline,
+                    "opening_at": deadline + timedelta(hours=2),
+                    "status": fate,
+                    "created_at": published - timedelta(days=3),
+                    "created_by_id": self.buyer_of[department],
+                    "published_at": published,
+                    "opened_at": deadline + timedelta(hours=2) if opened else None,
+                    "min_grade": 0,
+                }
+            )
             criteria += [{"tender_id": tender_id, "position": 0, "name": "服务方案", "points": 40},
                          {"tender_id": tender_id, "position": 1, "name": "团队与经验", "points": 30}]
             served.append({"tender_id": tender_id, "community_id": self.rng.choice(self.communities)})
@@ -299,9 +367,17 @@ class City:
             priced = []
             for org in bidders:
                 price = ceiling - self.rng.randrange(0, ceiling // 5 // 100) * 100
-                payload = {"tender": tender_id, "organization": org, "proposal": f"{TOPICS[codes[category]][0]}服务方案",
-                           "team": "社工3名", "delivery_plan": "按月推进", "price_fen": price, "budget_lines": [],
-                           "attachments": [], "version": 1}
+                payload = {
+                    "tender": tender_id,
+                    "organization": org,
+                    "proposal": f"{TOPICS[codes[category]][0]}服务方案",
+                    "team": "社工3名",
+                    "delivery_plan": "按月推进",
+                    "price_fen": price,
+                    "budget_lines": [],
+                    "attachments": [],
+                    "version": 1,
+                }
                 bid_id = next(bid_ids)
                 bids.append({"id": bid_id, "tender_id": tender_id, "organization_id": org, "status": "submitted",
                              "sealed": sealing.seal(payload), "digest": sealing.digest(payload), "version": 1,
@@ -344,27 +420,50 @@ class City:
         contracts, milestones, payments = [], [], []
         self.contracts_made = []  # (contract id, organization, community list, status, starts_on)
         per_department = defaultdict(int)
-        for tender_id, department, _category, _winner, price, _ceiling, _at, _title in self.awarded:
+        for _tender, department, _category, _winner, price, _ceiling, _at, _title in self.awarded:
             per_department[department] += price
         run = secrets.token_hex(4)  # each generation is its own allotment
         for department, needed in per_department.items():  # the finance bureau's allotment, with room to spare
-            ledger.transfer("appropriation", f"appropriation:{department}:city-{run}", ("department", department, "appropriation"),
-                            ("department", department, "budget"), needed + 100_000_000, self.now - timedelta(days=1000))
+            ledger.transfer(
+                "appropriation",
+                f"appropriation:{department}:city-{run}",
+                ("department", department, "appropriation"),
+                ("department", department, "budget"),
+                needed + 100_000_000,
+                self.now - timedelta(days=1000),
+            )
         milestone_ids = iter(self.ids("milestone", len(self.awarded) * 3))
         payment_ids = iter(self.ids("payment", len(self.awarded) * 3))
-        for contract_id, (tender_id, department, category, winner, price, ceiling, awarded_at, title) in zip(
+        for contract_id, (tender_id, department, category, winner, price, _ceiling, awarded_at, title) in zip(
                 self.ids("contract", len(self.awarded)), self.awarded):
             signed = awarded_at + timedelta(days=12)
             starts = signed.date() + timedelta(days=1)
             ends = starts + timedelta(days=365)
             completed = ends < self.now.date()
-            contracts.append({"id": contract_id, "number": f"SZ-{contract_id:07d}", "award_id": award_ids[tender_id],
-                              "tender_id": tender_id, "department_id": department, "organization_id": winner,
-                              "category_id": category, "title": title, "service_standards": "按月提交服务报告，居民满意度不低于85%。",
-                              "price_fen": price, "ceiling_fen": price, "starts_on": starts, "ends_on": ends,
-                              "payment_days": 30, "terms_version": 1, "status": "completed" if completed else "active",
-                              "created_at": awarded_at, "created_by_id": self.buyer_of[department], "signed_at": signed,
-                              "ended_at": datetime.combine(ends, datetime.min.time()) if completed else None})
+            contracts.append(
+                {
+                    "id": contract_id,
+                    "number": f"SZ-{contract_id:07d}",
+                    "award_id": award_ids[tender_id],
+                    "tender_id": tender_id,
+                    "department_id": department,
+                    "organization_id": winner,
+                    "category_id": category,
+                    "title": title,
+                    "service_standards": "按月提交服务报告，居民满意度不低于85%。",
+                    "price_fen": price,
+                    "ceiling_fen": price,
+                    "starts_on": starts,
+                    "ends_on": ends,
+                    "payment_days": 30,
+                    "terms_version": 1,
+                    "status": "completed" if completed else "active",
+                    "created_at": awarded_at,
+                    "created_by_id": self.buyer_of[department],
+                    "signed_at": signed,
+                    "ended_at": datetime.combine(ends, datetime.min.time()) if completed else None,
+                }
+            )
             ledger.transfer("commitment", f"commit:contract:{contract_id}", ("department", department, "budget"),
                             ("contract", contract_id, "committed"), price, awarded_at, contract_id)
             amounts = [price * 3 // 10, price * 4 // 10]
@@ -375,15 +474,33 @@ class City:
                 paid = completed or due + timedelta(days=20) < self.now.date()
                 accepted_at = datetime.combine(due, datetime.min.time()) + timedelta(days=5)
                 paid_at = accepted_at + timedelta(days=10)
-                milestones.append({"id": milestone_id, "contract_id": contract_id, "position": position,
-                                   "title": f"第{position + 1}期服务", "deliverables": "服务记录和月度报告", "due_on": due,
-                                   "share_bp": share, "amount_fen": amount, "status": "paid" if paid else "pending",
-                                   "accepted_at": accepted_at if paid else None,
-                                   "pay_by": due + timedelta(days=35) if paid else None,
-                                   "paid_at": paid_at if paid else None})
+                milestones.append(
+                    {
+                        "id": milestone_id,
+                        "contract_id": contract_id,
+                        "position": position,
+                        "title": f"第{position + 1}期服务",
+                        "deliverables": "服务记录和月度报告",
+                        "due_on": due,
+                        "share_bp": share,
+                        "amount_fen": amount,
+                        "status": "paid" if paid else "pending",
+                        "accepted_at": accepted_at if paid else None,
+                        "pay_by": due + timedelta(days=35) if paid else None,
+                        "paid_at": paid_at if paid else None,
+                    }
+                )
                 if paid:
-                    ledger.transfer("payable", f"payable:milestone:{milestone_id}", ("contract", contract_id, "committed"),
-                                    ("contract", contract_id, "payable"), amount, accepted_at, contract_id, milestone_id)
+                    ledger.transfer(
+                        "payable",
+                        f"payable:milestone:{milestone_id}",
+                        ("contract", contract_id, "committed"),
+                        ("contract", contract_id, "payable"),
+                        amount,
+                        accepted_at,
+                        contract_id,
+                        milestone_id,
+                    )
                     ledger.transfer("payment", f"paid:milestone:{milestone_id}", ("contract", contract_id, "payable"),
                                     ("contract", contract_id, "paid"), amount, paid_at, contract_id, milestone_id)
                     payments.append({"id": next(payment_ids), "milestone_id": milestone_id, "contract_id": contract_id,
@@ -427,10 +544,17 @@ class City:
         rows = []
         for grade_id, org in zip(self.ids("organization_grade", len(graded)), graded):
             since = self.now.date() - timedelta(days=self.rng.randint(30, 1500))
-            rows.append({"id": grade_id, "organization_id": org, "grade": self.rng.choices((1, 2, 3, 4, 5),
-                                                                                          weights=(10, 30, 35, 20, 5))[0],
-                         "valid_from": since, "valid_until": since + timedelta(days=5 * 365),
-                         "recorded_at": datetime.combine(since, datetime.min.time()), "recorded_by_id": self.admin})
+            rows.append(
+                {
+                    "id": grade_id,
+                    "organization_id": org,
+                    "grade": self.rng.choices((1, 2, 3, 4, 5), weights=(10, 30, 35, 20, 5))[0],
+                    "valid_from": since,
+                    "valid_until": since + timedelta(days=5 * 365),
+                    "recorded_at": datetime.combine(since, datetime.min.time()),
+                    "recorded_by_id": self.admin,
+                }
+            )
         self.insert("organization_grade", rows)
 
     def rounds(self) -> None:
@@ -443,12 +567,25 @@ class City:
         codes = list(self.categories)
         for round_id in self.ids("round", self.size["rounds"]):
             department, _district = self.rng.choice(self.departments)
-            rounds.append({"id": round_id, "number": f"GY-CITY-{round_id:04d}", "title": f"社区公益创投大赛（第{round_id}届）",
-                           "themes": "养老、助残、青少年", "department_id": department, "rubric_id": rubric_id,
-                           "max_grant_fen": 10_000_000, "match_cap_fen": 2_000_000, "donor_cap_fen": 50_000,
-                           "pitch_weight": 40, "proposals_due_at": self.now + timedelta(days=20),
-                           "giving_ends_at": self.now + timedelta(days=60), "status": "call", "created_at": self.now,
-                           "created_by_id": self.buyer_of[department]})
+            rounds.append(
+                {
+                    "id": round_id,
+                    "number": f"GY-CITY-{round_id:04d}",
+                    "title": f"社区公益创投大赛（第{round_id}届）",
+                    "themes": "养老、助残、青少年",
+                    "department_id": department,
+                    "rubric_id": rubric_id,
+                    "max_grant_fen": 10_000_000,
+                    "match_cap_fen": 2_000_000,
+                    "donor_cap_fen": 50_000,
+                    "pitch_weight": 40,
+                    "proposals_due_at": self.now + timedelta(days=20),
+                    "giving_ends_at": self.now + timedelta(days=60),
+                    "status": "call",
+                    "created_at": self.now,
+                    "created_by_id": self.buyer_of[department],
+                }
+            )
             for org in self.rng.sample(sorted(self.owner_of), self.size["proposals_per_round"]):
                 code = self.rng.choice(codes)
                 proposals.append({"round_id": round_id, "organization_id": org, "category_id": self.categories[code],
@@ -502,9 +639,13 @@ class Ledger:
 
         from market.money.models import Account
 
-        self.city.insert("account", [{**row, "balance_fen": self.delta[row["id"]]} for row in self.new_accounts.values()])
+        self.city.insert(
+            "account", [{**row, "balance_fen": self.delta[row["id"]]} for row in self.new_accounts.values()]
+        )
         self.city.insert("ledger_transaction", self.transactions)
-        self.city.insert("entry", [{"id": i, **e} for i, e in zip(self.city.ids("entry", len(self.entries)), self.entries)])
+        self.city.insert(
+            "entry", [{"id": i, **e} for i, e in zip(self.city.ids("entry", len(self.entries)), self.entries)]
+        )
         for code, (account_id, _balance) in self.accounts.items():
             if code not in self.new_accounts and self.delta[account_id]:
                 db.session.execute(update(Account).where(Account.id == account_id)

@@ -42,7 +42,7 @@ def city_command(scale, index):
     try:
         city = City(scale, progress=lambda label, n: click.echo(f"  {label}{' …' if n == 0 else ' done'}"))
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--scale")
+        raise click.BadParameter(str(error), param_hint="--scale") from error
     click.echo(f"Generating a city at scale {scale}: {len(steps)} steps")
     counts = city.build()
     click.echo(f"Generated in {time.perf_counter() - started:.0f} s:")

@@ -15,8 +15,8 @@ from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import User
-from market.extensions import db
 from market.demo.seed import DEMO_PASSWORD, _clock_at, _day
+from market.extensions import db
 from market.organizations.models import Membership, ServiceCategory
 
 # Owners of the applicant organizations (index in DEMO_ORGANIZATIONS, e-mail, name).
@@ -107,7 +107,9 @@ def _seed_round(people, organizations, now) -> None:
             rubric_id=rubrics.published("proposal")[0].id, max_grant_fen=6_000_000, match_cap_fen=400_000,
             donor_cap_fen=50_000, max_age_years=None, incubated_only=False, max_grade=2, pitch_weight=40,
             proposals_due_at=start + timedelta(days=20), giving_ends_at=start + timedelta(days=50)))
-        rounds.fund(buyer, round_, "grants", 20_000_000, "姑苏区民政局", "government", "苏福彩〔2026〕5号", "demo-grants")
+        rounds.fund(
+            buyer, round_, "grants", 20_000_000, "姑苏区民政局", "government", "苏福彩〔2026〕5号", "demo-grants"
+        )
         rounds.fund(buyer, round_, "matching", 500_000, "苏州恒信科技有限公司", "company", "配捐协议 HX-2026-03",
                     "demo-match-company")
         rounds.fund(buyer, round_, "matching", 300_000, "张家港市仁爱慈善基金会", "foundation", "仁爱〔2026〕配捐2号",
@@ -131,8 +133,13 @@ def _seed_round(people, organizations, now) -> None:
         leaves = rubrics.leaves(round_.rubric)
         for email, proposal in proposals.items():
             rounds.declare(expert, proposal, False, "")
-            rounds.score_review(expert, proposal, {leaf.id: str(points) for leaf, points in zip(leaves, SHEETS[email][0])},
-                                "需求清楚，逻辑模型完整。", submit=True)
+            rounds.score_review(
+                expert,
+                proposal,
+                {leaf.id: str(points) for leaf, points in zip(leaves, SHEETS[email][0])},
+                "需求清楚，逻辑模型完整。",
+                submit=True,
+            )
         shortlisted = [p.id for e, p in proposals.items() if SHEETS[e][1] is not None]
         rounds.start_pitch(buyer, round_, shortlisted)
     with _clock_at(start + timedelta(days=28)):
@@ -180,14 +187,35 @@ def _seed_open_round(people, organizations, now) -> None:
         return
     staff = people["incubator@demo.market"]
     with _clock_at(now - timedelta(days=3)):
-        round_ = rounds.create_round(staff, rounds.RoundData(
-            sponsor=f"organization:{organizations[1].id}", title=title, themes="社区微更新、邻里互助、青少年成长",
-            description="面向在孵和出孵两年内的社会组织，每个项目最高2万元。", rubric_id=rubrics.published("proposal")[0].id,
-            max_grant_fen=2_000_000, match_cap_fen=200_000, donor_cap_fen=20_000, max_age_years=None,
-            incubated_only=True, max_grade=2, pitch_weight=50, proposals_due_at=now + timedelta(days=20),
-            giving_ends_at=now + timedelta(days=45)))
-        rounds.fund(staff, round_, "grants", 10_000_000, "苏州市公益组织发展中心", "incubator", "孵化园2027年度资助计划",
-                    "demo-open-grants")
+        round_ = rounds.create_round(
+            staff,
+            rounds.RoundData(
+                sponsor=f"organization:{organizations[1].id}",
+                title=title,
+                themes="社区微更新、邻里互助、青少年成长",
+                description="面向在孵和出孵两年内的社会组织，每个项目最高2万元。",
+                rubric_id=rubrics.published("proposal")[0].id,
+                max_grant_fen=2_000_000,
+                match_cap_fen=200_000,
+                donor_cap_fen=20_000,
+                max_age_years=None,
+                incubated_only=True,
+                max_grade=2,
+                pitch_weight=50,
+                proposals_due_at=now + timedelta(days=20),
+                giving_ends_at=now + timedelta(days=45),
+            ),
+        )
+        rounds.fund(
+            staff,
+            round_,
+            "grants",
+            10_000_000,
+            "苏州市公益组织发展中心",
+            "incubator",
+            "孵化园2027年度资助计划",
+            "demo-open-grants",
+        )
         rounds.fund(staff, round_, "matching", 500_000, "苏州恒信科技有限公司", "company", "配捐协议 HX-2027-01",
                     "demo-open-match")
         rounds.open_call(staff, round_)
@@ -202,8 +230,13 @@ def _seed_incubator(people, organizations, now) -> None:
         return
     staff, admin = people["incubator@demo.market"], people["admin@demo.market"]
     with _clock_at(now.replace(year=2025, month=2, day=20)):
-        incubator = incubation.create_incubator(staff, organizations[1].id, "姑苏区公益孵化园", "姑苏区人民路1128号三楼",
-                                                "为初创期社会组织提供场地、培训、导师和种子资金，入孵期12个月。")
+        incubator = incubation.create_incubator(
+            staff,
+            organizations[1].id,
+            "姑苏区公益孵化园",
+            "姑苏区人民路1128号三楼",
+            "为初创期社会组织提供场地、培训、导师和种子资金，入孵期12个月。",
+        )
         first = incubation.add_cohort(staff, incubator, "2025年第一期", date(2025, 3, 1), date(2026, 2, 28), 15)
         second = incubation.add_cohort(staff, incubator, "2026年第一期", date(2026, 3, 1), date(2027, 2, 28), 15)
     stays = {}
@@ -233,8 +266,13 @@ def _seed_incubator(people, organizations, now) -> None:
         (5, date(2026, 3, 15), 2, 2, 2, 2), (5, date(2026, 6, 15), 2, 2, 1, 2)]
     for index, day, *levels in assessments:
         with _clock_at(now.replace(year=day.year, month=day.month, day=day.day)):
-            incubation.assess(staff, stays[index], day, dict(zip(("governance", "finance", "staff", "projects"), levels)),
-                              "按孵化园能力评估表逐项打分。")
+            incubation.assess(
+                staff,
+                stays[index],
+                day,
+                dict(zip(("governance", "finance", "staff", "projects"), levels)),
+                "按孵化园能力评估表逐项打分。",
+            )
     with _clock_at(now.replace(year=2026, month=3, day=5)):
         incubation.graduate(staff, stays[3], "治理结构健全，品牌项目“心晴驿站”成型，具备独立承接项目能力，准予出孵。")
         incubation.graduate(staff, stays[6], "调解品牌初步形成，财务制度已建立，准予出孵，出孵后跟踪12个月。")

@@ -65,7 +65,9 @@ def seed_reference() -> dict:
             offset += count
     created["rules"] = _seed_rules(city)
     for order, (code, name_zh, name_en) in enumerate(CATEGORIES):
-        _c, new = _get_or_create(ServiceCategory, {"name_zh": name_zh, "name_en": name_en, "sort_order": order}, code=code)
+        _c, new = _get_or_create(
+            ServiceCategory, {"name_zh": name_zh, "name_en": name_en, "sort_order": order}, code=code
+        )
         created["categories"] += new
     db.session.commit()
     from market.evaluation import rubrics
@@ -147,7 +149,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     now = clock.now()
     people = {}
     for email, name, _role, _scope in DEMO_PEOPLE:
-        user, _new = _get_or_create(User, lambda: {
+        user, _new = _get_or_create(User, lambda name=name: {
             "display_name": name, "created_at": now, "locale": "zh", "session_token": secrets.token_hex(16),
             "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
         people[email] = user
@@ -268,7 +270,9 @@ def _seed_needs(people: dict, community: Community) -> None:
         for author, title, description, category, urgency, count, supporters, comments in DEMO_NEEDS:
             need = db.session.scalar(select(Need).filter_by(community_id=community.id, title=title))
             if need is None:
-                need = needs.post_need(people[author], needs.NeedData(title, description, categories[category], urgency, count))
+                need = needs.post_need(
+                    people[author], needs.NeedData(title, description, categories[category], urgency, count)
+                )
                 for supporter in supporters:
                     needs.support_need(people[supporter], need)
                 for commenter, body in comments:
@@ -278,9 +282,18 @@ def _seed_needs(people: dict, community: Community) -> None:
     if db.session.scalar(select(CommunityRequest.id).filter_by(community_id=community.id, title=title)) is None:
         worker = people["worker@demo.market"]
         with _clock_at(start + timedelta(days=3)):
-            request = needs.create_request(worker, [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id], needs.RequestData(
-                title, "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
-                categories["elderly"], 45, 12_000_000, "government_purchase"))
+            request = needs.create_request(
+                worker,
+                [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id],
+                needs.RequestData(
+                    title,
+                    "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
+                    categories["elderly"],
+                    45,
+                    12_000_000,
+                    "government_purchase",
+                ),
+            )
             hearing = needs.schedule_hearing(worker, request, "hearing", start + timedelta(days=7, hours=11),
                                              "桐芳社区党群服务中心二楼会议室",
                                              "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")
@@ -289,7 +302,9 @@ def _seed_needs(people: dict, community: Community) -> None:
             for resident in ("resident@demo.market", "neighbour@demo.market"):
                 needs.vote(people[resident], hearing, "for")
         with _clock_at(start + timedelta(days=7, hours=13)):
-            needs.close_hearing(worker, hearing, 28, "到会居民28人。居民普遍认为助餐服务很有必要，同意提交街道申请政府购买服务。")
+            needs.close_hearing(
+                worker, hearing, 28, "到会居民28人。居民普遍认为助餐服务很有必要，同意提交街道申请政府购买服务。"
+            )
         with _clock_at(start + timedelta(days=8)):
             needs.forward_request(worker, request)
 
@@ -309,16 +324,27 @@ def _seed_procurement(people: dict, organizations: list) -> None:
     from datetime import timedelta
 
     from market.needs.models import CommunityRequest
+    from market.organizations.models import AnnualInspection
     from market.procurement import tenders, undertakers
-    from market.procurement.models import AnnualInspection, CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
+    from market.procurement.models import CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
 
     buyer, admin = people["purchaser@demo.market"], people["admin@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
     categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
     now = clock.now()
-    catalog, new = _get_or_create(PurchaseCatalog, {"title": "姑苏区民政局2026年政府购买服务指导目录", "status": "published",
-                                                    "created_at": now, "created_by_id": buyer.id, "published_at": now},
-                                  department_id=department_id, year=2026, version=1)
+    catalog, new = _get_or_create(
+        PurchaseCatalog,
+        {
+            "title": "姑苏区民政局2026年政府购买服务指导目录",
+            "status": "published",
+            "created_at": now,
+            "created_by_id": buyer.id,
+            "published_at": now,
+        },
+        department_id=department_id,
+        year=2026,
+        version=1,
+    )
     if new:
         catalog.items = [CatalogItem(position=i, code=code, category_id=categories[category], name=name,
                                      description=description, competition=competition)
@@ -339,30 +365,46 @@ def _seed_procurement(people: dict, organizations: list) -> None:
             undertakers.decide(admin, entry.id, approve=True)
     request = db.session.scalar(select(CommunityRequest).filter_by(title="桐芳社区老年助餐服务"))
     title = "桐芳社区老年助餐服务项目"
-    if request is not None and request.status == "forwarded" and db.session.scalar(select(Tender.id).filter_by(title=title)) is None:
+    if (
+        request is not None
+        and request.status == "forwarded"
+        and db.session.scalar(select(Tender.id).filter_by(title=title)) is None
+    ):
         item = next(i for i in catalog.items if i.code == "A02")
-        tender = tenders.create_tender(buyer, tenders.TenderData(
-            catalog_item_id=item.id, title=title, description="为桐芳社区45位独居和高龄老人提供工作日午餐配送，每餐补贴8元。",
-            service_standards="每个工作日11点前送达；热食；菜品每周不重样；每月探访一次并记录老人状况。",
-            budget_ceiling_fen=12_000_000, contract_months=12, method="open_tender", price_weight=30,
-            criteria=[("服务方案", 40), ("团队与经验", 20), ("食品安全保障", 10)],
-            questions_deadline=now + timedelta(days=10), bid_deadline=now + timedelta(days=25),
-            opening_at=now + timedelta(days=25, hours=2), community_ids=[request.community_id],
-            request_ids=[request.id]))
+        tender = tenders.create_tender(
+            buyer,
+            tenders.TenderData(
+                catalog_item_id=item.id,
+                title=title,
+                description="为桐芳社区45位独居和高龄老人提供工作日午餐配送，每餐补贴8元。",
+                service_standards="每个工作日11点前送达；热食；菜品每周不重样；每月探访一次并记录老人状况。",
+                budget_ceiling_fen=12_000_000,
+                contract_months=12,
+                method="open_tender",
+                price_weight=30,
+                criteria=[("服务方案", 40), ("团队与经验", 20), ("食品安全保障", 10)],
+                questions_deadline=now + timedelta(days=10),
+                bid_deadline=now + timedelta(days=25),
+                opening_at=now + timedelta(days=25, hours=2),
+                community_ids=[request.community_id],
+                request_ids=[request.id],
+            ),
+        )
         tenders.publish(buyer, tender)
 
 
 def _seed_contract(people: dict, organizations: list, communities: list) -> None:
     """The department's 2026 budget, and a tender run half a year ago that became a contract whose
     first tranche is paid: the money pages have something to show (only what is missing)."""
-    from market.contracts import services as contracts
     from market.money import services as money
 
     buyer = people["purchaser@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
     start = clock.now() - timedelta(days=200)
     with _clock_at(start - timedelta(days=1)):
-        money.appropriate(buyer, department_id, 300_000_000, "姑苏财社〔2026〕12号 2026年度政府购买服务预算", "demo2026")
+        money.appropriate(
+            buyer, department_id, 300_000_000, "姑苏财社〔2026〕12号 2026年度政府购买服务预算", "demo2026"
+        )
     contract = _contract_from_tender(
         people, organizations, communities, start, 12, 30_000_000, "平江街道居家养老上门服务项目",
         "为平江街道三个社区的失能、半失能老人提供助浴、助洁、陪诊等上门服务。",
@@ -371,8 +413,14 @@ def _seed_contract(people: dict, organizations: list, communities: list) -> None
     if contract is None:
         return
     first = contract.milestones[0]
-    _deliver(people, contract, first, "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。",
-             62, [("人员经费", 7_680_000, 7_512_000), ("耗材与交通", 900_000, 861_500)])
+    _deliver(
+        people,
+        contract,
+        first,
+        "完成首期服务：建立服务对象档案62份，上门助浴318人次、助洁406人次、陪诊57人次；开展护理员培训2次。",
+        62,
+        [("人员经费", 7_680_000, 7_512_000), ("耗材与交通", 900_000, 861_500)],
+    )
     _accept_and_pay(people, contract, first)
 
 
@@ -384,7 +432,7 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
                           standards, prices, score_tie=None):
     """Run an open tender from `start` to a signed contract (organizations[0] wins); None if it exists."""
     from market.contracts import services as contracts
-    from market.procurement import evaluation, tenders
+    from market.procurement import awards, tenders
     from market.procurement.models import CatalogItem, Tender
 
     buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
@@ -399,7 +447,7 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
             bid_deadline=start + timedelta(days=21), opening_at=start + timedelta(days=21, hours=2),
             community_ids=[c.id for c in communities[:3]]))
         tenders.publish(buyer, tender)
-        evaluation.add_expert(buyer, tender, expert)
+        awards.add_expert(buyer, tender, expert)
     bidders = [(organizations[0], people["org@demo.market"]), (organizations[9], admin), (organizations[1], admin)]
     with _clock_at(start + timedelta(days=5)):
         for (org, owner), price in zip(bidders, prices):
@@ -409,19 +457,26 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
     with _clock_at(start + timedelta(days=21, hours=3)):
         tenders.advance(tender)
         db.session.commit()
-        bids = evaluation.valid_bids(tender)
-        evaluation.declare(expert, tender, {b.id: (False, "") for b in bids})
+        bids = awards.valid_bids(tender)
+        awards.declare(expert, tender, {b.id: (False, "") for b in bids})
         criteria = [c.id for c in tender.criteria]
         for b, points in zip(bids, [(38, 27), (33, 25), (30, 22)]):
-            evaluation.score(expert, tender, b.id, dict(zip(criteria, points)), {c: "方案完整，人员配备合理" for c in criteria})
-        ranking = evaluation.complete(buyer, tender)
-        evaluation.award(buyer, tender, ranking[0].bid_id)
+            awards.score(
+                expert, tender, b.id, dict(zip(criteria, points)), {c: "方案完整，人员配备合理" for c in criteria}
+            )
+        ranking = awards.complete(buyer, tender)
+        awards.award(buyer, tender, ranking[0].bid_id)
     contract = contracts.contract_of_tender(tender.id)
     with _clock_at(_day(contract.starts_on)):  # the day after the award's notice period
         if score_tie:
-            terms = contracts.Terms(contract.price_fen, contract.starts_on, contract.ends_on, contract.service_standards,
-                                    [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
-                                     for m in contract.milestones], *score_tie)
+            terms = contracts.Terms(
+                contract.price_fen,
+                contract.starts_on,
+                contract.ends_on,
+                contract.service_standards,
+                [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp) for m in contract.milestones],
+                *score_tie,
+            )
             contracts.update_terms(buyer, contract, terms)
         contracts.sign(buyer, contract, "purchaser")
         contracts.sign(people["org@demo.market"], contract, "organization")
@@ -489,8 +544,14 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
     with _clock_at(_day(second.due_on) + timedelta(days=5)):
         ratings.register_beneficiaries(owner, contract, "resident@demo.market\nneighbour@demo.market")
         codes = ratings.issue_codes(owner, contract, 6)
-        comments = ["探访员很耐心，每次都帮我量血压。", "希望助洁次数再多一些。", "讲座内容实用。", "", "服务人员准时。",
-                    "有时探访时间临时变动。"]
+        comments = [
+            "探访员很耐心，每次都帮我量血压。",
+            "希望助洁次数再多一些。",
+            "讲座内容实用。",
+            "",
+            "服务人员准时。",
+            "有时探访时间临时变动。",
+        ]
         for rater, stars, comment, code in zip(raters, [5, 4, 5, 4, 4, 3], comments, ["", ""] + codes):
             ratings.rate(rater, contract, stars, comment, code)
     evaluator_org = organizations[2]
@@ -510,8 +571,11 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
                 contracts.record_inspection(evaluator, contract, "site_visit", clock.today(),
                                             "随机走访8户老人，探访记录与实际相符，老人满意。", second.id)
             codes_of = {i.code: i.id for i in performance.indicators}
-            evaluations.save_scores(evaluator, evaluation, {codes_of[c]: evaluations.Entry(v, "查阅服务台账、签到表，入户走访8户")
-                                                            for c, v in sheet.items()})
+            evaluations.save_scores(
+                evaluator,
+                evaluation,
+                {codes_of[c]: evaluations.Entry(v, "查阅服务台账、签到表，入户走访8户") for c, v in sheet.items()},
+            )
             evaluations.submit(evaluator, evaluation, "服务按合同推进，记录完整；建议增加助洁频次，稳定探访时间。"
                                if kind == "mid_term" else "全年目标基本完成，服务数量略低于约定，可持续性有待加强。")
         with _clock_at(moment + timedelta(days=3)):
@@ -520,15 +584,20 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
         with _clock_at(_day(last.due_on) + timedelta(days=9)):
             contracts.pay(buyer, contract, last.id)
     with _clock_at(_day(last.due_on) + timedelta(days=12)):
-        ratings.rate_department(owner, contract, "contract", {"paid_on_time": 5, "clear_requirements": 4,
-                                                              "no_interference": 5}, "全年合作顺畅，末期款按评估结果及时支付。")
+        ratings.rate_department(
+            owner,
+            contract,
+            "contract",
+            {"paid_on_time": 5, "clear_requirements": 4, "no_interference": 5},
+            "全年合作顺畅，末期款按评估结果及时支付。",
+        )
     _seed_grade(people, organizations[0], evaluator_org)
 
 
 def _demo_raters(people: dict, communities: list) -> list:
     raters = []
     for index, (email, name) in enumerate(DEMO_RATERS):
-        user, new = _get_or_create(User, lambda: {
+        user, new = _get_or_create(User, lambda name=name: {
             "display_name": name, "created_at": clock.now(), "locale": "zh", "session_token": secrets.token_hex(16),
             "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
         if new:
@@ -563,9 +632,14 @@ def _seed_grade(people: dict, org, evaluator_org) -> None:
         # 91% of every regular indicator (read on the cap's 1,000-point scale), and 9 bonus points for an
         # innovation (6.2): a 4A total.
         bonus = {"6.1": Decimal(0), "6.2": Decimal(9)}
-        entries = {i.id: evaluations.Entry(str(bonus.get(i.code, (i.points * Decimal("0.91")).quantize(Decimal("0.01")))),
-                                           "查阅章程、会议纪要、审计报告，实地查看日间照料中心")
-                   for i in rubric.indicators if i.source == "manual"}
+        entries = {
+            i.id: evaluations.Entry(
+                str(bonus.get(i.code, (i.points * Decimal("0.91")).quantize(Decimal("0.01")))),
+                "查阅章程、会议纪要、审计报告，实地查看日间照料中心",
+            )
+            for i in rubric.indicators
+            if i.source == "manual"
+        }
         evaluations.save_scores(evaluator, evaluation, entries)
         evaluations.submit(evaluator, evaluation, "内部治理规范，服务成效突出，党建工作扎实。")
     with _clock_at(start + timedelta(days=15)):

@@ -1,12 +1,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, FormField, HiddenField, RadioField, SelectField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from market.core.forms import Form, IntegerField, options
 from market.evaluation.models import EVALUATION_KINDS, RUBRIC_PURPOSES
-from market.procurement.models import GRADES
+from market.organizations.models import GRADES
 
 STARS = options([(n, "★" * n) for n in range(5, 0, -1)])
 

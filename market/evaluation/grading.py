@@ -13,15 +13,14 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import text
+from market.core import scoring, text
 from market.core.errors import PermissionDenied, ServiceError, existing
-from market.evaluation import rubrics, scoring
+from market.evaluation import rubrics
 from market.evaluation import services as evaluations
 from market.evaluation.models import EVALUATION_MACHINE, GRADING_MACHINE, Evaluation, GradeApplication
 from market.extensions import db
-from market.organizations.models import Organization
+from market.organizations.models import GRADES, AnnualInspection, Organization, OrganizationGrade
 from market.procurement import undertakers
-from market.procurement.models import GRADES, AnnualInspection, OrganizationGrade
 from market.rules import services as rules
 
 OPEN = ("applied", "evaluating", "noticed", "appealed")

@@ -15,9 +15,8 @@ from market import clock
 from market.accounts.models import Residence, User
 from market.contracts import services as contracts
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
-from market.core import codes, text
+from market.core import codes, scoring, text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique
-from market.evaluation import scoring
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
 from market.needs import services as needs

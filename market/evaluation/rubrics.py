@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import text
+from market.core import scoring, text
 from market.core.errors import PermissionDenied, ServiceError, existing
-from market.evaluation import defaults, scoring
+from market.evaluation import defaults
 from market.evaluation.models import RUBRIC_PURPOSES, Evaluation, Indicator, Rubric
 from market.extensions import db
 

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.contracts.models import SIGNED_STATUSES, Contract, DeliveryReport, Milestone
-from market.evaluation import ratings, scoring
+from market.core import scoring
+from market.evaluation import ratings
 from market.evaluation.models import Evaluation, GradeApplication
 from market.extensions import db
+from market.organizations.models import OrganizationGrade
 from market.procurement import undertakers
-from market.procurement.models import OrganizationGrade
 
 SIGNED = SIGNED_STATUSES
 DECIDED = ("accepted", "paying", "paid", "held", "withheld")

@@ -16,10 +16,13 @@ from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.contracts.models import SIGNED_STATUSES, Contract
-from market.core import text
+from market.core import scoring, text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
-from market.evaluation import ratings, rubrics, scoring
-from market.evaluation import steps  # noqa: F401  (how evaluation steps read on timelines)
+from market.evaluation import (
+    ratings,
+    rubrics,
+    steps,  # noqa: F401  (how evaluation steps read on timelines)
+)
 from market.evaluation.models import EVALUATION_KINDS, EVALUATION_MACHINE, Evaluation, IndicatorScore
 from market.extensions import db
 from market.organizations.models import Organization
@@ -177,7 +180,7 @@ def parse_points(value: str, maximum: int, allow_na: bool, name: str) -> Decimal
         points = Decimal(value)
     except InvalidOperation:
         raise ServiceError(_("Give “%(name)s” from 0 to %(max)s points (two decimals at most).", name=name,
-                             max=maximum))
+                             max=maximum)) from None
     if not points.is_finite() or points != points.quantize(scoring.CENT) or not 0 <= points <= maximum:
         raise ServiceError(_("Give “%(name)s” from 0 to %(max)s points (two decimals at most).", name=name,
                              max=maximum))
@@ -273,7 +276,7 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
         total = result(evaluation).total
     except ValueError:
         db.session.rollback()
-        raise ServiceError(_("Not every indicator can be marked not applicable."))
+        raise ServiceError(_("Not every indicator can be marked not applicable.")) from None
     evaluation.total_cp = scoring.to_centipoints(total)
     evaluation.band = scoring.band(total, evaluation.rubric.bands)
     evaluation.summary, evaluation.submitted_by_id, evaluation.submitted_at = summary, actor.id, now

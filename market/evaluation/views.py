@@ -6,23 +6,45 @@ from flask_login import current_user, login_required
 from market import clock
 from market.accounts.roles import Role
 from market.contracts import services as contracts
+from market.contracts.models import SIGNED_STATUSES
+from market.core import scoring
 from market.core.errors import NotFound, ServiceError
 from market.core.forms import ConfirmForm, ReasonForm, options, run_action, run_form, show_service_error
+from market.core.page_cache import cached_page
 from market.core.pagination import paginate
-from market.evaluation import charts, grading, ratings, rubrics, scorecards, scoring
+from market.evaluation import charts, grading, ratings, rubrics, scorecards
 from market.evaluation import services as evaluations
-from market.evaluation.forms import (AppealAnswerForm, AppealForm, AssignForm, BeneficiariesForm, CodesForm,
-                                     CommissionForm, CommitteeForm, DeclarationForm, DepartmentRatingForm,
-                                     GradeApplicationForm, RatingForm, RubricForm, ScoreSheetForm, SubmitEvaluationForm)
-from market.evaluation.models import (BANDS, EVALUATION_KINDS, EVALUATION_MACHINE, GRADING_MACHINE, INDICATOR_SOURCES,
-                                      RUBRIC_PURPOSES, RUBRIC_STATUSES, Rating)
+from market.evaluation.forms import (
+    AppealAnswerForm,
+    AppealForm,
+    AssignForm,
+    BeneficiariesForm,
+    CodesForm,
+    CommissionForm,
+    CommitteeForm,
+    DeclarationForm,
+    DepartmentRatingForm,
+    GradeApplicationForm,
+    RatingForm,
+    RubricForm,
+    ScoreSheetForm,
+    SubmitEvaluationForm,
+)
+from market.evaluation.models import (
+    BANDS,
+    EVALUATION_KINDS,
+    EVALUATION_MACHINE,
+    GRADING_MACHINE,
+    INDICATOR_SOURCES,
+    RUBRIC_PURPOSES,
+    RUBRIC_STATUSES,
+    Rating,
+)
 from market.extensions import db
 from market.money.charts import svg_response
 from market.organizations import services as organizations
+from market.organizations.models import GRADES
 from market.places.models import Department
-from market.procurement.models import GRADES
-from market.contracts.models import SIGNED_STATUSES
-from market.core.page_cache import cached_page
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -144,20 +166,33 @@ def _render_contract(found, **forms):
     index, count = ratings.satisfaction(contract_ids=[found.id])
     issued, used = ratings.code_counts(found) if "organization" in sides else (0, 0)
     return render_template(
-        "evaluation/contract.html", contract=found, sides=sides, evaluations=evaluations.of_contract(found),
+        "evaluation/contract.html",
+        contract=found,
+        sides=sides,
+        evaluations=evaluations.of_contract(found),
         may_commission=evaluations.may_commission(current_user, found),
-        may_read=lambda e: evaluations.may_read(current_user, e), satisfaction=index, rating_count=count,
-        stars=ratings.star_counts(contract_id=found.id), page=paginate(ratings.ratings_select(found)),
-        rating_problem=ratings.rating_problem(current_user, found), is_beneficiary=ratings.is_beneficiary(current_user, found),
-        codes_issued=issued, codes_used=used, beneficiaries=ratings.beneficiary_count(found) if sides else 0,
-        department_ratings=ratings.department_ratings(found), period=ratings.period_of(found),
-        commission_form=forms.get("commission_form") or (_commission_form(found) if evaluations.may_commission(
-            current_user, found) else None),
+        may_read=lambda e: evaluations.may_read(current_user, e),
+        satisfaction=index,
+        rating_count=count,
+        stars=ratings.star_counts(contract_id=found.id),
+        page=paginate(ratings.ratings_select(found)),
+        rating_problem=ratings.rating_problem(current_user, found),
+        is_beneficiary=ratings.is_beneficiary(current_user, found),
+        codes_issued=issued,
+        codes_used=used,
+        beneficiaries=ratings.beneficiary_count(found) if sides else 0,
+        department_ratings=ratings.department_ratings(found),
+        period=ratings.period_of(found),
+        commission_form=forms.get("commission_form")
+        or (_commission_form(found) if evaluations.may_commission(current_user, found) else None),
         rating_form=forms.get("rating_form") or RatingForm(prefix="rating"),
-        codes_form=CodesForm(prefix="codes"), beneficiaries_form=forms.get("beneficiaries_form")
-        or BeneficiariesForm(prefix="served"), department_form=forms.get("department_form")
-        or (_department_form(found) if "organization" in sides else None),
-        reason_form=ReasonForm(), item_labels=_item_labels(), **_labels())
+        codes_form=CodesForm(prefix="codes"),
+        beneficiaries_form=forms.get("beneficiaries_form") or BeneficiariesForm(prefix="served"),
+        department_form=forms.get("department_form") or (_department_form(found) if "organization" in sides else None),
+        reason_form=ReasonForm(),
+        item_labels=_item_labels(),
+        **_labels(),
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/commission", methods=["POST"])
@@ -165,10 +200,14 @@ def _render_contract(found, **forms):
 def commission(contract_id: int):
     found = _contract(contract_id)
     form = _commission_form(found)
-    return run_form(form, lambda: evaluations.commission(current_user, found, form.kind.data, form.evaluator_org_id.data,
-                                                         form.rubric_id.data, form.due_on.data),
-                    _("The evaluation is commissioned; the evaluator declares its conflicts first."),
-                    _contract_page(contract_id)) or _render_contract(found, commission_form=form)
+    return run_form(
+        form,
+        lambda: evaluations.commission(
+            current_user, found, form.kind.data, form.evaluator_org_id.data, form.rubric_id.data, form.due_on.data
+        ),
+        _("The evaluation is commissioned; the evaluator declares its conflicts first."),
+        _contract_page(contract_id),
+    ) or _render_contract(found, commission_form=form)
 
 
 @bp.route("/contracts/<int:contract_id>/rate", methods=["POST"])

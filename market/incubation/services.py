@@ -13,11 +13,18 @@ from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
 from market.extensions import db
-from market.incubation.models import (CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS, CapacityAssessment, Cohort,
-                                      Incubation, IncubationService, Incubator)
+from market.incubation.models import (
+    CAPACITY_AREAS,
+    INCUBATION_MACHINE,
+    SERVICE_KINDS,
+    CapacityAssessment,
+    Cohort,
+    Incubation,
+    IncubationService,
+    Incubator,
+)
 from market.money import ledger
-from market.organizations.models import Organization
-from market.procurement.models import OrganizationGrade
+from market.organizations.models import Organization, OrganizationGrade
 
 ASSESSMENT_DUE_DAYS = 120  # an organization in the incubator is assessed at least this often
 MAX_SEED_FEN = 10**9

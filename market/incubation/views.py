@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from market.core.forms import ReasonForm, fen_from, options, run_action, run_form
+from market.core.params import bounded_int
 from market.extensions import db
 from market.incubation import charts, services
 from market.incubation.forms import AdmitForm, AssessmentForm, CohortForm, GraduationForm, IncubatorForm, ServiceForm
 from market.incubation.models import CAPACITY_AREAS, INCUBATION_MACHINE, SERVICE_KINDS
 from market.money.charts import svg_response
 from market.organizations.models import Organization
-from market.core.params import bounded_int
 
 bp = Blueprint("incubation", __name__, url_prefix="/incubators")
 

@@ -16,9 +16,19 @@ STYLE = Style(background="white", plot_background="white", foreground="#333", fo
 
 def contracted_and_paid(rows: list[tuple[str, int, object]], title: str) -> bytes:
     """A horizontal bar chart of the price contracted and the amount paid per group, in yuan."""
-    chart = pygal.HorizontalBar(style=STYLE, js=[], width=800, height=max(240, 60 + 40 * len(rows)),
-                                show_legend=True, legend_at_bottom=True, title=title, print_values=False,
-                                value_formatter=lambda v: f"¥{v:,.0f}", truncate_label=24, disable_xml_declaration=False)
+    chart = pygal.HorizontalBar(
+        style=STYLE,
+        js=[],
+        width=800,
+        height=max(240, 60 + 40 * len(rows)),
+        show_legend=True,
+        legend_at_bottom=True,
+        title=title,
+        print_values=False,
+        value_formatter=lambda v: f"¥{v:,.0f}",
+        truncate_label=24,
+        disable_xml_declaration=False,
+    )
     top = rows[:15]
     chart.x_labels = [name for name, _id, _t in top]
     chart.add(_("Contracted"), [t.price_fen // 100 for _n, _i, t in top])

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import timezone
 
 import stripe
-from stripe._http_client import UrllibClient
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from stripe._http_client import UrllibClient
 
 from market import clock
 from market.core.errors import ServiceError, done_once

@@ -64,8 +64,15 @@ def source_of(contract):
 
 
 def commit(source, contract_id: int, amount_fen: int, actor=None) -> None:
-    ledger.transfer("commitment", f"commit:contract:{contract_id}", source,
-                    ledger.account("contract", contract_id, "committed"), amount_fen, actor=actor, contract_id=contract_id)
+    ledger.transfer(
+        "commitment",
+        f"commit:contract:{contract_id}",
+        source,
+        ledger.account("contract", contract_id, "committed"),
+        amount_fen,
+        actor=actor,
+        contract_id=contract_id,
+    )
 
 
 def change_commitment(source, contract_id: int, delta_fen: int, key: str, actor=None) -> None:
@@ -78,9 +85,16 @@ def change_commitment(source, contract_id: int, delta_fen: int, key: str, actor=
 
 
 def make_payable(contract_id: int, milestone_id: int, amount_fen: int, actor=None) -> None:
-    ledger.transfer("payable", f"payable:milestone:{milestone_id}", ledger.account("contract", contract_id, "committed"),
-                    ledger.account("contract", contract_id, "payable"), amount_fen, actor=actor,
-                    contract_id=contract_id, milestone_id=milestone_id)
+    ledger.transfer(
+        "payable",
+        f"payable:milestone:{milestone_id}",
+        ledger.account("contract", contract_id, "committed"),
+        ledger.account("contract", contract_id, "payable"),
+        amount_fen,
+        actor=actor,
+        contract_id=contract_id,
+        milestone_id=milestone_id,
+    )
 
 
 def settle(contract_id: int, milestone_id: int, amount_fen: int, reference: str, actor=None) -> None:

@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import (BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from market.core.forms import Form, IntegerField, options
@@ -62,7 +61,9 @@ class HearingForm(Form):
 
 
 class CloseHearingForm(Form):
-    attendance = IntegerField(_l("Residents present"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
+    attendance = IntegerField(
+        _l("Residents present"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0
+    )
     minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=20000)])
     # Closing cannot be undone: the form is refused unless the box is ticked.
     confirm = BooleanField(_l("Yes, close the vote now: no more votes can be cast"), validators=[

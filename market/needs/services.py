@@ -163,7 +163,11 @@ def edit_need(actor: User, need: Need, data: NeedData) -> Need:
         raise PermissionDenied(_("You can change a need only while it is yours and still open."))
     data = _validated(data)
     need.title, need.description, need.category_id = data.title, data.description, data.category_id
-    need.urgency, need.urgency_rank, need.people_affected = data.urgency, URGENCY_RANK[data.urgency], data.people_affected
+    need.urgency, need.urgency_rank, need.people_affected = (
+        data.urgency,
+        URGENCY_RANK[data.urgency],
+        data.people_affected,
+    )
     need.updated_at = clock.now()
     db.session.commit()
     return need
@@ -201,7 +205,7 @@ def support_need(actor: User, need: Need) -> int:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(_("You have already supported this need."))
+        raise ServiceError(_("You have already supported this need.")) from None
     # Counted in the database, so supports arriving together are all counted.
     db.session.execute(update(Need).where(Need.id == need.id).values(support_count=Need.support_count + 1))
     db.session.refresh(need)
@@ -212,7 +216,7 @@ def support_need(actor: User, need: Need) -> int:
         db.session.commit()
     except IntegrityError:  # the same person's second support, committed elsewhere first
         db.session.rollback()
-        raise ServiceError(_("You have already supported this need."))
+        raise ServiceError(_("You have already supported this need.")) from None
     return need.support_count
 
 
@@ -306,15 +310,24 @@ def worker_desk(actor: User) -> dict[str, int]:
     communities = actor.worker_community_ids()
     count = lambda statement: db.session.scalar(statement)  # noqa: E731
     return {
-        "residents": count(select(func.count(Residence.id)).where(Residence.community_id.in_(communities),
-                                                                  Residence.status == "pending")),
-        "needs": count(select(func.count(Need.id)).where(Need.community_id.in_(communities),
-                                                         Need.status.in_(ACTIVE_NEED_STATUSES),
-                                                         Need.hidden_at.is_(None))),
-        "flags": count(select(func.count(Flag.id)).where(Flag.community_id.in_(communities), Flag.resolved_at.is_(None))),
-        "hearings": count(select(func.count(Hearing.id)).join(CommunityRequest)
-                          .where(CommunityRequest.community_id.in_(communities),
-                                 Hearing.status.in_(("scheduled", "voting")))),
+        "residents": count(
+            select(func.count(Residence.id)).where(
+                Residence.community_id.in_(communities), Residence.status == "pending"
+            )
+        ),
+        "needs": count(
+            select(func.count(Need.id)).where(
+                Need.community_id.in_(communities), Need.status.in_(ACTIVE_NEED_STATUSES), Need.hidden_at.is_(None)
+            )
+        ),
+        "flags": count(
+            select(func.count(Flag.id)).where(Flag.community_id.in_(communities), Flag.resolved_at.is_(None))
+        ),
+        "hearings": count(
+            select(func.count(Hearing.id))
+            .join(CommunityRequest)
+            .where(CommunityRequest.community_id.in_(communities), Hearing.status.in_(("scheduled", "voting")))
+        ),
     }
 
 
@@ -548,7 +561,11 @@ def close_hearing(actor: User, hearing: Hearing, attendance: int, minutes: str) 
         raise ServiceError(_("Write the minutes before closing."), field="minutes")
     HEARING_MACHINE.move(hearing, "closed", actor, "")
     counts = tally(hearing)
-    hearing.votes_for, hearing.votes_against, hearing.votes_abstain = counts["for"], counts["against"], counts["abstain"]
+    hearing.votes_for, hearing.votes_against, hearing.votes_abstain = (
+        counts["for"],
+        counts["against"],
+        counts["abstain"],
+    )
     if not any(counts.values()):
         outcome = "no_votes"
     elif counts["for"] == counts["against"]:

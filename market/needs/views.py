@@ -7,22 +7,24 @@ from market.core import uploads
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.pagination import paginate
-from market.core.views import safe_next
+from market.core.params import bounded_int
+from market.core.urls import safe_next
 from market.extensions import db
 from market.needs import services, timeline
-from market.needs.forms import (CloseHearingForm, CommentForm, HearingForm, NeedForm, RequestForm, ThresholdForm,
-                                VoteForm)
-from market.needs.models import (HEARING_KINDS, HEARING_MACHINE, NEED_MACHINE, OUTCOMES, REQUEST_MACHINE, TRACKS,
-                                 URGENCIES, VOTE_CHOICES, NeedPhoto)
+from market.needs.forms import (
+    CloseHearingForm,
+    CommentForm,
+    HearingForm,
+    NeedForm,
+    RequestForm,
+    ThresholdForm,
+    VoteForm,
+)
+from market.needs.labels import LABELS
+from market.needs.models import HEARING_MACHINE, REQUEST_MACHINE, NeedPhoto
 from market.organizations import services as organizations
-from market.places import services as places
-from market.core.page_cache import cached_page
-from market.core.params import bounded_int
 
 bp = Blueprint("needs", __name__)
-LABELS = {"urgencies": URGENCIES, "tracks": TRACKS, "hearing_kinds": HEARING_KINDS, "vote_choices": VOTE_CHOICES,
-          "outcomes": OUTCOMES, "need_machine": NEED_MACHINE, "request_machine": REQUEST_MACHINE,
-          "hearing_machine": HEARING_MACHINE, "describe": timeline.describe}
 
 
 def _categories():
@@ -104,7 +106,9 @@ def _need_action(need_id: int, action, success: str, form=None):
 @bp.route("/needs/<int:need_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_need(need_id: int):
-    return _need_action(need_id, lambda need, _f: services.withdraw_need(current_user, need), _("The need is withdrawn."))
+    return _need_action(
+        need_id, lambda need, _f: services.withdraw_need(current_user, need), _("The need is withdrawn.")
+    )
 
 
 @bp.route("/needs/<int:need_id>/support", methods=["POST"])
@@ -228,7 +232,7 @@ def dismiss_flags(subject_type: str, subject_id: int):
 def threshold(community_id: int):
     form = ThresholdForm()
     return run_action(form, lambda: services.set_support_threshold(current_user, community_id, form.threshold.data),
-                      _("The support threshold is saved."), url_for("needs.community", community_id=community_id))
+                      _("The support threshold is saved."), url_for("places.community", community_id=community_id))
 
 
 # --- community requests and hearings ----------------------------------------------------------
@@ -352,24 +356,3 @@ def notifications():
 def read_notifications():
     return run_action(ConfirmForm(), lambda: services.mark_all_read(current_user), _("All marked as read."),
                       url_for("needs.notifications"))
-
-
-@bp.route("/places/community/<int:community_id>")
-@cached_page
-def community(community_id: int):
-    place = places.community_with_parents(community_id)
-    if place is None:
-        abort(404)
-    threshold_form = ThresholdForm(threshold=services.support_threshold(community_id))
-    from market.evaluation import ratings  # evaluation builds on needs, not the other way round
-
-    return render_template(
-        "needs/community.html", community=place, needs=paginate(services.community_needs_select(community_id)),
-        requests=paginate(services.community_requests_select(community_id), per_page=10, arg="requests_page"),
-        hearings=services.upcoming_hearings(community_id),
-        organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10,
-                               arg="organizations_page"),
-        resident=services.is_resident_of(current_user, community_id),
-        worker=services.is_worker_of(current_user, community_id), threshold_form=threshold_form,
-        satisfaction=ratings.satisfaction(community_id=community_id), **LABELS,
-    )

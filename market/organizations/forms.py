@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from market.core.forms import Form, IntegerField
@@ -19,8 +28,10 @@ class OrganizationForm(Form):
     community_ids = SelectMultipleField(_l("Communities served"), coerce=int, validators=[Optional()])
     staff_count = IntegerField(_l("Paid staff"), default=0, validators=[NumberRange(min=0, max=100000)])
     volunteer_count = IntegerField(_l("Volunteers"), default=0, validators=[NumberRange(min=0, max=1000000)])
-    contact_phone = StringField(_l("Contact phone"),
-                                validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))])
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))],
+    )
     description = TextAreaField(_l("What the organization does"), validators=[Length(max=5000)])
     submit = SubmitField(_l("Save"))
 

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.uploads import StoredFileColumns
@@ -118,3 +118,53 @@ class OrganizationDocument(StoredFileColumns, db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     organization = relationship("Organization", back_populates="documents")
+
+
+# --- standing: annual inspections, debarments and grades (procurement and grading read them) ---
+
+INSPECTION_RESULTS = {"qualified": _l("Qualified (合格)"), "basically_qualified": _l("Basically qualified (基本合格)"),
+                      "unqualified": _l("Unqualified (不合格)")}
+
+
+class AnnualInspection(db.Model):
+    """The result of an organization's annual inspection (年检) or annual report, recorded by civil affairs."""
+
+    __tablename__ = "annual_inspection"
+    __table_args__ = (UniqueConstraint("organization_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    year: Mapped[int]
+    result: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
+class Debarment(db.Model):
+    """A period in which an organization may not undertake purchased services."""
+
+    __table_args__ = (Index("ix_debarment_organization_ends", "organization_id", "ends_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
+GRADES = {1: "1A", 2: "2A", 3: "3A", 4: "4A", 5: "5A"}
+
+
+class OrganizationGrade(db.Model):
+    """An organization's grade (等级评估, 1A–5A) with its validity; the newest valid one counts.
+    Civil affairs records it; the evaluation area's grading process issues it."""
+
+    __tablename__ = "organization_grade"
+    __table_args__ = (Index("ix_organization_grade_org_until", "organization_id", "valid_until"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    grade: Mapped[int]
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

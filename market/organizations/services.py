@@ -55,7 +55,10 @@ def credit_code_message(code: str, org_type: str | None = None) -> str | None:
         return None
     return {
         "length": _("A unified social credit code has exactly 18 characters (this one has %(n)s).", n=len(code)),
-        "character": _("Character %(pos)s is not allowed; codes use digits and the capitals A–Y without I, O, S, V, Z.", pos=found.position),
+        "character": _(
+            "Character %(pos)s is not allowed; codes use digits and the capitals A–Y without I, O, S, V, Z.",
+            pos=found.position,
+        ),
         "authority": _("The first character is not a known registration authority."),
         "division": _("Characters 3 to 8 must be the digits of an administrative division code."),
         "org_check": _("The organization-code check character (17th) does not match: the code was probably mistyped."),
@@ -117,7 +120,9 @@ def register_organization(actor: User, data: OrganizationData) -> Organization:
     _apply(org, data)
     db.session.add(org)
     db.session.flush()
-    db.session.add(Membership(user_id=actor.id, organization_id=org.id, is_owner=True, added_at=now, added_by_id=actor.id))
+    db.session.add(
+        Membership(user_id=actor.id, organization_id=org.id, is_owner=True, added_at=now, added_by_id=actor.id)
+    )
     ORGANIZATION_MACHINE.start(org, actor, _("Registered on Market"))
     _save(org)
     return org
@@ -264,7 +269,9 @@ def remove_member(actor: User, org: Organization, membership_id: int) -> None:
     db.session.commit()
 
 
-def upload_document(actor: User, org: Organization, doc_type: str, title: str, file, confidential: bool) -> OrganizationDocument:
+def upload_document(
+    actor: User, org: Organization, doc_type: str, title: str, file, confidential: bool
+) -> OrganizationDocument:
     _require_member(actor, org)
     if doc_type not in DOCUMENT_TYPES:
         raise ServiceError(_("Choose the document type."), field="doc_type")

@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from market.core import uploads
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form
+from market.core.page_cache import cached_page
 from market.core.pagination import paginate
+from market.core.params import bounded_int
 from market.organizations import services
 from market.organizations.forms import DocumentForm, MemberForm, OrganizationForm
 from market.organizations.models import DOCUMENT_TYPES, ORG_TYPES, ORGANIZATION_MACHINE
 from market.places import services as places
-from market.core.page_cache import cached_page
-from market.core.params import bounded_int
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 

@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import Form, IntegerField, options
@@ -109,8 +118,11 @@ class SelectionForm(Form):
 
 class DonationForm(Form):
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), Length(max=20)])
-    display_name = StringField(_l("Name on the donor list (a person's or a company's)"), validators=[Length(max=100)],
-                               description=_l("Left empty, the gift is listed as anonymous; your account name is never shown."))
+    display_name = StringField(
+        _l("Name on the donor list (a person's or a company's)"),
+        validators=[Length(max=100)],
+        description=_l("Left empty, the gift is listed as anonymous; your account name is never shown."),
+    )
     anonymous = BooleanField(_l("Stay anonymous on the public donor list"))
     submit = SubmitField(_l("Give"))
 

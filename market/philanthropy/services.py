@@ -18,10 +18,10 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
-from market.core import text
+from market.core import scoring, text
 from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, done_once
 from market.core.money import format_fen
-from market.evaluation import rubrics, scoring
+from market.evaluation import rubrics
 from market.evaluation.services import parse_points
 from market.extensions import db
 from market.money import ledger, payments
@@ -30,9 +30,21 @@ from market.needs import timeline
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
 from market.philanthropy import matching, steps  # noqa: F401  (steps: how round steps read on timelines)
-from market.philanthropy.models import (FUNDER_KINDS, POTS, PROPOSAL_MACHINE, ROUND_MACHINE, Donation, MatchResult,
-                                        PitchScore, Proposal, ProposalBudgetLine, ProposalReview, Round,
-                                        RoundFunding, RoundReviewer)
+from market.philanthropy.models import (
+    FUNDER_KINDS,
+    POTS,
+    PROPOSAL_MACHINE,
+    ROUND_MACHINE,
+    Donation,
+    MatchResult,
+    PitchScore,
+    Proposal,
+    ProposalBudgetLine,
+    ProposalReview,
+    Round,
+    RoundFunding,
+    RoundReviewer,
+)
 from market.procurement.undertakers import current_grade
 
 GRANT_SHARES_BP = (5000, 3000, 2000)  # 50/30/20: on starting, after the mid-term review, after the final review
@@ -244,7 +256,7 @@ def fund(actor: User, round_: Round, pot: str, amount_fen: int, funder_name: str
         except ledger.InsufficientFunds:
             db.session.rollback()
             raise ServiceError(_("The department's uncommitted budget cannot carry %(amount)s; record the budget "
-                                 "first.", amount=format_fen(amount_fen)), field="amount")
+                                 "first.", amount=format_fen(amount_fen)), field="amount") from None
         existing_record = db.session.scalar(select(RoundFunding).filter_by(ledger_key=key))
         if existing_record is not None:  # the same form sent twice
             return existing_record
@@ -654,7 +666,7 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
     except payments.ProviderError as error:
         db.session.rollback()
         raise ServiceError(_("The card payment could not start: %(error)s. Nothing was charged; try again.",
-                             error=str(error)), field="amount")
+                             error=str(error)), field="amount") from error
     incoming_id = incoming.id
 
     def record_gift() -> Donation:

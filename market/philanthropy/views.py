@@ -10,17 +10,29 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import Length
 
+from market.core import scoring
 from market.core.errors import ServiceError
 from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
 from market.core.pagination import paginate
-from market.evaluation import rubrics, scoring
+from market.evaluation import rubrics
 from market.extensions import db
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
 from market.philanthropy import services as rounds
-from market.philanthropy.forms import (AdvanceForm, DonationForm, FundingForm, PitchForm, ProposalDeclarationForm,
-                                       ProposalForm, ReviewerForm, ReviewForm, RoundForm, ScreenForm, SelectionForm,
-                                       ShortlistForm)
+from market.philanthropy.forms import (
+    AdvanceForm,
+    DonationForm,
+    FundingForm,
+    PitchForm,
+    ProposalDeclarationForm,
+    ProposalForm,
+    ReviewerForm,
+    ReviewForm,
+    RoundForm,
+    ScreenForm,
+    SelectionForm,
+    ShortlistForm,
+)
 from market.philanthropy.models import FUNDER_KINDS, POTS, PROPOSAL_MACHINE, ROUND_MACHINE, ROUND_PHASES
 
 bp = Blueprint("philanthropy", __name__, url_prefix="/rounds")

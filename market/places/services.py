@@ -78,4 +78,6 @@ def district_choices() -> list[tuple[int, str]]:
 
 
 def department_choices() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.district_id, Department.id))]
+    return [
+        (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.district_id, Department.id))
+    ]

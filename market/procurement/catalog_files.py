@@ -54,7 +54,9 @@ def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalo
     except ServiceError:  # an .xlsx that would unpack too large: refused at the upload field
         raise
     except Exception:  # a damaged file: say so rather than fail
-        return ParsedCatalog(errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
+        return ParsedCatalog(
+            errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))]
+        )
     if rows is None:
         return ParsedCatalog(errors=[RowError(0, "", _(
             "The sheet has more than %(n)s rows, blank ones included; a catalog has at most %(items)s items.",
@@ -120,7 +122,8 @@ def _parse(rows: list[list[str]], categories: dict[str, int]) -> ParsedCatalog:
         return result
     seen_codes = {}
     for number, row in enumerate(rows[1:], start=2):
-        value = lambda key: (row[positions[key]] if key in positions and positions[key] < len(row) else "").strip()  # noqa: E731
+        def value(key, row=row):
+            return (row[positions[key]] if key in positions and positions[key] < len(row) else "").strip()
         item = {"code": value("code"), "name": value("name"), "description": value("description")}
         if not item["code"]:
             result.errors.append(RowError(number, "编码", _("The code is missing.")))
@@ -146,8 +149,13 @@ def _parse(rows: list[list[str]], categories: dict[str, int]) -> ParsedCatalog:
         grade_text = value("min_grade").upper().replace("Ａ", "A")
         grade = 0 if not grade_text else {f"{n}A": n for n in range(1, 6)}.get(grade_text)
         if grade is None:
-            result.errors.append(RowError(number, "最低等级", _("Write a grade from 1A to 5A, or leave it empty (not “%(value)s”).",
-                                                            value=value("min_grade"))))
+            result.errors.append(
+                RowError(
+                    number,
+                    "最低等级",
+                    _("Write a grade from 1A to 5A, or leave it empty (not “%(value)s”).", value=value("min_grade")),
+                )
+            )
         item.update(category_id=category, competition=competition, min_grade=grade or 0)
         result.items.append(item)
     return result

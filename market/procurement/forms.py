@@ -1,17 +1,31 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from market.core.forms import Form, IntegerField, options
-from market.procurement.models import GRADES, INSPECTION_RESULTS, TENDER_METHODS
+from market.organizations.models import GRADES, INSPECTION_RESULTS
+from market.procurement.models import TENDER_METHODS
 
 
 class CatalogForm(Form):
     department_id = SelectField(_l("Department"), coerce=int)
-    year = IntegerField(_l("Year"), validators=[DataRequired(message=_l("Enter a year such as 2027.")),
-                                                NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027."))])
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            DataRequired(message=_l("Enter a year such as 2027.")),
+            NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027.")),
+        ],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Create the draft"))
 
@@ -28,8 +42,13 @@ class UndertakerApplyForm(Form):
 
 
 class InspectionForm(Form):
-    year = IntegerField(_l("Year"), validators=[DataRequired(message=_l("Enter a year such as 2027.")),
-                                                NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027."))])
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            DataRequired(message=_l("Enter a year such as 2027.")),
+            NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2027.")),
+        ],
+    )
     result = SelectField(_l("Result"), choices=options(INSPECTION_RESULTS.items()))
     submit = SubmitField(_l("Record the inspection"))
 
@@ -50,10 +69,15 @@ class TenderForm(Form):
                                    validators=[DataRequired(message=_l("Enter a whole number of months.")),
                                                NumberRange(min=1, max=36, message=_l("From 1 to 36 months."))])
     method = SelectField(_l("Purchase method"), choices=options(TENDER_METHODS.items()))
-    price_weight = IntegerField(_l("Price weight (%)"), validators=[Optional()],
-                                description=_l("Open and invited tenders: at least 10; consultation: 10 to 30; quotation and "
-                                               "competitive negotiation: 100 (the lowest price wins, no criteria); "
-                                               "single source: leave empty."))
+    price_weight = IntegerField(
+        _l("Price weight (%)"),
+        validators=[Optional()],
+        description=_l(
+            "Open and invited tenders: at least 10; consultation: 10 to 30; quotation and "
+            "competitive negotiation: 100 (the lowest price wins, no criteria); "
+            "single source: leave empty."
+        ),
+    )
     criteria = TextAreaField(_l("Scoring criteria, one a line: name: points"),
                              validators=[Length(max=3000)],  # none when price alone decides (the service checks)
                              description=_l("With the price weight they must add up to 100."))
@@ -113,7 +137,7 @@ def parse_pairs(text: str, value) -> list[tuple[str, object]]:
         try:
             pairs.append((name.strip(), value(raw.strip())))
         except Exception:
-            raise ValueError(number)
+            raise ValueError(number) from None
     return pairs
 
 

@@ -1,7 +1,7 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Column, ForeignKey, false, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.uploads import StoredFileColumns
@@ -63,36 +63,6 @@ class CatalogItem(db.Model):
 
     catalog = relationship("PurchaseCatalog", back_populates="items")
     category = relationship("ServiceCategory", lazy="joined")
-
-
-INSPECTION_RESULTS = {"qualified": _l("Qualified (合格)"), "basically_qualified": _l("Basically qualified (基本合格)"),
-                      "unqualified": _l("Unqualified (不合格)")}
-
-
-class AnnualInspection(db.Model):
-    """The result of an organization's annual inspection (年检) or annual report, recorded by civil affairs."""
-
-    __tablename__ = "annual_inspection"
-    __table_args__ = (UniqueConstraint("organization_id", "year"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
-    year: Mapped[int]
-    result: Mapped[str] = mapped_column(String(20))
-    recorded_at: Mapped[datetime]
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-
-
-class Debarment(db.Model):
-    """A period in which an organization may not undertake purchased services."""
-
-    __table_args__ = (Index("ix_debarment_organization_ends", "organization_id", "ends_on"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
-    recorded_at: Mapped[datetime]
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
 
 UNDERTAKER_MACHINE = StateMachine(
@@ -190,7 +160,9 @@ class Tender(db.Model):
     method: Mapped[str] = mapped_column(String(30))
     catalog_only: Mapped[bool] = mapped_column(default=True)
     price_weight: Mapped[int | None]  # percent of the score; None where price is not scored
-    trim_extremes: Mapped[bool] = mapped_column(default=False, server_default=false())  # drop each criterion's highest and lowest score
+    trim_extremes: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # drop each criterion's highest and lowest score
     min_grade: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no grade required; 3: 3A or better
     questions_deadline: Mapped[datetime]
     bid_deadline: Mapped[datetime]
@@ -255,7 +227,9 @@ class Bid(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime]
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    price_fen: Mapped[int | None] = mapped_column(BigInteger)  # copied out of the sealed content at opening, never before
+    price_fen: Mapped[int | None] = mapped_column(
+        BigInteger
+    )  # copied out of the sealed content at opening, never before
     opened_at: Mapped[datetime | None]
 
     organization = relationship("Organization", lazy="joined")
@@ -359,24 +333,6 @@ class Challenge(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     organization = relationship("Organization", lazy="joined")
-
-
-GRADES = {1: "1A", 2: "2A", 3: "3A", 4: "4A", 5: "5A"}
-
-
-class OrganizationGrade(db.Model):
-    """An organization's grade (等级评估, 1A–5A) with its validity; the newest valid one counts.
-    Civil affairs records it; the evaluation area's grading process issues it."""
-
-    __tablename__ = "organization_grade"
-    __table_args__ = (Index("ix_organization_grade_org_until", "organization_id", "valid_until"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
-    grade: Mapped[int]
-    valid_from: Mapped[date]
-    valid_until: Mapped[date]
-    recorded_at: Mapped[datetime]
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
 
 class TenderAmendment(db.Model):

@@ -18,14 +18,25 @@ from market.core.errors import NotFound, PermissionDenied, ServiceError, existin
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import CommunityRequest
-from market.organizations.models import Organization
+from market.organizations.models import GRADES, Organization
 from market.places.models import Community
-from market.procurement import sealing, steps  # noqa: F401  (steps: how tender events read on timelines)
+from market.procurement import sealing, signals, steps  # noqa: F401  (steps: how tender events read on timelines)
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.models import (GRADES, INVITATION_METHODS, TENDER_MACHINE, TENDER_METHODS, Bid, BidAttachment,
-                                       CatalogItem, PurchaseCatalog, Tender, TenderAmendment, TenderCriterion,
-                                       TenderQuestion, tender_community)
-from market.procurement.services import is_purchaser_of, require_purchaser_of
+from market.procurement.models import (
+    INVITATION_METHODS,
+    TENDER_MACHINE,
+    TENDER_METHODS,
+    Bid,
+    BidAttachment,
+    CatalogItem,
+    PurchaseCatalog,
+    Tender,
+    TenderAmendment,
+    TenderCriterion,
+    TenderQuestion,
+    tender_community,
+)
+from market.procurement.purchasers import is_purchaser_of, require_purchaser_of
 from market.rules import services as rules
 
 MAX_ATTACHMENTS = 3
@@ -104,13 +115,21 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
 
 
 def _apply(tender: Tender, data: TenderData, item: CatalogItem) -> None:
-    tender.catalog_item_id, tender.department_id, tender.category_id = item.id, item.catalog.department_id, item.category_id
+    tender.catalog_item_id, tender.department_id, tender.category_id = (
+        item.id,
+        item.catalog.department_id,
+        item.category_id,
+    )
     for name in ("title", "description", "service_standards", "budget_ceiling_fen", "contract_months", "method",
                  "price_weight", "questions_deadline", "bid_deadline", "opening_at", "catalog_only", "min_grade"):
         setattr(tender, name, getattr(data, name))
-    tender.criteria = [TenderCriterion(position=i, name=name, points=points) for i, (name, points) in enumerate(data.criteria)]
+    tender.criteria = [
+        TenderCriterion(position=i, name=name, points=points) for i, (name, points) in enumerate(data.criteria)
+    ]
     tender.communities = list(db.session.scalars(select(Community).where(Community.id.in_(data.community_ids))))
-    tender.requests = list(db.session.scalars(select(CommunityRequest).where(CommunityRequest.id.in_(data.request_ids))))
+    tender.requests = list(
+        db.session.scalars(select(CommunityRequest).where(CommunityRequest.id.in_(data.request_ids)))
+    )
     tender.invited = list(db.session.scalars(select(Organization).where(Organization.id.in_(data.invited_ids),
                                                                       Organization.status == "approved")))
 
@@ -139,7 +158,9 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
         raise ServiceError(_("A tender can be changed only before bidding closes."))
     item, method = _validated(actor, data)
     if data.catalog_item_id != tender.catalog_item_id and tender.status != "draft":
-        raise ServiceError(_("The catalog item cannot change once published; cancel and start again."), field="catalog_item_id")
+        raise ServiceError(
+            _("The catalog item cannot change once published; cancel and start again."), field="catalog_item_id"
+        )
     if tender.status == "draft":
         _apply(tender, data, item)
         db.session.commit()
@@ -209,7 +230,9 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
         setattr(again, name, getattr(failed, name))
     again.method = method
     weights = _method_rules(method)["price_weight"]
-    again.price_weight = None if weights is None else min(max(failed.price_weight or weights[0], weights[0]), weights[1])
+    again.price_weight = (
+        None if weights is None else min(max(failed.price_weight or weights[0], weights[0]), weights[1])
+    )
     criteria = [(c.name, c.points) for c in failed.criteria]
     if again.price_weight == 100:  # decided on price alone: nothing else is scored
         criteria = []
@@ -217,7 +240,11 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
         name, points = criteria[0]
         criteria[0] = (name, points + (failed.price_weight or 0) - (again.price_weight or 0))
     again.criteria = [TenderCriterion(position=i, name=n, points=p) for i, (n, p) in enumerate(criteria)]
-    again.communities, again.requests, again.invited = list(failed.communities), list(failed.requests), list(failed.invited)
+    again.communities, again.requests, again.invited = (
+        list(failed.communities),
+        list(failed.requests),
+        list(failed.invited),
+    )
     db.session.add(again)
     db.session.flush()
     TENDER_MACHINE.start(again, actor, _("Run again after failure: %(reason)s", reason=reason))
@@ -289,8 +316,13 @@ def _open(tender: Tender, now: datetime) -> None:
         tender.outcome_note = reason
         for request in tender.requests:
             timeline.record("tender_failed", None, request=request, tender_id=tender.id, reason=reason)
-        notify_bidders(tender, lambda: (_("“%(title)s” has failed", title=tender.title),
-                                        _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum)))
+        notify_bidders(
+            tender,
+            lambda: (
+                _("“%(title)s” has failed", title=tender.title),
+                _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum),
+            ),
+        )
     else:
         TENDER_MACHINE.move(tender, "opened", None, "")
         notify_bidders(tender, lambda: (_("Bids for “%(title)s” are opened", title=tender.title),
@@ -474,7 +506,12 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
             bid.attachments.remove(row)
         for row in bid.attachments:  # one stored before its metadata was sealed: the sealed content has it now
             row.original_filename, row.content_type, row.size_bytes, row.sha256 = "", "", 0, ""
-    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = ("submitted" if final else "draft"), bid.version + 1, now, actor.id
+    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = (
+        ("submitted" if final else "draft"),
+        bid.version + 1,
+        now,
+        actor.id,
+    )
     payload["version"] = bid.version
     bid.sealed, bid.digest = sealing.seal(payload), sealing.digest(payload)
     # Placeholders: the name, kind, size and digest are in the sealed content only.
@@ -486,7 +523,9 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
         db.session.rollback()
         for s in stored:
             uploads.discard(s.stored_name)
-        raise ServiceError(_("This organization's bid was just submitted from elsewhere; reload to amend it."))
+        raise ServiceError(
+            _("This organization's bid was just submitted from elsewhere; reload to amend it.")
+        ) from None
     for name in old_files:  # the attachments the bidder removed
         uploads.discard(name)
     return bid
@@ -567,8 +606,11 @@ def public_select(category_id=None, district_id=None, method=None, status=None, 
     if street_id:  # bought by the street's office, or serving one of its communities (each side by an index)
         by_office = select(Tender.id).join(Department, Tender.department_id == Department.id) \
             .where(Department.street_id == street_id)
-        serving = select(tender_community.c.tender_id).join(Community, Community.id == tender_community.c.community_id) \
+        serving = (
+            select(tender_community.c.tender_id)
+            .join(Community, Community.id == tender_community.c.community_id)
             .where(Community.street_id == street_id)
+        )
         statement = statement.where(Tender.id.in_(by_office.union(serving)))
     if category_id:
         statement = statement.where(Tender.category_id == category_id)
@@ -629,3 +671,9 @@ def bids_of(actor: User) -> list[Bid]:
     """The bids of the actor's organizations, for their workspace."""
     return db.session.scalars(select(Bid).where(Bid.organization_id.in_(actor.organization_ids()))
                               .order_by(Bid.submitted_at.desc()).limit(100)).all()
+
+
+def criteria_source() -> signals.CriteriaSource | None:
+    """Where a new tender's criteria may be filled from (published bid rubrics), if anywhere."""
+    answers = [answer for _receiver, answer in signals.criteria_sources.send()]
+    return answers[0] if answers else None

@@ -15,9 +15,16 @@ from market.accounts.roles import Role
 from market.core import text
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
-from market.organizations.models import Organization, ServiceCategory
-from market.procurement.models import (GRADES, INSPECTION_RESULTS, UNDERTAKER_MACHINE, AnnualInspection, Debarment,
-                                       OrganizationGrade, UndertakerEntry)
+from market.organizations.models import (
+    GRADES,
+    INSPECTION_RESULTS,
+    AnnualInspection,
+    Debarment,
+    Organization,
+    OrganizationGrade,
+    ServiceCategory,
+)
+from market.procurement.models import UNDERTAKER_MACHINE, UndertakerEntry
 from market.rules import services as rules
 
 ACTIVE = ("applied", "listed")

@@ -1,33 +1,61 @@
 import io
+from datetime import timezone
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
 
-from datetime import timezone
-
 from market import clock
-
 from market.accounts import services as accounts
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
-from market.extensions import db
-from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
+from market.core.forms import (
+    ConfirmForm,
+    DecisionForm,
+    ReasonForm,
+    fen_from,
+    options,
+    run_action,
+    run_form,
+    show_service_error,
+)
 from market.core.money import MoneyError, format_yuan, yuan_to_fen
 from market.core.page_cache import cached_page
-from market.core.params import bounded_int
 from market.core.pagination import paginate
+from market.core.params import bounded_int
+from market.extensions import db
 from market.organizations import services as organizations
+from market.organizations.models import GRADES, INSPECTION_RESULTS
 from market.places import services as places
-from market.procurement import catalog_files, evaluation, services, tenders
+from market.procurement import awards, catalog_files, purchasers, tenders
+from market.procurement import catalogs as catalog_rules
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.forms import (AnswerForm, AwardForm, BidForm, CatalogForm, ChallengeForm, DebarForm, GradeForm,
-                                      ImportForm, InspectionForm, PanelForm, QuestionForm, RerunForm, TenderForm,
-                                      UndertakerApplyForm, parse_pairs)
-from market.procurement.models import (CATALOG_MACHINE, COMPETITION_CLASSES, GRADES, INSPECTION_RESULTS,
-                                       TENDER_MACHINE, TENDER_METHODS, UNDERTAKER_MACHINE)
+from market.procurement.forms import (
+    AnswerForm,
+    AwardForm,
+    BidForm,
+    CatalogForm,
+    ChallengeForm,
+    DebarForm,
+    GradeForm,
+    ImportForm,
+    InspectionForm,
+    PanelForm,
+    QuestionForm,
+    RerunForm,
+    TenderForm,
+    UndertakerApplyForm,
+    parse_pairs,
+)
+from market.procurement.models import (
+    CATALOG_MACHINE,
+    COMPETITION_CLASSES,
+    TENDER_MACHINE,
+    TENDER_METHODS,
+    UNDERTAKER_MACHINE,
+)
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 LABELS = {"grades": GRADES, "competition": COMPETITION_CLASSES, "catalog_machine": CATALOG_MACHINE,
@@ -39,9 +67,14 @@ LABELS = {"grades": GRADES, "competition": COMPETITION_CLASSES, "catalog_machine
 def catalogs():
     year = request.args.get("year", type=bounded_int)
     department_id = request.args.get("department", type=bounded_int)
-    drafts = services.own_drafts(current_user) if current_user.is_authenticated else []
-    return render_template("procurement/catalogs.html", page=paginate(services.public_catalogs_select(year, department_id)),
-                           drafts=drafts, year=year, **LABELS)
+    drafts = catalog_rules.own_drafts(current_user) if current_user.is_authenticated else []
+    return render_template(
+        "procurement/catalogs.html",
+        page=paginate(catalog_rules.public_catalogs_select(year, department_id)),
+        drafts=drafts,
+        year=year,
+        **LABELS,
+    )
 
 
 @bp.route("/catalogs/new", methods=["GET", "POST"])
@@ -53,7 +86,8 @@ def new_catalog():
     form = CatalogForm()
     form.department_id.choices = options(departments)
     return run_form(
-        form, lambda: services.create_catalog(current_user, form.department_id.data, form.year.data, form.title.data),
+        form,
+        lambda: catalog_rules.create_catalog(current_user, form.department_id.data, form.year.data, form.title.data),
         _("The draft catalog is created. Import its items from a spreadsheet."),
         lambda catalog: url_for("procurement.catalog", catalog_id=catalog.id),
     ) or render_template("procurement/catalog_form.html", form=form)
@@ -61,14 +95,14 @@ def new_catalog():
 
 @bp.route("/catalogs/<int:catalog_id>", methods=["GET", "POST"])
 def catalog(catalog_id: int):
-    record = services.get_catalog(current_user, catalog_id)
-    purchaser = services.is_purchaser_of(current_user, record.department_id)
+    record = catalog_rules.get_catalog(current_user, catalog_id)
+    purchaser = purchasers.is_purchaser_of(current_user, record.department_id)
     form = ImportForm()
     report = None
     if purchaser and record.status == "draft" and form.validate_on_submit():
         upload = form.file.data
         try:
-            report = services.import_items(current_user, record, upload.filename or "", upload.read())
+            report = catalog_rules.import_items(current_user, record, upload.filename or "", upload.read())
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -77,21 +111,21 @@ def catalog(catalog_id: int):
             else:
                 flash(_("%(n)s items imported.", n=len(report.items)), "success")
     return render_template("procurement/catalog.html", catalog=record, purchaser=purchaser, form=form, report=report,
-                           items=paginate(services.items_select(record), per_page=50),
+                           items=paginate(catalog_rules.items_select(record), per_page=50),
                            history=CATALOG_MACHINE.history(record), **LABELS)
 
 
 @bp.route("/catalogs/<int:catalog_id>/publish", methods=["POST"])
 @login_required
 def publish(catalog_id: int):
-    record = services.get_catalog(current_user, catalog_id)
-    return run_action(ConfirmForm(), lambda: services.publish(current_user, record),
+    record = catalog_rules.get_catalog(current_user, catalog_id)
+    return run_action(ConfirmForm(), lambda: catalog_rules.publish(current_user, record),
                       _("The catalog is published."), url_for("procurement.catalog", catalog_id=catalog_id))
 
 
 @bp.route("/catalogs/<int:catalog_id>.<any(csv, xlsx):kind>")
 def export(catalog_id: int, kind: str):
-    record = services.get_catalog(current_user, catalog_id)
+    record = catalog_rules.get_catalog(current_user, catalog_id)
     name = f"catalog-{record.department_id}-{record.year}-v{record.version}.{kind}"
     if kind == "csv":
         return Response(catalog_files.to_csv(record), mimetype="text/csv",
@@ -163,21 +197,43 @@ def compliance(organization_id: int):
     grade_form.valid_from.description = _("From %(first)s to %(last)s.", first=first.isoformat(), last=last.isoformat())
     here = url_for("procurement.compliance", organization_id=org.id)
     return (
-        run_form(inspection_form, lambda: undertaker_rules.record_inspection(
-            current_user, org, inspection_form.year.data, inspection_form.result.data),
-            _("The inspection is recorded."), here, submitted=inspection_form.submit.data)
-        or run_form(debar_form, lambda: undertaker_rules.debar(current_user, org, debar_form.reason.data,
-                                                               debar_form.ends_on.data),
-                    _("The organization is debarred and removed from the catalog."), here,
-                    submitted=debar_form.submit.data)
-        or run_form(grade_form, lambda: undertaker_rules.record_grade(current_user, org, grade_form.grade.data,
-                                                                      grade_form.valid_from.data),
-                    _("The grade is recorded."), here, submitted=grade_form.submit.data)
-        or render_template("procurement/compliance.html", org=org, inspection_form=inspection_form,
-                           debar_form=debar_form, grade_form=grade_form, grade_records=undertaker_rules.grades_of(org),
-                           current_grade=undertaker_rules.current_grade(org.id), inspections=undertaker_rules.inspections_of(org),
-                           debarments=undertaker_rules.debarments_of(org), entries=undertaker_rules.entries_of(org),
-                           problems=undertaker_rules.eligibility_problems(org), **LABELS)
+        run_form(
+            inspection_form,
+            lambda: undertaker_rules.record_inspection(
+                current_user, org, inspection_form.year.data, inspection_form.result.data
+            ),
+            _("The inspection is recorded."),
+            here,
+            submitted=inspection_form.submit.data,
+        )
+        or run_form(
+            debar_form,
+            lambda: undertaker_rules.debar(current_user, org, debar_form.reason.data, debar_form.ends_on.data),
+            _("The organization is debarred and removed from the catalog."),
+            here,
+            submitted=debar_form.submit.data,
+        )
+        or run_form(
+            grade_form,
+            lambda: undertaker_rules.record_grade(current_user, org, grade_form.grade.data, grade_form.valid_from.data),
+            _("The grade is recorded."),
+            here,
+            submitted=grade_form.submit.data,
+        )
+        or render_template(
+            "procurement/compliance.html",
+            org=org,
+            inspection_form=inspection_form,
+            debar_form=debar_form,
+            grade_form=grade_form,
+            grade_records=undertaker_rules.grades_of(org),
+            current_grade=undertaker_rules.current_grade(org.id),
+            inspections=undertaker_rules.inspections_of(org),
+            debarments=undertaker_rules.debarments_of(org),
+            entries=undertaker_rules.entries_of(org),
+            problems=undertaker_rules.eligibility_problems(org),
+            **LABELS,
+        )
     )
 
 
@@ -199,15 +255,27 @@ def _tender_data(form: TenderForm) -> tenders.TenderData:
     try:
         criteria = parse_pairs(form.criteria.data, int)
     except ValueError as error:
-        raise ServiceError(_("Line %(n)s of the criteria is not “name: points”.", n=error.args[0]), field="criteria")
+        raise ServiceError(
+            _("Line %(n)s of the criteria is not “name: points”.", n=error.args[0]), field="criteria"
+        ) from None
     return tenders.TenderData(
-        catalog_item_id=form.catalog_item_id.data or 0, title=form.title.data, description=form.description.data,
-        service_standards=form.service_standards.data, budget_ceiling_fen=budget,
-        contract_months=form.contract_months.data, method=form.method.data, price_weight=form.price_weight.data,
-        criteria=criteria, questions_deadline=to_utc(form.questions_deadline.data),
-        bid_deadline=to_utc(form.bid_deadline.data), opening_at=to_utc(form.opening_at.data),
-        community_ids=form.community_ids.data or [], request_ids=form.request_ids.data or [],
-        invited_ids=form.invited_ids.data or [], catalog_only=form.catalog_only.data, min_grade=form.min_grade.data or 0,
+        catalog_item_id=form.catalog_item_id.data or 0,
+        title=form.title.data,
+        description=form.description.data,
+        service_standards=form.service_standards.data,
+        budget_ceiling_fen=budget,
+        contract_months=form.contract_months.data,
+        method=form.method.data,
+        price_weight=form.price_weight.data,
+        criteria=criteria,
+        questions_deadline=to_utc(form.questions_deadline.data),
+        bid_deadline=to_utc(form.bid_deadline.data),
+        opening_at=to_utc(form.opening_at.data),
+        community_ids=form.community_ids.data or [],
+        request_ids=form.request_ids.data or [],
+        invited_ids=form.invited_ids.data or [],
+        catalog_only=form.catalog_only.data,
+        min_grade=form.min_grade.data or 0,
     )
 
 
@@ -236,12 +304,11 @@ def new_tender():
     if not current_user.department_ids():
         abort(403)
     form = _tender_form()
-    from market.evaluation import rubrics  # the shared rubric engine: a bid rubric fills the criteria
-
+    source = tenders.criteria_source()
     chosen = request.args.get("rubric", type=bounded_int)
-    if request.method == "GET" and chosen:
+    if request.method == "GET" and chosen and source is not None:
         try:
-            criteria = rubrics.criteria_of(rubrics.get_rubric(chosen))
+            criteria = source.criteria(chosen)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -251,33 +318,38 @@ def new_tender():
         form, lambda: tenders.create_tender(current_user, _tender_data(form)),
         _("The draft tender is saved. Check it, then publish it."),
         lambda tender: url_for("procurement.tender", tender_id=tender.id),
-    ) or render_template("procurement/tender_form.html", form=form, bid_rubrics=rubrics.published("bid"), chosen=chosen)
+    ) or render_template("procurement/tender_form.html", form=form, chosen=chosen,
+                              bid_rubrics=source.choices() if source is not None else [])
 
 
 @bp.route("/tenders/<int:tender_id>")
 @cached_page
 def tender(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    purchaser = services.is_purchaser_of(current_user, record.department_id)
+    purchaser = purchasers.is_purchaser_of(current_user, record.department_id)
     my_orgs = [m.organization for m in current_user.memberships] if current_user.is_authenticated else []
     question_form = QuestionForm()
     question_form.organization_id.choices = options((o.id, o.name) for o in my_orgs)
     panel_form = PanelForm()
-    panel_form.expert_id.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.EXPERT)) if purchaser else []
-    ranking = evaluation.results(record)
+    panel_form.expert_id.choices = (
+        options((u.id, u.display_name) for u in accounts.users_with_role(Role.EXPERT)) if purchaser else []
+    )
+    ranking = awards.results(record)
     award_form = AwardForm()
     award_form.bid_id.choices = options((r.bid_id, f"{r.rank}. {r.bid.organization.name} · {r.total}") for r in ranking)
     challenge_form = ChallengeForm()
-    challenge_form.organization_id.choices = options((o.id, o.name) for o in evaluation.challengers(current_user, record))
+    challenge_form.organization_id.choices = options(
+        (o.id, o.name) for o in awards.challengers(current_user, record)
+    )
     return render_template(
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
         required_grade=tenders.required_grade(record),
-        panel=evaluation.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
-        award_record=evaluation.award_of(record), challenges=evaluation.challenges(record),
-        challenge_form=challenge_form, blockers=evaluation.contract_blockers(record), rerun_form=RerunForm(),
+        panel=awards.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
+        award_record=awards.award_of(record), challenges=awards.challenges(record),
+        challenge_form=challenge_form, blockers=awards.contract_blockers(record), rerun_form=RerunForm(),
         amendments=tenders.amendments(record),
-        all_scored=evaluation.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
-                                                               for m in evaluation.panel(record)),
+        all_scored=awards.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
+                                                               for m in awards.panel(record)),
         my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
         opened=tenders.opened_bids(record), unanswered=tenders.unanswered(record),
         question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
@@ -342,7 +414,9 @@ def bid(tender_id: int, organization_id: int):
         try:
             lines = parse_pairs(form.budget_lines.data, yuan_to_fen)
         except ValueError as error:
-            raise ServiceError(_("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines")
+            raise ServiceError(
+                _("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines"
+            ) from None
         data = tenders.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
         return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name),
                                   final=not form.save_draft.data, remove=form.remove_attachments.data or [])
@@ -352,7 +426,9 @@ def bid(tender_id: int, organization_id: int):
         content = tenders.own_content(current_user, record, org.id)
         form.proposal.data, form.team.data = content["proposal"], content["team"]
         form.delivery_plan.data, form.price.data = content["delivery_plan"], format_yuan(content["price_fen"])
-        form.budget_lines.data = "\n".join(f"{line['item']}：{format_yuan(line['amount_fen'])}" for line in content["budget_lines"])
+        form.budget_lines.data = "\n".join(
+            f"{line['item']}：{format_yuan(line['amount_fen'])}" for line in content["budget_lines"]
+        )
     message = _("Your draft is saved, sealed; it is not submitted yet.") if form.save_draft.data else \
         _("Your sealed bid is received. Keep the receipt digest.")
     return run_form(
@@ -394,7 +470,7 @@ def workspace():
     my_orgs = [m.organization for m in current_user.memberships]
     return render_template("procurement/workspace.html", department_tenders=tenders.department_tenders(current_user),
                            my_orgs=my_orgs, eligible=tenders.eligible_open_tenders(current_user),
-                           drafts=services.own_drafts(current_user),
+                           drafts=catalog_rules.own_drafts(current_user),
                            my_bids=tenders.bids_of(current_user), **LABELS)
 
 
@@ -410,23 +486,27 @@ def add_expert(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     form = PanelForm()
     form.expert_id.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.EXPERT))
-    return run_action(form, lambda: evaluation.add_expert(current_user, record, db.session.get(User, form.expert_id.data)),
-                      _("The expert is on the panel."), _back(tender_id))
+    return run_action(
+        form,
+        lambda: awards.add_expert(current_user, record, db.session.get(User, form.expert_id.data)),
+        _("The expert is on the panel."),
+        _back(tender_id),
+    )
 
 
 @bp.route("/tenders/<int:tender_id>/review", methods=["GET"])
 @login_required
 def review_bids(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    if not any(m.expert_id == current_user.id for m in evaluation.panel(record)):
+    if not any(m.expert_id == current_user.id for m in awards.panel(record)):
         abort(403)
-    declared = evaluation.declarations(record, current_user.id)
-    to_score = evaluation.bids_to_score(current_user, record) if declared else []
-    mine = {(s.bid_id, s.criterion_id): s for s in evaluation.visible_scores(current_user, record)
+    declared = awards.declarations(record, current_user.id)
+    to_score = awards.bids_to_score(current_user, record) if declared else []
+    mine = {(s.bid_id, s.criterion_id): s for s in awards.visible_scores(current_user, record)
             if s.expert_id == current_user.id}
     return render_template("procurement/review.html", tender=record, declared=declared, to_score=to_score,
-                           bids=evaluation.valid_bids(record), mine=mine, form=ConfirmForm(),
-                           done=evaluation.expert_done(record, current_user.id), **LABELS)
+                           bids=awards.valid_bids(record), mine=mine, form=ConfirmForm(),
+                           done=awards.expert_done(record, current_user.id), **LABELS)
 
 
 @bp.route("/tenders/<int:tender_id>/declare", methods=["POST"])
@@ -434,12 +514,12 @@ def review_bids(tender_id: int):
 def declare(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     answers = {b.id: (request.form.get(f"conflict-{b.id}") == "yes", request.form.get(f"note-{b.id}", ""))
-               for b in evaluation.valid_bids(record)}
-    missing = [b for b in evaluation.valid_bids(record) if request.form.get(f"conflict-{b.id}") not in ("yes", "no")]
+               for b in awards.valid_bids(record)}
+    missing = [b for b in awards.valid_bids(record) if request.form.get(f"conflict-{b.id}") not in ("yes", "no")]
     if missing:
         flash(_("Answer for every bidder."), "error")
         return redirect(url_for("procurement.review_bids", tender_id=tender_id))
-    return run_action(ConfirmForm(), lambda: evaluation.declare(current_user, record, answers),
+    return run_action(ConfirmForm(), lambda: awards.declare(current_user, record, answers),
                       _("Your declaration is recorded."), url_for("procurement.review_bids", tender_id=tender_id))
 
 
@@ -452,7 +532,7 @@ def score(tender_id: int, bid_id: int):
         raw = request.form.get(f"points-{criterion.id}", "")
         points[criterion.id] = int(raw) if raw.strip().isdigit() else None
         comments[criterion.id] = request.form.get(f"comment-{criterion.id}", "")
-    return run_action(ConfirmForm(), lambda: evaluation.score(current_user, record, bid_id, points, comments),
+    return run_action(ConfirmForm(), lambda: awards.score(current_user, record, bid_id, points, comments),
                       _("Your scores are saved."), url_for("procurement.review_bids", tender_id=tender_id))
 
 
@@ -460,7 +540,7 @@ def score(tender_id: int, bid_id: int):
 @login_required
 def complete_evaluation(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    return run_action(ConfirmForm(), lambda: evaluation.complete(current_user, record),
+    return run_action(ConfirmForm(), lambda: awards.complete(current_user, record),
                       _("The evaluation is complete; the ranking is public."), _back(tender_id))
 
 
@@ -469,8 +549,8 @@ def complete_evaluation(tender_id: int):
 def award(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     form = AwardForm()
-    form.bid_id.choices = options((r.bid_id, "") for r in evaluation.results(record))
-    return run_action(form, lambda: evaluation.award(current_user, record, form.bid_id.data, form.reason.data or ""),
+    form.bid_id.choices = options((r.bid_id, "") for r in awards.results(record))
+    return run_action(form, lambda: awards.award(current_user, record, form.bid_id.data, form.reason.data or ""),
                       _("The award is published for the notice period."), _back(tender_id))
 
 
@@ -480,7 +560,7 @@ def challenge(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     form = ChallengeForm()
     form.organization_id.choices = options((m.organization_id, "") for m in current_user.memberships)
-    return run_action(form, lambda: evaluation.file_challenge(current_user, record, form.organization_id.data,
+    return run_action(form, lambda: awards.file_challenge(current_user, record, form.organization_id.data,
                                                               form.grounds.data),
                       _("The challenge is filed; the purchaser must answer it."), _back(tender_id))
 
@@ -489,7 +569,7 @@ def challenge(tender_id: int):
 @login_required
 def answer_challenge(tender_id: int, challenge_id: int):
     form = AnswerForm()
-    return run_action(form, lambda: evaluation.answer_challenge(current_user, challenge_id, form.answer.data),
+    return run_action(form, lambda: awards.answer_challenge(current_user, challenge_id, form.answer.data),
                       _("The answer is published."), _back(tender_id))
 
 
@@ -506,14 +586,16 @@ def rerun(tender_id: int):
 @login_required
 def edit_tender(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    if not services.is_purchaser_of(current_user, record.department_id):
+    if not purchasers.is_purchaser_of(current_user, record.department_id):
         abort(403)
     form = _tender_form(obj=record)
     if request.method == "GET":
         form.budget_ceiling.data = format_yuan(record.budget_ceiling_fen)
         form.criteria.data = "\n".join(f"{c.name}：{c.points}" for c in record.criteria)
         for name in ("questions_deadline", "bid_deadline", "opening_at"):
-            getattr(form, name).data = to_user_timezone(getattr(record, name).replace(tzinfo=timezone.utc)).replace(tzinfo=None)
+            getattr(form, name).data = to_user_timezone(getattr(record, name).replace(tzinfo=timezone.utc)).replace(
+                tzinfo=None
+            )
         form.community_ids.data = [c.id for c in record.communities]
         form.request_ids.data = [r.id for r in record.requests]
         form.invited_ids.data = [o.id for o in record.invited]

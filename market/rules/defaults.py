@@ -8,8 +8,18 @@ SUZHOU_2026 = {
     "methods": {
         "open_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
         "invited_tender": {"min_suppliers": 3, "bid_days": 20, "day_kind": "calendar", "price_weight": [10, 100]},
-        "competitive_negotiation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": [100, 100]},
-        "competitive_consultation": {"min_suppliers": 2, "bid_days": 10, "day_kind": "calendar", "price_weight": [10, 30]},
+        "competitive_negotiation": {
+            "min_suppliers": 3,
+            "bid_days": 3,
+            "day_kind": "working",
+            "price_weight": [100, 100],
+        },
+        "competitive_consultation": {
+            "min_suppliers": 2,
+            "bid_days": 10,
+            "day_kind": "calendar",
+            "price_weight": [10, 30],
+        },
         "single_source": {"min_suppliers": 1, "bid_days": 5, "day_kind": "working", "price_weight": None},
         "request_for_quotation": {"min_suppliers": 3, "bid_days": 3, "day_kind": "working", "price_weight": [100, 100]},
     },

@@ -1,15 +1,18 @@
 """Chinese and mixed-language word cutting, one function for indexing and querying alike.
 
 jieba's search mode emits a long word and its parts (心理健康 → 心理, 健康, 心理健康), so a short
-query finds a longer word; queries are cut in precise mode (see `words`). Tokens are numbered 0, 1, 2… rather than by character offset, which
-jieba reports and which breaks Whoosh's phrase positions."""
+query finds a longer word; queries are cut in precise mode (see `words`). Tokens are numbered
+0, 1, 2… rather than by character offset, which jieba reports and which breaks Whoosh's phrase
+positions."""
 import logging
 import threading
 
 from whoosh.analysis import Token, Tokenizer
 
 # Words too common to be worth matching on their own.
-STOP_WORDS = frozenset("的 了 和 与 及 或 在 是 我 有 也 就 都 而 等 对 为 把 被 之 其 the a an and or of to in for".split())
+STOP_WORDS = frozenset(
+    "的 了 和 与 及 或 在 是 我 有 也 就 都 而 等 对 为 把 被 之 其 the a an and or of to in for".split()
+)
 _loaded = threading.Lock()
 _jieba = None
 

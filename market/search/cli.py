@@ -33,5 +33,5 @@ def reindex_command():
 
             count = services.reindex(app, report)
     except ServiceError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"{count} documents in the index.")

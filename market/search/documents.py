@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from market.extensions import db
 from market.contracts.models import SIGNED_STATUSES
+from market.extensions import db
 
 BATCH = 500  # records read at once when the whole index is rebuilt
 
@@ -237,9 +237,9 @@ def touched(obj) -> tuple[str, int] | None:
     from market.contracts.models import Contract
     from market.core.workflow import StatusChange
     from market.needs.models import CommunityRequest, Need
-    from market.organizations.models import Organization
+    from market.organizations.models import Organization, OrganizationGrade
     from market.philanthropy.models import Proposal, Round
-    from market.procurement.models import OrganizationGrade, Tender
+    from market.procurement.models import Tender
 
     direct = {Need: "need", CommunityRequest: "request", Tender: "tender", Organization: "organization",
               Contract: "contract", Proposal: "proposal", Round: "round"}
@@ -264,5 +264,7 @@ def expand(keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
         else:
             result.add((kind, record_id))
     if rounds:
-        result |= {("proposal", i) for i in db.session.scalars(select(Proposal.id).where(Proposal.round_id.in_(rounds)))}
+        result |= {
+            ("proposal", i) for i in db.session.scalars(select(Proposal.id).where(Proposal.round_id.in_(rounds)))
+        }
     return result

@@ -2,11 +2,11 @@
 from flask import Blueprint, flash, render_template, request
 
 from market.core.errors import ServiceError
+from market.core.page_cache import cached_page
+from market.core.params import bounded_int
 from market.organizations.services import category_choices
 from market.places import services as places
 from market.search import documents, services
-from market.core.page_cache import cached_page
-from market.core.params import bounded_int
 
 bp = Blueprint("search", __name__)
 

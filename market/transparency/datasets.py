@@ -11,7 +11,6 @@ from sqlalchemy.orm import aliased
 
 from market.contracts.models import SIGNED_STATUSES
 
-
 TYPES = {"integer": {"type": "integer"}, "fen": {"type": "integer", "description": "an amount in fen (0.01 yuan)"},
          "string": {"type": "string"}, "datetime": {"type": "string", "format": "date-time"},
          "date": {"type": "string", "format": "date"}, "boolean": {"type": "boolean"}}
@@ -59,16 +58,25 @@ def _catalog_items():
     from market.places.models import Department
     from market.procurement.models import CatalogItem, PurchaseCatalog
 
-    return (select(CatalogItem.id.label("id"), PurchaseCatalog.id.label("catalog_id"), Department.name.label("department"),
-                   PurchaseCatalog.year.label("year"), PurchaseCatalog.version.label("version"),
-                   CatalogItem.code.label("code"), CatalogItem.name.label("name"),
-                   ServiceCategory.name_zh.label("category"), CatalogItem.competition.label("competition"),
-                   CatalogItem.min_grade.label("min_grade"))
-            .join(PurchaseCatalog, CatalogItem.catalog_id == PurchaseCatalog.id)
-            .join(Department, PurchaseCatalog.department_id == Department.id)
-            .join(ServiceCategory, CatalogItem.category_id == ServiceCategory.id)
-            .where(PurchaseCatalog.status == "published")
-            .order_by(PurchaseCatalog.id, CatalogItem.position, CatalogItem.id))
+    return (
+        select(
+            CatalogItem.id.label("id"),
+            PurchaseCatalog.id.label("catalog_id"),
+            Department.name.label("department"),
+            PurchaseCatalog.year.label("year"),
+            PurchaseCatalog.version.label("version"),
+            CatalogItem.code.label("code"),
+            CatalogItem.name.label("name"),
+            ServiceCategory.name_zh.label("category"),
+            CatalogItem.competition.label("competition"),
+            CatalogItem.min_grade.label("min_grade"),
+        )
+        .join(PurchaseCatalog, CatalogItem.catalog_id == PurchaseCatalog.id)
+        .join(Department, PurchaseCatalog.department_id == Department.id)
+        .join(ServiceCategory, CatalogItem.category_id == ServiceCategory.id)
+        .where(PurchaseCatalog.status == "published")
+        .order_by(PurchaseCatalog.id, CatalogItem.position, CatalogItem.id)
+    )
 
 
 def _tenders():
@@ -168,12 +176,21 @@ def _evaluations():
     from market.evaluation.models import Evaluation
     from market.organizations.models import Organization
 
-    return (select(Evaluation.id.label("id"), Evaluation.kind.label("kind"), Evaluation.contract_id.label("contract_id"),
-                   Evaluation.application_id.label("application_id"), Organization.name.label("evaluator"),
-                   Evaluation.total_cp.label("total_hundredths"), Evaluation.band.label("band"),
-                   Evaluation.published_at.label("published_at"))
-            .join(Organization, Evaluation.evaluator_org_id == Organization.id)
-            .where(Evaluation.status == "published").order_by(Evaluation.id))
+    return (
+        select(
+            Evaluation.id.label("id"),
+            Evaluation.kind.label("kind"),
+            Evaluation.contract_id.label("contract_id"),
+            Evaluation.application_id.label("application_id"),
+            Organization.name.label("evaluator"),
+            Evaluation.total_cp.label("total_hundredths"),
+            Evaluation.band.label("band"),
+            Evaluation.published_at.label("published_at"),
+        )
+        .join(Organization, Evaluation.evaluator_org_id == Organization.id)
+        .where(Evaluation.status == "published")
+        .order_by(Evaluation.id)
+    )
 
 
 def _ratings():
@@ -188,8 +205,7 @@ def _ratings():
 
 
 def _grades():
-    from market.organizations.models import Organization
-    from market.procurement.models import OrganizationGrade
+    from market.organizations.models import Organization, OrganizationGrade
 
     return (select(OrganizationGrade.id.label("id"), Organization.name.label("organization"),
                    Organization.credit_code.label("credit_code"), OrganizationGrade.grade.label("grade"),
@@ -225,47 +241,140 @@ def _matches():
             .join(Organization, Proposal.organization_id == Organization.id).order_by(MatchResult.id))
 
 
-DATASETS = {d.name: d for d in (
-    Dataset("catalog-items", _l("Purchase catalog items"), _l("Every item of every published purchase catalog."),
-            _cols("id:integer, catalog_id:integer, department:string, year:integer, version:integer, code:string, "
-                  "name:string, category:string, competition:string, min_grade:integer"), _catalog_items),
-    Dataset("tenders", _l("Tenders"), _l("Every published tender with its budget ceiling, method and dates."),
-            _cols("id:integer, title:string, department:string, category:string, method:string, "
-                  "budget_ceiling_fen:fen, status:string, published_at:datetime?, bid_deadline:datetime, "
-                  "opening_at:datetime, min_grade:integer"), _tenders),
-    Dataset("opened-bids", _l("Opened bids"), _l("Bids after their public opening: bidder, price and receipt digest."),
-            _cols("id:integer, tender_id:integer, organization:string, credit_code:string, price_fen:fen?, "
-                  "opened_at:datetime, receipt_digest:string"), _opened_bids),
-    Dataset("awards", _l("Awards"), _l("Every award with the winning price, its notice period and any reason given."),
-            _cols("id:integer, tender_id:integer, bid_id:integer, organization:string, price_fen:fen?, "
-                  "awarded_at:datetime, notice_ends_at:datetime, reason:string"), _awards),
-    Dataset("challenges", _l("Challenges and answers"), _l("Bidders' challenges to awards and the purchasers' answers."),
-            _cols("id:integer, tender_id:integer, organization:string, filed_at:datetime, grounds:string, "
-                  "answer_due_at:datetime, answered_at:datetime?, answer:string"), _challenges),
-    Dataset("contracts", _l("Contracts"), _l("Signed contracts and grant agreements."),
-            _cols("id:integer, number:string, title:string, purchaser:string?, organization:string, "
-                  "tender_id:integer?, round_id:integer?, price_fen:fen, starts_on:date, ends_on:date, status:string, "
-                  "signed_at:datetime?"), _contracts),
-    Dataset("milestones", _l("Milestones"), _l("The milestones and tranches of signed contracts."),
-            _cols("id:integer, contract_id:integer, position:integer, title:string, due_on:date, amount_fen:fen, "
-                  "payable_fen:fen?, status:string, accepted_at:datetime?, paid_at:datetime?"), _milestones),
-    Dataset("payments", _l("Payments"), _l("Tranches paid to organizations."),
-            _cols("id:integer, contract_id:integer, milestone_id:integer, organization:string, amount_fen:fen, "
-                  "provider:string, settled_at:datetime?"), _payments),
-    Dataset("evaluations", _l("Evaluations"), _l("Published third-party evaluations and their scores."),
-            _cols("id:integer, kind:string, contract_id:integer?, application_id:integer?, evaluator:string, "
-                  "total_hundredths:integer?, band:string, published_at:datetime?"), _evaluations),
-    Dataset("ratings", _l("Residents' ratings"), _l("Ratings by verified residents; who rated is not published."),
-            _cols("id:integer, contract_id:integer, period:integer, stars:integer, comment:string, community:string, "
-                  "created_at:datetime"), _ratings),
-    Dataset("grades", _l("Grades"), _l("Organizations' grades (等级评估) and their validity."),
-            _cols("id:integer, organization:string, credit_code:string, grade:integer, valid_from:date, "
-                  "valid_until:date"), _grades),
-    Dataset("rounds", _l("Venture-philanthropy rounds"), _l("Rounds with their caps, deadlines and status."),
-            _cols("id:integer, number:string, title:string, sponsor:string?, max_grant_fen:fen, match_cap_fen:fen?, "
-                  "donor_cap_fen:fen, proposals_due_at:datetime, giving_ends_at:datetime, status:string"), _rounds),
-    Dataset("matches", _l("Matches"), _l("Frozen quadratic matches: donors counted, gifts counted and the match."),
-            _cols("id:integer, round_id:integer, proposal_id:integer, project:string, organization:string, "
-                  "donors:integer, counted_fen:fen, raw_match:string, match_fen:fen, capped:boolean"), _matches),
-)}
+DATASETS = {
+    d.name: d
+    for d in (
+        Dataset(
+            "catalog-items",
+            _l("Purchase catalog items"),
+            _l("Every item of every published purchase catalog."),
+            _cols(
+                "id:integer, catalog_id:integer, department:string, year:integer, version:integer, code:string, "
+                "name:string, category:string, competition:string, min_grade:integer"
+            ),
+            _catalog_items,
+        ),
+        Dataset(
+            "tenders",
+            _l("Tenders"),
+            _l("Every published tender with its budget ceiling, method and dates."),
+            _cols(
+                "id:integer, title:string, department:string, category:string, method:string, "
+                "budget_ceiling_fen:fen, status:string, published_at:datetime?, bid_deadline:datetime, "
+                "opening_at:datetime, min_grade:integer"
+            ),
+            _tenders,
+        ),
+        Dataset(
+            "opened-bids",
+            _l("Opened bids"),
+            _l("Bids after their public opening: bidder, price and receipt digest."),
+            _cols(
+                "id:integer, tender_id:integer, organization:string, credit_code:string, price_fen:fen?, "
+                "opened_at:datetime, receipt_digest:string"
+            ),
+            _opened_bids,
+        ),
+        Dataset(
+            "awards",
+            _l("Awards"),
+            _l("Every award with the winning price, its notice period and any reason given."),
+            _cols(
+                "id:integer, tender_id:integer, bid_id:integer, organization:string, price_fen:fen?, "
+                "awarded_at:datetime, notice_ends_at:datetime, reason:string"
+            ),
+            _awards,
+        ),
+        Dataset(
+            "challenges",
+            _l("Challenges and answers"),
+            _l("Bidders' challenges to awards and the purchasers' answers."),
+            _cols(
+                "id:integer, tender_id:integer, organization:string, filed_at:datetime, grounds:string, "
+                "answer_due_at:datetime, answered_at:datetime?, answer:string"
+            ),
+            _challenges,
+        ),
+        Dataset(
+            "contracts",
+            _l("Contracts"),
+            _l("Signed contracts and grant agreements."),
+            _cols(
+                "id:integer, number:string, title:string, purchaser:string?, organization:string, "
+                "tender_id:integer?, round_id:integer?, price_fen:fen, starts_on:date, ends_on:date, status:string, "
+                "signed_at:datetime?"
+            ),
+            _contracts,
+        ),
+        Dataset(
+            "milestones",
+            _l("Milestones"),
+            _l("The milestones and tranches of signed contracts."),
+            _cols(
+                "id:integer, contract_id:integer, position:integer, title:string, due_on:date, amount_fen:fen, "
+                "payable_fen:fen?, status:string, accepted_at:datetime?, paid_at:datetime?"
+            ),
+            _milestones,
+        ),
+        Dataset(
+            "payments",
+            _l("Payments"),
+            _l("Tranches paid to organizations."),
+            _cols(
+                "id:integer, contract_id:integer, milestone_id:integer, organization:string, amount_fen:fen, "
+                "provider:string, settled_at:datetime?"
+            ),
+            _payments,
+        ),
+        Dataset(
+            "evaluations",
+            _l("Evaluations"),
+            _l("Published third-party evaluations and their scores."),
+            _cols(
+                "id:integer, kind:string, contract_id:integer?, application_id:integer?, evaluator:string, "
+                "total_hundredths:integer?, band:string, published_at:datetime?"
+            ),
+            _evaluations,
+        ),
+        Dataset(
+            "ratings",
+            _l("Residents' ratings"),
+            _l("Ratings by verified residents; who rated is not published."),
+            _cols(
+                "id:integer, contract_id:integer, period:integer, stars:integer, comment:string, community:string, "
+                "created_at:datetime"
+            ),
+            _ratings,
+        ),
+        Dataset(
+            "grades",
+            _l("Grades"),
+            _l("Organizations' grades (等级评估) and their validity."),
+            _cols(
+                "id:integer, organization:string, credit_code:string, grade:integer, valid_from:date, valid_until:date"
+            ),
+            _grades,
+        ),
+        Dataset(
+            "rounds",
+            _l("Venture-philanthropy rounds"),
+            _l("Rounds with their caps, deadlines and status."),
+            _cols(
+                "id:integer, number:string, title:string, sponsor:string?, max_grant_fen:fen, match_cap_fen:fen?, "
+                "donor_cap_fen:fen, proposals_due_at:datetime, giving_ends_at:datetime, status:string"
+            ),
+            _rounds,
+        ),
+        Dataset(
+            "matches",
+            _l("Matches"),
+            _l("Frozen quadratic matches: donors counted, gifts counted and the match."),
+            _cols(
+                "id:integer, round_id:integer, proposal_id:integer, project:string, organization:string, "
+                "donors:integer, counted_fen:fen, raw_match:string, match_fen:fen, capped:boolean"
+            ),
+            _matches,
+        ),
+    )
+}
 

@@ -109,9 +109,14 @@ def releases_of(tender) -> list[dict]:
                                                 Bid.opened_at.is_not(None)).order_by(Bid.id)).all() if opened else []
     tenderers = [_organization_party(b.organization) for b in bids]
     tender_block = {
-        "id": f"tender-{tender.id}", "title": tender.title, "description": tender.description,
-        "status": TENDER_STATUS[tender.status], "procuringEntity": _ref(buyer), "value": yuan(tender.budget_ceiling_fen),
-        "procurementMethod": METHODS[tender.method], "procurementMethodDetails": tender.method,
+        "id": f"tender-{tender.id}",
+        "title": tender.title,
+        "description": tender.description,
+        "status": TENDER_STATUS[tender.status],
+        "procuringEntity": _ref(buyer),
+        "value": yuan(tender.budget_ceiling_fen),
+        "procurementMethod": METHODS[tender.method],
+        "procurementMethodDetails": tender.method,
         "mainProcurementCategory": "services",
         "awardCriteria": "ratedCriteria" if tender.price_weight is None or tender.price_weight < 100 else "priceOnly",
         "submissionMethod": ["electronicSubmission"],
@@ -180,7 +185,11 @@ def releases_of(tender) -> list[dict]:
 
 
 def _milestone_status(milestone) -> str:
-    if milestone.status == "paid" and milestone.payable_fen is not None and milestone.payable_fen < milestone.amount_fen:
+    if (
+        milestone.status == "paid"
+        and milestone.payable_fen is not None
+        and milestone.payable_fen < milestone.amount_fen
+    ):
         return "partiallyMet"  # a tranche cut by the evaluation score
     return MILESTONE_STATUS[milestone.status]
 
@@ -250,7 +259,10 @@ def export(directory, progress=lambda n: None) -> dict:
     (out / "records").mkdir(parents=True, exist_ok=True)
     counts = {"processes": 0, "releases": 0}
     releases_file, records_file = out / "release-package.json", out / "record-package.json"
-    with releases_file.open("w", encoding="utf-8") as releases_out, records_file.open("w", encoding="utf-8") as records_out:
+    with (
+        releases_file.open("w", encoding="utf-8") as releases_out,
+        records_file.open("w", encoding="utf-8") as records_out,
+    ):
         releases_head, records_head = _package_head("/api/ocds/releases.json"), _package_head("/api/ocds/records.json")
         releases_out.write(dumps(releases_head)[:-1] + ',"releases":[')
         records_out.write(dumps(records_head)[:-1] + ',"records":[')

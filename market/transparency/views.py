@@ -4,11 +4,11 @@ OCDS packages, the audit log and the API."""
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 
 from market.audit import chain
+from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.core.tables import csv_chunks
 from market.extensions import db
 from market.transparency.datasets import DATASETS
-from market.core.page_cache import cached_page
 
 bp = Blueprint("transparency", __name__, url_prefix="/open")
 CSV_BATCH = 1000

@@ -124,8 +124,12 @@ def _needs(world, worker, people, categories) -> None:
             categories["property"], "normal", 500))
         needs.support_need(people["yang.deming@world.market"], declined)
     with world.at(at(12, 7)):
-        needs.decline_need(worker, declined, "建设地下车库涉及规划审批和大额建设资金，不属于社区自治或政府购买服务事项；"
-                                             "居民意见已转交街道城市管理办公室。小区停车秩序问题另见停车整治议题。")
+        needs.decline_need(
+            worker,
+            declined,
+            "建设地下车库涉及规划审批和大额建设资金，不属于社区自治或政府购买服务事项；"
+            "居民意见已转交街道城市管理办公室。小区停车秩序问题另见停车整治议题。",
+        )
 
     author = people["cao.zhigang@world.market"]
     with world.at(at(12, 4)):
@@ -212,7 +216,9 @@ def _requests(world, worker, home, people, categories) -> None:
                  minutes="到会居民35人。低层住户担心打球噪音和夜间照明扰民，多数居民反对在中心花园改建；"
                          "建议与附近学校协商课后开放操场。")
     with world.at(at(12, 22)):
-        needs.close_request(worker, request, "听证未通过；街道已与平江实验学校商定，寒假起周末开放操场供社区青少年使用。")
+        needs.close_request(
+            worker, request, "听证未通过；街道已与平江实验学校商定，寒假起周末开放操场供社区青少年使用。"
+        )
     assert request.status == "closed"
 
     # Parking: a hearing cancelled, the next one tied, a third one after the crawl.
@@ -288,7 +294,9 @@ def _organizations(world) -> None:
     with world.at(at(12, 4)):
         organizations.review_organization(admin, suspended, approve=True)
     with world.at(at(1, 10)):
-        organizations.suspend_organization(admin, suspended, True, "年检未按期提交，责令限期整改，整改期间暂停承接服务。")
+        organizations.suspend_organization(
+            admin, suspended, True, "年检未按期提交，责令限期整改，整改期间暂停承接服务。"
+        )
 
     # An organization admitted to the incubator's current cohort that leaves before graduating.
     with world.at(at(12, 1)):

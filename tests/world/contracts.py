@@ -22,10 +22,20 @@ from market.evaluation import services as evaluations
 from market.evaluation.models import Rubric
 from market.extensions import db
 from market.money import payments
-from market.procurement import evaluation as awards
-from market.procurement import tenders
-from tests.world.procurement import (BUYER, FAZHAN, LELING, PDF, RENAI, YANGGUANG, Purchase, organization, owner_of,
-                                     run_to_award, suzhou)
+from market.procurement import awards, tenders
+from tests.world.procurement import (
+    BUYER,
+    FAZHAN,
+    LELING,
+    PDF,
+    RENAI,
+    YANGGUANG,
+    Purchase,
+    organization,
+    owner_of,
+    run_to_award,
+    suzhou,
+)
 
 PUBLISHED = suzhou(2026, 11, 30, 11)  # awarded on 11 December; the notice period ends on the 22nd
 TERMS_SET = suzhou(2026, 12, 21, 15)
@@ -105,9 +115,15 @@ def paid_and_amended(world) -> None:
         36_000_000, 6, "沧浪街道",
         [(LELING, 34_800_000, (38, 27)), (RENAI, 33_500_000, (32, 24)), (FAZHAN, 35_200_000, (30, 22))]),
         half_year())
-    report(world, contract, 0, suzhou(2027, 1, 15, 16),
-           "完成服务对象建档126人；工作日送餐2,310份，准时率98.6%；开展送餐员食品安全培训1次；走访老人家庭38户。",
-           126, [("人员经费", 4_700_000, 4_620_000), ("食材与配送", 1_600_000, 1_588_000), ("管理费用", 660_000, 650_000)])
+    report(
+        world,
+        contract,
+        0,
+        suzhou(2027, 1, 15, 16),
+        "完成服务对象建档126人；工作日送餐2,310份，准时率98.6%；开展送餐员食品安全培训1次；走访老人家庭38户。",
+        126,
+        [("人员经费", 4_700_000, 4_620_000), ("食材与配送", 1_600_000, 1_588_000), ("管理费用", 660_000, 650_000)],
+    )
     decide(world, contract, 0, suzhou(2027, 1, 18, 10))
     buyer, owner = world.user(BUYER), owner_of(contract.organization)
     with world.at(suzhou(2027, 1, 19, 14)):
@@ -141,9 +157,15 @@ def payment_failed(world) -> None:
         "康复治疗师持证上岗；每人每月上门康复训练不少于2次；训练记录由本人或家属签字确认。",
         28_000_000, 6, "沧浪街道", [(YANGGUANG, 26_900_000, (39, 28)), (LELING, 27_500_000, (31, 23))]),
         half_year())
-    report(world, contract, 0, suzhou(2027, 1, 14, 15),
-           "完成62名残疾人康复需求评估并建档；上门康复训练118人次；适配轮椅、助行器等辅具14件；开展家属照护培训1场。",
-           62, [("康复师经费", 3_900_000, 3_860_000), ("辅具与耗材", 1_000_000, 968_000), ("交通与管理", 480_000, 470_000)])
+    report(
+        world,
+        contract,
+        0,
+        suzhou(2027, 1, 14, 15),
+        "完成62名残疾人康复需求评估并建档；上门康复训练118人次；适配轮椅、助行器等辅具14件；开展家属照护培训1场。",
+        62,
+        [("康复师经费", 3_900_000, 3_860_000), ("辅具与耗材", 1_000_000, 968_000), ("交通与管理", 480_000, 470_000)],
+    )
     decide(world, contract, 0, suzhou(2027, 1, 19, 10))
     buyer, owner = world.user(BUYER), owner_of(contract.organization)
     last = contract.milestones[2]
@@ -173,9 +195,15 @@ def payment_in_flight(world) -> None:
         24_000_000, 6, "金阊街道",
         [(LELING, 23_100_000, (37, 27)), (RENAI, 22_600_000, (33, 24)), (FAZHAN, 23_800_000, (29, 21))]),
         half_year())
-    report(world, contract, 0, suzhou(2027, 1, 15, 17),
-           "完成独居老人建档203人；电话问候812人次、上门探访396人次；排查燃气、用电隐患27处并协助整改；紧急联络3次。",
-           203, [("人员经费", 3_200_000, 3_150_000), ("安全检查耗材", 900_000, 874_000), ("管理费用", 520_000, 510_000)])
+    report(
+        world,
+        contract,
+        0,
+        suzhou(2027, 1, 15, 17),
+        "完成独居老人建档203人；电话问候812人次、上门探访396人次；排查燃气、用电隐患27处并协助整改；紧急联络3次。",
+        203,
+        [("人员经费", 3_200_000, 3_150_000), ("安全检查耗材", 900_000, 874_000), ("管理费用", 520_000, 510_000)],
+    )
     decide(world, contract, 0, suzhou(2027, 1, 19, 15))
     owner = owner_of(contract.organization)
     with world.at(suzhou(2027, 1, 24, 10)):
@@ -250,8 +278,14 @@ def terminated(world) -> None:
     with world.at(suzhou(2027, 1, 13, 15)):
         evaluations.declare(evaluator, review, False, "")
     with world.at(suzhou(2027, 1, 14, 16)):
-        contracts.record_inspection(evaluator, contract, "site_visit", date(2027, 1, 14),
-                                    "随机走访8户，其中5户表示1月份未接受过上门康复训练，训练记录签字与本人笔迹不符。", first.id)
+        contracts.record_inspection(
+            evaluator,
+            contract,
+            "site_visit",
+            date(2027, 1, 14),
+            "随机走访8户，其中5户表示1月份未接受过上门康复训练，训练记录签字与本人笔迹不符。",
+            first.id,
+        )
     decide(world, contract, 0, suzhou(2027, 1, 15, 10), "rejected",
            "经入户核查，首月服务记录存在代签、虚报情况，首期服务不予验收。")
     with world.at(suzhou(2027, 1, 20, 15)):
@@ -293,9 +327,15 @@ def held(world) -> None:
            [("人员经费", 3_600_000, 3_560_000), ("安全检查耗材", 1_560_000, 1_540_000)])
     decide(world, contract, 0, suzhou(2027, 1, 11, 10))
     pay(world, contract, 0, suzhou(2027, 1, 15, 10))
-    report(world, contract, 1, suzhou(2027, 1, 22, 16),
-           "寒潮期间累计电话问候2,650人次、上门巡访571人次；发现身体不适老人4人，均及时联系家属送医；回访满意度96%。", 95,
-           [("人员经费", 2_400_000, 2_390_000), ("安全检查耗材", 1_040_000, 1_020_000)])
+    report(
+        world,
+        contract,
+        1,
+        suzhou(2027, 1, 22, 16),
+        "寒潮期间累计电话问候2,650人次、上门巡访571人次；发现身体不适老人4人，均及时联系家属送医；回访满意度96%。",
+        95,
+        [("人员经费", 2_400_000, 2_390_000), ("安全检查耗材", 1_040_000, 1_020_000)],
+    )
     decide(world, contract, 1, suzhou(2027, 1, 25, 10))
     assert contract.milestones[1].status == "held"
     _final_evaluation(world, contract, suzhou(2027, 1, 26, 10), date(2027, 2, 9))
@@ -326,8 +366,11 @@ def withheld(world) -> None:
         evaluations.declare(evaluator, review, False, "")
     with world.at(suzhou(2027, 1, 24, 15)):
         codes = {i.code: i.id for i in review.rubric.indicators}
-        evaluations.save_scores(evaluator, review, {codes[c]: evaluations.Entry(v, "查阅助浴记录、知情同意书，电话回访12户")
-                                                    for c, v in POOR_SHEET.items()})
+        evaluations.save_scores(
+            evaluator,
+            review,
+            {codes[c]: evaluations.Entry(v, "查阅助浴记录、知情同意书，电话回访12户") for c, v in POOR_SHEET.items()},
+        )
         evaluations.submit(evaluator, review, "服务人次仅达到约定的六成，水温室温记录缺失，有2户反映助浴前未测血压；"
                                               "项目未达到合同约定的服务标准。")
     with world.at(suzhou(2027, 1, 26, 10)):

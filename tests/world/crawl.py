@@ -22,7 +22,7 @@ ARG_TABLES = {"application_id": "grade_application", "file_id": "report_file", "
 # Pairs of arguments whose rows are found through a join (the child table names its parent indirectly).
 PAIR_QUERIES = {
     ("contract_id", "file_id"): "SELECT m.contract_id, f.id FROM report_file f "
-                                "JOIN delivery_report r ON r.id = f.report_id JOIN milestone m ON m.id = r.milestone_id",
+    "JOIN delivery_report r ON r.id = f.report_id JOIN milestone m ON m.id = r.milestone_id",
     ("tender_id", "attachment_id"): "SELECT b.tender_id, a.id FROM bid_attachment a JOIN bid b ON b.id = a.bid_id",
 }
 SCOPE_TABLES = {"category": "service_category"}  # money's <any(...):scope>/<int:scope_id>

@@ -24,10 +24,9 @@ from market.evaluation.models import Evaluation, GradeApplication, Rubric
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations import services as organizations
-from market.organizations.models import Organization
+from market.organizations.models import AnnualInspection, Organization
 from market.places.models import District
 from market.procurement import undertakers
-from market.procurement.models import AnnualInspection
 
 ADMIN, BUYER, EVALUATOR = "admin@demo.market", "purchaser@demo.market", "evaluator@demo.market"
 MINGDE = "苏州明德社会组织评估中心"  # the demo's evaluator organization
@@ -153,7 +152,9 @@ def _contract_evaluations(world, second_evaluator: Organization) -> dict[str, in
     with world.at(datetime(2026, 12, 1, 2)):
         cancelled = evaluations.commission(buyer, contract, kind, mingde, performance.id, date(2026, 12, 31))
     with world.at(datetime(2026, 12, 3, 2)):
-        evaluations.cancel(buyer, cancelled, "该项目中期评估与区民政局年度项目检查合并开展，本次单独委托取消，2027年1月重新委托。")
+        evaluations.cancel(
+            buyer, cancelled, "该项目中期评估与区民政局年度项目检查合并开展，本次单独委托取消，2027年1月重新委托。"
+        )
     with world.at(datetime(2027, 1, 5, 2)):
         scoring = evaluations.commission(buyer, contract, kind, mingde, performance.id, date(2027, 2, 5))
     with world.at(datetime(2027, 1, 7, 2)):
@@ -180,7 +181,9 @@ def _contract_evaluations(world, second_evaluator: Organization) -> dict[str, in
         evaluations.declare(evaluator, done, False, "")
     with world.at(datetime(2027, 1, 18, 7)):
         evaluations.save_scores(evaluator, done, _entries(performance, MID_TERM_SHEET))
-        evaluations.submit(evaluator, done, "项目按计划推进，服务台账完整；建议加强服务对象前后测，完善志愿者管理制度。")
+        evaluations.submit(
+            evaluator, done, "项目按计划推进，服务台账完整；建议加强服务对象前后测，完善志愿者管理制度。"
+        )
     return {"evaluation_cancelled": cancelled.id, "evaluation_scoring": scoring.id, "evaluation_declined": first.id,
             "evaluation_commissioned": commissioned.id, "evaluation_submitted": done.id}
 
@@ -264,7 +267,9 @@ def _appealed(world, org) -> int:
     """Decided on 14 January (2A); the organization appealed during the notice; the answer is due in February."""
     owner = _owner(world, org)
     with world.at(datetime(2026, 12, 2, 2)):
-        application = _apply(owner, org, "服务社持证社工占比70%，承接政府购买服务项目5个，2026年获评“苏州市优秀社会组织”。")
+        application = _apply(
+            owner, org, "服务社持证社工占比70%，承接政府购买服务项目5个，2026年获评“苏州市优秀社会组织”。"
+        )
     _evaluate(world, application, datetime(2026, 12, 4, 2), datetime(2026, 12, 28, 7), Decimal("0.74"),
               {"6.1": "0", "6.2": "5"}, "专业服务能力较强；财务资产管理和档案管理存在不足，未提供市级表彰文件。")
     with world.at(datetime(2027, 1, 14, 2)):

@@ -31,7 +31,9 @@ def build(world) -> None:
     admin = world.user("admin@demo.market")
     other_street = db.session.scalar(select(Street).filter_by(name="狮山街道"))
     other_community = db.session.scalar(select(Community).filter_by(street_id=other_street.id).order_by(Community.id))
-    other_department = db.session.scalar(select(Department).where(Department.name != "姑苏区民政局").order_by(Department.id))
+    other_department = db.session.scalar(
+        select(Department).where(Department.name != "姑苏区民政局").order_by(Department.id)
+    )
 
     owner = world.person("owner2@world.market", "郑海燕")
     org = organizations.register_organization(owner, organizations.OrganizationData(

@@ -17,8 +17,7 @@ from market.extensions import db
 from market.money import services as money
 from market.organizations.models import Organization, ServiceCategory
 from market.places.models import Community, Department, Street
-from market.procurement import evaluation, tenders, undertakers
-from market.procurement import services as catalogs
+from market.procurement import awards, catalogs, tenders, undertakers
 from market.procurement.models import CatalogItem, PurchaseCatalog, Tender
 
 BUYER, EXPERT, ADMIN = "purchaser@demo.market", "expert@demo.market", "admin@demo.market"
@@ -132,7 +131,7 @@ def publish(world, purchase: Purchase, at: datetime, bid_deadline: datetime,
     with world.at(at):
         tender = tenders.create_tender(buyer, tender_data(purchase, at, bid_deadline, opening_at))
         tenders.publish(buyer, tender)
-        evaluation.add_expert(buyer, tender, world.user(EXPERT))
+        awards.add_expert(buyer, tender, world.user(EXPERT))
     return tender
 
 
@@ -167,14 +166,14 @@ def score(world, tender: Tender, purchase: Purchase, at: datetime, only: set[str
     expert = world.user(EXPERT)
     points = {organization(name).id: marks for name, _price, marks in purchase.bids}
     with world.at(at):
-        bids = evaluation.valid_bids(tender)
-        evaluation.declare(expert, tender, {b.id: (False, "") for b in bids})
+        bids = awards.valid_bids(tender)
+        awards.declare(expert, tender, {b.id: (False, "") for b in bids})
         for b in bids:
             if only is not None and b.organization.name not in only:
                 continue
             marks = dict(zip([c.id for c in tender.criteria], points[b.organization_id]))
             comments = {c.id: _comment(marks[c.id], c.points) for c in tender.criteria}
-            evaluation.score(expert, tender, b.id, marks, comments)
+            awards.score(expert, tender, b.id, marks, comments)
 
 
 def _comment(points: int, maximum: int) -> str:
@@ -190,8 +189,8 @@ def award_best(world, tender: Tender, at: datetime):
     """Close the evaluation and award the top-ranked bid (which drafts the contract)."""
     buyer = world.user(BUYER)
     with world.at(at):
-        ranking = evaluation.complete(buyer, tender)
-        return evaluation.award(buyer, tender, ranking[0].bid_id)
+        ranking = awards.complete(buyer, tender)
+        return awards.award(buyer, tender, ranking[0].bid_id)
 
 
 def run_to_award(world, purchase: Purchase, published_at: datetime) -> Tender:
@@ -384,7 +383,7 @@ def evaluated(world) -> None:
     open_bids(world, tender, deadline + timedelta(hours=1))
     score(world, tender, purchase, suzhou(2027, 1, 11, 9))
     with world.at(suzhou(2027, 1, 12, 10)):
-        evaluation.complete(world.user(BUYER), tender)
+        awards.complete(world.user(BUYER), tender)
     world.notes["evaluated_tender"] = tender.id
 
 
@@ -406,7 +405,7 @@ def awarded(world) -> None:
     award_best(world, tender, suzhou(2027, 1, 21, 10))
     fazhan = organization(FAZHAN)
     with world.at(suzhou(2027, 1, 25, 16)):
-        evaluation.file_challenge(owner_of(fazhan), tender, fazhan.id,
+        awards.file_challenge(owner_of(fazhan), tender, fazhan.id,
                                   "中标人的食品安全保障得分明显偏高：其金阊街道第二处长者食堂的食品经营许可证"
                                   "尚在办理中，不应按两处食堂评分，请予复核。")
     world.notes["awarded_tender"] = tender.id
@@ -444,15 +443,21 @@ def published(world) -> None:
     with world.at(opens):
         tender = tenders.create_tender(buyer, data)
         tenders.publish(buyer, tender)
-        evaluation.add_expert(buyer, tender, world.user(EXPERT))
+        awards.add_expert(buyer, tender, world.user(EXPERT))
     leling = organization(LELING)
     bid(world, tender, LELING, 43_800_000, suzhou(2027, 1, 11, 15), attachment="服务方案及食品安全管理制度.pdf")
     bid(world, tender, RENAI, 42_600_000, suzhou(2027, 1, 12, 10))
     with world.at(suzhou(2027, 1, 12, 14)):
-        question = tenders.ask(owner_of(leling), tender, leling.id, "春节期间助餐点是否需要正常营业？如需营业，人员加班费用可否列入报价？")
+        question = tenders.ask(
+            owner_of(leling), tender, leling.id, "春节期间助餐点是否需要正常营业？如需营业，人员加班费用可否列入报价？"
+        )
     returned = bid(world, tender, FAZHAN, 44_500_000, suzhou(2027, 1, 13, 16))
     with world.at(suzhou(2027, 1, 14, 10)):
-        tenders.answer(buyer, question.id, "春节期间（2月6日至2月12日）助餐点应保持营业，可调整为送餐为主；相关人员费用请列入报价。")
+        tenders.answer(
+            buyer,
+            question.id,
+            "春节期间（2月6日至2月12日）助餐点应保持营业，可调整为送餐为主；相关人员费用请列入报价。",
+        )
     with world.at(suzhou(2027, 1, 18, 16)):
         data.service_standards += "春节期间助餐点不停业，可改为送餐上门。"
         tenders.amend(buyer, tender, data, "根据答疑，服务标准增加春节期间不停业的要求；投标截止和开标时间不变，"

@@ -14,15 +14,23 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import text
+from market.core import scoring, text
 from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
-from market.evaluation import scoring
 from market.extensions import db
 from market.needs import timeline
-from market.procurement import sealing, tenders
-from market.procurement.models import (TENDER_MACHINE, Award, Bid, BidResult, Challenge, ConflictDeclaration,
-                                       PanelMember, Score, Tender)
-from market.procurement.services import require_purchaser_of
+from market.procurement import sealing, signals, tenders
+from market.procurement.models import (
+    TENDER_MACHINE,
+    Award,
+    Bid,
+    BidResult,
+    Challenge,
+    ConflictDeclaration,
+    PanelMember,
+    Score,
+    Tender,
+)
+from market.procurement.purchasers import require_purchaser_of
 from market.rules import services as rules
 
 CENT = Decimal("0.01")
@@ -108,7 +116,9 @@ def score(actor: User, tender: Tender, bid_id: int, points: dict[int, int], comm
     for criterion in tender.criteria:
         value, comment = points.get(criterion.id), text.clean(comments.get(criterion.id, ""), 2000)
         if value is None or not 0 <= value <= criterion.points:
-            raise ServiceError(_("Give “%(name)s” from 0 to %(max)s points.", name=criterion.name, max=criterion.points))
+            raise ServiceError(
+                _("Give “%(name)s” from 0 to %(max)s points.", name=criterion.name, max=criterion.points)
+            )
         if not comment:
             raise ServiceError(_("Comment on “%(name)s”.", name=criterion.name))
         existing_score = db.session.scalar(select(Score).filter_by(expert_id=actor.id, bid_id=bid_id,
@@ -138,7 +148,9 @@ def all_scored(tender: Tender) -> bool:
 
 def visible_scores(viewer: User, tender: Tender) -> list[Score]:
     """An expert sees only their own scores until every expert has scored; then all, as does the purchaser."""
-    statement = select(Score).where(Score.tender_id == tender.id).order_by(Score.bid_id, Score.criterion_id, Score.expert_id)
+    statement = (
+        select(Score).where(Score.tender_id == tender.id).order_by(Score.bid_id, Score.criterion_id, Score.expert_id)
+    )
     if all_scored(tender) or tender.status in ("evaluated", "awarded", "contracted"):
         return db.session.scalars(statement).all()
     return db.session.scalars(statement.where(Score.expert_id == viewer.id)).all()
@@ -170,7 +182,9 @@ def combine(criteria_points: dict[int, dict[int, list[int]]], prices: dict[int, 
         for values in by_criterion.values():
             technical += scoring.panel_mean(values, trim)
         technical = _round(technical)
-        price_score = _round(Decimal(lowest) / Decimal(prices[bid_id]) * Decimal(price_weight)) if price_weight else Decimal(0)
+        price_score = (
+            _round(Decimal(lowest) / Decimal(prices[bid_id]) * Decimal(price_weight)) if price_weight else Decimal(0)
+        )
         results.append(Ranked(bid_id, prices[bid_id], technical, price_score, technical + price_score))
     results.sort(key=lambda r: (-r.total, -r.technical, r.price_fen))
     # Whatever is still tied on all three is settled by lots, and the draw is recorded.
@@ -208,9 +222,18 @@ def complete(actor: User, tender: Tender) -> list[BidResult]:
     if unscored:
         raise ServiceError(_("Every expert declared a conflict with a bid; form a new panel."))
     prices = {b.id: b.price_fen for b in valid_bids(tender)}
-    results = [BidResult(tender_id=tender.id, bid_id=r.bid_id, technical=str(r.technical), price_score=str(r.price_score),
-                         total=str(r.total), rank=r.rank, tie_note=r.tie_note)
-               for r in combine(points, prices, tender.price_weight, tender.trim_extremes)]
+    results = [
+        BidResult(
+            tender_id=tender.id,
+            bid_id=r.bid_id,
+            technical=str(r.technical),
+            price_score=str(r.price_score),
+            total=str(r.total),
+            rank=r.rank,
+            tie_note=r.tie_note,
+        )
+        for r in combine(points, prices, tender.price_weight, tender.trim_extremes)
+    ]
     db.session.add_all(results)
     TENDER_MACHINE.move(tender, "evaluated", actor, "")
     db.session.commit()
@@ -243,10 +266,8 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
     db.session.flush()
     TENDER_MACHINE.move(tender, "awarded", actor, reason)
     # The award drafts the contract and commits the department's budget, in this transaction.
-    from market.contracts.services import draft_from_award  # contracts builds on procurement
-
     try:
-        draft_from_award(actor, record)
+        signals.award_made.send(record, actor=actor)
     except ServiceError:
         db.session.rollback()
         raise

@@ -5,23 +5,15 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, ServiceError
 from market.extensions import db
 from market.organizations.models import ServiceCategory
 from market.places.models import Department
 from market.procurement import catalog_files
 from market.procurement.models import CATALOG_MACHINE, CatalogItem, PurchaseCatalog
+from market.procurement.purchasers import is_purchaser_of, require_purchaser_of
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-def is_purchaser_of(user, department_id: int) -> bool:
-    return bool(user and user.is_authenticated and department_id in user.department_ids())
-
-
-def require_purchaser_of(user, department_id: int) -> None:
-    if not is_purchaser_of(user, department_id):
-        raise PermissionDenied(_("Only a purchaser of this department can do this."))
 
 
 def create_catalog(actor: User, department_id: int, year: int, title: str) -> PurchaseCatalog:

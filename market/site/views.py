@@ -1,38 +1,30 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from market.accounts import services as accounts
 from market.accounts.forms import LanguageForm
+from market.accounts.roles import Role
 from market.core import mail
-from market.extensions import db
 from market.core.page_cache import cached_page
+from market.core.urls import safe_next
+from market.extensions import db
+from market.organizations.models import Organization, ServiceCategory
+from market.places.models import Community, District, Street
 
-bp = Blueprint("core", __name__)
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths, so a crafted link cannot send people elsewhere after an action."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return fallback
+bp = Blueprint("site", __name__)
 
 
 @bp.route("/")
 @cached_page
 def home():
-    from market.organizations.models import Organization, ServiceCategory
-    from market.places.models import Community, District, Street
-
     counts = {
         "districts": db.session.scalar(select(func.count(District.id))),
         "streets": db.session.scalar(select(func.count(Street.id))),
         "communities": db.session.scalar(select(func.count(Community.id))),
-        "organizations": db.session.scalar(select(func.count(Organization.id)).where(Organization.status == "approved")),
+        "organizations": db.session.scalar(
+            select(func.count(Organization.id)).where(Organization.status == "approved")
+        ),
     }
     categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)).all()
     return render_template("home.html", counts=counts, categories=categories)
@@ -51,30 +43,22 @@ def set_language():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
             accounts.set_locale(current_user, form.lang.data)
-    return redirect(safe_next(form.next.data, url_for("core.home")))
+    return redirect(safe_next(form.next.data, url_for("site.home")))
 
 
-@bp.route("/healthz")
-def health():
-    db.session.execute(select(1))
-    return {"status": "ok"}
+LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def may_read_outbox() -> bool:
     """The development outbox holds every password-reset link: only a signed-in civil-affairs
     administrator on this machine (loopback) may read it, and only while it is switched on."""
-    from market.accounts.roles import Role
-
     return bool(current_app.config["SHOW_DEV_OUTBOX"] and current_app.config["MAIL_BACKEND"] == "outbox"
                 and current_user.is_authenticated and current_user.has_role(Role.CIVIL_AFFAIRS)
                 and request.remote_addr in LOOPBACK)
-
-
-LOOPBACK = {"127.0.0.1", "::1"}
 
 
 @bp.route("/dev/outbox")
 def outbox():
     if not may_read_outbox():
         abort(404)
-    return render_template("core/outbox.html", messages=mail.outbox_messages())
+    return render_template("site/outbox.html", messages=mail.outbox_messages())

@@ -1,0 +1,8 @@
+"""How contracts react to the areas below them (connected once, in market.hooks)."""
+from market.contracts import services
+from market.procurement.signals import award_made
+
+
+@award_made.connect
+def _draft_contract(award, actor, **_):
+    services.draft_from_award(actor, award)

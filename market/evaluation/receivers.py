@@ -1,0 +1,27 @@
+"""How evaluation answers the areas below it (connected once, at app creation)."""
+from sqlalchemy import select
+
+from market.accounts.roles import Role
+from market.contracts.signals import may_inspect
+from market.evaluation import rubrics
+from market.evaluation.models import Evaluation
+from market.extensions import db
+from market.procurement.signals import CriteriaSource, criteria_sources
+
+EVALUATING = ("scoring", "submitted", "published")  # past the conflict declaration
+
+
+@may_inspect.connect
+def _commissioned_evaluator(contract, user, **_):
+    """An evaluator of an organization commissioned to evaluate this contract."""
+    evaluator_orgs = {g.organization_id for g in user.grants if g.role == Role.EVALUATOR}
+    return bool(evaluator_orgs) and db.session.scalar(select(Evaluation.id).where(
+        Evaluation.contract_id == contract.id, Evaluation.evaluator_org_id.in_(evaluator_orgs),
+        Evaluation.status.in_(EVALUATING))) is not None
+
+
+@criteria_sources.connect
+def _bid_rubrics(_sender, **_):
+    """A published bid rubric fills a new tender's criteria (its top-level indicators and points)."""
+    return CriteriaSource(lambda: [(r.id, r.name) for r in rubrics.published("bid")],
+                          lambda rubric_id: rubrics.criteria_of(rubrics.get_rubric(rubric_id)))
