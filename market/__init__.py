@@ -12,7 +12,6 @@ from market.config import PROJECT_ROOT
 from market.core.errors import NotFound, PermissionDenied
 from market.core.money import format_fen
 from market.core.params import BoundedIntegerConverter
-from market.core.security import add_hsts, add_security_headers
 from market.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -41,18 +40,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.teardown_appcontext(_note_session_use)
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
 
+    from market import hooks
     from market.core import page_cache
     from market.search import indexing
 
-    page_cache.install(app)  # first of the after-request hooks: see there
+    page_cache.install(app)
     indexing.install(app)
+    hooks.install_session_listeners()
+    hooks.install_request_hooks(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_template_helpers(app)
     _register_cli(app)
-    app.after_request(add_security_headers)
-    if app.config["SESSION_COOKIE_SECURE"]:
-        app.after_request(add_hsts)
     return app
 
 
@@ -204,6 +203,30 @@ GRADE_MARK = "<!--grade-badge:{}-->"
 GRADE_MARK_PATTERN = re.compile(r"<!--grade-badge:(\d+)-->")
 
 
+def fill_grade_badges(response):
+    """Replace the marks `grade_badge` left with each organization's grade in force (after-request).
+    The badges of a page are read in one query for the organizations it shows."""
+    from flask import g
+    from markupsafe import escape
+
+    from market.procurement.undertakers import current_grades
+
+    wanted = g.pop("grade_badges", None)
+    if not wanted or response.direct_passthrough or response.mimetype != "text/html":
+        return response
+    grades = current_grades(wanted)
+
+    def badge(match):  # user text is escaped, so only our own marks can match
+        grade = grades.get(int(match.group(1)))
+        if not grade:
+            return ""
+        title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
+        return f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>'
+
+    response.set_data(GRADE_MARK_PATTERN.sub(badge, response.get_data(as_text=True)))
+    return response
+
+
 def _register_template_helpers(app: Flask) -> None:
     from market.accounts.roles import ROLE_LABELS, Role
 
@@ -236,28 +259,6 @@ def _register_template_helpers(app: Flask) -> None:
             return ""
         g.setdefault("grade_badges", set()).add(int(organization_id))
         return Markup(GRADE_MARK.format(int(organization_id)))
-
-    @app.after_request
-    def fill_grade_badges(response):
-        from flask import g
-        from markupsafe import escape
-
-        from market.procurement.undertakers import current_grades
-
-        wanted = g.pop("grade_badges", None)
-        if not wanted or response.direct_passthrough or response.mimetype != "text/html":
-            return response
-        grades = current_grades(wanted)
-
-        def badge(match):  # user text is escaped, so only our own marks can match
-            grade = grades.get(int(match.group(1)))
-            if not grade:
-                return ""
-            title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
-            return f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>'
-
-        response.set_data(GRADE_MARK_PATTERN.sub(badge, response.get_data(as_text=True)))
-        return response
 
     from market.core.once import new_token as once_token
 

@@ -9,8 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
 
 from market import clock
 from market.audit.models import GENESIS, AuditEvent, AuditHead
@@ -36,8 +35,7 @@ def hash_of(e: AuditEvent) -> str:
     return digest(e.seq, e.at, e.action, e.subject_type, e.subject_id, e.actor_id, e.public, e.payload, e.prev_hash)
 
 
-@event.listens_for(Session, "after_flush")
-def _note(session, flush_context):
+def note_changes(session, flush_context):
     table = describers()
     specs = session.info.setdefault(PENDING, [])
     for obj in session.new:
@@ -50,16 +48,14 @@ def _note(session, flush_context):
             specs.extend(describe(obj, False))
 
 
-@event.listens_for(Session, "before_commit")
-def _append_pending(session):
+def append_pending(session):
     session.flush()  # what the commit would flush is noted first
     specs = session.info.pop(PENDING, None)
     if specs:
         append(session, specs)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session):
+def forget_pending(session):
     session.info.pop(PENDING, None)
 
 

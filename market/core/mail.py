@@ -6,8 +6,6 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from market import clock
 from market.extensions import db
@@ -41,8 +39,7 @@ def send_after_commit(to: str, subject: str, body: str) -> None:
     db.session.info.setdefault("outgoing_mail", []).append((to, subject, body))
 
 
-@event.listens_for(Session, "after_commit")
-def _flush_queued_mail(session) -> None:
+def flush_queued_mail(session) -> None:
     if session.in_nested_transaction():  # a savepoint released: the transaction may still roll back
         return
     for to, subject, body in session.info.pop("outgoing_mail", []):
@@ -52,8 +49,7 @@ def _flush_queued_mail(session) -> None:
             current_app.logger.exception("mail to %s failed", to)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued_mail(session) -> None:
+def drop_queued_mail(session) -> None:
     session.info.pop("outgoing_mail", None)
 
 

@@ -21,8 +21,8 @@ from flask import Response, current_app, g, get_flashed_messages, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Integer, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from market import clock
 from market.core import upsert
@@ -77,9 +77,6 @@ class PageCache:
 
 def install(app) -> None:
     app.extensions["market.page_cache"] = PageCache(app.config["PAGE_CACHE_ENTRIES"])
-    # Registered before the other after-request hooks, so it runs after them (Flask runs them in
-    # reverse) and keeps the page as sent, grade badges filled in.
-    app.after_request(_store)
 
 
 def enabled() -> bool:
@@ -119,7 +116,7 @@ def cached_page(view):
     return wrapper
 
 
-def _store(response):
+def store(response):
     key = g.pop("page_cache_key", None)
     if (key is None or response.status_code != 200 or response.is_streamed or response.direct_passthrough
             or get_flashed_messages()):
@@ -147,8 +144,7 @@ def _active() -> bool:
         return False
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed_changes(session, flush_context):
+def note_flushed_changes(session, flush_context):
     if not _active():
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -157,8 +153,7 @@ def _note_flushed_changes(session, flush_context):
             return
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state):
+def note_bulk_changes(state):
     if not (state.is_insert or state.is_update or state.is_delete) or not _active():
         return
     table = getattr(state.statement, "table", None)
@@ -166,14 +161,12 @@ def _note_bulk_changes(state):
         state.session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _bump_after_commit(session):
+def bump_after_commit(session):
     # SQLAlchemy calls this for a savepoint's release too; the change is not committed until the
     # outermost transaction is (and a second connection would wait on its lock).
     if not session.in_nested_transaction() and session.info.pop(CHANGED, False):
         bump()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session):
+def forget_changes(session):
     session.info.pop(CHANGED, None)

@@ -11,8 +11,6 @@ import queue
 import threading
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from market.core import page_cache
 from market.search import documents
@@ -49,8 +47,7 @@ def _active_backend():
         return None
 
 
-@event.listens_for(Session, "after_flush")
-def _note_touched(session, flush_context):
+def note_touched(session, flush_context):
     if _active_backend() is None:
         return
     noted = session.info.setdefault(TOUCHED, set())
@@ -60,8 +57,7 @@ def _note_touched(session, flush_context):
             noted.add(key)
 
 
-@event.listens_for(Session, "before_commit")
-def _write_in_transaction(session):
+def write_in_transaction(session):
     backend = _active_backend()
     if backend is None or not backend.in_transaction:
         return
@@ -72,8 +68,7 @@ def _write_in_transaction(session):
         session.flush()
 
 
-@event.listens_for(Session, "after_commit")
-def _write_after_commit(session):
+def write_after_commit(session):
     if session.in_nested_transaction():  # a savepoint released: the records are not committed yet
         return
     backend = _active_backend()
@@ -83,8 +78,7 @@ def _write_after_commit(session):
     worker_of(current_app._get_current_object()).put(keys)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session):
+def forget_touched(session):
     session.info.pop(TOUCHED, None)
 
 
