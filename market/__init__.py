@@ -1,5 +1,4 @@
 """Market: a marketplace for community public services. `create_app` builds the application."""
-import re
 
 from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import format_datetime
@@ -7,12 +6,70 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from market import clock, config
+from market import clock, config, hooks
+from market.accounts import services
+from market.accounts.roles import ROLE_LABELS, Role
+from market.accounts.views import bp as accounts_bp
+from market.api.views import bp as api_bp
+from market.api.views import tokens_bp
+from market.audit.cli import audit_cli
+from market.audit.views import bp as audit_bp
 from market.config import PROJECT_ROOT
+from market.contracts.views import bp as contracts_bp
+from market.core import page_cache
+from market.core.cli import housekeeping_cli
 from market.core.errors import NotFound, PermissionDenied
 from market.core.money import format_fen
+from market.core.once import new_token as once_token
 from market.core.params import BoundedIntegerConverter
+from market.demo.cli import demo_cli
+from market.evaluation.views import bp as evaluation_bp
 from market.extensions import babel, csrf, db, login_manager, migrate
+from market.incubation.views import bp as incubation_bp
+from market.money.cli import money_cli
+from market.money.views import bp as money_bp
+from market.needs.views import bp as needs_bp
+from market.notifications.services import unread_count
+from market.notifications.views import bp as notifications_bp
+from market.organizations.views import bp as organizations_bp
+from market.philanthropy.views import bp as philanthropy_bp
+from market.procurement.cli import procurement_cli
+from market.procurement.views import bp as procurement_bp
+from market.search import indexing
+from market.search.cli import search_cli
+from market.search.views import bp as search_bp
+from market.site.badges import grade_badge
+from market.site.places import bp as places_bp
+from market.site.views import bp as site_bp
+from market.site.views import may_read_outbox
+from market.spending.views import bp as spending_bp
+from market.transparency.cli import ocds_cli
+from market.transparency.views import bp as transparency_bp
+
+# isort: split
+# Imported for what importing them does: every model module, so metadata (and Alembic) sees all
+# tables; and each area's receivers, connected once, here, to the signals of the areas below it (a
+# lower area asks or tells, a higher one answers).
+from market.accounts import models as _accounts_models  # noqa: F401
+from market.api import models as _api_models  # noqa: F401
+from market.audit import chain as _audit_chain  # noqa: F401
+from market.contracts import models as _contracts_models  # noqa: F401
+from market.contracts import receivers as _contracts_receivers  # noqa: F401
+from market.core import once as _core_once  # noqa: F401
+from market.core import page_cache as _core_page_cache  # noqa: F401
+from market.core import workflow as _core_workflow  # noqa: F401
+from market.evaluation import receivers as _evaluation_receivers  # noqa: F401
+from market.incubation import models as _incubation_models  # noqa: F401
+from market.money import models as _money_models  # noqa: F401
+from market.needs import models as _needs_models  # noqa: F401
+from market.notifications import models as _notifications_models  # noqa: F401
+from market.organizations import models as _organizations_models  # noqa: F401
+from market.organizations import receivers as _organizations_receivers  # noqa: F401
+from market.philanthropy import models as _philanthropy_models  # noqa: F401
+from market.places import models as _places_models  # noqa: F401
+from market.procurement import models as _procurement_models  # noqa: F401
+from market.rules import models as _rules_models  # noqa: F401
+from market.search import models as _search_models  # noqa: F401
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -26,8 +83,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
-    _import_models()
-    _connect_receivers()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -39,10 +94,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.id_attribute = "get_session_key"  # the cookies name this device's UserSession
     app.teardown_appcontext(_note_session_use)
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
-
-    from market import hooks
-    from market.core import page_cache
-    from market.search import indexing
 
     page_cache.install(app)
     indexing.install(app)
@@ -71,8 +122,6 @@ def load_user(session_key: str):
     that device signed out or was signed out."""
     from flask import current_app, g
 
-    from market.accounts import services
-
     # Flask-Login marks a sign-in the remember-me cookie restored as not fresh; it lasts as long as
     # the cookie was set to, even if the cookie is replayed later.
     remembered = session.get("_fresh") is False
@@ -89,8 +138,6 @@ def _note_session_use(error) -> None:
 
     seen = g.pop("session_seen", None)
     if seen is not None:
-        from market.accounts import services
-
         db.session.remove()
         try:
             services.note_session_use(*seen)
@@ -100,58 +147,8 @@ def _note_session_use(error) -> None:
             current_app.logger.exception("could not note the use of session %s", seen[0])
 
 
-def _import_models() -> None:
-    # Every model module, so metadata (and Alembic) sees all tables. Some install session listeners
-    # as they are imported, so this order is their order: kept as it was until the hooks are
-    # registered in one place (issue 18).
-    # isort: off
-    from market.accounts import models as _accounts  # noqa: F401
-    from market.audit import chain as _audit  # noqa: F401  (its models, and the listeners that append events)
-    from market.api import models as _api  # noqa: F401
-    from market.contracts import models as _contracts  # noqa: F401
-    from market.core import page_cache as _page_cache  # noqa: F401
-    from market.core import once as _once  # noqa: F401
-    from market.core import workflow as _workflow  # noqa: F401
-    from market.needs import models as _needs  # noqa: F401
-    from market.organizations import models as _organizations  # noqa: F401
-    from market.philanthropy import models as _philanthropy  # noqa: F401
-    from market.incubation import models as _incubation  # noqa: F401
-    from market.places import models as _places  # noqa: F401
-    from market.procurement import models as _procurement  # noqa: F401
-    from market.money import models as _money  # noqa: F401
-    from market.rules import models as _rules  # noqa: F401
-    from market.search import models as _search  # noqa: F401
-    # isort: on
-
-
-def _connect_receivers() -> None:
-    # Each area's reactions to the areas below it (blinker signals: a lower area asks or tells,
-    # a higher one answers), connected once, here.
-    from market.contracts import receivers as _contracts  # noqa: F401
-    from market.evaluation import receivers as _evaluation  # noqa: F401
-    from market.organizations import receivers as _organizations  # noqa: F401
-
-
 def _register_blueprints(app: Flask) -> None:
-    from market.accounts.views import bp as accounts_bp
-    from market.api.views import bp as api_bp
-    from market.api.views import tokens_bp
-    from market.audit.views import bp as audit_bp
-    from market.contracts.views import bp as contracts_bp
-    from market.evaluation.views import bp as evaluation_bp
-    from market.incubation.views import bp as incubation_bp
-    from market.money.views import bp as money_bp
-    from market.needs.views import bp as needs_bp
-    from market.organizations.views import bp as organizations_bp
-    from market.philanthropy.views import bp as philanthropy_bp
-    from market.procurement.views import bp as procurement_bp
-    from market.search.views import bp as search_bp
-    from market.site.places import bp as places_bp
-    from market.site.views import bp as site_bp
-    from market.spending.views import bp as spending_bp
-    from market.transparency.views import bp as transparency_bp
-
-    for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, procurement_bp,
+    for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, notifications_bp, procurement_bp,
                       contracts_bp, money_bp, spending_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
                       api_bp, tokens_bp, audit_bp, transparency_bp):
         app.register_blueprint(blueprint)
@@ -199,37 +196,7 @@ def _register_error_pages(app: Flask) -> None:
         )
 
 
-GRADE_MARK = "<!--grade-badge:{}-->"
-GRADE_MARK_PATTERN = re.compile(r"<!--grade-badge:(\d+)-->")
-
-
-def fill_grade_badges(response):
-    """Replace the marks `grade_badge` left with each organization's grade in force (after-request).
-    The badges of a page are read in one query for the organizations it shows."""
-    from flask import g
-    from markupsafe import escape
-
-    from market.procurement.undertakers import current_grades
-
-    wanted = g.pop("grade_badges", None)
-    if not wanted or response.direct_passthrough or response.mimetype != "text/html":
-        return response
-    grades = current_grades(wanted)
-
-    def badge(match):  # user text is escaped, so only our own marks can match
-        grade = grades.get(int(match.group(1)))
-        if not grade:
-            return ""
-        title = escape(_("Grade %(grade)sA in force (等级评估)", grade=grade))
-        return f'<span class="badge grade" title="{title}" data-test="grade-badge">{grade}A</span>'
-
-    response.set_data(GRADE_MARK_PATTERN.sub(badge, response.get_data(as_text=True)))
-    return response
-
-
 def _register_template_helpers(app: Flask) -> None:
-    from market.accounts.roles import ROLE_LABELS, Role
-
     @app.template_filter("when")
     def when(value, fmt="medium"):
         # Stored as naive UTC; Flask-Babel shows it in the configured time zone.
@@ -247,28 +214,11 @@ def _register_template_helpers(app: Flask) -> None:
     def fen(value):
         return format_fen(value)
 
-    @app.template_global()
-    def grade_badge(organization_id: int | None):
-        """A mark that `fill_grade_badges` replaces with the organization's grade in force. The badges
-        of a page are read in one query for the organizations it shows: reading every grade of the
-        city for each page would grow with the city."""
-        from flask import g
-        from markupsafe import Markup
-
-        if not organization_id:
-            return ""
-        g.setdefault("grade_badges", set()).add(int(organization_id))
-        return Markup(GRADE_MARK.format(int(organization_id)))
-
-    from market.core.once import new_token as once_token
-
+    app.jinja_env.globals["grade_badge"] = grade_badge  # filled by site.badges.fill_grade_badges
     app.jinja_env.globals["once_token"] = once_token  # the one-time token of a button's form (_macros.html)
 
     @app.context_processor
     def globals_for_templates():
-        from market.needs.services import unread_count
-        from market.site.views import may_read_outbox
-
         signed_in = has_request_context() and current_user.is_authenticated
         return {
             "unread_notifications": unread_count(current_user) if signed_in else 0,
@@ -280,14 +230,6 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from market.audit.cli import audit_cli
-    from market.core.cli import housekeeping_cli
-    from market.demo.cli import demo_cli
-    from market.money.cli import money_cli
-    from market.procurement.cli import procurement_cli
-    from market.search.cli import search_cli
-    from market.transparency.cli import ocds_cli
-
     app.cli.add_command(demo_cli)
     app.cli.add_command(money_cli)
     app.cli.add_command(search_cli)

@@ -11,17 +11,20 @@ Session listeners (SQLAlchemy calls those of one event in the order they were ad
 - after a rollback, each forgets what it noted and the queued mail is dropped.
 
 After-request hooks, in the order they run (Flask runs them in the reverse order of registration,
-so they are registered reversed): security headers (and HSTS behind TLS), then the grade badges
-filled into the HTML, then the page cache keeps the page as it is sent. Flask-Login's remember
+so they are registered reversed): the request's unit of work is committed (or rolled back on an
+error answer) first, so the listeners above fire before the page is kept; then security headers
+(and HSTS behind TLS), then the grade badges filled into the HTML, then the page cache keeps the
+page as it is sent. Flask-Login's remember
 cookie, registered when the login manager starts, runs after them all.
 """
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from market.audit import chain
-from market.core import mail, page_cache
+from market.core import mail, page_cache, unit
 from market.core.security import add_hsts, add_security_headers
 from market.search import indexing
+from market.site.badges import fill_grade_badges
 
 SESSION_LISTENERS = (
     ("after_flush", chain.note_changes),
@@ -49,10 +52,9 @@ def install_session_listeners() -> None:
 
 def after_request_hooks(app) -> list:
     """The after-request hooks in the order they run."""
-    from market import fill_grade_badges
 
     secure = [add_hsts] if app.config["SESSION_COOKIE_SECURE"] else []
-    return [*secure, add_security_headers, fill_grade_badges, page_cache.store]
+    return [unit.end_of_request, *secure, add_security_headers, fill_grade_badges, page_cache.store]
 
 
 def install_request_hooks(app) -> None:

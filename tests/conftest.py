@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 
 from market import clock, create_app
 from market.accounts import services as accounts
+from market.core.unit import command
 from market.extensions import db
 
 pytest_plugins = ["browser"]  # live server and Chromium fixtures, shared by every browser test
@@ -40,7 +41,7 @@ def app(database_url, tmp_path_factory):
         "PAGE_CACHE_SECONDS": 0,  # on in tests/test_page_cache.py
         "SEARCH_BACKEND": "none",  # tests of search switch it on for themselves (tests/test_search.py)
     })
-    with app.app_context():
+    with command(app):
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -49,7 +50,7 @@ def app(database_url, tmp_path_factory):
 
         seed_reference()
     yield app
-    with app.app_context():
+    with command(app):
         db.session.remove()
         db.engine.dispose()
 
@@ -66,7 +67,7 @@ def frozen(app):
 def clean(app, frozen, request):
     """Each test starts with reference data only, an empty outbox and a frozen clock."""
     yield
-    with app.app_context():
+    with command(app):
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
         with db.engine.begin() as connection:
@@ -81,7 +82,7 @@ def clean(app, frozen, request):
 
 @pytest.fixture
 def ctx(app):
-    with app.app_context():
+    with command(app):
         yield
         db.session.remove()
 
@@ -119,7 +120,7 @@ def make_user(app):
     """Create a person with the given roles, as the services would."""
 
     def make(email: str, name: str = "测试用户", roles: dict | None = None, community=None):
-        with app.app_context():
+        with command(app):
             user = accounts.register(email, name, PASSWORD)
             for role, scope_id in (roles or {}).items():
                 from market.accounts.models import RoleGrant
@@ -160,7 +161,7 @@ def count_queries(app):
             self.statements = []
 
         def __enter__(self):
-            with app.app_context():
+            with command(app):
                 self.engine = db.engine
             event.listen(self.engine, "before_cursor_execute", self._record)
             return self
@@ -186,7 +187,7 @@ def places(app):
     """Handy ids from the reference data."""
     from market.places.models import Community, Department, District, Street
 
-    with app.app_context():
+    with command(app):
         street = db.session.scalar(db.select(Street).filter_by(name="平江街道"))
         communities = db.session.scalars(
             db.select(Community).filter_by(street_id=street.id).order_by(Community.id)
@@ -209,10 +210,9 @@ def rubric_defaults(app):
     """The shipped rubrics (the per-test cleanup removes them with everything else)."""
     from market.evaluation import rubrics
 
-    with app.app_context():
+    with command(app):
         rubrics.ensure_defaults()
         ids = {r.name: r.id for r in db.session.scalars(db.select(rubrics.Rubric))}
-        db.session.remove()
     return ids
 
 

@@ -8,6 +8,7 @@ from conftest import PASSWORD, FormClient
 from market.accounts.models import LoginAttempt, Residence, User, UserSession
 from market.accounts.roles import Role
 from market.core import mail
+from market.core.unit import command
 from market.extensions import db
 
 
@@ -20,7 +21,7 @@ def register(client, **overrides):
 def test_register_creates_account_and_signs_in(client, app):
     response = register(client)
     assert response.status_code == 302 and response.location.endswith("/residence")
-    with app.app_context():
+    with command(app):
         user = db.session.scalar(db.select(User).filter_by(email="xiaomei@example.cn"))
         assert user.password_hash.startswith("scrypt:")  # never stored in clear
         assert user.check_password(PASSWORD)
@@ -31,7 +32,7 @@ def test_register_rejects_bad_input_with_messages_and_saves_nothing(client, app)
     page = register(client, email="not-an-address", password="short", confirm="other").get_data(as_text=True)
     assert "无效的 Email 地址" in page  # WTForms' own message, in Chinese by default
     assert "两次输入的密码不一致" in page
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
@@ -55,7 +56,7 @@ def test_registering_a_known_address_answers_as_for_a_new_one_and_mails_the_owne
     known = _answer(stranger, register(stranger, email="XiaoMei@Example.cn", display_name="冒名者",
                                        password="other-horse-99", confirm="other-horse-99"))
     assert known == new and new[:2] == (302, "/residence")
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(User.id))) == 2  # the owner and the new person
         owner = db.session.get(User, owner_id)
         assert owner.display_name == "张晓梅" and owner.check_password(PASSWORD)  # nothing changed
@@ -88,7 +89,7 @@ def test_common_passwords_are_refused_at_the_field(app, client):
     for password in ("password12", "Password123", "qwerty123", "PASSWORD", "iloveyou2026"):
         page = register(client, password=password, confirm=password).get_data(as_text=True)
         assert _field_errors(page, "password") == [_translated(app, COMMON)], password
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
@@ -115,7 +116,7 @@ def test_new_passwords_are_checked_when_changed_or_reset_too(app, client, make_u
     link = _mailed_link(app)
     page = client.submit(link, {"password": "football2026", "confirm": "football2026"}).get_data(as_text=True)
     assert _field_errors(page, "password") == [_translated(app, COMMON)]
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(User).filter_by(email="a@example.cn")).check_password(PASSWORD)
 
 
@@ -123,7 +124,7 @@ def test_form_without_csrf_token_is_refused(client, app):
     response = client.post("/register", data={"display_name": "x", "email": "a@b.cn", "password": PASSWORD,
                                                "confirm": PASSWORD, "accept": "y"})
     assert response.status_code == 400
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
@@ -151,7 +152,7 @@ def test_login_is_rate_limited_and_unlocks_with_time(client, make_user, frozen, 
     assert "失败次数过多" in page  # even the right password waits
     frozen.advance(minutes=16)
     assert client.submit("/login", {"email": "a@example.cn", "password": PASSWORD}).status_code == 302
-    with app.app_context():
+    with command(app):
         # 5 failures and the success; the refused attempt while locked is not counted as a failure,
         # so waiting out the lock is enough.
         assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) == 6
@@ -296,7 +297,7 @@ def test_sign_out_everywhere_ends_every_session_of_the_person(app, client, make_
     assert laptop.get("/profile").status_code == 302
     assert _with_cookie(app, "remember_token", phone).get("/profile").status_code == 302
     assert someone_else.get("/profile").status_code == 200  # only this person's sessions
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(UserSession.id)).where(UserSession.ended_at.is_(None))) == 1
 
 
@@ -309,13 +310,13 @@ def test_a_session_record_keeps_a_hashed_key_the_device_and_its_last_use(app, cl
                             "Chrome/126.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.49"}
     client.submit("/login", {"email": "a@example.cn", "password": PASSWORD}, headers=wechat)
     cookie = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
-    with app.app_context():
+    with command(app):
         record = db.session.scalar(db.select(UserSession))
         assert record.user_agent == "WeChat · Android" and record.last_seen_at == record.created_at
         assert record.key_hash == codes.digest(cookie["_user_id"]) != cookie["_user_id"]  # only the hash is kept
     frozen.advance(minutes=20)
     assert "测试用户" in client.get("/", headers=wechat).get_data(as_text=True)
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(UserSession.last_seen_at)) == frozen.now()
     assert summarize_user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
                                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1") == "Safari · iOS"
@@ -329,10 +330,10 @@ def test_profile_edit_and_validation(client, make_user, login, app):
     login("a@example.cn")
     page = client.submit("/profile", {"display_name": "", "phone": "abc", "locale": "en", "submit": "1"})
     assert page.status_code == 200
-    with app.app_context():
+    with command(app):
         assert db.session.get(User, uid).display_name == "测试用户"
     client.submit("/profile", {"display_name": "新名字", "phone": "0512-6512 3456", "locale": "en", "submit": "1"})
-    with app.app_context():
+    with command(app):
         user = db.session.get(User, uid)
         assert (user.display_name, user.phone, user.locale) == ("新名字", "0512-6512 3456", "en")
     assert "Your profile" in client.get("/profile").get_data(as_text=True)
@@ -343,7 +344,7 @@ def test_residence_verified_by_worker_of_that_community(client, make_user, login
     uid = make_user("resident@example.cn")
     login("resident@example.cn")
     client.submit("/residence", {"community_id": places["community"], "address_note": "3幢2单元", "submit": "1"})
-    with app.app_context():
+    with command(app):
         residence = db.session.scalar(db.select(Residence).filter_by(user_id=uid))
         assert residence.status == "pending"
         rid = residence.id
@@ -351,7 +352,7 @@ def test_residence_verified_by_worker_of_that_community(client, make_user, login
     login("worker@example.cn")
     assert "3幢2单元" in client.get("/worker/residents").get_data(as_text=True)
     client.submit(f"/worker/residents/{rid}", {"approve": "1", "reason": ""}, form_url="/worker/residents")
-    with app.app_context():
+    with command(app):
         assert db.session.get(User, uid).is_verified_resident
 
 
@@ -361,7 +362,7 @@ def _worker_and_pending_resident(app, make_user, places, community_key):
 
     make_user("worker@example.cn", roles={Role.COMMUNITY_WORKER: places["community"]})
     uid = make_user("resident@example.cn")
-    with app.app_context():
+    with command(app):
         return services.request_residence(db.session.get(User, uid), places[community_key]).id
 
 
@@ -370,7 +371,7 @@ def test_worker_cannot_verify_outside_their_community(client, make_user, login, 
     login("worker@example.cn")
     assert "resident@example.cn" not in client.get("/worker/residents").get_data(as_text=True)
     client.submit(f"/worker/residents/{rid}", {"approve": "1"}, form_url="/worker/residents")
-    with app.app_context():
+    with command(app):
         assert db.session.get(Residence, rid).status == "pending"
 
 
@@ -381,7 +382,7 @@ def test_refusal_needs_a_reason(client, make_user, login, app, places):
                          follow_redirects=True).get_data(as_text=True)
     assert "请说明拒绝的理由" in page
     client.submit(f"/worker/residents/{rid}", {"refuse": "1", "reason": "查无此人"}, form_url="/worker/residents")
-    with app.app_context():
+    with command(app):
         residence = db.session.get(Residence, rid)
         assert (residence.status, residence.decision_reason) == ("rejected", "查无此人")
 
@@ -397,7 +398,7 @@ def test_one_time_code_verifies_once(client, make_user, login, app, places, froz
     client.submit("/logout", {})
     login("a@example.cn")
     client.submit("/residence", {"code-code": codes[0].lower(), "code-submit": "1"})
-    with app.app_context():
+    with command(app):
         a = db.session.scalar(db.select(User).filter_by(email="a@example.cn"))
         assert a.is_verified_resident and a.residence.community_id == places["community"]
     client.submit("/logout", {})
@@ -414,7 +415,7 @@ def test_worker_cannot_issue_codes_for_another_community(client, make_user, logi
     login("worker@example.cn")
     page = client.submit("/worker/codes", {"community_id": places["other_community"], "count": 2})
     assert "<code>" not in page.get_data(as_text=True)
-    with app.app_context():
+    with command(app):
         from market.accounts import services
         from market.core.errors import PermissionDenied
 
@@ -444,14 +445,14 @@ def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, p
     client.submit(f"/admin/users/{uid}", {**none, "role": "purchaser", "department_id": places["department"],
                                          "community_id": places["community"]})
     client.submit(f"/admin/users/{uid}", {**none, "role": "expert"})
-    with app.app_context():
+    with command(app):
         user = db.session.get(User, uid)
         assert user.roles == [Role.RESIDENT, Role.PURCHASER, Role.EXPERT]
         assert user.department_ids() == {places["department"]}
         assert user.worker_community_ids() == set()  # the community given with it is ignored
         grant_id = next(g.id for g in user.grants if g.role == Role.PURCHASER)
     client.submit(f"/admin/grants/{grant_id}/revoke", {"user_id": uid}, form_url=f"/admin/users/{uid}")
-    with app.app_context():
+    with command(app):
         assert db.session.get(User, uid).roles == [Role.RESIDENT, Role.EXPERT]
 
 

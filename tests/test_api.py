@@ -11,6 +11,7 @@ from jsonschema import Draft7Validator
 from sqlalchemy import func, select
 
 from market.api.models import ApiToken
+from market.core.unit import command
 from market.extensions import db
 from market.transparency.datasets import DATASETS
 from test_tenders import SECRET, bid, published_tender, world  # noqa: F401
@@ -44,7 +45,7 @@ def value_for(schema):
 def demo(app):
     from market.demo.seed import seed_demo
 
-    with app.app_context():
+    with command(app):
         seed_demo()
         db.session.remove()
     app.config["API_RATE_ANONYMOUS"] = 10**9  # the property run is not about limits
@@ -128,13 +129,14 @@ def test_rate_limits_count_per_caller_per_minute_and_tokens_lift_them(app, froze
         frozen.advance(minutes=1)  # a new minute on the injected clock
         assert client.get("/api/v1/datasets").status_code == 200
         assert app.test_client().get("/api/v1/datasets", headers=bearer).status_code == 200
-        with app.app_context():
+        with command(app):
             stored = db.session.scalar(select(ApiToken).filter_by(user_id=uid))
             assert token not in (stored.token_hash, stored.prefix) and stored.last_used_at is not None
+            stored_id = stored.id
         assert (
             app.test_client().get("/api/v1/datasets", headers={"Authorization": "Bearer mkt_wrong"}).status_code == 401
         )
-        client.submit(f"/account/api-tokens/{stored.id}/revoke", {}, form_url="/account/api-tokens")
+        client.submit(f"/account/api-tokens/{stored_id}/revoke", {}, form_url="/account/api-tokens")
         assert app.test_client().get("/api/v1/datasets", headers=bearer).status_code == 401
     finally:
         app.config["API_RATE_ANONYMOUS"], app.config["API_RATE_TOKEN"] = 60, 600
@@ -152,10 +154,10 @@ def test_tokens_need_a_name_and_a_signed_in_owner(app, make_user, client, login)
     other = FormClient(app.test_client())
     make_user("b@example.cn", "乙")
     other.submit("/login", {"email": "b@example.cn", "password": PASSWORD})
-    with app.app_context():
+    with command(app):
         token_id = db.session.scalar(select(ApiToken.id))
     other.submit(f"/account/api-tokens/{token_id}/revoke", {}, form_url="/account/api-tokens")
-    with app.app_context():
+    with command(app):
         assert db.session.get(ApiToken, token_id).revoked_at is None  # not theirs to revoke
 
 
@@ -199,7 +201,7 @@ def test_audit_events_in_the_api_can_be_rechecked_by_anyone(app, world, client):
 def test_counts_stop_at_the_limit_and_the_pages_go_on(app, demo, client):
     from market.audit.models import AuditEvent
 
-    with app.app_context():
+    with command(app):
         public = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.public.is_(True)))
     assert public > 12
     app.config["COUNT_LIMIT"] = 5

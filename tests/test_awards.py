@@ -7,6 +7,7 @@ import pytest
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.needs.models import TimelineEvent
 from market.organizations.models import Membership
@@ -76,18 +77,18 @@ def opened(app, world, frozen, make_user):
     world["tender"] = published_tender(app, world)
     prices = {0: 10_000_000, 1: 9_000_000, 2: 12_000_000}
     world["bids"] = {n: bid(app, world, n, price) for n, price in prices.items()}
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         for expert in ("expert", "expert2"):
             awards.add_expert(user(world["buyer"]), tender, user(world[expert]))
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         assert tenders.get_tender(None, world["tender"]).status == "opened"
     return world
 
 
 def _declare_and_score(app, world, expert, points_by_bid):
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         answers = {world["bids"][n]: (False, "") for n in range(3)}
         awards.declare(user(world[expert]), tender, answers)
@@ -99,7 +100,7 @@ def _declare_and_score(app, world, expert, points_by_bid):
 
 def test_experts_declare_before_seeing_bids_and_members_are_excluded(app, opened):
     world = opened
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         with pytest.raises(ServiceError, match="先申报利益冲突"):
             awards.bids_to_score(user(world["expert"]), tender)
@@ -124,13 +125,13 @@ def test_experts_declare_before_seeing_bids_and_members_are_excluded(app, opened
 def test_scores_are_hidden_until_all_have_scored_then_ranked_and_awarded(app, opened, frozen, client, login):
     world = opened
     _declare_and_score(app, world, "expert", {0: (35, 25), 1: (30, 20), 2: (38, 29)})
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert {s.expert_id for s in awards.visible_scores(user(world["expert2"]), tender)} == set()
         with pytest.raises(ServiceError, match="并非每位专家"):
             awards.complete(user(world["buyer"]), tender)
     _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert len(awards.visible_scores(user(world["expert2"]), tender)) == 12
         ranking = awards.complete(user(world["buyer"]), tender)
@@ -157,7 +158,7 @@ def _awarded_to_organization_2(app, world):
     """Both experts score, the ranking is completed and organization 2 wins."""
     _declare_and_score(app, world, "expert", {0: (35, 25), 1: (30, 20), 2: (38, 29)})
     _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         awards.complete(user(world["buyer"]), tender)
         awards.award(user(world["buyer"]), tender, world["bids"][2])
@@ -166,7 +167,7 @@ def _awarded_to_organization_2(app, world):
 
 def test_challenges_during_notice_block_the_contract_until_answered(app, opened, frozen):
     world = _awarded_to_organization_2(app, opened)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         with pytest.raises(PermissionDenied, match="只有投标人"):
             awards.file_challenge(user(world["owner3"]), tender, world["org3"], "我们认为评分不公正，理由如下。")
@@ -176,7 +177,7 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
             user(world["owner1"]), tender, world["org1"], "第2名的团队资质与方案不符，请复核评分。"
         ).id
     frozen.advance(days=10)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert awards.contract_blockers(tender) == ["1 项质疑尚未答复。"]
         with pytest.raises(ServiceError, match="公示期已结束"):
@@ -187,7 +188,7 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
 
 def test_only_losing_bidders_may_challenge_and_only_they_see_the_form(app, opened, client, login):
     world = _awarded_to_organization_2(app, opened)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         with pytest.raises(PermissionDenied):
             awards.file_challenge(

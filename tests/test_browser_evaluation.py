@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
 from market.contracts import services as contracts
+from market.core.unit import command
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation
 from market.extensions import db
@@ -20,14 +21,14 @@ def test_rate_score_publish_and_pay_by_the_score_in_the_browser(live_server, bro
     base, world = live_server, tied
     make_user("neighbour9@example.cn", "居民9", community=places["community"])
     deliver(app, world, [0, 1])
-    with app.app_context():
+    with command(app):
         c = contract(world)
         for m in c.milestones[:2]:
             contracts.pay(user(world["buyer"]), c, m.id)
     rate_three(app, world)
     mid = commission(app, world, "mid_term")
     score_all(app, world, mid)
-    with app.app_context():
+    with command(app):
         evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, mid))
     deliver(app, world, [2])  # accepted, held for the final score
     final = commission(app, world, "final")
@@ -72,7 +73,7 @@ def test_rate_score_publish_and_pay_by_the_score_in_the_browser(live_server, bro
     evaluator.get_by_role("button", name="申报").click()
     expect(evaluator.locator("[data-test=evaluation-status]")).to_have_text("评分中")
     final_sheet = {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"}
-    with app.app_context():
+    with command(app):
         names = {i.code: i.name for i in db.session.get(Evaluation, final).rubric.indicators}
     for code_, value in final_sheet.items():
         evaluator.get_by_label(f"{code_} {names[code_]}", exact=True).fill(value)

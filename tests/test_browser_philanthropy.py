@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
 from market.contracts import services as contracts
+from market.core.unit import command
 from market.extensions import db
 from market.philanthropy import services as rounds
 from test_philanthropy import YUAN, give, open_round, review_and_select, round_world, the_round  # noqa: F401
@@ -52,7 +53,7 @@ def test_give_see_the_match_close_giving_and_pay_the_grant_in_the_browser(live_s
     expect(buyer.get_by_text("捐赠已关闭，配捐已在账本中锁定，资助协议已拟定。")).to_be_visible()
     expect(buyer.locator("[data-test=round-status]")).to_have_text("资助协议")
     screenshot(buyer, "round-agreements")
-    with app.app_context():
+    with command(app):
         grant = next(c for c in rounds.agreements(the_round(world)) if c.proposal_id == project)
         grant_id = grant.id
         # ¥50,000 grant + ¥300 gifts + ¥600 match.
@@ -80,7 +81,7 @@ def test_give_see_the_match_close_giving_and_pay_the_grant_in_the_browser(live_s
     public.goto(f"{base}/rounds/{world['round']}")
     expect(public.locator(f"[data-test=match-{project}]")).to_contain_text("¥600.00")
     expect(public.locator("[data-test=money-out]")).to_contain_text("已拨付¥25,450.00")
-    with app.app_context():
+    with command(app):
         summary = rounds.money_summary(the_round(world))
         assert summary["in"] == summary["out"] + summary["held"] == 10_000_000 + 100_000 + 30_000
     screenshot(public, "round-public")

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot
+from market.core.unit import command
 from test_search import TOPICS
 
 pytestmark = pytest.mark.browser
@@ -13,7 +14,7 @@ def test_topic_searches_from_the_search_box(live_server, browser, app, whoosh):
     from market.demo.seed import seed_demo
     from market.extensions import db
 
-    with app.app_context():
+    with command(app):
         seed_demo()
         db.session.remove()
     assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0

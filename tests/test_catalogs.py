@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from market.accounts.roles import Role
+from market.core.unit import command
 from market.core.workflow import StatusChange
 from market.extensions import db
 from market.procurement import catalog_files
@@ -52,13 +53,13 @@ def test_import_csv_then_publish(client, login, purchaser, places, app):
     url = new_catalog(client, places)
     page = upload(client, url, "目录.csv", GOOD_CSV.encode("utf-8-sig")).get_data(as_text=True)
     assert "已导入 4 项" in page and "居家养老上门服务" in page and "充分竞争" in page
-    with app.app_context():
+    with command(app):
         items = db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position)).all()
         assert [(i.code, i.category.code, i.competition) for i in items] == [
             ("A01", "elderly", "full"), ("A02", "elderly", "moderate"), ("B01", "mental_health", "moderate"),
             ("C01", "corrections", "none")]
     client.submit(url + "/publish", {}, form_url=url)
-    with app.app_context():
+    with command(app):
         catalog = db.session.scalar(db.select(PurchaseCatalog))
         assert catalog.status == "published" and catalog.published_at is not None
     client.submit("/logout", {})
@@ -85,7 +86,7 @@ def test_any_bad_row_saves_nothing_and_every_problem_is_listed(client, login, pu
     ):
         assert problem in page, problem
     assert "<td>3</td>" in page and "<td>4</td>" in page
-    with app.app_context():  # the earlier good import is still there, untouched
+    with command(app):  # the earlier good import is still there, untouched
         assert db.session.scalar(db.select(db.func.count(CatalogItem.id))) == 4
 
 
@@ -113,13 +114,13 @@ def test_export_reads_back_the_same(client, login, purchaser, places, app):
         "utf-8-sig"
     )
     # What we export, we can import again unchanged.
-    with app.app_context():
+    with command(app):
         before = [
             (i.code, i.category_id, i.name, i.competition)
             for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))
         ]
     upload(client, url, "again.xlsx", exported.data)
-    with app.app_context():
+    with command(app):
         after = [
             (i.code, i.category_id, i.name, i.competition)
             for i in db.session.scalars(db.select(CatalogItem).order_by(CatalogItem.position))
@@ -138,7 +139,7 @@ def test_drafts_are_private_and_only_purchasers_of_the_department_act(client, lo
     assert client.get("/procurement/catalogs/new").status_code == 403
     assert client.get(url).status_code == 404
     client.submit(url + "/publish", {}, form_url="/")
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(PurchaseCatalog)).status == "draft"
 
 
@@ -152,7 +153,7 @@ def test_a_new_version_replaces_the_published_one(client, login, purchaser, plac
     second = new_catalog(client, places)
     upload(client, second, "b.csv", GOOD_CSV.replace("A01", "A09").encode())
     client.submit(second + "/publish", {}, form_url=second)
-    with app.app_context():
+    with command(app):
         catalogs = db.session.scalars(db.select(PurchaseCatalog).order_by(PurchaseCatalog.version)).all()
         assert [(c.version, c.status) for c in catalogs] == [(1, "withdrawn"), (2, "published")]
         change = db.session.scalar(
@@ -206,7 +207,7 @@ def test_an_xlsx_that_unpacks_huge_is_refused_at_once_at_the_upload_field(client
         archive.writestr("xl/worksheets/sheet1.xml", b"<" * (5 * 1024 * 1024))
     page = upload(client, url, "目录.xlsx", packed.getvalue()).get_data(as_text=True)
     assert ".xlsx" in file_errors(page)
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(CatalogItem.id))) == 0
 
 

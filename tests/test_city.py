@@ -4,6 +4,7 @@ contract and year, sequences moved on PostgreSQL), and the key pages run the sam
 queries when the city doubles (no N+1)."""
 from sqlalchemy import func, select
 
+from market.core.unit import command
 from market.extensions import db
 from market.procurement import sealing
 
@@ -13,7 +14,7 @@ SCALE = 0.002  # 30 organizations, 400 needs, 120 tenders, 40 contracts, 2,000 r
 def build(app, scale=SCALE):
     from market.demo.city import City
 
-    with app.app_context():
+    with command(app):
         return City(scale).build()
 
 
@@ -30,7 +31,7 @@ def test_a_small_city_keeps_the_rules(app):
     written = build(app)
     assert written["organization"] == 30 and written["need"] == 400 and written["tender"] == 120
     assert written["contract"] == 40 and written["rating"] == 2_000 and written["bid"] >= 120
-    with app.app_context():
+    with command(app):
         assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
         assert count(Rating) == db.session.scalar(select(func.count()).select_from(
             select(Rating.contract_id, Rating.user_id, Rating.period).distinct().subquery()))
@@ -60,7 +61,7 @@ def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count
 
     def measure():
         assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
-        with app.app_context():
+        with command(app):
             tender = db.session.scalar(select(Tender).where(Tender.status == "contracted").order_by(Tender.id))
             org = db.session.scalar(select(Organization.id).order_by(Organization.id))
             community = db.session.scalar(select(Community.id).order_by(Community.id.desc()))

@@ -7,6 +7,7 @@ import pytest
 from market.contracts import services
 from market.contracts.models import Contract
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.money import ledger
 from market.money.models import LedgerTransaction, Payment
@@ -23,11 +24,11 @@ def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
     world["tender"] = published_tender(app, world, community_ids=[places["community"], places["community2"]])
     prices = {0: 10_000_000, 1: 9_000_000, 2: winner_price}
     world["bids"] = {n: bid(app, world, n, price) for n, price in prices.items()}
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         awards.add_expert(user(world["buyer"]), tender, user(world["expert"]))
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         from market.procurement import tenders
         tenders.advance(tender, frozen.now())
@@ -38,6 +39,7 @@ def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
             awards.score(user(world["expert"]), tender, world["bids"][n], dict(zip(criteria, points)),
                              {c: "理由充分" for c in criteria})
         awards.complete(user(world["buyer"]), tender)
+        db.session.commit()  # the panel's work is on record; the award is the buyer's next request
         awards.award(user(world["buyer"]), tender, world["bids"][2])
         world["contract"] = services.contract_of_tender(tender.id).id
     return world
@@ -54,14 +56,14 @@ def contract(world) -> Contract:
 
 def signed(app, world, frozen):
     frozen.advance(days=10)  # past the notice period
-    with app.app_context():
+    with command(app):
         services.sign(user(world["buyer"]), contract(world), "purchaser")
         services.sign(user(world["owner2"]), contract(world), "organization")
     return world
 
 
 def report(app, world, position=0, beneficiaries=45):
-    with app.app_context():
+    with command(app):
         c = contract(world)
         data = services.ReportData("每个工作日为45位老人送餐，共送餐1980份。", beneficiaries,
                                    [services.SpendingData("人员", 2_000_000, 1_950_000)])
@@ -71,7 +73,7 @@ def report(app, world, position=0, beneficiaries=45):
 def accept_and_pay_first(app, world):
     """The first tranche reported, accepted and paid."""
     report(app, world)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
         services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
@@ -84,7 +86,7 @@ def ledger_is_sound():
 
 def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded, places):
     world = awarded
-    with app.app_context():
+    with command(app):
         c = contract(world)
         assert c.status == "draft" and c.price_fen == PRICE == c.ceiling_fen
         assert [m.share_bp for m in c.milestones] == [3000, 4000, 3000]
@@ -96,14 +98,14 @@ def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded, places
 
 
 def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, world, frozen, make_user, places):
-    with app.app_context():
+    with command(app):
         # Spend the allotment elsewhere first: only ¥50,000 remains.
         from market.money import services as money
         money.commit(money.budget(places["department"]), 999, BUDGET_FEN - 5_000_000)
         db.session.commit()
     with pytest.raises(ServiceError, match="预算"):
         award_tender(app, world, frozen, make_user, places)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert tender.status == "evaluated" and awards.award_of(tender) is None
         assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
@@ -112,17 +114,18 @@ def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, wo
 
 def test_signing_waits_for_the_notice_period_and_needs_both_sides(app, awarded, frozen):
     world = awarded
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="公示期"):
             services.sign(user(world["buyer"]), contract(world), "purchaser")
     frozen.advance(days=10)
-    with app.app_context():
+    with command(app):
         with pytest.raises(PermissionDenied):
             services.sign(user(world["owner2"]), contract(world), "purchaser")
         with pytest.raises(PermissionDenied):
             services.sign(user(world["owner1"]), contract(world), "organization")
         services.sign(user(world["buyer"]), contract(world), "purchaser")
         assert contract(world).status == "draft"
+        db.session.commit()  # signed; signing again is another request, refused on its own
         with pytest.raises(ServiceError, match="已经签署"):
             services.sign(user(world["buyer"]), contract(world), "purchaser")
         services.sign(user(world["owner2"]), contract(world), "organization")
@@ -138,7 +141,7 @@ def test_signing_waits_for_the_notice_period_and_needs_both_sides(app, awarded, 
 def test_terms_are_checked_and_new_terms_set_aside_old_signatures(app, awarded, frozen):
     world = awarded
     frozen.advance(days=10)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         services.sign(user(world["owner2"]), c, "organization")
         terms = services.Terms(
@@ -175,7 +178,7 @@ def test_terms_are_checked_and_new_terms_set_aside_old_signatures(app, awarded, 
 def test_report_return_revise_accept_and_pay_each_step_once(app, awarded, frozen):
     world = signed(app, world=awarded, frozen=frozen)
     report(app, world)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         first = c.milestones[0]
         with pytest.raises(PermissionDenied):
@@ -185,7 +188,7 @@ def test_report_return_revise_accept_and_pay_each_step_once(app, awarded, frozen
         services.decide(user(world["buyer"]), c, first.id, "returned", "缺少签到表")
         assert contract(world).milestones[0].status == "returned"
     report(app, world)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         first = c.milestones[0]
         assert [r.version for r in first.reports] == [1, 2]
@@ -212,11 +215,11 @@ def test_paying_every_tranche_completes_the_contract(app, awarded, frozen):
     world = signed(app, world=awarded, frozen=frozen)
     for position in range(3):
         report(app, world, position)
-        with app.app_context():
+        with command(app):
             c = contract(world)
             services.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
             services.pay(user(world["buyer"]), contract(world), c.milestones[position].id)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         assert c.status == "completed"
         assert services.money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": PRICE}
@@ -227,7 +230,7 @@ def test_paying_every_tranche_completes_the_contract(app, awarded, frozen):
 def test_termination_keeps_accepted_tranches_payable_and_returns_the_rest(app, awarded, frozen):
     world = signed(app, world=awarded, frozen=frozen)
     report(app, world, 0)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         with pytest.raises(ServiceError, match="先对已报告"):
             services.terminate(user(world["buyer"]), c, "机构负责人离职，无法继续服务")
@@ -244,7 +247,7 @@ def test_termination_keeps_accepted_tranches_payable_and_returns_the_rest(app, a
 
 def test_amendments_need_the_other_side_and_move_the_commitment(app, awarded, frozen):
     world = signed(app, world=awarded, frozen=frozen)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         rows = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
         last = c.milestones[-1]
@@ -284,7 +287,7 @@ def test_report_files_are_checked_and_drafts_are_private(app, awarded, frozen, c
     signed(app, world, frozen)
     assert client.get(f"/contracts/{world['contract']}").status_code == 200
     login("org2@example.cn")
-    with app.app_context():
+    with command(app):
         milestone_id = contract(world).milestones[0].id
     url = f"/contracts/{world['contract']}/milestones/{milestone_id}/report"
     fake = (io.BytesIO(b"MZ\x90\x00 not a picture"), "photo.jpg")
@@ -313,7 +316,7 @@ def test_a_spending_line_larger_than_the_contract_is_refused_and_overspending_is
                                                                                          client, login):
     """¥99,999,999,999 typed on a ¥36,000 tranche was accepted, accepted again and paid without a word."""
     world = signed(app, world=awarded, frozen=frozen)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         huge = services.ReportData("送餐服务", 45, [services.SpendingData("人员", 2_000_000, 9_999_999_999_900)])
         with pytest.raises(ServiceError, match="不能大于整个合同"):
@@ -329,7 +332,7 @@ def test_a_spending_line_larger_than_the_contract_is_refused_and_overspending_is
 
 def test_an_amendment_that_changes_nothing_is_refused(app, awarded, frozen):
     world = signed(app, world=awarded, frozen=frozen)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         same = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
         with pytest.raises(ServiceError, match="没有任何改动|changes nothing"):

@@ -8,6 +8,7 @@ import pytest
 
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.evaluation import grading
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation, GradeApplication, Rubric
@@ -37,7 +38,7 @@ def application(world) -> GradeApplication:
 
 def apply_and_score(app, world, fraction=D("0.9")):
     """Organization 0 applies; organization 3 evaluates, giving every scored leaf `fraction` of its points."""
-    with app.app_context():
+    with command(app):
         world["application"] = grading.apply(user(world["owner0"]), org(world), world["grading_rubric"],
                                              "我们有规范的理事会和财务制度，近三年服务老人3200人次。").id
         evaluation = grading.assign(user(world["admin"]), application(world), world["org3"],
@@ -53,7 +54,7 @@ def apply_and_score(app, world, fraction=D("0.9")):
 
 def test_who_may_apply(app, applicant, frozen):
     world = applicant
-    with app.app_context():
+    with command(app):
         with pytest.raises(PermissionDenied):
             grading.apply(user(world["owner1"]), org(world), world["grading_rubric"], "自评")
         young = org(world, 3)
@@ -77,7 +78,7 @@ def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_cl
     # 90% of every scored leaf: 0.9 × 960 = 864 points; the satisfaction leaf (40) has no ratings and
     # leaves the average: 864 × 1000 / 960 = 900.00 → 3A (851–900).
     assert apply_and_score(app, world) == (90000, "3A")
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="答复|复核"):
             grading.answer_appeal(user(world["admin"]), application(world), "无", 4)
         grading.decide(user(world["admin"]), application(world), "同意评估机构意见。")
@@ -96,10 +97,10 @@ def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_cl
         with pytest.raises(ServiceError, match="一次"):
             grading.appeal(user(world["owner0"]), a, "再次申请")
     frozen.advance(days=7)  # 2026-11-29 10:00 in Suzhou: still the last day of the notice
-    with app.app_context(), pytest.raises(ServiceError, match="公示期至"):
+    with command(app), pytest.raises(ServiceError, match="公示期至"):
         grading.issue(user(world["admin"]), application(world))
     frozen.advance(days=1)
-    with app.app_context():
+    with command(app):
         grade = grading.issue(user(world["admin"]), application(world))
         assert (grade.grade, grade.valid_from, grade.valid_until) == (3, date(2026, 11, 30), date(2031, 11, 29))
         assert application(world).grade_id == grade.id
@@ -108,7 +109,7 @@ def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_cl
         assert any("持有满2年" in p for p in grading.application_problems(org(world)))
     bid(app, world, 0)  # the grade unlocks the tender
     frozen.advance(days=5 * 365 + 2)  # 2031-12-01: past the validity
-    with app.app_context():
+    with command(app):
         assert undertakers.current_grade(world["org0"]) is None
         tender = db.session.get(Tender, world["tender"])
         assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(org(world), tender)
@@ -118,11 +119,11 @@ def test_an_upheld_appeal_changes_the_grade_and_restarts_the_notice(app, applica
     world = applicant
     # 95% of every leaf: 0.95 × 960 = 912 → 950.00 → 4A.
     assert apply_and_score(app, world, D("0.95")) == (95000, "4A")
-    with app.app_context():
+    with command(app):
         grading.decide(user(world["admin"]), application(world), "")
         grading.appeal(user(world["owner0"]), application(world), "创新做法未计分。")
     frozen.advance(days=3)
-    with app.app_context():
+    with command(app):
         grading.answer_appeal(user(world["admin"]), application(world), "补充材料属实，改评5A。", 5)
         a = application(world)
         assert a.proposed_grade == 5 and a.notice_ends_on == date(2026, 12, 2)
@@ -133,7 +134,7 @@ def test_an_upheld_appeal_changes_the_grade_and_restarts_the_notice(app, applica
 def test_a_conflicted_evaluator_sends_the_application_back_for_another(app, applicant, frozen, make_user):
     world = applicant
     member = make_user("member@example.cn", "兼职评估员", roles={Role.EVALUATOR: world["org3"]})
-    with app.app_context():
+    with command(app):
         from market.organizations.models import Membership
         db.session.add(Membership(user_id=member, organization_id=world["org0"], is_owner=False,
                                   added_at=frozen.now()))
@@ -155,7 +156,7 @@ def test_a_conflicted_evaluator_sends_the_application_back_for_another(app, appl
 def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):
     world = applicant
     apply_and_score(app, world)
-    with app.app_context():
+    with command(app):
         grading.decide(user(world["admin"]), application(world), "同意。")
     page = client.get("/evaluation/grading").get_data(as_text=True)
     assert "社会组织0号" in page and "公示中" in page
@@ -165,7 +166,7 @@ def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):
     page = client.get(f"/evaluation/grading/{world['application']}").get_data(as_text=True)
     assert "复核申请理由" in page
     frozen.advance(days=8)
-    with app.app_context():
+    with command(app):
         grading.issue(user(world["admin"]), application(world))
     for url in (f"/organizations/{world['org0']}", "/organizations/", f"/evaluation/organizations/{world['org0']}"):
         page = client.get(url).get_data(as_text=True)
@@ -185,7 +186,7 @@ def test_ninety_percent_on_every_jiangsu_indicator_is_not_5a(app, applicant, rub
     from market.core import scoring
     from market.evaluation import rubrics
 
-    with app.app_context():
+    with command(app):
         jiangsu = db.session.get(Rubric, rubric_defaults[JIANGSU])
         every_leaf = {i.id: D(i.points) * D("0.9") for i in rubrics.leaves(jiangsu)}
         result = scoring.score_tree(rubrics.tree(jiangsu), every_leaf, jiangsu.cap)
@@ -202,7 +203,7 @@ def test_ninety_percent_on_every_jiangsu_indicator_is_not_5a(app, applicant, rub
 
 def test_a_grade_cannot_take_effect_years_ahead_or_before_registration(app, applicant, frozen, client, login):
     world = applicant
-    with app.app_context():
+    with command(app):
         admin, org0 = user(world["admin"]), org(world)
         for day in (date(2099, 1, 1), date(2027, 2, 21)):  # today is 2026-11-22: 90 days ahead is 2027-02-20
             with pytest.raises(ServiceError) as refused:
@@ -221,14 +222,14 @@ def test_a_grade_cannot_take_effect_years_ahead_or_before_registration(app, appl
     response = client.submit(page_url, {"grade-grade": "4", "grade-valid_from": "2099-01-01",
                                         "grade-submit": "y"}, form_url=page_url)
     assert response.status_code == 200 and 'id="grade-valid_from-errors"' in response.get_data(as_text=True)
-    with app.app_context():
+    with command(app):
         assert len(undertakers.grades_of(org(world))) == 2
 
 
 def test_a_grade_lowered_on_appeal_shows_as_decided_not_proposed(app, applicant, frozen, client):
     world = applicant
     assert apply_and_score(app, world) == (90000, "3A")
-    with app.app_context():
+    with command(app):
         grading.decide(user(world["admin"]), application(world), "")
         grading.appeal(user(world["owner0"]), application(world), "财务管理项得分偏低。")
         grading.answer_appeal(user(world["admin"]), application(world), "复核发现财务审计报告缺失，改评2A。", 2)
@@ -241,7 +242,7 @@ def test_a_grade_lowered_on_appeal_shows_as_decided_not_proposed(app, applicant,
     assert "2A" in line and "拟评等级" not in line and 'data-test="proposed-grade"' not in line
     assert 'data-test="appeal-grade"' in line and "3A" in line  # first proposed 3A
     frozen.advance(days=8)
-    with app.app_context():
+    with command(app):
         grading.issue(user(world["admin"]), application(world))
     line = score_line()
     assert 'data-test="issued-grade"' in line and "2A" in line and "拟评等级" not in line

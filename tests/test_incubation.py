@@ -7,6 +7,7 @@ import pytest
 
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.incubation import services as incubation
 from market.incubation.models import Cohort, Incubation, IncubationService, Incubator
@@ -26,7 +27,7 @@ LEVELS = ("governance", "finance", "staff", "projects")
 def hub(app, world, make_user):
     """An incubator run by organization 3, with staff bound to it, and a cohort of 2026."""
     world["staff"] = make_user("staff@example.cn", "赵敏", roles={Role.INCUBATOR_STAFF: world["org3"]})
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         incubator = incubation.create_incubator(staff, world["org3"], "姑苏区公益孵化园", "人民路1号", "")
         cohort = incubation.add_cohort(staff, incubator, "2026年第一期", date(2026, 3, 1), date(2027, 2, 28), 2)
@@ -40,7 +41,7 @@ def stay_of(world, n) -> Incubation:
 
 def test_a_cohort_from_admission_to_graduation(app, hub, frozen):
     world = hub
-    with app.app_context():
+    with command(app):
         staff, cohort = user(world["staff"]), db.session.get(Cohort, world["cohort"])
         with pytest.raises(PermissionDenied):
             incubation.admit(user(world["owner0"]), cohort, world["org0"], date(2026, 3, 5), 12, "", "")
@@ -77,7 +78,7 @@ def test_a_cohort_from_admission_to_graduation(app, hub, frozen):
 
 def test_falling_behind_is_named_with_its_reasons(app, hub, frozen):
     world = hub
-    with app.app_context():
+    with command(app):
         staff, cohort = user(world["staff"]), db.session.get(Cohort, world["cohort"])
         slow = incubation.admit(staff, cohort, world["org1"], date(2026, 3, 5), 12, "", "")
         incubation.assess(staff, slow, date(2026, 4, 1), dict(zip(LEVELS, (3, 3, 3, 3))), "")
@@ -87,7 +88,7 @@ def test_falling_behind_is_named_with_its_reasons(app, hub, frozen):
         assert "174天" in reasons or "174 days" in reasons  # 1 June to 22 November
         assert "没有提升" in reasons and "过半" in reasons
     frozen.advance(days=120)  # past the planned graduation of 5 March 2027
-    with app.app_context():
+    with command(app):
         rows = incubation.grantees(db.session.get(Incubator, world["incubator"]))
         assert any("计划出孵日期2027-03-05" in reason for reason in rows[0].behind)
 
@@ -95,7 +96,7 @@ def test_falling_behind_is_named_with_its_reasons(app, hub, frozen):
 def test_grantees_later_contracts_and_grades_show_on_the_dashboard(app, hub, awarded, frozen, client, count_queries):
     """Organization 2 graduated, then won a contract and a grade: the dashboard reads both."""
     world = hub
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         stay = incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world["org2"], date(2026, 3, 5), 6,
                                 "", "")
@@ -106,7 +107,7 @@ def test_grantees_later_contracts_and_grades_show_on_the_dashboard(app, hub, awa
     before = client.get(page).get_data(as_text=True)
     assert 'data-test="contracts">0 / 0' in before
     signed(app, world, frozen)
-    with app.app_context():
+    with command(app):
         undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org2"]), 3,
                                  date(2026, 12, 1))
     after = client.get(page).get_data(as_text=True)
@@ -115,7 +116,7 @@ def test_grantees_later_contracts_and_grades_show_on_the_dashboard(app, hub, awa
     assert client.get(f"{page}/milestones.svg").status_code == 200
     with count_queries() as one:
         client.get(page)
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         for n in (0, 1):
             extra = incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world[f"org{n}"],
@@ -140,7 +141,7 @@ def test_staff_record_through_the_pages(app, hub, client, login):
     response = client.submit(cohort_page, {"organization_id": world["org1"], "admitted_on": "2026-11-01",
                                            "months": "12", "mentor": "王敏", "goals": "规范财务"})
     assert response.status_code == 302
-    with app.app_context():
+    with command(app):
         stay_id = stay_of(world, 1).id
     stay_page = f"/incubators/stays/{stay_id}"
     response = client.submit(stay_page, {"service-kind": "seed_money", "service-amount": "3000",
@@ -153,7 +154,7 @@ def test_staff_record_through_the_pages(app, hub, client, login):
     assert "评估日期须在入孵之后" in bad.get_data(as_text=True)
     page = client.get(stay_page).get_data(as_text=True)
     assert "¥3,000.00" in page and "规范财务" in page
-    with app.app_context():
+    with command(app):
         assert ledger.balance("organization", world["org1"], "grants") == 300_000
 
 
@@ -170,14 +171,14 @@ def seed_form(token: str, amount: str = "5000") -> dict:
 
 
 def admitted(app, world, n=1) -> int:
-    with app.app_context():
+    with command(app):
         return incubation.admit(user(world["staff"]), db.session.get(Cohort, world["cohort"]), world[f"org{n}"],
                                 date(2026, 11, 1), 12, "", "").id
 
 
 def assert_seed_posted(app, world, stay_id, times=1):
     """`times` gifts of ¥5,000 to organization 1, each one service and one balanced posting."""
-    with app.app_context():
+    with command(app):
         given = db.session.scalars(db.select(IncubationService).filter_by(incubation_id=stay_id)).all()
         assert [(s.kind, s.amount_fen) for s in given] == [("seed_money", 500_000)] * times
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="seed")) == times
@@ -207,7 +208,7 @@ def test_the_same_seed_money_form_sent_twice_posts_once(app, hub, client, login)
     assert fresh != token
     assert client.submit(page, seed_form(fresh)).status_code == 302
     assert_seed_posted(app, hub, stay_id, times=2)
-    with app.app_context():  # a form without its token is refused, not posted
+    with command(app):  # a form without its token is refused, not posted
         with pytest.raises(ServiceError):
             incubation.record_service(user(hub["staff"]), db.session.get(Incubation, stay_id), "seed_money", 0,
                                       500_000, date(2026, 11, 10), "", "")
@@ -246,7 +247,7 @@ def test_the_same_seed_money_form_sent_twice_at_once_to_the_server_posts_once(ap
 
 def test_an_organization_is_in_one_incubator_at_a_time(app, hub):
     world = hub
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         second = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2026年第二期",
                                        date(2026, 9, 1), date(2027, 8, 31), 10).id
@@ -255,6 +256,7 @@ def test_an_organization_is_in_one_incubator_at_a_time(app, hub):
                                       10).id
         stay = incubation.admit(staff, db.session.get(Cohort, world["cohort"]), world["org0"], date(2026, 3, 5), 12,
                                 "", "")
+        db.session.commit()  # the cohorts and the stay are on record; each refusal below is a request of its own
         for actor, cohort_id in ((staff, second), (user(world["owner2"]), other)):
             with pytest.raises(ServiceError) as refused:
                 incubation.admit(actor, db.session.get(Cohort, cohort_id), world["org0"], date(2026, 11, 1), 12, "", "")
@@ -272,7 +274,7 @@ def test_an_organization_is_in_one_incubator_at_a_time(app, hub):
 
 def test_one_organization_admitted_to_two_cohorts_at_once_is_admitted_once(app, hub):
     world = hub
-    with app.app_context():
+    with command(app):
         second = incubation.add_cohort(user(world["staff"]), db.session.get(Incubator, world["incubator"]),
                                        "2026年第二期", date(2026, 9, 1), date(2027, 8, 31), 10).id
 
@@ -282,13 +284,13 @@ def test_one_organization_admitted_to_two_cohorts_at_once_is_admitted_once(app, 
 
     results = _run_at_once(app, [admit_to(world["cohort"]), admit_to(second)])
     assert sorted(type(r).__name__ for r in results) == ["ServiceError", "int"], results
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Incubation.id)).filter_by(organization_id=world["org0"])) == 1
 
 
 def test_an_admission_is_dated_within_its_cohort(app, hub):
     world = hub
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         ended = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2025年第一期",
                                       date(2025, 3, 1), date(2026, 2, 28), 10)
@@ -311,7 +313,7 @@ def field_errors(page: str, name: str) -> str:
 
 def test_admission_refusals_show_at_their_fields(app, hub, client, login):
     world = hub
-    with app.app_context():
+    with command(app):
         staff = user(world["staff"])
         second = incubation.add_cohort(staff, db.session.get(Incubator, world["incubator"]), "2026年第二期",
                                        date(2026, 9, 1), date(2027, 8, 31), 10).id
@@ -326,5 +328,5 @@ def test_admission_refusals_show_at_their_fields(app, hub, client, login):
     assert early.status_code == 200
     errors = field_errors(early.get_data(as_text=True), "admitted_on")
     assert "2026-09-01" in errors and "2027-08-31" in errors
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Incubation.id))) == 1

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy.dialects import postgresql
 
+from market.core.unit import command
 from market.extensions import db
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -112,7 +113,7 @@ CASES = {  # list page and filter: (the query, the columns an index must answer)
 @pytest.mark.parametrize("name", list(CASES))
 def test_list_filters_and_sorts_have_indexes(app, name):
     build, columns = CASES[name]
-    with app.app_context():
+    with command(app):
         plan = plan_of(build()) if name != "tenders by budget" else plan_of(build(), allow_sort=True)
         db.session.rollback()
         missing = [f"{table}.{column}" for table, column in columns if leading_index(table, column) is None]

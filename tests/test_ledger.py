@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.core.errors import ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.money import ledger
 from market.money import services as money
@@ -103,7 +104,7 @@ def reset():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, min_size=1, max_size=25))
 def test_invariants_hold_for_any_sequence_of_operations(app, sequence):
-    with app.app_context():
+    with command(app):
         reset()
         model = Model()
         for operation in sequence:
@@ -120,7 +121,7 @@ def test_invariants_hold_for_any_sequence_of_operations(app, sequence):
 
 
 def test_a_refused_posting_leaves_no_trace(app):
-    with app.app_context():
+    with command(app):
         ledger.transfer("appropriation", "fund", ledger.account("department", 1, "appropriation"),
                         ledger.account("department", 1, "budget"), 1_000)
         db.session.commit()
@@ -132,7 +133,7 @@ def test_a_refused_posting_leaves_no_trace(app):
 
 
 def test_posting_the_same_key_twice_moves_money_once(app):
-    with app.app_context():
+    with command(app):
         ledger.transfer("appropriation", "fund", ledger.account("department", 1, "appropriation"),
                         ledger.account("department", 1, "budget"), 1_000)
         money.commit(money.budget(1), 7, 400)
@@ -143,7 +144,7 @@ def test_posting_the_same_key_twice_moves_money_once(app):
 
 
 def test_unbalanced_and_float_postings_are_refused(app):
-    with app.app_context():
+    with command(app):
         budget = ledger.account("department", 1, "budget")
         source = ledger.account("department", 1, "appropriation")
         with pytest.raises(ValueError):

@@ -8,6 +8,7 @@ from conftest import PASSWORD
 from market.accounts.roles import Role
 from market.contracts import services
 from market.contracts.models import Acceptance, Contract, contract_community
+from market.core.unit import command
 from market.extensions import db
 from market.money import ledger
 from market.money import services as money
@@ -18,7 +19,7 @@ from test_tenders import user, world  # noqa: F401
 
 def paid_first_tranche(app, world):
     report(app, world, 0)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
         services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
@@ -26,7 +27,7 @@ def paid_first_tranche(app, world):
 
 def more_contracts(app, world, places, n):
     """Copies of the signed contract, to measure pages at a larger size."""
-    with app.app_context():
+    with command(app):
         base = contract(world)
         for i in range(n):
             copy = Contract(
@@ -61,7 +62,7 @@ PAGES = ("/money", "/money/department/{department}", "/money/community/{communit
 def test_public_pages_agree_with_the_ledger(app, awarded, frozen, client, places):
     world = signed(app, awarded, frozen)
     paid_first_tranche(app, world)
-    with app.app_context():
+    with command(app):
         category = contract(world).category_id
     ids = dict(places, category=category)
     for template in PAGES:
@@ -96,7 +97,7 @@ def test_budget_is_recorded_once_by_its_department(app, world, client, login, pl
     assert client.submit(url, data).status_code == 302
     assert client.submit(url, data).status_code == 302  # the same form sent twice
     assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "once": "c4" * 16}).get_data(as_text=True)
-    with app.app_context():
+    with command(app):
         from test_tenders import BUDGET_FEN
         assert ledger.balance("department", places["department"], "budget") == BUDGET_FEN + 5_000_000
 
@@ -104,7 +105,7 @@ def test_budget_is_recorded_once_by_its_department(app, world, client, login, pl
 def test_money_pages_run_a_fixed_number_of_queries(app, awarded, frozen, client, places, count_queries):
     world = signed(app, awarded, frozen)
     paid_first_tranche(app, world)
-    with app.app_context():
+    with command(app):
         category = contract(world).category_id
     ids = dict(places, category=category)
 
@@ -152,7 +153,7 @@ def test_two_acceptances_and_two_payments_at_once_pay_exactly_once(app, awarded,
     world = signed(app, awarded, frozen)
     make_user("buyer2@example.cn", "钱晓东", roles={Role.PURCHASER: places["department"]})
     report(app, world, 0)
-    with app.app_context():
+    with command(app):
         milestone_id = contract(world).milestones[0].id
     page = f"{live_server}/contracts/{world['contract']}"
     sessions = [http_session(live_server, "buyer@example.cn"), http_session(live_server, "buyer2@example.cn")]
@@ -165,7 +166,7 @@ def test_two_acceptances_and_two_payments_at_once_pay_exactly_once(app, awarded,
     decided = at_once([post(s, t, "decide", {"decision": "accepted"}) for s, t in zip(sessions, tokens)])
     paid = at_once([post(s, t, "pay") for s, t in zip(sessions, tokens)])
     assert decided == [302, 302] and paid == [302, 302]
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Acceptance.id))) == 1
         assert db.session.scalar(db.select(db.func.count(Payment.id))) == 1
         postings = db.session.scalars(db.select(LedgerTransaction.kind).filter_by(milestone_id=milestone_id)).all()

@@ -9,6 +9,7 @@ import requests
 from market import clock
 from market.contracts import services as contracts
 from market.core.errors import ServiceError
+from market.core.unit import command
 from market.core.workflow import StatusChange
 from market.extensions import db
 from market.money import ledger, payments
@@ -38,7 +39,7 @@ def twice_at_once(sessions, url, page_url, data):
 
 
 def balanced(app):
-    with app.app_context():
+    with command(app):
         return ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
 
 
@@ -46,7 +47,7 @@ def test_the_funding_form_sent_twice_at_once_records_once(app, round_world, froz
     world = open_round(app, round_world, frozen)
     page = f"{live_server}/rounds/{world['round']}"
     sessions = [http_session(live_server, "buyer@example.cn") for _ in range(2)]
-    with app.app_context():
+    with command(app):
         before = ledger.balance("round", world["round"], "matching")
     for attempt in range(TRIES):
         token = hidden(sessions[0].get(page).text, "once")
@@ -55,11 +56,11 @@ def test_the_funding_form_sent_twice_at_once_records_once(app, round_world, froz
             "reference": f"配捐协议{attempt}", "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         assert all(r.headers["Location"].endswith(f"/rounds/{world['round']}") for r in responses)
-        with app.app_context():
+        with command(app):
             key = f"round-fund:{world['round']}:{token}"
             assert db.session.scalar(db.select(db.func.count(RoundFunding.id)).filter_by(ledger_key=key)) == 1
             assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(key=key)) == 1
-    with app.app_context():
+    with command(app):
         assert ledger.balance("round", world["round"], "matching") == before + TRIES * 100 * YUAN
     assert balanced(app)
     for session in sessions:  # each tab is told the money is recorded, not that something failed
@@ -77,7 +78,7 @@ def test_the_gift_form_sent_twice_at_once_gives_once(app, round_world, frozen, l
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         receipts = {r.headers["Location"] for r in responses}
         assert len(receipts) == 1 and "/rounds/gifts/" in receipts.pop()  # both tabs show the one receipt
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Donation.id))) == TRIES
         assert db.session.scalar(db.select(db.func.count(IncomingPayment.id))) == TRIES
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="incoming")) == TRIES
@@ -88,17 +89,17 @@ def test_the_gift_form_sent_twice_at_once_gives_once(app, round_world, frozen, l
 def test_the_budget_form_sent_twice_at_once_records_once(app, world, frozen, live_server, places):
     page = f"{live_server}/money/department/{places['department']}"
     sessions = [http_session(live_server, "buyer@example.cn") for _ in range(2)]
-    with app.app_context():
+    with command(app):
         before = ledger.balance("department", places["department"], "budget")
     for attempt in range(TRIES):
         token = hidden(sessions[0].get(page).text, "once")
         responses = twice_at_once(sessions, page, page, {"amount": "1000", "reference": f"苏财预〔2026〕{attempt}号",
                                                          "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
-        with app.app_context():
+        with command(app):
             key = f"appropriation:{places['department']}:{token}"
             assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(key=key)) == 1
-    with app.app_context():
+    with command(app):
         assert ledger.balance("department", places["department"], "budget") == before + TRIES * 1000 * YUAN
     assert balanced(app)
 
@@ -109,7 +110,7 @@ def pending_card_payments(app, standin, make_user, frozen, count):
     """Card payments into a pool that Stripe has taken and not yet confirmed: their PaymentIntents."""
     frozen.at = clock.SystemClock().now()  # the app's clock agrees with the machine's, as in production
     payer = make_user("donor@example.cn", "李慧")
-    with app.app_context():
+    with command(app):
         intents = []
         for n in range(count):
             incoming = payments.collect(user(payer), "pool", 1, 50_000, f"gift-race-{n}", "公益创投捐赠")
@@ -133,7 +134,7 @@ def test_twenty_copies_of_one_event_at_once_settle_once(app, standin, live_serve
         assert all(r.status_code == 200 for r in responses), {r.status_code: r.text[:300] for r in responses}
         outcomes = sorted(r.json()["outcome"] for r in responses)
         assert outcomes == ["replay ignored"] * 19 + ["settled"], outcomes
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == TRIES
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="incoming")) == TRIES
         assert ledger.balance("pool", 1, "pool") == TRIES * 50_000
@@ -151,7 +152,7 @@ def test_ten_events_of_one_payment_intent_at_once_apply_once(app, standin, live_
         assert all(r.status_code == 200 for r in responses), {r.status_code: r.text[:300] for r in responses}
         outcomes = [r.json()["outcome"] for r in responses]
         assert sum(o in ("settled", "failed") for o in outcomes) == 1, outcomes  # the first to arrive decides
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == TRIES * 10  # each event is on record
         settled = db.session.scalar(db.select(db.func.count(IncomingPayment.id)).filter_by(status="succeeded"))
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="incoming")) == settled
@@ -165,7 +166,7 @@ def cancelled_drafts_and_final(app, world, frozen):
     """A round whose agreements were drafted and then cancelled, in its final review: closing it
     returns both pots to their sources."""
     frozen.advance(days=20)
-    with app.app_context():
+    with command(app):
         rounds.close_giving(user(world["buyer"]), the_round(world))
         for grant in rounds.agreements(the_round(world)):
             contracts.cancel_draft(user(world["buyer"]), grant, "项目方放弃")
@@ -174,13 +175,13 @@ def cancelled_drafts_and_final(app, world, frozen):
 
 
 def returns_of(app, round_id):
-    with app.app_context():
+    with command(app):
         return db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).where(
             LedgerTransaction.key.like(f"round-return:{round_id}:%")))
 
 
 def steps_to(app, status):
-    with app.app_context():
+    with command(app):
         return db.session.scalar(db.select(db.func.count(StatusChange.id)).filter_by(to_status=status))
 
 
@@ -194,7 +195,7 @@ def test_closing_a_round_twice_at_once_returns_the_pots_once(app, round_world, f
     results = _run_at_once(app, [close, close])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and str in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "closed") == 1  # grants and matching, once each
-    with app.app_context():
+    with command(app):
         assert rounds.pots(the_round(world)) == {"grants": 0, "matching": 0}
         summary = rounds.money_summary(the_round(world))
         assert summary["held"] == 0 and summary["in"] == summary["out"]
@@ -211,7 +212,7 @@ def test_cancelling_a_round_twice_at_once_returns_and_refunds_once(app, round_wo
     results = _run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "cancelled") == 3  # the round and its 2 projects
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="refund")) == 1
         summary = rounds.money_summary(the_round(world))
         assert summary["held"] == 0 and summary["in"] == summary["out"] == 10_000_000 + 100_000 + 10_000
@@ -229,7 +230,7 @@ def test_cancelling_a_project_twice_at_once_refunds_once(app, round_world, froze
     results = _run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results
     assert 2 in results and steps_to(app, "cancelled") == 1
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="refund")) == 2
         assert ledger.balance("proposal", world["proposals"][0], "pool") == 0
         assert {p.status for p in db.session.scalars(db.select(IncomingPayment))} == {"refunded"}

@@ -11,6 +11,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from market.core.unit import command
 from market.extensions import db
 from market.procurement.models import Tender
 from market.transparency import ocds
@@ -62,7 +63,7 @@ def test_the_validator_is_live():
 def test_demo_export_validates_against_the_official_schema(app, tmp_path):
     from market.demo.seed import seed_demo
 
-    with app.app_context():
+    with command(app):
         seed_demo()
     result = app.test_cli_runner().invoke(args=["ocds", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -87,7 +88,7 @@ def test_demo_export_validates_against_the_official_schema(app, tmp_path):
 def test_a_process_grows_release_by_release_with_exact_amounts(app, world, frozen, make_user, places):  # noqa: F811
     world["tender"] = published_tender(app, world)
     bid(app, world, 0, 9_876_543)
-    with app.app_context():
+    with command(app):
         (first,) = ocds.releases_of(db.session.get(Tender, world["tender"]))
     assert first["tag"] == ["tender"] and "tenderers" not in first["tender"]  # nobody's name before opening
     assert first["tender"]["value"] == {"amount": Decimal("120000.00"), "currency": "CNY"}
@@ -96,7 +97,7 @@ def test_a_process_grows_release_by_release_with_exact_amounts(app, world, froze
     award_tender(app, world, frozen, make_user, places)  # a second tender, bid on by three, awarded
     signed(app, world, frozen)
     accept_and_pay_first(app, world)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         record = ocds.record_of(tender)
         package = json.loads(ocds.dumps(ocds.record_package([tender], "/x")), parse_float=Decimal)
@@ -133,7 +134,7 @@ def test_the_ocid_prefix_is_configurable(app, world):  # noqa: F811
     world["tender"] = published_tender(app, world)
     app.config["OCDS_OCID_PREFIX"] = "ocds-abc123"
     try:
-        with app.app_context():
+        with command(app):
             (release,) = ocds.releases_of(db.session.get(Tender, world["tender"]))
         assert release["ocid"] == f"ocds-abc123-tender-{world['tender']}"
     finally:
@@ -144,7 +145,7 @@ def test_a_cancelled_tender_gets_a_tender_update(app, world):  # noqa: F811
     from market.procurement import tenders
 
     world["tender"] = published_tender(app, world)
-    with app.app_context():
+    with command(app):
         tenders.cancel(user(world["buyer"]), db.session.get(Tender, world["tender"]), "预算调整，项目取消。")
         releases = ocds.releases_of(db.session.get(Tender, world["tender"]))
     assert [r["tag"] for r in releases] == [["tender"], ["tenderUpdate"]]

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from market.accounts.roles import Role
+from market.core.unit import command
 from market.core.workflow import StatusChange
 from market.extensions import db
 from market.organizations import credit_code
@@ -42,7 +43,7 @@ def test_every_single_character_typo_is_caught():
 
 
 def org_form(app, **overrides):
-    with app.app_context():
+    with command(app):
         categories = db.session.scalars(db.select(ServiceCategory.id).order_by(ServiceCategory.id)).all()[:2]
     data = {"name": "苏州市姑苏区邻里守望服务中心", "credit_code": VALID, "org_type": "social_service",
             "registered_on": "2019-05-20", "registration_authority": "姑苏区民政局", "district_id": "0",
@@ -57,7 +58,7 @@ def test_register_organization_waits_for_approval_and_is_hidden(client, make_use
     login("owner@example.cn")
     response = client.submit("/organizations/new", org_form(app, community_ids=[str(places["community"])]))
     assert response.status_code == 302
-    with app.app_context():
+    with command(app):
         org = db.session.scalar(db.select(Organization))
         assert org.status == "pending" and org.credit_code == VALID
         assert [m.is_owner for m in org.members] == [True]
@@ -82,7 +83,7 @@ def test_bad_credit_code_gets_a_clear_message_and_nothing_is_saved(client, make_
     assert "登记日期不能晚于今天" in future
     no_category = client.submit("/organizations/new", org_form(app, category_ids=[])).get_data(as_text=True)
     assert "请至少选择一个服务领域" in no_category
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Organization.id))) == 0
         assert db.session.scalar(db.select(db.func.count(StatusChange.id))) == 0
 
@@ -100,7 +101,7 @@ def _register(app, client, login, make_user):
     login("owner@example.cn")
     client.submit("/organizations/new", org_form(app))
     client.submit("/logout", {})
-    with app.app_context():
+    with command(app):
         return db.session.scalar(db.select(Organization.id))
 
 
@@ -110,7 +111,7 @@ def test_civil_affairs_approves_and_owner_is_told(client, make_user, login, app)
     login("admin@example.cn")
     assert "邻里守望" in client.get("/organizations/review").get_data(as_text=True)
     client.submit(f"/organizations/{org_id}/review", {"approve": "1", "reason": ""}, form_url="/organizations/review")
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, org_id)
         assert org.status == "approved"
         history = db.session.scalars(db.select(StatusChange).filter_by(subject_type="organization", subject_id=org_id)
@@ -139,7 +140,7 @@ def test_refusal_needs_reason_and_owner_can_resubmit(client, make_user, login, a
     login("owner@example.cn")
     assert "已退回修改" in client.get(f"/organizations/{org_id}").get_data(as_text=True)
     client.submit(f"/organizations/{org_id}/edit", org_form(app, description="已补充材料"))
-    with app.app_context():
+    with command(app):
         assert db.session.get(Organization, org_id).status == "pending"
 
 
@@ -148,7 +149,7 @@ def test_non_admin_cannot_review_even_by_posting(client, make_user, login, app):
     make_user("someone@example.cn")
     login("someone@example.cn")
     client.submit(f"/organizations/{org_id}/review", {"approve": "1"}, form_url="/")
-    with app.app_context():
+    with command(app):
         assert db.session.get(Organization, org_id).status == "pending"
 
 
@@ -160,7 +161,7 @@ def test_members_added_by_owner_only(client, make_user, login, app):
     page = client.submit(f"/organizations/{org_id}/members", {"email": "nobody@example.cn"}).get_data(as_text=True)
     assert "没有使用该邮箱的账号" in page
     client.submit(f"/organizations/{org_id}/members", {"email": "colleague@example.cn"})
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Membership.id))) == 2
         owner_membership = db.session.scalar(db.select(Membership.id).filter_by(is_owner=True))
     # The last owner cannot be removed.
@@ -195,7 +196,7 @@ def test_uploads_checked_by_type_content_and_size(client, make_user, login, app)
     finally:
         app.config["MAX_UPLOAD_BYTES"] = 10 * 1024 * 1024
     assert _upload(client, org_id, "证书.pdf", PDF).status_code == 302
-    with app.app_context():
+    with command(app):
         (document,) = db.session.scalars(db.select(OrganizationDocument)).all()
         import hashlib
 
@@ -234,7 +235,7 @@ def test_office_uploads_are_checked_for_what_they_unpack_to(client, make_user, l
     ordinary = zipped({"[Content_Types].xml": b"<Types/>",
                        "word/document.xml": "<w:document>章程全文</w:document>".encode() * 2000})
     assert _upload(client, org_id, "章程.docx", ordinary).status_code == 302
-    with app.app_context():
+    with command(app):
         assert [d.original_filename for d in db.session.scalars(db.select(OrganizationDocument))] == ["章程.docx"]
 
 
@@ -243,7 +244,7 @@ def test_confidential_documents_and_pending_organizations_stay_private(client, m
     login("owner@example.cn")
     _upload(client, org_id, "public.pdf", PDF)
     _upload(client, org_id, "secret.pdf", PDF, confidential=True)
-    with app.app_context():
+    with command(app):
         public_id, secret_id = db.session.scalars(db.select(OrganizationDocument.id).order_by(OrganizationDocument.id))
         org = db.session.get(Organization, org_id)
         org.status = "approved"
@@ -258,7 +259,7 @@ def test_confidential_documents_and_pending_organizations_stay_private(client, m
 def test_public_list_filters_and_paginates(client, app, make_user):
     from market.demo.seed import seed_demo
 
-    with app.app_context():
+    with command(app):
         seed_demo()
         elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
     page = client.get(f"/organizations/?category={elderly}").get_data(as_text=True)
@@ -285,5 +286,5 @@ def test_field_messages_follow_the_language(client, make_user, login, app):
     page = client.submit("/organizations/new", bad).get_data(as_text=True)
     assert "Not a valid date value." in page or "Enter a date." in page
     assert "Not a valid integer value." in page and "This field is required." in page
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Organization.id))) == 0

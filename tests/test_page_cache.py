@@ -5,6 +5,7 @@ import pytest
 
 from conftest import FormClient
 from market import clock, create_app
+from market.core.unit import command
 from market.extensions import db
 from market.organizations.models import Organization
 from market.procurement import tenders, undertakers
@@ -51,10 +52,10 @@ def test_a_change_in_another_process_reaches_every_cache(app, world, cache_on, f
                         "PAGE_CACHE_SECONDS": 60, "SEARCH_BACKEND": "none", "MAIL_BACKEND": "outbox",
                         "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"]})
     clock.install(other, frozen)
-    with other.app_context():  # a second server process publishes a tender
+    with command(other):  # a second server process publishes a tender
         tender = tenders.create_tender(user(world["buyer"]), tender_data(world, title="金鸡湖社区助浴服务项目"))
         tenders.publish(user(world["buyer"]), tender)
-        db.session.remove()
+    with other.app_context():
         db.engine.dispose()
     fresh = reader.get("/procurement/tenders")
     assert not cached(fresh) and "金鸡湖社区助浴服务项目" in fresh.get_data(as_text=True)
@@ -79,7 +80,7 @@ def test_signed_in_people_and_waiting_messages_are_never_served_from_the_cache(
 
 
 def test_grade_badges_are_kept_filled_in(app, world, cache_on, frozen):  # noqa: F811
-    with app.app_context():
+    with command(app):
         undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org0"]), 4,
                                  frozen.now().date().replace(month=1, day=1))
     reader = app.test_client()
@@ -116,7 +117,7 @@ def test_a_savepoint_is_not_a_commit(app, cache_on):
     from market.core import page_cache
     from market.money import ledger
 
-    with app.app_context():
+    with command(app):
         before = page_cache.current_version()
         ledger.account("contract", 4242, "committed")  # written in a savepoint of the open transaction
         assert page_cache.current_version() == before  # nothing committed, nothing announced
@@ -131,7 +132,7 @@ def test_mail_waits_for_the_outermost_commit(app, cache_on):
     from market.money import ledger
 
     outbox = app.config["MAIL_OUTBOX_DIR"]
-    with app.app_context():
+    with command(app):
         mail.send_after_commit("a@example.cn", "通知", "正文")
         ledger.account("contract", 4343, "committed")  # a savepoint inside the transaction
         assert not os.path.isdir(outbox) or not os.listdir(outbox)

@@ -6,6 +6,7 @@ import pytest
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.unit import command
 from market.evaluation import ratings, rubrics
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation, Rubric
@@ -30,14 +31,14 @@ def tied(app, awarded, frozen, make_user, places, rubric_defaults):
     for n in range(3):
         world[f"neighbour{n}"] = make_user(f"neighbour{n}@example.cn", f"居民{n}", community=places["community"])
     world["stranger"] = make_user("stranger@example.cn", "外人", community=places["other_community"])
-    with app.app_context():
+    with command(app):
         c = contract(world)
         terms = contracts.Terms(c.price_fen, c.starts_on, c.ends_on, c.service_standards,
                                 [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
                                  for m in c.milestones], 60, 80)
         contracts.update_terms(user(world["buyer"]), c, terms)
     frozen.advance(days=10)
-    with app.app_context():
+    with command(app):
         contracts.sign(user(world["buyer"]), contract(world), "purchaser")
         contracts.sign(user(world["owner2"]), contract(world), "organization")
         world["rubric"] = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
@@ -45,13 +46,13 @@ def tied(app, awarded, frozen, make_user, places, rubric_defaults):
 
 
 def commission(app, world, kind="final"):
-    with app.app_context():
+    with command(app):
         return evaluations.commission(user(world["buyer"]), contract(world), kind, world["org3"], world["rubric"],
                                       contract(world).ends_on).id
 
 
 def score_all(app, world, evaluation_id, sheet=SHEET):
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluations.declare(user(world["evaluator"]), evaluation, False, "")
         codes = {i.code: i.id for i in evaluation.rubric.indicators}
@@ -62,7 +63,7 @@ def score_all(app, world, evaluation_id, sheet=SHEET):
 
 
 def rate_three(app, world):
-    with app.app_context():
+    with command(app):
         registered = ratings.register_beneficiaries(user(world["owner2"]), contract(world),
                                                     "neighbour0@example.cn\nneighbour1@example.cn")
         assert registered == 2
@@ -75,21 +76,21 @@ def rate_three(app, world):
 def deliver(app, world, positions):
     for position in positions:
         report(app, world, position)
-        with app.app_context():
+        with command(app):
             c = contract(world)
             contracts.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
 
 
 def test_only_the_commissioning_side_commissions_and_never_the_provider_itself(app, tied):
     world = tied
-    with app.app_context():
+    with command(app):
         c = contract(world)
         with pytest.raises(PermissionDenied):
             evaluations.commission(user(world["owner2"]), c, "final", world["org3"], world["rubric"], c.ends_on)
         with pytest.raises(ServiceError, match="第三方评估"):
             evaluations.commission(user(world["buyer"]), c, "final", world["org1"], world["rubric"], c.ends_on)
     commission(app, world, "mid_term")
-    with app.app_context(), pytest.raises(ServiceError, match="中期"):
+    with command(app), pytest.raises(ServiceError, match="中期"):
         c = contract(world)
         evaluations.commission(user(world["buyer"]), c, "mid_term", world["org3"], world["rubric"], c.ends_on)
 
@@ -97,7 +98,7 @@ def test_only_the_commissioning_side_commissions_and_never_the_provider_itself(a
 def test_the_evaluator_declares_before_it_sees_and_a_conflict_declines(app, tied, make_user):
     world = tied
     evaluation_id = commission(app, world)
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, evaluation_id)
         with pytest.raises(ServiceError, match="不在评分"):
             evaluations.save_scores(user(world["evaluator"]), evaluation, {})
@@ -117,7 +118,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
     mid = commission(app, world, "mid_term")
     rate_three(app, world)
     assert score_all(app, world, mid) == (8130, "good")
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, mid)
         points = {s.indicator_id: s for s in evaluation.scores}
         satisfaction = next(i for i in evaluation.rubric.indicators if i.source == "satisfaction")
@@ -128,7 +129,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
         assert contract(world).final_score_cp is None  # a mid-term score decides no money
     # The last tranche is accepted but held: nothing becomes payable before the final score.
     deliver(app, world, [2])
-    with app.app_context():
+    with command(app):
         c = contract(world)
         last = c.milestones[2]
         assert last.status == "held" and last.amount_fen == 3_600_000
@@ -141,7 +142,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
     final = commission(app, world)
     # Final: outputs lower (2.1 14, 2.2 14, 2.3 6) → 9 + 34 + 22.8 + 7.5 = 73.3 → 3,600,000 × 73.3 / 80.
     score_all(app, world, final, {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"})
-    with app.app_context():
+    with command(app):
         evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, final))
         c = contract(world)
         last = c.milestones[2]
@@ -161,7 +162,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
 def test_a_score_below_the_threshold_withholds_the_whole_tranche(app, tied):
     world = tied
     deliver(app, world, [0, 1])
-    with app.app_context():
+    with command(app):
         c = contract(world)
         for m in c.milestones[:2]:
             contracts.pay(user(world["buyer"]), c, m.id)
@@ -170,12 +171,12 @@ def test_a_score_below_the_threshold_withholds_the_whole_tranche(app, tied):
     # outcomes 11 of 25 → 13.2; total (4 + 22 + 13.2) × 100 / 90 = 43.555… → 43.56.
     score_all(app, world, final, {"1.1": "2", "1.2": "2", "2.1": "10", "2.2": "8", "2.3": "4", "3.1": "6",
                                   "3.2": "5", "3.3": "na"})
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, final)
         assert evaluation.total_cp == 4356 and evaluation.band == "poor"
         evaluations.publish(user(world["buyer"]), evaluation)  # published before the last report
     deliver(app, world, [2])
-    with app.app_context():
+    with command(app):
         c = contract(world)
         assert c.milestones[2].status == "withheld" and c.milestones[2].payable_fen == 0
         assert c.status == "completed"
@@ -187,7 +188,7 @@ def test_a_score_below_the_threshold_withholds_the_whole_tranche(app, tied):
 def test_submitting_needs_every_indicator_and_evidence(app, tied):
     world = tied
     evaluation_id = commission(app, world)
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluations.declare(user(world["evaluator"]), evaluation, False, "")
         codes = {i.code: i.id for i in evaluation.rubric.indicators}
@@ -200,6 +201,7 @@ def test_submitting_needs_every_indicator_and_evidence(app, tied):
             evaluations.save_scores(user(world["evaluator"]), evaluation,
                                     {codes["1.1"]: evaluations.Entry("na", "凭证")})
         evaluations.save_scores(user(world["evaluator"]), evaluation, {codes["1.1"]: evaluations.Entry("4.5", "凭证")})
+        db.session.commit()  # the declaration and the score are saved; the refused submission is a request of its own
         with pytest.raises(ServiceError, match="1.2"):
             evaluations.submit(user(world["evaluator"]), evaluation, "结论")
         assert evaluation.status == "scoring"
@@ -215,7 +217,7 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
     evaluation_id = commission(app, world, "mid_term")
     rate_three(app, world)
     score_all(app, world, evaluation_id)
-    with app.app_context():
+    with command(app):
         evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, evaluation_id))
         c = contract(world)
         ratings.rate_department(user(world["owner2"]), c, f"milestone:{c.milestones[0].id}",
@@ -234,13 +236,13 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
 
     small = counts()
     more = [make_user(f"more{n}@example.cn", f"更多居民{n}", community=places["community2"]) for n in range(5)]
-    with app.app_context():
+    with command(app):
         c = contract(world)
         for person, code in zip(more, ratings.issue_codes(user(world["owner2"]), c, 5)):
             ratings.rate(user(person), c, 4, "不错", code)
         ratings.rate_department(user(world["owner2"]), c, f"milestone:{c.milestones[1].id}",
                                 {"paid_on_time": 4, "clear_requirements": 4, "no_interference": 5}, "")
-    with app.app_context():
+    with command(app):
         from market.evaluation import rubrics
         from test_tenders import user as person
         rubrics.copy(person(world["admin"]), rubrics.get_rubric(world["rubric"]))  # one more rubric in the list
@@ -257,7 +259,7 @@ def test_the_commissioning_side_returns_or_cancels_and_the_evaluator_revises(app
     world = tied
     evaluation_id = commission(app, world)
     score_all(app, world, evaluation_id)
-    with app.app_context():
+    with command(app):
         evaluation = db.session.get(Evaluation, evaluation_id)
         with pytest.raises(PermissionDenied):
             evaluations.return_for_revision(user(world["evaluator"]), evaluation, "再核实")
@@ -275,7 +277,7 @@ def test_the_commissioning_side_returns_or_cancels_and_the_evaluator_revises(app
 def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_form(app, tied, frozen, client, login):
     world = tied
     form_action = f'action="/contracts/{world["contract"]}/inspections"'
-    with app.app_context():
+    with command(app):
         c, today = contract(world), frozen.now().date()
         with pytest.raises(PermissionDenied):  # the purchaser accepts the deliveries; it does not check them
             contracts.record_inspection(user(world["buyer"]), c, "site_visit", today, "走访6户老人，记录相符。")
@@ -286,10 +288,10 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
                   {"kind": "site_visit", "milestone_id": "0", "held_on": str(today), "findings": "走访6户。"},
                   form_url=f"/contracts/{world['contract']}")
     client.submit("/logout", {})
-    with app.app_context():
+    with command(app):
         assert contracts.inspections(contract(world)) == []
     evaluation_id = commission(app, world, "mid_term")
-    with app.app_context():  # commissioned but not past its conflict declaration: not yet
+    with command(app):  # commissioned but not past its conflict declaration: not yet
         assert not contracts.may_inspect(user(world["evaluator"]), contract(world))
         evaluations.declare(user(world["evaluator"]), db.session.get(Evaluation, evaluation_id), False, "")
         assert contracts.may_inspect(user(world["evaluator"]), contract(world))
@@ -307,6 +309,6 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
         form_url=f"/contracts/{world['contract']}",
     )
     assert response.status_code == 302
-    with app.app_context():
+    with command(app):
         (visit,) = contracts.inspections(contract(world))
         assert visit.recorded_by_id == world["evaluator"] and visit.kind == "site_visit"

@@ -11,6 +11,7 @@ from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.contracts.models import Contract
 from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.unit import command
 from market.evaluation import rubrics
 from market.extensions import db
 from market.money import ledger
@@ -119,7 +120,7 @@ def round_world(app, world, make_user, places, rubric_defaults):
 
 def open_round(app, world, frozen, manager="buyer", sponsor=None):
     """A round in its call with three proposals; by default the department's purchaser sponsors it."""
-    with app.app_context():
+    with command(app):
         buyer = user(world[manager])
         round_ = rounds.create_round(buyer, round_data(world, **({"sponsor": sponsor} if sponsor else {})))
         kind = "government" if sponsor is None else "incubator"
@@ -147,7 +148,7 @@ def the_round(world) -> Round:
 def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
     frozen.advance(days=21)
     pitch = pitch or {0: "90", 1: "80", 2: "60"}
-    with app.app_context():
+    with command(app):
         buyer = user(world[manager])
         rounds.start_screening(buyer, the_round(world))
         for n in range(3):
@@ -169,7 +170,7 @@ def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
 
 def give(app, world, giver, n, amount_fen, anonymous=False, token=None, name=None):
     """A gift listed under a name the giver typed (its key, "giver1"), not its account's name (居民1)."""
-    with app.app_context():
+    with command(app):
         return rounds.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous,
                              giver if name is None else name, token or f"{giver}-{n}-{amount_fen}").id
 
@@ -177,7 +178,7 @@ def give(app, world, giver, n, amount_fen, anonymous=False, token=None, name=Non
 def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round_world, frozen):
     world = open_round(app, round_world, frozen)
     review_and_select(app, world, frozen)
-    with app.app_context():
+    with command(app):
         scored = proposal(world, 0)
         # Review 86.00 from both experts; pitch 90 → final 86 × 0.6 + 90 × 0.4 = 87.60.
         assert (scored.review_cp, scored.pitch_cp, scored.final_cp) == (8600, 9000, 8760)
@@ -191,7 +192,7 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
     give(app, world, "giver5", 1, 300 * YUAN)
     give(app, world, "giver5", 1, 100 * YUAN)
     give(app, world, "stranger", 1, 1_000 * YUAN, anonymous=True)
-    with app.app_context():
+    with command(app):
         live = rounds.estimate(the_round(world))
         # The pool of ¥1,000 splits 75000 : 25000; the cap of ¥600 moves ¥150 to project 1.
         assert (live[world["proposals"][0]].match_fen, live[world["proposals"][1]].match_fen) == (60_000, 40_000)
@@ -201,7 +202,7 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
         with pytest.raises(ServiceError):
             rounds.close_giving(user(world["buyer"]), the_round(world))  # giving is still open
     frozen.advance(days=20)
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError):
             rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "late")
         frozen_matches = rounds.close_giving(user(world["buyer"]), the_round(world))
@@ -216,12 +217,12 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
         assert grants[0].department_id == world["department"] and grants[0].number.startswith("ZZ")
     # The grant agreements run on the contracts machinery: signed, reported, accepted, paid.
     pay_all(app, world, frozen, 0)
-    with app.app_context():
+    with command(app):
         grants = rounds.agreements(the_round(world))
         assert grants[0].status == "completed"
         assert ledger.balance("contract", grants[0].id, "paid") == 5_100_000
         contracts.terminate(user(world["buyer"]), db.session.get(Contract, grants[1].id), "项目负责人离职，无法继续")
-    with app.app_context():
+    with command(app):
         buyer = user(world["buyer"])
         for target in ("midterm", "final", "closed"):
             rounds.advance(buyer, the_round(world), target)
@@ -240,7 +241,7 @@ def pay_all(app, world, frozen, n):
     """Sign the grant agreement of project n and pay its three tranches."""
     owner = f"owner{n}"
     owners = {world[f"org{k}"]: world[f"owner{k}"] for k in range(4)}
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError):  # delivery starts once every agreement is signed
             rounds.advance(user(world["buyer"]), the_round(world), "delivery")
         for grant in rounds.agreements(the_round(world)):
@@ -250,7 +251,7 @@ def pay_all(app, world, frozen, n):
         grant_id = next(c.id for c in rounds.agreements(the_round(world)) if c.proposal_id == world["proposals"][n])
         rounds.advance(user(world["buyer"]), the_round(world), "delivery")
     for position in range(3):
-        with app.app_context():
+        with command(app):
             grant = db.session.get(Contract, grant_id)
             milestone = grant.milestones[position]
             contracts.submit_report(user(world[owner]), grant, milestone.id,
@@ -264,7 +265,7 @@ def test_only_verified_residents_count_and_a_cancelled_project_refunds_every_gif
     review_and_select(app, world, frozen)
     give(app, world, "stranger", 0, 5_000 * YUAN)
     give(app, world, "giver0", 0, 200 * YUAN)
-    with app.app_context():
+    with command(app):
         live = rounds.estimate(the_round(world))
         assert live[world["proposals"][0]].donors == 1 and live[world["proposals"][0]].match_fen == 0
         with pytest.raises(PermissionDenied):
@@ -282,7 +283,7 @@ def test_the_same_gift_form_sent_twice_gives_once(app, round_world, frozen):
     review_and_select(app, world, frozen)
     first = give(app, world, "giver0", 0, 100 * YUAN, token="same")
     again = give(app, world, "giver0", 0, 100 * YUAN, token="same")
-    with app.app_context():
+    with command(app):
         assert first == again and ledger.balance("proposal", world["proposals"][0], "pool") == 10_000
 
 
@@ -290,7 +291,7 @@ def test_cancelling_a_round_returns_the_pots_and_refunds_gifts(app, round_world,
     world = open_round(app, round_world, frozen)
     review_and_select(app, world, frozen)
     give(app, world, "giver0", 0, 100 * YUAN)
-    with app.app_context():
+    with command(app):
         with pytest.raises(PermissionDenied):
             rounds.cancel_round(user(world["owner0"]), the_round(world), "试图取消")
         assert rounds.cancel_round(user(world["buyer"]), the_round(world), "资金未到位") == 1
@@ -301,7 +302,7 @@ def test_cancelling_a_round_returns_the_pots_and_refunds_gifts(app, round_world,
 
 def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, places):
     world = round_world
-    with app.app_context():
+    with command(app):
         buyer = user(world["buyer"])
         with pytest.raises(PermissionDenied):  # only for a department one buys for
             rounds.create_round(user(world["owner0"]), round_data(world))
@@ -317,7 +318,7 @@ def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, plac
             rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
         with pytest.raises(PermissionDenied):
             rounds.submit_proposal(user(world["owner1"]), round_, proposal_data(world, 0))
-    with app.app_context():
+    with command(app):
         round_ = rounds.create_round(user(world["buyer"]), round_data(world))
         rounds.fund(user(world["buyer"]), round_, "grants", 6_000_000, "姑苏区民政局", "government", "福彩", "h")
         rounds.open_call(user(world["buyer"]), round_)
@@ -338,7 +339,7 @@ def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, plac
 def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_world, frozen, make_user):
     world = open_round(app, round_world, frozen)
     frozen.advance(days=21)
-    with app.app_context():
+    with command(app):
         from market import clock
         from market.organizations.models import Membership
 
@@ -387,7 +388,7 @@ def test_giving_through_the_page_gives_a_receipt_and_shows_on_the_public_pages(a
     round_page = client.get(f"/rounds/{world['round']}").get_data(as_text=True)
     # Three residents at ¥100: raw (3 × 100)² − 30000 = 60000, the only raw match: the cap of ¥600 holds.
     assert "¥600.00" in round_page and "87.60" in round_page
-    with app.app_context():
+    with command(app):
         assert rounds.estimate(the_round(world))[project].match_fen == 60_000
     assert client.get(response.location).status_code in (302, 401)  # a receipt is its giver's only
 
@@ -402,7 +403,7 @@ def test_only_the_sponsor_runs_the_round_from_its_page(app, round_world, frozen,
     page = f"/rounds/{world['round']}"
     response = client.submit(f"{page}/step/screening", {}, form_url=page, follow_redirects=True)
     assert "项目征集已结束" in response.get_data(as_text=True)
-    with app.app_context():
+    with command(app):
         assert the_round(world).status == "screening"
 
 
@@ -434,26 +435,26 @@ def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_
     review_and_select(app, world, frozen)
     project = world["proposals"][0]
     standin.fail_intents = True
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="没有扣款"):  # the provider is down: a clear refusal, nothing saved
             rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "down")
         assert db.session.scalar(db.select(db.func.count(IncomingPayment.id))) == 0
     standin.fail_intents = False
     for giver in ("giver0", "giver1"):
         give(app, world, giver, 0, 100 * YUAN)
-    with app.app_context():
+    with command(app):
         gifts = db.session.scalars(db.select(IncomingPayment)).all()
         assert {g.status for g in gifts} == {"pending"} and all(g.provider == "stripe" for g in gifts)
         assert rounds.estimate(the_round(world))[project].donors == 0  # nothing counts until Stripe confirms
         intents = [standin.customer_pays(g.reference) for g in gifts]
     frozen.advance(days=20)
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="确认"):  # giving does not close over unconfirmed payments
             rounds.close_giving(user(world["buyer"]), the_round(world))
     for number, intent in enumerate(intents):
         payload = event(f"evt_gift_{number}", "payment_intent.succeeded", intent)
         assert post_webhook(client, payload, signature(payload)).status_code == 200
-    with app.app_context():
+    with command(app):
         live = rounds.estimate(the_round(world))[project]
         assert (live.raw, live.match_fen, live.capped) == (20_000, 60_000, True)  # raw (2 × 100)² − 20000; the cap
         rounds.close_giving(user(world["buyer"]), the_round(world))
@@ -464,7 +465,7 @@ def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_
 def test_an_expert_declares_and_scores_through_the_pages(app, round_world, frozen, client, login):
     world = open_round(app, round_world, frozen)
     frozen.advance(days=21)
-    with app.app_context():
+    with command(app):
         buyer = user(world["buyer"])
         rounds.start_screening(buyer, the_round(world))
         for n in range(3):
@@ -491,12 +492,12 @@ def test_an_incubators_staff_run_its_operators_round_and_sign_the_grants(app, ro
 
     world = round_world
     world["staff"] = make_user("staff@example.cn", "赵敏", roles={Role.INCUBATOR_STAFF: world["org3"]})
-    with app.app_context():
+    with command(app):
         incubation.create_incubator(user(world["staff"]), world["org3"], "姑苏区公益孵化园", "", "")
     open_round(app, world, frozen, manager="staff", sponsor=f"organization:{world['org3']}")
     review_and_select(app, world, frozen, manager="staff")
     frozen.advance(days=20)
-    with app.app_context():
+    with command(app):
         with pytest.raises(PermissionDenied):  # the department has nothing to do with this round
             rounds.close_giving(user(world["buyer"]), the_round(world))
         rounds.close_giving(user(world["staff"]), the_round(world))
@@ -517,7 +518,7 @@ def test_a_gift_without_a_display_name_is_listed_as_anonymous_never_under_the_ac
     give(app, world, "giver1", 0, 100 * YUAN, name="")  # no name typed, anonymity not ticked
     give(app, world, "giver2", 0, 100 * YUAN, name="  ")  # only blanks
     give(app, world, "giver3", 0, 100 * YUAN, name="陈阿姨一家")  # a name chosen for the list
-    with app.app_context():
+    with command(app):
         listed = rounds.donors(proposal(world, 0))
         assert sorted((d.anonymous, d.display_name) for d in listed) == [(False, "陈阿姨一家"), (True, ""), (True, "")]
     public = client.get(f"/rounds/proposals/{project}").get_data(as_text=True)

@@ -6,6 +6,7 @@ import pytest
 from market.accounts.roles import Role
 from market.core import scoring
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.evaluation import rubrics
 from market.evaluation.models import Rubric
 from market.extensions import db
@@ -95,7 +96,7 @@ def test_bids_and_rubrics_share_the_panel_mean():
 
 
 def test_the_shipped_rubrics_follow_the_domain_weights(app, rubric_defaults):
-    with app.app_context():
+    with command(app):
         performance = db.session.scalar(db.select(Rubric).where(Rubric.purpose == "performance"))
         assert [(i.name, i.points) for i in performance.indicators if i.parent_id is None] == \
             [("预算执行", 10), ("产出", 50), ("效益", 30), ("服务对象满意度", 10)]
@@ -111,7 +112,7 @@ def test_the_shipped_rubrics_follow_the_domain_weights(app, rubric_defaults):
 def test_an_administrator_copies_adapts_and_publishes_a_rubric(app, make_user, rubric_defaults):
     admin = make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None})
     someone = make_user("someone@example.cn")
-    with app.app_context():
+    with command(app):
         original = db.session.scalar(db.select(Rubric).where(Rubric.purpose == "performance"))
         with pytest.raises(PermissionDenied):
             rubrics.copy(user(someone), original)

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from market.core.unit import command
 from market.rules import services
 
 
@@ -15,12 +16,12 @@ from market.rules import services
     (datetime(2026, 11, 23, 9, 0), 0, datetime(2026, 11, 23, 9, 0)),
 ])
 def test_working_days_follow_the_holiday_calendar(app, start, days, expected):
-    with app.app_context():
+    with command(app):
         assert services.add_working_days(start, days) == expected
 
 
 def test_calendar_and_working_periods(app):
-    with app.app_context():
+    with command(app):
         assert services.add_period(datetime(2026, 9, 30), 20, "calendar") == datetime(2026, 10, 20)
         assert services.add_period(datetime(2026, 9, 30), 3, "working") == datetime(2026, 10, 10)  # Saturday 调休
         assert not services.is_workday(date(2026, 10, 5)) and services.is_workday(date(2026, 10, 10))
@@ -32,7 +33,7 @@ def test_rules_in_force_are_data_with_versions(app, frozen):
     from market.places.models import City
     from market.rules.models import RuleSet
 
-    with app.app_context():
+    with command(app):
         rules = services.in_force()
         assert rules["methods"]["open_tender"]["min_suppliers"] == 3
         assert rules["methods"]["competitive_consultation"]["price_weight"] == [10, 30]

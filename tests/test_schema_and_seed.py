@@ -2,13 +2,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from market.core.unit import command
 from market.demo.seed import DEMO_PASSWORD, seed_demo
 from market.extensions import db
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(app):
     """The suite's database was built by `flask db upgrade`; autogenerate must find nothing to add."""
-    with app.app_context():
+    with command(app):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []
@@ -23,7 +24,7 @@ def _snapshot():
 
 
 def test_demo_seed_is_idempotent_and_complete(app):
-    with app.app_context():
+    with command(app):
         people = seed_demo()
         first = _snapshot()
         seed_demo()
@@ -83,7 +84,7 @@ def test_demo_credit_codes_are_valid(app):
     from market.organizations import credit_code
     from market.organizations.models import Organization
 
-    with app.app_context():
+    with command(app):
         seed_demo()
         codes = db.session.scalars(select(Organization.credit_code)).all()
         assert codes and all(credit_code.problem(c) is None for c in codes)

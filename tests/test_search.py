@@ -13,6 +13,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts import services as accounts
 from market.accounts.roles import Role
+from market.core.unit import command
 from market.extensions import db
 from market.needs import services as needs
 from market.organizations.models import Organization, ServiceCategory
@@ -32,7 +33,7 @@ def find(app, text, **filters):
 
 
 def organization(app, name, description, status="approved", category="elderly"):
-    with app.app_context():
+    with command(app):
         from market.accounts.models import User
 
         creator = db.session.scalar(select(User.id).filter_by(email="creator@example.cn")) \
@@ -62,25 +63,25 @@ def test_jieba_cuts_words_that_short_queries_find():
 
 def test_the_index_follows_records_after_the_commit(app, whoosh, make_user, places):
     resident = make_user("r@example.cn", "居民", community=places["community"])
-    with app.app_context():
+    with command(app):
         elderly = db.session.scalar(select(ServiceCategory.id).filter_by(code="elderly"))
         need = needs.post_need(user(resident), needs.NeedData("希望开展居家养老上门服务", "独居老人需要定期探访。",
                                                               elderly, "high", 12))
         need_id = need.id
     assert find(app, "养老") == [("need", "希望开展居家养老上门服务")]
-    with app.app_context():
+    with command(app):
         need = db.session.get(type(need), need_id)
         need.title = "老人助餐"
         db.session.commit()
     assert find(app, "养老") == [] and find(app, "助餐") == [("need", "老人助餐")]
     worker = make_user("w@example.cn", "社工", roles={Role.COMMUNITY_WORKER: places["community"]})
-    with app.app_context():
+    with command(app):
         needs.hide(user(worker), "need", need_id, "含有个人信息")
     assert find(app, "助餐") == []  # hidden: out of the index, not merely filtered
 
 
 def test_private_things_never_reach_the_index(app, whoosh, world):  # noqa: F811
-    with app.app_context():
+    with command(app):
         from market.procurement import tenders
 
         draft = tenders.create_tender(user(world["buyer"]), tender_data(world, title="草稿项目ZQXDRAFT"))
@@ -106,7 +107,7 @@ def test_filters_highlighting_and_pages(app, whoosh, places):
     organization(app, "居家养老中心", "助餐助浴")
     assert len(find(app, "心理")) == 5
     assert len(find(app, "心理", kind="organization")) == 5 and find(app, "心理", kind="tender") == []
-    with app.app_context():
+    with command(app):
         mental = db.session.scalar(select(ServiceCategory.id).filter_by(code="mental_health"))
     assert len(find(app, "心理", category_id=mental)) == 2
     assert find(app, "心理", status="pending") == [] and len(find(app, "心理", status="approved")) == 5
@@ -191,7 +192,7 @@ def test_several_processes_write_one_index(app, whoosh, database_url):
     for run in runs:
         _out, err = run.communicate(timeout=180)
         assert run.returncode == 0, err.decode()[-2000:]
-    with app.app_context():
+    with command(app):
         expected = {i: db.session.get(Organization, i).description for i in (own_a, own_b, shared)}
     assert expected[own_a] == "进程甲第14次" and expected[own_b] == "进程乙第14次"
     with WhooshBackend(str(whoosh)).index().searcher() as searcher:
@@ -208,7 +209,7 @@ def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, place
         assert find(app, "心理") == [
             ("organization", "苏州工业园区心桥青少年心理服务社")
         ]  # no waiting: committed together
-        with app.app_context():
+        with command(app):
             org = db.session.get(Organization, org_id)
             org.description = "社区矫正对象帮扶"
             db.session.flush()
@@ -220,7 +221,7 @@ def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, place
             0
         ] == "苏州工业园区心桥青少年心理服务社"  # title and body beat title only
         assert find(app, "心理", grade=4) == [] and len(find(app, "心理", kind="organization")) == 2
-        with app.app_context():
+        with command(app):
             plan = db.session.execute(db.text(
                 "EXPLAIN SELECT id FROM search_document WHERE words @@ CAST('''心理''' AS tsquery)")).scalars().all()
             db.session.execute(db.text("SET enable_seqscan = off"))
@@ -250,7 +251,7 @@ TOPICS = {  # the demo's records each topic search must put first
 def test_demo_topic_searches_put_the_relevant_records_first(app, whoosh):
     from market.demo.seed import seed_demo
 
-    with app.app_context():
+    with command(app):
         seed_demo()
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output

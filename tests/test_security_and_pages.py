@@ -1,4 +1,5 @@
 from market import create_app
+from market.core.unit import command
 from market.extensions import db
 
 
@@ -55,7 +56,7 @@ def test_server_error_page_shows_no_traceback(database_url):
     response = app.test_client().get("/boom")
     text = response.get_data(as_text=True)
     assert response.status_code == 500 and "出错了" in text and "secret internals" not in text
-    with app.app_context():
+    with command(app):
         db.engine.dispose()
 
 

@@ -11,6 +11,7 @@ import pytest
 from market import clock
 from market.contracts import services
 from market.core.errors import ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.money import ledger, payments
 from market.money.models import IncomingPayment, Payment, PayoutAccount, WebhookEvent
@@ -75,7 +76,7 @@ def onboard(app, world, standin, client, login):
 
 def accepted_first_milestone(app, world):
     report(app, world, 0)
-    with app.app_context():
+    with command(app):
         c = contract(world)
         services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
         return c.milestones[0].id
@@ -84,12 +85,12 @@ def accepted_first_milestone(app, world):
 def test_a_tranche_is_paid_by_a_connect_transfer_once(app, awarded, frozen, standin, client, login):
     world = signed(app, awarded, frozen)
     milestone_id = accepted_first_milestone(app, world)
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="尚未完成收款账户设置"):
             services.pay(user(world["buyer"]), contract(world), milestone_id)
         assert contract(world).milestones[0].status == "accepted"  # nothing moved
     account_id = onboard(app, world, standin, client, login)
-    with app.app_context():
+    with command(app):
         payment = services.pay(user(world["buyer"]), contract(world), milestone_id)
         assert payment.status == "settled" and payment.reference.startswith("tr_standin") and payment.attempts == 2
         transfer = standin.objects["tr"][payment.reference]
@@ -106,14 +107,14 @@ def test_a_refused_transfer_pays_nothing_and_a_retry_pays_once(app, awarded, fro
     milestone_id = accepted_first_milestone(app, world)
     onboard(app, world, standin, client, login)
     standin.fail_transfers = True
-    with app.app_context():
+    with command(app):
         with pytest.raises(ServiceError, match="Insufficient funds"):
             services.pay(user(world["buyer"]), contract(world), milestone_id)
         c = contract(world)
         assert c.milestones[0].status == "accepted" and ledger.balance("contract", c.id, "paid") == 0
         assert db.session.scalar(db.select(Payment)).status == "failed"
     standin.fail_transfers = False
-    with app.app_context():
+    with command(app):
         services.pay(user(world["buyer"]), contract(world), milestone_id)
         # The provider answers a repeated key with the same transfer: a retry after a lost answer pays once.
         provider = payments.provider()
@@ -123,7 +124,7 @@ def test_a_refused_transfer_pays_nothing_and_a_retry_pays_once(app, awarded, fro
 
 def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, standin, client, make_user):
     payer = make_user("donor@example.cn", "李慧")
-    with app.app_context():
+    with command(app):
         incoming = payments.collect(user(payer), "pool", 1, 50_000, "gift-1", "公益创投捐赠")
         assert incoming.status == "pending" and incoming.client_secret.endswith("_secret_standin")
         assert ledger.balance("pool", 1, "pool") == 0  # not until Stripe confirms
@@ -137,7 +138,7 @@ def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, sta
     assert response.status_code == 200 and response.get_json()["outcome"] == "settled"
     replay = post_webhook(client, payload, signature(payload))
     assert replay.status_code == 200 and replay.get_json()["outcome"] == "replay ignored"
-    with app.app_context():
+    with command(app):
         assert ledger.balance("pool", 1, "pool") == 50_000
         record = db.session.scalar(db.select(IncomingPayment))
         assert record.status == "succeeded"
@@ -147,14 +148,14 @@ def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, sta
 
 
 def test_account_updates_arrive_by_webhook(app, standin, client, world):
-    with app.app_context():
+    with command(app):
         db.session.add(PayoutAccount(organization_id=world["org1"], provider="stripe", external_id="acct_remote1",
                                      ready=False, updated_at=db.func.now()))
         db.session.commit()
     payload = event("evt_2", "account.updated", {"id": "acct_remote1", "object": "account", "payouts_enabled": True,
                                                   "details_submitted": True})
     assert post_webhook(client, payload, signature(payload)).status_code == 200
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(PayoutAccount)).ready is True
 
 
@@ -162,7 +163,7 @@ def test_reconciliation_reports_transfers_the_ledger_does_not_know(app, awarded,
     world = signed(app, awarded, frozen)
     milestone_id = accepted_first_milestone(app, world)
     onboard(app, world, standin, client, login)
-    with app.app_context():
+    with command(app):
         services.pay(user(world["buyer"]), contract(world), milestone_id)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["money", "reconcile"])
@@ -204,13 +205,13 @@ def test_a_signed_event_without_an_id_or_an_object_is_refused_with_a_message(app
     for payload in (b"not json", b"null", nan, b"[" * 100_000 + b"]" * 100_000):
         response = post_webhook(client, payload, signature(payload))
         assert response.status_code == 400 and response.get_json()["error"], payload
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == 0
 
 
 def test_a_signature_dated_ahead_of_the_clock_is_refused_like_a_stale_one(app, standin, client, make_user):
     payer = make_user("donor@example.cn", "李慧")
-    with app.app_context():
+    with command(app):
         incoming = payments.collect(user(payer), "pool", 1, 50_000, "gift-future", "公益创投捐赠")
         intent = standin.customer_pays(incoming.reference)
     payload = event("evt_future", "payment_intent.succeeded", intent)
@@ -219,7 +220,7 @@ def test_a_signature_dated_ahead_of_the_clock_is_refused_like_a_stale_one(app, s
     for at in (now_at() + 86_400, int(time.time()) + 86_400, now_at() - 86_400, now_at() + 301):
         response = post_webhook(client, payload, signature(payload, at=at))
         assert response.status_code == 400 and response.get_json() == {"error": "invalid signature"}, at
-    with app.app_context():
+    with command(app):
         assert ledger.balance("pool", 1, "pool") == 0
         assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == 0
     # Within the tolerance either way of the clock (the two machines' clocks differ a little): accepted.
@@ -228,5 +229,5 @@ def test_a_signature_dated_ahead_of_the_clock_is_refused_like_a_stale_one(app, s
     again = event("evt_future_copy", "payment_intent.succeeded", intent)
     response = post_webhook(client, again, signature(again, at=now_at() - 240))
     assert response.status_code == 200 and response.get_json()["outcome"] == "nothing to settle"
-    with app.app_context():
+    with command(app):
         assert ledger.balance("pool", 1, "pool") == 50_000

@@ -9,6 +9,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.money import services as money
 from market.needs.models import CommunityRequest, TimelineEvent
@@ -34,7 +35,7 @@ def world(app, make_user, places):
            "expert": make_user("expert@example.cn", "周立新", roles={Role.EXPERT: None}),
            "worker": make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]}),
            "resident": make_user("resident@example.cn", "张晓梅", community=places["community"])}
-    with app.app_context():
+    with command(app):
         elderly = db.session.scalar(db.select(ServiceCategory).filter_by(code="elderly"))
         catalog = PurchaseCatalog(department_id=places["department"], year=2026, title="目录", status="published",
                                   created_at=clock.now(), created_by_id=ids["buyer"], published_at=clock.now())
@@ -96,14 +97,14 @@ def tender_data(world, **overrides):
 
 
 def published_tender(app, world, **overrides):
-    with app.app_context():
+    with command(app):
         tender = tenders.create_tender(user(world["buyer"]), tender_data(world, **overrides))
         tenders.publish(user(world["buyer"]), tender)
         return tender.id
 
 
 def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         org = db.session.get(Organization, world[f"org{n}"])
         data = tenders.BidData(
@@ -113,7 +114,7 @@ def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
 
 
 def test_tender_rules_are_checked(app, world):
-    with app.app_context():
+    with command(app):
         buyer = user(world["buyer"])
         for overrides, message in (
             ({"criteria": [("服务方案", 40)]}, "必须合计 100"),
@@ -135,7 +136,7 @@ def test_tender_rules_are_checked(app, world):
 
 def test_publishing_advances_the_request_timeline(app, world):
     published_tender(app, world)
-    with app.app_context():
+    with command(app):
         kinds = [
             e.kind
             for e in db.session.scalars(
@@ -148,7 +149,7 @@ def test_publishing_advances_the_request_timeline(app, world):
 def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login):
     world["tender"] = published_tender(app, world)
     bid_ids = [bid(app, world, n, price) for n, price in ((0, 11_000_000), (1, 9_000_000), (2, 10_500_000))]
-    with app.app_context():
+    with command(app):
         stored = db.session.get(Bid, bid_ids[0])
         assert SECRET.encode() not in stored.sealed and stored.price_fen is None
         digest = stored.digest
@@ -156,7 +157,7 @@ def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login)
     frozen.advance(days=21, hours=2)
     page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
     assert "已开标" in page and "¥90,000.00" in page and digest in page
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert tender.status == "opened"
         assert all(tenders.verify(b) for b in tenders.opened_bids(tender))
@@ -168,7 +169,7 @@ def test_too_few_bids_fail_the_tender(app, world, frozen):
     bid(app, world, 0)
     bid(app, world, 1)
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         tender = tenders.get_tender(None, world["tender"])
         assert tender.status == "failed" and "需要至少 3 份" in tender.outcome_note
         kinds = [
@@ -184,7 +185,7 @@ def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
     world["tender"] = published_tender(app, world)
     with pytest.raises(ServiceError, match="承接主体目录"):
         bid(app, world, 3)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         data = tenders.BidData(SECRET, "", "计划", 100, [("x", 100)])
         with pytest.raises(PermissionDenied):
@@ -203,10 +204,10 @@ def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
 def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, world):
     world["tender"] = published_tender(app, world)
     first = bid(app, world, 0, 10_000_000)
-    with app.app_context():
+    with command(app):
         old = db.session.get(Bid, first).digest
     bid(app, world, 0, 9_500_000)
-    with app.app_context():
+    with command(app):
         amended = db.session.get(Bid, first)
         assert amended.version == 2 and amended.digest != old
         tenders.withdraw_bid(user(world["owner0"]), db.session.get(Tender, world["tender"]),
@@ -225,7 +226,7 @@ def test_first_bids_sent_twice_at_once_make_one_bid(app, world):
         return tenders.submit_bid(db.session.get(User, world["owner0"]), tender, org, data)
 
     results = _run_at_once(app, [send, send])
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(db.func.count(Bid.id))) == 1
     assert any(isinstance(r, Bid) for r in results), results
 
@@ -234,12 +235,12 @@ def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, 
     world["tender"] = published_tender(app, world)
     for n in range(3):
         bid(app, world, n)
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         question = tenders.ask(user(world["owner0"]), tender, world["org0"], "送餐是否包括周末？")
         question_id = question.id
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         assert tenders.get_tender(None, world["tender"]).status == "bidding_closed"
         tenders.answer(user(world["buyer"]), question_id, "仅工作日。")
         assert tenders.get_tender(None, world["tender"]).status == "opened"
@@ -263,7 +264,7 @@ def test_attachments_are_encrypted_on_disk(app, world, client, login):
     assert "内容与回执一致" in receipt and SECRET in receipt
 
     folder = app.config["UPLOAD_DIR"]
-    with app.app_context():
+    with command(app):
         (attachment,) = db.session.get(Bid, db.session.scalar(db.select(Bid.id))).attachments
         from pathlib import Path
 
@@ -287,7 +288,7 @@ def sealed_files(app, world, n=0):
 
     from market.procurement import sealing
 
-    with app.app_context():
+    with command(app):
         found = db.session.scalar(db.select(Bid).filter_by(tender_id=world["tender"], organization_id=world[f"org{n}"]))
         content = sealing.unseal(found.sealed)
         assert tenders.verify(found)  # the receipt covers the attachments as submitted
@@ -338,7 +339,7 @@ def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, 
 
     response = client.submit(url, bid_fields(remove_attachments=["999"]), content_type="multipart/form-data")
     assert response.status_code == 200 and sealed_files(app, world)[0] == 4  # not an attachment of this bid
-    with app.app_context():
+    with command(app):
         proposal_file = db.session.get(BidAttachment, proposal_id).stored_name
     response = client.submit(url, bid_fields(remove_attachments=[str(proposal_id)]), content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
@@ -353,7 +354,7 @@ def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, 
     frozen.advance(days=22)
     client.submit("/logout", {})
     login("buyer@example.cn")
-    with app.app_context():
+    with command(app):
         bid_id = db.session.scalar(
             db.select(Bid.id).filter_by(tender_id=world["tender"], organization_id=world["org0"])
         )
@@ -383,7 +384,7 @@ def test_an_attachments_name_size_and_digest_are_sealed_until_the_opening(app, w
     hashes = [hashlib.sha256(data).hexdigest() for data in (PDF, large)]
 
     # Nothing in the database tells the names, the sizes or the digests ...
-    with app.app_context():
+    with command(app):
         rows = db.session.execute(db.text("SELECT * FROM bid_attachment")).all()
         bid_rows = db.session.execute(db.text("SELECT * FROM bid")).all()
     assert len(rows) == 2
@@ -434,7 +435,7 @@ def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_
 
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0)
-    with app.app_context():
+    with command(app):
         found, tender = db.session.get(Bid, bid_id), db.session.get(Tender, world["tender"])
         old = uploads.store(FileStorage(io.BytesIO(PDF), filename="旧方案.pdf"), transform=sealing.seal_bytes)
         found.attachments.append(BidAttachment.from_stored(old))
@@ -469,7 +470,7 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
     app.config["API_RATE_ANONYMOUS"] = 10**6  # every API page is really read, not refused
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0, price_fen=11_234_500, proposal=SECRET)
-    with app.app_context():
+    with command(app):
         digest = db.session.get(Bid, bid_id).digest
     values = {"tender_id": world["tender"], "bid_id": bid_id, "organization_id": world["org0"],
               "attachment_id": 1, "catalog_id": 1, "need_id": 1, "request_id": world["request"], "hearing_id": 1,
@@ -523,12 +524,12 @@ def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
     world["tender"] = published_tender(app, world, min_grade=3)
     with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
         bid(app, world, 0)
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, world["org0"])
         undertakers.record_grade(user(world["admin"]), org, 4, date(2021, 12, 1))  # valid five years
     bid(app, world, 0)  # 4A unlocks it
     frozen.advance(days=10)  # 2026-12-02: the grade has lapsed
-    with app.app_context():
+    with command(app):
         assert undertakers.current_grade(world["org0"]) is None
         tender = db.session.get(Tender, world["tender"])
         assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(
@@ -541,13 +542,13 @@ def _failed_tender(app, world, frozen):
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         assert tenders.get_tender(None, world["tender"]).status == "failed"
 
 
 def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
     _failed_tender(app, world, frozen)
-    with app.app_context():
+    with command(app):
         failed = tenders.get_tender(None, world["tender"])
         with pytest.raises(ServiceError, match="说明"):
             tenders.rerun(user(world["buyer"]), failed, "competitive_consultation", "")
@@ -568,8 +569,9 @@ def test_bidders_are_told_when_bids_open(app, world, frozen):
     for n in range(3):
         bid(app, world, n)
     frozen.advance(days=22)
-    with app.test_request_context():
+    with command(app):  # the first reader after the deadline opens the bids; the mail leaves on commit
         tenders.get_tender(None, world["tender"])
+    with app.test_request_context():
         subjects = sorted((m["to"], m["subject"]) for m in mail.outbox_messages())
     assert subjects == [(f"org{n}@example.cn", "“桐芳社区老年助餐服务项目”已开标") for n in range(3)]
 
@@ -580,7 +582,7 @@ def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(ap
     url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
     client.submit(url, {"proposal": SECRET, "team": "社工", "delivery_plan": "每日配送", "price": "100000.50",
                         "budget_lines": "人员：90000\n餐费：10000.50", "save_draft": "1"})
-    with app.app_context():
+    with command(app):
         draft = db.session.scalar(db.select(Bid))
         assert draft.status == "draft" and SECRET.encode() not in draft.sealed
     form = client.get(url).get_data(as_text=True)
@@ -588,7 +590,7 @@ def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(ap
     bid(app, world, 1)
     bid(app, world, 2)
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         tender = tenders.get_tender(None, world["tender"])
         assert tender.status == "failed"  # two submitted bids; the draft does not count
         assert db.session.scalar(db.select(Bid).filter_by(status="draft")).price_fen is None
@@ -603,7 +605,7 @@ def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, cl
     page = client.get("/procurement/workspace").get_data(as_text=True)
     assert "桐芳社区老年助餐服务项目" not in page
     # The street filter finds tenders serving that street's communities.
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         from market.places.models import Community
 
@@ -625,7 +627,7 @@ def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, worl
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     frozen.advance(days=15)  # six days before the deadline
-    with app.app_context():
+    with command(app):
         tender = db.session.get(Tender, world["tender"])
         data = tender_data(world, service_standards="每个工作日11点前送达，并增加周六送餐。")
         with pytest.raises(ServiceError, match="说明改了什么"):
@@ -642,16 +644,17 @@ def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, worl
         assert db.session.scalar(db.select(Bid)).status == "returned"
         amendment = db.session.scalar(db.select(TenderAmendment))
         assert (amendment.bids_returned, amendment.bid_deadline_before) == (1, START + timedelta(days=21))
+        db.session.commit()  # the request's end: the mail leaves
         assert [m["subject"] for m in mail.outbox_messages()] == ["“桐芳社区老年助餐服务项目”已变更"]
     bid(app, world, 0)  # the bidder resubmits
-    with app.app_context():
+    with command(app):
         assert db.session.scalar(db.select(Bid)).status == "submitted"
     page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
     assert "发布后的变更" in page and "增加周六送餐" in page
 
 
 def test_the_edit_page_changes_a_draft_freely(app, world, client, login):
-    with app.app_context():
+    with command(app):
         tender_id = tenders.create_tender(user(world["buyer"]), tender_data(world)).id
     login("buyer@example.cn")
     form = client.get(f"/procurement/tenders/{tender_id}/edit").get_data(as_text=True)
@@ -665,14 +668,14 @@ def test_the_periodic_command_advances_tenders_nobody_opened(app, world, frozen)
     frozen.advance(days=22)  # past the deadline and the opening, on the injected clock
     result = app.test_cli_runner().invoke(args=["procurement", "advance"])
     assert result.exit_code == 0 and "1 tenders advanced." in result.output
-    with app.app_context():
+    with command(app):
         assert db.session.get(Tender, world["tender"]).status == "opened"
     assert "0 tenders advanced." in app.test_cli_runner().invoke(args=["procurement", "advance"]).output
 
 
 def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_refused(app, world, frozen, client,
                                                                                         login):
-    with app.app_context():
+    with command(app):
         db.session.get(CatalogItem, world["item"]).min_grade = 3  # the item asks for 3A
         db.session.commit()
         buyer = user(world["buyer"])
@@ -681,16 +684,16 @@ def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_re
     world["tender"] = published_tender(app, world)  # min_grade left at 0 by the purchaser
     with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
         bid(app, world, 0)  # an ungraded organization never gets into the ranking
-    with app.app_context():
+    with command(app):
         undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org1"]), 2,
                                  date(2026, 1, 1))
     with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
         bid(app, world, 1)  # 2A is below it
-    with app.app_context():
+    with command(app):
         undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org2"]), 3,
                                  date(2026, 1, 1))
     bid(app, world, 2)
-    with app.app_context():  # a tender saved before it took the item's grade still holds bidders to it
+    with command(app):  # a tender saved before it took the item's grade still holds bidders to it
         db.session.get(Tender, world["tender"]).min_grade = 0
         db.session.commit()
         assert tenders.required_grade(db.session.get(Tender, world["tender"])) == 3
@@ -705,7 +708,7 @@ def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_re
 def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen, client, login):
     from market.procurement import awards
 
-    with app.app_context():
+    with command(app):
         buyer = user(world["buyer"])
         for method in ("request_for_quotation", "competitive_negotiation"):
             for weight, criteria in ((0, [("服务方案", 100)]), (None, [("服务方案", 100)]), (30, [("服务方案", 70)])):
@@ -733,10 +736,10 @@ def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen
     world["tender"] = published_tender(app, world, method="request_for_quotation", price_weight=100, criteria=[])
     prices = {0: 10_000_000, 1: 9_000_000, 2: 12_000_000}
     bids = {n: bid(app, world, n, price) for n, price in prices.items()}
-    with app.app_context():
+    with command(app):
         awards.add_expert(user(world["buyer"]), db.session.get(Tender, world["tender"]), user(world["expert"]))
     frozen.advance(days=22)
-    with app.app_context():
+    with command(app):
         tender = tenders.get_tender(None, world["tender"])
         awards.declare(user(world["expert"]), tender, {b: (False, "") for b in bids.values()})
         ranking = awards.complete(user(world["buyer"]), tender)
@@ -745,7 +748,7 @@ def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen
 
 def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, world, frozen):
     _failed_tender(app, world, frozen)
-    with app.app_context():
+    with command(app):
         failed = tenders.get_tender(None, world["tender"])
         again = tenders.rerun(
             user(world["buyer"]), failed, "request_for_quotation", "公开招标有效投标不足三家，改为询价"

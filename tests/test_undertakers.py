@@ -6,6 +6,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import command
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
@@ -18,7 +19,7 @@ def setting(app, make_user):
     owner = make_user("owner@example.cn", "刘芳")
     admin = make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None})
     make_user("member@example.cn", "同事")
-    with app.app_context():
+    with command(app):
         org = Organization(
             name="苏州市姑苏区乐龄居家养老服务中心",
             credit_code=credit_code.make("5", "2", "320508", "MJ000001"),
@@ -46,7 +47,7 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
     login("owner@example.cn")
     page = client.get(f"/procurement/undertakers/apply/{setting['org']}").get_data(as_text=True)
     assert "没有 2025 年的年检记录" in page
-    with app.app_context():
+    with command(app):
         undertakers.record_inspection(
             user(setting["admin"]), db.session.get(Organization, setting["org"]), 2025, "qualified"
         )
@@ -57,7 +58,7 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
     login("admin@example.cn")
     queue = client.get("/procurement/undertakers/review").get_data(as_text=True)
     assert "乐龄居家养老服务中心" in queue and "所有条件均已满足" in queue
-    with app.app_context():
+    with command(app):
         entries = db.session.scalars(db.select(UndertakerEntry).order_by(UndertakerEntry.id)).all()
         first, second = entries[0].id, entries[1].id
     client.submit(
@@ -68,7 +69,7 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
     assert "请说明拒绝的理由" in page or "请说明退回的理由" in page
     client.submit(f"/procurement/undertakers/{second}/decide", {"refuse": "1", "reason": "缺少医疗卫生资质"},
                   form_url="/procurement/undertakers/review")
-    with app.app_context():
+    with command(app):
         assert undertakers.is_listed(setting["org"], setting["elderly"])
         assert not undertakers.is_listed(setting["org"], setting["health"])
     client.submit("/logout", {})
@@ -77,7 +78,7 @@ def test_listed_after_inspection_application_and_approval(client, login, app, se
 
 
 def test_every_condition_is_checked_with_its_reason(app, setting, frozen):
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, setting["org"])
         admin = user(setting["admin"])
         undertakers.record_inspection(admin, org, 2025, "unqualified")
@@ -91,7 +92,7 @@ def test_every_condition_is_checked_with_its_reason(app, setting, frozen):
 
 
 def test_debarment_removes_from_the_catalog_until_it_ends(app, setting, frozen):
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, setting["org"])
         admin, owner = user(setting["admin"]), user(setting["owner"])
         undertakers.record_inspection(admin, org, 2025, "qualified")
@@ -102,14 +103,14 @@ def test_debarment_removes_from_the_catalog_until_it_ends(app, setting, frozen):
         with pytest.raises(ServiceError, match="禁止承接至 2027-01-31：虚报服务人次"):
             undertakers.apply(owner, org, [setting["elderly"]])
     frozen.advance(days=71)  # 2027-02-01: the debarment has ended, but 2026's inspection is now due
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, setting["org"])
         assert undertakers.eligibility_problems(org) == ["没有 2026 年的年检记录。"]
 
 
 def test_only_owners_apply_and_only_civil_affairs_decide(app, setting, make_user):
     member = make_user("m2@example.cn")
-    with app.app_context():
+    with command(app):
         org = db.session.get(Organization, setting["org"])
         undertakers.record_inspection(user(setting["admin"]), org, 2025, "qualified")
         db.session.add(Membership(user_id=member, organization_id=org.id, is_owner=False, added_at=clock.now()))
@@ -147,7 +148,7 @@ def test_a_catalog_item_asking_for_a_grade_is_checked_on_application(app, settin
     from market.places.models import Department
     from market.procurement.models import CatalogItem, PurchaseCatalog
 
-    with app.app_context():
+    with command(app):
         department = db.session.scalar(db.select(Department.id))
         catalog = PurchaseCatalog(department_id=department, year=2026, title="目录", status="published",
                                   created_at=clock.now(), created_by_id=setting["admin"], published_at=clock.now())

@@ -29,8 +29,9 @@ from market.accounts.models import (
     UserSession,
 )
 from market.accounts.roles import ROLE_SCOPE, Role, Scope
-from market.core import codes, mail, text
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
+from market.core import codes, mail, text, unit
+from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.places import services as places
 from market.places.models import Community, Department
@@ -101,7 +102,7 @@ def register(email: str, display_name: str, password: str, locale: str = "zh") -
     )
     user.set_password(password)
     db.session.add(user)
-    commit_unique(_("An account with this e-mail address already exists."), field="email")  # registered twice at once
+    refuse_if_taken(_("An account with this e-mail address already exists."), field="email")  # registered twice at once
     return user
 
 
@@ -149,7 +150,7 @@ def authenticate(email: str, password: str, ip: str) -> User:
     # Hash even for unknown addresses so timing does not reveal which exist.
     valid = user.check_password(password) if user else (_dummy_user().check_password(password) and False)
     db.session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=bool(valid and user.active)))
-    db.session.commit()
+    unit.commit(unit.KEPT_THOUGH_REFUSED)  # a failure counts toward the lock-out
     if not valid:
         raise ServiceError(_("The e-mail address or password is wrong."))
     if not user.active:
@@ -194,7 +195,7 @@ def start_session(user: User, user_agent: str = "") -> str:
     now = clock.now()
     db.session.add(UserSession(user_id=user.id, key_hash=codes.digest(key), created_at=now, last_seen_at=now,
                                user_agent=summarize_user_agent(user_agent)))
-    db.session.commit()
+    unit.flush()
     user.session_key = key
     return key
 
@@ -240,7 +241,7 @@ def end_session(key: str) -> None:
     """Sign one device out for good: its cookies are refused from now on, even replayed."""
     db.session.execute(db.update(UserSession).where(UserSession.key_hash == codes.digest(key),
                                                     UserSession.ended_at.is_(None)).values(ended_at=clock.now()))
-    db.session.commit()
+    unit.flush()
 
 
 def _end_sessions(user: User, keep: str | None = None) -> None:
@@ -253,7 +254,7 @@ def _end_sessions(user: User, keep: str | None = None) -> None:
 def end_all_sessions(user: User) -> None:
     """Sign out everywhere: every device of the person, this one too."""
     _end_sessions(user)
-    db.session.commit()
+    unit.flush()
 
 
 def active_sessions(user: User) -> list[UserSession]:
@@ -278,7 +279,7 @@ def request_password_reset(email: str) -> None:
             expires_at=now + timedelta(hours=hours),
         )
     )
-    db.session.commit()
+    unit.flush()
     link = mail.external_url("accounts.reset_password", token=token)
     with force_locale(user.locale):
         mail.send(
@@ -310,7 +311,7 @@ def reset_password(token: str, new_password: str) -> User:
     ):
         record.used_at = now
     _set_new_password(user, new_password)
-    db.session.commit()
+    unit.flush()
     return user
 
 
@@ -326,13 +327,13 @@ def update_profile(user: User, display_name: str, phone: str, locale: str, mail_
     user.phone = phone.strip()
     user.locale = locale if locale in ("zh", "en") else user.locale
     user.mail_opt_in = mail_opt_in
-    db.session.commit()
+    unit.flush()
 
 
 def set_locale(user: User | None, locale: str) -> None:
     if user is not None and locale in ("zh", "en"):
         user.locale = locale
-        db.session.commit()
+        unit.flush()
 
 
 def change_password(user: User, current: str, new_password: str, keep_session: str | None = None) -> None:
@@ -341,7 +342,7 @@ def change_password(user: User, current: str, new_password: str, keep_session: s
         raise ServiceError(_("The current password is wrong."), field="current_password")
     _check_password(new_password, user.email)
     _set_new_password(user, new_password, keep_session)
-    db.session.commit()
+    unit.flush()
 
 
 # --- residence ---------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def request_residence(user: User, community_id: int, address_note: str = "") -> 
     )
     db.session.add(residence)
     RESIDENCE_MACHINE.start(residence, user, _("Residence claimed"))
-    db.session.commit()
+    unit.flush()
     return residence
 
 
@@ -404,7 +405,7 @@ def revoke_residence(actor: User, residence_id: int, reason: str) -> Residence:
     reason = text.required(reason, 1000, _("Say why; the resident will read it."), "reason")
     RESIDENCE_MACHINE.move(residence, "revoked", actor, reason)
     residence.decided_at, residence.decided_by_id, residence.decision_reason = clock.now(), actor.id, reason
-    db.session.commit()
+    unit.flush()
     return residence
 
 
@@ -420,7 +421,7 @@ def decide_residence(actor: User, residence_id: int, approve: bool, reason: str 
     residence.decided_at = clock.now()
     residence.decided_by_id = actor.id
     residence.decision_reason = reason.strip()
-    db.session.commit()
+    unit.flush()
     return residence
 
 
@@ -440,7 +441,7 @@ def issue_residence_codes(actor: User, community_id: int, count: int) -> list[st
                 issued_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS),
             )
         )
-    db.session.commit()
+    unit.flush()
     return issued
 
 
@@ -474,7 +475,7 @@ def redeem_residence_code(user: User, code: str) -> Residence:
     residence.method = "code"
     residence.decided_at = now
     residence.decided_by_id = record.issued_by_id
-    db.session.commit()
+    unit.flush()
     return residence
 
 
@@ -504,7 +505,7 @@ def grant_role(actor: User, user: User, role: Role, community_id: int | None = N
         raise ServiceError(_("This person already holds that role."))
     grant = RoleGrant(user_id=user.id, role=role.value, granted_at=clock.now(), granted_by_id=actor.id, **values)
     db.session.add(grant)
-    db.session.commit()
+    unit.flush()
     return grant
 
 
@@ -516,7 +517,7 @@ def revoke_role(actor: User, grant_id: int) -> None:
     if grant.user_id == actor.id and grant.role == Role.CIVIL_AFFAIRS:
         raise ServiceError(_("You cannot remove your own administrator role."))
     db.session.delete(grant)
-    db.session.commit()
+    unit.flush()
 
 
 def scope_of(scope: str) -> Scope:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from market import clock
 from market.api.models import ApiRateWindow, ApiToken
-from market.core import text, upsert
+from market.core import text, unit, upsert
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.extensions import db
 
@@ -33,7 +33,7 @@ def create_token(user, name: str) -> tuple[ApiToken, str]:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, name=name, token_hash=_hash(token), prefix=token[:12], created_at=clock.now())
     db.session.add(record)
-    db.session.commit()
+    unit.flush()
     return record, token
 
 
@@ -47,7 +47,7 @@ def revoke_token(user, token_id: int) -> None:
     if record is None or record.user_id != user.id or record.revoked_at is not None:
         raise NotFound(_("This token does not exist or is revoked already."))
     record.revoked_at = clock.now()
-    db.session.commit()
+    unit.flush()
 
 
 def authenticate(token: str) -> ApiToken | None:
@@ -85,5 +85,5 @@ def count_request(caller: str, token: ApiToken | None = None) -> Allowance:
     count = db.session.execute(statement).scalar_one()
     if count == 1:  # a new minute for this caller: forget its older ones
         db.session.execute(delete(ApiRateWindow).where(ApiRateWindow.caller == caller, ApiRateWindow.window < window))
-    db.session.commit()
+    unit.commit(unit.SHARED_COUNT)
     return Allowance(limit, limit - count, 60 - seconds % 60)

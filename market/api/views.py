@@ -6,13 +6,18 @@ from flask_login import current_user, login_required
 
 from market.api import services
 from market.api.forms import TokenForm
+from market.api.openapi import document
+from market.audit import chain
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm
+from market.core.forms import ConfirmForm, flash_refusal
 from market.core.page_cache import cached_page
 from market.core.pagination import pages_of
 from market.core.params import bounded_int
 from market.extensions import db
+from market.procurement.models import Tender
 from market.search import services as search
+from market.transparency import ocds
+from market.transparency.datasets import DATASETS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
@@ -75,8 +80,6 @@ def _paged(page, items: list, endpoint: str, **values) -> dict:
 @bp.route("/openapi.json")
 @cached_page
 def openapi():
-    from market.api.openapi import document
-
     return jsonify(document(request.host_url.rstrip("/")))
 
 
@@ -97,8 +100,6 @@ def search_hits():
 @bp.route("/v1/datasets")
 @cached_page
 def datasets():
-    from market.transparency.datasets import DATASETS
-
     return jsonify([{"name": d.name, "title": str(d.title), "description": str(d.description),
                      "url": url_for("api.dataset", name=d.name, _external=True),
                      "csv": url_for("transparency.dataset_csv", name=d.name, _external=True),
@@ -109,8 +110,6 @@ def datasets():
 @bp.route("/v1/datasets/<name>")
 @cached_page
 def dataset(name: str):
-    from market.transparency.datasets import DATASETS
-
     found = DATASETS.get(name)
     if found is None:
         return error(_("There is no such dataset."), 404, "name")
@@ -122,8 +121,6 @@ def dataset(name: str):
 @bp.route("/audit/events")
 @cached_page
 def audit_events():
-    from market.audit import chain
-
     page, per_page = _page_args()
     events = pages_of(chain.public_events_select(), page, per_page)
     head = chain.head()
@@ -135,14 +132,10 @@ def audit_events():
 
 
 def _exact_json(value, status: int = 200):
-    from market.transparency.ocds import dumps
-
-    return Response(dumps(value), status=status, mimetype="application/json")
+    return Response(ocds.dumps(value), status=status, mimetype="application/json")
 
 
 def _tender_page():
-    from market.transparency import ocds
-
     page, per_page = _page_args()
     return pages_of(ocds.public_tenders_select(), page, per_page)
 
@@ -150,8 +143,6 @@ def _tender_page():
 @bp.route("/ocds/releases.json")
 @cached_page
 def ocds_releases():
-    from market.transparency import ocds
-
     page = _tender_page()
     package = ocds.release_package(page.items, request.full_path)
     links = _links(page, "api.ocds_releases")
@@ -161,8 +152,6 @@ def ocds_releases():
 @bp.route("/ocds/records.json")
 @cached_page
 def ocds_records():
-    from market.transparency import ocds
-
     page = _tender_page()
     package = ocds.record_package(page.items, request.full_path)
     links = _links(page, "api.ocds_records")
@@ -172,9 +161,6 @@ def ocds_records():
 @bp.route("/ocds/records/<ocid>.json")
 @cached_page
 def ocds_record(ocid: str):
-    from market.procurement.models import Tender
-    from market.transparency import ocds
-
     prefix = f"{ocds.prefix()}-tender-"
     number = ocid[len(prefix):] if ocid.startswith(prefix) else ""
     tender = db.session.get(Tender, int(number)) if number.isdigit() and len(number) < 10 else None
@@ -193,7 +179,7 @@ def tokens():
         try:
             _record, new_token = services.create_token(current_user, form.name.data)
         except ServiceError as failure:
-            flash(failure.message, "error")
+            flash_refusal(failure)
     return render_template("api/tokens.html", form=form, tokens=services.tokens_of(current_user),
                            new_token=new_token, confirm_form=ConfirmForm())
 
@@ -207,5 +193,5 @@ def revoke(token_id: int):
         services.revoke_token(current_user, token_id)
         flash(_("The token is revoked; integrations using it now get 401."), "success")
     except ServiceError as failure:
-        flash(failure.message, "error")
+        flash_refusal(failure)
     return redirect(url_for("api_tokens.tokens"))

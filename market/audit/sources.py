@@ -7,6 +7,13 @@ from datetime import date, datetime
 
 from sqlalchemy import inspect, select
 
+from market.contracts.models import Acceptance, ContractSignature, Milestone
+from market.core.workflow import StatusChange
+from market.extensions import db
+from market.money.models import Entry, LedgerTransaction, Payment
+from market.organizations.models import OrganizationGrade
+from market.procurement.models import Award, Bid, BidResult, Challenge, Score
+
 
 @dataclass
 class Spec:
@@ -101,9 +108,6 @@ def _signature(signature, new):
 
 
 def _acceptance(acceptance, new):
-    from market.contracts.models import Milestone
-    from market.extensions import db
-
     if not new:
         return []
     contract_id = db.session.get(Milestone, acceptance.milestone_id).contract_id
@@ -121,9 +125,6 @@ def _payment(payment, new):
 
 
 def _posting(transaction, new):
-    from market.extensions import db
-    from market.money.models import Entry
-
     if not new:
         return []
     subject = ("contract", transaction.contract_id) if transaction.contract_id else ("ledger", transaction.id)
@@ -145,12 +146,6 @@ def _grade(grade, new):
 
 
 def describers() -> dict:
-    from market.contracts.models import Acceptance, ContractSignature
-    from market.core.workflow import StatusChange
-    from market.money.models import LedgerTransaction, Payment
-    from market.organizations.models import OrganizationGrade
-    from market.procurement.models import Award, Bid, BidResult, Challenge, Score
-
     return {StatusChange: _status_change, Bid: _bid, Score: _score, BidResult: _result, Award: _award,
             Challenge: _challenge, ContractSignature: _signature, Acceptance: _acceptance, Payment: _payment,
             LedgerTransaction: _posting, OrganizationGrade: _grade}

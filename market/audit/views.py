@@ -3,7 +3,11 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
 from market.audit import chain
+from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE
 from market.core.pagination import paginate
+from market.evaluation.models import GRADING_MACHINE
+from market.philanthropy.models import PROPOSAL_MACHINE, ROUND_MACHINE
+from market.procurement.models import TENDER_MACHINE
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -25,10 +29,6 @@ def action_label(action: str) -> str:
     """A readable name: status changes use their machine's label for the new status."""
     if action in ACTIONS:
         return str(ACTIONS[action])
-    from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE
-    from market.evaluation.models import GRADING_MACHINE
-    from market.philanthropy.models import PROPOSAL_MACHINE, ROUND_MACHINE
-    from market.procurement.models import TENDER_MACHINE
 
     machines = {m.subject_type: m for m in (TENDER_MACHINE, CONTRACT_MACHINE, MILESTONE_MACHINE, GRADING_MACHINE,
                                             ROUND_MACHINE, PROPOSAL_MACHINE)}

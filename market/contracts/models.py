@@ -49,6 +49,13 @@ SIDES = {"purchaser": _l("Purchaser (甲方)"), "organization": _l("Service prov
 INSPECTION_KINDS = {"site_visit": _l("Site visit"), "financial_check": _l("Financial spot check")}
 AMENDMENT_STATUSES = {"proposed": _l("Waiting for the other side"), "agreed": _l("Agreed and in force"),
                       "refused": _l("Refused")}
+# A change of terms proposed by one side waits for the other, which agrees or refuses.
+AMENDMENT_MACHINE = StateMachine(
+    subject_type="contract_amendment",
+    initial="proposed",
+    transitions={"proposed": frozenset({"agreed", "refused"}), "agreed": frozenset(), "refused": frozenset()},
+    labels=AMENDMENT_STATUSES,
+)
 DECISIONS = {"accepted": _l("Accepted"), "returned": _l("Returned for revision"), "rejected": _l("Rejected")}
 
 contract_community = Table(
@@ -174,7 +181,6 @@ class ContractAmendment(db.Model):
     proposed_by_side: Mapped[str] = mapped_column(String(20))
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     proposed_at: Mapped[datetime]
-    STATUSES = AMENDMENT_STATUSES
     status: Mapped[str] = mapped_column(String(20))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None]

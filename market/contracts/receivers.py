@@ -1,4 +1,4 @@
-"""How contracts react to the areas below them (connected once, in market.hooks)."""
+"""How contracts react to the areas below them (imported, and so connected, once by market/__init__.py)."""
 from market.contracts import services
 from market.procurement.signals import award_made
 

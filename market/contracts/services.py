@@ -17,6 +17,7 @@ from market.contracts import (
     steps,  # noqa: F401  (how contract steps read on timelines)
 )
 from market.contracts.models import (
+    AMENDMENT_MACHINE,
     CONTRACT_MACHINE,
     DECISIONS,
     INSPECTION_KINDS,
@@ -33,9 +34,10 @@ from market.contracts.models import (
     ReportFile,
     SpendingLine,
 )
-from market.core import scoring, text, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, existing
+from market.core import scoring, text, unit, uploads
+from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.core.money import format_fen
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.money import payments
 from market.money import services as money
@@ -296,7 +298,7 @@ def update_terms(actor: User, contract: Contract, terms: Terms) -> Contract:
         MILESTONE_MACHINE.start(milestone, actor, "")
     money.change_commitment(money.source_of(contract), contract.id, delta,
                             f"terms:{contract.id}:{contract.terms_version}", actor)
-    db.session.commit()
+    unit.flush()
     return contract
 
 
@@ -326,7 +328,7 @@ def sign(actor: User, contract: Contract, side: str) -> Contract:
         raise ServiceError(" ".join(blockers))
     db.session.add(ContractSignature(contract_id=contract.id, terms_version=contract.terms_version, side=side,
                                      user_id=actor.id, signed_at=clock.now(), terms_digest=terms_digest(contract)))
-    commit_unique(_("This side has signed these terms already."))
+    refuse_if_taken(_("This side has signed these terms already."))
     if {s.side for s in signatures(contract)} == set(SIDES):
         _bring_into_force(actor, contract)
     return contract
@@ -341,7 +343,7 @@ def _bring_into_force(actor: User, contract: Contract) -> None:
     record_step(
         contract, "contract_signed", actor, organization=contract.organization.name, price_fen=contract.price_fen
     )
-    db.session.commit()
+    unit.flush()
 
 
 def cancel_draft(actor: User, contract: Contract, reason: str) -> None:
@@ -351,7 +353,7 @@ def cancel_draft(actor: User, contract: Contract, reason: str) -> None:
     CONTRACT_MACHINE.move(contract, "cancelled", actor, reason)
     contract.ended_at, contract.end_cause = clock.now(), reason
     money.release(money.source_of(contract), contract.id, f"release:contract:{contract.id}", actor)
-    db.session.commit()
+    unit.flush()
 
 
 # --- amendments ----------------------------------------------------------------------------------
@@ -405,11 +407,12 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
         raise ServiceError(_("This proposal changes nothing: change a date or an amount first."))
     proposal = ContractAmendment(
         contract_id=contract.id, from_version=contract.terms_version, reason=reason, proposed_by_side=side,
-        proposed_by_id=actor.id, proposed_at=clock.now(), status="proposed",
+        proposed_by_id=actor.id, proposed_at=clock.now(),
         proposed_terms={"price_fen": price, "ends_on": data.ends_on.isoformat(), "milestones": milestones},
         previous_terms=terms_of(contract))
     db.session.add(proposal)
-    db.session.commit()
+    AMENDMENT_MACHINE.start(proposal, actor, reason)
+    unit.flush()
     return proposal
 
 
@@ -428,8 +431,8 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
     if not agree:
         if not proposal.decision_note:
             raise ServiceError(_("Give a reason."), field="note")
-        proposal.status = "refused"
-        db.session.commit()
+        AMENDMENT_MACHINE.move(proposal, "refused", actor, proposal.decision_note)
+        unit.flush()
         return proposal
     new = proposal.proposed_terms
     delta = new["price_fen"] - contract.price_fen
@@ -441,7 +444,7 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
     for m, bp in zip(contract.milestones, shares):
         m.share_bp = bp
     contract.terms_version += 1
-    proposal.status = "agreed"
+    AMENDMENT_MACHINE.move(proposal, "agreed", actor, proposal.decision_note)
     digest = terms_digest(contract)
     db.session.add_all([
         ContractSignature(contract_id=contract.id, terms_version=contract.terms_version, side=proposal.proposed_by_side,
@@ -450,7 +453,7 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
                           signed_at=now, terms_digest=digest)])
     money.change_commitment(money.source_of(contract), contract.id, delta, f"amendment:{proposal.id}", actor)
     record_step(contract, "contract_amended", actor, reason=proposal.reason, price_fen=contract.price_fen)
-    db.session.commit()
+    unit.flush()
     return proposal
 
 
@@ -514,7 +517,7 @@ def submit_report(actor: User, contract: Contract, milestone_id: int, data: Repo
     db.session.add_all([ReportFile.from_stored(s, report_id=report.id) for s in stored])
     MILESTONE_MACHINE.move(milestone, "reported", actor, "")
     record_step(contract, "milestone_reported", actor, milestone=milestone.title, beneficiaries=data.beneficiaries)
-    db.session.commit()
+    unit.flush()
     return report
 
 
@@ -554,7 +557,7 @@ def record_inspection(actor: User, contract: Contract, kind: str, held_on: date,
     inspection = Inspection(contract_id=contract.id, milestone_id=milestone_id or None, kind=kind, held_on=held_on,
                             findings=findings, recorded_by_id=actor.id, recorded_at=clock.now())
     db.session.add(inspection)
-    db.session.commit()
+    unit.flush()
     return inspection
 
 
@@ -600,7 +603,7 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
         milestone.accepted_at = now
         if target != "held":
             _release_tranche(actor, contract, milestone)
-    db.session.commit()
+    unit.flush()
     return acceptance
 
 
@@ -658,23 +661,23 @@ def pay(actor: User, contract: Contract, milestone_id: int):
         db.session.rollback()
         raise ServiceError(_("This tranche is being paid or is not payable."))
     payment = payments.start_payout(actor, contract, milestone)
-    db.session.commit()  # the claim and the pending payment are on record before any money moves
+    unit.commit(unit.AROUND_PROVIDER_CALL)  # the claim and the pending payment, before money moves
     try:
         reference = payments.send_payout(payment, contract)
     except payments.ProviderError as error:
-        payments.record_failure(payment, str(error))
+        payments.record_failure(actor, payment, str(error))
         MILESTONE_MACHINE.claim(milestone, "paying", "accepted", actor, str(error))
-        db.session.commit()
+        unit.commit(unit.KEPT_THOUGH_REFUSED)  # the failure and its reason stay on record
         raise ServiceError(
             _("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error))
         ) from error
-    payments.record_settlement(payment, reference)
+    payments.record_settlement(actor, payment, reference)
     money.settle(contract.id, milestone.id, milestone.due_fen, reference, actor)
     MILESTONE_MACHINE.claim(milestone, "paying", "paid", actor, "")
     milestone.paid_at = clock.now()
     record_step(contract, "tranche_paid", actor, milestone=milestone.title, amount_fen=milestone.due_fen)
     _complete_if_done(actor, contract)
-    db.session.commit()
+    unit.flush()
     return payment
 
 
@@ -705,7 +708,7 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
     contract.ended_at, contract.end_cause = clock.now(), cause
     released = money.release(money.source_of(contract), contract.id, f"release:contract:{contract.id}", actor)
     record_step(contract, "contract_terminated", actor, cause=cause, released_fen=released)
-    db.session.commit()
+    unit.flush()
     return released
 
 

@@ -39,12 +39,20 @@ def fen_from(value, field: str | None = None) -> int:
 
 
 def show_service_error(form, error: ServiceError) -> None:
-    """Put a rule's refusal next to the field it concerns, or at the top of the page."""
+    """Put a rule's refusal next to the field it concerns, or at the top of the page. A refusal
+    ends the request's unit of work: nothing it changed on the way is kept."""
+    db.session.rollback()
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = list(field.errors) + [error.message]
     else:
         flash(error.message, "error")
+
+
+def flash_refusal(error: ServiceError) -> None:
+    """A refusal shown at the top of the next page; like every refusal it keeps nothing."""
+    db.session.rollback()
+    flash(error.message, "error")
 
 
 class Form(FlaskForm):
@@ -101,7 +109,6 @@ def _went(form, location: str) -> str:
     token = one_time.sent_token(form)
     if token is not None:
         one_time.note_location(token, location)
-        db.session.commit()
     return location
 
 
@@ -110,12 +117,6 @@ def _show_hidden_errors(form) -> None:
     field = getattr(form, "once", None)
     for message in field.errors if field is not None else []:
         flash(message, "error")
-
-
-def _refused(form) -> None:
-    """A refusal leaves nothing behind, not even the form's receipt (it may be sent again)."""
-    if one_time.sent_token(form) is not None:
-        db.session.rollback()
 
 
 def run_form(form, action, success: str, redirect_to, submitted: bool = True):
@@ -141,8 +142,7 @@ def run_form(form, action, success: str, redirect_to, submitted: bool = True):
     try:
         result = action()
     except ServiceError as error:
-        _refused(form)
-        show_service_error(form, error)
+        show_service_error(form, error)  # nothing is kept, not even the form's receipt: it may be sent again
         return None
     flash(success, "success")
     return redirect(_went(form, redirect_to(result)) if callable(redirect_to) else redirect_to)
@@ -162,8 +162,7 @@ def run_action(form, action, success: str, redirect_to: str):
         try:
             action()
         except ServiceError as error:
-            _refused(form)
-            flash(error.message, "error")
+            flash_refusal(error)
         else:
             flash(success, "success")
     return redirect(redirect_to)

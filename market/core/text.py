@@ -2,6 +2,8 @@
 import re
 import unicodedata
 
+from market.core.errors import ServiceError
+
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -38,8 +40,6 @@ def moment(value) -> str:
 
 def required(value: str | None, max_length: int, message: str, field: str = "reason") -> str:
     """Cleaned text that must not be empty (a reason, a question, an answer); refused with `message`."""
-    from market.core.errors import ServiceError
-
     cleaned = clean(value, max_length)
     if not cleaned:
         raise ServiceError(message, field=field)

@@ -39,6 +39,7 @@ class StateMachine:
     initial: str
     transitions: dict[str, frozenset[str]] = field(default_factory=dict)
     labels: dict = field(default_factory=dict)  # status -> lazily translated name
+    also_starts_in: frozenset[str] = frozenset()  # statuses a subject may be created in besides `initial`
 
     def label(self, status: str | None) -> str:
         return str(self.labels.get(status, status or ""))
@@ -46,10 +47,14 @@ class StateMachine:
     def allowed(self, current: str, target: str) -> bool:
         return target in self.transitions.get(current, frozenset())
 
-    def start(self, subject, actor, reason: str = "") -> None:
-        """Record the creation of a subject in its initial status (subject must have an id)."""
-        subject.status = self.initial
-        self._record(subject, None, self.initial, actor, reason)
+    def start(self, subject, actor, reason: str = "", status: str | None = None) -> None:
+        """Record the creation of a subject in its initial status, or in another it may start in
+        (a bid sent at once, a rubric shipped published)."""
+        status = status or self.initial
+        if status != self.initial and status not in self.also_starts_in:
+            raise ValueError(f"a {self.subject_type} does not start as {status!r}")
+        subject.status = status
+        self._record(subject, None, status, actor, reason)
 
     def move(self, subject, target: str, actor, reason: str = "") -> None:
         current = subject.status

@@ -18,7 +18,15 @@ from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from market import clock
+from market.accounts.roles import Role
+from market.evaluation import rubrics
 from market.extensions import db
+from market.money.models import Account
+from market.needs.models import URGENCY_RANK
+from market.organizations import credit_code
+from market.organizations.models import ServiceCategory
+from market.places.models import Community, Department, Street
+from market.procurement import sealing
 
 SIZES = {  # at scale 1.0
     "organizations": 15_000, "communities": 1_200, "streets": 104, "residents": 60_000, "needs": 200_000,
@@ -132,8 +140,6 @@ class City:
         return dict(self.inserted)
 
     def places(self) -> None:
-        from market.places.models import Community, Street
-
         streets = db.session.execute(select(Street.id, Street.district_id)).all()
         districts = sorted({d for _s, d in streets})
         missing = max(
@@ -155,9 +161,6 @@ class City:
         self.districts = sorted({d for _c, _s, d in places})
 
     def people(self) -> None:
-        from market.accounts.roles import Role
-        from market.places.models import Department
-
         password = generate_password_hash(PASSWORD)  # one hash for every generated person: building, not logging in
         count = self.size["residents"]
         ids = self.ids("user", count)
@@ -192,9 +195,6 @@ class City:
         self.admin = buyers[0]
 
     def organizations(self) -> None:
-        from market.organizations import credit_code
-        from market.organizations.models import ServiceCategory
-
         self.categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
         codes = list(self.categories)
         count = self.size["organizations"]
@@ -243,8 +243,6 @@ class City:
         self.owner_of = dict(zip(ids, owners))
 
     def needs(self) -> None:
-        from market.needs.models import URGENCY_RANK
-
         count = self.size["needs"]
         codes = list(self.categories)
         urgencies = list(URGENCY_RANK)
@@ -314,8 +312,6 @@ class City:
         self.insert("catalog_item", items)
 
     def tenders(self) -> None:
-        from market.procurement import sealing
-
         count = self.size["tenders"]
         fates = [fate for fate, share in TENDER_FATES for _ in range(round(share * 3000))]
         contracted_wanted = self.size["contracts"]
@@ -559,8 +555,6 @@ class City:
 
     def rounds(self) -> None:
         """Rounds taking proposals (their money and matches come with the demo's full round)."""
-        from market.evaluation import rubrics
-
         rubrics.ensure_defaults()  # the shipped rubrics, the proposal rubric among them
         (rubric_id,) = [r.id for r in rubrics.published("proposal")][:1]
         rounds, proposals = [], []
@@ -609,8 +603,6 @@ class Ledger:
     """Balanced transactions in memory, written at once with the accounts' final balances."""
 
     def __init__(self, city: City):
-        from market.money.models import Account
-
         self.city = city
         self.accounts = {code: (account_id, balance) for code, account_id, balance in
                          db.session.execute(select(Account.code, Account.id, Account.balance_fen))}
@@ -636,8 +628,6 @@ class Ledger:
 
     def write(self) -> None:
         from sqlalchemy import update
-
-        from market.money.models import Account
 
         self.city.insert(
             "account", [{**row, "balance_fen": self.delta[row["id"]]} for row in self.new_accounts.values()]

@@ -2,6 +2,10 @@ import click
 from flask.cli import AppGroup
 
 from market.demo import seed
+from market.demo.city import City
+from market.extensions import db
+from market.search import documents, services
+from market.search.indexing import backend_of
 
 demo_cli = AppGroup("seed", help="Load reference data and the demo.")
 
@@ -33,8 +37,6 @@ def city_command(scale, index):
 
     from flask import current_app
 
-    from market.demo.city import City
-
     seed.seed_reference()
     started = time.perf_counter()
     steps = ["places", "people", "organizations", "needs", "catalogs", "tenders and bids", "contracts and money",
@@ -49,12 +51,8 @@ def city_command(scale, index):
     for table, rows in sorted(counts.items()):
         click.echo(f"  {table:<22} {rows:>10,}")
     if index:
-        from market.search.indexing import backend_of
-
         if backend_of(current_app) is not None:
             click.echo("Indexing for search:")
-            from market.search import documents, services
-
             total, done = documents.count_public(), [0]
 
             def report(n):
@@ -64,5 +62,6 @@ def city_command(scale, index):
 
             started = time.perf_counter()
             written = services.reindex(current_app._get_current_object(), report)
+            db.session.commit()  # the command's unit of work
             seconds = time.perf_counter() - started
             click.echo(f"  {written:,} documents in {seconds:.0f} s ({written / max(seconds, 0.001):,.0f} a second)")

@@ -15,9 +15,18 @@ from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import User
-from market.demo.seed import DEMO_PASSWORD, _clock_at, _day
+from market.contracts import services as contracts
+from market.demo import DEMO_PASSWORD
+from market.demo.moments import clock_at, day
+from market.evaluation import rubrics
 from market.extensions import db
+from market.incubation import services as incubation
+from market.incubation.models import Incubator
+from market.money import services as money
 from market.organizations.models import Membership, ServiceCategory
+from market.philanthropy import services as rounds
+from market.philanthropy.models import Round
+from market.procurement import undertakers
 
 # Owners of the applicant organizations (index in DEMO_ORGANIZATIONS, e-mail, name).
 APPLICANT_OWNERS = [(3, "xinqiao@demo.market", "林静"), (4, "yangguang@demo.market", "马俊"),
@@ -86,19 +95,13 @@ def seed_philanthropy(people: dict, organizations: list, communities: list) -> l
 
 
 def _seed_round(people, organizations, now) -> None:
-    from market.contracts import services as contracts
-    from market.evaluation import rubrics
-    from market.money import services as money
-    from market.philanthropy import services as rounds
-    from market.philanthropy.models import Round
-
     if db.session.scalar(select(Round.id).filter_by(title=ROUND_TITLE)) is not None:
         return
     buyer, expert = people["purchaser@demo.market"], people["expert@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
     start = now - timedelta(days=300)
     categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
-    with _clock_at(start):
+    with clock_at(start):
         money.appropriate(buyer, department_id, 20_000_000, "苏福彩〔2026〕5号 福彩公益金（公益创投）", "demo-vp-2026")
         round_ = rounds.create_round(buyer, rounds.RoundData(
             sponsor=f"department:{department_id}", title=ROUND_TITLE, themes="为老服务、青少年成长、助残融合、社区环境",
@@ -117,19 +120,19 @@ def _seed_round(people, organizations, now) -> None:
         rounds.add_reviewer(buyer, round_, expert.email)
         rounds.open_call(buyer, round_)
     proposals = {}
-    with _clock_at(start + timedelta(days=5)):
+    with clock_at(start + timedelta(days=5)):
         for email, title, category, problem, target, inputs, activities, outputs, outcomes, budget in PROPOSALS:
             owner = people[email]
             proposals[email] = rounds.submit_proposal(owner, round_, rounds.ProposalData(
                 organization_id=next(iter(owner.organization_ids())), category_id=categories[category], title=title,
                 problem=problem, target_group=target, inputs=inputs, activities=activities, outputs=outputs,
                 outcomes=outcomes, months=8, budget=[rounds.BudgetLineData(item, yuan * 100) for item, yuan in budget]))
-    with _clock_at(start + timedelta(days=21)):
+    with clock_at(start + timedelta(days=21)):
         rounds.start_screening(buyer, round_)
         for proposal in proposals.values():
             rounds.screen(buyer, proposal, True, "登记满一年、无不良记录，符合申报条件。")
         rounds.start_review(buyer, round_)
-    with _clock_at(start + timedelta(days=25)):
+    with clock_at(start + timedelta(days=25)):
         leaves = rubrics.leaves(round_.rubric)
         for email, proposal in proposals.items():
             rounds.declare(expert, proposal, False, "")
@@ -142,51 +145,47 @@ def _seed_round(people, organizations, now) -> None:
             )
         shortlisted = [p.id for e, p in proposals.items() if SHEETS[e][1] is not None]
         rounds.start_pitch(buyer, round_, shortlisted)
-    with _clock_at(start + timedelta(days=28)):
+    with clock_at(start + timedelta(days=28)):
         for email, proposal in proposals.items():
             if SHEETS[email][1] is not None:
                 rounds.record_pitch(expert, proposal, str(SHEETS[email][1]))
         rounds.select_projects(buyer, round_, shortlisted, "")
-    with _clock_at(start + timedelta(days=35)):
+    with clock_at(start + timedelta(days=35)):
         for index, (giver, email, yuan) in enumerate(GIFTS):
             anonymous = giver == "rater2@demo.market"
             rounds.donate(people[giver], proposals[email], yuan * 100, anonymous, "", f"demo-gift-{index}")
-    with _clock_at(start + timedelta(days=51)):
+    with clock_at(start + timedelta(days=51)):
         rounds.close_giving(buyer, round_)
     grants = rounds.agreements(round_)
     owner_of = {organizations[index].id: people[email] for index, email, _name in APPLICANT_OWNERS}
     for grant in grants:
-        with _clock_at(_day(grant.starts_on)):
+        with clock_at(day(grant.starts_on)):
             contracts.sign(buyer, grant, "purchaser")
             contracts.sign(owner_of[grant.organization_id], grant, "organization")
-    with _clock_at(_day(grants[0].starts_on) + timedelta(hours=2)):
+    with clock_at(day(grants[0].starts_on) + timedelta(hours=2)):
         rounds.advance(buyer, round_, "delivery")
     # Every project delivered and was paid its first tranche; the best one its second as well.
     for grant in grants:
         owner = owner_of[grant.organization_id]
         for milestone in grant.milestones[:2 if grant is grants[0] else 1]:
-            with _clock_at(_day(milestone.due_on)):
+            with clock_at(day(milestone.due_on)):
                 contracts.submit_report(owner, grant, milestone.id, contracts.ReportData(
                     f"{milestone.title}：按计划开展活动，详见活动记录与签到表。", 60 if grant is grants[0] else 35))
-            with _clock_at(_day(milestone.due_on) + timedelta(days=3)):
+            with clock_at(day(milestone.due_on) + timedelta(days=3)):
                 contracts.decide(buyer, grant, milestone.id, "accepted")
-            with _clock_at(_day(milestone.due_on) + timedelta(days=8)):
+            with clock_at(day(milestone.due_on) + timedelta(days=8)):
                 contracts.pay(buyer, grant, milestone.id)
-    with _clock_at(_day(grants[0].milestones[1].due_on) + timedelta(days=10)):
+    with clock_at(day(grants[0].milestones[1].due_on) + timedelta(days=10)):
         rounds.advance(buyer, round_, "midterm")
 
 
 def _seed_open_round(people, organizations, now) -> None:
     """A small round by the incubator's operator, taking proposals from incubated organizations."""
-    from market.evaluation import rubrics
-    from market.philanthropy import services as rounds
-    from market.philanthropy.models import Round
-
     title = "2027年社区微创投（孵化园专项）"
     if db.session.scalar(select(Round.id).filter_by(title=title)) is not None:
         return
     staff = people["incubator@demo.market"]
-    with _clock_at(now - timedelta(days=3)):
+    with clock_at(now - timedelta(days=3)):
         round_ = rounds.create_round(
             staff,
             rounds.RoundData(
@@ -222,14 +221,10 @@ def _seed_open_round(people, organizations, now) -> None:
 
 
 def _seed_incubator(people, organizations, now) -> None:
-    from market.incubation import services as incubation
-    from market.incubation.models import Incubator
-    from market.procurement import undertakers
-
     if db.session.scalar(select(Incubator.id).filter_by(name="姑苏区公益孵化园")) is not None:
         return
     staff, admin = people["incubator@demo.market"], people["admin@demo.market"]
-    with _clock_at(now.replace(year=2025, month=2, day=20)):
+    with clock_at(now.replace(year=2025, month=2, day=20)):
         incubator = incubation.create_incubator(
             staff,
             organizations[1].id,
@@ -240,11 +235,11 @@ def _seed_incubator(people, organizations, now) -> None:
         first = incubation.add_cohort(staff, incubator, "2025年第一期", date(2025, 3, 1), date(2026, 2, 28), 15)
         second = incubation.add_cohort(staff, incubator, "2026年第一期", date(2026, 3, 1), date(2027, 2, 28), 15)
     stays = {}
-    with _clock_at(now.replace(year=2025, month=3, day=3)):
+    with clock_at(now.replace(year=2025, month=3, day=3)):
         for index, mentor in ((3, "王敏（资深社工督导）"), (6, "陈晓（人民调解专家）")):
             stays[index] = incubation.admit(staff, first, organizations[index].id, date(2025, 3, 3), 12, mentor,
                                             "完善治理结构，打造一个品牌项目，争取首个政府购买或创投项目。")
-    with _clock_at(now.replace(year=2026, month=3, day=10)):
+    with clock_at(now.replace(year=2026, month=3, day=10)):
         for index, mentor in ((4, "李华（康复与助残督导）"), (5, "周强（环保公益导师）")):
             stays[index] = incubation.admit(staff, second, organizations[index].id, date(2026, 3, 10), 12, mentor,
                                             "规范财务管理，培养项目团队。")
@@ -255,26 +250,26 @@ def _seed_incubator(people, organizations, now) -> None:
         (6, date(2025, 7, 1), "registration_help", 6, 0),
         (4, date(2026, 3, 25), "training", 16, 0), (4, date(2026, 4, 10), "seed_money", 0, 5000),
         (5, date(2026, 3, 25), "training", 8, 0), (5, date(2026, 4, 1), "office_space", 60, 0)]
-    for index, day, kind, quantity, yuan in records:
-        with _clock_at(now.replace(year=day.year, month=day.month, day=day.day)):
-            incubation.record_service(staff, stays[index], kind, quantity, yuan * 100, day, "",
-                                      f"demo-{kind}-{index}-{day.isoformat()}")
+    for index, on, kind, quantity, yuan in records:
+        with clock_at(now.replace(year=on.year, month=on.month, day=on.day)):
+            incubation.record_service(staff, stays[index], kind, quantity, yuan * 100, on, "",
+                                      f"demo-{kind}-{index}-{on.isoformat()}")
     assessments = [  # (stay, day, governance, finance, staff, projects)
         (3, date(2025, 3, 10), 2, 2, 2, 1), (3, date(2025, 9, 10), 3, 3, 3, 3), (3, date(2026, 2, 20), 4, 4, 3, 4),
         (6, date(2025, 3, 10), 2, 1, 2, 2), (6, date(2025, 9, 10), 3, 2, 3, 3), (6, date(2026, 2, 20), 4, 3, 3, 3),
         (4, date(2026, 3, 15), 2, 2, 2, 2), (4, date(2026, 9, 15), 3, 3, 3, 3),
         (5, date(2026, 3, 15), 2, 2, 2, 2), (5, date(2026, 6, 15), 2, 2, 1, 2)]
-    for index, day, *levels in assessments:
-        with _clock_at(now.replace(year=day.year, month=day.month, day=day.day)):
+    for index, on, *levels in assessments:
+        with clock_at(now.replace(year=on.year, month=on.month, day=on.day)):
             incubation.assess(
                 staff,
                 stays[index],
-                day,
+                on,
                 dict(zip(("governance", "finance", "staff", "projects"), levels)),
                 "按孵化园能力评估表逐项打分。",
             )
-    with _clock_at(now.replace(year=2026, month=3, day=5)):
+    with clock_at(now.replace(year=2026, month=3, day=5)):
         incubation.graduate(staff, stays[3], "治理结构健全，品牌项目“心晴驿站”成型，具备独立承接项目能力，准予出孵。")
         incubation.graduate(staff, stays[6], "调解品牌初步形成，财务制度已建立，准予出孵，出孵后跟踪12个月。")
-    with _clock_at(now.replace(year=2026, month=7, day=20)):
+    with clock_at(now.replace(year=2026, month=7, day=20)):
         undertakers.record_grade(admin, organizations[6], 2, date(2026, 7, 20))

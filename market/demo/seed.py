@@ -1,8 +1,7 @@
 """Idempotent seeding: each record is found by its natural key and created only if missing."""
 import random
 import secrets
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,14 +10,33 @@ from werkzeug.security import generate_password_hash
 from market import clock
 from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
 from market.accounts.roles import Role
+from market.contracts import services as contracts
+from market.demo import DEMO_PASSWORD
+from market.demo.moments import clock_at, day
+from market.demo.philanthropy import seed_philanthropy
+from market.demo.topics import seed_topics
+from market.evaluation import grading, ratings, rubrics
+from market.evaluation import services as evaluations
+from market.evaluation.models import GradeApplication, Rubric
 from market.extensions import db
+from market.money import services as money
+from market.needs import services as needs
+from market.needs.models import CommunityRequest, Need
 from market.organizations import credit_code
-from market.organizations.models import ORGANIZATION_MACHINE, Membership, Organization, ServiceCategory
+from market.organizations.models import (
+    ORGANIZATION_MACHINE,
+    AnnualInspection,
+    Membership,
+    Organization,
+    ServiceCategory,
+)
 from market.organizations.taxonomy import CATEGORIES
 from market.places import suzhou
 from market.places.models import City, Community, Department, District, Street
-
-DEMO_PASSWORD = "Market-demo-2026"
+from market.procurement import awards, tenders, undertakers
+from market.procurement.models import CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
+from market.rules import defaults
+from market.rules.models import CalendarDay, RuleSet
 
 
 def _get_or_create(model, defaults=None, **key):
@@ -70,17 +88,12 @@ def seed_reference() -> dict:
         )
         created["categories"] += new
     db.session.commit()
-    from market.evaluation import rubrics
-
     created["rubrics"] = rubrics.ensure_defaults()
     return created
 
 
 def _seed_rules(city: City) -> int:
     """The demo city's rules (version 1, in force from 2026-01-01) and the 2026 holiday calendar."""
-    from market.rules import defaults
-    from market.rules.models import CalendarDay, RuleSet
-
     _rules, new = _get_or_create(RuleSet, {"effective_from": date(2026, 1, 1), "values": defaults.SUZHOU_2026,
                                            "source": defaults.SUZHOU_2026_SOURCE, "created_at": clock.now()},
                                  city_id=city.id, version=1)
@@ -89,8 +102,8 @@ def _seed_rules(city: City) -> int:
         _rules.values = {**_rules.values, **missing}
     for days, workday in ((defaults.CHINA_2026_HOLIDAYS, False), (defaults.CHINA_2026_MAKEUP_WORKDAYS, True)):
         for name, dates in days.items():
-            for day in dates:
-                _get_or_create(CalendarDay, {"is_workday": workday, "name": name}, day=date.fromisoformat(day))
+            for iso_date in dates:
+                _get_or_create(CalendarDay, {"is_workday": workday, "name": name}, day=date.fromisoformat(iso_date))
     return int(new)
 
 
@@ -214,12 +227,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
     _seed_procurement(people, organizations)
     _seed_contract(people, organizations, communities)
     _seed_evaluation(people, organizations, communities)
-    from market.demo.philanthropy import seed_philanthropy
-
     owners = seed_philanthropy(people, organizations, communities)
-    from market.demo.topics import seed_topics
-
     seed_topics(people, communities)
+    db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
         + [(email, name, "organization owner") for email, name in owners]
@@ -242,31 +252,15 @@ DEMO_NEEDS = [
 ]
 
 
-@contextmanager
-def _clock_at(moment):
-    """Run part of the seed at an earlier time, so the demo has a past (the clock is injectable)."""
-    from flask import current_app
-
-    previous = current_app.extensions.get("market.clock", clock.SystemClock())
-    clock.install(current_app, clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.install(current_app, previous)
-
-
 def _seed_needs(people: dict, community: Community) -> None:
     """Two weeks of the demand side, only what is missing: needs with supports and comments; a
     request merged from two of them; a hearing last week that passed; the request put forward."""
     from datetime import timedelta
 
-    from market.needs import services as needs
-    from market.needs.models import CommunityRequest, Need
-
     categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
     start = clock.now() - timedelta(days=14)
     created = {}
-    with _clock_at(start):
+    with clock_at(start):
         for author, title, description, category, urgency, count, supporters, comments in DEMO_NEEDS:
             need = db.session.scalar(select(Need).filter_by(community_id=community.id, title=title))
             if need is None:
@@ -281,7 +275,7 @@ def _seed_needs(people: dict, community: Community) -> None:
     title = "桐芳社区老年助餐服务"
     if db.session.scalar(select(CommunityRequest.id).filter_by(community_id=community.id, title=title)) is None:
         worker = people["worker@demo.market"]
-        with _clock_at(start + timedelta(days=3)):
+        with clock_at(start + timedelta(days=3)):
             request = needs.create_request(
                 worker,
                 [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id],
@@ -297,15 +291,15 @@ def _seed_needs(people: dict, community: Community) -> None:
             hearing = needs.schedule_hearing(worker, request, "hearing", start + timedelta(days=7, hours=11),
                                              "桐芳社区党群服务中心二楼会议室",
                                              "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")
-        with _clock_at(start + timedelta(days=7, hours=11)):
+        with clock_at(start + timedelta(days=7, hours=11)):
             needs.open_voting(worker, hearing)
             for resident in ("resident@demo.market", "neighbour@demo.market"):
                 needs.vote(people[resident], hearing, "for")
-        with _clock_at(start + timedelta(days=7, hours=13)):
+        with clock_at(start + timedelta(days=7, hours=13)):
             needs.close_hearing(
                 worker, hearing, 28, "到会居民28人。居民普遍认为助餐服务很有必要，同意提交街道申请政府购买服务。"
             )
-        with _clock_at(start + timedelta(days=8)):
+        with clock_at(start + timedelta(days=8)):
             needs.forward_request(worker, request)
 
 
@@ -322,11 +316,6 @@ def _seed_procurement(people: dict, organizations: list) -> None:
     """A published 2026 catalog of 姑苏区民政局, three organizations listed for elderly care, and an
     open tender answering the demo community request (only what is missing)."""
     from datetime import timedelta
-
-    from market.needs.models import CommunityRequest
-    from market.organizations.models import AnnualInspection
-    from market.procurement import tenders, undertakers
-    from market.procurement.models import CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
 
     buyer, admin = people["purchaser@demo.market"], people["admin@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
@@ -396,12 +385,10 @@ def _seed_procurement(people: dict, organizations: list) -> None:
 def _seed_contract(people: dict, organizations: list, communities: list) -> None:
     """The department's 2026 budget, and a tender run half a year ago that became a contract whose
     first tranche is paid: the money pages have something to show (only what is missing)."""
-    from market.money import services as money
-
     buyer = people["purchaser@demo.market"]
     department_id = next(g.department_id for g in buyer.grants if g.department_id)
     start = clock.now() - timedelta(days=200)
-    with _clock_at(start - timedelta(days=1)):
+    with clock_at(start - timedelta(days=1)):
         money.appropriate(
             buyer, department_id, 300_000_000, "姑苏财社〔2026〕12号 2026年度政府购买服务预算", "demo2026"
         )
@@ -424,22 +411,14 @@ def _seed_contract(people: dict, organizations: list, communities: list) -> None
     _accept_and_pay(people, contract, first)
 
 
-def _day(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time()) + timedelta(hours=2)  # 10:00 in Suzhou
-
-
 def _contract_from_tender(people, organizations, communities, start, months, ceiling_fen, title, description,
                           standards, prices, score_tie=None):
     """Run an open tender from `start` to a signed contract (organizations[0] wins); None if it exists."""
-    from market.contracts import services as contracts
-    from market.procurement import awards, tenders
-    from market.procurement.models import CatalogItem, Tender
-
     buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
     if db.session.scalar(select(Tender.id).filter_by(title=title)) is not None:
         return None
     item = db.session.scalar(select(CatalogItem).filter_by(code="A01"))
-    with _clock_at(start):
+    with clock_at(start):
         tender = tenders.create_tender(buyer, tenders.TenderData(
             catalog_item_id=item.id, title=title, description=description, service_standards=standards,
             budget_ceiling_fen=ceiling_fen, contract_months=months, method="open_tender", price_weight=30,
@@ -449,12 +428,12 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
         tenders.publish(buyer, tender)
         awards.add_expert(buyer, tender, expert)
     bidders = [(organizations[0], people["org@demo.market"]), (organizations[9], admin), (organizations[1], admin)]
-    with _clock_at(start + timedelta(days=5)):
+    with clock_at(start + timedelta(days=5)):
         for (org, owner), price in zip(bidders, prices):
             tenders.submit_bid(owner, tender, org, tenders.BidData(
                 f"{org.name}的服务方案", "护理员8名、社工2名", "按月排班上门服务", price,
                 [("人员经费", price - 3_000_000), ("耗材与交通", 3_000_000)]))
-    with _clock_at(start + timedelta(days=21, hours=3)):
+    with clock_at(start + timedelta(days=21, hours=3)):
         tenders.advance(tender)
         db.session.commit()
         bids = awards.valid_bids(tender)
@@ -467,7 +446,7 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
         ranking = awards.complete(buyer, tender)
         awards.award(buyer, tender, ranking[0].bid_id)
     contract = contracts.contract_of_tender(tender.id)
-    with _clock_at(_day(contract.starts_on)):  # the day after the award's notice period
+    with clock_at(day(contract.starts_on)):  # the day after the award's notice period
         if score_tie:
             terms = contracts.Terms(
                 contract.price_fen,
@@ -484,21 +463,17 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
 
 
 def _deliver(people, contract, milestone, activities: str, served: int, spending) -> None:
-    from market.contracts import services as contracts
-
-    with _clock_at(_day(milestone.due_on)):
+    with clock_at(day(milestone.due_on)):
         contracts.submit_report(people["org@demo.market"], contract, milestone.id, contracts.ReportData(
             activities, served, [contracts.SpendingData(*line) for line in spending]))
 
 
 def _accept_and_pay(people, contract, milestone, pay: bool = True) -> None:
-    from market.contracts import services as contracts
-
     buyer = people["purchaser@demo.market"]
-    with _clock_at(_day(milestone.due_on) + timedelta(days=2)):
+    with clock_at(day(milestone.due_on) + timedelta(days=2)):
         contracts.decide(buyer, contract, milestone.id, "accepted")
     if pay and milestone.status == "accepted":
-        with _clock_at(_day(milestone.due_on) + timedelta(days=9)):
+        with clock_at(day(milestone.due_on) + timedelta(days=9)):
             contracts.pay(buyer, contract, milestone.id)
 
 
@@ -513,11 +488,6 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
     """A contract run from January to October whose last tranche followed the final evaluation: six
     residents rated it, the organization rated the department twice, a mid-term and a final
     evaluation were published; and the demo organization was graded 4A (only what is missing)."""
-    from market.contracts import services as contracts
-    from market.evaluation import ratings, rubrics
-    from market.evaluation import services as evaluations
-    from market.evaluation.models import Rubric
-
     buyer, owner = people["purchaser@demo.market"], people["org@demo.market"]
     evaluator = people["evaluator@demo.market"]
     rubrics.ensure_defaults()
@@ -533,7 +503,7 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
     _deliver(people, contract, first, "建档独居老人48人，完成探访412人次、助洁126次；举办健康讲座1场。", 48,
              [("人员经费", 4_800_000, 4_650_000), ("活动与耗材", 840_000, 802_000)])
     _accept_and_pay(people, contract, first)
-    with _clock_at(_day(first.due_on) + timedelta(days=12)):
+    with clock_at(day(first.due_on) + timedelta(days=12)):
         ratings.rate_department(owner, contract, f"milestone:{first.id}", {"paid_on_time": 5, "clear_requirements": 4,
                                                                             "no_interference": 4},
                                 "验收及时，付款在约定期限内到账；部分服务标准需进一步细化。")
@@ -541,7 +511,7 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
              [("人员经费", 6_400_000, 6_380_000), ("活动与耗材", 1_120_000, 1_090_000)])
     _accept_and_pay(people, contract, second)
     raters = [people["resident@demo.market"], people["neighbour@demo.market"]] + _demo_raters(people, communities)
-    with _clock_at(_day(second.due_on) + timedelta(days=5)):
+    with clock_at(day(second.due_on) + timedelta(days=5)):
         ratings.register_beneficiaries(owner, contract, "resident@demo.market\nneighbour@demo.market")
         codes = ratings.issue_codes(owner, contract, 6)
         comments = [
@@ -557,13 +527,13 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
     evaluator_org = organizations[2]
     performance = db.session.scalar(select(Rubric).where(Rubric.purpose == "performance", Rubric.status == "published")
                                     .order_by(Rubric.id))
-    for kind, sheet, moment in (("mid_term", MID_TERM_SHEET, _day(second.due_on) + timedelta(days=10)),
-                                ("final", FINAL_SHEET, _day(last.due_on) + timedelta(days=3))):
+    for kind, sheet, moment in (("mid_term", MID_TERM_SHEET, day(second.due_on) + timedelta(days=10)),
+                                ("final", FINAL_SHEET, day(last.due_on) + timedelta(days=3))):
         if kind == "final":
             _deliver(people, contract, last, "全年累计探访1350人次、助洁402次、讲座3场；服务对象档案完整移交社区。", 50,
                      [("人员经费", 4_800_000, 4_790_000), ("活动与耗材", 840_000, 836_000)])
             _accept_and_pay(people, contract, last)  # held: the tranche waits for the final score
-        with _clock_at(moment):
+        with clock_at(moment):
             evaluation = evaluations.commission(buyer, contract, kind, evaluator_org.id, performance.id,
                                                 (moment + timedelta(days=14)).date())
             evaluations.declare(evaluator, evaluation, False, "")
@@ -578,12 +548,12 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
             )
             evaluations.submit(evaluator, evaluation, "服务按合同推进，记录完整；建议增加助洁频次，稳定探访时间。"
                                if kind == "mid_term" else "全年目标基本完成，服务数量略低于约定，可持续性有待加强。")
-        with _clock_at(moment + timedelta(days=3)):
+        with clock_at(moment + timedelta(days=3)):
             evaluations.publish(buyer, evaluation)
     if last.status == "accepted":
-        with _clock_at(_day(last.due_on) + timedelta(days=9)):
+        with clock_at(day(last.due_on) + timedelta(days=9)):
             contracts.pay(buyer, contract, last.id)
-    with _clock_at(_day(last.due_on) + timedelta(days=12)):
+    with clock_at(day(last.due_on) + timedelta(days=12)):
         ratings.rate_department(
             owner,
             contract,
@@ -614,20 +584,16 @@ def _demo_raters(people: dict, communities: list) -> list:
 
 def _seed_grade(people: dict, org, evaluator_org) -> None:
     """The demo organization applied for a grade two months ago and holds 4A since last month."""
-    from market.evaluation import grading
-    from market.evaluation import services as evaluations
-    from market.evaluation.models import GradeApplication, Rubric
-
     if db.session.scalar(select(GradeApplication.id).filter_by(organization_id=org.id)) is not None:
         return
     owner, admin, evaluator = people["org@demo.market"], people["admin@demo.market"], people["evaluator@demo.market"]
     rubric = db.session.scalar(select(Rubric).where(Rubric.name.like("%江苏%")))
     start = clock.now() - timedelta(days=60)
-    with _clock_at(start):
+    with clock_at(start):
         application = grading.apply(owner, org, rubric.id, "中心成立以来运营三个社区日间照料中心，理事会按章程换届，"
                                     "财务经第三方审计；近三年服务老人1.2万人次。")
         evaluation = grading.assign(admin, application, evaluator_org.id, (start + timedelta(days=20)).date())
-    with _clock_at(start + timedelta(days=10)):
+    with clock_at(start + timedelta(days=10)):
         evaluations.declare(evaluator, evaluation, False, "")
         # 91% of every regular indicator (read on the cap's 1,000-point scale), and 9 bonus points for an
         # innovation (6.2): a 4A total.
@@ -642,7 +608,7 @@ def _seed_grade(people: dict, org, evaluator_org) -> None:
         }
         evaluations.save_scores(evaluator, evaluation, entries)
         evaluations.submit(evaluator, evaluation, "内部治理规范，服务成效突出，党建工作扎实。")
-    with _clock_at(start + timedelta(days=15)):
+    with clock_at(start + timedelta(days=15)):
         grading.decide(admin, application, "评估委员会审定，同意评估机构意见。")
-    with _clock_at(start + timedelta(days=30)):
+    with clock_at(start + timedelta(days=30)):
         grading.issue(admin, application)

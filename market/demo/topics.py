@@ -7,7 +7,11 @@ from sqlalchemy import select
 
 from market import clock
 from market.extensions import db
+from market.needs import services as needs
+from market.needs.models import Need
 from market.organizations.models import ServiceCategory
+from market.procurement import tenders
+from market.procurement.models import CatalogItem, PurchaseCatalog, Tender
 
 TOPIC_NEEDS = [  # (author, title, description, category, urgency, people affected)
     ("neighbour@demo.market", "希望开展居家养老上门服务",
@@ -44,11 +48,6 @@ TOPIC_TENDERS = [  # (catalog item code, title, description, standards, ceiling 
 
 
 def seed_topics(people: dict, communities: list) -> None:
-    from market.needs import services as needs
-    from market.needs.models import Need
-    from market.procurement import tenders
-    from market.procurement.models import CatalogItem, PurchaseCatalog, Tender
-
     categories = {c.code: c.id for c in db.session.scalars(select(ServiceCategory))}
     for author, title, description, category, urgency, count in TOPIC_NEEDS:
         if db.session.scalar(select(Need.id).filter_by(title=title)) is None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import scoring, text
+from market.core import scoring, text, unit
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.evaluation import rubrics
 from market.evaluation import services as evaluations
@@ -83,7 +83,7 @@ def apply(actor: User, org: Organization, rubric_id: int, self_assessment: str) 
     db.session.add(application)
     db.session.flush()
     GRADING_MACHINE.start(application, actor, "")
-    db.session.commit()
+    unit.flush()
     return application
 
 
@@ -113,7 +113,7 @@ def assign(actor: User, application: GradeApplication, evaluator_org_id: int, du
         raise ServiceError(" ".join(problems))
     evaluation = evaluations.start_grading_evaluation(actor, application, evaluator_org_id, due_on)
     GRADING_MACHINE.move(application, "evaluating", actor, evaluation.evaluator.name)
-    db.session.commit()
+    unit.flush()
     return evaluation
 
 
@@ -121,12 +121,6 @@ def application_problems_at_assignment(application: GradeApplication) -> list[st
     """Conditions that may have changed since applying (the open application itself aside)."""
     return [p for p in application_problems(application.organization)
             if p != _("An application of this organization is open already.")]
-
-
-def evaluator_declined(actor: User, evaluation: Evaluation) -> None:
-    """The evaluator declared a conflict: the application waits for another (caller's transaction)."""
-    application = db.session.get(GradeApplication, evaluation.application_id)
-    GRADING_MACHINE.move(application, "applied", actor, _("The evaluator declined: conflict of interest."))
 
 
 def decide(actor: User, application: GradeApplication, note: str) -> GradeApplication:
@@ -145,7 +139,7 @@ def decide(actor: User, application: GradeApplication, note: str) -> GradeApplic
     GRADING_MACHINE.move(application, "noticed", actor, _("Proposed grade %(grade)s, %(total)s points",
                                                            grade=GRADES[application.proposed_grade],
                                                            total=scoring.from_centipoints(evaluation.total_cp)))
-    db.session.commit()
+    unit.flush()
     return application
 
 
@@ -159,7 +153,7 @@ def appeal(actor: User, application: GradeApplication, grounds: str) -> GradeApp
     application.appeal_grounds = text.required(grounds, 10000, _("State the grounds of the appeal."), "grounds")
     application.appealed_at = clock.now()
     GRADING_MACHINE.move(application, "appealed", actor, application.appeal_grounds)
-    db.session.commit()
+    unit.flush()
     return application
 
 
@@ -182,7 +176,7 @@ def answer_appeal(actor: User, application: GradeApplication, answer: str, grade
         application.proposed_grade = grade
         application.notice_ends_on = clock.today() + timedelta(days=rules.in_force()["grade_notice_days"])
     GRADING_MACHINE.move(application, "noticed", actor, application.appeal_answer)
-    db.session.commit()
+    unit.flush()
     return application
 
 
@@ -220,7 +214,7 @@ def issue(actor: User, application: GradeApplication) -> OrganizationGrade:
     db.session.flush()
     application.grade_id = grade.id
     GRADING_MACHINE.move(application, "issued", actor, GRADES[grade.grade])
-    db.session.commit()
+    unit.flush()
     return grade
 
 
@@ -233,7 +227,7 @@ def refuse(actor: User, application: GradeApplication, reason: str) -> None:
             Evaluation.application_id == application.id, Evaluation.status.in_(("commissioned", "scoring",
                                                                                 "submitted")))):
         EVALUATION_MACHINE.move(evaluation, "cancelled", actor, reason)
-    db.session.commit()
+    unit.flush()
 
 
 def withdraw(actor: User, application: GradeApplication) -> None:
@@ -242,7 +236,7 @@ def withdraw(actor: User, application: GradeApplication) -> None:
     if application.status not in ("applied",):
         raise ServiceError(_("An application is withdrawn before the evaluation starts."))
     GRADING_MACHINE.move(application, "withdrawn", actor, "")
-    db.session.commit()
+    unit.flush()
 
 
 PUBLIC = ("noticed", "appealed", "issued")

@@ -22,6 +22,16 @@ BANDS = {"excellent": _l("Excellent (优)"), "good": _l("Good (良)"), "fair": _
 EVALUATION_KINDS = {"mid_term": _l("Mid-term evaluation"), "final": _l("Final evaluation"),
                     "grading": _l("Grading evaluation")}
 
+# A rubric is drafted, published (then only copied, never changed) and retired; the shipped ones
+# start published.
+RUBRIC_MACHINE = StateMachine(
+    subject_type="rubric",
+    initial="draft",
+    also_starts_in=frozenset({"published"}),
+    transitions={"draft": frozenset({"published"}), "published": frozenset({"retired"}), "retired": frozenset()},
+    labels=RUBRIC_STATUSES,
+)
+
 EVALUATION_MACHINE = StateMachine(
     subject_type="evaluation",
     initial="commissioned",
@@ -65,7 +75,6 @@ class Rubric(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     cap: Mapped[int]  # the highest total, bonus points included (the tree's points when nothing more)
     bands: Mapped[list] = mapped_column(JSON)  # [[minimum, band key], ...], highest first
-    STATUSES = RUBRIC_STATUSES
     status: Mapped[str] = mapped_column(String(20))
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("rubric.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

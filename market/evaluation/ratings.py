@@ -15,8 +15,9 @@ from market import clock
 from market.accounts.models import Residence, User
 from market.contracts import services as contracts
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
-from market.core import codes, scoring, text
-from market.core.errors import PermissionDenied, ServiceError, commit_unique
+from market.core import codes, scoring, text, unit
+from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import refuse_if_taken
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
 from market.needs import services as needs
@@ -94,7 +95,7 @@ def rate(actor: User, contract: Contract, stars: int, comment: str, code: str = 
                     comment=comment, community_id=actor.residence.community_id, basis=basis, created_at=now)
     db.session.add(rating)
     # A second rating sent at the same moment meets the unique key; its code claim rolls back with it.
-    commit_unique(_("You have rated this service for this contract year already."))
+    refuse_if_taken(_("You have rated this service for this contract year already."))
     return rating
 
 
@@ -112,7 +113,7 @@ def issue_codes(actor: User, contract: Contract, count: int) -> list[str]:
         issued.append(code)
         db.session.add(RatingCode(contract_id=contract.id, code_hash=codes.digest(code), issued_by_id=actor.id,
                                   issued_at=now))
-    db.session.commit()
+    unit.flush()
     return issued
 
 
@@ -148,7 +149,7 @@ def register_beneficiaries(actor: User, contract: Contract, emails: str) -> int:
             db.session.add(Beneficiary(contract_id=contract.id, user_id=user.id, registered_by_id=actor.id,
                                        registered_at=now))
             added += 1
-    db.session.commit()
+    unit.flush()
     return added
 
 
@@ -235,7 +236,7 @@ def rate_department(actor: User, contract: Contract, stage: str, scores: dict[st
                               organization_id=contract.organization_id, comment=text.clean(comment, 2000),
                               rated_by_id=actor.id, created_at=clock.now(), **{i: scores[i] for i in DEPARTMENT_ITEMS})
     db.session.add(rating)
-    commit_unique(_("This stage is rated already."), field="stage")
+    refuse_if_taken(_("This stage is rated already."), field="stage")
     return rating
 
 

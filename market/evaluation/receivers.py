@@ -1,4 +1,4 @@
-"""How evaluation answers the areas below it (connected once, at app creation)."""
+"""How evaluation answers the areas below it (imported, and so connected, once by market/__init__.py)."""
 from sqlalchemy import select
 
 from market.accounts.roles import Role

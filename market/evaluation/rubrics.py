@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import scoring, text
+from market.core import scoring, text, unit
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.evaluation import defaults
-from market.evaluation.models import RUBRIC_PURPOSES, Evaluation, Indicator, Rubric
+from market.evaluation.models import BANDS, RUBRIC_MACHINE, RUBRIC_PURPOSES, Evaluation, Indicator, Rubric
 from market.extensions import db
 
 FLAGS = {"na", "bonus", "satisfaction"}
@@ -130,11 +130,12 @@ def ensure_defaults() -> int:
             raise ValueError(f"default rubric {name}: {errors}")
         now = clock.now()
         rubric = Rubric(name=name, purpose=purpose, description=description, cap=cap, bands=bands,
-                        status="published", created_at=now, published_at=now)
+                        created_at=now, published_at=now)
         db.session.add(rubric)
+        RUBRIC_MACHINE.start(rubric, None, _("Shipped with Market"), "published")
         _set_indicators(rubric, rows)
         created += 1
-    db.session.commit()
+    unit.flush()
     return created
 
 
@@ -162,12 +163,13 @@ def copy(actor: User, rubric: Rubric) -> Rubric:
     """A draft copy to adapt; the original stays as it is."""
     _require_manager(actor)
     draft = Rubric(name=_("%(name)s (copy)", name=rubric.name)[:120], purpose=rubric.purpose,
-                   description=rubric.description, cap=rubric.cap, bands=list(rubric.bands), status="draft",
+                   description=rubric.description, cap=rubric.cap, bands=list(rubric.bands),
                    copied_from_id=rubric.id, created_by_id=actor.id, created_at=clock.now())
     db.session.add(draft)
+    RUBRIC_MACHINE.start(draft, actor, _("Copied from “%(name)s”", name=rubric.name))
     rows, _errors = parse_outline(outline_of(rubric))
     _set_indicators(draft, rows)
-    db.session.commit()
+    unit.flush()
     return draft
 
 
@@ -188,14 +190,12 @@ def save_draft(actor: User, rubric: Rubric, name: str, description: str, outline
                              n=regular), field="cap")
     rubric.name, rubric.description, rubric.cap, rubric.bands = name, text.clean(description, 2000), cap, parsed_bands
     _set_indicators(rubric, rows)
-    db.session.commit()
+    unit.flush()
     return []
 
 
 def parse_bands(value: str) -> list:
     """'90 excellent, 80 good, 60 fair, 0 poor' → [[90, 'excellent'], ...], highest first."""
-    from market.evaluation.models import BANDS
-
     bands = []
     for part in (value or "").replace("，", ",").split(","):
         pieces = part.split()
@@ -220,8 +220,9 @@ def publish(actor: User, rubric: Rubric) -> None:
         raise ServiceError(_("Only a draft is published."))
     if rubric.purpose not in RUBRIC_PURPOSES:
         raise ServiceError(_("Choose what the rubric is for."))
-    rubric.status, rubric.published_at = "published", clock.now()
-    db.session.commit()
+    RUBRIC_MACHINE.move(rubric, "published", actor, "")
+    rubric.published_at = clock.now()
+    unit.flush()
 
 
 def retire(actor: User, rubric: Rubric) -> None:
@@ -229,8 +230,8 @@ def retire(actor: User, rubric: Rubric) -> None:
     _require_manager(actor)
     if rubric.status != "published":
         raise ServiceError(_("Only a published rubric is retired."))
-    rubric.status = "retired"
-    db.session.commit()
+    RUBRIC_MACHINE.move(rubric, "retired", actor, "")
+    unit.flush()
 
 
 def tree(rubric: Rubric) -> list[scoring.Node]:

@@ -9,7 +9,7 @@ from market import clock
 from market.contracts.models import SIGNED_STATUSES, Contract, DeliveryReport, Milestone
 from market.core import scoring
 from market.evaluation import ratings
-from market.evaluation.models import Evaluation, GradeApplication
+from market.evaluation.models import DepartmentRating, Evaluation, GradeApplication
 from market.extensions import db
 from market.organizations.models import OrganizationGrade
 from market.procurement import undertakers
@@ -98,8 +98,6 @@ def department_card(department_id: int) -> DepartmentCard:
 
 def department_ratings_select(department_id: int):
     from sqlalchemy.orm import joinedload
-
-    from market.evaluation.models import DepartmentRating
 
     return (select(DepartmentRating).where(DepartmentRating.department_id == department_id)
             .options(joinedload(DepartmentRating.contract)).order_by(DepartmentRating.id.desc()))

@@ -16,14 +16,21 @@ from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
 from market.contracts.models import SIGNED_STATUSES, Contract
-from market.core import scoring, text
+from market.core import scoring, text, unit
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.evaluation import (
     ratings,
     rubrics,
     steps,  # noqa: F401  (how evaluation steps read on timelines)
 )
-from market.evaluation.models import EVALUATION_KINDS, EVALUATION_MACHINE, Evaluation, IndicatorScore
+from market.evaluation.models import (
+    EVALUATION_KINDS,
+    EVALUATION_MACHINE,
+    GRADING_MACHINE,
+    Evaluation,
+    GradeApplication,
+    IndicatorScore,
+)
 from market.extensions import db
 from market.organizations.models import Organization
 
@@ -107,7 +114,7 @@ def commission(actor: User, contract: Contract, kind: str, evaluator_org_id: int
     db.session.add(evaluation)
     db.session.flush()
     EVALUATION_MACHINE.start(evaluation, actor, "")
-    db.session.commit()
+    unit.flush()
     return evaluation
 
 
@@ -132,8 +139,6 @@ def start_grading_evaluation(actor: User, application, evaluator_org_id: int, du
 def evaluated_organization_id(evaluation: Evaluation) -> int:
     if evaluation.contract_id is not None:
         return evaluation.contract.organization_id
-    from market.evaluation.models import GradeApplication
-
     return db.session.get(GradeApplication, evaluation.application_id).organization_id
 
 
@@ -154,11 +159,10 @@ def declare(actor: User, evaluation: Evaluation, conflict: bool, note: str) -> E
         _("The evaluator belongs to the evaluated organization.") if member else "")
     evaluation.declared_by_id, evaluation.declared_at = actor.id, clock.now()
     EVALUATION_MACHINE.move(evaluation, "declined" if conflict else "scoring", actor, evaluation.conflict_note)
-    if conflict and evaluation.application_id is not None:
-        from market.evaluation import grading
-
-        grading.evaluator_declined(actor, evaluation)
-    db.session.commit()
+    if conflict and evaluation.application_id is not None:  # the grade application waits for another evaluator
+        application = db.session.get(GradeApplication, evaluation.application_id)
+        GRADING_MACHINE.move(application, "applied", actor, _("The evaluator declined: conflict of interest."))
+    unit.flush()
     return evaluation
 
 
@@ -211,7 +215,7 @@ def save_scores(actor: User, evaluation: Evaluation, entries: dict[int, Entry]) 
         record.points_cp = None if points is scoring.NA else scoring.to_centipoints(points)
         record.evidence, record.scored_by_id, record.scored_at = evidence, actor.id, now
         count += 1
-    db.session.commit()
+    unit.flush()
     return count
 
 
@@ -281,7 +285,7 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
     evaluation.band = scoring.band(total, evaluation.rubric.bands)
     evaluation.summary, evaluation.submitted_by_id, evaluation.submitted_at = summary, actor.id, now
     EVALUATION_MACHINE.move(evaluation, "submitted", actor, "")
-    db.session.commit()
+    unit.flush()
     return evaluation
 
 
@@ -291,7 +295,7 @@ def return_for_revision(actor: User, evaluation: Evaluation, reason: str) -> Non
     if evaluation.status != "submitted":
         raise ServiceError(_("Only a submitted evaluation is returned."))
     EVALUATION_MACHINE.move(evaluation, "scoring", actor, reason)
-    db.session.commit()
+    unit.flush()
 
 
 def publish(actor: User, evaluation: Evaluation) -> Evaluation:
@@ -306,7 +310,7 @@ def publish(actor: User, evaluation: Evaluation) -> Evaluation:
                           band=evaluation.band)
     if evaluation.kind == "final":
         contracts.apply_final_score(actor, contract, total)
-    db.session.commit()
+    unit.flush()
     return evaluation
 
 
@@ -323,7 +327,7 @@ def cancel(actor: User, evaluation: Evaluation, reason: str) -> None:
         raise ServiceError(_("A grading evaluation ends with its application (refused or decided)."))
     reason = text.required(reason, 2000, _("Give the reason for cancelling it."), "reason")
     EVALUATION_MACHINE.move(evaluation, "cancelled", actor, reason)
-    db.session.commit()
+    unit.flush()
 
 
 def of_contract(contract: Contract) -> list[Evaluation]:

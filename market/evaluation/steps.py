@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 
 from market.evaluation.models import BANDS, EVALUATION_KINDS
-from market.needs.timeline import describes
+from market.notifications.wording import describes
 
 
 @describes("evaluation_published")

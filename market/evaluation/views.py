@@ -9,7 +9,7 @@ from market.contracts import services as contracts
 from market.contracts.models import SIGNED_STATUSES
 from market.core import scoring
 from market.core.errors import NotFound, ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, options, run_action, run_form, show_service_error
+from market.core.forms import ConfirmForm, ReasonForm, flash_refusal, options, run_action, run_form, show_service_error
 from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.evaluation import charts, grading, ratings, rubrics, scorecards
@@ -232,7 +232,7 @@ def issue_codes(contract_id: int):
     try:
         issued = ratings.issue_codes(current_user, found, form.count.data)
     except ServiceError as error:
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(_contract_page(contract_id))
     return render_template("evaluation/codes.html", contract=found, codes=issued)
 

@@ -10,8 +10,10 @@ from sqlalchemy import func, select, update
 from market import clock
 from market.accounts.models import User
 from market.contracts.models import SIGNED_STATUSES, Contract
-from market.core import text
-from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
+from market.contracts.services import add_months
+from market.core import text, unit
+from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.incubation.models import (
     CAPACITY_AREAS,
@@ -71,7 +73,7 @@ def create_incubator(actor: User, operator_id: int, name: str, address: str, des
                           district_id=operator.district_id, address=text.clean(address, 200),
                           description=text.clean(description, 4000), created_at=clock.now())
     db.session.add(incubator)
-    commit_unique(_("An incubator has this name already."), field="name")
+    refuse_if_taken(_("An incubator has this name already."), field="name")
     return incubator
 
 
@@ -84,7 +86,7 @@ def add_cohort(actor: User, incubator: Incubator, name: str, starts_on: date, en
         raise ServiceError(_("A cohort takes from 1 to 100 organizations."), field="capacity")
     cohort = Cohort(incubator_id=incubator.id, name=name, starts_on=starts_on, ends_on=ends_on, capacity=capacity)
     db.session.add(cohort)
-    commit_unique(_("The incubator has a cohort with this name already."), field="name")
+    refuse_if_taken(_("The incubator has a cohort with this name already."), field="name")
     return cohort
 
 
@@ -114,8 +116,6 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
     if not cohort.starts_on <= admitted_on <= cohort.ends_on:
         raise ServiceError(_("Admit on a day within the cohort, from %(start)s to %(end)s.",
                              start=cohort.starts_on.isoformat(), end=cohort.ends_on.isoformat()), field="admitted_on")
-    from market.contracts.services import add_months
-
     # An organization is in one incubator at a time. Its admissions are taken one at a time (a
     # no-op UPDATE takes its row lock; on SQLite the write lock), so two cohorts admitting it at the
     # same moment cannot both find it free.
@@ -135,7 +135,7 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
     db.session.add(incubation)
     db.session.flush()
     INCUBATION_MACHINE.start(incubation, actor, "")
-    commit_unique(_("This organization is in the cohort already."), field="organization_id")
+    refuse_if_taken(_("This organization is in the cohort already."), field="organization_id")
     return incubation
 
 
@@ -162,7 +162,7 @@ def record_service(actor: User, incubation: Incubation, kind: str, quantity: int
     service = IncubationService(incubation_id=incubation.id, kind=kind, quantity=quantity, amount_fen=0,
                                 given_on=given_on, note=text.clean(note, 2000), recorded_by_id=actor.id)
     db.session.add(service)
-    db.session.commit()
+    unit.flush()
     return service
 
 
@@ -192,7 +192,7 @@ def _record_seed_money(actor: User, incubation: Incubation, amount_fen: int, giv
     ledger.transfer("seed", key, ledger.account("incubator", incubator.id, "funds"),
                     ledger.account("organization", incubation.organization_id, "grants"), amount_fen,
                     memo=f"{incubator.name} {incubation.organization.name}", actor=actor)
-    db.session.commit()
+    unit.flush()
     return service
 
 
@@ -212,7 +212,7 @@ def assess(actor: User, incubation: Incubation, assessed_on: date, scores: dict[
     assessment = CapacityAssessment(incubation_id=incubation.id, assessed_on=assessed_on, note=text.clean(note, 4000),
                                     assessed_by_id=actor.id, **{a: scores[a] for a in CAPACITY_AREAS})
     db.session.add(assessment)
-    db.session.commit()
+    unit.flush()
     return assessment
 
 
@@ -232,7 +232,7 @@ def graduate(actor: User, incubation: Incubation, exit_review: str) -> None:
         raise ServiceError(_("Assess the organization's capacity at least once before it graduates."))
     INCUBATION_MACHINE.move(incubation, "graduated", actor, review)
     incubation.exit_review, incubation.left_on = review, clock.today()
-    db.session.commit()
+    unit.flush()
 
 
 def withdraw(actor: User, incubation: Incubation, reason: str) -> None:
@@ -240,7 +240,7 @@ def withdraw(actor: User, incubation: Incubation, reason: str) -> None:
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     INCUBATION_MACHINE.move(incubation, "withdrawn", actor, reason)
     incubation.exit_review, incubation.left_on = reason, clock.today()
-    db.session.commit()
+    unit.flush()
 
 
 def ever_incubated(organization_id: int) -> bool:

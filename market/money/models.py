@@ -5,9 +5,29 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.core.workflow import StateMachine
 from market.extensions import db
 
 PAYMENT_STATUSES = {"pending": _l("Payment in progress"), "settled": _l("Paid"), "failed": _l("Payment failed")}
+# A tranche's payout: asked of the provider, then paid or failed; a failed one is asked again (with
+# the same idempotency key, so the provider never pays twice).
+PAYMENT_MACHINE = StateMachine(
+    subject_type="payment",
+    initial="pending",
+    transitions={"pending": frozenset({"settled", "failed"}), "failed": frozenset({"pending"}),
+                 "settled": frozenset()},
+    labels=PAYMENT_STATUSES,
+)
+INCOMING_STATUSES = {"pending": _l("Being confirmed"), "succeeded": _l("Received"), "refunded": _l("Refunded"),
+                     "failed": _l("Payment failed")}
+# Money paid in by card: confirmed (or failed) by the provider; a received payment may be refunded.
+INCOMING_MACHINE = StateMachine(
+    subject_type="incoming_payment",
+    initial="pending",
+    transitions={"pending": frozenset({"succeeded", "failed"}), "succeeded": frozenset({"refunded"}),
+                 "refunded": frozenset(), "failed": frozenset()},
+    labels=INCOMING_STATUSES,
+)
 
 
 class Account(db.Model):
@@ -64,7 +84,6 @@ class Payment(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     reference: Mapped[str] = mapped_column(String(80), default="")
-    STATUSES = PAYMENT_STATUSES
     status: Mapped[str] = mapped_column(String(20))
     failure: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -95,7 +114,6 @@ class IncomingPayment(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(80), unique=True)
     client_secret: Mapped[str] = mapped_column(String(200), default="")
-    STATUSES = ("pending", "succeeded", "refunded", "failed")
     status: Mapped[str] = mapped_column(String(20))
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     purpose: Mapped[str] = mapped_column(String(200), default="")

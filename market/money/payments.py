@@ -12,15 +12,26 @@ from datetime import timezone
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from stripe._http_client import UrllibClient
 
 from market import clock
-from market.core.errors import ServiceError, done_once
+from market.core import unit
+from market.core.errors import ServiceError
+from market.core.unit import done_once
 from market.extensions import db
 from market.money import ledger
-from market.money.models import Account, IncomingPayment, LedgerTransaction, Payment, PayoutAccount, WebhookEvent
+from market.money.models import (
+    INCOMING_MACHINE,
+    PAYMENT_MACHINE,
+    Account,
+    IncomingPayment,
+    LedgerTransaction,
+    Payment,
+    PayoutAccount,
+    WebhookEvent,
+)
 
 
 class ProviderError(Exception):
@@ -116,7 +127,7 @@ class StripeProvider:
             account = PayoutAccount(organization_id=organization_id, provider=self.name, external_id=created.id,
                                     ready=False, updated_at=clock.now())
             db.session.add(account)
-            db.session.commit()
+            unit.commit(unit.AROUND_PROVIDER_CALL)  # the provider created the account
         link = self._call(self.client.v1.account_links.create,
                           {"account": account.external_id, "refresh_url": refresh_url, "return_url": return_url,
                            "type": "account_onboarding"})
@@ -128,7 +139,7 @@ class StripeProvider:
             remote = self._call(self.client.v1.accounts.retrieve, account.external_id)
             account.ready = bool(remote.payouts_enabled and remote.details_submitted)
             account.updated_at = clock.now()
-            db.session.commit()
+            unit.flush()
         return account
 
     def transfers(self) -> list[Transfer]:
@@ -158,12 +169,15 @@ def start_payout(actor, contract, milestone) -> Payment:
     if payment is None:
         payment = Payment(milestone_id=milestone.id, contract_id=contract.id, organization_id=contract.organization_id,
                           amount_fen=milestone.due_fen, provider=provider().name,
-                          idempotency_key=f"payout-milestone-{milestone.id}", status="pending", attempts=0,
+                          idempotency_key=f"payout-milestone-{milestone.id}", attempts=0,
                           requested_by_id=actor.id, requested_at=clock.now())
         db.session.add(payment)
+        PAYMENT_MACHINE.start(payment, actor)
     elif payment.status == "settled":
         raise ServiceError(_("This tranche is paid already."))
-    payment.status, payment.failure = "pending", ""
+    elif payment.status == "failed":
+        PAYMENT_MACHINE.move(payment, "pending", actor, _("Tried again"))
+    payment.failure = ""
     payment.attempts += 1
     return payment
 
@@ -173,12 +187,14 @@ def send_payout(payment: Payment, contract) -> str:
                              f"{contract.number} {contract.title}")
 
 
-def record_failure(payment: Payment, message: str) -> None:
-    payment.status, payment.failure = "failed", message[:2000]
+def record_failure(actor, payment: Payment, message: str) -> None:
+    PAYMENT_MACHINE.move(payment, "failed", actor, message[:2000])
+    payment.failure = message[:2000]
 
 
-def record_settlement(payment: Payment, reference: str) -> None:
-    payment.status, payment.reference, payment.settled_at = "settled", reference, clock.now()
+def record_settlement(actor, payment: Payment, reference: str) -> None:
+    PAYMENT_MACHINE.move(payment, "settled", actor, "")
+    payment.reference, payment.settled_at = reference, clock.now()
 
 
 def payments_of(contract_id: int) -> list[Payment]:
@@ -203,33 +219,22 @@ def collect(payer, pool_owner_type: str, pool_owner_id: int, amount_fen: int, ke
     def record_payment() -> IncomingPayment:
         pool = ledger.account(pool_owner_type, pool_owner_id, "pool")
         record = IncomingPayment(account_id=pool.id, amount_fen=amount_fen, provider=chosen.name,
-                                 reference=reference, client_secret=incoming.client_secret, status="pending",
+                                 reference=reference, client_secret=incoming.client_secret,
                                  payer_id=getattr(payer, "id", None), purpose=purpose[:200], created_at=clock.now())
         db.session.add(record)
-        db.session.flush()
+        INCOMING_MACHINE.start(record, payer)  # flushes: the reference's key settles two at once
         if incoming.settled:
             settle_incoming(record)
-        db.session.commit()
+        unit.commit(unit.AROUND_PROVIDER_CALL)  # the provider started the payment
         return record
 
     # The same key at the same moment (a form sent twice at once): one payment, the one recorded first.
     return done_once(record_payment, lambda: db.session.scalar(select(IncomingPayment).filter_by(reference=reference)))
 
 
-def _claim(record: IncomingPayment, source: str, target: str) -> bool:
-    """Move a card payment from `source` to `target` only if it is still in `source`: a conditional
-    UPDATE, as `StateMachine.claim`, so that of two confirmations (or refunds) of one payment at the
-    same moment exactly one acts, on SQLite and PostgreSQL alike. Returns whether this caller won."""
-    won = db.session.execute(
-        update(IncomingPayment).where(IncomingPayment.id == record.id, IncomingPayment.status == source)
-        .values(status=target).execution_options(synchronize_session=False)).rowcount == 1
-    db.session.expire(record, ["status"])
-    return won
-
-
 def settle_incoming(record: IncomingPayment) -> bool:
     """Book a confirmed card payment into its pool, once (however many confirmations arrive at once)."""
-    if record.status != "pending" or not _claim(record, "pending", "succeeded"):
+    if record.status != "pending" or not INCOMING_MACHINE.claim(record, "pending", "succeeded", None):
         return False
     ledger.transfer("incoming", f"incoming:{record.reference}", ledger.account("external", 0, "cards"),
                     db.session.get(Account, record.account_id), record.amount_fen, memo=record.purpose)
@@ -240,7 +245,7 @@ def settle_incoming(record: IncomingPayment) -> bool:
 def refund(actor, record: IncomingPayment, reason: str) -> IncomingPayment:
     """Give a card payment back (a project is cancelled): the provider refunds, the ledger reverses.
     The payment is claimed first, so two refunds of it at the same moment refund once."""
-    if record.status != "succeeded" or not _claim(record, "succeeded", "refunded"):
+    if record.status != "succeeded" or not INCOMING_MACHINE.claim(record, "succeeded", "refunded", actor, reason[:500]):
         raise ServiceError(_("Only a completed payment is refunded."))
     key = f"refund-{record.reference}"
     try:
@@ -251,7 +256,7 @@ def refund(actor, record: IncomingPayment, reason: str) -> IncomingPayment:
     ledger.transfer("refund", f"refund:{record.reference}", db.session.get(Account, record.account_id),
                     ledger.account("external", 0, "cards"), record.amount_fen, memo=reason[:500], actor=actor)
     record.refunded_at = clock.now()
-    db.session.commit()
+    unit.commit(unit.AROUND_PROVIDER_CALL)  # the provider refunded it
     return record
 
 
@@ -339,14 +344,15 @@ def handle_stripe_webhook(payload: bytes, signature: str) -> str:
         outcome = "settled" if record is not None and settle_incoming(record) else "nothing to settle"
     elif kind == "payment_intent.payment_failed":
         record = db.session.scalar(select(IncomingPayment).filter_by(reference=obj["id"]))
-        if record is not None and record.status == "pending" and _claim(record, "pending", "failed"):
+        if record is not None and record.status == "pending" and INCOMING_MACHINE.claim(record, "pending", "failed",
+                                                                                        None):
             outcome = "failed"
     elif kind == "account.updated":
         account = db.session.scalar(select(PayoutAccount).filter_by(external_id=obj["id"]))
         if account is not None:
             account.ready = bool(obj.get("payouts_enabled") and obj.get("details_submitted"))
             account.updated_at, outcome = clock.now(), "account updated"
-    db.session.commit()
+    unit.flush()
     return outcome
 
 

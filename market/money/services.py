@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core.errors import PermissionDenied, ServiceError, done_once
+from market.core import unit
+from market.core.errors import PermissionDenied, ServiceError
+from market.core.unit import done_once
 from market.extensions import db
 from market.money import ledger
 from market.money.models import LedgerTransaction
@@ -40,7 +42,7 @@ def appropriate(actor: User, department_id: int, amount_fen: int, reference: str
         transaction = ledger.transfer(
             "appropriation", key, ledger.account("department", department_id, "appropriation"),
             ledger.account("department", department_id, "budget"), amount_fen, memo=reference, actor=actor)
-        db.session.commit()
+        unit.flush()
         return transaction
 
     return done_once(record, lambda: ledger.posted(key))  # the same form sent twice at once: one posting

@@ -237,17 +237,6 @@ class TimelineEvent(db.Model):
     actor = relationship("User", lazy="joined")
 
 
-class Notification(db.Model):
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("timeline_event.id"))
-    created_at: Mapped[datetime]
-    read_at: Mapped[datetime | None]
-
-    event = relationship("TimelineEvent", lazy="joined")
-
-
 class CommunitySettings(db.Model):
     """Per-community participation rules, set by its workers."""
 

@@ -8,9 +8,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import clock
-from market.accounts.models import User
-from market.core import text, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, existing
+from market.accounts.models import Residence, User
+from market.core import text, unit, uploads
+from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import (
@@ -33,7 +34,6 @@ from market.needs.models import (
     Need,
     NeedPhoto,
     NeedSupport,
-    Notification,
 )
 from market.organizations.models import ServiceCategory
 from market.places.models import Community, Street
@@ -130,7 +130,7 @@ def post_need(actor: User, data: NeedData, photos=()) -> Need:
             need.photos.append(NeedPhoto.from_stored(saved))
         NEED_MACHINE.start(need, actor, "")
         timeline.record("need_posted", actor, need=need)
-        db.session.commit()
+        unit.flush()
     except Exception:
         db.session.rollback()
         for name in stored:
@@ -169,7 +169,7 @@ def edit_need(actor: User, need: Need, data: NeedData) -> Need:
         data.people_affected,
     )
     need.updated_at = clock.now()
-    db.session.commit()
+    unit.flush()
     return need
 
 
@@ -178,7 +178,7 @@ def withdraw_need(actor: User, need: Need) -> None:
         raise PermissionDenied(_("You can withdraw a need only while it is yours and still open."))
     NEED_MACHINE.move(need, "withdrawn", actor, "")
     timeline.record("need_withdrawn", actor, need=need)
-    db.session.commit()
+    unit.flush()
 
 
 def support_threshold(community_id: int) -> int:
@@ -213,7 +213,7 @@ def support_need(actor: User, need: Need) -> int:
         NEED_MACHINE.move(need, "on_agenda", None, "")  # the timeline event tells it, in the reader's language
         timeline.record("need_on_agenda", None, need=need, count=need.support_count)
     try:
-        db.session.commit()
+        unit.flush()
     except IntegrityError:  # the same person's second support, committed elsewhere first
         db.session.rollback()
         raise ServiceError(_("You have already supported this need.")) from None
@@ -227,7 +227,7 @@ def add_comment(actor: User, need: Need, body: str) -> Comment:
         raise ServiceError(_("This need is hidden; comments are closed."))
     comment = Comment(need_id=need.id, author_id=actor.id, body=body, created_at=clock.now())
     db.session.add(comment)
-    db.session.commit()
+    unit.flush()
     return comment
 
 
@@ -269,7 +269,7 @@ def flag(actor: User, subject_type: str, subject_id: int, reason: str) -> Flag:
     report = Flag(subject_type=subject_type, subject_id=subject_id, community_id=community_id,
                   reporter_id=actor.id, reason=reason, created_at=clock.now())
     db.session.add(report)
-    commit_unique(_("You have already reported this."))
+    refuse_if_taken(_("You have already reported this."))
     return report
 
 
@@ -285,14 +285,14 @@ def hide(actor: User, subject_type: str, subject_id: int, reason: str) -> None:
     _resolve_flags(actor, subject_type, subject_id, "hidden", now)
     if subject_type == "need":
         timeline.record("need_hidden", actor, need=subject, reason=reason)
-    db.session.commit()
+    unit.flush()
 
 
 def dismiss_flags(actor: User, subject_type: str, subject_id: int) -> None:
     _subject_obj, community_id = _subject(subject_type, subject_id)
     require_worker_of(actor, community_id)
     _resolve_flags(actor, subject_type, subject_id, "dismissed", clock.now())
-    db.session.commit()
+    unit.flush()
 
 
 def _resolve_flags(actor, subject_type, subject_id, resolution, now) -> None:
@@ -305,8 +305,6 @@ def _resolve_flags(actor, subject_type, subject_id, resolution, now) -> None:
 
 def worker_desk(actor: User) -> dict[str, int]:
     """What waits for a community worker, counted over all the communities they serve."""
-    from market.accounts.models import Residence
-
     communities = actor.worker_community_ids()
     count = lambda statement: db.session.scalar(statement)  # noqa: E731
     return {
@@ -367,7 +365,7 @@ def set_support_threshold(actor: User, community_id: int, threshold: int) -> Non
     settings = db.session.get(CommunitySettings, community_id) or CommunitySettings(community_id=community_id)
     settings.support_threshold, settings.updated_at, settings.updated_by_id = threshold, clock.now(), actor.id
     db.session.add(settings)
-    db.session.commit()
+    unit.flush()
 
 
 def decline_need(actor: User, need: Need, reason: str) -> None:
@@ -376,7 +374,7 @@ def decline_need(actor: User, need: Need, reason: str) -> None:
     NEED_MACHINE.move(need, "declined", actor, reason)
     need.decline_reason = reason
     timeline.record("need_declined", actor, need=need, reason=reason)
-    db.session.commit()
+    unit.flush()
 
 
 @dataclass
@@ -428,7 +426,7 @@ def create_request(actor: User, need_ids: list[int], data: RequestData) -> Commu
         need.request_id = request.id
         timeline.record("need_merged", actor, need=need, title=title, request_id=request.id)
     timeline.record("request_created", actor, request=request, title=title, count=len(needs), notify=False)
-    db.session.commit()
+    unit.flush()
     return request
 
 
@@ -444,7 +442,7 @@ def forward_request(actor: User, request: CommunityRequest) -> None:
     target = "in_community" if request.track == "self_governance" else "forwarded"
     REQUEST_MACHINE.move(request, target, actor, "")
     timeline.record("request_forwarded", actor, request=request, track=request.track)
-    db.session.commit()
+    unit.flush()
 
 
 def close_request(actor: User, request: CommunityRequest, reason: str) -> None:
@@ -456,7 +454,7 @@ def close_request(actor: User, request: CommunityRequest, reason: str) -> None:
         raise ServiceError(_("Close or cancel the open hearing first."))
     REQUEST_MACHINE.move(request, "closed", actor, reason)
     timeline.record("request_closed", actor, request=request, reason=reason)
-    db.session.commit()
+    unit.flush()
 
 
 # --- hearings --------------------------------------------------------------------------------
@@ -485,7 +483,7 @@ def schedule_hearing(actor: User, request: CommunityRequest, kind: str, schedule
     timeline.record("hearing_scheduled", actor, request=request, kind=kind, location=location,
                     when=scheduled_at.isoformat(),
                     hearing_id=hearing.id)
-    db.session.commit()
+    unit.flush()
     return hearing
 
 
@@ -506,7 +504,7 @@ def open_voting(actor: User, hearing: Hearing) -> None:
     if hearing.status == "scheduled" and not has_started(hearing):
         raise ServiceError(_("Voting opens at the meeting: not before its scheduled time."))
     HEARING_MACHINE.move(hearing, "voting", actor, "")
-    db.session.commit()
+    unit.flush()
 
 
 def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
@@ -516,7 +514,7 @@ def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
     HEARING_MACHINE.move(hearing, "cancelled", actor, reason)
     timeline.record("hearing_cancelled", actor, request=hearing.request, kind=hearing.kind,
                     when=hearing.scheduled_at.isoformat(), reason=reason, hearing_id=hearing.id)
-    db.session.commit()
+    unit.flush()
 
 
 def vote(actor: User, hearing: Hearing, choice: str) -> HearingVote:
@@ -528,7 +526,7 @@ def vote(actor: User, hearing: Hearing, choice: str) -> HearingVote:
         raise ServiceError(_("Choose for, against or abstain."))
     ballot = HearingVote(hearing_id=hearing.id, user_id=actor.id, choice=choice, cast_at=clock.now())
     db.session.add(ballot)
-    commit_unique(_("You have already voted."))
+    refuse_if_taken(_("You have already voted."))
     return ballot
 
 
@@ -577,7 +575,7 @@ def close_hearing(actor: User, hearing: Hearing, attendance: int, minutes: str) 
     timeline.record("hearing_closed", actor, request=hearing.request, kind=hearing.kind, outcome=outcome,
                     hearing_id=hearing.id, **{"for": counts["for"], "against": counts["against"],
                                               "abstain": counts["abstain"]})
-    db.session.commit()
+    unit.flush()
     return hearing
 
 
@@ -627,20 +625,3 @@ def street_rollup(street_id: int):
 def district_rollup(district_id: int):
     """Per street of the district: (open needs, community requests)."""
     return _rollup(Street.id, Street.district_id == district_id)
-
-
-# --- notifications ----------------------------------------------------------------------------
-
-def notifications_select(user: User):
-    return select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
-
-
-def mark_all_read(user: User) -> None:
-    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                       .values(read_at=clock.now()))
-    db.session.commit()

@@ -1,35 +1,26 @@
-"""The public timeline of needs and community requests, and the notifications it sends.
+"""The public timeline of needs and community requests; the residents who posted them are told.
 
 Every area records its steps with `record`: procurement when a tender opens or is awarded,
 contracts when delivery starts or ends, evaluation when the service is rated. The need's page
-then shows the whole path from the resident's words to the money and the result.
+then shows the whole path from the resident's words to the money and the result. How each kind of
+step reads is registered with `notifications.wording.describes`.
 """
-from collections.abc import Callable
 from datetime import datetime, timezone
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from market import clock
-from market.core import mail
 from market.extensions import db
-from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, Notification, TimelineEvent
-
-_DESCRIBERS: dict[str, Callable[[dict], str]] = {}
-
-
-def describes(kind: str):
-    """Register how an event kind reads on a timeline (other areas add their own kinds)."""
-    def register(function):
-        _DESCRIBERS[kind] = function
-        return function
-    return register
+from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, TimelineEvent
+from market.notifications import services as notifications
+from market.notifications import wording
+from market.notifications.wording import describes
 
 
 def describe(event: TimelineEvent) -> str:
-    describer = _DESCRIBERS.get(event.kind)
-    return describer(event.detail or {}) if describer else event.kind
+    return wording.describe(event.kind, event.detail)
 
 
 def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, notify: bool = True,
@@ -53,17 +44,13 @@ def _notify(event: TimelineEvent, need, request, actor) -> None:
     """The authors of the needs concerned hear of each step; the person acting does not."""
     needs = [need] if need is not None else list(request.needs if request is not None else [])
     authors = {n.author for n in needs if actor is None or n.author_id != actor.id}
+    page = (("needs.show", {"need_id": event.need_id}) if event.need_id is not None
+            else ("needs.request_page", {"request_id": event.request_id}))
     for author in authors:
-        db.session.add(Notification(user_id=author.id, event_id=event.id, created_at=event.at))
-        if author.mail_opt_in:
-            subject_need = need or next(n for n in needs if n.author_id == author.id)
-            with force_locale(author.locale):
-                mail.send_after_commit(
-                    author.email,
-                    _("News about your need “%(title)s”", title=subject_need.title),
-                    _("%(step)s\n\nFollow it here: %(link)s", step=describe(event),
-                      link=mail.external_url("needs.show", need_id=subject_need.id)),
-                )
+        own = need or next(n for n in needs if n.author_id == author.id)
+        notifications.notify(author, event.kind, event.detail, page,
+                             mail_subject=lambda own=own: _("News about your need “%(title)s”", title=own.title),
+                             mail_page=("needs.show", {"need_id": own.id}))
 
 
 def for_need(need: Need) -> list[TimelineEvent]:

@@ -340,19 +340,3 @@ def close_hearing(hearing_id: int):
 def cancel_hearing(hearing_id: int):
     return _hearing_action(hearing_id, lambda h, f: services.cancel_hearing(current_user, h, f.reason.data or ""),
                            _("The meeting is cancelled."), ReasonForm())
-
-
-# --- notifications and the community page ------------------------------------------------------
-
-@bp.route("/notifications")
-@login_required
-def notifications():
-    return render_template("needs/notifications.html", page=paginate(services.notifications_select(current_user)),
-                           confirm_form=ConfirmForm(), **LABELS)
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def read_notifications():
-    return run_action(ConfirmForm(), lambda: services.mark_all_read(current_user), _("All marked as read."),
-                      url_for("needs.notifications"))

@@ -1,4 +1,4 @@
-"""How organizations answer the areas below them (connected once, at app creation)."""
+"""How organizations answer the areas below them (imported, and so connected, once by market/__init__.py)."""
 from market.accounts.roles import Scope
 from market.accounts.signals import role_scope
 from market.extensions import db

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import mail, text, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique
+from market.core import mail, text, unit, uploads
+from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import (
@@ -107,7 +108,7 @@ def _apply(org: Organization, data: OrganizationData) -> None:
 
 
 def _save(org: Organization) -> None:
-    commit_unique(_("An organization with this credit code is already registered."), field="credit_code")
+    refuse_if_taken(_("An organization with this credit code is already registered."), field="credit_code")
 
 
 def register_organization(actor: User, data: OrganizationData) -> Organization:
@@ -210,7 +211,7 @@ def review_organization(actor: User, org: Organization, approve: bool, reason: s
     if not approve and not reason.strip():
         raise ServiceError(_("Give the organization a reason for the refusal."), field="reason")
     ORGANIZATION_MACHINE.move(org, "approved" if approve else "rejected", actor, reason.strip())
-    db.session.commit()
+    unit.flush()
     for member in org.members:
         if member.is_owner:
             with force_locale(member.user.locale):
@@ -240,7 +241,7 @@ def suspend_organization(actor: User, org: Organization, suspend: bool, reason: 
         raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
     reason = text.required(reason, 1000, _("Give the organization a reason."), "reason")
     ORGANIZATION_MACHINE.move(org, "suspended" if suspend else "approved", actor, reason)
-    db.session.commit()
+    unit.flush()
     return org
 
 
@@ -254,7 +255,7 @@ def add_member(actor: User, org: Organization, email: str, is_owner: bool) -> Me
     membership = Membership(user_id=user.id, organization_id=org.id, is_owner=is_owner,
                             added_at=clock.now(), added_by_id=actor.id)
     db.session.add(membership)
-    commit_unique(_("This person is already a member."), field="email")
+    refuse_if_taken(_("This person is already a member."), field="email")
     return membership
 
 
@@ -266,7 +267,7 @@ def remove_member(actor: User, org: Organization, membership_id: int) -> None:
     if membership.is_owner and sum(1 for m in org.members if m.is_owner) == 1:
         raise ServiceError(_("An organization must keep at least one owner."))
     org.members.remove(membership)
-    db.session.commit()
+    unit.flush()
 
 
 def upload_document(
@@ -282,7 +283,7 @@ def upload_document(
     )
     db.session.add(document)
     try:
-        db.session.commit()
+        unit.flush()
     except Exception:
         db.session.rollback()
         uploads.discard(stored.stored_name)

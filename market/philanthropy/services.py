@@ -18,14 +18,18 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.contracts import services as contracts
-from market.core import scoring, text
-from market.core.errors import NotFound, PermissionDenied, ServiceError, commit_unique, done_once
+from market.contracts.models import Contract
+from market.core import scoring, text, unit
+from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.money import format_fen
+from market.core.unit import done_once, refuse_if_taken
 from market.evaluation import rubrics
 from market.evaluation.services import parse_points
 from market.extensions import db
+from market.incubation.models import Incubator
+from market.incubation.services import ever_incubated
 from market.money import ledger, payments
-from market.money.models import IncomingPayment
+from market.money.models import Account, Entry, IncomingPayment, LedgerTransaction
 from market.needs import timeline
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
@@ -45,6 +49,7 @@ from market.philanthropy.models import (
     RoundFunding,
     RoundReviewer,
 )
+from market.places.models import Department
 from market.procurement.undertakers import current_grade
 
 GRANT_SHARES_BP = (5000, 3000, 2000)  # 50/30/20: on starting, after the mid-term review, after the final review
@@ -60,9 +65,6 @@ def sponsor_choices(user) -> list[tuple[str, str]]:
     operators they act for. Values are "department:N" or "organization:N"."""
     if not (user and user.is_authenticated):
         return []
-    from market.incubation.models import Incubator
-    from market.places.models import Department
-
     choices = [(f"department:{d.id}", d.name) for d in db.session.scalars(
         select(Department).where(Department.id.in_(user.department_ids())).order_by(Department.id))]
     operators = set(db.session.scalars(select(Incubator.operator_id)))
@@ -162,7 +164,7 @@ def create_round(actor: User, data: RoundData) -> Round:
     db.session.flush()
     round_.number = f"CT{round_.created_at.year}-{round_.id:04d}"
     ROUND_MACHINE.start(round_, actor, "")
-    db.session.commit()
+    unit.flush()
     return round_
 
 
@@ -171,7 +173,7 @@ def update_round(actor: User, round_: Round, data: RoundData) -> Round:
     if round_.status != "draft":
         raise ServiceError(_("A round's rules are fixed once the call opens."))
     _apply(round_, data)
-    db.session.commit()
+    unit.flush()
     return round_
 
 
@@ -264,7 +266,7 @@ def fund(actor: User, round_: Round, pot: str, amount_fen: int, funder_name: str
                               amount_fen=amount_fen, reference=reference, ledger_key=key, recorded_by_id=actor_id,
                               recorded_at=clock.now())
         db.session.add(record)
-        db.session.commit()
+        unit.flush()
         return record
 
     # The same form sent twice at once: the second waits on the key, then answers with the first's record.
@@ -284,7 +286,7 @@ def add_reviewer(actor: User, round_: Round, email: str) -> RoundReviewer:
         raise ServiceError(_("No expert reviewer has this e-mail address."), field="email")
     reviewer = RoundReviewer(round_id=round_.id, user_id=expert.id, added_at=clock.now())
     db.session.add(reviewer)
-    commit_unique(_("This expert is on the panel already."), field="email")
+    refuse_if_taken(_("This expert is on the panel already."), field="email")
     return reviewer
 
 
@@ -302,7 +304,7 @@ def open_call(actor: User, round_: Round) -> None:
     for request in round_.requests:
         timeline.record("round_opened", actor, request=request, round_id=round_.id, number=round_.number,
                         title=round_.title)
-    db.session.commit()
+    unit.flush()
 
 
 # --- proposals --------------------------------------------------------------------------------------
@@ -318,8 +320,6 @@ def eligibility_problems(round_: Round, organization: Organization) -> list[str]
             problems.append(_("The round is for organizations registered less than %(years)s years ago.",
                               years=round_.max_age_years))
     if round_.incubated_only:
-        from market.incubation.services import ever_incubated
-
         if not ever_incubated(organization.id):
             problems.append(_("The round is for organizations that are or were in an incubator."))
     if round_.max_grade is not None:
@@ -401,7 +401,7 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
     db.session.add(proposal)
     db.session.flush()
     PROPOSAL_MACHINE.start(proposal, actor, "")
-    db.session.commit()
+    unit.flush()
     return proposal
 
 
@@ -413,7 +413,7 @@ def withdraw(actor: User, proposal: Proposal, reason: str) -> None:
         return
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     PROPOSAL_MACHINE.move(proposal, "withdrawn", actor, reason)
-    db.session.commit()
+    unit.flush()
 
 
 def proposals_of(round_: Round, statuses=None) -> list[Proposal]:
@@ -446,7 +446,7 @@ def start_screening(actor: User, round_: Round) -> None:
     if clock.now() < round_.proposals_due_at:
         raise ServiceError(_("The call is open until %(when)s.", when=text.moment(round_.proposals_due_at)))
     ROUND_MACHINE.move(round_, "screening", actor, "")
-    db.session.commit()
+    unit.flush()
 
 
 def screen(actor: User, proposal: Proposal, eligible: bool, note: str) -> None:
@@ -458,7 +458,7 @@ def screen(actor: User, proposal: Proposal, eligible: bool, note: str) -> None:
         raise ServiceError(_("Give the reasons; the organization will read them."), field="reason")
     proposal.screening_note = note
     PROPOSAL_MACHINE.move(proposal, "eligible" if eligible else "ineligible", actor, note)
-    db.session.commit()
+    unit.flush()
 
 
 def start_review(actor: User, round_: Round) -> None:
@@ -468,7 +468,7 @@ def start_review(actor: User, round_: Round) -> None:
     if not reviewers(round_):
         raise ServiceError(_("Add at least one expert to the review panel."))
     ROUND_MACHINE.move(round_, "review", actor, "")
-    db.session.commit()
+    unit.flush()
 
 
 def _require_reviewer(actor, proposal: Proposal) -> None:
@@ -495,7 +495,7 @@ def declare(actor: User, proposal: Proposal, conflict: bool, note: str) -> Propo
     review = ProposalReview(proposal_id=proposal.id, reviewer_id=actor.id, conflict=conflict, conflict_note=note,
                             points={}, declared_at=clock.now())
     db.session.add(review)
-    commit_unique(_("You have declared for this proposal already."))
+    refuse_if_taken(_("You have declared for this proposal already."))
     return review
 
 
@@ -525,7 +525,7 @@ def score_review(actor: User, proposal: Proposal, values: dict[int, str], commen
             raise ServiceError(_("Score every indicator first: %(names)s.", names="、".join(missing)))
         review.total_cp = scoring.to_centipoints(review_total(proposal, review))
         review.submitted_at = clock.now()
-    db.session.commit()
+    unit.flush()
     return review
 
 
@@ -568,7 +568,7 @@ def start_pitch(actor: User, round_: Round, shortlisted_ids: list[int]) -> None:
         PROPOSAL_MACHINE.move(proposal, "shortlisted" if proposal.id in chosen else "declined", actor,
                               "" if proposal.id in chosen else _("Not shortlisted for the pitch."))
     ROUND_MACHINE.move(round_, "pitch", actor, "")
-    db.session.commit()
+    unit.flush()
 
 
 def record_pitch(actor: User, proposal: Proposal, value: str) -> PitchScore:
@@ -582,7 +582,7 @@ def record_pitch(actor: User, proposal: Proposal, value: str) -> PitchScore:
     score = PitchScore(proposal_id=proposal.id, reviewer_id=actor.id, points_cp=scoring.to_centipoints(points),
                        recorded_at=clock.now())
     db.session.add(score)
-    commit_unique(_("You have scored this pitch already."))
+    refuse_if_taken(_("You have scored this pitch already."))
     return score
 
 
@@ -632,7 +632,7 @@ def select_projects(actor: User, round_: Round, selected_ids: list[int], reason:
         else:
             PROPOSAL_MACHINE.move(proposal, "declined", actor, reason)
     ROUND_MACHINE.move(round_, "selection", actor, reason)
-    db.session.commit()
+    unit.flush()
     return chosen
 
 
@@ -679,7 +679,7 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
         db.session.add(donation)
         db.session.flush()
         donation.receipt_number = f"JZ{donation.created_at.year}-{donation.id:07d}"
-        db.session.commit()
+        unit.flush()
         return donation
 
     # The same form sent twice at once: both find the one card payment; the second's gift waits on
@@ -750,7 +750,7 @@ def cancel_project(actor: User, proposal: Proposal, reason: str) -> int:
         db.session.rollback()
         raise _changed_meanwhile(PROPOSAL_MACHINE, proposal.status, "cancelled",
                                  _("The project was cancelled a moment ago."))
-    db.session.commit()
+    unit.commit(unit.AROUND_PROVIDER_CALL)  # claimed before the gifts are refunded
     return _refund_gifts(actor, proposal, reason)
 
 
@@ -803,7 +803,7 @@ def close_giving(actor: User, round_: Round) -> list[MatchResult]:
                             ledger.account("proposal", proposal.id, "pool"), match.match_fen,
                             memo=proposal.title, actor=actor)
         _draft_agreement(actor, round_, proposal, totals.get(proposal.id, 0) + match.match_fen)
-    db.session.commit()
+    unit.flush()
     return frozen
 
 
@@ -828,8 +828,6 @@ def _draft_agreement(actor: User, round_: Round, proposal: Proposal, gifts_fen: 
 
 
 def agreements(round_: Round) -> list:
-    from market.contracts.models import Contract
-
     return db.session.scalars(select(Contract).where(Contract.round_id == round_.id).order_by(Contract.id)).all()
 
 
@@ -847,7 +845,7 @@ def advance(actor: User, round_: Round, target: str) -> None:
         raise _changed_meanwhile(ROUND_MACHINE, round_.status, target, _("The round moved on a moment ago."))
     if target == "closed":
         _return_leftovers(actor, round_)
-    db.session.commit()
+    unit.flush()
 
 
 def cancel_round(actor: User, round_: Round, reason: str) -> int:
@@ -863,7 +861,7 @@ def cancel_round(actor: User, round_: Round, reason: str) -> int:
     for proposal in proposals_of(round_, LIVE_PROPOSALS):
         PROPOSAL_MACHINE.move(proposal, "cancelled" if proposal.status == "selected" else "withdrawn", actor, reason)
     _return_leftovers(actor, round_)
-    db.session.commit()
+    unit.flush()
     return sum(_refund_gifts(actor, proposal, reason) for proposal in selected)
 
 
@@ -889,9 +887,6 @@ def _return_leftovers(actor, round_: Round) -> None:
 def money_summary(round_: Round) -> dict[str, int]:
     """Money in and out across the round, from the ledger: what came in (funding and gifts) equals
     what went out (grants paid, refunds, returns) plus what is still held."""
-    from market.contracts.models import Contract
-    from market.money.models import Account, Entry, LedgerTransaction
-
     funded = sum(r.amount_fen for r in fundings(round_))
     project_ids = [p.id for p in proposals_of(round_)]
     by_status = dict(db.session.execute(select(IncomingPayment.status, func.sum(IncomingPayment.amount_fen)).join(

@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 
 from market.core.money import format_fen
-from market.needs.timeline import describes
+from market.notifications.wording import describes
 
 
 @describes("round_opened")

@@ -33,7 +33,7 @@ from market.philanthropy.forms import (
     SelectionForm,
     ShortlistForm,
 )
-from market.philanthropy.models import FUNDER_KINDS, POTS, PROPOSAL_MACHINE, ROUND_MACHINE, ROUND_PHASES
+from market.philanthropy.models import FUNDER_KINDS, POTS, PROPOSAL_MACHINE, ROUND_MACHINE, ROUND_PHASES, Donation
 
 bp = Blueprint("philanthropy", __name__, url_prefix="/rounds")
 NEXT_PHASE = {"agreement": "delivery", "delivery": "midterm", "midterm": "final", "final": "closed"}
@@ -424,8 +424,6 @@ def receipt(donation_id: int):
 @bp.route("/mine")
 @login_required
 def mine():
-    from market.philanthropy.models import Donation
-
     gifts = db.session.scalars(select(Donation).where(Donation.donor_id == current_user.id)
                                .order_by(Donation.id.desc()).limit(200)).all()
     return render_template("philanthropy/mine.html", proposals=rounds.proposals_for(current_user), gifts=gifts,

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import scoring, text
-from market.core.errors import PermissionDenied, ServiceError, commit_unique, existing
+from market.core import scoring, text, unit
+from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
 from market.procurement import sealing, signals, tenders
@@ -50,7 +51,7 @@ def add_expert(actor: User, tender: Tender, expert: User) -> PanelMember:
         raise ServiceError(_("Only expert reviewers can sit on a panel."), field="expert_id")
     member = PanelMember(tender_id=tender.id, expert_id=expert.id, added_at=clock.now(), added_by_id=actor.id)
     db.session.add(member)
-    commit_unique(_("This expert is on the panel already."), field="expert_id")
+    refuse_if_taken(_("This expert is on the panel already."), field="expert_id")
     return member
 
 
@@ -93,7 +94,7 @@ def declare(actor: User, tender: Tender, answers: dict[int, tuple[bool, str]]) -
         db.session.add(ConflictDeclaration(tender_id=tender.id, expert_id=actor.id, bid_id=bid.id,
                                            conflicted=conflicted or member, automatic=member,
                                            note=text.clean(note, 500), declared_at=now))
-    db.session.commit()
+    unit.flush()
 
 
 def bids_to_score(actor: User, tender: Tender) -> list[tuple[Bid, dict]]:
@@ -128,7 +129,7 @@ def score(actor: User, tender: Tender, bid_id: int, points: dict[int, int], comm
                                  points=value, comment=comment, scored_at=now))
         else:
             existing_score.points, existing_score.comment, existing_score.scored_at = value, comment, now
-    db.session.commit()
+    unit.flush()
 
 
 def expert_done(tender: Tender, expert_id: int) -> bool:
@@ -236,7 +237,7 @@ def complete(actor: User, tender: Tender) -> list[BidResult]:
     ]
     db.session.add_all(results)
     TENDER_MACHINE.move(tender, "evaluated", actor, "")
-    db.session.commit()
+    unit.flush()
     return results
 
 
@@ -279,7 +280,7 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
     for request in tender.requests:
         timeline.record("tender_awarded", actor, request=request, tender_id=tender.id, organization=organization.name,
                         organization_id=organization.id)
-    db.session.commit()
+    unit.flush()
     return record
 
 
@@ -307,7 +308,7 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
     challenge = Challenge(tender_id=tender.id, organization_id=organization_id, filed_by_id=actor.id, grounds=grounds,
                           filed_at=now, answer_due_at=rules.add_working_days(now, days))
     db.session.add(challenge)
-    db.session.commit()
+    unit.flush()
     return challenge
 
 

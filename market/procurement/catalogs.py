@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
+from market.core import unit
 from market.core.errors import NotFound, ServiceError
 from market.extensions import db
 from market.organizations.models import ServiceCategory
@@ -33,7 +34,7 @@ def create_catalog(actor: User, department_id: int, year: int, title: str) -> Pu
     db.session.add(catalog)
     db.session.flush()
     CATALOG_MACHINE.start(catalog, actor, "")
-    db.session.commit()
+    unit.flush()
     return catalog
 
 
@@ -67,7 +68,7 @@ def import_items(actor: User, catalog: PurchaseCatalog, filename: str, data: byt
     catalog.items.clear()
     db.session.flush()  # the old rows go first, so the same codes can come back
     catalog.items = [CatalogItem(position=index, **item) for index, item in enumerate(parsed.items)]
-    db.session.commit()
+    unit.flush()
     return parsed
 
 
@@ -82,7 +83,7 @@ def publish(actor: User, catalog: PurchaseCatalog) -> None:
         CATALOG_MACHINE.move(old, "withdrawn", actor, _("Replaced by version %(v)s", v=catalog.version))
     CATALOG_MACHINE.move(catalog, "published", actor, "")
     catalog.published_at = clock.now()
-    db.session.commit()
+    unit.flush()
 
 
 def public_catalogs_select(year: int | None = None, department_id: int | None = None):

@@ -104,6 +104,22 @@ TENDER_METHODS = {
 }
 INVITATION_METHODS = ("invited_tender", "single_source")
 
+# A bid is saved as a draft or sent; sent, it is withdrawn by its bidder or returned when the tender
+# changes, and then sent (or saved) again. Amending a sent bid is a new version, not a move.
+BID_MACHINE = StateMachine(
+    subject_type="bid",
+    initial="draft",
+    also_starts_in=frozenset({"submitted"}),
+    transitions={
+        "draft": frozenset({"submitted"}),
+        "submitted": frozenset({"draft", "withdrawn", "returned"}),
+        "withdrawn": frozenset({"draft", "submitted"}),
+        "returned": frozenset({"draft", "submitted"}),
+    },
+    labels={"draft": _l("Draft"), "submitted": _l("Submitted"), "withdrawn": _l("Withdrawn"),
+            "returned": _l("Returned")},
+)
+
 TENDER_MACHINE = StateMachine(
     subject_type="tender",
     initial="draft",
@@ -219,8 +235,6 @@ class Bid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    # Not yet under a state machine: a bid is returned when its tender changes, and resubmitted.
-    STATUSES = ("draft", "submitted", "withdrawn", "returned")
     status: Mapped[str] = mapped_column(String(20))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))

@@ -1,7 +1,7 @@
 """How procurement's steps read on a community request's timeline."""
 from flask_babel import gettext as _
 
-from market.needs.timeline import describes
+from market.notifications.wording import describes
 
 
 @describes("tender_published")

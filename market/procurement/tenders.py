@@ -13,16 +13,17 @@ from sqlalchemy.exc import IntegrityError
 
 from market import clock
 from market.accounts.models import User
-from market.core import text, uploads
+from market.core import mail, text, unit, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import CommunityRequest
-from market.organizations.models import GRADES, Organization
-from market.places.models import Community
+from market.organizations.models import GRADES, Membership, Organization
+from market.places.models import Community, Department
 from market.procurement import sealing, signals, steps  # noqa: F401  (steps: how tender events read on timelines)
 from market.procurement import undertakers as undertaker_rules
 from market.procurement.models import (
+    BID_MACHINE,
     INVITATION_METHODS,
     TENDER_MACHINE,
     TENDER_METHODS,
@@ -145,7 +146,7 @@ def create_tender(actor: User, data: TenderData) -> Tender:
     db.session.add(tender)
     db.session.flush()
     TENDER_MACHINE.start(tender, actor, "")
-    db.session.commit()
+    unit.flush()
     return tender
 
 
@@ -163,7 +164,7 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
         )
     if tender.status == "draft":
         _apply(tender, data, item)
-        db.session.commit()
+        unit.flush()
         return tender
     reason = text.required(reason, 2000, _("Say what changes and why; bidders will read it."))
     now = clock.now()
@@ -175,14 +176,14 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
     _apply(tender, data, item)
     returned = db.session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == "submitted")).all()
     for bid in returned:
-        bid.status = "returned"
+        BID_MACHINE.move(bid, "returned", actor, reason)
     db.session.add(TenderAmendment(tender_id=tender.id, reason=reason, bid_deadline_before=before,
                                    bid_deadline_after=tender.bid_deadline, bids_returned=len(returned),
                                    amended_at=now, amended_by_id=actor.id))
     notify_bidders(tender, lambda: (_("“%(title)s” has changed", title=tender.title),
                                     _("%(reason)s\nYour bid is returned: resubmit it by %(when)s.", reason=reason,
                                       when=text.moment(tender.bid_deadline))))
-    db.session.commit()
+    unit.flush()
     return tender
 
 
@@ -213,7 +214,7 @@ def publish(actor: User, tender: Tender) -> None:
     tender.published_at = now
     for request in tender.requests:
         timeline.record("tender_published", actor, request=request, tender_id=tender.id, title=tender.title)
-    db.session.commit()
+    unit.flush()
 
 
 def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
@@ -248,7 +249,7 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     db.session.add(again)
     db.session.flush()
     TENDER_MACHINE.start(again, actor, _("Run again after failure: %(reason)s", reason=reason))
-    db.session.commit()
+    unit.flush()
     return again
 
 
@@ -256,9 +257,6 @@ def notify_bidders(tender: Tender, compose) -> None:
     """Mail every member of every bidding organization, sent when the step commits.
     `compose()` returns (subject, body) and runs in each reader's language."""
     from flask_babel import force_locale
-
-    from market.core import mail
-    from market.organizations.models import Membership
 
     members = db.session.scalars(select(Membership).join(Bid, Bid.organization_id == Membership.organization_id)
                                  .where(Bid.tender_id == tender.id)).all()
@@ -277,7 +275,7 @@ def cancel(actor: User, tender: Tender, reason: str) -> None:
     notify_bidders(tender, lambda: (_("“%(title)s” is cancelled", title=tender.title), reason))
     for request in tender.requests:
         timeline.record("tender_cancelled", actor, request=request, tender_id=tender.id, reason=reason)
-    db.session.commit()
+    unit.flush()
 
 
 # --- time --------------------------------------------------------------------------------------
@@ -294,7 +292,7 @@ def advance(tender: Tender, now: datetime | None = None) -> bool:
         _open(tender, now)
         changed = True
     if changed:
-        db.session.commit()
+        unit.flush()
     return changed
 
 
@@ -350,7 +348,7 @@ def ask(actor: User, tender: Tender, organization_id: int, question: str) -> Ten
     record = TenderQuestion(tender_id=tender.id, organization_id=organization_id, asked_by_id=actor.id,
                             question=question, asked_at=clock.now())
     db.session.add(record)
-    db.session.commit()
+    unit.flush()
     return record
 
 
@@ -362,7 +360,7 @@ def record_answer(actor: User, record, answer_text: str, already: str) -> None:
     if record.answered_at:
         raise ServiceError(already)
     record.answer, record.answered_at, record.answered_by_id = answer_text, clock.now(), actor.id
-    db.session.commit()
+    unit.flush()
 
 
 def answer(actor: User, question_id: int, answer_text: str) -> None:
@@ -496,8 +494,9 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
     }
     now = clock.now()
     old_files = []
+    status = "submitted" if final else "draft"
     if bid is None:
-        bid = Bid(tender_id=tender.id, organization_id=org.id, version=0)
+        bid = Bid(tender_id=tender.id, organization_id=org.id, version=0, status=status)
         db.session.add(bid)
     else:
         keep = {f.id for f in kept}
@@ -506,19 +505,18 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
             bid.attachments.remove(row)
         for row in bid.attachments:  # one stored before its metadata was sealed: the sealed content has it now
             row.original_filename, row.content_type, row.size_bytes, row.sha256 = "", "", 0, ""
-    bid.status, bid.version, bid.submitted_at, bid.submitted_by_id = (
-        ("submitted" if final else "draft"),
-        bid.version + 1,
-        now,
-        actor.id,
-    )
+    bid.version, bid.submitted_at, bid.submitted_by_id = bid.version + 1, now, actor.id
     payload["version"] = bid.version
     bid.sealed, bid.digest = sealing.seal(payload), sealing.digest(payload)
     # Placeholders: the name, kind, size and digest are in the sealed content only.
     bid.attachments.extend(BidAttachment(stored_name=s.stored_name, original_filename="", content_type="",
                                          size_bytes=0, sha256="") for s in stored)
     try:
-        db.session.commit()
+        if bid.version == 1:
+            BID_MACHINE.start(bid, actor, "", status)  # flushes: the key settles two first bids at once
+        elif bid.status != status:
+            BID_MACHINE.move(bid, status, actor, "")
+        unit.flush()
     except IntegrityError:  # the organization's first bid sent twice at once: one wins
         db.session.rollback()
         for s in stored:
@@ -536,8 +534,8 @@ def withdraw_bid(actor: User, tender: Tender, org: Organization) -> None:
     bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id, status="submitted"))
     if bid is None:
         raise ServiceError(_("There is no bid to withdraw."))
-    bid.status = "withdrawn"
-    db.session.commit()
+    BID_MACHINE.move(bid, "withdrawn", actor, "")
+    unit.flush()
 
 
 def own_content(actor, tender: Tender, org_id: int) -> dict | None:
@@ -600,8 +598,6 @@ def attachment_bytes(viewer, tender: Tender, attachment_id: int) -> tuple[BidFil
 
 def public_select(category_id=None, district_id=None, method=None, status=None, min_budget=None, max_budget=None,
                   street_id=None):
-    from market.places.models import Department
-
     statement = select(Tender).where(Tender.status != "draft").order_by(Tender.id.desc())
     if street_id:  # bought by the street's office, or serving one of its communities (each side by an index)
         by_office = select(Tender.id).join(Department, Tender.department_id == Department.id) \

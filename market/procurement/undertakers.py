@@ -12,7 +12,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import text
+from market.core import text, unit
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.organizations.models import (
@@ -24,7 +24,7 @@ from market.organizations.models import (
     OrganizationGrade,
     ServiceCategory,
 )
-from market.procurement.models import UNDERTAKER_MACHINE, UndertakerEntry
+from market.procurement.models import UNDERTAKER_MACHINE, CatalogItem, PurchaseCatalog, UndertakerEntry
 from market.rules import services as rules
 
 ACTIVE = ("applied", "listed")
@@ -99,7 +99,7 @@ def apply(actor: User, org: Organization, category_ids: list[int]) -> list[Under
         db.session.flush()
         UNDERTAKER_MACHINE.start(entry, actor, "")
         entries.append(entry)
-    db.session.commit()
+    unit.flush()
     return entries
 
 
@@ -115,7 +115,7 @@ def decide(actor: User, entry_id: int, approve: bool, reason: str = "") -> Under
         raise ServiceError(_("Give the organization a reason for the refusal."), field="reason")
     UNDERTAKER_MACHINE.move(entry, "listed" if approve else "refused", actor, reason)
     entry.decided_at, entry.decided_by_id, entry.reason = clock.now(), actor.id, reason
-    db.session.commit()
+    unit.flush()
     return entry
 
 
@@ -125,7 +125,7 @@ def remove(actor: User, entry_id: int, reason: str) -> None:
     reason = text.required(reason, 1000, _("Give the reason for removing it."))
     UNDERTAKER_MACHINE.move(entry, "removed", actor, reason)
     entry.reason = reason
-    db.session.commit()
+    unit.flush()
 
 
 def record_inspection(actor: User, org: Organization, year: int, result: str) -> AnnualInspection:
@@ -140,7 +140,7 @@ def record_inspection(actor: User, org: Organization, year: int, result: str) ->
     inspection = AnnualInspection(organization_id=org.id, year=year, result=result, recorded_at=clock.now(),
                                   recorded_by_id=actor.id)
     db.session.add(inspection)
-    db.session.commit()
+    unit.flush()
     return inspection
 
 
@@ -159,14 +159,12 @@ def debar(actor: User, org: Organization, reason: str, ends_on: date) -> Debarme
     for entry in db.session.scalars(select(UndertakerEntry).where(UndertakerEntry.organization_id == org.id,
                                                                   UndertakerEntry.status == "listed")):
         UNDERTAKER_MACHINE.move(entry, "removed", actor, reason)
-    db.session.commit()
+    unit.flush()
     return debarment
 
 
 def strictest_item(category_id: int):
     """The published catalog item of a category that asks for the highest grade, if any asks."""
-    from market.procurement.models import CatalogItem, PurchaseCatalog
-
     return db.session.scalar(select(CatalogItem).join(PurchaseCatalog).where(
         CatalogItem.category_id == category_id, CatalogItem.min_grade > 0, PurchaseCatalog.status == "published")
         .order_by(CatalogItem.min_grade.desc()))
@@ -184,7 +182,7 @@ def record_grade(actor: User, org: Organization, grade: int, valid_from: date) -
     """Record a grade decided by the evaluation committee; it lapses after the rule's validity."""
     _require_civil_affairs(actor)
     record = grant_grade(actor, org.id, grade, valid_from)
-    db.session.commit()
+    unit.flush()
     return record
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 
+from market.core import unit
 from market.extensions import db
 from market.search import documents
 from market.search.analysis import analyzer, words
@@ -184,7 +185,7 @@ class PostgresBackend:
         if batch:
             db.session.execute(insert(SearchDocument), batch)
             count += len(batch)
-        db.session.commit()
+        unit.flush()
         return count
 
     @staticmethod

@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from market.core.errors import ServiceError
+from market.extensions import db
 from market.search import documents, services
 from market.search.indexing import backend_of, drain
 
@@ -34,4 +35,5 @@ def reindex_command():
             count = services.reindex(app, report)
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
+    db.session.commit()  # the command's unit of work (the PostgreSQL index is rows of this database)
     click.echo(f"{count} documents in the index.")

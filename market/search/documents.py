@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from market.contracts.models import SIGNED_STATUSES
+from market.contracts.models import SIGNED_STATUSES, Contract
+from market.core.workflow import StatusChange
 from market.extensions import db
+from market.needs.models import CommunityRequest, Need
+from market.organizations.models import Organization, OrganizationGrade
+from market.philanthropy.models import Proposal, Round
+from market.philanthropy.services import may_read_proposal
+from market.places.models import Community, Street
+from market.procurement.models import Tender
+from market.procurement.undertakers import current_grades
 
 BATCH = 500  # records read at once when the whole index is rebuilt
 
@@ -43,8 +51,6 @@ class Kind:
 def _places(community_ids: Iterable[int] = (), street_ids: Iterable[int] = (),
             district_ids: Iterable[int] = ()) -> list[str]:
     """Place tokens for filters: a community also counts for its street and district."""
-    from market.places.models import Community, Street
-
     communities, streets, districts = set(community_ids), set(street_ids), set(district_ids)
     if communities:
         for street_id, district_id in db.session.execute(
@@ -60,42 +66,30 @@ def _places(community_ids: Iterable[int] = (), street_ids: Iterable[int] = (),
 
 
 def _grades() -> dict[int, int]:
-    from market.procurement.undertakers import current_grades
-
     return current_grades()
 
 
 def _needs(ids):
-    from market.needs.models import Need
-
     rows = db.session.scalars(select(Need).where(Need.id.in_(ids), Need.hidden_at.is_(None))).all()
     return [Document("need", n.id, n.title, n.description, n.category_id, _places([n.community_id]), n.status)
             for n in rows]
 
 
 def _public_needs():
-    from market.needs.models import Need
-
     return select(Need.id).where(Need.hidden_at.is_(None))
 
 
 def _requests(ids):
-    from market.needs.models import CommunityRequest
-
     rows = db.session.scalars(select(CommunityRequest).where(CommunityRequest.id.in_(ids))).all()
     return [Document("request", r.id, r.title, r.description, r.category_id, _places([r.community_id]), r.status)
             for r in rows]
 
 
 def _public_requests():
-    from market.needs.models import CommunityRequest
-
     return select(CommunityRequest.id)
 
 
 def _tenders(ids):
-    from market.procurement.models import Tender
-
     rows = db.session.scalars(select(Tender).where(Tender.id.in_(ids), Tender.status != "draft")
                               .options(db.selectinload(Tender.communities), db.joinedload(Tender.catalog_item))).all()
     return [Document("tender", t.id, t.title,
@@ -107,14 +101,10 @@ def _tenders(ids):
 
 
 def _public_tenders():
-    from market.procurement.models import Tender
-
     return select(Tender.id).where(Tender.status != "draft")
 
 
 def _organizations(ids):
-    from market.organizations.models import Organization
-
     rows = db.session.scalars(select(Organization).where(Organization.id.in_(ids), Organization.status == "approved")
                               .options(db.selectinload(Organization.categories),
                                        db.selectinload(Organization.communities))).all()
@@ -128,16 +118,12 @@ def _organizations(ids):
 
 
 def _public_organizations():
-    from market.organizations.models import Organization
-
     return select(Organization.id).where(Organization.status == "approved")
 
 
 
 
 def _contracts(ids):
-    from market.contracts.models import Contract
-
     rows = db.session.scalars(select(Contract).where(Contract.id.in_(ids),
                                                      Contract.status.in_(SIGNED_STATUSES))
                               .options(db.selectinload(Contract.communities))).all()
@@ -152,15 +138,10 @@ def _contracts(ids):
 
 
 def _public_contracts():
-    from market.contracts.models import Contract
-
     return select(Contract.id).where(Contract.status.in_(SIGNED_STATUSES))
 
 
 def _proposals(ids):
-    from market.philanthropy.models import Proposal
-    from market.philanthropy.services import may_read_proposal
-
     rows = db.session.scalars(select(Proposal).where(Proposal.id.in_(ids))
                               .options(db.selectinload(Proposal.requests), db.joinedload(Proposal.organization),
                                        db.joinedload(Proposal.round))).all()
@@ -176,8 +157,6 @@ def _proposals(ids):
 
 
 def _public_proposals():
-    from market.philanthropy.models import Proposal
-
     # Which of these are public depends on their round; `_proposals` decides, record by record.
     return select(Proposal.id).where(Proposal.status.notin_(("submitted", "withdrawn")))
 
@@ -234,13 +213,6 @@ SUBJECTS = {"need": "need", "community_request": "request", "tender": "tender", 
 
 def touched(obj) -> tuple[str, int] | None:
     """The (kind, id) a changed object affects, or None. `round` is expanded later to its proposals."""
-    from market.contracts.models import Contract
-    from market.core.workflow import StatusChange
-    from market.needs.models import CommunityRequest, Need
-    from market.organizations.models import Organization, OrganizationGrade
-    from market.philanthropy.models import Proposal, Round
-    from market.procurement.models import Tender
-
     direct = {Need: "need", CommunityRequest: "request", Tender: "tender", Organization: "organization",
               Contract: "contract", Proposal: "proposal", Round: "round"}
     kind = direct.get(type(obj))
@@ -255,8 +227,6 @@ def touched(obj) -> tuple[str, int] | None:
 
 def expand(keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """Document keys for touched keys: a round stands for its proposals (they become public with it)."""
-    from market.philanthropy.models import Proposal
-
     result, rounds = set(), set()
     for kind, record_id in keys:
         if kind == "round":

@@ -13,7 +13,9 @@ import threading
 from flask import current_app
 
 from market.core import page_cache
+from market.extensions import db
 from market.search import documents
+from market.search.backends import PostgresBackend, WhooshBackend
 
 log = logging.getLogger(__name__)
 TOUCHED = "search_touched"
@@ -25,8 +27,6 @@ def backend_of(app):
 
 
 def install(app) -> None:
-    from market.search.backends import PostgresBackend, WhooshBackend
-
     choice = app.config["SEARCH_BACKEND"]
     if choice == "whoosh":
         app.extensions["market.search"] = WhooshBackend(app.config["SEARCH_DIR"])
@@ -116,8 +116,6 @@ class Worker:
                         if page_cache.enabled():  # search pages rendered before the index caught up
                             page_cache.bump()
                     finally:
-                        from market.extensions import db
-
                         db.session.remove()
             except Exception:
                 if attempt < ATTEMPTS:

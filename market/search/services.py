@@ -8,7 +8,11 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from market.contracts.models import CONTRACT_MACHINE
 from market.core.errors import ServiceError
+from market.needs.models import NEED_MACHINE, REQUEST_MACHINE
+from market.philanthropy.models import PROPOSAL_MACHINE
+from market.procurement.models import TENDER_MACHINE
 from market.search import documents
 from market.search.analysis import query_words
 from market.search.backends import Filters, Hit
@@ -122,11 +126,6 @@ def parse_filters(values) -> Filters:
 
 def status_choices() -> dict:
     """Statuses to filter by, grouped by kind."""
-    from market.contracts.models import CONTRACT_MACHINE
-    from market.needs.models import NEED_MACHINE, REQUEST_MACHINE
-    from market.philanthropy.models import PROPOSAL_MACHINE
-    from market.procurement.models import TENDER_MACHINE
-
     machines = {"need": NEED_MACHINE, "request": REQUEST_MACHINE, "tender": TENDER_MACHINE,
                 "contract": CONTRACT_MACHINE, "proposal": PROPOSAL_MACHINE}
     hidden = {"tender": {"draft"}, "contract": {"draft", "cancelled"}, "proposal": {"submitted", "withdrawn"}}

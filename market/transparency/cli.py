@@ -4,6 +4,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from market.extensions import db
 from market.transparency import ocds
 
 ocds_cli = AppGroup("ocds", help="Open Contracting Data Standard exports.")
@@ -14,8 +15,6 @@ ocds_cli = AppGroup("ocds", help="Open Contracting Data Standard exports.")
 def export_command(outdir):
     """Write release-package.json, record-package.json and records/<ocid>.json into OUTDIR."""
     from sqlalchemy import func, select
-
-    from market.extensions import db
 
     total = db.session.scalar(select(func.count()).select_from(ocds.public_tenders_select().subquery()))
     if sys.stdout.isatty():

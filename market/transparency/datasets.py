@@ -9,7 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
-from market.contracts.models import SIGNED_STATUSES
+from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
+from market.evaluation.models import Evaluation, Rating
+from market.money.models import Payment
+from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
+from market.philanthropy.models import MatchResult, Proposal, Round
+from market.places.models import Community, Department
+from market.procurement.models import Award, Bid, CatalogItem, Challenge, PurchaseCatalog, Tender
 
 TYPES = {"integer": {"type": "integer"}, "fen": {"type": "integer", "description": "an amount in fen (0.01 yuan)"},
          "string": {"type": "string"}, "datetime": {"type": "string", "format": "date-time"},
@@ -54,10 +60,6 @@ def _cols(spec: str) -> tuple[Column, ...]:
 
 
 def _catalog_items():
-    from market.organizations.models import ServiceCategory
-    from market.places.models import Department
-    from market.procurement.models import CatalogItem, PurchaseCatalog
-
     return (
         select(
             CatalogItem.id.label("id"),
@@ -80,10 +82,6 @@ def _catalog_items():
 
 
 def _tenders():
-    from market.organizations.models import ServiceCategory
-    from market.places.models import Department
-    from market.procurement.models import Tender
-
     return (select(Tender.id.label("id"), Tender.title.label("title"), Department.name.label("department"),
                    ServiceCategory.name_zh.label("category"), Tender.method.label("method"),
                    Tender.budget_ceiling_fen.label("budget_ceiling_fen"), Tender.status.label("status"),
@@ -95,9 +93,6 @@ def _tenders():
 
 
 def _opened_bids():
-    from market.organizations.models import Organization
-    from market.procurement.models import Bid
-
     return (select(Bid.id.label("id"), Bid.tender_id.label("tender_id"), Organization.name.label("organization"),
                    Organization.credit_code.label("credit_code"), Bid.price_fen.label("price_fen"),
                    Bid.opened_at.label("opened_at"), Bid.digest.label("receipt_digest"))
@@ -106,9 +101,6 @@ def _opened_bids():
 
 
 def _awards():
-    from market.organizations.models import Organization
-    from market.procurement.models import Award, Bid
-
     return (select(Award.id.label("id"), Award.tender_id.label("tender_id"), Award.bid_id.label("bid_id"),
                    Organization.name.label("organization"), Bid.price_fen.label("price_fen"),
                    Award.awarded_at.label("awarded_at"), Award.notice_ends_at.label("notice_ends_at"),
@@ -118,9 +110,6 @@ def _awards():
 
 
 def _challenges():
-    from market.organizations.models import Organization
-    from market.procurement.models import Challenge
-
     return (select(Challenge.id.label("id"), Challenge.tender_id.label("tender_id"),
                    Organization.name.label("organization"), Challenge.filed_at.label("filed_at"),
                    Challenge.grounds.label("grounds"), Challenge.answer_due_at.label("answer_due_at"),
@@ -129,10 +118,6 @@ def _challenges():
 
 
 def _contracts():
-    from market.contracts.models import Contract
-    from market.organizations.models import Organization
-    from market.places.models import Department
-
     funder = aliased(Organization)
     return (select(Contract.id.label("id"), Contract.number.label("number"), Contract.title.label("title"),
                    case((Contract.department_id.is_not(None), Department.name), else_=funder.name).label("purchaser"),
@@ -147,8 +132,6 @@ def _contracts():
 
 
 def _milestones():
-    from market.contracts.models import Contract, Milestone
-
     return (select(Milestone.id.label("id"), Milestone.contract_id.label("contract_id"),
                    Milestone.position.label("position"), Milestone.title.label("title"),
                    Milestone.due_on.label("due_on"), Milestone.amount_fen.label("amount_fen"),
@@ -159,10 +142,6 @@ def _milestones():
 
 
 def _payments():
-    from market.contracts.models import Contract
-    from market.money.models import Payment
-    from market.organizations.models import Organization
-
     return (select(Payment.id.label("id"), Payment.contract_id.label("contract_id"),
                    Payment.milestone_id.label("milestone_id"), Organization.name.label("organization"),
                    Payment.amount_fen.label("amount_fen"), Payment.provider.label("provider"),
@@ -173,9 +152,6 @@ def _payments():
 
 
 def _evaluations():
-    from market.evaluation.models import Evaluation
-    from market.organizations.models import Organization
-
     return (
         select(
             Evaluation.id.label("id"),
@@ -194,9 +170,6 @@ def _evaluations():
 
 
 def _ratings():
-    from market.evaluation.models import Rating
-    from market.places.models import Community
-
     return (select(Rating.id.label("id"), Rating.contract_id.label("contract_id"), Rating.period.label("period"),
                    Rating.stars.label("stars"), Rating.comment.label("comment"), Community.name.label("community"),
                    Rating.created_at.label("created_at"))
@@ -205,8 +178,6 @@ def _ratings():
 
 
 def _grades():
-    from market.organizations.models import Organization, OrganizationGrade
-
     return (select(OrganizationGrade.id.label("id"), Organization.name.label("organization"),
                    Organization.credit_code.label("credit_code"), OrganizationGrade.grade.label("grade"),
                    OrganizationGrade.valid_from.label("valid_from"), OrganizationGrade.valid_until.label("valid_until"))
@@ -214,10 +185,6 @@ def _grades():
 
 
 def _rounds():
-    from market.organizations.models import Organization
-    from market.philanthropy.models import Round
-    from market.places.models import Department
-
     return (select(Round.id.label("id"), Round.number.label("number"), Round.title.label("title"),
                    case((Round.department_id.is_not(None), Department.name), else_=Organization.name).label("sponsor"),
                    Round.max_grant_fen.label("max_grant_fen"), Round.match_cap_fen.label("match_cap_fen"),
@@ -229,9 +196,6 @@ def _rounds():
 
 
 def _matches():
-    from market.organizations.models import Organization
-    from market.philanthropy.models import MatchResult, Proposal
-
     return (select(MatchResult.id.label("id"), MatchResult.round_id.label("round_id"),
                    MatchResult.proposal_id.label("proposal_id"), Proposal.title.label("project"),
                    Organization.name.label("organization"), MatchResult.donors.label("donors"),

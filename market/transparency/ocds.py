@@ -15,8 +15,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from market import clock
-from market.contracts.models import SIGNED_STATUSES
+from market.contracts.models import SIGNED_STATUSES, Contract
+from market.core.workflow import StatusChange
 from market.extensions import db
+from market.money.models import Payment
+from market.procurement.models import Award, Bid, Tender
 
 OCDS_VERSION = "1.1"
 METHODS = {"open_tender": "open", "invited_tender": "selective", "competitive_negotiation": "limited",
@@ -88,18 +91,11 @@ def _ref(party: dict) -> dict:
 # --- one process -----------------------------------------------------------------------------------
 
 def public_tenders_select():
-    from market.procurement.models import Tender
-
     return select(Tender).where(Tender.status != "draft").order_by(Tender.id)
 
 
 def releases_of(tender) -> list[dict]:
     """Every release of one tender's contracting process, oldest first."""
-    from market.contracts.models import Contract
-    from market.core.workflow import StatusChange
-    from market.money.models import Payment
-    from market.procurement.models import Award, Bid
-
     ocid = ocid_of(tender.id)
     buyer = _department_party(tender.department)
     base = {"ocid": ocid, "initiationType": "tender", "language": "zh",
@@ -243,8 +239,6 @@ def record_package(tenders, uri: str) -> dict:
 
 def batches(size: int = 200) -> Iterator[list]:
     """Every public tender, a batch at a time (for exports)."""
-    from market.procurement.models import Tender
-
     ids = db.session.scalars(select(Tender.id).where(Tender.status != "draft").order_by(Tender.id)).all()
     for start in range(0, len(ids), size):
         yield db.session.scalars(select(Tender).where(Tender.id.in_(ids[start:start + size])).order_by(Tender.id)).all()

@@ -7,6 +7,7 @@ import time
 from flask_migrate import upgrade
 
 from market import clock
+from market.core.unit import command
 from market.extensions import db
 from tests.world import CRAWL_AT, WORLD_START, World, statuses
 
@@ -21,7 +22,7 @@ def build(app, log=print) -> World:
 
     world = World(app, clock.FrozenClock(WORLD_START))
     clock.install(app, world.clock)
-    with app.app_context():
+    with command(app):
         if db.engine.dialect.name == "postgresql":
             from sqlalchemy import text
 
@@ -76,7 +77,7 @@ if __name__ == "__main__":
             os.remove(path)
     app = world_app(url, tempfile.mkdtemp())
     build(app)
-    with app.app_context():
+    with command(app):
         missing = statuses.coverage()
     for model, lacking in sorted(missing.items()):
         print(f"missing {model}: {', '.join(lacking)}")
