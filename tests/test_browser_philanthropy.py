@@ -8,7 +8,7 @@ from browser import screenshot, sign_in
 from market.contracts import services as contracts
 from market.core.unit import command
 from market.extensions import db
-from market.philanthropy import services as rounds
+from market.philanthropy import closing
 from test_philanthropy import YUAN, give, open_round, review_and_select, round_world, the_round  # noqa: F401
 from test_tenders import user, world  # noqa: F401
 
@@ -54,15 +54,15 @@ def test_give_see_the_match_close_giving_and_pay_the_grant_in_the_browser(live_s
     expect(buyer.locator("[data-test=round-status]")).to_have_text("资助协议")
     screenshot(buyer, "round-agreements")
     with command(app):
-        grant = next(c for c in rounds.agreements(the_round(world)) if c.proposal_id == project)
+        grant = next(c for c in closing.agreements(the_round(world)) if c.proposal_id == project)
         grant_id = grant.id
         # ¥50,000 grant + ¥300 gifts + ¥600 match.
         assert grant.price_fen == 5_090_000
-        for other in rounds.agreements(the_round(world)):
+        for other in closing.agreements(the_round(world)):
             contracts.sign(user(world["buyer"]), other, "purchaser")
             owner = world["owner0"] if other.organization_id == world["org0"] else world["owner1"]
             contracts.sign(user(owner), db.session.get(type(other), other.id), "organization")
-        rounds.advance(user(world["buyer"]), the_round(world), "delivery")
+        closing.advance(user(world["buyer"]), the_round(world), "delivery")
         first = grant.milestones[0]
         contracts.submit_report(user(world["owner0"]), grant, first.id, contracts.ReportData("启动：招募志愿者", 30))
         contracts.decide(user(world["buyer"]), db.session.get(type(grant), grant_id), first.id, "accepted")
@@ -82,6 +82,6 @@ def test_give_see_the_match_close_giving_and_pay_the_grant_in_the_browser(live_s
     expect(public.locator(f"[data-test=match-{project}]")).to_contain_text("¥600.00")
     expect(public.locator("[data-test=money-out]")).to_contain_text("已拨付¥25,450.00")
     with command(app):
-        summary = rounds.money_summary(the_round(world))
+        summary = closing.money_summary(the_round(world))
         assert summary["in"] == summary["out"] + summary["held"] == 10_000_000 + 100_000 + 30_000
     screenshot(public, "round-public")

@@ -64,7 +64,7 @@ def _community(kind):
 
 
 def _rounds(status=None):
-    from market.philanthropy.services import rounds_select
+    from market.philanthropy.rounds import rounds_select
 
     return rounds_select(status)
 

@@ -14,7 +14,7 @@ from market.core.workflow import StatusChange
 from market.extensions import db
 from market.money import ledger, payments
 from market.money.models import IncomingPayment, LedgerTransaction, WebhookEvent
-from market.philanthropy import services as rounds
+from market.philanthropy import closing, giving, rounds
 from market.philanthropy.models import Donation, RoundFunding
 from test_money_pages import at_once, http_session
 from test_needs import _run_at_once
@@ -167,11 +167,11 @@ def cancelled_drafts_and_final(app, world, frozen):
     returns both pots to their sources."""
     frozen.advance(days=20)
     with command(app):
-        rounds.close_giving(user(world["buyer"]), the_round(world))
-        for grant in rounds.agreements(the_round(world)):
+        closing.close_giving(user(world["buyer"]), the_round(world))
+        for grant in closing.agreements(the_round(world)):
             contracts.cancel_draft(user(world["buyer"]), grant, "项目方放弃")
         for target in ("delivery", "midterm", "final"):
-            rounds.advance(user(world["buyer"]), the_round(world), target)
+            closing.advance(user(world["buyer"]), the_round(world), target)
 
 
 def returns_of(app, round_id):
@@ -190,14 +190,14 @@ def test_closing_a_round_twice_at_once_returns_the_pots_once(app, round_world, f
     cancelled_drafts_and_final(app, world, frozen)
 
     def close():
-        return rounds.advance(user(world["buyer"]), the_round(world), "closed") or "closed"
+        return closing.advance(user(world["buyer"]), the_round(world), "closed") or "closed"
 
     results = _run_at_once(app, [close, close])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and str in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "closed") == 1  # grants and matching, once each
     with command(app):
         assert rounds.pots(the_round(world)) == {"grants": 0, "matching": 0}
-        summary = rounds.money_summary(the_round(world))
+        summary = closing.money_summary(the_round(world))
         assert summary["held"] == 0 and summary["in"] == summary["out"]
     assert balanced(app)
 
@@ -207,14 +207,14 @@ def test_cancelling_a_round_twice_at_once_returns_and_refunds_once(app, round_wo
     give(app, world, "giver0", 0, 100 * YUAN)
 
     def cancel():
-        return rounds.cancel_round(user(world["buyer"]), the_round(world), "资金未到位")
+        return closing.cancel_round(user(world["buyer"]), the_round(world), "资金未到位")
 
     results = _run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "cancelled") == 3  # the round and its 2 projects
     with command(app):
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(kind="refund")) == 1
-        summary = rounds.money_summary(the_round(world))
+        summary = closing.money_summary(the_round(world))
         assert summary["held"] == 0 and summary["in"] == summary["out"] == 10_000_000 + 100_000 + 10_000
     assert balanced(app)
 
@@ -225,7 +225,7 @@ def test_cancelling_a_project_twice_at_once_refunds_once(app, round_world, froze
     give(app, world, "giver1", 0, 200 * YUAN)
 
     def cancel():
-        return rounds.cancel_project(user(world["buyer"]), proposal(world, 0), "项目负责人离职")
+        return giving.cancel_project(user(world["buyer"]), proposal(world, 0), "项目负责人离职")
 
     results = _run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results

@@ -16,8 +16,7 @@ from market.evaluation import rubrics
 from market.extensions import db
 from market.money import ledger
 from market.money.models import IncomingPayment
-from market.philanthropy import matching
-from market.philanthropy import services as rounds
+from market.philanthropy import closing, giving, matching, proposals, review, rounds
 from market.philanthropy.models import Proposal, Round
 from test_stripe import standin  # noqa: F401
 from test_tenders import user, world  # noqa: F401  (the shared world: a department with budget, four organizations)
@@ -101,11 +100,11 @@ def proposal_data(world, n, **overrides):
                   problem="独居老人午餐难。", target_group="辖区70岁以上独居老人", inputs="社工2名、志愿者10名",
                   activities="每周五天助餐、每月一次健康讲座", outputs="服务老人45人、助餐2000人次",
                   outcomes="老人营养与社交改善", months=10,
-                  budget=[rounds.BudgetLineData("人员", REQUESTED[n] - 1_000_000),
-                          rounds.BudgetLineData("餐费补贴", 1_000_000)],
+                  budget=[proposals.BudgetLineData("人员", REQUESTED[n] - 1_000_000),
+                          proposals.BudgetLineData("餐费补贴", 1_000_000)],
                   request_ids=[world["request"]])
     values.update(overrides)
-    return rounds.ProposalData(**values)
+    return proposals.ProposalData(**values)
 
 
 @pytest.fixture
@@ -132,7 +131,7 @@ def open_round(app, world, frozen, manager="buyer", sponsor=None):
         world["round"] = round_.id
         world["proposals"] = {}
         for n in range(3):
-            proposal = rounds.submit_proposal(user(world[f"owner{n}"]), round_, proposal_data(world, n))
+            proposal = proposals.submit_proposal(user(world[f"owner{n}"]), round_, proposal_data(world, n))
             world["proposals"][n] = proposal.id
     return world
 
@@ -150,28 +149,28 @@ def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
     pitch = pitch or {0: "90", 1: "80", 2: "60"}
     with command(app):
         buyer = user(world[manager])
-        rounds.start_screening(buyer, the_round(world))
+        proposals.start_screening(buyer, the_round(world))
         for n in range(3):
-            rounds.screen(buyer, proposal(world, n), True, "")
-        rounds.start_review(buyer, the_round(world))
+            proposals.screen(buyer, proposal(world, n), True, "")
+        review.start_review(buyer, the_round(world))
         leaves = rubrics.leaves(the_round(world).rubric)
         for expert in ("expert", "expert2"):
             for n in range(3):
-                rounds.declare(user(world[expert]), proposal(world, n), False, "")
+                review.declare(user(world[expert]), proposal(world, n), False, "")
                 values = {leaf.id: SHEET[leaf.code] for leaf in leaves}
-                rounds.score_review(user(world[expert]), proposal(world, n), values, "逻辑清楚", submit=True)
-        rounds.start_pitch(buyer, the_round(world), [world["proposals"][n] for n in range(3)])
+                review.score_review(user(world[expert]), proposal(world, n), values, "逻辑清楚", submit=True)
+        review.start_pitch(buyer, the_round(world), [world["proposals"][n] for n in range(3)])
         for expert in ("expert", "expert2"):
             for n in range(3):
-                rounds.record_pitch(user(world[expert]), proposal(world, n), pitch[n])
-        rounds.select_projects(buyer, the_round(world), [world["proposals"][0], world["proposals"][1]], "")
+                review.record_pitch(user(world[expert]), proposal(world, n), pitch[n])
+        review.select_projects(buyer, the_round(world), [world["proposals"][0], world["proposals"][1]], "")
     return world
 
 
 def give(app, world, giver, n, amount_fen, anonymous=False, token=None, name=None):
     """A gift listed under a name the giver typed (its key, "giver1"), not its account's name (居民1)."""
     with command(app):
-        return rounds.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous,
+        return giving.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous,
                              giver if name is None else name, token or f"{giver}-{n}-{amount_fen}").id
 
 
@@ -193,22 +192,22 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
     give(app, world, "giver5", 1, 100 * YUAN)
     give(app, world, "stranger", 1, 1_000 * YUAN, anonymous=True)
     with command(app):
-        live = rounds.estimate(the_round(world))
+        live = giving.estimate(the_round(world))
         # The pool of ¥1,000 splits 75000 : 25000; the cap of ¥600 moves ¥150 to project 1.
         assert (live[world["proposals"][0]].match_fen, live[world["proposals"][1]].match_fen) == (60_000, 40_000)
         assert live[world["proposals"][0]].capped
-        donors = rounds.donors(proposal(world, 1))
+        donors = giving.donors(proposal(world, 1))
         assert [d.anonymous for d in donors].count(True) == 1 and len(donors) == 4
         with pytest.raises(ServiceError):
-            rounds.close_giving(user(world["buyer"]), the_round(world))  # giving is still open
+            closing.close_giving(user(world["buyer"]), the_round(world))  # giving is still open
     frozen.advance(days=20)
     with command(app):
         with pytest.raises(ServiceError):
-            rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "late")
-        frozen_matches = rounds.close_giving(user(world["buyer"]), the_round(world))
+            giving.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "late")
+        frozen_matches = closing.close_giving(user(world["buyer"]), the_round(world))
         assert {m.proposal_id: m.match_fen for m in frozen_matches} == {world["proposals"][0]: 60_000,
                                                                         world["proposals"][1]: 40_000}
-        grants = rounds.agreements(the_round(world))
+        grants = closing.agreements(the_round(world))
         # ¥50,000 grant + ¥400 gifts + ¥600 match; ¥40,000 + ¥1,500 gifts + ¥400 match.
         assert [c.price_fen for c in grants] == [5_100_000, 4_190_000]
         assert [m.share_bp for m in grants[0].milestones] == [5000, 3000, 2000]
@@ -218,15 +217,15 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
     # The grant agreements run on the contracts machinery: signed, reported, accepted, paid.
     pay_all(app, world, frozen, 0)
     with command(app):
-        grants = rounds.agreements(the_round(world))
+        grants = closing.agreements(the_round(world))
         assert grants[0].status == "completed"
         assert ledger.balance("contract", grants[0].id, "paid") == 5_100_000
         contracts.terminate(user(world["buyer"]), db.session.get(Contract, grants[1].id), "项目负责人离职，无法继续")
     with command(app):
         buyer = user(world["buyer"])
         for target in ("midterm", "final", "closed"):
-            rounds.advance(buyer, the_round(world), target)
-        summary = rounds.money_summary(the_round(world))
+            closing.advance(buyer, the_round(world), target)
+        summary = closing.money_summary(the_round(world))
         # In: ¥100,000 grants + ¥1,000 matching + ¥1,900 gifts. Out: ¥51,000 paid, the rest returned.
         assert summary["in"] == 10_000_000 + 100_000 + 190_000
         assert summary["paid"] == 5_100_000 and summary["held"] == 0
@@ -243,13 +242,13 @@ def pay_all(app, world, frozen, n):
     owners = {world[f"org{k}"]: world[f"owner{k}"] for k in range(4)}
     with command(app):
         with pytest.raises(ServiceError):  # delivery starts once every agreement is signed
-            rounds.advance(user(world["buyer"]), the_round(world), "delivery")
-        for grant in rounds.agreements(the_round(world)):
+            closing.advance(user(world["buyer"]), the_round(world), "delivery")
+        for grant in closing.agreements(the_round(world)):
             grant_id, organization_id = grant.id, grant.organization_id
             contracts.sign(user(world["buyer"]), grant, "purchaser")
             contracts.sign(user(owners[organization_id]), db.session.get(Contract, grant_id), "organization")
-        grant_id = next(c.id for c in rounds.agreements(the_round(world)) if c.proposal_id == world["proposals"][n])
-        rounds.advance(user(world["buyer"]), the_round(world), "delivery")
+        grant_id = next(c.id for c in closing.agreements(the_round(world)) if c.proposal_id == world["proposals"][n])
+        closing.advance(user(world["buyer"]), the_round(world), "delivery")
     for position in range(3):
         with command(app):
             grant = db.session.get(Contract, grant_id)
@@ -266,16 +265,16 @@ def test_only_verified_residents_count_and_a_cancelled_project_refunds_every_gif
     give(app, world, "stranger", 0, 5_000 * YUAN)
     give(app, world, "giver0", 0, 200 * YUAN)
     with command(app):
-        live = rounds.estimate(the_round(world))
+        live = giving.estimate(the_round(world))
         assert live[world["proposals"][0]].donors == 1 and live[world["proposals"][0]].match_fen == 0
         with pytest.raises(PermissionDenied):
-            rounds.cancel_project(user(world["owner1"]), proposal(world, 0), "不是我们的项目")
-        assert rounds.cancel_project(user(world["owner0"]), proposal(world, 0), "场地无法落实") == 2
+            giving.cancel_project(user(world["owner1"]), proposal(world, 0), "不是我们的项目")
+        assert giving.cancel_project(user(world["owner0"]), proposal(world, 0), "场地无法落实") == 2
         assert ledger.balance("proposal", world["proposals"][0], "pool") == 0
         refunded = db.session.scalars(db.select(IncomingPayment).filter_by(status="refunded")).all()
         assert sorted(p.amount_fen for p in refunded) == [20_000, 500_000]
         with pytest.raises(ServiceError):
-            rounds.donate(user(world["giver1"]), proposal(world, 0), 100 * YUAN, False, "", "after-cancel")
+            giving.donate(user(world["giver1"]), proposal(world, 0), 100 * YUAN, False, "", "after-cancel")
 
 
 def test_the_same_gift_form_sent_twice_gives_once(app, round_world, frozen):
@@ -293,9 +292,9 @@ def test_cancelling_a_round_returns_the_pots_and_refunds_gifts(app, round_world,
     give(app, world, "giver0", 0, 100 * YUAN)
     with command(app):
         with pytest.raises(PermissionDenied):
-            rounds.cancel_round(user(world["owner0"]), the_round(world), "试图取消")
-        assert rounds.cancel_round(user(world["buyer"]), the_round(world), "资金未到位") == 1
-        summary = rounds.money_summary(the_round(world))
+            closing.cancel_round(user(world["owner0"]), the_round(world), "试图取消")
+        assert closing.cancel_round(user(world["buyer"]), the_round(world), "资金未到位") == 1
+        summary = closing.money_summary(the_round(world))
         assert summary["held"] == 0 and summary["in"] == summary["out"] == 10_000_000 + 100_000 + 10_000
         assert ledger.balance("round", world["round"], "pledged") == 0  # the company's pledge went back
 
@@ -315,25 +314,25 @@ def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, plac
         rounds.open_call(buyer, round_)
         # The organizations were registered in 2018: more than 3 years ago.
         with pytest.raises(ServiceError, match="3"):
-            rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+            proposals.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
         with pytest.raises(PermissionDenied):
-            rounds.submit_proposal(user(world["owner1"]), round_, proposal_data(world, 0))
+            proposals.submit_proposal(user(world["owner1"]), round_, proposal_data(world, 0))
     with command(app):
         round_ = rounds.create_round(user(world["buyer"]), round_data(world))
         rounds.fund(user(world["buyer"]), round_, "grants", 6_000_000, "姑苏区民政局", "government", "福彩", "h")
         rounds.open_call(user(world["buyer"]), round_)
-        too_much = proposal_data(world, 0, budget=[rounds.BudgetLineData("人员", 7_000_000)])
+        too_much = proposal_data(world, 0, budget=[proposals.BudgetLineData("人员", 7_000_000)])
         with pytest.raises(ServiceError, match="60,000"):
-            rounds.submit_proposal(user(world["owner0"]), round_, too_much)
-        mine = rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+            proposals.submit_proposal(user(world["owner0"]), round_, too_much)
+        mine = proposals.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
         with pytest.raises(ServiceError):  # one live proposal per organization
-            rounds.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
+            proposals.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
         # Not public before the results; the applicant and the sponsor see it.
         from flask_login import AnonymousUserMixin
 
         with pytest.raises(NotFound):
-            rounds.get_proposal(AnonymousUserMixin(), mine.id)
-        assert rounds.get_proposal(user(world["buyer"]), mine.id) is mine
+            proposals.get_proposal(AnonymousUserMixin(), mine.id)
+        assert proposals.get_proposal(user(world["buyer"]), mine.id) is mine
 
 
 def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_world, frozen, make_user):
@@ -346,18 +345,18 @@ def test_a_member_of_the_applicant_is_conflicted_and_cannot_score(app, round_wor
         db.session.add(Membership(user_id=world["expert"], organization_id=world["org0"], added_at=clock.now()))
         db.session.commit()
         buyer = user(world["buyer"])
-        rounds.start_screening(buyer, the_round(world))
+        proposals.start_screening(buyer, the_round(world))
         for n in range(3):
-            rounds.screen(buyer, proposal(world, n), True, "")
-        rounds.start_review(buyer, the_round(world))
-        review = rounds.declare(user(world["expert"]), proposal(world, 0), False, "")
-        assert review.conflict
+            proposals.screen(buyer, proposal(world, n), True, "")
+        review.start_review(buyer, the_round(world))
+        sheet = review.declare(user(world["expert"]), proposal(world, 0), False, "")
+        assert sheet.conflict
         with pytest.raises(PermissionDenied):
-            rounds.score_review(user(world["expert"]), proposal(world, 0), {}, "", submit=False)
+            review.score_review(user(world["expert"]), proposal(world, 0), {}, "", submit=False)
         with pytest.raises(PermissionDenied):  # not on the panel
-            rounds.declare(user(world["owner3"]), proposal(world, 1), False, "")
+            review.declare(user(world["owner3"]), proposal(world, 1), False, "")
         with pytest.raises(ServiceError):  # sheets missing
-            rounds.start_pitch(buyer, the_round(world), [world["proposals"][1]])
+            review.start_pitch(buyer, the_round(world), [world["proposals"][1]])
 
 
 # --- the pages -------------------------------------------------------------------------------------------
@@ -389,7 +388,7 @@ def test_giving_through_the_page_gives_a_receipt_and_shows_on_the_public_pages(a
     # Three residents at ¥100: raw (3 × 100)² − 30000 = 60000, the only raw match: the cap of ¥600 holds.
     assert "¥600.00" in round_page and "87.60" in round_page
     with command(app):
-        assert rounds.estimate(the_round(world))[project].match_fen == 60_000
+        assert giving.estimate(the_round(world))[project].match_fen == 60_000
     assert client.get(response.location).status_code in (302, 401)  # a receipt is its giver's only
 
 
@@ -437,7 +436,7 @@ def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_
     standin.fail_intents = True
     with command(app):
         with pytest.raises(ServiceError, match="没有扣款"):  # the provider is down: a clear refusal, nothing saved
-            rounds.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "down")
+            giving.donate(user(world["giver0"]), proposal(world, 0), 100 * YUAN, False, "", "down")
         assert db.session.scalar(db.select(db.func.count(IncomingPayment.id))) == 0
     standin.fail_intents = False
     for giver in ("giver0", "giver1"):
@@ -445,19 +444,19 @@ def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_
     with command(app):
         gifts = db.session.scalars(db.select(IncomingPayment)).all()
         assert {g.status for g in gifts} == {"pending"} and all(g.provider == "stripe" for g in gifts)
-        assert rounds.estimate(the_round(world))[project].donors == 0  # nothing counts until Stripe confirms
+        assert giving.estimate(the_round(world))[project].donors == 0  # nothing counts until Stripe confirms
         intents = [standin.customer_pays(g.reference) for g in gifts]
     frozen.advance(days=20)
     with command(app):
         with pytest.raises(ServiceError, match="确认"):  # giving does not close over unconfirmed payments
-            rounds.close_giving(user(world["buyer"]), the_round(world))
+            closing.close_giving(user(world["buyer"]), the_round(world))
     for number, intent in enumerate(intents):
         payload = event(f"evt_gift_{number}", "payment_intent.succeeded", intent)
         assert post_webhook(client, payload, signature(payload)).status_code == 200
     with command(app):
-        live = rounds.estimate(the_round(world))[project]
+        live = giving.estimate(the_round(world))[project]
         assert (live.raw, live.match_fen, live.capped) == (20_000, 60_000, True)  # raw (2 × 100)² − 20000; the cap
-        rounds.close_giving(user(world["buyer"]), the_round(world))
+        closing.close_giving(user(world["buyer"]), the_round(world))
         assert ledger.balance("proposal", project, "pool") == 0
         assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
 
@@ -467,10 +466,10 @@ def test_an_expert_declares_and_scores_through_the_pages(app, round_world, froze
     frozen.advance(days=21)
     with command(app):
         buyer = user(world["buyer"])
-        rounds.start_screening(buyer, the_round(world))
+        proposals.start_screening(buyer, the_round(world))
         for n in range(3):
-            rounds.screen(buyer, proposal(world, n), True, "")
-        rounds.start_review(buyer, the_round(world))
+            proposals.screen(buyer, proposal(world, n), True, "")
+        review.start_review(buyer, the_round(world))
         leaves = {leaf.code: leaf.id for leaf in rubrics.leaves(the_round(world).rubric)}
     login("expert@example.cn")
     assert "2026年姑苏区社区公益创投大赛" in client.get("/rounds/mine").get_data(as_text=True)
@@ -499,9 +498,9 @@ def test_an_incubators_staff_run_its_operators_round_and_sign_the_grants(app, ro
     frozen.advance(days=20)
     with command(app):
         with pytest.raises(PermissionDenied):  # the department has nothing to do with this round
-            rounds.close_giving(user(world["buyer"]), the_round(world))
-        rounds.close_giving(user(world["staff"]), the_round(world))
-        grant = rounds.agreements(the_round(world))[0]
+            closing.close_giving(user(world["buyer"]), the_round(world))
+        closing.close_giving(user(world["staff"]), the_round(world))
+        grant = closing.agreements(the_round(world))[0]
         assert grant.department_id is None and grant.purchaser_name == "社会组织3号"
         contracts.sign(user(world["staff"]), grant, "purchaser")
         contracts.sign(user(world["owner0"]), db.session.get(Contract, grant.id), "organization")
@@ -519,7 +518,7 @@ def test_a_gift_without_a_display_name_is_listed_as_anonymous_never_under_the_ac
     give(app, world, "giver2", 0, 100 * YUAN, name="  ")  # only blanks
     give(app, world, "giver3", 0, 100 * YUAN, name="陈阿姨一家")  # a name chosen for the list
     with command(app):
-        listed = rounds.donors(proposal(world, 0))
+        listed = giving.donors(proposal(world, 0))
         assert sorted((d.anonymous, d.display_name) for d in listed) == [(False, "陈阿姨一家"), (True, ""), (True, "")]
     public = client.get(f"/rounds/proposals/{project}").get_data(as_text=True)
     donors = re.search(r'<ul data-test="donors">(.*?)</ul>', public, re.S).group(1)

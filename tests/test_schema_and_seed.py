@@ -61,17 +61,17 @@ def test_demo_seed_is_idempotent_and_complete(app):
         from market.incubation import services as incubation
         from market.incubation.models import Incubator
         from market.money import ledger
-        from market.philanthropy import services as rounds
+        from market.philanthropy import closing, giving, rounds
         from market.philanthropy.models import Round
 
         round_ = db.session.scalar(select(Round).filter_by(status="midterm"))
-        matches = {m.proposal_id: m for m in rounds.frozen_matches(round_)}
+        matches = {m.proposal_id: m for m in giving.frozen_matches(round_)}
         assert sum(m.match_fen for m in matches.values()) == rounds.fundings(round_)[1].amount_fen \
             + rounds.fundings(round_)[2].amount_fen
         assert [m.capped for m in matches.values()].count(True) == 1
-        grants = rounds.agreements(round_)
+        grants = closing.agreements(round_)
         assert len(grants) == 3 and [m.status for m in grants[0].milestones] == ["paid", "paid", "pending"]
-        summary = rounds.money_summary(round_)
+        summary = closing.money_summary(round_)
         assert summary["in"] == summary["out"] + summary["held"] and summary["gifts"] > 0
         assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
         assert db.session.scalar(select(Round).filter_by(status="call")).organization_id is not None

@@ -31,7 +31,7 @@ NAMED = {
     ("money/payments.py", "onboarding_link", "AROUND_PROVIDER_CALL"),
     ("money/payments.py", "record_payment", "AROUND_PROVIDER_CALL"),
     ("money/payments.py", "refund", "AROUND_PROVIDER_CALL"),
-    ("philanthropy/services.py", "cancel_project", "AROUND_PROVIDER_CALL"),
+    ("philanthropy/giving.py", "cancel_project", "AROUND_PROVIDER_CALL"),
 }
 
 

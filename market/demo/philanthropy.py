@@ -24,7 +24,7 @@ from market.incubation import services as incubation
 from market.incubation.models import Incubator
 from market.money import services as money
 from market.organizations.models import Membership, ServiceCategory
-from market.philanthropy import services as rounds
+from market.philanthropy import closing, giving, proposals, review, rounds
 from market.philanthropy.models import Round
 from market.procurement import undertakers
 
@@ -119,51 +119,52 @@ def _seed_round(people, organizations, now) -> None:
                     "demo-match-foundation")
         rounds.add_reviewer(buyer, round_, expert.email)
         rounds.open_call(buyer, round_)
-    proposals = {}
+    submitted = {}
     with clock_at(start + timedelta(days=5)):
         for email, title, category, problem, target, inputs, activities, outputs, outcomes, budget in PROPOSALS:
             owner = people[email]
-            proposals[email] = rounds.submit_proposal(owner, round_, rounds.ProposalData(
+            submitted[email] = proposals.submit_proposal(owner, round_, proposals.ProposalData(
                 organization_id=next(iter(owner.organization_ids())), category_id=categories[category], title=title,
                 problem=problem, target_group=target, inputs=inputs, activities=activities, outputs=outputs,
-                outcomes=outcomes, months=8, budget=[rounds.BudgetLineData(item, yuan * 100) for item, yuan in budget]))
+                outcomes=outcomes, months=8,
+                budget=[proposals.BudgetLineData(item, yuan * 100) for item, yuan in budget]))
     with clock_at(start + timedelta(days=21)):
-        rounds.start_screening(buyer, round_)
-        for proposal in proposals.values():
-            rounds.screen(buyer, proposal, True, "登记满一年、无不良记录，符合申报条件。")
-        rounds.start_review(buyer, round_)
+        proposals.start_screening(buyer, round_)
+        for proposal in submitted.values():
+            proposals.screen(buyer, proposal, True, "登记满一年、无不良记录，符合申报条件。")
+        review.start_review(buyer, round_)
     with clock_at(start + timedelta(days=25)):
         leaves = rubrics.leaves(round_.rubric)
-        for email, proposal in proposals.items():
-            rounds.declare(expert, proposal, False, "")
-            rounds.score_review(
+        for email, proposal in submitted.items():
+            review.declare(expert, proposal, False, "")
+            review.score_review(
                 expert,
                 proposal,
                 {leaf.id: str(points) for leaf, points in zip(leaves, SHEETS[email][0])},
                 "需求清楚，逻辑模型完整。",
                 submit=True,
             )
-        shortlisted = [p.id for e, p in proposals.items() if SHEETS[e][1] is not None]
-        rounds.start_pitch(buyer, round_, shortlisted)
+        shortlisted = [p.id for e, p in submitted.items() if SHEETS[e][1] is not None]
+        review.start_pitch(buyer, round_, shortlisted)
     with clock_at(start + timedelta(days=28)):
-        for email, proposal in proposals.items():
+        for email, proposal in submitted.items():
             if SHEETS[email][1] is not None:
-                rounds.record_pitch(expert, proposal, str(SHEETS[email][1]))
-        rounds.select_projects(buyer, round_, shortlisted, "")
+                review.record_pitch(expert, proposal, str(SHEETS[email][1]))
+        review.select_projects(buyer, round_, shortlisted, "")
     with clock_at(start + timedelta(days=35)):
         for index, (giver, email, yuan) in enumerate(GIFTS):
             anonymous = giver == "rater2@demo.market"
-            rounds.donate(people[giver], proposals[email], yuan * 100, anonymous, "", f"demo-gift-{index}")
+            giving.donate(people[giver], submitted[email], yuan * 100, anonymous, "", f"demo-gift-{index}")
     with clock_at(start + timedelta(days=51)):
-        rounds.close_giving(buyer, round_)
-    grants = rounds.agreements(round_)
+        closing.close_giving(buyer, round_)
+    grants = closing.agreements(round_)
     owner_of = {organizations[index].id: people[email] for index, email, _name in APPLICANT_OWNERS}
     for grant in grants:
         with clock_at(day(grant.starts_on)):
             contracts.sign(buyer, grant, "purchaser")
             contracts.sign(owner_of[grant.organization_id], grant, "organization")
     with clock_at(day(grants[0].starts_on) + timedelta(hours=2)):
-        rounds.advance(buyer, round_, "delivery")
+        closing.advance(buyer, round_, "delivery")
     # Every project delivered and was paid its first tranche; the best one its second as well.
     for grant in grants:
         owner = owner_of[grant.organization_id]
@@ -176,7 +177,7 @@ def _seed_round(people, organizations, now) -> None:
             with clock_at(day(milestone.due_on) + timedelta(days=8)):
                 contracts.pay(buyer, grant, milestone.id)
     with clock_at(day(grants[0].milestones[1].due_on) + timedelta(days=10)):
-        rounds.advance(buyer, round_, "midterm")
+        closing.advance(buyer, round_, "midterm")
 
 
 def _seed_open_round(people, organizations, now) -> None:

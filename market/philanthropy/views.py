@@ -18,7 +18,7 @@ from market.evaluation import rubrics
 from market.extensions import db
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
-from market.philanthropy import services as rounds
+from market.philanthropy import closing, giving, proposals, review, rounds
 from market.philanthropy.forms import (
     AdvanceForm,
     DonationForm,
@@ -124,33 +124,33 @@ def edit(round_id: int):
 def show_round(round_id: int):
     found = rounds.get_round(current_user, round_id)
     manager = rounds.may_manage(current_user, found)
-    public = rounds.results_public(found)
-    proposals = rounds.proposals_of(found)
+    public = proposals.results_public(found)
+    listed = rounds.proposals_of(found)
     if not (manager or rounds.is_reviewer(current_user, found)):  # the public sees the scored ones, with scores
-        proposals = [p for p in proposals if (public and p.review_cp is not None) or p.organization_id in _my_orgs()]
+        listed = [p for p in listed if (public and p.review_cp is not None) or p.organization_id in _my_orgs()]
     forms = {}
     if manager:
         forms["funding"] = FundingForm(formdata=None)
         forms["reviewer"] = ReviewerForm(formdata=None)
         if found.status == "review":
             forms["shortlist"] = ShortlistForm(formdata=None)
-            forms["shortlist"].shortlisted.choices = options((p.id, p.title) for p in proposals
+            forms["shortlist"].shortlisted.choices = options((p.id, p.title) for p in listed
                                                              if p.status == "eligible")
         if found.status == "pitch":
             forms["selection"] = SelectionForm(formdata=None)
-            forms["selection"].selected.choices = options((p.id, p.title) for p in proposals
+            forms["selection"].selected.choices = options((p.id, p.title) for p in listed
                                                           if p.status == "shortlisted")
         forms["cancel"] = ReasonForm(formdata=None)
         forms["advance"] = AdvanceForm(formdata=None)
-    live = rounds.estimate(found) if found.status not in ("draft", "call", "screening", "review", "pitch") else {}
+    live = giving.estimate(found) if found.status not in ("draft", "call", "screening", "review", "pitch") else {}
     return render_template(
-        "philanthropy/round.html", round=found, manager=manager, proposals=proposals, public=public,
+        "philanthropy/round.html", round=found, manager=manager, proposals=listed, public=public,
         pots=rounds.pots(found), fundings=rounds.fundings(found), reviewers=rounds.reviewers(found),
-        progress=rounds.review_progress(found) if found.status == "review" and manager else {},
-        live=live, gifts=rounds.gift_totals(found) if live else {}, agreements=rounds.agreements(found),
-        summary=rounds.money_summary(found) if found.status not in ("draft",) else None,
+        progress=review.review_progress(found) if found.status == "review" and manager else {},
+        live=live, gifts=giving.gift_totals(found) if live else {}, agreements=closing.agreements(found),
+        summary=closing.money_summary(found) if found.status not in ("draft",) else None,
         history=ROUND_MACHINE.history(found), forms=forms, confirm_form=ConfirmForm(),
-        next_phase=NEXT_PHASE.get(found.status), giving_open=rounds.giving_open(found),
+        next_phase=NEXT_PHASE.get(found.status), giving_open=giving.giving_open(found),
         may_apply=found.status == "call" and bool(_my_orgs()), **_labels())
 
 
@@ -190,8 +190,8 @@ def add_reviewer(round_id: int):
 
 
 STEPS = {"call": (rounds.open_call, _l("The call for proposals is open.")),
-         "screening": (rounds.start_screening, _l("The call is closed; check each proposal's eligibility.")),
-         "review": (rounds.start_review, _l("The expert review has started."))}
+         "screening": (proposals.start_screening, _l("The call is closed; check each proposal's eligibility.")),
+         "review": (review.start_review, _l("The expert review has started."))}
 
 
 @bp.route("/<int:round_id>/step/<step>", methods=["POST"])
@@ -202,12 +202,12 @@ def step(round_id: int, step: str):
         action, message = STEPS[step]
         return run_action(ConfirmForm(), lambda: action(current_user, found), str(message), _back(round_id))
     if step == "giving_closed":
-        return run_action(ConfirmForm(), lambda: rounds.close_giving(current_user, found),
+        return run_action(ConfirmForm(), lambda: closing.close_giving(current_user, found),
                           _("Giving is closed, the match is frozen in the ledger and the grant agreements are "
                             "drafted."), _back(round_id))
     form = AdvanceForm()
     if step == "advance" and form.target.data == NEXT_PHASE.get(found.status):
-        return run_action(form, lambda: rounds.advance(current_user, found, form.target.data),
+        return run_action(form, lambda: closing.advance(current_user, found, form.target.data),
                           _("The round moved on."), _back(round_id))
     abort(404)
 
@@ -218,7 +218,7 @@ def shortlist(round_id: int):
     found = _managed(round_id)
     form = ShortlistForm()
     form.shortlisted.choices = options((p.id, p.title) for p in rounds.proposals_of(found, ("eligible",)))
-    return run_action(form, lambda: rounds.start_pitch(current_user, found, form.shortlisted.data or []),
+    return run_action(form, lambda: review.start_pitch(current_user, found, form.shortlisted.data or []),
                       _("The review is closed; the shortlisted projects pitch next."), _back(round_id))
 
 
@@ -228,7 +228,7 @@ def select_projects(round_id: int):
     found = _managed(round_id)
     form = SelectionForm()
     form.selected.choices = options((p.id, p.title) for p in rounds.proposals_of(found, ("shortlisted",)))
-    return run_action(form, lambda: rounds.select_projects(current_user, found, form.selected.data or [],
+    return run_action(form, lambda: review.select_projects(current_user, found, form.selected.data or [],
                                                            form.reason.data or ""),
                       _("The selection is published with the scores; public giving is open."), _back(round_id))
 
@@ -238,14 +238,14 @@ def select_projects(round_id: int):
 def cancel(round_id: int):
     found = _managed(round_id)
     form = ReasonForm()
-    return run_action(form, lambda: rounds.cancel_round(current_user, found, form.reason.data),
+    return run_action(form, lambda: closing.cancel_round(current_user, found, form.reason.data),
                       _("The round is cancelled; every gift is refunded and the pools are returned."),
                       _back(round_id))
 
 
 # --- proposals ---------------------------------------------------------------------------------------
 
-def _budget_lines(value: str) -> list[rounds.BudgetLineData]:
+def _budget_lines(value: str) -> list[proposals.BudgetLineData]:
     lines = []
     for number, raw in enumerate((value or "").splitlines(), start=1):
         if not raw.strip():
@@ -253,7 +253,7 @@ def _budget_lines(value: str) -> list[rounds.BudgetLineData]:
         item, sep, amount = raw.rpartition("|")
         if not sep:
             raise ServiceError(_("Budget line %(n)s: write “item | amount in yuan”.", n=number), field="budget")
-        lines.append(rounds.BudgetLineData(item.strip(), fen_from(amount, "budget")))
+        lines.append(proposals.BudgetLineData(item.strip(), fen_from(amount, "budget")))
     return lines
 
 
@@ -270,14 +270,14 @@ def apply(round_id: int):
         abort(403)
 
     def submit():
-        data = rounds.ProposalData(
+        data = proposals.ProposalData(
             organization_id=form.organization_id.data, category_id=form.category_id.data, title=form.title.data,
             problem=form.problem.data, target_group=form.target_group.data, inputs=form.inputs.data,
             activities=form.activities.data, outputs=form.outputs.data, outcomes=form.outcomes.data,
             months=form.months.data, budget=_budget_lines(form.budget.data), request_ids=form.request_ids.data or [])
-        return rounds.submit_proposal(current_user, found, data)
+        return proposals.submit_proposal(current_user, found, data)
 
-    problems = {m.organization_id: rounds.eligibility_problems(found, m.organization)
+    problems = {m.organization_id: proposals.eligibility_problems(found, m.organization)
                 for m in current_user.memberships}
     done = run_form(form, submit, _("The proposal is submitted."),
                     lambda p: url_for("philanthropy.proposal", proposal_id=p.id))
@@ -304,22 +304,22 @@ def _review_form(proposal, review, formdata=True):
 
 @bp.route("/proposals/<int:proposal_id>", methods=["GET", "POST"])
 def proposal(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     round_ = found.round
     manager = rounds.may_manage(current_user, round_)
     reviewer = rounds.is_reviewer(current_user, round_)
     own = found.organization_id in _my_orgs()
-    review = rounds.review_of(found, current_user.id) if reviewer else None
+    my_review = review.review_of(found, current_user.id) if reviewer else None
     forms = {}
     if manager and round_.status == "screening" and found.status == "submitted":
         forms["screen"] = ScreenForm(formdata=None)
     if reviewer and round_.status == "review" and found.status == "eligible":
-        if review is None:
+        if my_review is None:
             forms["declare"] = ProposalDeclarationForm(formdata=None)
-        elif not review.conflict and review.submitted_at is None:
-            sheet = forms["review"] = _review_form(found, review)
+        elif not my_review.conflict and my_review.submitted_at is None:
+            sheet = forms["review"] = _review_form(found, my_review)
             finish = bool(sheet.finish.data)
-            done = run_form(sheet, lambda: rounds.score_review(
+            done = run_form(sheet, lambda: review.score_review(
                 current_user, found, {leaf.id: getattr(sheet, f"points_{leaf.id}").data
                                       for leaf in rubrics.leaves(round_.rubric)}, sheet.comment.data or "", finish),
                 _("The sheet is submitted.") if finish else _("The points are saved."),
@@ -327,22 +327,22 @@ def proposal(proposal_id: int):
             if done:
                 return done
     if reviewer and round_.status == "pitch" and found.status == "shortlisted" \
-            and not any(s.reviewer_id == current_user.id for s in rounds.pitch_scores(found)) \
-            and not (review and review.conflict):
+            and not any(s.reviewer_id == current_user.id for s in review.pitch_scores(found)) \
+            and not (my_review and my_review.conflict):
         forms["pitch"] = PitchForm(formdata=None)
-    if found.status == "selected" and rounds.giving_open(round_) and current_user.is_authenticated and not own:
+    if found.status == "selected" and giving.giving_open(round_) and current_user.is_authenticated and not own:
         forms["donate"] = DonationForm(formdata=None)
     if (own or manager) and found.status in rounds.LIVE_PROPOSALS and round_.status in rounds.OPEN_PHASES:
         forms["withdraw"] = ReasonForm(formdata=None)
     if request.method == "POST" and "review" not in forms:
         abort(405)
-    show_reviews = rounds.results_public(round_) or manager
-    live = rounds.estimate(round_).get(found.id) if found.status in ("selected", "funded") else None
+    show_reviews = proposals.results_public(round_) or manager
+    live = giving.estimate(round_).get(found.id) if found.status in ("selected", "funded") else None
     return render_template(
         "philanthropy/proposal.html", proposal=found, round=round_, manager=manager, reviewer=reviewer, own=own,
-        review=review, forms=forms, reviews=rounds.reviews(found) if show_reviews else [],
-        pitches=rounds.pitch_scores(found) if show_reviews else [], donors=rounds.donors(found),
-        live=live, gifts=rounds.gift_totals(round_).get(found.id, 0),
+        review=my_review, forms=forms, reviews=review.reviews(found) if show_reviews else [],
+        pitches=review.pitch_scores(found) if show_reviews else [], donors=giving.donors(found),
+        live=live, gifts=giving.gift_totals(round_).get(found.id, 0),
         history=PROPOSAL_MACHINE.history(found), leaves=rubrics.leaves(round_.rubric), **_labels())
 
 
@@ -353,9 +353,9 @@ def _proposal_back(proposal_id: int) -> str:
 @bp.route("/proposals/<int:proposal_id>/screen", methods=["POST"])
 @login_required
 def screen(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     form = ScreenForm()
-    return run_action(form, lambda: rounds.screen(current_user, found, form.decision.data == "eligible",
+    return run_action(form, lambda: proposals.screen(current_user, found, form.decision.data == "eligible",
                                                   form.note.data or ""),
                       _("The eligibility check is recorded."), _proposal_back(proposal_id))
 
@@ -363,9 +363,9 @@ def screen(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/declare", methods=["POST"])
 @login_required
 def declare(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     form = ProposalDeclarationForm()
-    return run_action(form, lambda: rounds.declare(current_user, found, form.conflict.data == "yes",
+    return run_action(form, lambda: review.declare(current_user, found, form.conflict.data == "yes",
                                                    form.note.data or ""),
                       _("Your declaration is recorded."), _proposal_back(proposal_id))
 
@@ -373,22 +373,22 @@ def declare(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/pitch", methods=["POST"])
 @login_required
 def pitch(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     form = PitchForm()
-    return run_action(form, lambda: rounds.record_pitch(current_user, found, form.points.data),
+    return run_action(form, lambda: review.record_pitch(current_user, found, form.points.data),
                       _("The pitch score is recorded."), _proposal_back(proposal_id))
 
 
 @bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     form = ReasonForm()
 
     def act():
         if found.status == "selected":
-            return rounds.cancel_project(current_user, found, form.reason.data)
-        return rounds.withdraw(current_user, found, form.reason.data)
+            return giving.cancel_project(current_user, found, form.reason.data)
+        return proposals.withdraw(current_user, found, form.reason.data)
 
     return run_action(form, act, _("The proposal is withdrawn; any gifts are refunded."), _proposal_back(proposal_id))
 
@@ -396,13 +396,13 @@ def withdraw(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/give", methods=["POST"])
 @login_required
 def give(proposal_id: int):
-    found = rounds.get_proposal(current_user, proposal_id)
+    found = proposals.get_proposal(current_user, proposal_id)
     form = DonationForm()
     if form.validate_on_submit():
         # Not run_form: the gift's own key (the form's token) makes it once, and a second sending
         # gets the same gift back, so both tabs show its receipt.
         try:
-            donation = rounds.donate(current_user, found, fen_from(form.amount.data, "amount"), form.anonymous.data,
+            donation = giving.donate(current_user, found, fen_from(form.amount.data, "amount"), form.anonymous.data,
                                      form.display_name.data or "", form.once.data)
         except ServiceError as error:
             show_service_error(form, error)
@@ -417,7 +417,7 @@ def give(proposal_id: int):
 @bp.route("/gifts/<int:donation_id>")
 @login_required
 def receipt(donation_id: int):
-    donation = rounds.get_donation(current_user, donation_id)
+    donation = giving.get_donation(current_user, donation_id)
     return render_template("philanthropy/receipt.html", donation=donation, proposal=donation.proposal, **_labels())
 
 
@@ -426,5 +426,5 @@ def receipt(donation_id: int):
 def mine():
     gifts = db.session.scalars(select(Donation).where(Donation.donor_id == current_user.id)
                                .order_by(Donation.id.desc()).limit(200)).all()
-    return render_template("philanthropy/mine.html", proposals=rounds.proposals_for(current_user), gifts=gifts,
-                           reviewing=rounds.reviewing(current_user), **_labels())
+    return render_template("philanthropy/mine.html", proposals=proposals.proposals_for(current_user), gifts=gifts,
+                           reviewing=proposals.reviewing(current_user), **_labels())

@@ -14,7 +14,7 @@ from market.extensions import db
 from market.needs.models import CommunityRequest, Need
 from market.organizations.models import Organization, OrganizationGrade
 from market.philanthropy.models import Proposal, Round
-from market.philanthropy.services import may_read_proposal
+from market.philanthropy.proposals import may_read_proposal
 from market.places.models import Community, Street
 from market.procurement.models import Tender
 from market.procurement.undertakers import current_grades

@@ -30,7 +30,7 @@ from market.extensions import db
 from market.money import payments
 from market.money import services as money
 from market.organizations.models import Organization, ServiceCategory
-from market.philanthropy import services as rounds
+from market.philanthropy import closing, giving, proposals, review, rounds
 from market.philanthropy.models import Donation, Proposal, Round
 
 DAY = timedelta(days=1)
@@ -485,22 +485,22 @@ class Walk:
             project = PROJECTS[key]
             owner = self.world.user(project.owner)
             with self.world.at(self.plan.opens + (5 + number) * DAY):
-                self.proposals[key] = rounds.submit_proposal(owner, self.round, rounds.ProposalData(
+                self.proposals[key] = proposals.submit_proposal(owner, self.round, proposals.ProposalData(
                     organization_id=_owned(owner), category_id=categories[project.category], title=project.title,
                     problem=project.problem, target_group=project.target, inputs=project.inputs,
                     activities=project.activities, outputs=project.outputs, outcomes=project.outcomes,
                     months=project.months,
-                    budget=[rounds.BudgetLineData(item, yuan * 100) for item, yuan in project.budget]))
+                    budget=[proposals.BudgetLineData(item, yuan * 100) for item, yuan in project.budget]))
 
     def screening(self) -> None:
         with self.world.at(self.plan.due + DAY):
-            rounds.start_screening(self.manager, self.round)
+            proposals.start_screening(self.manager, self.round)
             for key in self.proposals:
                 self.screen(key)
 
     def screen(self, key: str) -> None:
         reason = self.plan.ineligible.get(key)
-        rounds.screen(self.manager, self.proposals[key], reason is None,
+        proposals.screen(self.manager, self.proposals[key], reason is None,
                       reason or "登记满一年、年检合格，无不良记录，申报材料齐全，符合申报条件。")
 
     def eligible(self) -> dict[str, Proposal]:
@@ -508,7 +508,7 @@ class Walk:
 
     def review(self) -> None:
         with self.world.at(self.plan.due + 2 * DAY):
-            rounds.start_review(self.manager, self.round)
+            review.start_review(self.manager, self.round)
         with self.world.at(self.plan.due + 7 * DAY):
             for email in self.plan.panel:
                 for key in self.eligible():
@@ -517,9 +517,9 @@ class Walk:
     def sheet(self, email: str, key: str, submit: bool = True) -> None:
         """An expert declares no conflict and scores every indicator at the project's quality."""
         expert, proposal, quality = self.world.user(email), self.proposals[key], PROJECTS[key].quality
-        rounds.declare(expert, proposal, False, "")
+        review.declare(expert, proposal, False, "")
         points = {leaf.id: str(round(leaf.points * quality)) for leaf in rubrics.leaves(self.round.rubric)}
-        rounds.score_review(expert, proposal, points, "问题有调研依据，逻辑模型基本完整；建议细化成效测量方法。"
+        review.score_review(expert, proposal, points, "问题有调研依据，逻辑模型基本完整；建议细化成效测量方法。"
                             if quality >= 0.8 else "需求论证不足，活动与成效之间的逻辑较弱。", submit=submit)
 
     def shortlist(self) -> list[str]:
@@ -527,38 +527,38 @@ class Walk:
 
     def pitch(self) -> None:
         with self.world.at(self.plan.due + 9 * DAY):
-            rounds.start_pitch(self.manager, self.round, [self.proposals[k].id for k in self.shortlist()])
+            review.start_pitch(self.manager, self.round, [self.proposals[k].id for k in self.shortlist()])
         with self.world.at(self.plan.due + 13 * DAY):
             for email in self.plan.panel:
                 for key in self.shortlist():
                     self.pitch_score(email, key)
 
     def pitch_score(self, email: str, key: str) -> None:
-        rounds.record_pitch(self.world.user(email), self.proposals[key], str(round(PROJECTS[key].quality * 100) + 2))
+        review.record_pitch(self.world.user(email), self.proposals[key], str(round(PROJECTS[key].quality * 100) + 2))
 
     def selection(self) -> None:
         selected = self.plan.selected or self.shortlist()
         chosen_at = self.plan.due + 15 * DAY
         with self.world.at(chosen_at):
-            rounds.select_projects(self.manager, self.round, [self.proposals[k].id for k in selected], "")
+            review.select_projects(self.manager, self.round, [self.proposals[k].id for k in selected], "")
         for number, (giver, key, yuan) in enumerate(self.plan.gifts):
             with self.world.at(chosen_at + (3 + number) * DAY + timedelta(hours=number % 5)):
-                rounds.donate(self.world.user(giver), self.proposals[key], yuan * 100, giver == "rater2@demo.market",
+                giving.donate(self.world.user(giver), self.proposals[key], yuan * 100, giver == "rater2@demo.market",
                               "", f"world-{self.plan.key}-gift-{number}")
 
     def agreement(self) -> None:
         with self.world.at(self.plan.giving_ends + DAY):
-            rounds.close_giving(self.manager, self.round)
+            closing.close_giving(self.manager, self.round)
 
     def delivery(self) -> None:
         """Both sides sign every grant agreement on its first day; delivery starts that day."""
-        grants = rounds.agreements(self.round)
+        grants = closing.agreements(self.round)
         for grant in grants:
             with self.world.at(_day(grant.starts_on)):
                 contracts.sign(self.manager, grant, "purchaser")
                 contracts.sign(self.owner(grant), grant, "organization")
         with self.world.at(_day(grants[0].starts_on) + timedelta(hours=2)):
-            rounds.advance(self.manager, self.round, "delivery")
+            closing.advance(self.manager, self.round, "delivery")
 
     def project_of(self, grant) -> str:
         return next(k for k, p in self.proposals.items() if p.id == grant.proposal_id)
@@ -568,7 +568,7 @@ class Walk:
 
     def deliver(self, positions: range) -> None:
         """Each grant's milestones at these positions: reported when due, accepted, and paid."""
-        for grant in rounds.agreements(self.round):
+        for grant in closing.agreements(self.round):
             key = self.project_of(grant)
             for milestone in grant.milestones[positions.start:positions.stop]:
                 due = _day(milestone.due_on)
@@ -583,7 +583,7 @@ class Walk:
 
     def advance(self, target: str, moment: datetime) -> None:
         with self.world.at(moment):
-            rounds.advance(self.manager, self.round, target)
+            closing.advance(self.manager, self.round, target)
 
 
 def _day(day) -> datetime:
@@ -675,7 +675,7 @@ def _selection_round(world) -> int:
                ("neighbour@demo.market", "elder_mediator", 50), ("resident@demo.market", "canteen", 100),
                ("rater4@demo.market", "canteen", 100)])).run("selection")
     with world.at(datetime(2027, 1, 12, 2)):
-        rounds.cancel_project(world.user(HX), walk.proposals["elder_mediator"],
+        giving.cancel_project(world.user(HX), walk.proposals["elder_mediator"],
                               "驻点小区物业用房被收回，调解工作室无法落地，机构申请取消项目并退还全部捐赠。")
     _card_gifts_by_stripe(world, walk.proposals["companion"])
     return walk.round.id
@@ -690,7 +690,7 @@ def _pitch_round(world) -> int:
         ["sign_corner", "flea", "net_safety"], 50_000, 100_000, "苏福彩〔2026〕30号 福彩公益金（社区营造）",
         shortlist=["sign_corner", "flea"])).run("review")
     with world.at(datetime(2027, 1, 20, 2)):
-        rounds.start_pitch(walk.manager, walk.round, [walk.proposals[k].id for k in walk.shortlist()])
+        review.start_pitch(walk.manager, walk.round, [walk.proposals[k].id for k in walk.shortlist()])
     with world.at(datetime(2027, 1, 27, 6)):
         walk.pitch_score(EXPERT, "sign_corner")
     return walk.round.id
@@ -704,12 +704,12 @@ def _review_round(world) -> int:
         datetime(2027, 4, 15, 2), ["blood_pressure", "rehab", "family_early"], 40_000, 80_000,
         "苏福彩〔2026〕33号 福彩公益金（健康社区）", panel=(EXPERT, PANELLIST[0]))).run("screening")
     with world.at(datetime(2027, 1, 14, 2)):
-        rounds.start_review(walk.manager, walk.round)
+        review.start_review(walk.manager, walk.round)
     with world.at(datetime(2027, 1, 22, 7)):
         walk.sheet(EXPERT, "blood_pressure")
         walk.sheet(EXPERT, "rehab", submit=False)
     with world.at(datetime(2027, 1, 25, 3)):
-        rounds.withdraw(world.user(HX), walk.proposals["family_early"],
+        proposals.withdraw(world.user(HX), walk.proposals["family_early"],
                         "项目负责人调往其他街道工作，团队无法保证实施，申请撤回。")
     return walk.round.id
 
@@ -736,7 +736,7 @@ def _screening_round(world) -> int:
         ),
     ).run("call")
     with world.at(datetime(2027, 1, 22, 2)):
-        rounds.start_screening(walk.manager, walk.round)
+        proposals.start_screening(walk.manager, walk.round)
     with world.at(datetime(2027, 1, 26, 3)):
         walk.screen("peer_mediation")
         walk.screen("office_rent")
@@ -761,7 +761,7 @@ def _cancelled_round(world) -> int:
         datetime(2026, 9, 28, 2), datetime(2026, 10, 31, 2), ["winter_visit", "warm_sun"], 20_000, 40_000,
         "苏福彩〔2026〕18号 福彩公益金（应急）")).run("call")
     with world.at(datetime(2026, 9, 22, 2)):
-        rounds.cancel_round(walk.manager, walk.round, "区财政资金安排调整，本次应急创投并入2027年度公益创投统一组织，"
+        closing.cancel_round(walk.manager, walk.round, "区财政资金安排调整，本次应急创投并入2027年度公益创投统一组织，"
                                                       "已申报项目可在新一轮重新申报。")
     return walk.round.id
 
@@ -785,11 +785,11 @@ def _card_gifts_by_stripe(world, proposal: Proposal) -> None:
                       STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
         try:
             with world.at(datetime(2027, 1, 28, 12)):
-                declined = rounds.donate(world.user("rater4@demo.market"), proposal, 300 * 100, False, "",
+                declined = giving.donate(world.user("rater4@demo.market"), proposal, 300 * 100, False, "",
                                          "world-card-declined")
                 payments.handle_stripe_webhook(*_failed_event(declined.incoming.reference))
             with world.at(datetime(2027, 1, 29, 1, 40)):  # twenty minutes before the crawl: not yet confirmed
-                rounds.donate(world.user("rater3@demo.market"), proposal, 100 * 100, False, "", "world-card-pending")
+                giving.donate(world.user("rater3@demo.market"), proposal, 100 * 100, False, "", "world-card-pending")
         finally:
             config.update(saved)
     statuses = {g.incoming.status for g in db.session.scalars(select(Donation).filter_by(proposal_id=proposal.id))}
