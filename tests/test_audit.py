@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 
 from market.audit import chain
 from market.audit.models import AuditEvent
-from market.contracts import services
+from market.contracts import payment
+from market.core.errors import ServiceError
 from market.core.unit import command
 from market.extensions import db
 from market.organizations.models import Organization
@@ -117,8 +118,8 @@ def test_a_refused_decision_leaves_no_event(app, flow):
     before = actions(app)
     with command(app):
         c = contract(flow)
-        with pytest.raises(services.ServiceError):
-            services.pay(user(flow["buyer"]), c, c.milestones[0].id)  # paid already
+        with pytest.raises(ServiceError):
+            payment.pay(user(flow["buyer"]), c, c.milestones[0].id)  # paid already
     assert actions(app) == before
 
 

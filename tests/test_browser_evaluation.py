@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-from market.contracts import services as contracts
+from market.contracts import payment
 from market.core.unit import command
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation
@@ -24,7 +24,7 @@ def test_rate_score_publish_and_pay_by_the_score_in_the_browser(live_server, bro
     with command(app):
         c = contract(world)
         for m in c.milestones[:2]:
-            contracts.pay(user(world["buyer"]), c, m.id)
+            payment.pay(user(world["buyer"]), c, m.id)
     rate_three(app, world)
     mid = commission(app, world, "mid_term")
     score_all(app, world, mid)

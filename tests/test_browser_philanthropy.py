@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing
 from market.core.unit import command
 from market.extensions import db
 from market.philanthropy import closing
@@ -59,13 +59,13 @@ def test_give_see_the_match_close_giving_and_pay_the_grant_in_the_browser(live_s
         # ¥50,000 grant + ¥300 gifts + ¥600 match.
         assert grant.price_fen == 5_090_000
         for other in closing.agreements(the_round(world)):
-            contracts.sign(user(world["buyer"]), other, "purchaser")
+            signing.sign(user(world["buyer"]), other, "purchaser")
             owner = world["owner0"] if other.organization_id == world["org0"] else world["owner1"]
-            contracts.sign(user(owner), db.session.get(type(other), other.id), "organization")
+            signing.sign(user(owner), db.session.get(type(other), other.id), "organization")
         closing.advance(user(world["buyer"]), the_round(world), "delivery")
         first = grant.milestones[0]
-        contracts.submit_report(user(world["owner0"]), grant, first.id, contracts.ReportData("启动：招募志愿者", 30))
-        contracts.decide(user(world["buyer"]), db.session.get(type(grant), grant_id), first.id, "accepted")
+        delivery.submit_report(user(world["owner0"]), grant, first.id, delivery.ReportData("启动：招募志愿者", 30))
+        payment.decide(user(world["buyer"]), db.session.get(type(grant), grant_id), first.id, "accepted")
 
     # The first tranche (50%) is paid from the agreement's page.
     buyer.goto(f"{base}/contracts/{grant_id}")

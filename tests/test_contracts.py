@@ -4,12 +4,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from market.contracts import services
+from market.contracts import amendments, delivery, payment, signing, terms
 from market.contracts.models import Contract
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
 from market.money import ledger
+from market.money import services as money
 from market.money.models import LedgerTransaction, Payment
 from market.needs.models import TimelineEvent
 from market.procurement import awards
@@ -41,7 +42,7 @@ def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
         awards.complete(user(world["buyer"]), tender)
         db.session.commit()  # the panel's work is on record; the award is the buyer's next request
         awards.award(user(world["buyer"]), tender, world["bids"][2])
-        world["contract"] = services.contract_of_tender(tender.id).id
+        world["contract"] = signing.contract_of_tender(tender.id).id
     return world
 
 
@@ -57,17 +58,17 @@ def contract(world) -> Contract:
 def signed(app, world, frozen):
     frozen.advance(days=10)  # past the notice period
     with command(app):
-        services.sign(user(world["buyer"]), contract(world), "purchaser")
-        services.sign(user(world["owner2"]), contract(world), "organization")
+        signing.sign(user(world["buyer"]), contract(world), "purchaser")
+        signing.sign(user(world["owner2"]), contract(world), "organization")
     return world
 
 
 def report(app, world, position=0, beneficiaries=45):
     with command(app):
         c = contract(world)
-        data = services.ReportData("每个工作日为45位老人送餐，共送餐1980份。", beneficiaries,
-                                   [services.SpendingData("人员", 2_000_000, 1_950_000)])
-        return services.submit_report(user(world["owner2"]), c, c.milestones[position].id, data).id
+        data = delivery.ReportData("每个工作日为45位老人送餐，共送餐1980份。", beneficiaries,
+                                   [delivery.SpendingData("人员", 2_000_000, 1_950_000)])
+        return delivery.submit_report(user(world["owner2"]), c, c.milestones[position].id, data).id
 
 
 def accept_and_pay_first(app, world):
@@ -75,8 +76,8 @@ def accept_and_pay_first(app, world):
     report(app, world)
     with command(app):
         c = contract(world)
-        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
-        services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        payment.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
 
 
 def ledger_is_sound():
@@ -116,23 +117,23 @@ def test_signing_waits_for_the_notice_period_and_needs_both_sides(app, awarded, 
     world = awarded
     with command(app):
         with pytest.raises(ServiceError, match="公示期"):
-            services.sign(user(world["buyer"]), contract(world), "purchaser")
+            signing.sign(user(world["buyer"]), contract(world), "purchaser")
     frozen.advance(days=10)
     with command(app):
         with pytest.raises(PermissionDenied):
-            services.sign(user(world["owner2"]), contract(world), "purchaser")
+            signing.sign(user(world["owner2"]), contract(world), "purchaser")
         with pytest.raises(PermissionDenied):
-            services.sign(user(world["owner1"]), contract(world), "organization")
-        services.sign(user(world["buyer"]), contract(world), "purchaser")
+            signing.sign(user(world["owner1"]), contract(world), "organization")
+        signing.sign(user(world["buyer"]), contract(world), "purchaser")
         assert contract(world).status == "draft"
         db.session.commit()  # signed; signing again is another request, refused on its own
         with pytest.raises(ServiceError, match="已经签署"):
-            services.sign(user(world["buyer"]), contract(world), "purchaser")
-        services.sign(user(world["owner2"]), contract(world), "organization")
+            signing.sign(user(world["buyer"]), contract(world), "purchaser")
+        signing.sign(user(world["owner2"]), contract(world), "organization")
         c = contract(world)
         assert c.status == "active" and c.tender.status == "contracted" and c.signed_at is not None
-        digests = {s.terms_digest for s in services.signatures(c)}
-        assert digests == {services.terms_digest(c)}
+        digests = {s.terms_digest for s in signing.signatures(c)}
+        assert digests == {terms.terms_digest(c)}
         kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"])
                                                     .order_by(TimelineEvent.id))]
         assert kinds[-1] == "contract_signed"
@@ -143,35 +144,35 @@ def test_terms_are_checked_and_new_terms_set_aside_old_signatures(app, awarded, 
     frozen.advance(days=10)
     with command(app):
         c = contract(world)
-        services.sign(user(world["owner2"]), c, "organization")
-        terms = services.Terms(
+        signing.sign(user(world["owner2"]), c, "organization")
+        new_terms = terms.Terms(
             PRICE,
             c.starts_on,
             c.ends_on,
             "标准",
             [
-                services.MilestoneTerms(m.title, m.deliverables, m.due_on, bp)
+                terms.MilestoneTerms(m.title, m.deliverables, m.due_on, bp)
                 for m, bp in zip(c.milestones, (3000, 4000, 2000))
             ],
         )
         with pytest.raises(ServiceError, match="必须恰好"):
-            services.update_terms(user(world["buyer"]), c, terms)
-        terms.milestones[2].share_bp = 3000
-        terms.price_fen = PRICE + 1
+            signing.update_terms(user(world["buyer"]), c, new_terms)
+        new_terms.milestones[2].share_bp = 3000
+        new_terms.price_fen = PRICE + 1
         with pytest.raises(ServiceError, match="不得超过"):
-            services.update_terms(user(world["buyer"]), c, terms)
+            signing.update_terms(user(world["buyer"]), c, new_terms)
         with pytest.raises(PermissionDenied):
-            services.update_terms(user(world["owner2"]), c, terms)
+            signing.update_terms(user(world["owner2"]), c, new_terms)
         # A lower price, split 50/50: the difference goes back to the budget at once.
-        terms = services.Terms(10_000_001, c.starts_on, c.ends_on, "标准", [
-            services.MilestoneTerms("首期", "启动", c.starts_on + timedelta(days=30), 5000),
-            services.MilestoneTerms("尾期", "结项", c.ends_on, 5000)])
-        services.update_terms(user(world["buyer"]), c, terms)
+        new_terms = terms.Terms(10_000_001, c.starts_on, c.ends_on, "标准", [
+            terms.MilestoneTerms("首期", "启动", c.starts_on + timedelta(days=30), 5000),
+            terms.MilestoneTerms("尾期", "结项", c.ends_on, 5000)])
+        signing.update_terms(user(world["buyer"]), c, new_terms)
         c = contract(world)
         assert [m.amount_fen for m in c.milestones] == [5_000_000, 5_000_001]  # the odd fen goes to the last tranche
         assert ledger.balance("contract", c.id, "committed") == 10_000_001
         assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 10_000_001
-        assert services.signatures(c) == []  # the organization signed the old terms, not these
+        assert signing.signatures(c) == []  # the organization signed the old new_terms, not these
         ledger_is_sound()
 
 
@@ -182,27 +183,27 @@ def test_report_return_revise_accept_and_pay_each_step_once(app, awarded, frozen
         c = contract(world)
         first = c.milestones[0]
         with pytest.raises(PermissionDenied):
-            services.decide(user(world["owner2"]), c, first.id, "accepted")
+            payment.decide(user(world["owner2"]), c, first.id, "accepted")
         with pytest.raises(ServiceError, match="理由"):
-            services.decide(user(world["buyer"]), c, first.id, "returned")
-        services.decide(user(world["buyer"]), c, first.id, "returned", "缺少签到表")
+            payment.decide(user(world["buyer"]), c, first.id, "returned")
+        payment.decide(user(world["buyer"]), c, first.id, "returned", "缺少签到表")
         assert contract(world).milestones[0].status == "returned"
     report(app, world)
     with command(app):
         c = contract(world)
         first = c.milestones[0]
         assert [r.version for r in first.reports] == [1, 2]
-        services.decide(user(world["buyer"]), c, first.id, "accepted")
+        payment.decide(user(world["buyer"]), c, first.id, "accepted")
         first = contract(world).milestones[0]
         assert first.status == "accepted" and first.pay_by == date(2026, 12, 24) + timedelta(days=30)
         assert ledger.balance("contract", c.id, "payable") == 3_600_000
         with pytest.raises(ServiceError):
-            services.decide(user(world["buyer"]), c, first.id, "accepted")
-        payment = services.pay(user(world["buyer"]), contract(world), first.id)
-        assert payment.status == "settled" and payment.reference.startswith("ledger-")
+            payment.decide(user(world["buyer"]), c, first.id, "accepted")
+        payout = payment.pay(user(world["buyer"]), contract(world), first.id)
+        assert payout.status == "settled" and payout.reference.startswith("ledger-")
         with pytest.raises(ServiceError, match="已经支付|不可支付"):
-            services.pay(user(world["buyer"]), contract(world), first.id)
-        assert services.money.contract_position(c.id) == {"committed": 8_400_000, "payable": 0, "paid": 3_600_000}
+            payment.pay(user(world["buyer"]), contract(world), first.id)
+        assert money.contract_position(c.id) == {"committed": 8_400_000, "payable": 0, "paid": 3_600_000}
         assert db.session.scalar(db.select(db.func.count(LedgerTransaction.id)).filter_by(milestone_id=first.id)) == 2
         kinds = [e.kind for e in db.session.scalars(db.select(TimelineEvent).filter_by(request_id=world["request"])
                                                     .order_by(TimelineEvent.id))]
@@ -217,12 +218,12 @@ def test_paying_every_tranche_completes_the_contract(app, awarded, frozen):
         report(app, world, position)
         with command(app):
             c = contract(world)
-            services.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
-            services.pay(user(world["buyer"]), contract(world), c.milestones[position].id)
+            payment.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
+            payment.pay(user(world["buyer"]), contract(world), c.milestones[position].id)
     with command(app):
         c = contract(world)
         assert c.status == "completed"
-        assert services.money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": PRICE}
+        assert money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": PRICE}
         assert sum(p.amount_fen for p in db.session.scalars(db.select(Payment))) == PRICE
         ledger_is_sound()
 
@@ -233,14 +234,14 @@ def test_termination_keeps_accepted_tranches_payable_and_returns_the_rest(app, a
     with command(app):
         c = contract(world)
         with pytest.raises(ServiceError, match="先对已报告"):
-            services.terminate(user(world["buyer"]), c, "机构负责人离职，无法继续服务")
-        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
-        released = services.terminate(user(world["buyer"]), contract(world), "机构负责人离职，无法继续服务")
+            payment.terminate(user(world["buyer"]), c, "机构负责人离职，无法继续服务")
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        released = payment.terminate(user(world["buyer"]), contract(world), "机构负责人离职，无法继续服务")
         assert released == PRICE - 3_600_000
         c = contract(world)
         assert c.status == "terminated" and [m.status for m in c.milestones] == ["accepted", "cancelled", "cancelled"]
-        services.pay(user(world["buyer"]), c, c.milestones[0].id)  # what was accepted is still paid
-        assert services.money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": 3_600_000}
+        payment.pay(user(world["buyer"]), c, c.milestones[0].id)  # what was accepted is still paid
+        assert money.contract_position(c.id) == {"committed": 0, "payable": 0, "paid": 3_600_000}
         assert ledger.balance("department", c.department_id, "budget") == BUDGET_FEN - 3_600_000
         ledger_is_sound()
 
@@ -252,27 +253,27 @@ def test_amendments_need_the_other_side_and_move_the_commitment(app, awarded, fr
         rows = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
         last = c.milestones[-1]
         rows[last.id] = (last.due_on, last.amount_fen - 1_000_000)  # less work in the last stage
-        proposal = services.propose_amendment(user(world["owner2"]), c, "organization",
-                                              services.AmendmentData(c.ends_on, "服务对象减少10人", rows))
+        proposal = amendments.propose_amendment(user(world["owner2"]), c, "organization",
+                                              amendments.AmendmentData(c.ends_on, "服务对象减少10人", rows))
         with pytest.raises(ServiceError, match="等待答复"):
-            services.propose_amendment(user(world["buyer"]), c, "purchaser",
-                                       services.AmendmentData(c.ends_on, "另一项修改", rows))
+            amendments.propose_amendment(user(world["buyer"]), c, "purchaser",
+                                       amendments.AmendmentData(c.ends_on, "另一项修改", rows))
         with pytest.raises(PermissionDenied):
-            services.answer_amendment(user(world["owner2"]), c, True)
-        services.answer_amendment(user(world["buyer"]), contract(world), True)
+            amendments.answer_amendment(user(world["owner2"]), c, True)
+        amendments.answer_amendment(user(world["buyer"]), contract(world), True)
         c = contract(world)
         assert c.price_fen == PRICE - 1_000_000 and c.terms_version == 2
         assert sum(m.share_bp for m in c.milestones) == 10000
-        assert {s.side for s in services.signatures(c)} == {"purchaser", "organization"}
+        assert {s.side for s in signing.signatures(c)} == {"purchaser", "organization"}
         assert ledger.balance("contract", c.id, "committed") == PRICE - 1_000_000
         assert proposal.previous_terms["price_fen"] == PRICE
         too_much = {m.id: (m.due_on, m.amount_fen + 1) for m in c.milestones}
         with pytest.raises(ServiceError, match="不得超过"):
-            services.propose_amendment(
+            amendments.propose_amendment(
                 user(world["buyer"]),
                 c,
                 "purchaser",
-                services.AmendmentData(
+                amendments.AmendmentData(
                     c.ends_on,
                     "加价",
                     {**too_much, **{m.id: (m.due_on, m.amount_fen + 2_000_000) for m in c.milestones[:1]}},
@@ -318,12 +319,12 @@ def test_a_spending_line_larger_than_the_contract_is_refused_and_overspending_is
     world = signed(app, world=awarded, frozen=frozen)
     with command(app):
         c = contract(world)
-        huge = services.ReportData("送餐服务", 45, [services.SpendingData("人员", 2_000_000, 9_999_999_999_900)])
+        huge = delivery.ReportData("送餐服务", 45, [delivery.SpendingData("人员", 2_000_000, 9_999_999_999_900)])
         with pytest.raises(ServiceError, match="不能大于整个合同"):
-            services.submit_report(user(world["owner2"]), c, c.milestones[0].id, huge)
+            delivery.submit_report(user(world["owner2"]), c, c.milestones[0].id, huge)
         assert contract(world).milestones[0].status == "pending"
-        over = services.ReportData("送餐服务", 45, [services.SpendingData("人员", 5_000_000, 4_000_000)])
-        services.submit_report(user(world["owner2"]), contract(world), c.milestones[0].id, over)
+        over = delivery.ReportData("送餐服务", 45, [delivery.SpendingData("人员", 5_000_000, 4_000_000)])
+        delivery.submit_report(user(world["owner2"]), contract(world), c.milestones[0].id, over)
         buyer_email = db.session.get(__import__("market.accounts.models", fromlist=["User"]).User, world["buyer"]).email
     login(buyer_email)
     page = client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
@@ -336,6 +337,6 @@ def test_an_amendment_that_changes_nothing_is_refused(app, awarded, frozen):
         c = contract(world)
         same = {m.id: (m.due_on, m.amount_fen) for m in c.milestones}
         with pytest.raises(ServiceError, match="没有任何改动|changes nothing"):
-            services.propose_amendment(user(world["owner2"]), c, "organization",
-                                       services.AmendmentData(c.ends_on, "重新确认", same))
-        assert services.open_amendment(contract(world)) is None
+            amendments.propose_amendment(user(world["owner2"]), c, "organization",
+                                       amendments.AmendmentData(c.ends_on, "重新确认", same))
+        assert amendments.open_amendment(contract(world)) is None

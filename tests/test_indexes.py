@@ -52,7 +52,7 @@ def _organizations(**filters):
 
 
 def _contracts(**filters):
-    from market.contracts.services import contracts_select
+    from market.contracts.access import contracts_select
 
     return contracts_select(**filters)
 

@@ -6,7 +6,7 @@ import requests
 
 from conftest import PASSWORD
 from market.accounts.roles import Role
-from market.contracts import services
+from market.contracts import payment
 from market.contracts.models import Acceptance, Contract, contract_community
 from market.core.unit import command
 from market.extensions import db
@@ -21,8 +21,8 @@ def paid_first_tranche(app, world):
     report(app, world, 0)
     with command(app):
         c = contract(world)
-        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
-        services.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        payment.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
 
 
 def more_contracts(app, world, places, n):

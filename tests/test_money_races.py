@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from market import clock
-from market.contracts import services as contracts
+from market.contracts import signing
 from market.core.errors import ServiceError
 from market.core.unit import command
 from market.core.workflow import StatusChange
@@ -169,7 +169,7 @@ def cancelled_drafts_and_final(app, world, frozen):
     with command(app):
         closing.close_giving(user(world["buyer"]), the_round(world))
         for grant in closing.agreements(the_round(world)):
-            contracts.cancel_draft(user(world["buyer"]), grant, "项目方放弃")
+            signing.cancel_draft(user(world["buyer"]), grant, "项目方放弃")
         for target in ("delivery", "midterm", "final"):
             closing.advance(user(world["buyer"]), the_round(world), target)
 

@@ -4,7 +4,7 @@ satisfaction indicator from residents' ratings, publishing, and a last tranche t
 import pytest
 
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing, terms
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.evaluation import ratings, rubrics
@@ -33,14 +33,14 @@ def tied(app, awarded, frozen, make_user, places, rubric_defaults):
     world["stranger"] = make_user("stranger@example.cn", "外人", community=places["other_community"])
     with command(app):
         c = contract(world)
-        terms = contracts.Terms(c.price_fen, c.starts_on, c.ends_on, c.service_standards,
-                                [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
+        tied_terms = terms.Terms(c.price_fen, c.starts_on, c.ends_on, c.service_standards,
+                                [terms.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
                                  for m in c.milestones], 60, 80)
-        contracts.update_terms(user(world["buyer"]), c, terms)
+        signing.update_terms(user(world["buyer"]), c, tied_terms)
     frozen.advance(days=10)
     with command(app):
-        contracts.sign(user(world["buyer"]), contract(world), "purchaser")
-        contracts.sign(user(world["owner2"]), contract(world), "organization")
+        signing.sign(user(world["buyer"]), contract(world), "purchaser")
+        signing.sign(user(world["owner2"]), contract(world), "organization")
         world["rubric"] = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
     return world
 
@@ -78,7 +78,7 @@ def deliver(app, world, positions):
         report(app, world, position)
         with command(app):
             c = contract(world)
-            contracts.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
+            payment.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
 
 
 def test_only_the_commissioning_side_commissions_and_never_the_provider_itself(app, tied):
@@ -134,11 +134,11 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
         last = c.milestones[2]
         assert last.status == "held" and last.amount_fen == 3_600_000
         with pytest.raises(ServiceError):
-            contracts.pay(user(world["buyer"]), c, last.id)
+            payment.pay(user(world["buyer"]), c, last.id)
         with pytest.raises(ServiceError, match="最终评估"):
-            contracts.terminate(user(world["buyer"]), c, "测试终止")
+            payment.terminate(user(world["buyer"]), c, "测试终止")
         for m in c.milestones[:2]:
-            contracts.pay(user(world["buyer"]), c, m.id)
+            payment.pay(user(world["buyer"]), c, m.id)
     final = commission(app, world)
     # Final: outputs lower (2.1 14, 2.2 14, 2.3 6) → 9 + 34 + 22.8 + 7.5 = 73.3 → 3,600,000 × 73.3 / 80.
     score_all(app, world, final, {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"})
@@ -148,7 +148,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
         last = c.milestones[2]
         assert c.final_score_cp == 7330
         assert last.status == "accepted" and last.payable_fen == 3_298_500
-        contracts.pay(user(world["buyer"]), c, last.id)
+        payment.pay(user(world["buyer"]), c, last.id)
         assert c.status == "completed"
         # Paid the two tranches and the cut last one; the withheld 301,500 fen went back to the budget.
         assert ledger.balance("contract", c.id, "paid") == 3_600_000 + 4_800_000 + 3_298_500
@@ -165,7 +165,7 @@ def test_a_score_below_the_threshold_withholds_the_whole_tranche(app, tied):
     with command(app):
         c = contract(world)
         for m in c.milestones[:2]:
-            contracts.pay(user(world["buyer"]), c, m.id)
+            payment.pay(user(world["buyer"]), c, m.id)
     final = commission(app, world)
     # No ratings, so satisfaction is not applicable and leaves the total: budget 4, outputs 22,
     # outcomes 11 of 25 → 13.2; total (4 + 22 + 13.2) × 100 / 90 = 43.555… → 43.56.
@@ -280,8 +280,8 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
     with command(app):
         c, today = contract(world), frozen.now().date()
         with pytest.raises(PermissionDenied):  # the purchaser accepts the deliveries; it does not check them
-            contracts.record_inspection(user(world["buyer"]), c, "site_visit", today, "走访6户老人，记录相符。")
-        assert not contracts.may_inspect(user(world["buyer"]), c)
+            delivery.record_inspection(user(world["buyer"]), c, "site_visit", today, "走访6户老人，记录相符。")
+        assert not delivery.may_inspect(user(world["buyer"]), c)
     login("buyer@example.cn")
     assert form_action not in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     client.submit(f"/contracts/{world['contract']}/inspections",
@@ -289,13 +289,13 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
                   form_url=f"/contracts/{world['contract']}")
     client.submit("/logout", {})
     with command(app):
-        assert contracts.inspections(contract(world)) == []
+        assert delivery.inspections(contract(world)) == []
     evaluation_id = commission(app, world, "mid_term")
     with command(app):  # commissioned but not past its conflict declaration: not yet
-        assert not contracts.may_inspect(user(world["evaluator"]), contract(world))
+        assert not delivery.may_inspect(user(world["evaluator"]), contract(world))
         evaluations.declare(user(world["evaluator"]), db.session.get(Evaluation, evaluation_id), False, "")
-        assert contracts.may_inspect(user(world["evaluator"]), contract(world))
-        assert not contracts.may_inspect(user(world["buyer"]), contract(world))
+        assert delivery.may_inspect(user(world["evaluator"]), contract(world))
+        assert not delivery.may_inspect(user(world["buyer"]), contract(world))
     login("evaluator@example.cn")
     assert form_action in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     response = client.submit(
@@ -310,5 +310,5 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
     )
     assert response.status_code == 302
     with command(app):
-        (visit,) = contracts.inspections(contract(world))
+        (visit,) = delivery.inspections(contract(world))
         assert visit.recorded_by_id == world["evaluator"] and visit.kind == "site_visit"

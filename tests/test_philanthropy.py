@@ -8,7 +8,7 @@ import pytest
 
 from conftest import START
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing
 from market.contracts.models import Contract
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
@@ -220,7 +220,7 @@ def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round
         grants = closing.agreements(the_round(world))
         assert grants[0].status == "completed"
         assert ledger.balance("contract", grants[0].id, "paid") == 5_100_000
-        contracts.terminate(user(world["buyer"]), db.session.get(Contract, grants[1].id), "项目负责人离职，无法继续")
+        payment.terminate(user(world["buyer"]), db.session.get(Contract, grants[1].id), "项目负责人离职，无法继续")
     with command(app):
         buyer = user(world["buyer"])
         for target in ("midterm", "final", "closed"):
@@ -245,18 +245,18 @@ def pay_all(app, world, frozen, n):
             closing.advance(user(world["buyer"]), the_round(world), "delivery")
         for grant in closing.agreements(the_round(world)):
             grant_id, organization_id = grant.id, grant.organization_id
-            contracts.sign(user(world["buyer"]), grant, "purchaser")
-            contracts.sign(user(owners[organization_id]), db.session.get(Contract, grant_id), "organization")
+            signing.sign(user(world["buyer"]), grant, "purchaser")
+            signing.sign(user(owners[organization_id]), db.session.get(Contract, grant_id), "organization")
         grant_id = next(c.id for c in closing.agreements(the_round(world)) if c.proposal_id == world["proposals"][n])
         closing.advance(user(world["buyer"]), the_round(world), "delivery")
     for position in range(3):
         with command(app):
             grant = db.session.get(Contract, grant_id)
             milestone = grant.milestones[position]
-            contracts.submit_report(user(world[owner]), grant, milestone.id,
-                                    contracts.ReportData("开展助餐服务", 45))
-            contracts.decide(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id, "accepted")
-            contracts.pay(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id)
+            delivery.submit_report(user(world[owner]), grant, milestone.id,
+                                    delivery.ReportData("开展助餐服务", 45))
+            payment.decide(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id, "accepted")
+            payment.pay(user(world["buyer"]), db.session.get(Contract, grant_id), milestone.id)
 
 
 def test_only_verified_residents_count_and_a_cancelled_project_refunds_every_gift(app, round_world, frozen):
@@ -502,8 +502,8 @@ def test_an_incubators_staff_run_its_operators_round_and_sign_the_grants(app, ro
         closing.close_giving(user(world["staff"]), the_round(world))
         grant = closing.agreements(the_round(world))[0]
         assert grant.department_id is None and grant.purchaser_name == "社会组织3号"
-        contracts.sign(user(world["staff"]), grant, "purchaser")
-        contracts.sign(user(world["owner0"]), db.session.get(Contract, grant.id), "organization")
+        signing.sign(user(world["staff"]), grant, "purchaser")
+        signing.sign(user(world["owner0"]), db.session.get(Contract, grant.id), "organization")
         assert db.session.get(Contract, grant.id).status == "active"
         # Its money came from the round's pledge account and is committed from the grants pool.
         assert ledger.balance("round", world["round"], "pledged") == -10_100_000

@@ -6,7 +6,7 @@ import pytest
 
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import payment
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.evaluation import ratings, scorecards
@@ -115,7 +115,7 @@ def test_the_organization_rates_the_department_after_each_decided_stage(app, ser
     report(app, world, 0)
     with command(app):
         c = contract(world)
-        contracts.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
         with pytest.raises(PermissionDenied):
             ratings.rate_department(user(world["buyer"]), c, first, scores, "")
         with pytest.raises(ServiceError, match="1至5"):

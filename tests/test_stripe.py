@@ -9,7 +9,7 @@ from datetime import timezone
 import pytest
 
 from market import clock
-from market.contracts import services
+from market.contracts import payment
 from market.core.errors import ServiceError
 from market.core.unit import command
 from market.extensions import db
@@ -78,7 +78,7 @@ def accepted_first_milestone(app, world):
     report(app, world, 0)
     with command(app):
         c = contract(world)
-        services.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
         return c.milestones[0].id
 
 
@@ -87,13 +87,13 @@ def test_a_tranche_is_paid_by_a_connect_transfer_once(app, awarded, frozen, stan
     milestone_id = accepted_first_milestone(app, world)
     with command(app):
         with pytest.raises(ServiceError, match="尚未完成收款账户设置"):
-            services.pay(user(world["buyer"]), contract(world), milestone_id)
+            payment.pay(user(world["buyer"]), contract(world), milestone_id)
         assert contract(world).milestones[0].status == "accepted"  # nothing moved
     account_id = onboard(app, world, standin, client, login)
     with command(app):
-        payment = services.pay(user(world["buyer"]), contract(world), milestone_id)
-        assert payment.status == "settled" and payment.reference.startswith("tr_standin") and payment.attempts == 2
-        transfer = standin.objects["tr"][payment.reference]
+        payout = payment.pay(user(world["buyer"]), contract(world), milestone_id)
+        assert payout.status == "settled" and payout.reference.startswith("tr_standin") and payout.attempts == 2
+        transfer = standin.objects["tr"][payout.reference]
         assert transfer["destination"] == account_id and transfer["amount"] == 3_600_000
         assert transfer["currency"] == "cny"
         keys = [key for method, path, key in standin.requests if path == "/v1/transfers"]
@@ -109,13 +109,13 @@ def test_a_refused_transfer_pays_nothing_and_a_retry_pays_once(app, awarded, fro
     standin.fail_transfers = True
     with command(app):
         with pytest.raises(ServiceError, match="Insufficient funds"):
-            services.pay(user(world["buyer"]), contract(world), milestone_id)
+            payment.pay(user(world["buyer"]), contract(world), milestone_id)
         c = contract(world)
         assert c.milestones[0].status == "accepted" and ledger.balance("contract", c.id, "paid") == 0
         assert db.session.scalar(db.select(Payment)).status == "failed"
     standin.fail_transfers = False
     with command(app):
-        services.pay(user(world["buyer"]), contract(world), milestone_id)
+        payment.pay(user(world["buyer"]), contract(world), milestone_id)
         # The provider answers a repeated key with the same transfer: a retry after a lost answer pays once.
         provider = payments.provider()
         again = provider.payout(3_600_000, world["org2"], f"payout-milestone-{milestone_id}", "重试")
@@ -164,7 +164,7 @@ def test_reconciliation_reports_transfers_the_ledger_does_not_know(app, awarded,
     milestone_id = accepted_first_milestone(app, world)
     onboard(app, world, standin, client, login)
     with command(app):
-        services.pay(user(world["buyer"]), contract(world), milestone_id)
+        payment.pay(user(world["buyer"]), contract(world), milestone_id)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["money", "reconcile"])
     assert result.exit_code == 0 and "agrees" in result.output

@@ -26,8 +26,8 @@ MARKET = pathlib.Path(market.__file__).parent
 NAMED = {
     ("accounts/services.py", "authenticate", "KEPT_THOUGH_REFUSED"),
     ("api/services.py", "count_request", "SHARED_COUNT"),
-    ("contracts/services.py", "pay", "AROUND_PROVIDER_CALL"),
-    ("contracts/services.py", "pay", "KEPT_THOUGH_REFUSED"),
+    ("contracts/payment.py", "pay", "AROUND_PROVIDER_CALL"),
+    ("contracts/payment.py", "pay", "KEPT_THOUGH_REFUSED"),
     ("money/payments.py", "onboarding_link", "AROUND_PROVIDER_CALL"),
     ("money/payments.py", "record_payment", "AROUND_PROVIDER_CALL"),
     ("money/payments.py", "refund", "AROUND_PROVIDER_CALL"),

@@ -1,7 +1,10 @@
-"""How contract and payment steps read on a community request's timeline."""
+"""Contract and payment steps on the timeline of each community request a contract answers:
+recording one, and how each reads."""
 from flask_babel import gettext as _
 
+from market.contracts.models import Contract
 from market.core.money import format_fen
+from market.needs import timeline
 from market.needs.timeline import describes
 
 
@@ -61,3 +64,11 @@ def _completed(d):
 @describes("contract_terminated")
 def _terminated(d):
     return _("Contract %(number)s terminated: %(cause)s", number=d.get("number", ""), cause=d.get("cause", ""))
+
+
+def record_step(contract: Contract, kind: str, actor, **detail) -> None:
+    """A step on the timeline of every community request the contract (or the grant's proposal) answers."""
+    requests = contract.tender.requests if contract.tender is not None \
+        else contract.proposal.requests if contract.proposal is not None else []
+    for request in requests:
+        timeline.record(kind, actor, request=request, contract_id=contract.id, number=contract.number, **detail)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market import clock
-from market.contracts import services
+from market.contracts import access, amendments, delivery, payment, signing, terms
 from market.contracts.forms import (
     AmendmentAnswerForm,
     AmendmentForm,
@@ -46,18 +46,18 @@ def _page(contract_id: int) -> str:
 def index():
     args = request.args
     status = args.get("status") if args.get("status") in CONTRACT_MACHINE.labels else None
-    statement = services.contracts_select(status=status, department_id=args.get("department", type=bounded_int),
+    statement = access.contracts_select(status=status, department_id=args.get("department", type=bounded_int),
                                           category_id=args.get("category", type=bounded_int))
-    return render_template("contracts/index.html", page=paginate(statement), drafts=services.drafts_for(current_user),
+    return render_template("contracts/index.html", page=paginate(statement), drafts=signing.drafts_for(current_user),
                            statuses=[(k, CONTRACT_MACHINE.label(k)) for k in SIGNED_STATUSES],
                            departments=department_choices(), categories=category_choices(), machine=CONTRACT_MACHINE)
 
 
 @bp.route("/<int:contract_id>")
 def show(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    sides = services.sides_of(current_user, contract)
-    proposal = services.open_amendment(contract)
+    contract = access.get_contract(current_user, contract_id)
+    sides = access.sides_of(current_user, contract)
+    proposal = amendments.open_amendment(contract)
     inspection_form = InspectionForm()
     inspection_form.milestone_id.choices = options([(0, "—")] + [(m.id, m.title) for m in contract.milestones])
     return render_template(
@@ -66,22 +66,22 @@ def show(contract_id: int):
         sides=sides,
         machine=CONTRACT_MACHINE,
         milestone_machine=MILESTONE_MACHINE,
-        signatures=services.signatures(contract),
-        blockers=services.signing_blockers(contract),
-        digest=services.terms_digest(contract),
-        acceptances=services.acceptances(contract),
-        inspections=services.inspections(contract),
+        signatures=signing.signatures(contract),
+        blockers=signing.signing_blockers(contract),
+        digest=terms.terms_digest(contract),
+        acceptances=payment.acceptances(contract),
+        inspections=delivery.inspections(contract),
         payments={p.milestone_id: p for p in payments.payments_of(contract.id)},
         position=money.contract_position(contract.id),
         transactions=money.contract_transactions(contract.id),
-        amendments=services.amendments(contract),
+        amendments=amendments.amendments(contract),
         open_amendment=proposal,
         may_answer=proposal is not None and bool(sides - {proposal.proposed_by_side}),
         today=clock.today(),
         AMENDMENT_STATUSES=AMENDMENT_STATUSES,
         PAYMENT_STATUSES=PAYMENT_STATUSES,
         history=CONTRACT_MACHINE.history(contract),
-        may_inspect=services.may_inspect(current_user, contract),
+        may_inspect=delivery.may_inspect(current_user, contract),
         sign_form=SignForm(),
         confirm_form=ConfirmForm(),
         reason_form=ReasonForm(),
@@ -91,23 +91,23 @@ def show(contract_id: int):
         SIDES=SIDES,
         DECISIONS=DECISIONS,
         INSPECTION_KINDS=INSPECTION_KINDS,
-        bp_to_percent=services.bp_to_percent,
+        bp_to_percent=terms.bp_to_percent,
     )
 
 
 @bp.route("/<int:contract_id>/print")
 def printable(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     return render_template("contracts/print.html", contract=contract, SIDES=SIDES,
-                           signatures=services.signatures(contract), digest=services.terms_digest(contract),
-                           bp_to_percent=services.bp_to_percent)
+                           signatures=signing.signatures(contract), digest=terms.terms_digest(contract),
+                           bp_to_percent=terms.bp_to_percent)
 
 
-@bp.route("/<int:contract_id>/terms", methods=["GET", "POST"])
+@bp.route("/<int:contract_id>/terms", methods=["GET", "POST"], endpoint="terms")
 @login_required
-def terms(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    if "purchaser" not in services.sides_of(current_user, contract) or contract.status != "draft":
+def edit_terms(contract_id: int):
+    contract = access.get_contract(current_user, contract_id)
+    if "purchaser" not in access.sides_of(current_user, contract) or contract.status != "draft":
         abort(403)
     form = TermsForm()
     if request.method == "GET":
@@ -116,7 +116,7 @@ def terms(contract_id: int):
         form.service_standards.data = contract.service_standards
         for row, milestone in zip(form.milestones, contract.milestones):
             row.form.title.data, row.form.deliverables.data = milestone.title, milestone.deliverables
-            row.form.due_on.data, row.form.share.data = milestone.due_on, services.bp_to_percent(milestone.share_bp)
+            row.form.due_on.data, row.form.share.data = milestone.due_on, terms.bp_to_percent(milestone.share_bp)
         if contract.score_tied:
             form.score_tied.data = True
             form.score_withhold_below.data, form.score_full_from.data = (contract.score_withhold_below,
@@ -126,15 +126,15 @@ def terms(contract_id: int):
         rows = [row.form for row in form.milestones if (row.form.title.data or "").strip()]
         if any(row.due_on.data is None for row in rows):
             raise ServiceError(_("Give every milestone a due date."))
-        milestones = [services.MilestoneTerms(row.title.data, row.deliverables.data, row.due_on.data,
-                                              services.percent_to_bp(row.share.data or "0")) for row in rows]
+        milestones = [terms.MilestoneTerms(row.title.data, row.deliverables.data, row.due_on.data,
+                                              terms.percent_to_bp(row.share.data or "0")) for row in rows]
         tie = (form.score_withhold_below.data, form.score_full_from.data) if form.score_tied.data else (None, None)
         if form.score_tied.data and None in tie:
             raise ServiceError(_("Give both scores to tie the last tranche to the final evaluation, or neither."),
                                field="score_full_from")
-        data = services.Terms(fen_from(form.price.data, "price"), form.starts_on.data, form.ends_on.data,
+        data = terms.Terms(fen_from(form.price.data, "price"), form.starts_on.data, form.ends_on.data,
                               form.service_standards.data, milestones, *tie)
-        return services.update_terms(current_user, contract, data)
+        return signing.update_terms(current_user, contract, data)
 
     return run_form(form, save, _("The terms are saved. Both sides sign them next."), _page(contract.id)) \
         or render_template("contracts/terms.html", form=form, contract=contract)
@@ -143,29 +143,29 @@ def terms(contract_id: int):
 @bp.route("/<int:contract_id>/sign", methods=["POST"])
 @login_required
 def sign(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = SignForm()
-    return run_action(form, lambda: services.sign(current_user, contract, form.side.data or ""),
+    return run_action(form, lambda: signing.sign(current_user, contract, form.side.data or ""),
                       _("Signed. The contract is in force once both sides have signed."), _page(contract_id))
 
 
 @bp.route("/<int:contract_id>/cancel", methods=["POST"])
 @login_required
 def cancel(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = ReasonForm()
-    return run_action(form, lambda: services.cancel_draft(current_user, contract, form.reason.data),
+    return run_action(form, lambda: signing.cancel_draft(current_user, contract, form.reason.data),
                       _("The draft is cancelled and its budget released."), _page(contract_id))
 
 
 @bp.route("/<int:contract_id>/terminate", methods=["POST"])
 @login_required
 def terminate(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = ReasonForm()
     return run_action(
         form,
-        lambda: services.terminate(current_user, contract, form.reason.data),
+        lambda: payment.terminate(current_user, contract, form.reason.data),
         _("The contract is terminated; what was not delivered returns to the budget."),
         _page(contract_id),
     )
@@ -174,11 +174,11 @@ def terminate(contract_id: int):
 @bp.route("/<int:contract_id>/amend", methods=["GET", "POST"])
 @login_required
 def amend(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    sides = services.sides_of(current_user, contract)
+    contract = access.get_contract(current_user, contract_id)
+    sides = access.sides_of(current_user, contract)
     if not sides or contract.status != "active":
         abort(403)
-    open_ones = [m for m in contract.milestones if m.status in services.OPEN_MILESTONES]
+    open_ones = [m for m in contract.milestones if m.status in terms.OPEN_MILESTONES]
     form = AmendmentForm()
     form.side.choices = options((s, SIDES[s]) for s in sorted(sides))
     if request.method == "GET":
@@ -193,8 +193,8 @@ def amend(contract_id: int):
         for row in form.milestones:
             milestone_id = int(row.form.milestone_id.data or 0)
             rows[milestone_id] = (row.form.due_on.data, fen_from(row.form.amount.data))
-        data = services.AmendmentData(form.ends_on.data, form.reason.data, rows)
-        return services.propose_amendment(current_user, contract, form.side.data, data)
+        data = amendments.AmendmentData(form.ends_on.data, form.reason.data, rows)
+        return amendments.propose_amendment(current_user, contract, form.side.data, data)
 
     return run_form(form, propose, _("The amendment is proposed; the other side answers it."), _page(contract.id)) \
         or render_template("contracts/amend.html", form=form, contract=contract,
@@ -204,10 +204,10 @@ def amend(contract_id: int):
 @bp.route("/<int:contract_id>/amend/answer", methods=["POST"])
 @login_required
 def answer_amendment(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = AmendmentAnswerForm()
     agree = bool(form.agree.data)
-    return run_action(form, lambda: services.answer_amendment(current_user, contract, agree, form.note.data or ""),
+    return run_action(form, lambda: amendments.answer_amendment(current_user, contract, agree, form.note.data or ""),
                       _("The amendment is signed and in force.") if agree else _("The amendment is refused."),
                       _page(contract_id))
 
@@ -215,8 +215,8 @@ def answer_amendment(contract_id: int):
 @bp.route("/<int:contract_id>/milestones/<int:milestone_id>/report", methods=["GET", "POST"])
 @login_required
 def report(contract_id: int, milestone_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    if "organization" not in services.sides_of(current_user, contract):
+    contract = access.get_contract(current_user, contract_id)
+    if "organization" not in access.sides_of(current_user, contract):
         abort(403)
     milestone = next((m for m in contract.milestones if m.id == milestone_id), None)
     if milestone is None:
@@ -224,23 +224,23 @@ def report(contract_id: int, milestone_id: int):
     form = ReportForm()
 
     def submit():
-        lines = [services.SpendingData(row.form.item.data or "", fen_from(row.form.budget.data or "0"),
+        lines = [delivery.SpendingData(row.form.item.data or "", fen_from(row.form.budget.data or "0"),
                                        fen_from(row.form.spent.data or "0"))
                  for row in form.spending if (row.form.item.data or "").strip()]
-        data = services.ReportData(form.activities.data, form.beneficiaries.data, lines,
+        data = delivery.ReportData(form.activities.data, form.beneficiaries.data, lines,
                                    request.files.getlist(form.files.name))
-        return services.submit_report(current_user, contract, milestone.id, data)
+        return delivery.submit_report(current_user, contract, milestone.id, data)
 
     return run_form(form, submit, _("The report is submitted; the purchaser decides on acceptance."),
                     _page(contract.id)) \
         or render_template("contracts/report.html", form=form, contract=contract, milestone=milestone,
-                           previous=services.latest_report(milestone), acceptances=services.acceptances(contract))
+                           previous=delivery.latest_report(milestone), acceptances=payment.acceptances(contract))
 
 
 @bp.route("/<int:contract_id>/inspections", methods=["POST"])
 @login_required
 def inspect(contract_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = InspectionForm()
     form.milestone_id.choices = options([(0, "")] + [(m.id, "") for m in contract.milestones])
     if request.method == "POST" and not form.validate():
@@ -248,7 +248,7 @@ def inspect(contract_id: int):
         return redirect(_page(contract_id))
     return run_action(
         form,
-        lambda: services.record_inspection(
+        lambda: delivery.record_inspection(
             current_user,
             contract,
             form.kind.data,
@@ -264,9 +264,9 @@ def inspect(contract_id: int):
 @bp.route("/<int:contract_id>/milestones/<int:milestone_id>/decide", methods=["POST"])
 @login_required
 def decide(contract_id: int, milestone_id: int):
-    contract = services.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     form = DecisionForm()
-    return run_action(form, lambda: services.decide(current_user, contract, milestone_id, form.decision.data,
+    return run_action(form, lambda: payment.decide(current_user, contract, milestone_id, form.decision.data,
                                                     form.reasons.data or ""),
                       _("The decision is recorded."), _page(contract_id))
 
@@ -274,14 +274,14 @@ def decide(contract_id: int, milestone_id: int):
 @bp.route("/<int:contract_id>/milestones/<int:milestone_id>/pay", methods=["POST"])
 @login_required
 def pay(contract_id: int, milestone_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    return run_action(ConfirmForm(), lambda: services.pay(current_user, contract, milestone_id),
+    contract = access.get_contract(current_user, contract_id)
+    return run_action(ConfirmForm(), lambda: payment.pay(current_user, contract, milestone_id),
                       _("The tranche is paid."), _page(contract_id))
 
 
 @bp.route("/<int:contract_id>/files/<int:file_id>")
 def report_file(contract_id: int, file_id: int):
-    contract = services.get_contract(current_user, contract_id)
-    record = services.report_file(current_user, contract, file_id)
+    contract = access.get_contract(current_user, contract_id)
+    record = delivery.report_file(current_user, contract, file_id)
     return send_file(uploads.path_of(record.stored_name), mimetype=record.content_type,
                      download_name=record.original_filename, as_attachment=not record.content_type.startswith("image/"))

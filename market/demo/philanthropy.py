@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import User
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing
 from market.demo import DEMO_PASSWORD
 from market.demo.moments import clock_at, day
 from market.evaluation import rubrics
@@ -161,8 +161,8 @@ def _seed_round(people, organizations, now) -> None:
     owner_of = {organizations[index].id: people[email] for index, email, _name in APPLICANT_OWNERS}
     for grant in grants:
         with clock_at(day(grant.starts_on)):
-            contracts.sign(buyer, grant, "purchaser")
-            contracts.sign(owner_of[grant.organization_id], grant, "organization")
+            signing.sign(buyer, grant, "purchaser")
+            signing.sign(owner_of[grant.organization_id], grant, "organization")
     with clock_at(day(grants[0].starts_on) + timedelta(hours=2)):
         closing.advance(buyer, round_, "delivery")
     # Every project delivered and was paid its first tranche; the best one its second as well.
@@ -170,12 +170,12 @@ def _seed_round(people, organizations, now) -> None:
         owner = owner_of[grant.organization_id]
         for milestone in grant.milestones[:2 if grant is grants[0] else 1]:
             with clock_at(day(milestone.due_on)):
-                contracts.submit_report(owner, grant, milestone.id, contracts.ReportData(
+                delivery.submit_report(owner, grant, milestone.id, delivery.ReportData(
                     f"{milestone.title}：按计划开展活动，详见活动记录与签到表。", 60 if grant is grants[0] else 35))
             with clock_at(day(milestone.due_on) + timedelta(days=3)):
-                contracts.decide(buyer, grant, milestone.id, "accepted")
+                payment.decide(buyer, grant, milestone.id, "accepted")
             with clock_at(day(milestone.due_on) + timedelta(days=8)):
-                contracts.pay(buyer, grant, milestone.id)
+                payment.pay(buyer, grant, milestone.id)
     with clock_at(day(grants[0].milestones[1].due_on) + timedelta(days=10)):
         closing.advance(buyer, round_, "midterm")
 

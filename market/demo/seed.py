@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from market import clock
 from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing, terms
 from market.demo import DEMO_PASSWORD
 from market.demo.moments import clock_at, day
 from market.demo.philanthropy import seed_philanthropy
@@ -445,36 +445,36 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
             )
         ranking = awards.complete(buyer, tender)
         awards.award(buyer, tender, ranking[0].bid_id)
-    contract = contracts.contract_of_tender(tender.id)
+    contract = signing.contract_of_tender(tender.id)
     with clock_at(day(contract.starts_on)):  # the day after the award's notice period
         if score_tie:
-            terms = contracts.Terms(
+            tied_terms = terms.Terms(
                 contract.price_fen,
                 contract.starts_on,
                 contract.ends_on,
                 contract.service_standards,
-                [contracts.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp) for m in contract.milestones],
+                [terms.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp) for m in contract.milestones],
                 *score_tie,
             )
-            contracts.update_terms(buyer, contract, terms)
-        contracts.sign(buyer, contract, "purchaser")
-        contracts.sign(people["org@demo.market"], contract, "organization")
+            signing.update_terms(buyer, contract, tied_terms)
+        signing.sign(buyer, contract, "purchaser")
+        signing.sign(people["org@demo.market"], contract, "organization")
     return contract
 
 
 def _deliver(people, contract, milestone, activities: str, served: int, spending) -> None:
     with clock_at(day(milestone.due_on)):
-        contracts.submit_report(people["org@demo.market"], contract, milestone.id, contracts.ReportData(
-            activities, served, [contracts.SpendingData(*line) for line in spending]))
+        delivery.submit_report(people["org@demo.market"], contract, milestone.id, delivery.ReportData(
+            activities, served, [delivery.SpendingData(*line) for line in spending]))
 
 
 def _accept_and_pay(people, contract, milestone, pay: bool = True) -> None:
     buyer = people["purchaser@demo.market"]
     with clock_at(day(milestone.due_on) + timedelta(days=2)):
-        contracts.decide(buyer, contract, milestone.id, "accepted")
+        payment.decide(buyer, contract, milestone.id, "accepted")
     if pay and milestone.status == "accepted":
         with clock_at(day(milestone.due_on) + timedelta(days=9)):
-            contracts.pay(buyer, contract, milestone.id)
+            payment.pay(buyer, contract, milestone.id)
 
 
 DEMO_RATERS = [("rater1@demo.market", "陈秀英"), ("rater2@demo.market", "黄志明"), ("rater3@demo.market", "周桂兰"),
@@ -538,7 +538,7 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
                                                 (moment + timedelta(days=14)).date())
             evaluations.declare(evaluator, evaluation, False, "")
             if kind == "mid_term":  # checks are the commissioned evaluator's to record
-                contracts.record_inspection(evaluator, contract, "site_visit", clock.today(),
+                delivery.record_inspection(evaluator, contract, "site_visit", clock.today(),
                                             "随机走访8户老人，探访记录与实际相符，老人满意。", second.id)
             codes_of = {i.code: i.id for i in performance.indicators}
             evaluations.save_scores(
@@ -552,7 +552,7 @@ def _seed_evaluation(people: dict, organizations: list, communities: list) -> No
             evaluations.publish(buyer, evaluation)
     if last.status == "accepted":
         with clock_at(day(last.due_on) + timedelta(days=9)):
-            contracts.pay(buyer, contract, last.id)
+            payment.pay(buyer, contract, last.id)
     with clock_at(day(last.due_on) + timedelta(days=12)):
         ratings.rate_department(
             owner,

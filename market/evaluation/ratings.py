@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from market import clock
 from market.accounts.models import Residence, User
-from market.contracts import services as contracts
+from market.contracts import access
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
 from market.core import codes, scoring, text, unit
 from market.core.errors import PermissionDenied, ServiceError
@@ -36,7 +36,7 @@ def period_of(contract: Contract, day=None) -> int:
 
 
 def _require_organization_side(actor, contract: Contract) -> None:
-    if "organization" not in contracts.sides_of(actor, contract):
+    if "organization" not in access.sides_of(actor, contract):
         raise PermissionDenied(_("Only a member of this organization can do this."))
 
 

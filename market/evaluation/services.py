@@ -14,8 +14,9 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import access, payment
 from market.contracts.models import SIGNED_STATUSES, Contract
+from market.contracts.steps import record_step
 from market.core import scoring, text, unit
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.evaluation import (
@@ -53,7 +54,7 @@ def is_evaluator_for(user, evaluation: Evaluation) -> bool:
 
 
 def may_commission(user, contract: Contract) -> bool:
-    return "purchaser" in contracts.sides_of(user, contract) or bool(
+    return "purchaser" in access.sides_of(user, contract) or bool(
         user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
 
 
@@ -306,10 +307,10 @@ def publish(actor: User, evaluation: Evaluation) -> Evaluation:
     publish_in_transaction(actor, evaluation)
     contract = evaluation.contract
     total = scoring.from_centipoints(evaluation.total_cp)
-    contracts.record_step(contract, "evaluation_published", actor, evaluation_kind=evaluation.kind, total=str(total),
+    record_step(contract, "evaluation_published", actor, evaluation_kind=evaluation.kind, total=str(total),
                           band=evaluation.band)
     if evaluation.kind == "final":
-        contracts.apply_final_score(actor, contract, total)
+        payment.apply_final_score(actor, contract, total)
     unit.flush()
     return evaluation
 

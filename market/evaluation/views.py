@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from market import clock
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import access
 from market.contracts.models import SIGNED_STATUSES
 from market.core import scoring
 from market.core.errors import NotFound, ServiceError
@@ -131,7 +131,7 @@ def retire_rubric(rubric_id: int):
 # --- a contract's evaluations and ratings -------------------------------------------------------
 
 def _contract(contract_id: int):
-    contract = contracts.get_contract(current_user, contract_id)
+    contract = access.get_contract(current_user, contract_id)
     if contract.status not in SIGNED_STATUSES:
         raise NotFound(_("This contract is not signed yet."))
     return contract
@@ -162,7 +162,7 @@ def contract(contract_id: int):
 
 
 def _render_contract(found, **forms):
-    sides = contracts.sides_of(current_user, found)
+    sides = access.sides_of(current_user, found)
     index, count = ratings.satisfaction(contract_ids=[found.id])
     issued, used = ratings.code_counts(found) if "organization" in sides else (0, 0)
     return render_template(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from market import clock
 from market.accounts.models import User
 from market.contracts.models import SIGNED_STATUSES, Contract
-from market.contracts.services import add_months
+from market.contracts.terms import add_months
 from market.core import text, unit
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.core.unit import refuse_if_taken

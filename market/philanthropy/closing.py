@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
-from market.contracts import services as contracts
 from market.contracts.models import Contract
+from market.contracts.signing import draft_grant
+from market.contracts.terms import default_terms
 from market.core import scoring, text, unit
 from market.core.errors import ServiceError
 from market.extensions import db
@@ -19,15 +20,7 @@ from market.money.models import Account, Entry, IncomingPayment, LedgerTransacti
 from market.needs import timeline
 from market.philanthropy import matching
 from market.philanthropy.giving import gift_totals, gifts_by_project, refund_gifts
-from market.philanthropy.models import (
-    POTS,
-    PROPOSAL_MACHINE,
-    ROUND_MACHINE,
-    Donation,
-    MatchResult,
-    Proposal,
-    Round,
-)
+from market.philanthropy.models import POTS, PROPOSAL_MACHINE, ROUND_MACHINE, Donation, MatchResult, Proposal, Round
 from market.philanthropy.rounds import (
     LIVE_PROPOSALS,
     OPEN_PHASES,
@@ -77,13 +70,13 @@ def close_giving(actor: User, round_: Round) -> list[MatchResult]:
 
 def _draft_agreement(actor: User, round_: Round, proposal: Proposal, gifts_fen: int) -> None:
     starts_on = clock.today() + timedelta(days=1)
-    terms = contracts.default_terms(proposal.requested_fen + gifts_fen, starts_on, proposal.months,
+    terms = default_terms(proposal.requested_fen + gifts_fen, starts_on, proposal.months,
                                     _("As in proposal “%(title)s”: %(outputs)s", title=proposal.title,
                                       outputs=proposal.outputs))
     titles = [_("Start-up (half the grant on signing the agreement)"), _("Mid-term review"), _("Final review")]
     for milestone, title, share in zip(terms.milestones, titles, GRANT_SHARES_BP):
         milestone.title, milestone.share_bp = title, share
-    contract = contracts.draft_grant(actor, round_, proposal, terms)
+    contract = draft_grant(actor, round_, proposal, terms)
     pool = ledger.account("proposal", proposal.id, "pool")
     if gifts_fen:
         ledger.transfer("commitment", f"commit:gifts:contract:{contract.id}", pool,

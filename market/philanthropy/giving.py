@@ -14,13 +14,7 @@ from market.extensions import db
 from market.money import payments
 from market.money.models import IncomingPayment
 from market.philanthropy import matching
-from market.philanthropy.models import (
-    PROPOSAL_MACHINE,
-    Donation,
-    MatchResult,
-    Proposal,
-    Round,
-)
+from market.philanthropy.models import PROPOSAL_MACHINE, Donation, MatchResult, Proposal, Round
 from market.philanthropy.rounds import changed_meanwhile, may_manage, pot_balance, proposals_of
 
 

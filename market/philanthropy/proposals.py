@@ -24,14 +24,7 @@ from market.philanthropy.models import (
     Round,
     RoundReviewer,
 )
-from market.philanthropy.rounds import (
-    LIVE_PROPOSALS,
-    MAX_FEN,
-    is_reviewer,
-    may_manage,
-    proposals_of,
-    require_manager,
-)
+from market.philanthropy.rounds import LIVE_PROPOSALS, MAX_FEN, is_reviewer, may_manage, proposals_of, require_manager
 from market.procurement.undertakers import current_grade
 
 # --- who may read a proposal ----------------------------------------------------------------------

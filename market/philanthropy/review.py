@@ -16,14 +16,7 @@ from market.evaluation import rubrics
 from market.evaluation.services import parse_points
 from market.extensions import db
 from market.needs import timeline
-from market.philanthropy.models import (
-    PROPOSAL_MACHINE,
-    ROUND_MACHINE,
-    PitchScore,
-    Proposal,
-    ProposalReview,
-    Round,
-)
+from market.philanthropy.models import PROPOSAL_MACHINE, ROUND_MACHINE, PitchScore, Proposal, ProposalReview, Round
 from market.philanthropy.rounds import is_reviewer, pot_balance, proposals_of, require_manager, reviewers
 
 

@@ -29,15 +29,7 @@ from market.needs import timeline
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
 from market.philanthropy import steps  # noqa: F401  (steps: how round steps read on timelines)
-from market.philanthropy.models import (
-    FUNDER_KINDS,
-    POTS,
-    ROUND_MACHINE,
-    Proposal,
-    Round,
-    RoundFunding,
-    RoundReviewer,
-)
+from market.philanthropy.models import FUNDER_KINDS, POTS, ROUND_MACHINE, Proposal, Round, RoundFunding, RoundReviewer
 from market.places.models import Department
 
 MAX_FEN = 10**12

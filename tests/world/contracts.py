@@ -17,7 +17,8 @@ from unittest import mock
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from market.contracts import services as contracts
+from market.contracts import amendments, delivery, payment, signing, terms
+from market.core.errors import ServiceError
 from market.evaluation import services as evaluations
 from market.evaluation.models import Rubric
 from market.extensions import db
@@ -67,40 +68,40 @@ def build(world) -> None:
 def signed(world, purchase: Purchase, milestones: list[tuple], score_tie=(None, None), published_at=PUBLISHED):
     """Run the tender, set the milestones while the award is in notice, and sign on both sides."""
     tender = run_to_award(world, purchase, published_at)
-    contract = contracts.contract_of_tender(tender.id)
+    contract = signing.contract_of_tender(tender.id)
     buyer = world.user(BUYER)
     with world.at(TERMS_SET):
-        contracts.update_terms(buyer, contract, contracts.Terms(
+        signing.update_terms(buyer, contract, terms.Terms(
             contract.price_fen, contract.starts_on, contract.ends_on, contract.service_standards,
-            [contracts.MilestoneTerms(*m) for m in milestones], *score_tie))
+            [terms.MilestoneTerms(*m) for m in milestones], *score_tie))
     with world.at(SIGNED):
-        contracts.sign(buyer, contract, "purchaser")
+        signing.sign(buyer, contract, "purchaser")
     with world.at(SIGNED + timedelta(hours=3)):
-        contracts.sign(owner_of(contract.organization), contract, "organization")
+        signing.sign(owner_of(contract.organization), contract, "organization")
     assert contract.status == "active"
     return contract
 
 
 def report(world, contract, position: int, at, activities: str, served: int, spending: list[tuple], files=()):
-    data = contracts.ReportData(activities, served, [contracts.SpendingData(*line) for line in spending], list(files))
+    data = delivery.ReportData(activities, served, [delivery.SpendingData(*line) for line in spending], list(files))
     with world.at(at):
-        contracts.submit_report(owner_of(contract.organization), contract, contract.milestones[position].id, data)
+        delivery.submit_report(owner_of(contract.organization), contract, contract.milestones[position].id, data)
 
 
 def decide(world, contract, position: int, at, decision: str = "accepted", reasons: str = "") -> None:
     with world.at(at):
-        contracts.decide(world.user(BUYER), contract, contract.milestones[position].id, decision, reasons)
+        payment.decide(world.user(BUYER), contract, contract.milestones[position].id, decision, reasons)
 
 
 def pay(world, contract, position: int, at) -> None:
     with world.at(at):
-        contracts.pay(world.user(BUYER), contract, contract.milestones[position].id)
+        payment.pay(world.user(BUYER), contract, contract.milestones[position].id)
 
 
 def open_milestones(contract, **changes) -> dict:
     """Due dates and amounts of the milestones an amendment may change, with `changes` by position."""
     return {m.id: changes.get(f"m{m.position}", (m.due_on, m.amount_fen))
-            for m in contract.milestones if m.status in contracts.OPEN_MILESTONES}
+            for m in contract.milestones if m.status in terms.OPEN_MILESTONES}
 
 
 # --- contracts ---------------------------------------------------------------------------------------
@@ -127,11 +128,11 @@ def paid_and_amended(world) -> None:
     decide(world, contract, 0, suzhou(2027, 1, 18, 10))
     buyer, owner = world.user(BUYER), owner_of(contract.organization)
     with world.at(suzhou(2027, 1, 19, 14)):
-        contracts.propose_amendment(owner, contract, "organization", contracts.AmendmentData(
+        amendments.propose_amendment(owner, contract, "organization", amendments.AmendmentData(
             contract.ends_on, "春节期间（2月6日至12日）配送人员轮休，送餐改由长者食堂堂食，中期验收相应顺延至4月30日。",
             open_milestones(contract, m1=(date(2027, 4, 30), contract.milestones[1].amount_fen))))
     with world.at(suzhou(2027, 1, 21, 9)):
-        contracts.answer_amendment(buyer, contract, True, "同意顺延，春节期间请做好堂食老人的接送安排。")
+        amendments.answer_amendment(buyer, contract, True, "同意顺延，春节期间请做好堂食老人的接送安排。")
     pay(world, contract, 0, suzhou(2027, 1, 22, 10))
     world.notes["agreed_amendment_contract"] = contract.id
 
@@ -170,23 +171,23 @@ def payment_failed(world) -> None:
     buyer, owner = world.user(BUYER), owner_of(contract.organization)
     last = contract.milestones[2]
     with world.at(suzhou(2027, 1, 20, 15)):
-        contracts.propose_amendment(buyer, contract, "purchaser", contracts.AmendmentData(
+        amendments.propose_amendment(buyer, contract, "purchaser", amendments.AmendmentData(
             contract.ends_on, "区残联核减服务对象8人（迁出或已入住养护机构），末期款相应核减16,000元。",
             open_milestones(contract, m2=(last.due_on, last.amount_fen - 1_600_000))))
     with world.at(suzhou(2027, 1, 23, 11)):
-        contracts.answer_amendment(owner, contract, False,
+        amendments.answer_amendment(owner, contract, False,
                                    "核减对象后康复师配置和排班不变，人员成本并未减少；新增轮候对象9人，建议以轮候对象补足服务人数。")
     with stripe_payouts(world.app), world.at(suzhou(2027, 1, 26, 10)):
         try:
-            contracts.pay(buyer, contract, contract.milestones[0].id)
-        except contracts.ServiceError:
+            payment.pay(buyer, contract, contract.milestones[0].id)
+        except ServiceError:
             pass  # recorded as a failed payment; the tranche stays accepted
     world.notes["failed_payment_contract"] = contract.id
 
 
 def payment_in_flight(world) -> None:
     """The first tranche's payout was sent and the bank has not answered: the milestone stays
-    'paying' and the payment 'pending', as `contracts.pay` leaves them when the provider call does
+    'paying' and the payment 'pending', as `payment.pay` leaves them when the provider call does
     not return. The organization proposes to move the mid-term check; the purchaser has not answered."""
     contract = signed(world, Purchase(
         "A03", "金阊街道独居老人关爱巡访服务项目",
@@ -207,14 +208,14 @@ def payment_in_flight(world) -> None:
     decide(world, contract, 0, suzhou(2027, 1, 19, 15))
     owner = owner_of(contract.organization)
     with world.at(suzhou(2027, 1, 24, 10)):
-        contracts.propose_amendment(owner, contract, "organization", contracts.AmendmentData(
+        amendments.propose_amendment(owner, contract, "organization", amendments.AmendmentData(
             contract.ends_on, "春节前后增加独居老人走访频次，中期服务报告拟顺延至4月30日提交。",
             open_milestones(contract, m1=(date(2027, 4, 30), contract.milestones[1].amount_fen))))
     # The payout is committed as pending before money moves; the bank's gateway then never answers.
     with mock.patch.object(payments.LedgerProvider, "payout", side_effect=TimeoutError("银行支付前置机未应答")), \
             world.at(suzhou(2027, 1, 27, 16)):
         try:
-            contracts.pay(world.user(BUYER), contract, contract.milestones[0].id)
+            payment.pay(world.user(BUYER), contract, contract.milestones[0].id)
         except TimeoutError:
             db.session.rollback()
     world.notes["paying_contract"] = contract.id
@@ -278,7 +279,7 @@ def terminated(world) -> None:
     with world.at(suzhou(2027, 1, 13, 15)):
         evaluations.declare(evaluator, review, False, "")
     with world.at(suzhou(2027, 1, 14, 16)):
-        contracts.record_inspection(
+        delivery.record_inspection(
             evaluator,
             contract,
             "site_visit",
@@ -289,7 +290,7 @@ def terminated(world) -> None:
     decide(world, contract, 0, suzhou(2027, 1, 15, 10), "rejected",
            "经入户核查，首月服务记录存在代签、虚报情况，首期服务不予验收。")
     with world.at(suzhou(2027, 1, 20, 15)):
-        contracts.terminate(buyer, contract, "乙方虚报服务记录，经约谈后未能在5个工作日内提出有效整改措施，"
+        payment.terminate(buyer, contract, "乙方虚报服务记录，经约谈后未能在5个工作日内提出有效整改措施，"
                                              "依据合同第十二条解除合同，未履行部分的资金退回预算。")
         evaluations.cancel(buyer, review, "合同已解除，中期评估终止；入户核查结论已记入检查记录。")
     world.notes["terminated_contract"] = contract.id
@@ -389,7 +390,7 @@ def cancelled_draft(world) -> None:
         40_000_000, 12, "葑门街道",
         [(RENAI, 37_500_000, (38, 28)), (LELING, 38_800_000, (35, 26)), (FAZHAN, 39_000_000, (29, 21))])
     tender = run_to_award(world, purchase, suzhou(2026, 12, 14, 11))
-    contract = contracts.contract_of_tender(tender.id)
+    contract = signing.contract_of_tender(tender.id)
     buyer, leling = world.user(BUYER), organization(LELING)
     with world.at(suzhou(2026, 12, 30, 15)):
         challenge = awards.file_challenge(owner_of(leling), tender, leling.id,
@@ -399,6 +400,6 @@ def cancelled_draft(world) -> None:
         awards.answer_challenge(buyer, challenge.id, "经核查，质疑事项属实：中标人2名护理员证书已过期，资格审查有误。"
                                                      "本项目取消中标结果，合同草案作废，另行组织采购。")
         reason = "质疑成立，中标人不满足持证护理员要求，取消中标结果，另行组织采购。"
-        contracts.cancel_draft(buyer, contract, reason)
+        signing.cancel_draft(buyer, contract, reason)
         tenders.cancel(buyer, tender, reason)
     world.notes["cancelled_contract"] = contract.id

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.accounts.roles import Role
-from market.contracts import services as contracts
+from market.contracts import delivery, payment, signing
 from market.evaluation import rubrics
 from market.extensions import db
 from market.money import payments
@@ -555,8 +555,8 @@ class Walk:
         grants = closing.agreements(self.round)
         for grant in grants:
             with self.world.at(_day(grant.starts_on)):
-                contracts.sign(self.manager, grant, "purchaser")
-                contracts.sign(self.owner(grant), grant, "organization")
+                signing.sign(self.manager, grant, "purchaser")
+                signing.sign(self.owner(grant), grant, "organization")
         with self.world.at(_day(grants[0].starts_on) + timedelta(hours=2)):
             closing.advance(self.manager, self.round, "delivery")
 
@@ -573,13 +573,13 @@ class Walk:
             for milestone in grant.milestones[positions.start:positions.stop]:
                 due = _day(milestone.due_on)
                 with self.world.at(due):
-                    contracts.submit_report(self.owner(grant), grant, milestone.id, contracts.ReportData(
+                    delivery.submit_report(self.owner(grant), grant, milestone.id, delivery.ReportData(
                         f"{milestone.title}：{PROJECTS[key].activities}，均按计划开展，详见活动记录、签到表和照片。",
                         40 + 15 * milestone.position))
                 with self.world.at(due + 3 * DAY):
-                    contracts.decide(self.manager, grant, milestone.id, "accepted")
+                    payment.decide(self.manager, grant, milestone.id, "accepted")
                 with self.world.at(due + 8 * DAY):
-                    contracts.pay(self.manager, grant, milestone.id)
+                    payment.pay(self.manager, grant, milestone.id)
 
     def advance(self, target: str, moment: datetime) -> None:
         with self.world.at(moment):
