@@ -58,9 +58,9 @@ def _contracts(**filters):
 
 
 def _community(kind):
-    from market.needs import services
+    from market.needs import listings
 
-    return (services.community_needs_select if kind == "needs" else services.community_requests_select)(5)
+    return (listings.community_needs_select if kind == "needs" else listings.community_requests_select)(5)
 
 
 def _rounds(status=None):

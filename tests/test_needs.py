@@ -13,7 +13,7 @@ from market.core import mail
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
-from market.needs import services
+from market.needs import hearings, moderation, needs, triage
 from market.needs.models import (
     CommunityRequest,
     Flag,
@@ -57,7 +57,7 @@ def need_form(app, **overrides):
 def post_need(app, user_id, **overrides):
     with command(app):
         user = db.session.get(User, user_id)
-        data = services.NeedData(
+        data = needs.NeedData(
             **{
                 "title": "独居老人助餐服务",
                 "description": "希望社区食堂每天中午送餐上门给独居老人。",
@@ -67,7 +67,7 @@ def post_need(app, user_id, **overrides):
                 **overrides,
             }
         )
-        return services.post_need(user, data).id
+        return needs.post_need(user, data).id
 
 
 def as_user(app, user_id):
@@ -101,9 +101,9 @@ def test_unverified_people_cannot_post(client, login, people, app):
     assert client.get("/needs/new").location.endswith("/residence")
     with command(app):
         with pytest.raises(PermissionDenied):
-            services.post_need(
+            needs.post_need(
                 as_user(app, people["unverified"]),
-                services.NeedData("标题四个字", "描述至少有十个字符才行的", category_id(app), "normal", 1),
+                needs.NeedData("标题四个字", "描述至少有十个字符才行的", category_id(app), "normal", 1),
             )
 
 
@@ -172,7 +172,7 @@ def test_similar_needs_are_suggested_before_posting(client, login, people, app):
 def test_unrelated_needs_are_not_suggested(app, people, places):
     post_need(app, people["neighbour"], title="小区篮球场地面维修", description="篮球场地面开裂，孩子们打球容易摔倒。")
     with command(app):
-        assert services.similar_needs(places["community"], "独居老人助餐", "老人吃饭") == []
+        assert needs.similar_needs(places["community"], "独居老人助餐", "老人吃饭") == []
 
 
 def test_author_edits_and_withdraws_until_a_worker_acts(client, login, people, app):
@@ -188,10 +188,10 @@ def test_author_edits_and_withdraws_until_a_worker_acts(client, login, people, a
     with command(app):
         assert db.session.get(Need, need_id).status == "open"
         worker = as_user(app, people["worker"])
-        services.decline_need(worker, db.session.get(Need, need_id), "已有街道食堂覆盖")
+        triage.decline_need(worker, db.session.get(Need, need_id), "已有街道食堂覆盖")
         author = as_user(app, people["resident"])
         with pytest.raises(PermissionDenied):
-            services.withdraw_need(author, db.session.get(Need, need_id))
+            needs.withdraw_need(author, db.session.get(Need, need_id))
 
 
 def test_support_rules(app, people, places):
@@ -199,14 +199,14 @@ def test_support_rules(app, people, places):
     with command(app):
         need = db.session.get(Need, need_id)
         with pytest.raises(ServiceError, match="您发布的需求"):
-            services.support_need(as_user(app, people["resident"]), need)
+            needs.support_need(as_user(app, people["resident"]), need)
         for outsider in ("outsider", "unverified", "other_worker"):
             with pytest.raises(PermissionDenied):
-                services.support_need(as_user(app, people[outsider]), need)
-        assert services.support_need(as_user(app, people["neighbour"]), need) == 1
+                needs.support_need(as_user(app, people[outsider]), need)
+        assert needs.support_need(as_user(app, people["neighbour"]), need) == 1
         db.session.commit()  # the support is one request; the next is refused on its own
         with pytest.raises(ServiceError, match="已经支持过"):
-            services.support_need(as_user(app, people["neighbour"]), db.session.get(Need, need_id))
+            needs.support_need(as_user(app, people["neighbour"]), db.session.get(Need, need_id))
         assert db.session.get(Need, need_id).support_count == 1
 
 
@@ -243,7 +243,7 @@ def test_worker_threshold_only_in_own_community(client, login, people, app, plac
     login("worker@example.cn")
     client.submit(f"/communities/{places['other_community']}/threshold", {"threshold": "3"}, form_url="/")
     with command(app):
-        assert services.support_threshold(places["other_community"]) == 10
+        assert needs.support_threshold(places["other_community"]) == 10
 
 
 def _run_at_once(app, calls):
@@ -271,7 +271,7 @@ def test_double_support_sent_at_once_counts_once(app, people):
     need_id = post_need(app, people["resident"])
 
     def support():
-        return services.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need_id))
+        return needs.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need_id))
 
     results = _run_at_once(app, [support, support])
     assert sorted(type(r).__name__ for r in results) == ["ServiceError", "int"], results
@@ -284,7 +284,7 @@ def test_supports_from_different_people_at_once_are_all_counted(app, people):
     need_id = post_need(app, people["resident"])
 
     def support(who):
-        return lambda: services.support_need(db.session.get(User, people[who]), db.session.get(Need, need_id))
+        return lambda: needs.support_need(db.session.get(User, people[who]), db.session.get(Need, need_id))
 
     results = _run_at_once(app, [support("neighbour"), support("third")])
     assert all(isinstance(r, int) for r in results), results
@@ -338,10 +338,10 @@ def test_flag_then_worker_hides_with_a_reason_the_author_sees(client, login, peo
 def test_hidden_comment_shows_reason_to_its_author_only(client, login, people, app):
     need_id = post_need(app, people["resident"])
     with command(app):
-        comment = services.add_comment(
+        comment = needs.add_comment(
             as_user(app, people["neighbour"]), db.session.get(Need, need_id), "广告：低价出售保健品"
         )
-        services.hide(as_user(app, people["worker"]), "comment", comment.id, "广告")
+        moderation.hide(as_user(app, people["worker"]), "comment", comment.id, "广告")
     assert "低价出售保健品" not in client.get(f"/needs/{need_id}").get_data(as_text=True)
     login("neighbour@example.cn")
     page = client.get(f"/needs/{need_id}").get_data(as_text=True)
@@ -408,14 +408,14 @@ def _request_with_needs(app, people):
     first = post_need(app, people["resident"])
     second = post_need(app, people["neighbour"], title="高龄老人送餐上门")
     with command(app):
-        data = services.RequestData("老年助餐服务", "为独居和高龄老人提供午餐配送。", category_id(app), 45, 12_000_000,
+        data = triage.RequestData("老年助餐服务", "为独居和高龄老人提供午餐配送。", category_id(app), 45, 12_000_000,
                                     "government_purchase")
-        return services.create_request(as_user(app, people["worker"]), [first, second], data).id, first
+        return triage.create_request(as_user(app, people["worker"]), [first, second], data).id, first
 
 
 def _hearing(app, people, request_id, frozen):
     with command(app):
-        return services.schedule_hearing(as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id),
+        return hearings.schedule_hearing(as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id),
                                          "hearing", frozen.now() + timedelta(days=3), "桐芳社区党群服务中心",
                                          "讨论老年助餐服务方案").id
 
@@ -484,7 +484,7 @@ def _voting_hearing(app, people, request_id, frozen):
     hearing_id = _hearing(app, people, request_id, frozen)
     frozen.advance(days=3)
     with command(app):
-        services.open_voting(as_user(app, people["worker"]), db.session.get(Hearing, hearing_id))
+        hearings.open_voting(as_user(app, people["worker"]), db.session.get(Hearing, hearing_id))
     return hearing_id
 
 
@@ -511,7 +511,7 @@ def test_double_vote_sent_at_once_counts_once(app, people, frozen):
     hearing_id = _voting_hearing(app, people, request_id, frozen)
 
     def vote():
-        return services.vote(db.session.get(User, people["neighbour"]), db.session.get(Hearing, hearing_id), "for")
+        return hearings.vote(db.session.get(User, people["neighbour"]), db.session.get(Hearing, hearing_id), "for")
 
     results = _run_at_once(app, [vote, vote])
     assert sorted(type(r).__name__ for r in results) == ["HearingVote", "ServiceError"], results
@@ -528,18 +528,18 @@ def test_worker_cannot_act_outside_their_communities(app, people, frozen):
         request = db.session.get(CommunityRequest, request_id)
         hearing = db.session.get(Hearing, hearing_id)
         need = db.session.get(Need, other)
-        data = services.RequestData("越权合并的请求", "描述", category_id(app), 1, 0, "self_governance")
+        data = triage.RequestData("越权合并的请求", "描述", category_id(app), 1, 0, "self_governance")
         for attempt in (
-            lambda: services.create_request(stranger, [other], data),
-            lambda: services.decline_need(stranger, need, "理由"),
-            lambda: services.hide(stranger, "need", other, "理由"),
-            lambda: services.schedule_hearing(
+            lambda: triage.create_request(stranger, [other], data),
+            lambda: triage.decline_need(stranger, need, "理由"),
+            lambda: moderation.hide(stranger, "need", other, "理由"),
+            lambda: hearings.schedule_hearing(
                 stranger, request, "hearing", frozen.now() + timedelta(days=1), "地点", "议程"
             ),
-            lambda: services.open_voting(stranger, hearing),
-            lambda: services.close_hearing(stranger, hearing, 1, "纪要"),
-            lambda: services.forward_request(stranger, request),
-            lambda: services.set_support_threshold(stranger, need.community_id, 3),
+            lambda: hearings.open_voting(stranger, hearing),
+            lambda: hearings.close_hearing(stranger, hearing, 1, "纪要"),
+            lambda: triage.forward_request(stranger, request),
+            lambda: triage.set_support_threshold(stranger, need.community_id, 3),
         ):
             with pytest.raises(PermissionDenied):
                 attempt()
@@ -587,11 +587,11 @@ def test_a_hearing_more_than_a_year_ahead_is_refused(client, login, people, app,
         worker = as_user(app, people["worker"])
         for when in (datetime(9999, 12, 31, 2, 0), frozen.now() + timedelta(days=366)):
             with pytest.raises(ServiceError) as refused:
-                services.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing", when,
+                hearings.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing", when,
                                           "桐芳社区党群服务中心", "讨论老年助餐服务方案")
             assert refused.value.field == "scheduled_at"
         assert db.session.scalar(db.select(db.func.count(Hearing.id))) == 0
-        services.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing",
+        hearings.schedule_hearing(worker, db.session.get(CommunityRequest, request_id), "hearing",
                                   frozen.now() + timedelta(days=360), "桐芳社区党群服务中心", "讨论老年助餐服务方案")
     login("worker@example.cn")
     _in_english(client)
@@ -611,7 +611,7 @@ def test_a_hearing_more_than_a_year_ahead_is_refused(client, login, people, app,
 def test_a_hearing_is_not_opened_or_closed_before_it_takes_place(client, login, people, app, frozen):
     request_id, _first = _request_with_needs(app, people)
     with command(app):
-        hearing_id = services.schedule_hearing(
+        hearing_id = hearings.schedule_hearing(
             as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id), "hearing",
             frozen.now() + timedelta(days=7), "桐芳社区党群服务中心", "讨论老年助餐服务方案").id
     url = f"/hearings/{hearing_id}"
@@ -622,7 +622,7 @@ def test_a_hearing_is_not_opened_or_closed_before_it_takes_place(client, login, 
                 action(as_user(app, people["worker"]), db.session.get(Hearing, hearing_id))
 
     # A week before the meeting: no vote yet, neither from the service nor from the page.
-    service_refuses(services.open_voting, "Voting opens at the meeting")
+    service_refuses(hearings.open_voting, "Voting opens at the meeting")
     login("worker@example.cn")
     page = client.get(url).get_data(as_text=True)
     assert f'action="{url}/open"' not in page and 'data-test="not-started"' in page
@@ -639,7 +639,7 @@ def test_a_hearing_is_not_opened_or_closed_before_it_takes_place(client, login, 
     # A vote opened before its meeting (as the rule used to allow) is not closed before it either.
     frozen.at = START
     service_refuses(
-        lambda worker, hearing: services.close_hearing(worker, hearing, 30, "纪要"), "has not taken place yet"
+        lambda worker, hearing: hearings.close_hearing(worker, hearing, 30, "纪要"), "has not taken place yet"
     )
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="close-form"' not in page and 'data-test="not-started"' in page
@@ -692,7 +692,7 @@ def test_request_cannot_go_forward_while_a_hearing_is_open(app, people, frozen):
     _hearing(app, people, request_id, frozen)
     with command(app):
         with pytest.raises(ServiceError, match="请先结束或取消"):
-            services.forward_request(as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id))
+            triage.forward_request(as_user(app, people["worker"]), db.session.get(CommunityRequest, request_id))
 
 
 def test_mail_is_sent_only_when_the_step_is_saved(app, people):
@@ -723,7 +723,7 @@ def test_long_discussions_are_paginated(client, people, app):
     need_id = post_need(app, people["resident"])
     with command(app):
         for i in range(25):
-            services.add_comment(as_user(app, people["neighbour"]), db.session.get(Need, need_id), f"第{i:02d}条评论")
+            needs.add_comment(as_user(app, people["neighbour"]), db.session.get(Need, need_id), f"第{i:02d}条评论")
     first = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert "第00条评论" in first and "第19条评论" in first and "第20条评论" not in first
     assert "第 1 页，共 2 页" in first and "comments_page=2" in first
@@ -751,9 +751,9 @@ def test_amounts_above_a_32_bit_integer_are_kept_exactly(app, people, client):
     prices are bigint, and the tender list's budget filter takes such amounts (it answered 500)."""
     first = post_need(app, people["resident"])
     with command(app):
-        data = services.RequestData("全街道居家养老服务", "覆盖全街道的居家养老上门服务。", category_id(app), 4000,
+        data = triage.RequestData("全街道居家养老服务", "覆盖全街道的居家养老上门服务。", category_id(app), 4000,
                                     3_000_000_000, "government_purchase")
-        request_id = services.create_request(as_user(app, people["worker"]), [first], data).id
+        request_id = triage.create_request(as_user(app, people["worker"]), [first], data).id
         db.session.expire_all()
         assert db.session.get(CommunityRequest, request_id).estimated_budget_fen == 3_000_000_000
     for query in ("max_budget=2147483648", "min_budget=21474837", "min_budget=99999999999&max_budget=99999999999"):

@@ -61,7 +61,7 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
 def _grow_needs(app, people, count, start):
     """`count` more needs in the community, each supported and commented, some merged into a request."""
     from market.accounts.models import User
-    from market.needs import services
+    from market.needs import needs, triage
     from market.needs.models import Need
 
     with command(app):
@@ -69,14 +69,14 @@ def _grow_needs(app, people, count, start):
         author = db.session.get(User, people["resident"])
         ids = []
         for i in range(start, start + count):
-            need = services.post_need(author, services.NeedData(f"需求标题第{i}号", f"这是第{i}条需求的详细描述文字。",
+            need = needs.post_need(author, needs.NeedData(f"需求标题第{i}号", f"这是第{i}条需求的详细描述文字。",
                                                                 category, "normal", 3))
-            services.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id))
-            services.add_comment(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id), f"评论{i}")
+            needs.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id))
+            needs.add_comment(db.session.get(User, people["neighbour"]), db.session.get(Need, need.id), f"评论{i}")
             ids.append(need.id)
         worker = db.session.get(User, people["worker"])
-        data = services.RequestData(f"合并请求{start}", "描述", category, 5, 100_000, "government_purchase")
-        request = services.create_request(worker, ids[:2], data)
+        data = triage.RequestData(f"合并请求{start}", "描述", category, 5, 100_000, "government_purchase")
+        request = triage.create_request(worker, ids[:2], data)
         return ids[-1], request.id
 
 

@@ -12,7 +12,7 @@ from market.core.unit import command
 from market.evaluation import ratings, scorecards
 from market.evaluation.models import DepartmentRating, Rating
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import moderation
 from test_contracts import awarded, contract, report, signed  # noqa: F401
 from test_needs import _run_at_once
 from test_tenders import user, world  # noqa: F401
@@ -93,10 +93,10 @@ def test_ratings_are_moderated_as_needs_are_and_hidden_ones_leave_the_index(app,
         ratings.rate(user(world["neighbour2"]), c, 4, "", world["codes"][1])
         assert ratings.satisfaction(contract_ids=[c.id]) == (D("58.33"), 3)  # mean 10/3 → (10/3 − 1) × 25 = 58.33
         abusive = db.session.scalar(db.select(Rating).where(Rating.stars == 1))
-        needs.flag(user(world["neighbour3"]), "rating", abusive.id, "人身攻击")
+        moderation.flag(user(world["neighbour3"]), "rating", abusive.id, "人身攻击")
         with pytest.raises(PermissionDenied):
-            needs.hide(user(world["owner2"]), "rating", abusive.id, "不当言论")
-        needs.hide(user(worker), "rating", abusive.id, "含人身攻击和个人信息")
+            moderation.hide(user(world["owner2"]), "rating", abusive.id, "不当言论")
+        moderation.hide(user(worker), "rating", abusive.id, "含人身攻击和个人信息")
         assert ratings.satisfaction(contract_ids=[c.id]) == (D("87.50"), 2)  # 5 and 4 → 4.5
         assert ratings.satisfaction(organization_id=world["org2"]) == (D("87.50"), 2)
         assert ratings.satisfaction(community_id=places["community"]) == (D("87.50"), 2)

@@ -15,7 +15,7 @@ from market.accounts import services as accounts
 from market.accounts.roles import Role
 from market.core.unit import command
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import moderation, needs
 from market.organizations.models import Organization, ServiceCategory
 from market.search import analysis, services
 from market.search.backends import Filters, PostgresBackend, WhooshBackend
@@ -76,7 +76,7 @@ def test_the_index_follows_records_after_the_commit(app, whoosh, make_user, plac
     assert find(app, "养老") == [] and find(app, "助餐") == [("need", "老人助餐")]
     worker = make_user("w@example.cn", "社工", roles={Role.COMMUNITY_WORKER: places["community"]})
     with command(app):
-        needs.hide(user(worker), "need", need_id, "含有个人信息")
+        moderation.hide(user(worker), "need", need_id, "含有个人信息")
     assert find(app, "助餐") == []  # hidden: out of the index, not merely filtered
 
 

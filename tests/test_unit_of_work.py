@@ -15,7 +15,7 @@ from market.core import unit
 from market.core.once import FormReceipt
 from market.core.unit import command
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import moderation, needs
 from market.needs.models import Need, NeedSupport
 from market.organizations.models import ServiceCategory
 
@@ -141,14 +141,14 @@ def test_services_compose_into_one_command_that_keeps_all_or_nothing(app, reside
     worker = make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]})
     with pytest.raises(RuntimeError), command(app):
         needs.support_need(db.session.get(User, neighbour), db.session.get(Need, need_id))
-        needs.hide(db.session.get(User, worker), "need", need_id, "重复发布")
+        moderation.hide(db.session.get(User, worker), "need", need_id, "重复发布")
         raise RuntimeError("the command fails after both steps")
     with command(app):
         need = db.session.get(Need, need_id)
         assert (need.support_count, need.is_hidden, _count(NeedSupport)) == (0, False, 0)
     with command(app):
         needs.support_need(db.session.get(User, neighbour), db.session.get(Need, need_id))
-        needs.hide(db.session.get(User, worker), "need", need_id, "重复发布")
+        moderation.hide(db.session.get(User, worker), "need", need_id, "重复发布")
     with command(app):
         need = db.session.get(Need, need_id)
         assert (need.support_count, need.is_hidden) == (1, True)

@@ -20,7 +20,7 @@ from market.evaluation import services as evaluations
 from market.evaluation.models import GradeApplication, Rubric
 from market.extensions import db
 from market.money import services as money
-from market.needs import services as needs
+from market.needs import hearings, needs, triage
 from market.needs.models import CommunityRequest, Need
 from market.organizations import credit_code
 from market.organizations.models import (
@@ -276,10 +276,10 @@ def _seed_needs(people: dict, community: Community) -> None:
     if db.session.scalar(select(CommunityRequest.id).filter_by(community_id=community.id, title=title)) is None:
         worker = people["worker@demo.market"]
         with clock_at(start + timedelta(days=3)):
-            request = needs.create_request(
+            request = triage.create_request(
                 worker,
                 [created["独居老人助餐服务"].id, created["高龄老人送餐上门"].id],
-                needs.RequestData(
+                triage.RequestData(
                     title,
                     "为社区独居和80岁以上高龄老人提供工作日午餐配送，每餐补贴8元，预计服务45人。",
                     categories["elderly"],
@@ -288,19 +288,19 @@ def _seed_needs(people: dict, community: Community) -> None:
                     "government_purchase",
                 ),
             )
-            hearing = needs.schedule_hearing(worker, request, "hearing", start + timedelta(days=7, hours=11),
+            hearing = hearings.schedule_hearing(worker, request, "hearing", start + timedelta(days=7, hours=11),
                                              "桐芳社区党群服务中心二楼会议室",
                                              "一、介绍助餐服务方案\n二、居民代表发言\n三、表决是否提交街道申请政府购买服务")
         with clock_at(start + timedelta(days=7, hours=11)):
-            needs.open_voting(worker, hearing)
+            hearings.open_voting(worker, hearing)
             for resident in ("resident@demo.market", "neighbour@demo.market"):
-                needs.vote(people[resident], hearing, "for")
+                hearings.vote(people[resident], hearing, "for")
         with clock_at(start + timedelta(days=7, hours=13)):
-            needs.close_hearing(
+            hearings.close_hearing(
                 worker, hearing, 28, "到会居民28人。居民普遍认为助餐服务很有必要，同意提交街道申请政府购买服务。"
             )
         with clock_at(start + timedelta(days=8)):
-            needs.forward_request(worker, request)
+            triage.forward_request(worker, request)
 
 
 DEMO_CATALOG_ITEMS = [  # (code, category, name, description, competition)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import needs
 from market.needs.models import Need
 from market.organizations.models import ServiceCategory
 from market.procurement import tenders

@@ -20,7 +20,7 @@ from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import refuse_if_taken
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import moderation
 
 RATEABLE = SIGNED_STATUSES
 MAX_CODES = 100
@@ -201,7 +201,7 @@ def served_communities(contract_id: int) -> set[int]:
 
 
 # Ratings are moderated as needs are: anyone signed in flags, a worker of the rater's community hides.
-needs.moderated("rating", Rating, lambda rating: rating.community_id)
+moderation.moderated("rating", Rating, lambda rating: rating.community_id)
 
 
 # --- two-way evaluation --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from market.core.pagination import paginate
 from market.core.params import bounded_int
 from market.core.urls import safe_next
 from market.extensions import db
-from market.needs import services, timeline
+from market.needs import access, hearings, moderation, needs, timeline, triage
 from market.needs.forms import (
     CloseHearingForm,
     CommentForm,
@@ -31,8 +31,8 @@ def _categories():
     return options(organizations.category_choices())
 
 
-def _need_data(form) -> services.NeedData:
-    return services.NeedData(title=form.title.data or "", description=form.description.data or "",
+def _need_data(form) -> needs.NeedData:
+    return needs.NeedData(title=form.title.data or "", description=form.description.data or "",
                              category_id=form.category_id.data or 0, urgency=form.urgency.data,
                              people_affected=form.people_affected.data or 0)
 
@@ -50,12 +50,12 @@ def new_need():
     similar = []
 
     def post():
-        similar.extend(services.similar_needs(current_user.residence.community_id, form.title.data,
+        similar.extend(needs.similar_needs(current_user.residence.community_id, form.title.data,
                                               form.description.data))
         if similar and not form.not_a_duplicate.data:
             raise ServiceError(_("Similar needs are open in your community already. Support one of them, "
                                  "or confirm that yours is different."), field="not_a_duplicate")
-        return services.post_need(current_user, _need_data(form), request.files.getlist(form.photos.name))
+        return needs.post_need(current_user, _need_data(form), request.files.getlist(form.photos.name))
 
     done = run_form(form, post, _("Your need is posted. Neighbours can now support it."),
                     lambda need: url_for("needs.show", need_id=need.id))
@@ -66,14 +66,14 @@ def new_need():
 
 @bp.route("/needs/<int:need_id>")
 def show(need_id: int):
-    need = services.get_need(current_user, need_id)
+    need = needs.get_need(current_user, need_id)
     return render_template(
         "needs/need.html", need=need, events=timeline.for_need(need),
-        comments=paginate(services.comments_select(current_user, need), arg="comments_page"),
-        can_edit=services.can_edit(current_user, need), supported=services.has_supported(current_user, need),
-        resident=services.is_resident_of(current_user, need.community_id),
-        worker=services.is_worker_of(current_user, need.community_id),
-        threshold=services.support_threshold(need.community_id),
+        comments=paginate(needs.comments_select(current_user, need), arg="comments_page"),
+        can_edit=needs.can_edit(current_user, need), supported=needs.has_supported(current_user, need),
+        resident=access.is_resident_of(current_user, need.community_id),
+        worker=access.is_worker_of(current_user, need.community_id),
+        threshold=needs.support_threshold(need.community_id),
         comment_form=CommentForm(), reason_form=ReasonForm(), confirm_form=ConfirmForm(), **LABELS,
     )
 
@@ -81,13 +81,13 @@ def show(need_id: int):
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_need(need_id: int):
-    need = services.get_need(current_user, need_id)
-    if not services.can_edit(current_user, need):
+    need = needs.get_need(current_user, need_id)
+    if not needs.can_edit(current_user, need):
         abort(403)
     form = NeedForm(obj=need)
     form.category_id.choices = _categories()
     return run_form(
-        form, lambda: services.edit_need(current_user, need, _need_data(form)),
+        form, lambda: needs.edit_need(current_user, need, _need_data(form)),
         _("Your need is saved."), url_for("needs.show", need_id=need.id),
     ) or render_template("needs/need_form.html", form=form, similar=[], need=need, **LABELS)
 
@@ -99,7 +99,7 @@ def _act_on(subject, back: str, action, success: str, form=None):
 
 
 def _need_action(need_id: int, action, success: str, form=None):
-    return _act_on(services.get_need(current_user, need_id), url_for("needs.show", need_id=need_id), action,
+    return _act_on(needs.get_need(current_user, need_id), url_for("needs.show", need_id=need_id), action,
                    success, form)
 
 
@@ -107,28 +107,28 @@ def _need_action(need_id: int, action, success: str, form=None):
 @login_required
 def withdraw_need(need_id: int):
     return _need_action(
-        need_id, lambda need, _f: services.withdraw_need(current_user, need), _("The need is withdrawn.")
+        need_id, lambda need, _f: needs.withdraw_need(current_user, need), _("The need is withdrawn.")
     )
 
 
 @bp.route("/needs/<int:need_id>/support", methods=["POST"])
 @login_required
 def support(need_id: int):
-    return _need_action(need_id, lambda need, _f: services.support_need(current_user, need),
+    return _need_action(need_id, lambda need, _f: needs.support_need(current_user, need),
                         _("Thank you: your support is counted."))
 
 
 @bp.route("/needs/<int:need_id>/comments", methods=["POST"])
 @login_required
 def comment(need_id: int):
-    return _need_action(need_id, lambda need, f: services.add_comment(current_user, need, f.body.data or ""),
+    return _need_action(need_id, lambda need, f: needs.add_comment(current_user, need, f.body.data or ""),
                         _("Your comment is posted."), CommentForm())
 
 
 @bp.route("/needs/<int:need_id>/decline", methods=["POST"])
 @login_required
 def decline(need_id: int):
-    return _need_action(need_id, lambda need, f: services.decline_need(current_user, need, f.reason.data or ""),
+    return _need_action(need_id, lambda need, f: triage.decline_need(current_user, need, f.reason.data or ""),
                         _("The need is declined; its author sees your reason."), ReasonForm())
 
 
@@ -136,7 +136,7 @@ def decline(need_id: int):
 @login_required
 def flag(subject_type: str, subject_id: int):
     form = ReasonForm()
-    return run_action(form, lambda: services.flag(current_user, subject_type, subject_id, form.reason.data or ""),
+    return run_action(form, lambda: moderation.flag(current_user, subject_type, subject_id, form.reason.data or ""),
                       _("Thank you. A community worker will look at it."), safe_next(request.form.get("back"), "/"))
 
 
@@ -144,14 +144,14 @@ def flag(subject_type: str, subject_id: int):
 @login_required
 def hide(subject_type: str, subject_id: int):
     form = ReasonForm()
-    return run_action(form, lambda: services.hide(current_user, subject_type, subject_id, form.reason.data or ""),
+    return run_action(form, lambda: moderation.hide(current_user, subject_type, subject_id, form.reason.data or ""),
                       _("Hidden. Its author sees your reason."), safe_next(request.form.get("back"), "/"))
 
 
 @bp.route("/needs/photos/<int:photo_id>")
 def photo(photo_id: int):
     record = db.get_or_404(NeedPhoto, photo_id)
-    services.get_need(current_user, record.need_id)  # the photo is as visible as its need
+    needs.get_need(current_user, record.need_id)  # the photo is as visible as its need
     return send_file(uploads.path_of(record.stored_name), mimetype=record.content_type)
 
 
@@ -167,17 +167,17 @@ def _require_worker():
 def desk():
     _require_worker()
     communities = [g.community for g in current_user.grants if g.community_id]
-    return render_template("needs/desk.html", counts=services.worker_desk(current_user), communities=communities)
+    return render_template("needs/desk.html", counts=moderation.worker_desk(current_user), communities=communities)
 
 
-@bp.route("/worker/needs")
+@bp.route("/worker/needs", endpoint="triage")
 @login_required
-def triage():
+def show_triage():
     _require_worker()
     community_id = request.args.get("community", type=bounded_int)
     sort = request.args.get("sort", "support")
     try:
-        page = paginate(services.triage_select(current_user, community_id, sort))
+        page = paginate(triage.triage_select(current_user, community_id, sort))
     except ServiceError:
         abort(403)
     form = RequestForm()
@@ -197,10 +197,10 @@ def create_request():
 
     def merge():
         budget = fen_from(form.estimated_budget.data, "estimated_budget")
-        data = services.RequestData(title=form.title.data, description=form.description.data,
+        data = triage.RequestData(title=form.title.data, description=form.description.data,
                                     category_id=form.category_id.data, beneficiaries=form.beneficiaries.data,
                                     estimated_budget_fen=budget, track=form.track.data)
-        return services.create_request(current_user, need_ids, data)
+        return triage.create_request(current_user, need_ids, data)
 
     response = run_form(form, merge, _("The community request is created."),
                         lambda r: url_for("needs.request_page", request_id=r.id))
@@ -216,14 +216,14 @@ def create_request():
 @login_required
 def flags():
     _require_worker()
-    return render_template("needs/flags.html", page=paginate(services.open_flags_select(current_user)),
+    return render_template("needs/flags.html", page=paginate(moderation.open_flags_select(current_user)),
                            reason_form=ReasonForm(), confirm_form=ConfirmForm())
 
 
 @bp.route("/worker/flags/<subject_type>/<int:subject_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss_flags(subject_type: str, subject_id: int):
-    return run_action(ConfirmForm(), lambda: services.dismiss_flags(current_user, subject_type, subject_id),
+    return run_action(ConfirmForm(), lambda: moderation.dismiss_flags(current_user, subject_type, subject_id),
                       _("The reports are dismissed."), url_for("needs.flags"))
 
 
@@ -231,7 +231,7 @@ def dismiss_flags(subject_type: str, subject_id: int):
 @login_required
 def threshold(community_id: int):
     form = ThresholdForm()
-    return run_action(form, lambda: services.set_support_threshold(current_user, community_id, form.threshold.data),
+    return run_action(form, lambda: triage.set_support_threshold(current_user, community_id, form.threshold.data),
                       _("The support threshold is saved."), url_for("places.community", community_id=community_id))
 
 
@@ -239,10 +239,10 @@ def threshold(community_id: int):
 
 @bp.route("/requests/<int:request_id>")
 def request_page(request_id: int):
-    community_request = services.get_request(request_id)
+    community_request = triage.get_request(request_id)
     return render_template(
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
-        worker=services.is_worker_of(current_user, community_request.community_id),
+        worker=access.is_worker_of(current_user, community_request.community_id),
         hearing_form=HearingForm(), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
         may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
     )
@@ -251,17 +251,17 @@ def request_page(request_id: int):
 @bp.route("/requests/<int:request_id>/forward", methods=["POST"])
 @login_required
 def forward(request_id: int):
-    community_request = services.get_request(request_id)
-    return run_action(ConfirmForm(), lambda: services.forward_request(current_user, community_request),
+    community_request = triage.get_request(request_id)
+    return run_action(ConfirmForm(), lambda: triage.forward_request(current_user, community_request),
                       _("The request is on its way."), url_for("needs.request_page", request_id=request_id))
 
 
 @bp.route("/requests/<int:request_id>/close", methods=["POST"])
 @login_required
 def close_request(request_id: int):
-    community_request = services.get_request(request_id)
+    community_request = triage.get_request(request_id)
     form = ReasonForm()
-    return run_action(form, lambda: services.close_request(current_user, community_request, form.reason.data or ""),
+    return run_action(form, lambda: triage.close_request(current_user, community_request, form.reason.data or ""),
                       _("The request is closed; its residents see your reason."),
                       url_for("needs.request_page", request_id=request_id))
 
@@ -269,11 +269,11 @@ def close_request(request_id: int):
 @bp.route("/requests/<int:request_id>/hearings", methods=["POST"])
 @login_required
 def schedule_hearing(request_id: int):
-    community_request = services.get_request(request_id)
+    community_request = triage.get_request(request_id)
     form = HearingForm()
     response = run_form(
         form,
-        lambda: services.schedule_hearing(current_user, community_request, form.kind.data,
+        lambda: hearings.schedule_hearing(current_user, community_request, form.kind.data,
                                           to_utc(form.scheduled_at.data), form.location.data, form.agenda.data),
         _("The meeting is scheduled and the residents concerned are told."),
         lambda hearing: url_for("needs.hearing", hearing_id=hearing.id),
@@ -282,7 +282,7 @@ def schedule_hearing(request_id: int):
         return response
     return render_template(
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
-        worker=services.is_worker_of(current_user, community_request.community_id),
+        worker=access.is_worker_of(current_user, community_request.community_id),
         hearing_form=form, confirm_form=ConfirmForm(), reason_form=ReasonForm(),
         may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
     )
@@ -291,9 +291,9 @@ def schedule_hearing(request_id: int):
 def _hearing_page(meeting, close_form=None):
     community_id = meeting.request.community_id
     return render_template(
-        "needs/hearing.html", hearing=meeting, worker=services.is_worker_of(current_user, community_id),
-        resident=services.is_resident_of(current_user, community_id), my_vote=services.my_vote(current_user, meeting),
-        cast=sum(services.tally(meeting).values()), started=services.has_started(meeting), vote_form=VoteForm(),
+        "needs/hearing.html", hearing=meeting, worker=access.is_worker_of(current_user, community_id),
+        resident=access.is_resident_of(current_user, community_id), my_vote=hearings.my_vote(current_user, meeting),
+        cast=sum(hearings.tally(meeting).values()), started=hearings.has_started(meeting), vote_form=VoteForm(),
         close_form=close_form or CloseHearingForm(), reason_form=ReasonForm(), confirm_form=ConfirmForm(),
         history=HEARING_MACHINE.history(meeting), **LABELS,
     )
@@ -301,24 +301,24 @@ def _hearing_page(meeting, close_form=None):
 
 @bp.route("/hearings/<int:hearing_id>")
 def hearing(hearing_id: int):
-    return _hearing_page(services.get_hearing(hearing_id))
+    return _hearing_page(hearings.get_hearing(hearing_id))
 
 
 def _hearing_action(hearing_id: int, action, success: str, form=None):
-    return _act_on(services.get_hearing(hearing_id), url_for("needs.hearing", hearing_id=hearing_id), action,
+    return _act_on(hearings.get_hearing(hearing_id), url_for("needs.hearing", hearing_id=hearing_id), action,
                    success, form)
 
 
 @bp.route("/hearings/<int:hearing_id>/open", methods=["POST"])
 @login_required
 def open_voting(hearing_id: int):
-    return _hearing_action(hearing_id, lambda h, _f: services.open_voting(current_user, h), _("Voting is open."))
+    return _hearing_action(hearing_id, lambda h, _f: hearings.open_voting(current_user, h), _("Voting is open."))
 
 
 @bp.route("/hearings/<int:hearing_id>/vote", methods=["POST"])
 @login_required
 def vote(hearing_id: int):
-    return _hearing_action(hearing_id, lambda h, f: services.vote(current_user, h, f.choice.data),
+    return _hearing_action(hearing_id, lambda h, f: hearings.vote(current_user, h, f.choice.data),
                            _("Your vote is recorded."), VoteForm())
 
 
@@ -326,10 +326,10 @@ def vote(hearing_id: int):
 @login_required
 def close_hearing(hearing_id: int):
     """A form, not a button: what was typed and every error come back on the meeting's page."""
-    meeting = services.get_hearing(hearing_id)
+    meeting = hearings.get_hearing(hearing_id)
     form = CloseHearingForm()
     return run_form(
-        form, lambda: services.close_hearing(current_user, meeting, form.attendance.data or 0, form.minutes.data or ""),
+        form, lambda: hearings.close_hearing(current_user, meeting, form.attendance.data or 0, form.minutes.data or ""),
         _("The meeting is closed and its outcome recorded on the request."),
         url_for("needs.hearing", hearing_id=hearing_id),
     ) or _hearing_page(meeting, form)
@@ -338,5 +338,5 @@ def close_hearing(hearing_id: int):
 @bp.route("/hearings/<int:hearing_id>/cancel", methods=["POST"])
 @login_required
 def cancel_hearing(hearing_id: int):
-    return _hearing_action(hearing_id, lambda h, f: services.cancel_hearing(current_user, h, f.reason.data or ""),
+    return _hearing_action(hearing_id, lambda h, f: hearings.cancel_hearing(current_user, h, f.reason.data or ""),
                            _("The meeting is cancelled."), ReasonForm())

@@ -7,7 +7,7 @@ from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.evaluation import ratings
 from market.extensions import db
-from market.needs import services as needs
+from market.needs import access, listings, needs
 from market.needs.forms import ThresholdForm
 from market.needs.labels import LABELS
 from market.organizations import services as organizations
@@ -30,7 +30,7 @@ def index():
 @cached_page
 def district(district_id: int):
     district = db.get_or_404(District, district_id)
-    open_needs, requests = needs.district_rollup(district_id)
+    open_needs, requests = listings.district_rollup(district_id)
     return render_template("places/district.html", district=district, streets=services.streets_with_counts(district_id),
                            open_needs=open_needs, requests=requests)
 
@@ -41,7 +41,7 @@ def street(street_id: int):
     street = services.street_with_parents(street_id)
     if street is None:
         abort(404)
-    open_needs, requests = needs.street_rollup(street_id)
+    open_needs, requests = listings.street_rollup(street_id)
     return render_template("places/street.html", street=street, page=paginate(services.communities_select(street_id)),
                            open_needs=open_needs, requests=requests)
 
@@ -54,12 +54,12 @@ def community(community_id: int):
         abort(404)
     threshold_form = ThresholdForm(threshold=needs.support_threshold(community_id))
     return render_template(
-        "places/community.html", community=place, needs=paginate(needs.community_needs_select(community_id)),
-        requests=paginate(needs.community_requests_select(community_id), per_page=10, arg="requests_page"),
-        hearings=needs.upcoming_hearings(community_id),
+        "places/community.html", community=place, needs=paginate(listings.community_needs_select(community_id)),
+        requests=paginate(listings.community_requests_select(community_id), per_page=10, arg="requests_page"),
+        hearings=listings.upcoming_hearings(community_id),
         organizations=paginate(organizations.public_organizations_select(community_id=community_id), per_page=10,
                                arg="organizations_page"),
-        resident=needs.is_resident_of(current_user, community_id),
-        worker=needs.is_worker_of(current_user, community_id), threshold_form=threshold_form,
+        resident=access.is_resident_of(current_user, community_id),
+        worker=access.is_worker_of(current_user, community_id), threshold_form=threshold_form,
         satisfaction=ratings.satisfaction(community_id=community_id), **LABELS,
     )

@@ -18,7 +18,7 @@ from market.accounts import services as accounts
 from market.extensions import db
 from market.incubation import services as incubation
 from market.incubation.models import Cohort, Incubator
-from market.needs import services as needs
+from market.needs import hearings, needs, triage
 from market.organizations import credit_code
 from market.organizations import services as organizations
 from market.organizations.models import Organization, ServiceCategory
@@ -124,7 +124,7 @@ def _needs(world, worker, people, categories) -> None:
             categories["property"], "normal", 500))
         needs.support_need(people["yang.deming@world.market"], declined)
     with world.at(at(12, 7)):
-        needs.decline_need(
+        triage.decline_need(
             worker,
             declined,
             "建设地下车库涉及规划审批和大额建设资金，不属于社区自治或政府购买服务事项；"
@@ -156,17 +156,17 @@ def _meeting(world, worker, request, kind, when, location, agenda, ballots=None,
              attendance=0, minutes=""):
     """Schedule a meeting a few days ahead; if `ballots` is given, open voting at the meeting, let
     the residents vote ((resident, choice) pairs) and, if `close_at`, close it with the minutes."""
-    hearing = needs.schedule_hearing(worker, request, kind, when, location, agenda)
+    hearing = hearings.schedule_hearing(worker, request, kind, when, location, agenda)
     if ballots is None:
         return hearing
     with world.at(when):
-        needs.open_voting(worker, hearing)
+        hearings.open_voting(worker, hearing)
     for minutes_in, (resident, choice) in enumerate(ballots, start=5):
         with world.at(when + timedelta(minutes=minutes_in)):
-            needs.vote(resident, hearing, choice)
+            hearings.vote(resident, hearing, choice)
     if close_at is not None:
         with world.at(close_at):
-            needs.close_hearing(worker, hearing, attendance, minutes)
+            hearings.close_hearing(worker, hearing, attendance, minutes)
     return hearing
 
 
@@ -182,7 +182,7 @@ def _requests(world, worker, home, people, categories) -> None:
         ("cai.wenbin@world.market", "电动车推进楼道充电太危险",
          "晚上好几户把电动车推进楼道充电，电线从窗户拉出来，夏天特别担心起火。", "property", "urgent", 200)])
     with world.at(at(12, 9)):
-        request = needs.create_request(worker, merged, needs.RequestData(
+        request = triage.create_request(worker, merged, triage.RequestData(
             "楼道堆物清理和电动车规范充电",
             "组织楼道长和志愿者集中清理楼道堆物；协调物业在小区东门增设电动车集中充电棚，由居民自治管理。",
             categories["property"], 600, 0, "self_governance"))
@@ -192,7 +192,7 @@ def _requests(world, worker, home, people, categories) -> None:
                  minutes="物业、楼道长和居民代表16人参加。商定12月20日集中清理楼道堆物，充电棚设在东门自行车棚旁，"
                          "春节前建成。本次为协调会，不作表决。")
     with world.at(at(12, 16)):
-        needs.forward_request(worker, request)
+        triage.forward_request(worker, request)
     assert request.status == "in_community"
 
     # Residents vote a sports ground down: the request stays proposed with a rejected hearing.
@@ -202,7 +202,7 @@ def _requests(world, worker, home, people, categories) -> None:
         ("cao.zhigang@world.market", "青少年课后缺少运动场地",
          "附近学校操场放学后不开放，希望社区能有一块篮球场。", "youth", "normal", 80)])
     with world.at(at(12, 8)):
-        request = needs.create_request(worker, merged, needs.RequestData(
+        request = triage.create_request(worker, merged, triage.RequestData(
             "中心花园改建多功能运动场",
             "将中心花园北侧草坪改建为半场篮球场和儿童活动区，晚间开放至20:30。",
             categories["culture_sports"], 230, 0, "self_governance"))
@@ -216,7 +216,7 @@ def _requests(world, worker, home, people, categories) -> None:
                  minutes="到会居民35人。低层住户担心打球噪音和夜间照明扰民，多数居民反对在中心花园改建；"
                          "建议与附近学校协商课后开放操场。")
     with world.at(at(12, 22)):
-        needs.close_request(
+        triage.close_request(
             worker, request, "听证未通过；街道已与平江实验学校商定，寒假起周末开放操场供社区青少年使用。"
         )
     assert request.status == "closed"
@@ -228,14 +228,14 @@ def _requests(world, worker, home, people, categories) -> None:
         ("han.guifang@world.market", "希望规范小区停车，划定车位",
          "希望划线定位、外来车辆收费，优先保障本小区居民停车。", "property", "high", 400)])
     with world.at(at(12, 14)):
-        request = needs.create_request(worker, merged, needs.RequestData(
+        request = triage.create_request(worker, merged, triage.RequestData(
             f"{home.name}停车秩序整治和车位划定",
             "划定车位约120个，消防通道设禁停标线；外来车辆临时停车收费，收入用于小区公共维修。",
             categories["property"], 1200, 0, "self_governance"))
         cancelled = _meeting(world, worker, request, "hearing", at(12, 22, 6, 30), hall,
                              "一、物业介绍划线方案\n二、居民发表意见\n三、表决")
     with world.at(at(12, 20)):
-        needs.cancel_hearing(worker, cancelled, "会议室临时用作流感疫苗接种点，听证会延期，时间另行通知。")
+        hearings.cancel_hearing(worker, cancelled, "会议室临时用作流感疫苗接种点，听证会延期，时间另行通知。")
     with world.at(at(12, 28)):
         _meeting(world, worker, request, "hearing", at(1, 8, 6, 30), hall,
                  "一、物业介绍划线方案\n二、居民发表意见\n三、表决",
@@ -257,7 +257,7 @@ def _requests(world, worker, home, people, categories) -> None:
         ("neighbour@demo.market", "希望教老年人防范电信诈骗",
          "楼里有老人接到冒充公检法的电话差点转账，希望社区办防诈骗讲座。", "elderly", "normal", 200)])
     with world.at(at(1, 11)):
-        request = needs.create_request(worker, merged, needs.RequestData(
+        request = triage.create_request(worker, merged, triage.RequestData(
             f"{home.name}老年人智能手机课堂",
             "每周两次智能手机课堂：预约挂号、移动支付、视频通话和防范电信诈骗；大学生志愿者一对一辅导，共12期。",
             categories["elderly"], 90, 3_000_000, "venture_philanthropy"))
