@@ -14,7 +14,7 @@ from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation, GradeApplication, Rubric
 from market.extensions import db
 from market.organizations.models import Organization
-from market.procurement import tenders, undertakers
+from market.procurement import bids, undertakers
 from market.procurement.models import Tender
 from test_tenders import bid, published_tender, user, world  # noqa: F401
 
@@ -112,7 +112,7 @@ def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_cl
     with command(app):
         assert undertakers.current_grade(world["org0"]) is None
         tender = db.session.get(Tender, world["tender"])
-        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(org(world), tender)
+        assert "本项目要求 3A 及以上等级。" in bids.eligibility_problems(org(world), tender)
 
 
 def test_an_upheld_appeal_changes_the_grade_and_restarts_the_notice(app, applicant, frozen):

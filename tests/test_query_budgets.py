@@ -114,7 +114,7 @@ def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_que
 
 
 def test_tender_pages_query_count_does_not_grow(client, app, count_queries, frozen, world):  # noqa: F811
-    from market.procurement import tenders
+    from market.procurement import questions
     from market.procurement.models import Tender
     from test_tenders import bid, published_tender
 
@@ -140,7 +140,7 @@ def test_tender_pages_query_count_does_not_grow(client, app, count_queries, froz
                 world["tender"] = world_tender
             from market.accounts.models import User
 
-            tenders.ask(
+            questions.ask(
                 db.session.get(User, world["owner0"]),
                 db.session.get(Tender, tender_id),
                 world["org0"],

@@ -15,7 +15,7 @@ from market.money import services as money
 from market.needs.models import CommunityRequest, TimelineEvent
 from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
-from market.procurement import tenders, undertakers
+from market.procurement import bids, questions, tenders, undertakers
 from market.procurement.models import Bid, BidAttachment, CatalogItem, PurchaseCatalog, Tender
 
 SECRET = "机密方案内容XYZ-7731"
@@ -107,10 +107,10 @@ def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
     with command(app):
         tender = db.session.get(Tender, world["tender"])
         org = db.session.get(Organization, world[f"org{n}"])
-        data = tenders.BidData(
+        data = bids.BidData(
             proposal, "社工3名", "每日配送", price_fen, [("人员", price_fen - 1_000_000), ("餐费", 1_000_000)]
         )
-        return tenders.submit_bid(user(world[f"owner{n}"]), tender, org, data).id
+        return bids.submit_bid(user(world[f"owner{n}"]), tender, org, data).id
 
 
 def test_tender_rules_are_checked(app, world):
@@ -160,8 +160,8 @@ def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login)
     with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert tender.status == "opened"
-        assert all(tenders.verify(b) for b in tenders.opened_bids(tender))
-        assert [b.price_fen for b in tenders.opened_bids(tender)] == [9_000_000, 10_500_000, 11_000_000]
+        assert all(bids.verify(b) for b in bids.opened_bids(tender))
+        assert [b.price_fen for b in bids.opened_bids(tender)] == [9_000_000, 10_500_000, 11_000_000]
 
 
 def test_too_few_bids_fail_the_tender(app, world, frozen):
@@ -187,15 +187,15 @@ def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
         bid(app, world, 3)
     with command(app):
         tender = db.session.get(Tender, world["tender"])
-        data = tenders.BidData(SECRET, "", "计划", 100, [("x", 100)])
+        data = bids.BidData(SECRET, "", "计划", 100, [("x", 100)])
         with pytest.raises(PermissionDenied):
-            tenders.submit_bid(user(world["owner1"]), tender, db.session.get(Organization, world["org0"]), data)
+            bids.submit_bid(user(world["owner1"]), tender, db.session.get(Organization, world["org0"]), data)
         with pytest.raises(ServiceError, match="预算明细合计必须等于报价"):
-            tenders.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
-                               tenders.BidData(SECRET, "", "计划", 100, [("x", 99)]))
+            bids.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
+                               bids.BidData(SECRET, "", "计划", 100, [("x", 99)]))
         with pytest.raises(ServiceError, match="不超过预算上限"):
-            tenders.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
-                               tenders.BidData(SECRET, "", "计划", 99_999_999, [("x", 99_999_999)]))
+            bids.submit_bid(user(world["owner0"]), tender, db.session.get(Organization, world["org0"]),
+                               bids.BidData(SECRET, "", "计划", 99_999_999, [("x", 99_999_999)]))
     frozen.advance(days=21)
     with pytest.raises(ServiceError, match="投标已截止"):
         bid(app, world, 0)
@@ -210,7 +210,7 @@ def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, world
     with command(app):
         amended = db.session.get(Bid, first)
         assert amended.version == 2 and amended.digest != old
-        tenders.withdraw_bid(user(world["owner0"]), db.session.get(Tender, world["tender"]),
+        bids.withdraw_bid(user(world["owner0"]), db.session.get(Tender, world["tender"]),
                              db.session.get(Organization, world["org0"]))
         assert db.session.get(Bid, first).status == "withdrawn"
 
@@ -222,8 +222,8 @@ def test_first_bids_sent_twice_at_once_make_one_bid(app, world):
     def send():
         tender = db.session.get(Tender, world["tender"])
         org = db.session.get(Organization, world["org0"])
-        data = tenders.BidData(SECRET, "", "计划", 100, [("x", 100)])
-        return tenders.submit_bid(db.session.get(User, world["owner0"]), tender, org, data)
+        data = bids.BidData(SECRET, "", "计划", 100, [("x", 100)])
+        return bids.submit_bid(db.session.get(User, world["owner0"]), tender, org, data)
 
     results = _run_at_once(app, [send, send])
     with command(app):
@@ -237,12 +237,12 @@ def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, 
         bid(app, world, n)
     with command(app):
         tender = db.session.get(Tender, world["tender"])
-        question = tenders.ask(user(world["owner0"]), tender, world["org0"], "送餐是否包括周末？")
+        question = questions.ask(user(world["owner0"]), tender, world["org0"], "送餐是否包括周末？")
         question_id = question.id
     frozen.advance(days=22)
     with command(app):
         assert tenders.get_tender(None, world["tender"]).status == "bidding_closed"
-        tenders.answer(user(world["buyer"]), question_id, "仅工作日。")
+        questions.answer(user(world["buyer"]), question_id, "仅工作日。")
         assert tenders.get_tender(None, world["tender"]).status == "opened"
     page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
     assert (
@@ -291,11 +291,11 @@ def sealed_files(app, world, n=0):
     with command(app):
         found = db.session.scalar(db.select(Bid).filter_by(tender_id=world["tender"], organization_id=world[f"org{n}"]))
         content = sealing.unseal(found.sealed)
-        assert tenders.verify(found)  # the receipt covers the attachments as submitted
+        assert bids.verify(found)  # the receipt covers the attachments as submitted
         assert len(found.attachments) == len(content["attachments"])
         tender = db.session.get(Tender, world["tender"])
         for row, entry in zip(found.attachments, content["attachments"]):
-            data = tenders.attachment_bytes(user(world[f"owner{n}"]), tender, row.id)[1]
+            data = bids.attachment_bytes(user(world[f"owner{n}"]), tender, row.id)[1]
             assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         return found.version, [(row.id, entry["name"]) for row, entry in zip(found.attachments, content["attachments"])]
 
@@ -444,16 +444,16 @@ def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_
         found.sealed, found.digest = sealing.seal(content), sealing.digest(content)
         db.session.commit()
         owner, org = user(world["owner0"]), db.session.get(Organization, world["org0"])
-        (before,) = tenders.own_files(owner, tender, org.id)
+        (before,) = bids.own_files(owner, tender, org.id)
         assert (before.name, before.size_bytes) == ("旧方案.pdf", len(PDF))
-        assert tenders.attachment_bytes(owner, tender, before.id)[1] == PDF
-        data = tenders.BidData(SECRET, "社工3名", "每日配送", 10_000_000, [("人员", 10_000_000)])
-        tenders.submit_bid(owner, tender, org, data)  # amended: the file stays, its metadata moves into the seal
+        assert bids.attachment_bytes(owner, tender, before.id)[1] == PDF
+        data = bids.BidData(SECRET, "社工3名", "每日配送", 10_000_000, [("人员", 10_000_000)])
+        bids.submit_bid(owner, tender, org, data)  # amended: the file stays, its metadata moves into the seal
         (row,) = db.session.get(Bid, bid_id).attachments
         assert (row.original_filename, row.size_bytes, row.sha256, row.content_type) == ("", 0, "", "")
-        (after,) = tenders.own_files(owner, tender, org.id)
+        (after,) = bids.own_files(owner, tender, org.id)
         assert (after.id, after.name, after.sha256, after.size_bytes) == (before.id, "旧方案.pdf", old.sha256, len(PDF))
-        assert tenders.attachment_bytes(owner, tender, after.id)[1] == PDF and tenders.verify(
+        assert bids.attachment_bytes(owner, tender, after.id)[1] == PDF and bids.verify(
             db.session.get(Bid, bid_id)
         )
 
@@ -532,7 +532,7 @@ def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
     with command(app):
         assert undertakers.current_grade(world["org0"]) is None
         tender = db.session.get(Tender, world["tender"])
-        assert "本项目要求 3A 及以上等级。" in tenders.eligibility_problems(
+        assert "本项目要求 3A 及以上等级。" in bids.eligibility_problems(
             db.session.get(Organization, world["org0"]), tender
         )
 
@@ -696,7 +696,7 @@ def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_re
     with command(app):  # a tender saved before it took the item's grade still holds bidders to it
         db.session.get(Tender, world["tender"]).min_grade = 0
         db.session.commit()
-        assert tenders.required_grade(db.session.get(Tender, world["tender"])) == 3
+        assert bids.required_grade(db.session.get(Tender, world["tender"])) == 3
     with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
         bid(app, world, 0)
     page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)

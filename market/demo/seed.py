@@ -33,7 +33,7 @@ from market.organizations.models import (
 from market.organizations.taxonomy import CATEGORIES
 from market.places import suzhou
 from market.places.models import City, Community, Department, District, Street
-from market.procurement import awards, tenders, undertakers
+from market.procurement import awards, bids, tenders, undertakers
 from market.procurement.models import CatalogItem, PurchaseCatalog, Tender, UndertakerEntry
 from market.rules import defaults
 from market.rules.models import CalendarDay, RuleSet
@@ -430,16 +430,16 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
     bidders = [(organizations[0], people["org@demo.market"]), (organizations[9], admin), (organizations[1], admin)]
     with clock_at(start + timedelta(days=5)):
         for (org, owner), price in zip(bidders, prices):
-            tenders.submit_bid(owner, tender, org, tenders.BidData(
+            bids.submit_bid(owner, tender, org, bids.BidData(
                 f"{org.name}的服务方案", "护理员8名、社工2名", "按月排班上门服务", price,
                 [("人员经费", price - 3_000_000), ("耗材与交通", 3_000_000)]))
     with clock_at(start + timedelta(days=21, hours=3)):
         tenders.advance(tender)
         db.session.commit()
-        bids = awards.valid_bids(tender)
-        awards.declare(expert, tender, {b.id: (False, "") for b in bids})
+        valid = awards.valid_bids(tender)
+        awards.declare(expert, tender, {b.id: (False, "") for b in valid})
         criteria = [c.id for c in tender.criteria]
-        for b, points in zip(bids, [(38, 27), (33, 25), (30, 22)]):
+        for b, points in zip(valid, [(38, 27), (33, 25), (30, 22)]):
             awards.score(
                 expert, tender, b.id, dict(zip(criteria, points)), {c: "方案完整，人员配备合理" for c in criteria}
             )

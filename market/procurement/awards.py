@@ -19,7 +19,7 @@ from market.core.errors import PermissionDenied, ServiceError, existing
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
-from market.procurement import sealing, signals, tenders
+from market.procurement import questions, sealing, signals, tenders
 from market.procurement.models import (
     TENDER_MACHINE,
     Award,
@@ -327,7 +327,7 @@ def challengers(actor, tender: Tender) -> list:
 
 def answer_challenge(actor: User, challenge_id: int, answer_text: str) -> None:
     challenge = existing(Challenge, challenge_id, _("This challenge does not exist."))
-    tenders.record_answer(actor, challenge, answer_text, _("This challenge is answered already."))
+    questions.record_answer(actor, challenge, answer_text, _("This challenge is answered already."))
 
 
 def challenges(tender: Tender) -> list[Challenge]:

@@ -252,7 +252,7 @@ class Bid(db.Model):
 
 class BidAttachment(StoredFileColumns, db.Model):
     """An attachment of a bid, stored encrypted (and padded) like the bid itself, under a random name.
-    Its name, size and SHA-256 are in the bid's sealed content (`tenders.bid_files`): here the columns
+    Its name, size and SHA-256 are in the bid's sealed content (`bids.bid_files`): here the columns
     hold placeholders ("", 0), except on rows saved before that, which the next amendment blanks."""
 
     __tablename__ = "bid_attachment"

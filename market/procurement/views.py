@@ -29,7 +29,7 @@ from market.extensions import db
 from market.organizations import services as organizations
 from market.organizations.models import GRADES, INSPECTION_RESULTS
 from market.places import services as places
-from market.procurement import awards, catalog_files, purchasers, tenders
+from market.procurement import awards, bids, catalog_files, purchasers, questions, tenders
 from market.procurement import catalogs as catalog_rules
 from market.procurement import undertakers as undertaker_rules
 from market.procurement.forms import (
@@ -343,15 +343,15 @@ def tender(tender_id: int):
     )
     return render_template(
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
-        required_grade=tenders.required_grade(record),
+        required_grade=bids.required_grade(record),
         panel=awards.panel(record), panel_form=panel_form, ranking=ranking, award_form=award_form,
         award_record=awards.award_of(record), challenges=awards.challenges(record),
         challenge_form=challenge_form, blockers=awards.contract_blockers(record), rerun_form=RerunForm(),
         amendments=tenders.amendments(record),
         all_scored=awards.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
                                                                for m in awards.panel(record)),
-        my_bids={o.id: tenders.own_bid(current_user, record, o.id) for o in my_orgs},
-        opened=tenders.opened_bids(record), unanswered=tenders.unanswered(record),
+        my_bids={o.id: bids.own_bid(current_user, record, o.id) for o in my_orgs},
+        opened=bids.opened_bids(record), unanswered=tenders.unanswered(record),
         question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
         history=TENDER_MACHINE.history(record), now=clock.now(), **LABELS,
     )
@@ -380,7 +380,7 @@ def ask(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     form = QuestionForm()
     form.organization_id.choices = options((m.organization_id, "") for m in current_user.memberships)
-    return run_action(form, lambda: tenders.ask(current_user, record, form.organization_id.data, form.question.data),
+    return run_action(form, lambda: questions.ask(current_user, record, form.organization_id.data, form.question.data),
                       _("Your question is sent; the answer will be published here."),
                       url_for("procurement.tender", tender_id=tender_id))
 
@@ -389,7 +389,7 @@ def ask(tender_id: int):
 @login_required
 def answer(tender_id: int, question_id: int):
     form = AnswerForm()
-    return run_action(form, lambda: tenders.answer(current_user, question_id, form.answer.data),
+    return run_action(form, lambda: questions.answer(current_user, question_id, form.answer.data),
                       _("The answer is published."), url_for("procurement.tender", tender_id=tender_id))
 
 
@@ -406,7 +406,7 @@ def _bidder(tender_id: int, organization_id: int):
 def bid(tender_id: int, organization_id: int):
     record, org = _bidder(tender_id, organization_id)
     form = BidForm()
-    files = tenders.own_files(current_user, record, org.id)
+    files = bids.own_files(current_user, record, org.id)
     form.remove_attachments.choices = [(f.id, f.name) for f in files]
 
     def submit():
@@ -417,13 +417,13 @@ def bid(tender_id: int, organization_id: int):
             raise ServiceError(
                 _("Line %(n)s of the budget is not “item: amount”.", n=error.args[0]), field="budget_lines"
             ) from None
-        data = tenders.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
-        return tenders.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name),
+        data = bids.BidData(form.proposal.data, form.team.data or "", form.delivery_plan.data, price, lines)
+        return bids.submit_bid(current_user, record, org, data, request.files.getlist(form.attachments.name),
                                   final=not form.save_draft.data, remove=form.remove_attachments.data or [])
 
-    current = tenders.own_bid(current_user, record, org.id)
+    current = bids.own_bid(current_user, record, org.id)
     if request.method == "GET" and current is not None:  # amend from what was saved, not from nothing
-        content = tenders.own_content(current_user, record, org.id)
+        content = bids.own_content(current_user, record, org.id)
         form.proposal.data, form.team.data = content["proposal"], content["team"]
         form.delivery_plan.data, form.price.data = content["delivery_plan"], format_yuan(content["price_fen"])
         form.budget_lines.data = "\n".join(
@@ -435,14 +435,14 @@ def bid(tender_id: int, organization_id: int):
         form, submit, message,
         lambda saved: url_for("procurement.read_bid", tender_id=tender_id, bid_id=saved.id),
     ) or render_template("procurement/bid_form.html", tender=record, org=org, form=form, current=current,
-                         files=files, problems=tenders.eligibility_problems(org, record), **LABELS)
+                         files=files, problems=bids.eligibility_problems(org, record), **LABELS)
 
 
 @bp.route("/tenders/<int:tender_id>/bid/<int:organization_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_bid(tender_id: int, organization_id: int):
     record, org = _bidder(tender_id, organization_id)
-    return run_action(ConfirmForm(), lambda: tenders.withdraw_bid(current_user, record, org),
+    return run_action(ConfirmForm(), lambda: bids.withdraw_bid(current_user, record, org),
                       _("Your bid is withdrawn."), url_for("procurement.tender", tender_id=tender_id))
 
 
@@ -450,16 +450,16 @@ def withdraw_bid(tender_id: int, organization_id: int):
 @login_required
 def read_bid(tender_id: int, bid_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    found, content = tenders.read_bid(current_user, record, bid_id)
+    found, content = bids.read_bid(current_user, record, bid_id)
     return render_template("procurement/bid.html", tender=record, bid=found, content=content,
-                           files=tenders.bid_files(found, content), verified=tenders.verify(found), **LABELS)
+                           files=bids.bid_files(found, content), verified=bids.verify(found), **LABELS)
 
 
 @bp.route("/tenders/<int:tender_id>/attachments/<int:attachment_id>")
 @login_required
 def bid_attachment(tender_id: int, attachment_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    attachment, data = tenders.attachment_bytes(current_user, record, attachment_id)
+    attachment, data = bids.attachment_bytes(current_user, record, attachment_id)
     return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.name)
 
@@ -469,9 +469,9 @@ def bid_attachment(tender_id: int, attachment_id: int):
 def workspace():
     my_orgs = [m.organization for m in current_user.memberships]
     return render_template("procurement/workspace.html", department_tenders=tenders.department_tenders(current_user),
-                           my_orgs=my_orgs, eligible=tenders.eligible_open_tenders(current_user),
+                           my_orgs=my_orgs, eligible=bids.eligible_open_tenders(current_user),
                            drafts=catalog_rules.own_drafts(current_user),
-                           my_bids=tenders.bids_of(current_user), **LABELS)
+                           my_bids=bids.bids_of(current_user), **LABELS)
 
 
 # --- evaluation, award, challenge ------------------------------------------------------------------

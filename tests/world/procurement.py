@@ -17,7 +17,7 @@ from market.extensions import db
 from market.money import services as money
 from market.organizations.models import Organization, ServiceCategory
 from market.places.models import Community, Department, Street
-from market.procurement import awards, catalogs, tenders, undertakers
+from market.procurement import awards, bids, catalogs, questions, tenders, undertakers
 from market.procurement.models import CatalogItem, PurchaseCatalog, Tender
 
 BUYER, EXPERT, ADMIN = "purchaser@demo.market", "expert@demo.market", "admin@demo.market"
@@ -141,7 +141,7 @@ def bid(world, tender: Tender, name: str, price_fen: int, at: datetime, attachme
     org = organization(name)
     staff = price_fen * 68 // 100
     materials = price_fen * 22 // 100
-    data = tenders.BidData(
+    data = bids.BidData(
         proposal=f"{org.name}承接“{tender.title}”的服务方案：{tender.description}"
                  "我们将在签约后两周内完成服务对象需求评估和建档，按月制定服务计划，建立服务台账，"
                  "每季度开展一次满意度回访，并与社区居委会建立周例会制度。",
@@ -152,7 +152,7 @@ def bid(world, tender: Tender, name: str, price_fen: int, at: datetime, attachme
         budget_lines=[("人员经费", staff), ("活动与耗材", materials), ("管理费用", price_fen - staff - materials)])
     files = [FileStorage(io.BytesIO(PDF), filename=attachment, content_type="application/pdf")] if attachment else []
     with world.at(at):
-        return tenders.submit_bid(owner_of(org), tender, org, data, files, final=final)
+        return bids.submit_bid(owner_of(org), tender, org, data, files, final=final)
 
 
 def open_bids(world, tender: Tender, at: datetime) -> None:
@@ -337,7 +337,7 @@ def cancelled(world) -> None:
     mediation = MEDIATION
     withdrawn = bid(world, tender, mediation, 11_500_000, suzhou(2026, 12, 10, 15))
     with world.at(suzhou(2026, 12, 12, 9)):
-        tenders.withdraw_bid(owner_of(organization(mediation)), tender, organization(mediation))
+        bids.withdraw_bid(owner_of(organization(mediation)), tender, organization(mediation))
     db.session.refresh(withdrawn)
     assert withdrawn.status == "withdrawn"
     with world.at(suzhou(2026, 12, 16, 17)):
@@ -448,12 +448,12 @@ def published(world) -> None:
     bid(world, tender, LELING, 43_800_000, suzhou(2027, 1, 11, 15), attachment="服务方案及食品安全管理制度.pdf")
     bid(world, tender, RENAI, 42_600_000, suzhou(2027, 1, 12, 10))
     with world.at(suzhou(2027, 1, 12, 14)):
-        question = tenders.ask(
+        question = questions.ask(
             owner_of(leling), tender, leling.id, "春节期间助餐点是否需要正常营业？如需营业，人员加班费用可否列入报价？"
         )
     returned = bid(world, tender, FAZHAN, 44_500_000, suzhou(2027, 1, 13, 16))
     with world.at(suzhou(2027, 1, 14, 10)):
-        tenders.answer(
+        questions.answer(
             buyer,
             question.id,
             "春节期间（2月6日至2月12日）助餐点应保持营业，可调整为送餐为主；相关人员费用请列入报价。",
@@ -466,7 +466,7 @@ def published(world) -> None:
     renai = organization(RENAI)
     bid(world, tender, RENAI, 43_100_000, suzhou(2027, 1, 21, 15))
     with world.at(suzhou(2027, 1, 25, 9)):
-        tenders.withdraw_bid(owner_of(renai), tender, renai)
+        bids.withdraw_bid(owner_of(renai), tender, renai)
     # The withdrawn stays so on the earlier tender of the rerun; here 仁爱 starts again as a sealed draft.
     draft = bid(world, tender, RENAI, 42_900_000, suzhou(2027, 1, 26, 10), final=False)
     db.session.refresh(returned)
