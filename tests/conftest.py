@@ -14,7 +14,9 @@ from market.accounts import services as accounts
 from market.core.unit import command
 from market.extensions import db
 
-pytest_plugins = ["browser"]  # live server and Chromium fixtures, shared by every browser test
+# browser: the live server and Chromium, for every browser test. tests.factories: the builders test
+# modules share (the tender world, an awarded contract, a round...), found by name like these here.
+pytest_plugins = ["browser", "tests.factories"]
 
 REFERENCE_TABLES = {"city", "district", "street", "community", "department", "service_category", "alembic_version",
                     "rule_set", "calendar_day"}

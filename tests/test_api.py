@@ -14,7 +14,7 @@ from market.api.models import ApiToken
 from market.core.unit import command
 from market.extensions import db
 from market.transparency.datasets import DATASETS
-from test_tenders import SECRET, bid, published_tender, world  # noqa: F401
+from tests.factories import SECRET, bid, published_tender
 
 
 def json_schema(schema):
@@ -161,7 +161,8 @@ def test_tokens_need_a_name_and_a_signed_in_owner(app, make_user, client, login)
         assert db.session.get(ApiToken, token_id).revoked_at is None  # not theirs to revoke
 
 
-def test_datasets_as_pages_csv_and_json_with_nothing_private(app, world, client, count_queries):  # noqa: F811
+def test_datasets_as_pages_csv_and_json_with_nothing_private(app, tender_world, client, count_queries):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)  # sealed: not in "opened bids"
     index = client.get("/open").get_data(as_text=True)
@@ -183,12 +184,12 @@ def test_datasets_as_pages_csv_and_json_with_nothing_private(app, world, client,
     assert len(counted.statements) <= 4  # the count, the rows and the page's own
 
 
-def test_audit_events_in_the_api_can_be_rechecked_by_anyone(app, world, client):  # noqa: F811
+def test_audit_events_in_the_api_can_be_rechecked_by_anyone(app, tender_world, client):
     import hashlib
     import json
     from datetime import datetime
 
-    world["tender"] = published_tender(app, world)
+    tender_world["tender"] = published_tender(app, tender_world)
     body = client.get("/api/audit/events").get_json()
     (event,) = [e for e in body["items"] if e["action"] == "tender.published"]
     canonical = json.dumps({"seq": event["seq"], "at": datetime.fromisoformat(event["at"]).isoformat(

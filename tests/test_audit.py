@@ -18,11 +18,10 @@ from market.extensions import db
 from market.organizations.models import Organization
 from market.procurement import awards, undertakers
 from market.procurement.models import Tender
-from test_contracts import accept_and_pay_first, award_tender, contract, signed
-from test_tenders import SECRET, user, world  # noqa: F401
+from tests.factories import SECRET, accept_and_pay_first, award_tender, contract, signed, user
 
 
-def run_contract(app, world, frozen, make_user, places):  # noqa: F811
+def run_contract(app, world, frozen, make_user, places):
     award_tender(app, world, frozen, make_user, places)
     with command(app):
         tender = db.session.get(Tender, world["tender"])
@@ -48,8 +47,8 @@ def verify(app):
 
 
 @pytest.fixture
-def flow(app, world, frozen, make_user, places):  # noqa: F811
-    return run_contract(app, world, frozen, make_user, places)
+def flow(app, tender_world, frozen, make_user, places):
+    return run_contract(app, tender_world, frozen, make_user, places)
 
 
 def test_every_decision_that_moves_money_or_changes_who_wins_is_chained(app, flow):
@@ -141,14 +140,14 @@ def test_public_events_show_on_their_pages_with_hashes(app, flow, client):
     assert head in log
 
 
-def test_concurrent_decisions_append_one_unbroken_chain(app, world, frozen, make_user, places):  # noqa: F811
-    organizations = [world[f"org{n}"] for n in range(4)]
+def test_concurrent_decisions_append_one_unbroken_chain(app, tender_world, frozen, make_user, places):
+    organizations = [tender_world[f"org{n}"] for n in range(4)]
     errors = []
 
     def grade(org_id, n):
         try:
             with command(app):
-                undertakers.record_grade(user(world["admin"]), db.session.get(Organization, org_id), 1 + n % 5,
+                undertakers.record_grade(user(tender_world["admin"]), db.session.get(Organization, org_id), 1 + n % 5,
                                          date(2026, 12, 1))
         except Exception as error:  # noqa: BLE001  (reported below)
             errors.append(error)

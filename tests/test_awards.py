@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
@@ -13,7 +12,7 @@ from market.needs.models import TimelineEvent
 from market.organizations.models import Membership
 from market.procurement import awards, tenders
 from market.procurement.models import Tender
-from test_tenders import bid, published_tender, tender_data, world  # noqa: F401  (the shared tender fixture)
+from tests.factories import bid, published_tender, user
 
 # --- the arithmetic, by hand ---------------------------------------------------------------------
 
@@ -66,13 +65,10 @@ def test_ties_break_on_technical_then_price_then_recorded_lots():
 
 # --- the process -----------------------------------------------------------------------------------
 
-def user(uid):
-    return db.session.get(User, uid)
-
-
 @pytest.fixture
-def opened(app, world, frozen, make_user):
+def opened(app, tender_world, frozen, make_user):
     """A tender with three opened bids and a panel of two experts."""
+    world = tender_world
     world["expert2"] = make_user("expert2@example.cn", "郑敏", roles={Role.EXPERT: None})
     world["tender"] = published_tender(app, world)
     prices = {0: 10_000_000, 1: 9_000_000, 2: 12_000_000}

@@ -4,13 +4,13 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-from test_contracts import award_tender
-from test_tenders import world  # noqa: F401
+from tests.factories import award_tender
 
 pytestmark = pytest.mark.browser
 
 
-def test_sign_report_accept_and_pay_in_the_browser(live_server, browser, world, app, frozen, make_user, places):
+def test_sign_report_accept_and_pay_in_the_browser(live_server, browser, tender_world, app, frozen, make_user, places):
+    world = tender_world
     base = live_server
     award_tender(app, world, frozen, make_user, places)
     frozen.advance(days=10)  # the award's notice period is over

@@ -10,9 +10,7 @@ from market.core.unit import command
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation
 from market.extensions import db
-from test_contracts import awarded, contract  # noqa: F401
-from test_performance_evaluation import SHEET, commission, deliver, rate_three, score_all, tied  # noqa: F401
-from test_tenders import user, world  # noqa: F401
+from tests.factories import PERFORMANCE_SHEET, commission, contract, deliver, rate_three, score_all, user
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +70,7 @@ def test_rate_score_publish_and_pay_by_the_score_in_the_browser(live_server, bro
     evaluator.get_by_label("我方与被评估组织及购买方不存在利益冲突").check()
     evaluator.get_by_role("button", name="申报").click()
     expect(evaluator.locator("[data-test=evaluation-status]")).to_have_text("评分中")
-    final_sheet = {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"}
+    final_sheet = {**PERFORMANCE_SHEET, "2.1": "14", "2.2": "14", "2.3": "6"}
     with command(app):
         names = {i.code: i.name for i in db.session.get(Evaluation, final).rubric.indicators}
     for code_, value in final_sheet.items():

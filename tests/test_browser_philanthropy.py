@@ -9,8 +9,7 @@ from market.contracts import delivery, payment, signing
 from market.core.unit import command
 from market.extensions import db
 from market.philanthropy import closing
-from test_philanthropy import YUAN, give, open_round, review_and_select, round_world, the_round  # noqa: F401
-from test_tenders import user, world  # noqa: F401
+from tests.factories import YUAN, give, open_round, review_and_select, the_round, user
 
 pytestmark = pytest.mark.browser
 

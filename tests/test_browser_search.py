@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from browser import screenshot
 from market.core.unit import command
-from test_search import TOPICS
+from tests.factories import TOPICS
 
 pytestmark = pytest.mark.browser
 

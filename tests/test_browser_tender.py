@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from browser import screenshot, sign_in
-from test_tenders import bid, world  # noqa: F401  (the shared fixture: purchaser, listed organizations, request)
+from tests.factories import bid
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,8 @@ def catalog_xlsx() -> bytes:
 
 
 
-def test_full_tender_from_catalog_to_award_notice(live_server, browser, world, app, frozen, make_user):
+def test_full_tender_from_catalog_to_award_notice(live_server, browser, tender_world, app, frozen, make_user):
+    world = tender_world
     base = live_server
     buyer = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(buyer, base, "buyer@example.cn")

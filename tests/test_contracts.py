@@ -15,74 +15,7 @@ from market.money.models import LedgerTransaction, Payment
 from market.needs.models import TimelineEvent
 from market.procurement import awards
 from market.procurement.models import Tender
-from test_tenders import BUDGET_FEN, bid, published_tender, user, world  # noqa: F401  (the shared tender world)
-
-PRICE = 12_000_000  # ¥120,000: the winning bid
-
-
-def award_tender(app, world, frozen, make_user, places, winner_price=PRICE):
-    """Publish, bid, open, score and award: the winner is organization 2."""
-    world["tender"] = published_tender(app, world, community_ids=[places["community"], places["community2"]])
-    prices = {0: 10_000_000, 1: 9_000_000, 2: winner_price}
-    world["bids"] = {n: bid(app, world, n, price) for n, price in prices.items()}
-    with command(app):
-        tender = db.session.get(Tender, world["tender"])
-        awards.add_expert(user(world["buyer"]), tender, user(world["expert"]))
-    frozen.advance(days=22)
-    with command(app):
-        tender = db.session.get(Tender, world["tender"])
-        from market.procurement import tenders
-        tenders.advance(tender, frozen.now())
-        db.session.commit()
-        awards.declare(user(world["expert"]), tender, {world["bids"][n]: (False, "") for n in range(3)})
-        criteria = [c.id for c in tender.criteria]
-        for n, points in {0: (30, 20), 1: (25, 20), 2: (40, 30)}.items():
-            awards.score(user(world["expert"]), tender, world["bids"][n], dict(zip(criteria, points)),
-                             {c: "理由充分" for c in criteria})
-        awards.complete(user(world["buyer"]), tender)
-        db.session.commit()  # the panel's work is on record; the award is the buyer's next request
-        awards.award(user(world["buyer"]), tender, world["bids"][2])
-        world["contract"] = signing.contract_of_tender(tender.id).id
-    return world
-
-
-@pytest.fixture
-def awarded(app, world, frozen, make_user, places):
-    return award_tender(app, world, frozen, make_user, places)
-
-
-def contract(world) -> Contract:
-    return db.session.get(Contract, world["contract"])
-
-
-def signed(app, world, frozen):
-    frozen.advance(days=10)  # past the notice period
-    with command(app):
-        signing.sign(user(world["buyer"]), contract(world), "purchaser")
-        signing.sign(user(world["owner2"]), contract(world), "organization")
-    return world
-
-
-def report(app, world, position=0, beneficiaries=45):
-    with command(app):
-        c = contract(world)
-        data = delivery.ReportData("每个工作日为45位老人送餐，共送餐1980份。", beneficiaries,
-                                   [delivery.SpendingData("人员", 2_000_000, 1_950_000)])
-        return delivery.submit_report(user(world["owner2"]), c, c.milestones[position].id, data).id
-
-
-def accept_and_pay_first(app, world):
-    """The first tranche reported, accepted and paid."""
-    report(app, world)
-    with command(app):
-        c = contract(world)
-        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
-        payment.pay(user(world["buyer"]), contract(world), c.milestones[0].id)
-
-
-def ledger_is_sound():
-    assert ledger.unbalanced_transactions() == []
-    assert ledger.drifted_accounts() == []
+from tests.factories import BUDGET_FEN, PRICE, award_tender, contract, ledger_is_sound, report, signed, user
 
 
 def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded, places):
@@ -98,16 +31,16 @@ def test_the_award_drafts_a_contract_and_commits_the_budget(app, awarded, places
         ledger_is_sound()
 
 
-def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, world, frozen, make_user, places):
+def test_an_award_the_budget_cannot_carry_is_refused_and_nothing_changes(app, tender_world, frozen, make_user, places):
     with command(app):
         # Spend the allotment elsewhere first: only ¥50,000 remains.
         from market.money import services as money
         money.commit(money.budget(places["department"]), 999, BUDGET_FEN - 5_000_000)
         db.session.commit()
     with pytest.raises(ServiceError, match="预算"):
-        award_tender(app, world, frozen, make_user, places)
+        award_tender(app, tender_world, frozen, make_user, places)
     with command(app):
-        tender = db.session.get(Tender, world["tender"])
+        tender = db.session.get(Tender, tender_world["tender"])
         assert tender.status == "evaluated" and awards.award_of(tender) is None
         assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
         assert ledger.balance("department", places["department"], "budget") == 5_000_000

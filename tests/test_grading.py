@@ -16,13 +16,14 @@ from market.extensions import db
 from market.organizations.models import Organization
 from market.procurement import bids, undertakers
 from market.procurement.models import Tender
-from test_tenders import bid, published_tender, user, world  # noqa: F401
+from tests.factories import bid, published_tender, user
 
 NATIONAL = "社会组织等级评估指标（全国通用，1000分）"
 
 
 @pytest.fixture
-def applicant(app, world, make_user, rubric_defaults):
+def applicant(app, tender_world, make_user, rubric_defaults):
+    world = tender_world
     world["evaluator"] = make_user("evaluator@example.cn", "钱评估", roles={Role.EVALUATOR: world["org3"]})
     world["grading_rubric"] = rubric_defaults[NATIONAL]
     return world

@@ -15,17 +15,15 @@ from market.money import ledger
 from market.money.models import LedgerTransaction
 from market.organizations.models import Organization
 from market.procurement import undertakers
-from test_contracts import awarded, signed  # noqa: F401
-from test_money_pages import at_once, http_session
-from test_needs import _run_at_once
-from test_tenders import user, world  # noqa: F401
+from tests.factories import at_once, http_session, run_at_once, signed, user
 
 LEVELS = ("governance", "finance", "staff", "projects")
 
 
 @pytest.fixture
-def hub(app, world, make_user):
+def hub(app, tender_world, make_user):
     """An incubator run by organization 3, with staff bound to it, and a cohort of 2026."""
+    world = tender_world
     world["staff"] = make_user("staff@example.cn", "赵敏", roles={Role.INCUBATOR_STAFF: world["org3"]})
     with command(app):
         staff = user(world["staff"])
@@ -223,7 +221,7 @@ def test_the_same_seed_money_form_sent_twice_at_once_posts_once(app, hub):
                                                  "seed_money", 0, 500_000, date(2026, 11, 10), "", token).id
 
     for n in range(3):
-        results = _run_at_once(app, [send(f"form-{n}"), send(f"form-{n}")])
+        results = run_at_once(app, [send(f"form-{n}"), send(f"form-{n}")])
         assert isinstance(results[0], int) and results[0] == results[1], results
         assert_seed_posted(app, hub, stay_id, times=n + 1)
 
@@ -282,7 +280,7 @@ def test_one_organization_admitted_to_two_cohorts_at_once_is_admitted_once(app, 
         return lambda: incubation.admit(user(world["staff"]), db.session.get(Cohort, cohort_id), world["org0"],
                                         date(2026, 11, 1), 12, "", "").id
 
-    results = _run_at_once(app, [admit_to(world["cohort"]), admit_to(second)])
+    results = run_at_once(app, [admit_to(world["cohort"]), admit_to(second)])
     assert sorted(type(r).__name__ for r in results) == ["ServiceError", "int"], results
     with command(app):
         assert db.session.scalar(db.select(db.func.count(Incubation.id)).filter_by(organization_id=world["org0"])) == 1

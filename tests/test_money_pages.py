@@ -1,10 +1,6 @@
 """Following the money: public pages, charts, CSV, and one payment under concurrent requests."""
 import re
-import threading
 
-import requests
-
-from conftest import PASSWORD
 from market.accounts.roles import Role
 from market.contracts import payment
 from market.contracts.models import Acceptance, Contract, contract_community
@@ -13,8 +9,7 @@ from market.extensions import db
 from market.money import ledger
 from market.money import services as money
 from market.money.models import LedgerTransaction, Payment
-from test_contracts import PRICE, awarded, contract, report, signed  # noqa: F401
-from test_tenders import user, world  # noqa: F401
+from tests.factories import BUDGET_FEN, at_once, contract, http_session, report, signed, user
 
 
 def paid_first_tranche(app, world):
@@ -84,7 +79,7 @@ def test_public_pages_agree_with_the_ledger(app, awarded, frozen, client, places
     assert "养老" in chart.get_data(as_text=True)
 
 
-def test_budget_is_recorded_once_by_its_department(app, world, client, login, places):
+def test_budget_is_recorded_once_by_its_department(app, tender_world, client, login, places):
     url = f"/money/department/{places['department']}"
     assert client.post(url, data={}).status_code in (400, 403)
     login("org1@example.cn")
@@ -98,7 +93,6 @@ def test_budget_is_recorded_once_by_its_department(app, world, client, login, pl
     assert client.submit(url, data).status_code == 302  # the same form sent twice
     assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "once": "c4" * 16}).get_data(as_text=True)
     with command(app):
-        from test_tenders import BUDGET_FEN
         assert ledger.balance("department", places["department"], "budget") == BUDGET_FEN + 5_000_000
 
 
@@ -121,31 +115,6 @@ def test_money_pages_run_a_fixed_number_of_queries(app, awarded, frozen, client,
     small = counts()
     more_contracts(app, world, places, 6)
     assert counts() == small
-
-
-def http_session(base: str, email: str) -> requests.Session:
-    session = requests.Session()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(base + "/login").text).group(1)
-    response = session.post(base + "/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
-                            allow_redirects=False)
-    assert response.status_code == 302
-    return session
-
-
-def at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_acceptances_and_two_payments_at_once_pay_exactly_once(app, awarded, frozen, live_server, make_user,

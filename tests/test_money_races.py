@@ -16,11 +16,20 @@ from market.money import ledger, payments
 from market.money.models import IncomingPayment, LedgerTransaction, WebhookEvent
 from market.philanthropy import closing, giving, rounds
 from market.philanthropy.models import Donation, RoundFunding
-from test_money_pages import at_once, http_session
-from test_needs import _run_at_once
-from test_philanthropy import YUAN, give, open_round, proposal, review_and_select, round_world, the_round  # noqa: F401
-from test_stripe import event, signature, standin  # noqa: F401
-from test_tenders import user, world  # noqa: F401
+from tests.factories import (
+    YUAN,
+    at_once,
+    event,
+    give,
+    http_session,
+    open_round,
+    proposal,
+    review_and_select,
+    run_at_once,
+    signature,
+    the_round,
+    user,
+)
 
 TRIES = 3  # each race is run a few times: one lucky ordering must not hide a 500
 
@@ -86,7 +95,7 @@ def test_the_gift_form_sent_twice_at_once_gives_once(app, round_world, frozen, l
     assert balanced(app)
 
 
-def test_the_budget_form_sent_twice_at_once_records_once(app, world, frozen, live_server, places):
+def test_the_budget_form_sent_twice_at_once_records_once(app, tender_world, frozen, live_server, places):
     page = f"{live_server}/money/department/{places['department']}"
     sessions = [http_session(live_server, "buyer@example.cn") for _ in range(2)]
     with command(app):
@@ -192,7 +201,7 @@ def test_closing_a_round_twice_at_once_returns_the_pots_once(app, round_world, f
     def close():
         return closing.advance(user(world["buyer"]), the_round(world), "closed") or "closed"
 
-    results = _run_at_once(app, [close, close])
+    results = run_at_once(app, [close, close])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and str in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "closed") == 1  # grants and matching, once each
     with command(app):
@@ -209,7 +218,7 @@ def test_cancelling_a_round_twice_at_once_returns_and_refunds_once(app, round_wo
     def cancel():
         return closing.cancel_round(user(world["buyer"]), the_round(world), "资金未到位")
 
-    results = _run_at_once(app, [cancel, cancel])
+    results = run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results
     assert returns_of(app, world["round"]) == 2 and steps_to(app, "cancelled") == 3  # the round and its 2 projects
     with command(app):
@@ -227,7 +236,7 @@ def test_cancelling_a_project_twice_at_once_refunds_once(app, round_world, froze
     def cancel():
         return giving.cancel_project(user(world["buyer"]), proposal(world, 0), "项目负责人离职")
 
-    results = _run_at_once(app, [cancel, cancel])
+    results = run_at_once(app, [cancel, cancel])
     assert sorted(isinstance(r, ServiceError) for r in results) == [False, True] and int in map(type, results), results
     assert 2 in results and steps_to(app, "cancelled") == 1
     with command(app):

@@ -1,6 +1,5 @@
 import io
 import re
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,6 +24,7 @@ from market.needs.models import (
 )
 from market.notifications.models import Notification
 from market.organizations.models import ServiceCategory
+from tests.factories import run_at_once
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -246,34 +246,13 @@ def test_worker_threshold_only_in_own_community(client, login, people, app, plac
         assert needs.support_threshold(places["other_community"]) == 10
 
 
-def _run_at_once(app, calls):
-    """Run each call in its own thread and app context, released together."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        with command(app):
-            barrier.wait()
-            try:
-                results[index] = call()
-            except ServiceError as error:
-                results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_double_support_sent_at_once_counts_once(app, people):
     need_id = post_need(app, people["resident"])
 
     def support():
         return needs.support_need(db.session.get(User, people["neighbour"]), db.session.get(Need, need_id))
 
-    results = _run_at_once(app, [support, support])
+    results = run_at_once(app, [support, support])
     assert sorted(type(r).__name__ for r in results) == ["ServiceError", "int"], results
     with command(app):
         assert db.session.get(Need, need_id).support_count == 1
@@ -286,7 +265,7 @@ def test_supports_from_different_people_at_once_are_all_counted(app, people):
     def support(who):
         return lambda: needs.support_need(db.session.get(User, people[who]), db.session.get(Need, need_id))
 
-    results = _run_at_once(app, [support("neighbour"), support("third")])
+    results = run_at_once(app, [support("neighbour"), support("third")])
     assert all(isinstance(r, int) for r in results), results
     with command(app):
         assert db.session.get(Need, need_id).support_count == 2
@@ -513,7 +492,7 @@ def test_double_vote_sent_at_once_counts_once(app, people, frozen):
     def vote():
         return hearings.vote(db.session.get(User, people["neighbour"]), db.session.get(Hearing, hearing_id), "for")
 
-    results = _run_at_once(app, [vote, vote])
+    results = run_at_once(app, [vote, vote])
     assert sorted(type(r).__name__ for r in results) == ["HearingVote", "ServiceError"], results
     with command(app):
         assert db.session.scalar(db.select(db.func.count(HearingVote.id))) == 1

@@ -15,8 +15,7 @@ from market.core.unit import command
 from market.extensions import db
 from market.procurement.models import Tender
 from market.transparency import ocds
-from test_contracts import accept_and_pay_first, award_tender, contract, signed
-from test_tenders import bid, published_tender, user, world  # noqa: F401
+from tests.factories import accept_and_pay_first, award_tender, bid, contract, published_tender, signed, user
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "ocds-1.1.5"
 
@@ -85,7 +84,8 @@ def test_demo_export_validates_against_the_official_schema(app, tmp_path):
     assert "ocds-mkt0sz-tender-" in done["ocid"]
 
 
-def test_a_process_grows_release_by_release_with_exact_amounts(app, world, frozen, make_user, places):  # noqa: F811
+def test_a_process_grows_release_by_release_with_exact_amounts(app, tender_world, frozen, make_user, places):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0, 9_876_543)
     with command(app):
@@ -115,22 +115,23 @@ def test_a_process_grows_release_by_release_with_exact_amounts(app, world, froze
     assert roles["社会组织2号"] == {"tenderer", "supplier", "payee"} and roles["社会组织0号"] == {"tenderer"}
 
 
-def test_the_api_serves_packages_and_one_record(app, world, frozen, make_user, places, client):  # noqa: F811
-    award_tender(app, world, frozen, make_user, places)
+def test_the_api_serves_packages_and_one_record(app, tender_world, frozen, make_user, places, client):
+    award_tender(app, tender_world, frozen, make_user, places)
     for path in ("/api/ocds/releases.json", "/api/ocds/records.json?per_page=1"):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/json"
         package = json.loads(response.get_data(), parse_float=Decimal)
         check = RELEASES if "releases" in path else RECORDS
         assert errors(check, package) == [], path
-    ocid = f"ocds-mkt0sz-tender-{world['tender']}"
+    ocid = f"ocds-mkt0sz-tender-{tender_world['tender']}"
     one = client.get(f"/api/ocds/records/{ocid}.json").get_json()
     assert [r["ocid"] for r in one["records"]] == [ocid]
     assert client.get("/api/ocds/records/ocds-mkt0sz-tender-999999.json").status_code == 404
     assert client.get("/api/ocds/records/nonsense.json").status_code == 404
 
 
-def test_the_ocid_prefix_is_configurable(app, world):  # noqa: F811
+def test_the_ocid_prefix_is_configurable(app, tender_world):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     app.config["OCDS_OCID_PREFIX"] = "ocds-abc123"
     try:
@@ -141,9 +142,10 @@ def test_the_ocid_prefix_is_configurable(app, world):  # noqa: F811
         app.config["OCDS_OCID_PREFIX"] = "ocds-mkt0sz"
 
 
-def test_a_cancelled_tender_gets_a_tender_update(app, world):  # noqa: F811
+def test_a_cancelled_tender_gets_a_tender_update(app, tender_world):
     from market.procurement import tenders
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     with command(app):
         tenders.cancel(user(world["buyer"]), db.session.get(Tender, world["tender"]), "预算调整，项目取消。")

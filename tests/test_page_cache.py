@@ -9,7 +9,7 @@ from market.core.unit import command
 from market.extensions import db
 from market.organizations.models import Organization
 from market.procurement import tenders, undertakers
-from test_tenders import published_tender, tender_data, user, world  # noqa: F401
+from tests.factories import published_tender, tender_data, user
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -26,8 +26,8 @@ def cached(response) -> bool:
     return response.headers.get("X-Page-Cache") == "hit"
 
 
-def test_a_page_is_rendered_once_and_each_reader_gets_a_token_of_their_own(app, world, cache_on):  # noqa: F811
-    tender = published_tender(app, world)
+def test_a_page_is_rendered_once_and_each_reader_gets_a_token_of_their_own(app, tender_world, cache_on):
+    tender = published_tender(app, tender_world)
     first, second = app.test_client(), FormClient(app.test_client())
     miss = first.get(f"/procurement/tenders/{tender}")
     hit = second.get(f"/procurement/tenders/{tender}")
@@ -43,7 +43,8 @@ def test_a_page_is_rendered_once_and_each_reader_gets_a_token_of_their_own(app, 
     assert not cached(english) and 'lang="en"' in english.get_data(as_text=True)
 
 
-def test_a_change_in_another_process_reaches_every_cache(app, world, cache_on, frozen):  # noqa: F811
+def test_a_change_in_another_process_reaches_every_cache(app, tender_world, cache_on, frozen):
+    world = tender_world
     published_tender(app, world)
     reader = app.test_client()
     assert "桐芳社区老年助餐服务项目" in reader.get("/procurement/tenders").get_data(as_text=True)
@@ -65,8 +66,8 @@ def test_a_change_in_another_process_reaches_every_cache(app, world, cache_on, f
 
 
 def test_signed_in_people_and_waiting_messages_are_never_served_from_the_cache(
-        app, world, cache_on, client, login):  # noqa: F811
-    published_tender(app, world)
+        app, tender_world, cache_on, client, login):
+    published_tender(app, tender_world)
     anonymous = app.test_client()
     anonymous.get("/procurement/tenders")
     assert cached(anonymous.get("/procurement/tenders"))
@@ -79,7 +80,8 @@ def test_signed_in_people_and_waiting_messages_are_never_served_from_the_cache(
     assert not cached(anonymous.get("/procurement/tenders?min_budget=abc"))
 
 
-def test_grade_badges_are_kept_filled_in(app, world, cache_on, frozen):  # noqa: F811
+def test_grade_badges_are_kept_filled_in(app, tender_world, cache_on, frozen):
+    world = tender_world
     with command(app):
         undertakers.record_grade(user(world["admin"]), db.session.get(Organization, world["org0"]), 4,
                                  frozen.now().date().replace(month=1, day=1))
@@ -90,8 +92,8 @@ def test_grade_badges_are_kept_filled_in(app, world, cache_on, frozen):  # noqa:
     assert cached(hit) and 'data-test="grade-badge">4A<' in page and "grade-badge:" not in page
 
 
-def test_the_api_counts_cached_answers_and_reading_does_not_empty_the_cache(app, world, cache_on):  # noqa: F811
-    published_tender(app, world)
+def test_the_api_counts_cached_answers_and_reading_does_not_empty_the_cache(app, tender_world, cache_on):
+    published_tender(app, tender_world)
     app.config["API_RATE_ANONYMOUS"] = 3
     try:
         reader = app.test_client()
@@ -105,8 +107,8 @@ def test_the_api_counts_cached_answers_and_reading_does_not_empty_the_cache(app,
         app.config["API_RATE_ANONYMOUS"] = 60
 
 
-def test_off_means_off(app, world):  # noqa: F811
-    published_tender(app, world)
+def test_off_means_off(app, tender_world):
+    published_tender(app, tender_world)
     reader = app.test_client()
     reader.get("/procurement/tenders")
     assert "X-Page-Cache" not in reader.get("/procurement/tenders").headers

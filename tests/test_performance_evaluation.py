@@ -3,82 +3,26 @@ satisfaction indicator from residents' ratings, publishing, and a last tranche t
 
 import pytest
 
-from market.accounts.roles import Role
-from market.contracts import delivery, payment, signing, terms
+from market.contracts import delivery, payment
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.evaluation import ratings, rubrics
 from market.evaluation import services as evaluations
-from market.evaluation.models import Evaluation, Rubric
+from market.evaluation.models import Evaluation
 from market.extensions import db
 from market.money import ledger
 from market.needs.models import TimelineEvent
-from test_contracts import awarded, contract, ledger_is_sound, report  # noqa: F401
-from test_tenders import BUDGET_FEN, user, world  # noqa: F401
-
-# Hand-computed sheet for the shipped performance rubric (100 points):
-# budget 4 + 5 = 9; outputs 18 + 16 + 8 = 42; outcomes 12 + 7 + na (3.3) → 19 of 25 scaled to 30 = 22.8;
-# satisfaction from ratings 5, 4, 3 → mean 4 → index 75 → 7.5 of 10. Total 9 + 42 + 22.8 + 7.5 = 81.3.
-SHEET = {"1.1": "4", "1.2": "5", "2.1": "18", "2.2": "16", "2.3": "8", "3.1": "12", "3.2": "7", "3.3": "na"}
-
-
-@pytest.fixture
-def tied(app, awarded, frozen, make_user, places, rubric_defaults):
-    """A signed contract whose last tranche follows the final score (withheld < 60, full from 80), an
-    evaluator organization (organization 3) and three residents of the served community."""
-    world = awarded
-    world["evaluator"] = make_user("evaluator@example.cn", "钱评估", roles={Role.EVALUATOR: world["org3"]})
-    for n in range(3):
-        world[f"neighbour{n}"] = make_user(f"neighbour{n}@example.cn", f"居民{n}", community=places["community"])
-    world["stranger"] = make_user("stranger@example.cn", "外人", community=places["other_community"])
-    with command(app):
-        c = contract(world)
-        tied_terms = terms.Terms(c.price_fen, c.starts_on, c.ends_on, c.service_standards,
-                                [terms.MilestoneTerms(m.title, m.deliverables, m.due_on, m.share_bp)
-                                 for m in c.milestones], 60, 80)
-        signing.update_terms(user(world["buyer"]), c, tied_terms)
-    frozen.advance(days=10)
-    with command(app):
-        signing.sign(user(world["buyer"]), contract(world), "purchaser")
-        signing.sign(user(world["owner2"]), contract(world), "organization")
-        world["rubric"] = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
-    return world
-
-
-def commission(app, world, kind="final"):
-    with command(app):
-        return evaluations.commission(user(world["buyer"]), contract(world), kind, world["org3"], world["rubric"],
-                                      contract(world).ends_on).id
-
-
-def score_all(app, world, evaluation_id, sheet=SHEET):
-    with command(app):
-        evaluation = db.session.get(Evaluation, evaluation_id)
-        evaluations.declare(user(world["evaluator"]), evaluation, False, "")
-        codes = {i.code: i.id for i in evaluation.rubric.indicators}
-        evaluations.save_scores(user(world["evaluator"]), evaluation, {
-            codes[code]: evaluations.Entry(value, f"{code} 的证据：台账与走访记录") for code, value in sheet.items()})
-        submitted = evaluations.submit(user(world["evaluator"]), evaluation, "服务扎实，建议加强可持续性。")
-        return submitted.total_cp, submitted.band
-
-
-def rate_three(app, world):
-    with command(app):
-        registered = ratings.register_beneficiaries(user(world["owner2"]), contract(world),
-                                                    "neighbour0@example.cn\nneighbour1@example.cn")
-        assert registered == 2
-        (code,) = ratings.issue_codes(user(world["owner2"]), contract(world), 1)
-        ratings.rate(user(world["neighbour0"]), contract(world), 5, "送餐准时")
-        ratings.rate(user(world["neighbour1"]), contract(world), 4, "")
-        ratings.rate(user(world["neighbour2"]), contract(world), 3, "菜有点咸", code=code.lower())
-
-
-def deliver(app, world, positions):
-    for position in positions:
-        report(app, world, position)
-        with command(app):
-            c = contract(world)
-            payment.decide(user(world["buyer"]), c, c.milestones[position].id, "accepted")
+from tests.factories import (
+    BUDGET_FEN,
+    PERFORMANCE_SHEET,
+    commission,
+    contract,
+    deliver,
+    ledger_is_sound,
+    rate_three,
+    score_all,
+    user,
+)
 
 
 def test_only_the_commissioning_side_commissions_and_never_the_provider_itself(app, tied):
@@ -141,7 +85,7 @@ def test_a_tied_last_tranche_waits_for_the_final_score_and_follows_it_through_th
             payment.pay(user(world["buyer"]), c, m.id)
     final = commission(app, world)
     # Final: outputs lower (2.1 14, 2.2 14, 2.3 6) → 9 + 34 + 22.8 + 7.5 = 73.3 → 3,600,000 × 73.3 / 80.
-    score_all(app, world, final, {**SHEET, "2.1": "14", "2.2": "14", "2.3": "6"})
+    score_all(app, world, final, {**PERFORMANCE_SHEET, "2.1": "14", "2.2": "14", "2.3": "6"})
     with command(app):
         evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, final))
         c = contract(world)
@@ -244,8 +188,7 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
                                 {"paid_on_time": 4, "clear_requirements": 4, "no_interference": 5}, "")
     with command(app):
         from market.evaluation import rubrics
-        from test_tenders import user as person
-        rubrics.copy(person(world["admin"]), rubrics.get_rubric(world["rubric"]))  # one more rubric in the list
+        rubrics.copy(user(world["admin"]), rubrics.get_rubric(world["rubric"]))  # one more rubric in the list
     assert counts() == small
     # Anonymous: no signed-in person to load. The contract page: contract, evaluations and their scores,
     # satisfaction, stars, ratings page and total, two-way ratings, milestones, grades.

@@ -17,14 +17,21 @@ from market.extensions import db
 from market.money import ledger
 from market.money.models import IncomingPayment
 from market.philanthropy import closing, giving, matching, proposals, review, rounds
-from market.philanthropy.models import Proposal, Round
-from test_stripe import standin  # noqa: F401
-from test_tenders import user, world  # noqa: F401  (the shared world: a department with budget, four organizations)
-
-YUAN = 100
-REQUESTED = {0: 5_000_000, 1: 4_000_000, 2: 3_000_000}  # ¥50,000, ¥40,000, ¥30,000
-SHEET = {"1": "18", "2": "26", "3": "17", "4": "13", "5": "12"}  # 86 of 100
-
+from tests.factories import (
+    PROPOSAL_SHEET,
+    YUAN,
+    event,
+    give,
+    open_round,
+    post_webhook,
+    proposal,
+    proposal_data,
+    review_and_select,
+    round_data,
+    signature,
+    the_round,
+    user,
+)
 
 # --- the arithmetic, by hand --------------------------------------------------------------------------
 
@@ -79,100 +86,6 @@ def test_no_raw_match_distributes_nothing():
 
 
 # --- a whole round ---------------------------------------------------------------------------------------
-
-def round_data(world, **overrides):
-    proposal_rubric = next(r for r in rubrics.published("proposal"))
-    values = dict(sponsor=f"department:{world['department']}", title="2026年姑苏区社区公益创投大赛",
-                  themes="为老服务、青少年成长、社区融合", description="福彩公益金资助，居民捐赠配捐。",
-                  rubric_id=proposal_rubric.id, max_grant_fen=6_000_000, match_cap_fen=60_000, donor_cap_fen=50_000,
-                  max_age_years=None, incubated_only=False, max_grade=2, pitch_weight=40,
-                  proposals_due_at=START + timedelta(days=20), giving_ends_at=START + timedelta(days=40),
-                  request_ids=[world["request"]])
-    values.update(overrides)
-    return rounds.RoundData(**values)
-
-
-def proposal_data(world, n, **overrides):
-    from market.organizations.models import ServiceCategory
-
-    elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
-    values = dict(organization_id=world[f"org{n}"], category_id=elderly, title=f"长者互助食堂{n}号",
-                  problem="独居老人午餐难。", target_group="辖区70岁以上独居老人", inputs="社工2名、志愿者10名",
-                  activities="每周五天助餐、每月一次健康讲座", outputs="服务老人45人、助餐2000人次",
-                  outcomes="老人营养与社交改善", months=10,
-                  budget=[proposals.BudgetLineData("人员", REQUESTED[n] - 1_000_000),
-                          proposals.BudgetLineData("餐费补贴", 1_000_000)],
-                  request_ids=[world["request"]])
-    values.update(overrides)
-    return proposals.ProposalData(**values)
-
-
-@pytest.fixture
-def round_world(app, world, make_user, places, rubric_defaults):
-    world["department"] = places["department"]
-    world["expert2"] = make_user("expert2@example.cn", "钱文静", roles={Role.EXPERT: None})
-    for n in range(6):
-        world[f"giver{n}"] = make_user(f"giver{n}@example.cn", f"居民{n}", community=places["community"])
-    world["stranger"] = make_user("stranger@example.cn", "外地网友")  # not a verified resident
-    return world
-
-
-def open_round(app, world, frozen, manager="buyer", sponsor=None):
-    """A round in its call with three proposals; by default the department's purchaser sponsors it."""
-    with command(app):
-        buyer = user(world[manager])
-        round_ = rounds.create_round(buyer, round_data(world, **({"sponsor": sponsor} if sponsor else {})))
-        kind = "government" if sponsor is None else "incubator"
-        rounds.fund(buyer, round_, "grants", 10_000_000, "姑苏区民政局", kind, "苏民〔2026〕3号", "g1")
-        rounds.fund(buyer, round_, "matching", 100_000, "苏州某科技有限公司", "company", "配捐协议", "m1")
-        rounds.add_reviewer(buyer, round_, "expert@example.cn")
-        rounds.add_reviewer(buyer, round_, "expert2@example.cn")
-        rounds.open_call(buyer, round_)
-        world["round"] = round_.id
-        world["proposals"] = {}
-        for n in range(3):
-            proposal = proposals.submit_proposal(user(world[f"owner{n}"]), round_, proposal_data(world, n))
-            world["proposals"][n] = proposal.id
-    return world
-
-
-def proposal(world, n) -> Proposal:
-    return db.session.get(Proposal, world["proposals"][n])
-
-
-def the_round(world) -> Round:
-    return db.session.get(Round, world["round"])
-
-
-def review_and_select(app, world, frozen, pitch=None, manager="buyer"):
-    frozen.advance(days=21)
-    pitch = pitch or {0: "90", 1: "80", 2: "60"}
-    with command(app):
-        buyer = user(world[manager])
-        proposals.start_screening(buyer, the_round(world))
-        for n in range(3):
-            proposals.screen(buyer, proposal(world, n), True, "")
-        review.start_review(buyer, the_round(world))
-        leaves = rubrics.leaves(the_round(world).rubric)
-        for expert in ("expert", "expert2"):
-            for n in range(3):
-                review.declare(user(world[expert]), proposal(world, n), False, "")
-                values = {leaf.id: SHEET[leaf.code] for leaf in leaves}
-                review.score_review(user(world[expert]), proposal(world, n), values, "逻辑清楚", submit=True)
-        review.start_pitch(buyer, the_round(world), [world["proposals"][n] for n in range(3)])
-        for expert in ("expert", "expert2"):
-            for n in range(3):
-                review.record_pitch(user(world[expert]), proposal(world, n), pitch[n])
-        review.select_projects(buyer, the_round(world), [world["proposals"][0], world["proposals"][1]], "")
-    return world
-
-
-def give(app, world, giver, n, amount_fen, anonymous=False, token=None, name=None):
-    """A gift listed under a name the giver typed (its key, "giver1"), not its account's name (居民1)."""
-    with command(app):
-        return giving.donate(user(world[giver]), proposal(world, n), amount_fen, anonymous,
-                             giver if name is None else name, token or f"{giver}-{n}-{amount_fen}").id
-
 
 def test_a_round_from_call_to_paid_tranches_balances_money_in_and_out(app, round_world, frozen):
     world = open_round(app, round_world, frozen)
@@ -428,8 +341,6 @@ PROPOSAL_PAGE_QUERIES = 21
 
 
 def test_card_gifts_by_stripe_count_once_the_signed_webhook_confirms(app, round_world, frozen, client, standin):
-    from test_stripe import event, post_webhook, signature
-
     world = open_round(app, round_world, frozen)
     review_and_select(app, world, frozen)
     project = world["proposals"][0]
@@ -476,7 +387,7 @@ def test_an_expert_declares_and_scores_through_the_pages(app, round_world, froze
     page = f"/rounds/proposals/{world['proposals'][0]}"
     assert 'data-test="review-form"' not in client.get(page).get_data(as_text=True)  # declare first
     client.submit(f"{page}/declare", {"conflict": "no", "note": ""}, form_url=page)
-    sheet = {f"points_{leaves[code]}": value for code, value in SHEET.items()}
+    sheet = {f"points_{leaves[code]}": value for code, value in PROPOSAL_SHEET.items()}
     half = client.submit(page, {**sheet, f"points_{leaves['5']}": "", "comment": "", "finish": "1"})
     assert "请先为每项指标打分" in half.get_data(as_text=True)
     wrong = client.submit(page, {**sheet, f"points_{leaves['1']}": "21", "save": "1"})

@@ -6,7 +6,7 @@ from market.core.unit import command
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations.models import Organization, ServiceCategory
-from test_tenders import world  # noqa: F401  (fixture for the tender pages)
+from tests.factories import bid, published_tender
 
 
 def _add_organizations(app, count, start, community_id):
@@ -113,11 +113,11 @@ def test_needs_pages_query_count_does_not_grow(client, app, make_user, count_que
     assert counter.count == first
 
 
-def test_tender_pages_query_count_does_not_grow(client, app, count_queries, frozen, world):  # noqa: F811
+def test_tender_pages_query_count_does_not_grow(client, app, count_queries, frozen, tender_world):
     from market.procurement import questions
     from market.procurement.models import Tender
-    from test_tenders import bid, published_tender
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     frozen.advance(days=22)

@@ -13,9 +13,7 @@ from market.evaluation import ratings, scorecards
 from market.evaluation.models import DepartmentRating, Rating
 from market.extensions import db
 from market.needs import moderation
-from test_contracts import awarded, contract, report, signed  # noqa: F401
-from test_needs import _run_at_once
-from test_tenders import user, world  # noqa: F401
+from tests.factories import contract, report, run_at_once, signed, user
 
 
 @pytest.fixture
@@ -72,11 +70,11 @@ def test_two_ratings_sent_at_once_make_one(app, serving):
     def rate_as(key, code=""):
         return lambda: ratings.rate(db.session.get(User, world[key]), contract(world), 4, "", code)
 
-    results = _run_at_once(app, [rate_as("neighbour0"), rate_as("neighbour0")])
+    results = run_at_once(app, [rate_as("neighbour0"), rate_as("neighbour0")])
     assert sum(isinstance(r, Rating) for r in results) == 1
     assert sum(isinstance(r, ServiceError) for r in results) == 1
     # Two residents with the same code at the same moment: one rates, the code is spent once.
-    results = _run_at_once(app, [rate_as("neighbour1", world["codes"][2]), rate_as("neighbour2", world["codes"][2])])
+    results = run_at_once(app, [rate_as("neighbour1", world["codes"][2]), rate_as("neighbour2", world["codes"][2])])
     assert sum(isinstance(r, Rating) for r in results) == 1
     with command(app):
         assert db.session.scalar(db.select(db.func.count(Rating.id))) == 2

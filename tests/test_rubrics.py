@@ -11,7 +11,7 @@ from market.evaluation import rubrics
 from market.evaluation.models import Rubric
 from market.extensions import db
 from market.procurement import awards as bid_awards
-from test_tenders import user
+from tests.factories import user
 
 N = scoring.Node
 

@@ -20,7 +20,7 @@ from market.organizations.models import Organization, ServiceCategory
 from market.search import analysis, services
 from market.search.backends import Filters, PostgresBackend, WhooshBackend
 from market.search.indexing import drain
-from test_tenders import SECRET, bid, published_tender, tender_data, user, world  # noqa: F401
+from tests.factories import SECRET, TOPICS, bid, published_tender, tender_data, user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,8 @@ def test_the_index_follows_records_after_the_commit(app, whoosh, make_user, plac
     assert find(app, "助餐") == []  # hidden: out of the index, not merely filtered
 
 
-def test_private_things_never_reach_the_index(app, whoosh, world):  # noqa: F811
+def test_private_things_never_reach_the_index(app, whoosh, tender_world):
+    world = tender_world
     with command(app):
         from market.procurement import tenders
 
@@ -233,19 +234,6 @@ def test_postgresql_backend_writes_in_the_same_transaction(app, make_user, place
         assert result.exit_code == 0 and "2 documents" in result.output, result.output
     finally:
         app.extensions["market.search"] = None
-
-
-TOPICS = {  # the demo's records each topic search must put first
-    "养老": {("need", "希望开展居家养老上门服务"), ("organization", "苏州市姑苏区乐龄居家养老服务中心"),
-           ("tender", "平江街道居家养老上门服务项目")},
-    "助残": {("need", "残疾人康复训练和助残服务"), ("organization", "苏州市吴中区阳光助残服务中心")},
-    "心理": {("need", "初中生学习压力大，需要心理辅导"), ("tender", "沧浪街道青少年心理健康辅导项目"),
-           ("organization", "苏州工业园区心桥青少年心理服务社")},
-    "垃圾分类": {("need", "垃圾分类桶边督导志愿者不够"), ("tender", "平江街道垃圾分类宣传督导项目"),
-             ("organization", "苏州市相城区绿色家园环保志愿者协会")},
-    "社区矫正": {("need", "社区矫正对象的就业帮扶"), ("tender", "姑苏区社区矫正对象教育帮扶项目"),
-             ("organization", "苏州市吴江区新航社区矫正服务社")},
-}
 
 
 def test_demo_topic_searches_put_the_relevant_records_first(app, whoosh):

@@ -1,10 +1,7 @@
 """The stripe provider: the real Stripe SDK over HTTP against a local stand-in, and webhooks
 signed the way Stripe signs them."""
-import hashlib
-import hmac
 import json
 import time
-from datetime import timezone
 
 import pytest
 
@@ -15,49 +12,7 @@ from market.core.unit import command
 from market.extensions import db
 from market.money import ledger, payments
 from market.money.models import IncomingPayment, Payment, PayoutAccount, WebhookEvent
-from stripe_standin import StripeStandIn
-from test_contracts import awarded, contract, report, signed  # noqa: F401
-from test_tenders import user, world  # noqa: F401
-
-WEBHOOK_SECRET = "whsec_test_market"
-
-
-SIGNING = {}  # the clock webhooks are signed by: the app's (market.clock), set by the standin fixture
-
-
-@pytest.fixture
-def standin(app, frozen):
-    saved = {k: app.config[k] for k in ("PAYMENTS", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")}
-    SIGNING["clock"] = frozen
-    with StripeStandIn() as server:
-        app.config.update(PAYMENTS="stripe", STRIPE_SECRET_KEY="sk_test_standin", STRIPE_API_BASE=server.url,
-                          STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
-        yield server
-    app.config.update(saved)
-    SIGNING.clear()
-
-
-def now_at() -> int:
-    """The app's time, as Stripe writes it in a signature (Unix seconds)."""
-    return int(SIGNING["clock"].now().replace(tzinfo=timezone.utc).timestamp())
-
-
-def signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
-    # Stripe signs with its time; Market checks the signature's time against its own clock (market.clock,
-    # frozen in tests), so a test signs at the app's time.
-    at = now_at() if at is None else at
-    mac = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={at},v1={mac}"
-
-
-def event(event_id: str, kind: str, obj: dict) -> bytes:
-    return json.dumps({"id": event_id, "object": "event", "type": kind, "api_version": "2025-01-01",
-                       "created": int(time.time()), "data": {"object": obj}}).encode()
-
-
-def post_webhook(client, payload: bytes, header: str):
-    return client.client.post("/money/webhooks/stripe", data=payload,
-                              headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+from tests.factories import contract, event, now_at, post_webhook, report, signature, signed, user
 
 
 def onboard(app, world, standin, client, login):
@@ -147,10 +102,10 @@ def test_card_payments_settle_by_signed_webhook_and_replays_are_ignored(app, sta
         assert ledger.unbalanced_transactions() == [] and ledger.drifted_accounts() == []
 
 
-def test_account_updates_arrive_by_webhook(app, standin, client, world):
+def test_account_updates_arrive_by_webhook(app, standin, client, tender_world):
     with command(app):
-        db.session.add(PayoutAccount(organization_id=world["org1"], provider="stripe", external_id="acct_remote1",
-                                     ready=False, updated_at=db.func.now()))
+        db.session.add(PayoutAccount(organization_id=tender_world["org1"], provider="stripe",
+                                     external_id="acct_remote1", ready=False, updated_at=db.func.now()))
         db.session.commit()
     payload = event("evt_2", "account.updated", {"id": "acct_remote1", "object": "account", "payouts_enabled": True,
                                                   "details_submitted": True})

@@ -5,115 +5,21 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import START
-from market import clock
 from market.accounts.models import User
-from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
-from market.money import services as money
-from market.needs.models import CommunityRequest, TimelineEvent
-from market.organizations import credit_code
-from market.organizations.models import Membership, Organization, ServiceCategory
+from market.needs.models import TimelineEvent
+from market.organizations.models import Organization
 from market.procurement import bids, questions, tenders, undertakers
-from market.procurement.models import Bid, BidAttachment, CatalogItem, PurchaseCatalog, Tender
+from market.procurement.models import Bid, BidAttachment, CatalogItem, Tender
+from tests.factories import SECRET, bid, published_tender, run_at_once, tender_data, user
 
-SECRET = "机密方案内容XYZ-7731"
-BUDGET_FEN = 100_000_000  # ¥1,000,000
 PDF = b"%PDF-1.4\n" + "附件里的机密ATTACH-5512".encode() + b"\n%%EOF\n"
 
 
-def user(uid):
-    return db.session.get(User, uid)
-
-
-@pytest.fixture
-def world(app, make_user, places):
-    """A purchaser with a published catalog, a forwarded request, four organizations (three listed)."""
-    ids = {"buyer": make_user("buyer@example.cn", "陈志强", roles={Role.PURCHASER: places["department"]}),
-           "admin": make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None}),
-           "expert": make_user("expert@example.cn", "周立新", roles={Role.EXPERT: None}),
-           "worker": make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]}),
-           "resident": make_user("resident@example.cn", "张晓梅", community=places["community"])}
-    with command(app):
-        elderly = db.session.scalar(db.select(ServiceCategory).filter_by(code="elderly"))
-        catalog = PurchaseCatalog(department_id=places["department"], year=2026, title="目录", status="published",
-                                  created_at=clock.now(), created_by_id=ids["buyer"], published_at=clock.now())
-        catalog.items = [
-            CatalogItem(position=0, code="A01", category_id=elderly.id, name="居家养老上门服务", competition="full")
-        ]
-        db.session.add(catalog)
-        request = CommunityRequest(community_id=places["community"], created_by_id=ids["worker"], title="老年助餐服务",
-                                   description="午餐配送", category_id=elderly.id, beneficiaries=45,
-                                   estimated_budget_fen=12_000_000, track="government_purchase", status="forwarded",
-                                   created_at=clock.now())
-        db.session.add(request)
-        db.session.commit()
-        ids.update(item=catalog.items[0].id, request=request.id)
-        # The finance bureau's allotment: awards commit budget from it.
-        money.appropriate(user(ids["buyer"]), places["department"], BUDGET_FEN, "苏财预〔2026〕18号", "world")
-        for n in range(4):
-            owner = make_user(f"org{n}@example.cn", f"负责人{n}")
-            org = Organization(
-                name=f"社会组织{n}号",
-                credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
-                org_type="social_service",
-                registered_on=date(2018, 1, 1),
-                registration_authority="民政局",
-                status="approved",
-                created_at=clock.now(),
-                created_by_id=owner,
-            )
-            db.session.add(org)
-            db.session.flush()
-            db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
-            db.session.commit()
-            ids[f"org{n}"], ids[f"owner{n}"] = org.id, owner
-            if n < 3:  # the fourth is not in the undertaker catalog
-                undertakers.record_inspection(user(ids["admin"]), org, 2025, "qualified")
-                (entry,) = undertakers.apply(user(owner), org, [elderly.id])
-                undertakers.decide(user(ids["admin"]), entry.id, approve=True)
-    return ids
-
-
-def tender_data(world, **overrides):
-    values = dict(
-        catalog_item_id=world["item"],
-        title="桐芳社区老年助餐服务项目",
-        description="为45位老人提供午餐配送。",
-        service_standards="每个工作日11点前送达，热食。",
-        budget_ceiling_fen=12_000_000,
-        contract_months=12,
-        method="open_tender",
-        price_weight=30,
-        criteria=[("服务方案", 40), ("团队能力", 30)],
-        questions_deadline=START + timedelta(days=10),
-        bid_deadline=START + timedelta(days=21),
-        opening_at=START + timedelta(days=21, hours=2),
-        request_ids=[world["request"]],
-    )
-    values.update(overrides)
-    return tenders.TenderData(**values)
-
-
-def published_tender(app, world, **overrides):
-    with command(app):
-        tender = tenders.create_tender(user(world["buyer"]), tender_data(world, **overrides))
-        tenders.publish(user(world["buyer"]), tender)
-        return tender.id
-
-
-def bid(app, world, n, price_fen=10_000_000, proposal=SECRET):
-    with command(app):
-        tender = db.session.get(Tender, world["tender"])
-        org = db.session.get(Organization, world[f"org{n}"])
-        data = bids.BidData(
-            proposal, "社工3名", "每日配送", price_fen, [("人员", price_fen - 1_000_000), ("餐费", 1_000_000)]
-        )
-        return bids.submit_bid(user(world[f"owner{n}"]), tender, org, data).id
-
-
-def test_tender_rules_are_checked(app, world):
+def test_tender_rules_are_checked(app, tender_world):
+    world = tender_world
     with command(app):
         buyer = user(world["buyer"])
         for overrides, message in (
@@ -134,19 +40,20 @@ def test_tender_rules_are_checked(app, world):
             tenders.create_tender(user(world["resident"]), tender_data(world))
 
 
-def test_publishing_advances_the_request_timeline(app, world):
-    published_tender(app, world)
+def test_publishing_advances_the_request_timeline(app, tender_world):
+    published_tender(app, tender_world)
     with command(app):
         kinds = [
             e.kind
             for e in db.session.scalars(
-                db.select(TimelineEvent).filter_by(request_id=world["request"]).order_by(TimelineEvent.id)
+                db.select(TimelineEvent).filter_by(request_id=tender_world["request"]).order_by(TimelineEvent.id)
             )
         ]
         assert kinds == ["tender_published"]
 
 
-def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login):
+def test_bids_are_sealed_receipted_and_opened(app, tender_world, frozen, client, login):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid_ids = [bid(app, world, n, price) for n, price in ((0, 11_000_000), (1, 9_000_000), (2, 10_500_000))]
     with command(app):
@@ -164,7 +71,8 @@ def test_bids_are_sealed_receipted_and_opened(app, world, frozen, client, login)
         assert [b.price_fen for b in bids.opened_bids(tender)] == [9_000_000, 10_500_000, 11_000_000]
 
 
-def test_too_few_bids_fail_the_tender(app, world, frozen):
+def test_too_few_bids_fail_the_tender(app, tender_world, frozen):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     bid(app, world, 1)
@@ -181,7 +89,8 @@ def test_too_few_bids_fail_the_tender(app, world, frozen):
         assert kinds == ["tender_published", "tender_failed"]
 
 
-def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
+def test_ineligible_late_and_outsider_bids_are_refused(app, tender_world, frozen):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     with pytest.raises(ServiceError, match="承接主体目录"):
         bid(app, world, 3)
@@ -201,7 +110,8 @@ def test_ineligible_late_and_outsider_bids_are_refused(app, world, frozen):
         bid(app, world, 0)
 
 
-def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, world):
+def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, tender_world):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     first = bid(app, world, 0, 10_000_000)
     with command(app):
@@ -215,9 +125,9 @@ def test_amending_gives_a_new_receipt_and_withdrawing_removes_the_bid(app, world
         assert db.session.get(Bid, first).status == "withdrawn"
 
 
-def test_first_bids_sent_twice_at_once_make_one_bid(app, world):
+def test_first_bids_sent_twice_at_once_make_one_bid(app, tender_world):
+    world = tender_world
     world["tender"] = published_tender(app, world)
-    from test_needs import _run_at_once
 
     def send():
         tender = db.session.get(Tender, world["tender"])
@@ -225,13 +135,14 @@ def test_first_bids_sent_twice_at_once_make_one_bid(app, world):
         data = bids.BidData(SECRET, "", "计划", 100, [("x", 100)])
         return bids.submit_bid(db.session.get(User, world["owner0"]), tender, org, data)
 
-    results = _run_at_once(app, [send, send])
+    results = run_at_once(app, [send, send])
     with command(app):
         assert db.session.scalar(db.select(db.func.count(Bid.id))) == 1
     assert any(isinstance(r, Bid) for r in results), results
 
 
-def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, world, frozen, client):
+def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, tender_world, frozen, client):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     for n in range(3):
         bid(app, world, n)
@@ -252,7 +163,8 @@ def test_unanswered_questions_block_the_opening_and_answers_hide_the_asker(app, 
     )
 
 
-def test_attachments_are_encrypted_on_disk(app, world, client, login):
+def test_attachments_are_encrypted_on_disk(app, tender_world, client, login):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     login("org0@example.cn")
     response = client.submit(f"/procurement/tenders/{world['tender']}/bid/{world['org0']}", {
@@ -303,9 +215,10 @@ def sealed_files(app, world, n=0):
 PNG = b"\x89PNG\r\n\x1a\n" + "方案配图ATTACH-0907".encode()
 
 
-def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, world, client, login, frozen):
+def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, tender_world, client, login, frozen):
     from pathlib import Path
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
     bid(app, world, 0)  # version 1, without files
@@ -365,11 +278,12 @@ def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, 
         assert "plan.png" in download.headers["Content-Disposition"]
 
 
-def test_an_attachments_name_size_and_digest_are_sealed_until_the_opening(app, world, client, login, frozen):
+def test_an_attachments_name_size_and_digest_are_sealed_until_the_opening(app, tender_world, client, login, frozen):
     import hashlib
     from pathlib import Path
     from urllib.parse import quote
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     folder = Path(app.config["UPLOAD_DIR"])
     before = {p.name for p in folder.iterdir()} if folder.exists() else set()
@@ -426,13 +340,14 @@ def test_an_attachments_name_size_and_digest_are_sealed_until_the_opening(app, w
             assert quote(name) in download.headers["Content-Disposition"]
 
 
-def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_amendment_seals_it(app, world):
+def test_an_attachment_stored_before_its_metadata_was_sealed_still_reads_and_an_amendment_seals_it(app, tender_world):
     """Rows saved the old way (name, size and digest in clear, unpadded file) keep working."""
     from werkzeug.datastructures import FileStorage
 
     from market.core import uploads
     from market.procurement import sealing
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0)
     with command(app):
@@ -462,11 +377,12 @@ ROLES = ("anonymous", "buyer@example.cn", "admin@example.cn", "expert@example.cn
          "resident@example.cn", "org1@example.cn", "org3@example.cn")
 
 
-def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world, login, client, whoosh):
+def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, tender_world, login, client, whoosh):
     """Every GET route of the application, as every role but the bidder's, before opening (search on:
     nothing sealed is in its index)."""
     from market.search.indexing import drain
 
+    world = tender_world
     app.config["API_RATE_ANONYMOUS"] = 10**6  # every API page is really read, not refused
     world["tender"] = published_tender(app, world)
     bid_id = bid(app, world, 0, price_fen=11_234_500, proposal=SECRET)
@@ -511,8 +427,8 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, world,
     app.config["API_RATE_ANONYMOUS"] = 60
 
 
-def test_tender_list_filters(app, world, client):
-    world["tender"] = published_tender(app, world)
+def test_tender_list_filters(app, tender_world, client):
+    tender_world["tender"] = published_tender(app, tender_world)
     page = client.get("/procurement/tenders?method=open_tender&min_budget=100000").get_data(as_text=True)
     assert "桐芳社区老年助餐服务项目" in page
     assert '<option value="open_tender" selected>' in page and 'value="100000"' in page  # the filter stays set
@@ -520,7 +436,8 @@ def test_tender_list_filters(app, world, client):
     assert "桐芳社区老年助餐服务项目" not in client.get("/procurement/tenders?status=opened").get_data(as_text=True)
 
 
-def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, world, frozen):
+def test_minimum_grade_unlocks_and_lapses_with_the_clock(app, tender_world, frozen):
+    world = tender_world
     world["tender"] = published_tender(app, world, min_grade=3)
     with pytest.raises(ServiceError, match="要求 3A 及以上等级"):
         bid(app, world, 0)
@@ -546,7 +463,8 @@ def _failed_tender(app, world, frozen):
         assert tenders.get_tender(None, world["tender"]).status == "failed"
 
 
-def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
+def test_a_failed_tender_runs_again_by_another_method(app, tender_world, frozen):
+    world = tender_world
     _failed_tender(app, world, frozen)
     with command(app):
         failed = tenders.get_tender(None, world["tender"])
@@ -562,9 +480,10 @@ def test_a_failed_tender_runs_again_by_another_method(app, world, frozen):
         assert sum(c.points for c in again.criteria) + again.price_weight == 100
 
 
-def test_bidders_are_told_when_bids_open(app, world, frozen):
+def test_bidders_are_told_when_bids_open(app, tender_world, frozen):
     from market.core import mail
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     for n in range(3):
         bid(app, world, n)
@@ -576,7 +495,8 @@ def test_bidders_are_told_when_bids_open(app, world, frozen):
     assert subjects == [(f"org{n}@example.cn", "“桐芳社区老年助餐服务项目”已开标") for n in range(3)]
 
 
-def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(app, world, frozen, client, login):
+def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(app, tender_world, frozen, client, login):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     login("org0@example.cn")
     url = f"/procurement/tenders/{world['tender']}/bid/{world['org0']}"
@@ -596,7 +516,8 @@ def test_drafts_are_sealed_but_not_counted_and_the_form_amends_what_was_saved(ap
         assert db.session.scalar(db.select(Bid).filter_by(status="draft")).price_fen is None
 
 
-def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, client, login, places):
+def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, tender_world, client, login, places):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     login("org0@example.cn")
     assert "桐芳社区老年助餐服务项目" in client.get("/procurement/workspace").get_data(as_text=True)
@@ -620,10 +541,11 @@ def test_workspace_lists_only_tenders_the_organization_may_bid_on(app, world, cl
     )
 
 
-def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, world, frozen, client, login):
+def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, tender_world, frozen, client, login):
     from market.core import mail
     from market.procurement.models import TenderAmendment
 
+    world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
     frozen.advance(days=15)  # six days before the deadline
@@ -653,15 +575,16 @@ def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, worl
     assert "发布后的变更" in page and "增加周六送餐" in page
 
 
-def test_the_edit_page_changes_a_draft_freely(app, world, client, login):
+def test_the_edit_page_changes_a_draft_freely(app, tender_world, client, login):
     with command(app):
-        tender_id = tenders.create_tender(user(world["buyer"]), tender_data(world)).id
+        tender_id = tenders.create_tender(user(tender_world["buyer"]), tender_data(tender_world)).id
     login("buyer@example.cn")
     form = client.get(f"/procurement/tenders/{tender_id}/edit").get_data(as_text=True)
     assert 'value="120000"' in form and "服务方案：40" in form and 'value="2026-12-02T10:00"' in form
 
 
-def test_the_periodic_command_advances_tenders_nobody_opened(app, world, frozen):
+def test_the_periodic_command_advances_tenders_nobody_opened(app, tender_world, frozen):
+    world = tender_world
     world["tender"] = published_tender(app, world)
     for n in range(3):
         bid(app, world, n)
@@ -673,8 +596,9 @@ def test_the_periodic_command_advances_tenders_nobody_opened(app, world, frozen)
     assert "0 tenders advanced." in app.test_cli_runner().invoke(args=["procurement", "advance"]).output
 
 
-def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_refused(app, world, frozen, client,
+def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_refused(app, tender_world, frozen, client,
                                                                                         login):
+    world = tender_world
     with command(app):
         db.session.get(CatalogItem, world["item"]).min_grade = 3  # the item asks for 3A
         db.session.commit()
@@ -705,9 +629,10 @@ def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_re
     assert "居家养老上门服务 · ≥3A" in client.get("/procurement/tenders/new").get_data(as_text=True)
 
 
-def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen, client, login):
+def test_quotation_and_negotiation_are_decided_on_price_alone(app, tender_world, frozen, client, login):
     from market.procurement import awards
 
+    world = tender_world
     with command(app):
         buyer = user(world["buyer"])
         for method in ("request_for_quotation", "competitive_negotiation"):
@@ -746,7 +671,8 @@ def test_quotation_and_negotiation_are_decided_on_price_alone(app, world, frozen
         assert [(r.bid_id, r.total) for r in ranking] == [(bids[1], "100.00"), (bids[0], "90.00"), (bids[2], "75.00")]
 
 
-def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, world, frozen):
+def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, tender_world, frozen):
+    world = tender_world
     _failed_tender(app, world, frozen)
     with command(app):
         failed = tenders.get_tender(None, world["tender"])

@@ -3,7 +3,6 @@ from datetime import date
 import pytest
 
 from market import clock
-from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
@@ -12,6 +11,7 @@ from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
 from market.procurement import undertakers
 from market.procurement.models import UndertakerEntry
+from tests.factories import user
 
 
 @pytest.fixture
@@ -37,10 +37,6 @@ def setting(app, make_user):
         elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
         health = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="health"))
         return {"org": org.id, "owner": owner, "admin": admin, "elderly": elderly, "health": health}
-
-
-def user(uid):
-    return db.session.get(User, uid)
 
 
 def test_listed_after_inspection_application_and_approval(client, login, app, setting):
