@@ -66,6 +66,18 @@ SECRET = "机密方案内容XYZ-7731"
 BUDGET_FEN = 100_000_000  # ¥1,000,000
 
 
+def approved_organization(owner: int, name: str, serial: str, registered_on: date = date(2018, 1, 1),
+                          authority: str = "民政局") -> Organization:
+    """An organization already approved by civil affairs, with `owner` as its owner (in the caller's unit)."""
+    org = Organization(name=name, credit_code=credit_code.make("5", "2", "320508", serial), org_type="social_service",
+                       registered_on=registered_on, registration_authority=authority, status="approved",
+                       created_at=clock.now(), created_by_id=owner)
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
+    return org
+
+
 def user(uid):
     """The person with this id, in the current session."""
     return db.session.get(User, uid)
@@ -98,19 +110,7 @@ def tender_world(app, make_user, places):
         money.appropriate(user(ids["buyer"]), places["department"], BUDGET_FEN, "苏财预〔2026〕18号", "world")
         for n in range(4):
             owner = make_user(f"org{n}@example.cn", f"负责人{n}")
-            org = Organization(
-                name=f"社会组织{n}号",
-                credit_code=credit_code.make("5", "2", "320508", f"MJ00010{n}"),
-                org_type="social_service",
-                registered_on=date(2018, 1, 1),
-                registration_authority="民政局",
-                status="approved",
-                created_at=clock.now(),
-                created_by_id=owner,
-            )
-            db.session.add(org)
-            db.session.flush()
-            db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
+            org = approved_organization(owner, f"社会组织{n}号", f"MJ00010{n}")
             db.session.commit()
             ids[f"org{n}"], ids[f"owner{n}"] = org.id, owner
             if n < 3:  # the fourth is not in the undertaker catalog
@@ -459,24 +459,17 @@ def post_webhook(client, payload: bytes, header: str):
 # --- at the same moment ---------------------------------------------------------------------------
 
 def run_at_once(app, calls):
-    """Run each call in its own thread and app context, released together."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
+    """Run each call in its own thread and unit of work, released together; a refusal is its result."""
+    def in_its_own_unit(call):
+        def run():
+            with command(app):
+                try:
+                    return call()
+                except ServiceError as error:
+                    return error
+        return run
 
-    def run(index, call):
-        with command(app):
-            barrier.wait()
-            try:
-                results[index] = call()
-            except ServiceError as error:
-                results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    return at_once([in_its_own_unit(call) for call in calls])
 
 
 def http_session(base: str, email: str) -> requests.Session:

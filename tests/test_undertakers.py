@@ -7,11 +7,10 @@ from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
-from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
 from market.procurement import undertakers
 from market.procurement.models import UndertakerEntry
-from tests.factories import user
+from tests.factories import approved_organization, user
 
 
 @pytest.fixture
@@ -20,19 +19,8 @@ def setting(app, make_user):
     admin = make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None})
     make_user("member@example.cn", "同事")
     with command(app):
-        org = Organization(
-            name="苏州市姑苏区乐龄居家养老服务中心",
-            credit_code=credit_code.make("5", "2", "320508", "MJ000001"),
-            org_type="social_service",
-            registered_on=date(2019, 5, 20),
-            registration_authority="姑苏区民政局",
-            status="approved",
-            created_at=clock.now(),
-            created_by_id=owner,
-        )
-        db.session.add(org)
-        db.session.flush()
-        db.session.add(Membership(user_id=owner, organization_id=org.id, is_owner=True, added_at=clock.now()))
+        org = approved_organization(owner, "苏州市姑苏区乐龄居家养老服务中心", "MJ000001", date(2019, 5, 20),
+                                    "姑苏区民政局")
         db.session.commit()
         elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
         health = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="health"))
