@@ -18,7 +18,7 @@ from market.config import PROJECT_ROOT
 from market.contracts.views import bp as contracts_bp
 from market.core import page_cache
 from market.core.cli import housekeeping_cli
-from market.core.errors import NotFound, PermissionDenied
+from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.money import format_fen
 from market.core.once import new_token as once_token
 from market.core.params import BoundedIntegerConverter
@@ -154,25 +154,32 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def _rule_of(error, default: type[ServiceError]) -> tuple[str, str | None]:
+    """The code and field of a refusal; an HTTP error (whose `code` is its status) has the default's code."""
+    if isinstance(error, ServiceError):
+        return error.code, error.field
+    return default.default_code, None
+
+
 def _register_error_pages(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
+    def page(code: int, title: str, message: str, rule: str, field: str | None = None):
         if has_request_context() and request.path.startswith("/api/"):  # the API answers in JSON throughout
             from flask import jsonify
 
-            return jsonify(error=message, field=None), code
+            return jsonify(error=message, field=field, code=rule), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(403)
     @app.errorhandler(PermissionDenied)
     def forbidden(error):
         message = getattr(error, "message", None) or _("You do not have permission to do this.")
-        return page(403, _("Not allowed"), message)
+        return page(403, _("Not allowed"), message, *_rule_of(error, PermissionDenied))
 
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(error):
         message = getattr(error, "message", None) or _("The page you asked for does not exist.")
-        return page(404, _("Not found"), message)
+        return page(404, _("Not found"), message, *_rule_of(error, NotFound))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -180,11 +187,12 @@ def _register_error_pages(app: Flask) -> None:
             400,
             _("The form expired"),
             _("The form was open too long or came from another site. Go back, reload the page and try again."),
+            "form_expired",
         )
 
     @app.errorhandler(413)
     def too_large(error):
-        return page(413, _("Too large"), _("The upload is larger than allowed."))
+        return page(413, _("Too large"), _("The upload is larger than allowed."), "too_large")
 
     @app.errorhandler(500)
     def server_error(error):
@@ -193,6 +201,7 @@ def _register_error_pages(app: Flask) -> None:
             500,
             _("Something went wrong"),
             _("The error has been logged. Nothing you sent was half-saved; please try again."),
+            "server_error",
         )
 
 

@@ -98,8 +98,9 @@ def test_experts_declare_before_seeing_bids_and_members_are_excluded(app, opened
     world = opened
     with command(app):
         tender = db.session.get(Tender, world["tender"])
-        with pytest.raises(ServiceError, match="先申报利益冲突"):
+        with pytest.raises(ServiceError) as refused:
             awards.bids_to_score(user(world["expert"]), tender)
+        assert refused.value.code == "conflicts_undeclared"
         with pytest.raises(PermissionDenied):
             awards.bids_to_score(user(world["resident"]), tender)
         # expert2 works for the first bidder: a conflict whatever they answer.
@@ -110,12 +111,14 @@ def test_experts_declare_before_seeing_bids_and_members_are_excluded(app, opened
         readable = [b.id for b, _content in awards.bids_to_score(user(world["expert2"]), tender)]
         assert world["bids"][0] not in readable and len(readable) == 2
         criteria = [c.id for c in tender.criteria]
-        with pytest.raises(PermissionDenied, match="申报了利益冲突"):
+        with pytest.raises(PermissionDenied) as refused:
             awards.score(
                 user(world["expert2"]), tender, world["bids"][0], {c: 1 for c in criteria}, {c: "x" for c in criteria}
             )
-        with pytest.raises(ServiceError, match="已经申报"):
+        assert refused.value.code == "conflicted_bid"
+        with pytest.raises(ServiceError) as refused:
             awards.declare(user(world["expert2"]), tender, {})
+        assert refused.value.code == "already_declared"
 
 
 def test_scores_are_hidden_until_all_have_scored_then_ranked_and_awarded(app, opened, frozen, client, login):
@@ -124,8 +127,9 @@ def test_scores_are_hidden_until_all_have_scored_then_ranked_and_awarded(app, op
     with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert {s.expert_id for s in awards.visible_scores(user(world["expert2"]), tender)} == set()
-        with pytest.raises(ServiceError, match="并非每位专家"):
+        with pytest.raises(ServiceError) as refused:
             awards.complete(user(world["buyer"]), tender)
+        assert refused.value.code == "scoring_incomplete"
     _declare_and_score(app, world, "expert2", {0: (31, 29), 1: (30, 24), 2: (36, 27)})
     with command(app):
         tender = db.session.get(Tender, world["tender"])
@@ -135,8 +139,9 @@ def test_scores_are_hidden_until_all_have_scored_then_ranked_and_awarded(app, op
         # B: 30 + 22 = 52; price 30 → 82.  C: 37 + 28 = 65; price 22.5 → 87.5
         assert [(r.bid_id, r.total, r.rank) for r in ranking] == [
             (world["bids"][2], "87.50", 1), (world["bids"][0], "87.00", 2), (world["bids"][1], "82.00", 3)]
-        with pytest.raises(ServiceError, match="说明不选择排名第一"):
+        with pytest.raises(ServiceError) as refused:
             awards.award(user(world["buyer"]), tender, world["bids"][0])
+        assert refused.value.code == "top_ranked_passed_over_without_reason" and refused.value.field == "reason"
         record = awards.award(user(world["buyer"]), tender, world["bids"][2])
         assert record.notice_ends_at == record.awarded_at + timedelta(days=9)  # 7 working days over a weekend
         kinds = [
@@ -165,10 +170,12 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
     world = _awarded_to_organization_2(app, opened)
     with command(app):
         tender = db.session.get(Tender, world["tender"])
-        with pytest.raises(PermissionDenied, match="只有投标人"):
+        with pytest.raises(PermissionDenied) as refused:
             awards.file_challenge(user(world["owner3"]), tender, world["org3"], "我们认为评分不公正，理由如下。")
-        with pytest.raises(ServiceError, match="质疑理由"):
+        assert refused.value.code == "not_a_bidder"
+        with pytest.raises(ServiceError) as refused:
             awards.file_challenge(user(world["owner1"]), tender, world["org1"], "不服")
+        assert refused.value.code == "challenge_grounds_missing" and refused.value.field == "grounds"
         challenge_id = awards.file_challenge(
             user(world["owner1"]), tender, world["org1"], "第2名的团队资质与方案不符，请复核评分。"
         ).id
@@ -176,8 +183,9 @@ def test_challenges_during_notice_block_the_contract_until_answered(app, opened,
     with command(app):
         tender = db.session.get(Tender, world["tender"])
         assert awards.contract_blockers(tender) == ["1 项质疑尚未答复。"]
-        with pytest.raises(ServiceError, match="公示期已结束"):
+        with pytest.raises(ServiceError) as refused:
             awards.file_challenge(user(world["owner0"]), tender, world["org0"], "迟到的质疑，理由如下。")
+        assert refused.value.code == "challenge_period_over"
         awards.answer_challenge(user(world["buyer"]), challenge_id, "经复核，评分无误。")
         assert awards.contract_blockers(tender) == []
 

@@ -63,43 +63,53 @@ def test_who_may_apply(app, applicant, frozen):
         db.session.commit()
         problems = grading.application_problems(young)
         assert any("登记满2年" in p for p in problems) and any("2025年度检查" in p for p in problems)
-        with pytest.raises(ServiceError, match="登记满2年"):
+        with pytest.raises(ServiceError) as refused:
             grading.apply(user(world["owner3"]), young, world["grading_rubric"], "自评")
+        assert refused.value.code == "not_eligible"
+        assert "registered_too_recently_for_grading" in refused.value.reasons
         performance = db.session.scalar(db.select(Rubric.id).where(Rubric.purpose == "performance"))
-        with pytest.raises(ServiceError, match="等级评估指标"):
+        with pytest.raises(ServiceError) as refused:
             grading.apply(user(world["owner0"]), org(world), performance, "自评")
+        assert refused.value.code == "not_a_grading_rubric" and refused.value.field == "rubric_id"
         assert grading.application_problems(org(world)) == []
 
 
 def test_a_graded_organization_unlocks_a_tender_and_the_grade_lapses_with_the_clock(app, applicant, frozen):
     world = applicant
     world["tender"] = published_tender(app, world, min_grade=3)
-    with pytest.raises(ServiceError, match="3A"):
+    with pytest.raises(ServiceError) as refused:
         bid(app, world, 0)
+    assert refused.value.code == "not_eligible" and "grade_too_low" in refused.value.reasons
+    assert "3A" in refused.value.message
     # 90% of every scored leaf: 0.9 × 960 = 864 points; the satisfaction leaf (40) has no ratings and
     # leaves the average: 864 × 1000 / 960 = 900.00 → 3A (851–900).
     assert apply_and_score(app, world) == (90000, "3A")
     with command(app):
-        with pytest.raises(ServiceError, match="答复|复核"):
+        with pytest.raises(ServiceError) as refused:
             grading.answer_appeal(user(world["admin"]), application(world), "无", 4)
+        assert refused.value.code == "no_appeal_to_answer"
         grading.decide(user(world["admin"]), application(world), "同意评估机构意见。")
         a = application(world)
         assert a.status == "noticed" and a.proposed_grade == 3 and a.notice_ends_on == date(2026, 11, 29)
         assert db.session.get(Evaluation, world["evaluation"]).status == "published"
-        with pytest.raises(ServiceError, match="公示期至"):
+        with pytest.raises(ServiceError) as refused:
             grading.issue(user(world["admin"]), a)
+        assert refused.value.code == "grade_notice_running"
         with pytest.raises(PermissionDenied):
             grading.appeal(user(world["owner1"]), a, "不服")
         grading.appeal(user(world["owner0"]), a, "财务管理项得分偏低，已补充审计报告。")
         assert grading.appeal_answer_due(a) == date(2026, 12, 7)
-        with pytest.raises(ServiceError, match="只有处于公示"):
+        with pytest.raises(ServiceError) as refused:
             grading.issue(user(world["admin"]), a)
+        assert refused.value.code == "not_on_notice"
         grading.answer_appeal(user(world["admin"]), a, "经复核，维持原评定。", 3)
-        with pytest.raises(ServiceError, match="一次"):
+        with pytest.raises(ServiceError) as refused:
             grading.appeal(user(world["owner0"]), a, "再次申请")
+        assert refused.value.code == "already_appealed"
     frozen.advance(days=7)  # 2026-11-29 10:00 in Suzhou: still the last day of the notice
-    with command(app), pytest.raises(ServiceError, match="公示期至"):
+    with command(app), pytest.raises(ServiceError) as refused:
         grading.issue(user(world["admin"]), application(world))
+    assert refused.value.code == "grade_notice_running"
     frozen.advance(days=1)
     with command(app):
         grade = grading.issue(user(world["admin"]), application(world))
@@ -141,8 +151,9 @@ def test_a_conflicted_evaluator_sends_the_application_back_for_another(app, appl
                                   added_at=frozen.now()))
         db.session.commit()
         world["application"] = grading.apply(user(world["owner0"]), org(world), world["grading_rubric"], "自评").id
-        with pytest.raises(ServiceError, match="第三方评估"):
+        with pytest.raises(ServiceError) as refused:
             grading.assign(user(world["admin"]), application(world), world["org1"], date(2026, 12, 31))
+        assert refused.value.code == "not_an_evaluator_organization" and refused.value.field == "evaluator_org_id"
         with pytest.raises(PermissionDenied):
             grading.assign(user(world["owner0"]), application(world), world["org3"], date(2026, 12, 31))
         evaluation = grading.assign(user(world["admin"]), application(world), world["org3"], date(2026, 12, 31))
@@ -150,8 +161,9 @@ def test_a_conflicted_evaluator_sends_the_application_back_for_another(app, appl
         evaluations.declare(user(member), evaluation, False, "")
         assert evaluation.status == "declined" and evaluation.conflict
         assert application(world).status == "applied"
-        with pytest.raises(ServiceError, match="评估提交后"):
+        with pytest.raises(ServiceError) as refused:
             grading.decide(user(world["admin"]), application(world), "")
+        assert refused.value.code == "not_awaiting_decision"
 
 
 def test_grading_pages_and_the_badge(app, applicant, frozen, client, login):

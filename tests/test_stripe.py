@@ -41,8 +41,9 @@ def test_a_tranche_is_paid_by_a_connect_transfer_once(app, awarded, frozen, stan
     world = signed(app, awarded, frozen)
     milestone_id = accepted_first_milestone(app, world)
     with command(app):
-        with pytest.raises(ServiceError, match="尚未完成收款账户设置"):
+        with pytest.raises(ServiceError) as refused:
             payment.pay(user(world["buyer"]), contract(world), milestone_id)
+        assert refused.value.code == "payout_failed" and refused.value.__cause__.code == "payout_account_not_ready"
         assert contract(world).milestones[0].status == "accepted"  # nothing moved
     account_id = onboard(app, world, standin, client, login)
     with command(app):
@@ -63,8 +64,9 @@ def test_a_refused_transfer_pays_nothing_and_a_retry_pays_once(app, awarded, fro
     onboard(app, world, standin, client, login)
     standin.fail_transfers = True
     with command(app):
-        with pytest.raises(ServiceError, match="Insufficient funds"):
+        with pytest.raises(ServiceError, match="Insufficient funds") as refused:  # the provider's own words
             payment.pay(user(world["buyer"]), contract(world), milestone_id)
+        assert refused.value.code == "payout_failed" and refused.value.__cause__.code == "provider_refused"
         c = contract(world)
         assert c.milestones[0].status == "accepted" and ledger.balance("contract", c.id, "paid") == 0
         assert db.session.scalar(db.select(Payment)).status == "failed"

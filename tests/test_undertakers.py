@@ -84,8 +84,10 @@ def test_debarment_removes_from_the_catalog_until_it_ends(app, setting, frozen):
         undertakers.decide(admin, entry.id, approve=True)
         undertakers.debar(admin, org, "虚报服务人次", date(2027, 1, 31))
         assert not undertakers.is_listed(org.id, setting["elderly"])
-        with pytest.raises(ServiceError, match="禁止承接至 2027-01-31：虚报服务人次"):
+        with pytest.raises(ServiceError) as refused:
             undertakers.apply(owner, org, [setting["elderly"]])
+        assert refused.value.code == "not_eligible" and "debarred" in refused.value.reasons
+        assert "2027-01-31" in refused.value.message and "虚报服务人次" in refused.value.message  # its end and reason
     frozen.advance(days=71)  # 2027-02-01: the debarment has ended, but 2026's inspection is now due
     with command(app):
         org = db.session.get(Organization, setting["org"])
@@ -107,8 +109,9 @@ def test_only_owners_apply_and_only_civil_affairs_decide(app, setting, make_user
                         lambda: undertakers.debar(user(member), org, "x", date(2027, 1, 1))):
             with pytest.raises(PermissionDenied):
                 attempt()
-        with pytest.raises(ServiceError, match="已申请或已列入"):
+        with pytest.raises(ServiceError) as refused:
             undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])
+        assert refused.value.code == "already_applied_or_listed" and refused.value.field == "category_ids"
 
 
 def test_compliance_page_records_inspections_with_clear_errors(client, login, app, setting):
@@ -142,8 +145,10 @@ def test_a_catalog_item_asking_for_a_grade_is_checked_on_application(app, settin
         db.session.commit()
         org = db.session.get(Organization, setting["org"])
         undertakers.record_inspection(user(setting["admin"]), org, 2025, "qualified")
-        with pytest.raises(ServiceError, match="“高龄老人照护服务”要求 3A 及以上等级"):
+        with pytest.raises(ServiceError) as refused:
             undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])
+        assert refused.value.code == "catalog_grade_too_low" and refused.value.field == "category_ids"
+        assert "高龄老人照护服务" in refused.value.message and "3A" in refused.value.message  # the item and its grade
         undertakers.record_grade(user(setting["admin"]), org, 3, date(2025, 6, 1))
         assert len(undertakers.apply(user(setting["owner"]), org, [setting["elderly"]])) == 1
 

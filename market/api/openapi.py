@@ -5,8 +5,11 @@ from market.transparency.datasets import DATASETS, TYPES
 
 PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
-ERROR = {"type": "object", "required": ["error"],
-         "properties": {"error": {"type": "string"}, "field": {"type": "string", "nullable": True}}}
+ERROR = {"type": "object", "required": ["error", "code"],
+         "properties": {"error": {"type": "string", "description": "What went wrong, in the asker's language"},
+                        "field": {"type": "string", "nullable": True, "description": "The parameter that was refused"},
+                        "code": {"type": "string", "description": "A stable name of the rule that refused: "
+                                 "compare this, never the words"}}}
 
 
 def _responses(ok: dict, *, missing: bool = False, bad: bool = False) -> dict:

@@ -23,8 +23,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
 
-def error(message: str, status: int, field: str | None = None):
-    return jsonify(error=message, field=field), status
+def error(message: str, status: int, field: str | None = None, code: str = "refused"):
+    """An error answer: the words for a person, and the code (a stable name of the rule) for a program."""
+    return jsonify(error=message, field=field, code=code), status
 
 
 @bp.before_request
@@ -35,11 +36,12 @@ def count_and_authenticate():
         scheme, _sep, value = header.partition(" ")
         token = services.authenticate(value.strip()) if scheme.lower() == "bearer" else None
         if token is None:
-            return error(_("The API token is not valid or was revoked."), 401)
+            return error(_("The API token is not valid or was revoked."), 401, code="token_not_valid")
     caller = f"token:{token.id}" if token else f"ip:{request.remote_addr or '-'}"
     g.allowance = services.count_request(caller, token)
     if g.allowance.exceeded:
-        response = error(_("Too many requests; try again in %(n)s seconds.", n=g.allowance.reset_seconds), 429)[0]
+        response = error(_("Too many requests; try again in %(n)s seconds.", n=g.allowance.reset_seconds), 429,
+                         code="too_many_requests")[0]
         response.status_code = 429
         response.headers["Retry-After"] = str(g.allowance.reset_seconds)
         return response
@@ -91,7 +93,7 @@ def search_hits():
     try:
         results = search.search(query, search.parse_filters(request.args), page, per_page)
     except ServiceError as failure:
-        return error(failure.message, 400, failure.field)
+        return error(failure.message, 400, failure.field, failure.code)
     return jsonify(query=query, total=results.total, page=results.page, per_page=results.per_page,
                    hits=[{"kind": r.hit.kind, "id": r.hit.record_id, "title": r.hit.title, "score": r.hit.score,
                           "url": r.url} for r in results.items])
@@ -112,7 +114,7 @@ def datasets():
 def dataset(name: str):
     found = DATASETS.get(name)
     if found is None:
-        return error(_("There is no such dataset."), 404, "name")
+        return error(_("There is no such dataset."), 404, "name", code="no_such_dataset")
     page, per_page = _page_args()
     rows = pages_of(found.select(), page, per_page, rows=True)
     return jsonify(_paged(rows, [found.as_json(r) for r in rows.items], "api.dataset", name=name))
@@ -165,7 +167,7 @@ def ocds_record(ocid: str):
     number = ocid[len(prefix):] if ocid.startswith(prefix) else ""
     tender = db.session.get(Tender, int(number)) if number.isdigit() and len(number) < 10 else None
     if tender is None or tender.status == "draft":
-        return error(_("There is no public contracting process with this ocid."), 404, "ocid")
+        return error(_("There is no public contracting process with this ocid."), 404, "ocid", code="no_such_process")
     return _exact_json(ocds.record_package([tender], request.path))
 
 

@@ -45,7 +45,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
     if contract.status != "active":
         raise ServiceError(_("Only a contract in force is amended."))
     if open_amendment(contract) is not None:
-        raise ServiceError(_("An amendment is waiting for an answer; settle it first."))
+        raise ServiceError(_("An amendment is waiting for an answer; settle it first."), code="amendment_open")
     reason = text.required(data.reason, 2000, _("Say why the contract changes."), "reason")
     open_ids = {m.id for m in contract.milestones if m.status in OPEN_MILESTONES}
     if set(data.open_milestones) != open_ids:
@@ -59,7 +59,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
     price = sum(m["amount_fen"] for m in milestones)
     if price > contract.ceiling_fen:
         raise ServiceError(_("The price must be above zero and at most the awarded %(amount)s.",
-                             amount=format_fen(contract.ceiling_fen)), field="price")
+                             amount=format_fen(contract.ceiling_fen)), field="price", code="price_above_award")
     dues = [m["due_on"] for m in milestones]
     if dues != sorted(dues) or dues[-1] > data.ends_on.isoformat() or data.ends_on < contract.starts_on:
         raise ServiceError(_("Milestones fall due in order, within the contract's term."))
@@ -67,7 +67,8 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
         (m["due_on"], m["amount_fen"]) == (old.due_on.isoformat(), old.amount_fen)
         for m, old in zip(milestones, contract.milestones))
     if unchanged:  # the other side would be asked to agree to nothing
-        raise ServiceError(_("This proposal changes nothing: change a date or an amount first."))
+        raise ServiceError(_("This proposal changes nothing: change a date or an amount first."),
+                           code="amendment_changes_nothing")
     proposal = ContractAmendment(
         contract_id=contract.id, from_version=contract.terms_version, reason=reason, proposed_by_side=side,
         proposed_by_id=actor.id, proposed_at=clock.now(),

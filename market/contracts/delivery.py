@@ -70,7 +70,8 @@ def submit_report(actor: User, contract: Contract, milestone_id: int, data: Repo
             raise ServiceError(_("Amounts cannot be negative."))
         if max(line.budget_fen, line.spent_fen) > contract.price_fen:  # a typing slip, not a spending line
             raise ServiceError(_("“%(item)s”: no line can be larger than the whole contract (%(price)s).",
-                                 item=item, price=format_fen(contract.price_fen)), field="spending")
+                                 item=item, price=format_fen(contract.price_fen)), field="spending",
+                               code="line_above_contract")
         lines.append(SpendingLine(position=position, item=item, budget_fen=line.budget_fen, spent_fen=line.spent_fen))
     stored = [uploads.store(f, allowed=REPORT_FILE_KINDS) for f in files]
     version = len(milestone.reports) + 1

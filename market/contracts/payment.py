@@ -32,7 +32,8 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
         raise ServiceError(_("Choose a decision."))
     reasons = text.clean(reasons, 4000)
     if decision != "accepted" and not reasons:
-        raise ServiceError(_("Give the reasons; the organization will read them."), field="reasons")
+        raise ServiceError(_("Give the reasons; the organization will read them."), field="reasons",
+                           code="decision_reasons_missing")
     report = latest_report(milestone)
     if milestone.status != "reported" or report is None:
         raise ServiceError(_("Only a reported milestone is decided."))
@@ -110,10 +111,10 @@ def pay(actor: User, contract: Contract, milestone_id: int):
     require_side(actor, contract, "purchaser")
     milestone = get_milestone(contract, milestone_id)
     if milestone.status == "paid":
-        raise ServiceError(_("This tranche is paid already."))
+        raise ServiceError(_("This tranche is paid already."), code="tranche_already_paid")
     if not MILESTONE_MACHINE.claim(milestone, "accepted", "paying", actor, ""):
         db.session.rollback()
-        raise ServiceError(_("This tranche is being paid or is not payable."))
+        raise ServiceError(_("This tranche is being paid or is not payable."), code="tranche_not_payable")
     payment = payments.start_payout(actor, contract, milestone)
     unit.commit(unit.AROUND_PROVIDER_CALL)  # the claim and the pending payment, before money moves
     try:
@@ -123,7 +124,7 @@ def pay(actor: User, contract: Contract, milestone_id: int):
         MILESTONE_MACHINE.claim(milestone, "paying", "accepted", actor, str(error))
         unit.commit(unit.KEPT_THOUGH_REFUSED)  # the failure and its reason stay on record
         raise ServiceError(
-            _("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error))
+            _("The payment failed: %(error)s. Nothing was paid; try again.", error=str(error)), code="payout_failed"
         ) from error
     payments.record_settlement(actor, payment, reference)
     money.settle(contract.id, milestone.id, milestone.due_fen, reference, actor)
@@ -152,9 +153,10 @@ def terminate(actor: User, contract: Contract, cause: str) -> int:
     if contract.status != "active":
         raise ServiceError(_("Only a contract in force is terminated."))
     if any(m.status in ("reported", "paying") for m in contract.milestones):
-        raise ServiceError(_("Decide on the reported milestones first."))
+        raise ServiceError(_("Decide on the reported milestones first."), code="reported_milestones_undecided")
     if any(m.status == "held" for m in contract.milestones):
-        raise ServiceError(_("The last tranche waits for the final evaluation's score; publish it first."))
+        raise ServiceError(_("The last tranche waits for the final evaluation's score; publish it first."),
+                           code="final_score_awaited")
     for milestone in contract.milestones:
         if milestone.status in OPEN_MILESTONES:
             MILESTONE_MACHINE.move(milestone, "cancelled", actor, cause)

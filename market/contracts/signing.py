@@ -14,7 +14,7 @@ from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE, SIDES, 
 from market.contracts.steps import record_step
 from market.contracts.terms import Terms, apply_terms, default_terms, terms_digest, validate
 from market.core import text, unit
-from market.core.errors import ServiceError
+from market.core.errors import Ineligible, Problem, ServiceError
 from market.core.money import format_fen
 from market.core.unit import refuse_if_taken
 from market.extensions import db
@@ -55,7 +55,7 @@ def draft_from_award(actor: User, award: Award) -> Contract:
     if available < contract.price_fen:
         raise ServiceError(_("The department's uncommitted budget (%(available)s) cannot carry this price "
                              "(%(price)s); record the budget first.", available=format_fen(available),
-                             price=format_fen(contract.price_fen)))
+                             price=format_fen(contract.price_fen)), code="budget_cannot_carry_price")
     money.commit(money.source_of(contract), contract.id, contract.price_fen, actor)
     return contract
 
@@ -108,7 +108,7 @@ def signatures(contract: Contract, version: int | None = None) -> list[ContractS
         ContractSignature.terms_version == (version or contract.terms_version)).order_by(ContractSignature.id)).all()
 
 
-def signing_blockers(contract: Contract) -> list[str]:
+def signing_blockers(contract: Contract) -> list[Problem]:
     if contract.status != "draft":
         return []
     if contract.tender is not None:
@@ -125,10 +125,10 @@ def sign(actor: User, contract: Contract, side: str) -> Contract:
         raise ServiceError(_("Only a draft contract is signed."))
     blockers = signing_blockers(contract)
     if blockers:
-        raise ServiceError(" ".join(blockers))
+        raise Ineligible(blockers, code="not_ready_to_sign")
     db.session.add(ContractSignature(contract_id=contract.id, terms_version=contract.terms_version, side=side,
                                      user_id=actor.id, signed_at=clock.now(), terms_digest=terms_digest(contract)))
-    refuse_if_taken(_("This side has signed these terms already."))
+    refuse_if_taken(_("This side has signed these terms already."), code="already_signed")
     if {s.side for s in signatures(contract)} == set(SIDES):
         _bring_into_force(actor, contract)
     return contract

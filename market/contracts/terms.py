@@ -85,7 +85,7 @@ def default_terms(price_fen: int, starts_on: date, months: int, standards: str) 
 def validate(terms: Terms, ceiling_fen: int) -> Terms:
     if not 0 < terms.price_fen <= ceiling_fen:
         raise ServiceError(_("The price must be above zero and at most the awarded %(amount)s.",
-                             amount=format_fen(ceiling_fen)), field="price")
+                             amount=format_fen(ceiling_fen)), field="price", code="price_above_award")
     if terms.ends_on < terms.starts_on:
         raise ServiceError(_("The contract must end after it starts."), field="ends_on")
     max_years = rules.in_force()["max_contract_years"]
@@ -99,7 +99,7 @@ def validate(terms: Terms, ceiling_fen: int) -> Terms:
         raise ServiceError(_("Every milestone releases a share above zero."))
     if sum(m.share_bp for m in terms.milestones) != 10000:
         raise ServiceError(_("The milestones' shares add up to %(total)s%%; they must add up to exactly 100%%.",
-                             total=bp_to_percent(sum(m.share_bp for m in terms.milestones))))
+                             total=bp_to_percent(sum(m.share_bp for m in terms.milestones))), code="shares_not_100")
     if (terms.score_withhold_below is None) != (terms.score_full_from is None):
         raise ServiceError(_("Give both scores to tie the last tranche to the final evaluation, or neither."),
                            field="score_full_from")

@@ -3,24 +3,54 @@ from market.extensions import db
 
 
 class ServiceError(Exception):
-    """A rule said no. The message is already translated for the person who asked."""
+    """A rule said no. The message is already translated for the person who asked; `field` names the input
+    that was refused, if one was. `code` is a stable name of the rule that refused (snake_case, English):
+    tests and API clients compare codes, never the words, which change with the wording and the locale."""
 
-    def __init__(self, message: str, field: str | None = None):
+    default_code = "refused"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code or type(self).default_code
 
 
 class PermissionDenied(ServiceError):
-    pass
+    default_code = "not_allowed"
 
 
 class NotFound(ServiceError):
-    pass
+    default_code = "not_found"
 
 
 class InvalidTransition(ServiceError):
-    pass
+    default_code = "wrong_status"
+
+
+class Problem(str):
+    """One condition not met, as the sentence a person reads (it is a str); `code` names the condition."""
+
+    code: str
+
+    def __new__(cls, sentence: str, code: str):
+        problem = super().__new__(cls, sentence)
+        problem.code = code
+        return problem
+
+    def __getnewargs__(self):
+        return str(self), self.code
+
+
+class Ineligible(ServiceError):
+    """Refused for every condition not met, at once: the message joins their sentences, `reasons` holds their
+    codes. `code` is "not_eligible" unless the caller names what the conditions are for."""
+
+    default_code = "not_eligible"
+
+    def __init__(self, problems: list[Problem], field: str | None = None, code: str | None = None):
+        super().__init__(" ".join(problems), field=field, code=code)
+        self.reasons = tuple(getattr(problem, "code", ServiceError.default_code) for problem in problems)
 
 
 def existing(model, record_id, message: str):

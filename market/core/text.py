@@ -38,9 +38,10 @@ def moment(value) -> str:
     return format_datetime(value.replace(tzinfo=timezone.utc), "short")
 
 
-def required(value: str | None, max_length: int, message: str, field: str = "reason") -> str:
-    """Cleaned text that must not be empty (a reason, a question, an answer); refused with `message`."""
+def required(value: str | None, max_length: int, message: str, field: str = "reason", code: str | None = None) -> str:
+    """Cleaned text that must not be empty (a reason, a question, an answer); refused with `message`
+    (and `code`, the name of the rule that asks for it)."""
     cleaned = clean(value, max_length)
     if not cleaned:
-        raise ServiceError(message, field=field)
+        raise ServiceError(message, field=field, code=code)
     return cleaned

@@ -59,14 +59,14 @@ def end_of_request(response):
     return response
 
 
-def refuse_if_taken(message: str, field: str | None = None) -> None:
+def refuse_if_taken(message: str, field: str | None = None, code: str | None = None) -> None:
     """Flush; if a unique key refuses the row (the same thing done twice, perhaps at the same
-    moment), roll back and refuse with a message instead of an error page."""
+    moment), roll back and refuse with a message (and `code`, the rule's name) instead of an error page."""
     try:
         flush()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(message, field=field) from None
+        raise ServiceError(message, field=field, code=code) from None
 
 
 def done_once(action, recorded):

@@ -14,7 +14,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import scoring, text, unit
-from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.errors import Ineligible, PermissionDenied, Problem, ServiceError, existing
 from market.evaluation import rubrics
 from market.evaluation import services as evaluations
 from market.evaluation.models import EVALUATION_MACHINE, GRADING_MACHINE, Evaluation, GradeApplication
@@ -39,32 +39,36 @@ def grade_from_band(band: str) -> int:
     return int(band.rstrip("A"))
 
 
-def application_problems(org: Organization) -> list[str]:
-    """Why the organization may not apply now (DOMAIN.md); an empty list means it may."""
+def application_problems(org: Organization) -> list[Problem]:
+    """Why the organization may not apply now (DOMAIN.md), each with its code; an empty list means it may."""
     today = clock.today()
     values = rules.in_force()
     problems = []
     if org.status != "approved":
-        problems.append(_("The organization is not approved by civil affairs."))
+        problems.append(Problem(_("The organization is not approved by civil affairs."),
+                                code="organization_not_approved"))
     if _years_between(org.registered_on, today) < values["grade_min_registration_years"]:
-        problems.append(_("An organization applies after %(n)s full years of registration.",
-                          n=values["grade_min_registration_years"]))
+        problems.append(Problem(_("An organization applies after %(n)s full years of registration.",
+                                  n=values["grade_min_registration_years"]),
+                                code="registered_too_recently_for_grading"))
     last_year = today.year - 1
     if org.registered_on.year <= last_year:
         inspection = db.session.scalar(select(AnnualInspection).filter_by(organization_id=org.id, year=last_year))
         if inspection is None or inspection.result == "unqualified":
-            problems.append(_("The annual inspection of %(year)s was failed or not taken.", year=last_year))
+            problems.append(Problem(_("The annual inspection of %(year)s was failed or not taken.", year=last_year),
+                                    code="inspection_failed_or_missing"))
     if undertakers.active_debarment(org.id) is not None:
-        problems.append(_("The organization is debarred."))
+        problems.append(Problem(_("The organization is debarred."), code="debarred"))
     held = db.session.scalar(select(OrganizationGrade).where(
         OrganizationGrade.organization_id == org.id, OrganizationGrade.valid_from <= clock.now().date(),
         OrganizationGrade.valid_until >= clock.now().date()).order_by(OrganizationGrade.valid_from.desc()))
     if held is not None and _years_between(held.valid_from, today) < values["grade_upgrade_years"]:
-        problems.append(_("A grade is held since %(day)s; apply again after holding it %(n)s years.",
-                          day=held.valid_from.isoformat(), n=values["grade_upgrade_years"]))
+        problems.append(Problem(_("A grade is held since %(day)s; apply again after holding it %(n)s years.",
+                                  day=held.valid_from.isoformat(), n=values["grade_upgrade_years"]),
+                                code="grade_held_too_recently"))
     if db.session.scalar(select(GradeApplication.id).where(GradeApplication.organization_id == org.id,
                                                            GradeApplication.status.in_(OPEN))) is not None:
-        problems.append(_("An application of this organization is open already."))
+        problems.append(Problem(_("An application of this organization is open already."), code="application_open"))
     return problems
 
 
@@ -73,10 +77,10 @@ def apply(actor: User, org: Organization, rubric_id: int, self_assessment: str) 
         raise PermissionDenied(_("Only an owner of this organization can do this."))
     problems = application_problems(org)
     if problems:
-        raise ServiceError(" ".join(problems))
+        raise Ineligible(problems)
     rubric = rubrics.get_rubric(rubric_id)
     if rubric.purpose != "grading" or rubric.status != "published":
-        raise ServiceError(_("Choose a published grading rubric."), field="rubric_id")
+        raise ServiceError(_("Choose a published grading rubric."), field="rubric_id", code="not_a_grading_rubric")
     self_assessment = text.required(self_assessment, 20000, _("Write the self-assessment."), "self_assessment")
     application = GradeApplication(organization_id=org.id, rubric_id=rubric.id, status="",
                                    self_assessment=self_assessment, applied_by_id=actor.id, applied_at=clock.now())
@@ -110,24 +114,23 @@ def assign(actor: User, application: GradeApplication, evaluator_org_id: int, du
         raise ServiceError(_("An evaluator is assigned to an application waiting for one."))
     problems = application_problems_at_assignment(application)
     if problems:
-        raise ServiceError(" ".join(problems))
+        raise Ineligible(problems)
     evaluation = evaluations.start_grading_evaluation(actor, application, evaluator_org_id, due_on)
     GRADING_MACHINE.move(application, "evaluating", actor, evaluation.evaluator.name)
     unit.flush()
     return evaluation
 
 
-def application_problems_at_assignment(application: GradeApplication) -> list[str]:
+def application_problems_at_assignment(application: GradeApplication) -> list[Problem]:
     """Conditions that may have changed since applying (the open application itself aside)."""
-    return [p for p in application_problems(application.organization)
-            if p != _("An application of this organization is open already.")]
+    return [p for p in application_problems(application.organization) if p.code != "application_open"]
 
 
 def decide(actor: User, application: GradeApplication, note: str) -> GradeApplication:
     """The committee's decision: the grade the evaluation's total earns goes on public notice."""
     _require_civil_affairs(actor)
     if application.status != "evaluating":
-        raise ServiceError(_("The committee decides once the evaluation is submitted."))
+        raise ServiceError(_("The committee decides once the evaluation is submitted."), code="not_awaiting_decision")
     evaluation = evaluation_of(application)
     if evaluation is None or evaluation.status != "submitted":
         raise ServiceError(_("The evaluator has not submitted the evaluation yet."))
@@ -149,7 +152,7 @@ def appeal(actor: User, application: GradeApplication, grounds: str) -> GradeApp
     if application.status != "noticed" or clock.today() > application.notice_ends_on:
         raise ServiceError(_("An appeal is made during the public notice."))
     if application.appealed_at is not None:
-        raise ServiceError(_("The decision was appealed once already."))
+        raise ServiceError(_("The decision was appealed once already."), code="already_appealed")
     application.appeal_grounds = text.required(grounds, 10000, _("State the grounds of the appeal."), "grounds")
     application.appealed_at = clock.now()
     GRADING_MACHINE.move(application, "appealed", actor, application.appeal_grounds)
@@ -167,7 +170,7 @@ def answer_appeal(actor: User, application: GradeApplication, answer: str, grade
     """Answer the appeal, keeping or changing the grade; a changed grade goes on notice again."""
     _require_civil_affairs(actor)
     if application.status != "appealed":
-        raise ServiceError(_("There is no appeal to answer."))
+        raise ServiceError(_("There is no appeal to answer."), code="no_appeal_to_answer")
     if grade not in GRADES:
         raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
     application.appeal_answer = text.required(answer, 10000, _("Write the answer to the appeal."), "answer")
@@ -207,9 +210,10 @@ def issue(actor: User, application: GradeApplication) -> OrganizationGrade:
     """After the notice without an open appeal, the grade is issued and valid from today."""
     _require_civil_affairs(actor)
     if application.status != "noticed":
-        raise ServiceError(_("Only a grade on public notice is issued."))
+        raise ServiceError(_("Only a grade on public notice is issued."), code="not_on_notice")
     if clock.today() <= application.notice_ends_on:
-        raise ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()))
+        raise ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()),
+                           code="grade_notice_running")
     grade = undertakers.grant_grade(actor, application.organization_id, application.proposed_grade, clock.today())
     db.session.flush()
     application.grade_id = grade.id

@@ -16,7 +16,7 @@ from market.accounts.models import Residence, User
 from market.contracts import access
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contract_community
 from market.core import codes, scoring, text, unit
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import PermissionDenied, Problem, ServiceError
 from market.core.unit import refuse_if_taken
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
@@ -55,25 +55,26 @@ def has_rated(user, contract: Contract) -> bool:
         contract_id=contract.id, user_id=user.id, period=period_of(contract))) is not None)
 
 
-def rating_problem(user, contract: Contract) -> str | None:
-    """Why this person may not rate now (None: they may, with a code if not registered as served)."""
+def rating_problem(user, contract: Contract) -> Problem | None:
+    """Why this person may not rate now, with its code (None: they may, with a code if not registered as served)."""
     if not (user and user.is_authenticated):
-        return _("Sign in to rate the service.")
+        return Problem(_("Sign in to rate the service."), code="sign_in_to_rate")
     if contract.status not in RATEABLE:
-        return _("The service is rated once the contract is in force.")
+        return Problem(_("The service is rated once the contract is in force."), code="contract_not_rateable")
     if not _serves(contract, user):
-        return _("Only verified residents of the communities this contract serves can rate it.")
+        return Problem(_("Only verified residents of the communities this contract serves can rate it."),
+                       code="not_served")
     if has_rated(user, contract):
-        return _("You have rated this service for this contract year already.")
+        return Problem(_("You have rated this service for this contract year already."), code="already_rated")
     return None
 
 
 def rate(actor: User, contract: Contract, stars: int, comment: str, code: str = "") -> Rating:
     problem = rating_problem(actor, contract)
     if problem:
-        raise PermissionDenied(problem)
+        raise PermissionDenied(problem, code=problem.code)
     if stars not in (1, 2, 3, 4, 5):
-        raise ServiceError(_("Choose from 1 to 5 stars."), field="stars")
+        raise ServiceError(_("Choose from 1 to 5 stars."), field="stars", code="stars_out_of_range")
     comment = text.clean(comment, 2000)
     now = clock.now()
     if is_beneficiary(actor, contract):
@@ -82,20 +83,21 @@ def rate(actor: User, contract: Contract, stars: int, comment: str, code: str = 
         code = codes.normalize(code)
         if not code:
             raise ServiceError(_("Enter the code you were given at the service; residents registered as served "
-                               "by the organization do not need one."), field="code")
+                               "by the organization do not need one."), field="code", code="rating_code_missing")
         claimed = db.session.execute(
             update(RatingCode).where(RatingCode.contract_id == contract.id, RatingCode.code_hash == codes.digest(code),
                                      RatingCode.used_at.is_(None)).values(used_at=now, used_by_id=actor.id)
             .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             db.session.rollback()
-            raise ServiceError(_("This code is not valid for this service, or it was used already."), field="code")
+            raise ServiceError(_("This code is not valid for this service, or it was used already."), field="code",
+                               code="rating_code_invalid")
         basis = "code"
     rating = Rating(contract_id=contract.id, user_id=actor.id, period=period_of(contract), stars=stars,
                     comment=comment, community_id=actor.residence.community_id, basis=basis, created_at=now)
     db.session.add(rating)
     # A second rating sent at the same moment meets the unique key; its code claim rolls back with it.
-    refuse_if_taken(_("You have rated this service for this contract year already."))
+    refuse_if_taken(_("You have rated this service for this contract year already."), code="already_rated")
     return rating
 
 
@@ -140,7 +142,7 @@ def register_beneficiaries(actor: User, contract: Contract, emails: str) -> int:
     unknown = [e for e in wanted if e not in found]
     if unknown:
         raise ServiceError(_("These addresses are not verified residents of the communities served: %(emails)s",
-                             emails=", ".join(unknown)), field="emails")
+                             emails=", ".join(unknown)), field="emails", code="not_residents_served")
     known = set(db.session.scalars(select(Beneficiary.user_id).where(Beneficiary.contract_id == contract.id)))
     now = clock.now()
     added = 0
@@ -228,15 +230,15 @@ def rate_department(actor: User, contract: Contract, stage: str, scores: dict[st
     _require_organization_side(actor, contract)
     if stage not in dict(department_stages(contract)):
         raise ServiceError(_("The department is rated after a milestone is decided or the contract ends."),
-                           field="stage")
+                           field="stage", code="stage_not_decided")
     for item in DEPARTMENT_ITEMS:
         if scores.get(item) not in (1, 2, 3, 4, 5):
-            raise ServiceError(_("Give every item from 1 to 5."), field=item)
+            raise ServiceError(_("Give every item from 1 to 5."), field=item, code="item_score_out_of_range")
     rating = DepartmentRating(contract_id=contract.id, stage=stage, department_id=contract.department_id,
                               organization_id=contract.organization_id, comment=text.clean(comment, 2000),
                               rated_by_id=actor.id, created_at=clock.now(), **{i: scores[i] for i in DEPARTMENT_ITEMS})
     db.session.add(rating)
-    refuse_if_taken(_("This stage is rated already."), field="stage")
+    refuse_if_taken(_("This stage is rated already."), field="stage", code="stage_already_rated")
     return rating
 
 

@@ -178,7 +178,7 @@ def save_draft(actor: User, rubric: Rubric, name: str, description: str, outline
     """Replace a draft's indicators from an outline; returns the errors (and saves nothing) if any."""
     _require_manager(actor)
     if rubric.status != "draft":
-        raise ServiceError(_("A published rubric does not change; copy it to adapt it."))
+        raise ServiceError(_("A published rubric does not change; copy it to adapt it."), code="rubric_published")
     name = text.required(name, 120, _("Give the rubric a name."), "name")
     parsed_bands = parse_bands(bands)
     rows, errors = parse_outline(outline)

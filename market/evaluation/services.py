@@ -99,10 +99,12 @@ def commission(actor: User, contract: Contract, kind: str, evaluator_org_id: int
         raise ServiceError(_("Evaluations are commissioned once the contract is signed."))
     if db.session.scalar(select(Evaluation.id).where(Evaluation.contract_id == contract.id, Evaluation.kind == kind,
                                                      Evaluation.status.in_(LIVE))) is not None:
-        raise ServiceError(_("This contract has a %(kind)s already.", kind=EVALUATION_KINDS[kind]), field="kind")
+        raise ServiceError(_("This contract has a %(kind)s already.", kind=EVALUATION_KINDS[kind]), field="kind",
+                           code="evaluation_already_commissioned")
     evaluator = existing(Organization, evaluator_org_id, _("Choose an evaluator organization."))
     if evaluator not in evaluator_organizations():
-        raise ServiceError(_("Choose an approved organization with third-party evaluators."), field="evaluator_org_id")
+        raise ServiceError(_("Choose an approved organization with third-party evaluators."), field="evaluator_org_id",
+                           code="not_an_evaluator_organization")
     if evaluator.id == contract.organization_id:
         raise ServiceError(_("An organization cannot evaluate its own contract."), field="evaluator_org_id")
     rubric = rubrics.get_rubric(rubric_id)
@@ -123,7 +125,8 @@ def start_grading_evaluation(actor: User, application, evaluator_org_id: int, du
     """Civil affairs assigns an evaluator to a grade application (in the caller's transaction)."""
     evaluator = existing(Organization, evaluator_org_id, _("Choose an evaluator organization."))
     if evaluator not in evaluator_organizations():
-        raise ServiceError(_("Choose an approved organization with third-party evaluators."), field="evaluator_org_id")
+        raise ServiceError(_("Choose an approved organization with third-party evaluators."), field="evaluator_org_id",
+                           code="not_an_evaluator_organization")
     if evaluator.id == application.organization_id:
         raise ServiceError(_("An organization cannot evaluate itself."), field="evaluator_org_id")
     if due_on < clock.today():
@@ -155,7 +158,7 @@ def declare(actor: User, evaluation: Evaluation, conflict: bool, note: str) -> E
     member = evaluated_organization_id(evaluation) in actor.organization_ids()
     conflict = conflict or member
     if conflict and not note and not member:
-        raise ServiceError(_("Describe the conflict of interest."), field="note")
+        raise ServiceError(_("Describe the conflict of interest."), field="note", code="conflict_not_described")
     evaluation.conflict, evaluation.conflict_note = conflict, note or (
         _("The evaluator belongs to the evaluated organization.") if member else "")
     evaluation.declared_by_id, evaluation.declared_at = actor.id, clock.now()
@@ -179,16 +182,17 @@ def parse_points(value: str, maximum: int, allow_na: bool, name: str) -> Decimal
     value = (value or "").strip().lower()
     if value in ("na", "n/a", "不适用"):
         if not allow_na:
-            raise ServiceError(_("“%(name)s” cannot be marked not applicable.", name=name))
+            raise ServiceError(_("“%(name)s” cannot be marked not applicable.", name=name),
+                               code="not_applicable_not_allowed")
         return scoring.NA
     try:
         points = Decimal(value)
     except InvalidOperation:
         raise ServiceError(_("Give “%(name)s” from 0 to %(max)s points (two decimals at most).", name=name,
-                             max=maximum)) from None
+                             max=maximum), code="points_out_of_range") from None
     if not points.is_finite() or points != points.quantize(scoring.CENT) or not 0 <= points <= maximum:
         raise ServiceError(_("Give “%(name)s” from 0 to %(max)s points (two decimals at most).", name=name,
-                             max=maximum))
+                             max=maximum), code="points_out_of_range")
     return points
 
 
@@ -196,7 +200,7 @@ def save_scores(actor: User, evaluation: Evaluation, entries: dict[int, Entry]) 
     """Save the evaluator's points and evidence for the indicators given; blanks are left for later."""
     _require_evaluator(actor, evaluation)
     if evaluation.status != "scoring":
-        raise ServiceError(_("This evaluation is not being scored."))
+        raise ServiceError(_("This evaluation is not being scored."), code="evaluation_not_scoring")
     saved = {s.indicator_id: s for s in evaluation.scores}
     now = clock.now()
     count = 0
@@ -207,7 +211,7 @@ def save_scores(actor: User, evaluation: Evaluation, entries: dict[int, Entry]) 
         points = parse_points(entry.value, indicator.points, indicator.allow_na, indicator.name)
         evidence = text.clean(entry.evidence, 4000)
         if not evidence:
-            raise ServiceError(_("Record the evidence for “%(name)s”.", name=indicator.name))
+            raise ServiceError(_("Record the evidence for “%(name)s”.", name=indicator.name), code="evidence_missing")
         record = saved.get(indicator.id)
         if record is None:
             record = IndicatorScore(evaluation_id=evaluation.id, indicator_id=indicator.id, scored_at=now)
@@ -258,7 +262,7 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
     """Close the sheet: every indicator is scored (satisfaction filled in now) and the total computed."""
     _require_evaluator(actor, evaluation)
     if evaluation.status != "scoring":
-        raise ServiceError(_("This evaluation is not being scored."))
+        raise ServiceError(_("This evaluation is not being scored."), code="evaluation_not_scoring")
     summary = text.required(summary, 10000, _("Write the evaluation's conclusions."), "summary")
     saved = {s.indicator_id: s for s in evaluation.scores}
     now = clock.now()
@@ -276,7 +280,8 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
             missing.append(indicator.code)
     if missing:
         db.session.rollback()
-        raise ServiceError(_("Score every indicator first; missing: %(codes)s.", codes=", ".join(missing)))
+        raise ServiceError(_("Score every indicator first; missing: %(codes)s.", codes=", ".join(missing)),
+                           code="indicators_unscored")
     try:
         total = result(evaluation).total
     except ValueError:
@@ -292,7 +297,8 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
 
 def return_for_revision(actor: User, evaluation: Evaluation, reason: str) -> None:
     _require_overseer(actor, evaluation)
-    reason = text.required(reason, 2000, _("Say what the evaluator should revise."), "reason")
+    reason = text.required(reason, 2000, _("Say what the evaluator should revise."), "reason",
+                           code="revision_reason_missing")
     if evaluation.status != "submitted":
         raise ServiceError(_("Only a submitted evaluation is returned."))
     EVALUATION_MACHINE.move(evaluation, "scoring", actor, reason)

@@ -68,7 +68,8 @@ def create_incubator(actor: User, operator_id: int, name: str, address: str, des
         raise PermissionDenied(_("Only a member of this organization can do this."))
     operator = db.session.get(Organization, operator_id)
     if operator is None or operator.status != "approved":
-        raise ServiceError(_("The organization is not approved by civil affairs."), field="operator_id")
+        raise ServiceError(_("The organization is not approved by civil affairs."), field="operator_id",
+                           code="organization_not_approved")
     incubator = Incubator(operator_id=operator_id, name=text.required(name, 100, _("Name the incubator."), "name"),
                           district_id=operator.district_id, address=text.clean(address, 200),
                           description=text.clean(description, 4000), created_at=clock.now())
@@ -108,7 +109,7 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
     if organization.id == cohort.incubator.operator_id:
         raise ServiceError(_("The operator does not incubate itself."), field="organization_id")
     if len([m for m in members(cohort) if m.status == "admitted"]) >= cohort.capacity:
-        raise ServiceError(_("The cohort is full (%(n)s organizations).", n=cohort.capacity))
+        raise ServiceError(_("The cohort is full (%(n)s organizations).", n=cohort.capacity), code="cohort_full")
     if not 1 <= (months or 0) <= 36:
         raise ServiceError(_("An organization stays from 1 to 36 months."), field="months")
     if admitted_on is None or admitted_on > clock.today():

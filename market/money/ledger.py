@@ -31,7 +31,7 @@ SOURCE_KINDS = frozenset({"appropriation", "cards", "pledged", "funds"})
 
 
 class InsufficientFunds(ServiceError):
-    pass
+    default_code = "insufficient_funds"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,12 @@ from market.money.models import (
 
 
 class ProviderError(Exception):
-    """The provider refused or could not be reached; the message is safe to show."""
+    """The provider refused or could not be reached; the message is safe to show. `code` names the reason:
+    "provider_refused" when the provider said no (its words are in the message), or a rule of Market's own."""
+
+    def __init__(self, message: str, code: str = "provider_refused"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -99,7 +104,8 @@ class StripeProvider:
     def payout(self, amount_fen: int, organization_id: int, key: str, description: str) -> str:
         account = self._account(organization_id)
         if account is None or not account.ready:
-            raise ProviderError(_("the organization has not finished setting up its payout account"))
+            raise ProviderError(_("the organization has not finished setting up its payout account"),
+                                code="payout_account_not_ready")
         transfer = self._call(self.client.v1.transfers.create,
                               {"amount": amount_fen, "currency": self.currency, "destination": account.external_id,
                                "description": description[:500], "metadata": {"key": key}},
@@ -174,7 +180,7 @@ def start_payout(actor, contract, milestone) -> Payment:
         db.session.add(payment)
         PAYMENT_MACHINE.start(payment, actor)
     elif payment.status == "settled":
-        raise ServiceError(_("This tranche is paid already."))
+        raise ServiceError(_("This tranche is paid already."), code="tranche_already_paid")
     elif payment.status == "failed":
         PAYMENT_MACHINE.move(payment, "pending", actor, _("Tried again"))
     payment.failure = ""

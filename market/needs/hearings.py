@@ -63,7 +63,8 @@ def open_voting(actor: User, hearing: Hearing) -> None:
     meeting whose vote is open can no longer be cancelled."""
     require_worker_of(actor, hearing.request.community_id)
     if hearing.status == "scheduled" and not has_started(hearing):
-        raise ServiceError(_("Voting opens at the meeting: not before its scheduled time."))
+        raise ServiceError(_("Voting opens at the meeting: not before its scheduled time."),
+                           code="meeting_not_started")
     HEARING_MACHINE.move(hearing, "voting", actor, "")
     unit.flush()
 
@@ -112,7 +113,8 @@ def close_hearing(actor: User, hearing: Hearing, attendance: int, minutes: str) 
     require_worker_of(actor, hearing.request.community_id)
     if hearing.status == "voting" and not has_started(hearing):
         raise ServiceError(
-            _("The meeting has not taken place yet: it can be closed only after its scheduled time."))
+            _("The meeting has not taken place yet: it can be closed only after its scheduled time."),
+            code="meeting_not_held")
     minutes = text.clean(minutes, 20000)
     if attendance < 0:
         raise ServiceError(_("Attendance cannot be negative."), field="attendance")

@@ -165,7 +165,7 @@ def support_need(actor: User, need: Need) -> int:
     threshold puts the need on the agenda."""
     require_resident_of(actor, need.community_id)
     if need.author_id == actor.id:
-        raise ServiceError(_("You posted this need; your support is counted already."))
+        raise ServiceError(_("You posted this need; your support is counted already."), code="own_need")
     if not need.is_active or need.is_hidden:
         raise ServiceError(_("This need can no longer be supported."))
     try:
@@ -173,7 +173,7 @@ def support_need(actor: User, need: Need) -> int:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(_("You have already supported this need.")) from None
+        raise ServiceError(_("You have already supported this need."), code="already_supported") from None
     # Counted in the database, so supports arriving together are all counted.
     db.session.execute(update(Need).where(Need.id == need.id).values(support_count=Need.support_count + 1))
     db.session.refresh(need)
@@ -184,7 +184,7 @@ def support_need(actor: User, need: Need) -> int:
         unit.flush()
     except IntegrityError:  # the same person's second support, committed elsewhere first
         db.session.rollback()
-        raise ServiceError(_("You have already supported this need.")) from None
+        raise ServiceError(_("You have already supported this need."), code="already_supported") from None
     return need.support_count
 
 

@@ -127,7 +127,7 @@ def forward_request(actor: User, request: CommunityRequest) -> None:
     """Put the request on its track: to the government or a round, or to the community itself."""
     require_worker_of(actor, request.community_id)
     if any(h.status in ("scheduled", "voting") for h in request.hearings):
-        raise ServiceError(_("Close or cancel the open hearing first."))
+        raise ServiceError(_("Close or cancel the open hearing first."), code="hearing_open")
     target = "in_community" if request.track == "self_governance" else "forwarded"
     REQUEST_MACHINE.move(request, target, actor, "")
     timeline.record("request_forwarded", actor, request=request, track=request.track)
@@ -140,7 +140,7 @@ def close_request(actor: User, request: CommunityRequest, reason: str) -> None:
     require_worker_of(actor, request.community_id)
     reason = text.required(reason, 1000, _("Say why the request is closed; its residents will read it."), "reason")
     if any(h.status in ("scheduled", "voting") for h in request.hearings):
-        raise ServiceError(_("Close or cancel the open hearing first."))
+        raise ServiceError(_("Close or cancel the open hearing first."), code="hearing_open")
     REQUEST_MACHINE.move(request, "closed", actor, reason)
     timeline.record("request_closed", actor, request=request, reason=reason)
     unit.flush()

@@ -43,7 +43,8 @@ def close_giving(actor: User, round_: Round) -> list[MatchResult]:
         raise ServiceError(_("Giving is open until %(when)s.", when=text.moment(round_.giving_ends_at)))
     if db.session.scalar(select(func.count(Donation.id)).join(IncomingPayment).join(Proposal).where(
             Proposal.round_id == round_.id, IncomingPayment.status == "pending")):
-        raise ServiceError(_("Some card payments are still being confirmed; try again in a few minutes."))
+        raise ServiceError(_("Some card payments are still being confirmed; try again in a few minutes."),
+                           code="card_payments_pending")
     if not ROUND_MACHINE.claim(round_, "selection", "agreement", actor, ""):
         db.session.rollback()
         raise ServiceError(_("Giving was closed a moment ago by someone else."))

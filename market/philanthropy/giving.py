@@ -46,7 +46,7 @@ def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, di
     except payments.ProviderError as error:
         db.session.rollback()
         raise ServiceError(_("The card payment could not start: %(error)s. Nothing was charged; try again.",
-                             error=str(error)), field="amount") from error
+                             error=str(error)), field="amount", code="card_payment_failed") from error
     incoming_id = incoming.id
 
     def record_gift() -> Donation:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import Ineligible, NotFound, PermissionDenied, Problem, ServiceError
 from market.core.money import format_fen
 from market.extensions import db
 from market.incubation.services import ever_incubated
@@ -52,27 +52,29 @@ def get_proposal(viewer, proposal_id: int) -> Proposal:
 
 # --- proposals --------------------------------------------------------------------------------------
 
-def eligibility_problems(round_: Round, organization: Organization) -> list[str]:
-    """Why an organization may not apply to this round; empty when it may."""
+def eligibility_problems(round_: Round, organization: Organization) -> list[Problem]:
+    """Why an organization may not apply to this round (each with its code); empty when it may."""
     problems = []
     if organization.status != "approved":
-        problems.append(_("The organization is not approved by civil affairs."))
+        problems.append(Problem(_("The organization is not approved by civil affairs."),
+                                code="organization_not_approved"))
     if round_.max_age_years is not None:
         registered_years = (clock.today() - organization.registered_on).days // 365
         if registered_years >= round_.max_age_years:
-            problems.append(_("The round is for organizations registered less than %(years)s years ago.",
-                              years=round_.max_age_years))
+            problems.append(Problem(_("The round is for organizations registered less than %(years)s years ago.",
+                                      years=round_.max_age_years), code="registered_too_long_ago"))
     if round_.incubated_only:
         if not ever_incubated(organization.id):
-            problems.append(_("The round is for organizations that are or were in an incubator."))
+            problems.append(Problem(_("The round is for organizations that are or were in an incubator."),
+                                    code="never_incubated"))
     if round_.max_grade is not None:
         grade = current_grade(organization.id) or 0
         if grade > round_.max_grade:
-            problems.append(_("The round is for organizations graded %(grade)sA or lower, or not graded.",
-                              grade=round_.max_grade) if round_.max_grade else
-                            _("The round is for organizations without a grade."))
+            problems.append(Problem(_("The round is for organizations graded %(grade)sA or lower, or not graded.",
+                                      grade=round_.max_grade) if round_.max_grade else
+                                    _("The round is for organizations without a grade."), code="graded_too_high"))
     if round_.organization_id == organization.id:
-        problems.append(_("The sponsor cannot apply to its own round."))
+        problems.append(Problem(_("The sponsor cannot apply to its own round."), code="own_round"))
     return problems
 
 
@@ -106,7 +108,7 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
     organization = db.session.get(Organization, data.organization_id)
     problems = eligibility_problems(round_, organization)
     if problems:
-        raise ServiceError(" ".join(problems), field="organization_id")
+        raise Ineligible(problems, field="organization_id")
     if db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id,
                                                    Proposal.organization_id == organization.id,
                                                    Proposal.status.in_(LIVE_PROPOSALS))) is not None:
@@ -124,7 +126,8 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
     requested = sum(line.amount_fen for line in lines)
     if requested > round_.max_grant_fen:
         raise ServiceError(_("The budget (%(total)s) is more than the round's largest grant (%(max)s).",
-                             total=format_fen(requested), max=format_fen(round_.max_grant_fen)), field="budget")
+                             total=format_fen(requested), max=format_fen(round_.max_grant_fen)), field="budget",
+                           code="budget_above_largest_grant")
     if not 1 <= (data.months or 0) <= 36:
         raise ServiceError(_("A project runs from 1 to 36 months."), field="months")
     proposal = Proposal(
@@ -190,7 +193,8 @@ def screen(actor: User, proposal: Proposal, eligible: bool, note: str) -> None:
         raise ServiceError(_("Proposals are checked during the eligibility check."))
     note = text.clean(note, 2000)
     if not eligible and not note:
-        raise ServiceError(_("Give the reasons; the organization will read them."), field="reason")
+        raise ServiceError(_("Give the reasons; the organization will read them."), field="reason",
+                           code="decision_reasons_missing")
     proposal.screening_note = note
     PROPOSAL_MACHINE.move(proposal, "eligible" if eligible else "ineligible", actor, note)
     unit.flush()

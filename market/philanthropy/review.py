@@ -50,7 +50,7 @@ def declare(actor: User, proposal: Proposal, conflict: bool, note: str) -> Propo
     if proposal.organization_id in actor.organization_ids():
         conflict, note = True, note or _("A member of the applicant organization.")
     if conflict and not note:
-        raise ServiceError(_("Describe the conflict of interest."), field="note")
+        raise ServiceError(_("Describe the conflict of interest."), field="note", code="conflict_not_described")
     review = ProposalReview(proposal_id=proposal.id, reviewer_id=actor.id, conflict=conflict, conflict_note=note,
                             points={}, declared_at=clock.now())
     db.session.add(review)

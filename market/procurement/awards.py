@@ -15,7 +15,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import scoring, text, unit
-from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.errors import PermissionDenied, Problem, ServiceError, existing
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
@@ -84,7 +84,7 @@ def declare(actor: User, tender: Tender, answers: dict[int, tuple[bool, str]]) -
         raise ServiceError(_("Conflicts are declared once the bids are opened and before scoring."))
     bids = valid_bids(tender)
     if declarations(tender, actor.id):
-        raise ServiceError(_("You have declared already."))
+        raise ServiceError(_("You have declared already."), code="already_declared")
     if set(answers) != {b.id for b in bids}:
         raise ServiceError(_("Answer for every bidder."))
     now = clock.now()
@@ -102,7 +102,7 @@ def bids_to_score(actor: User, tender: Tender) -> list[tuple[Bid, dict]]:
     _require_panelist(actor, tender)
     declared = declarations(tender, actor.id)
     if not declared:
-        raise ServiceError(_("Declare your conflicts of interest before you see any bid."))
+        raise ServiceError(_("Declare your conflicts of interest before you see any bid."), code="conflicts_undeclared")
     return [(bid, sealing.unseal(bid.sealed)) for bid in valid_bids(tender) if not declared[bid.id].conflicted]
 
 
@@ -112,7 +112,7 @@ def score(actor: User, tender: Tender, bid_id: int, points: dict[int, int], comm
         raise ServiceError(_("Scoring is not open."))
     allowed = {bid.id for bid, _content in bids_to_score(actor, tender)}
     if bid_id not in allowed:
-        raise PermissionDenied(_("You may not score this bid (declared conflict)."))
+        raise PermissionDenied(_("You may not score this bid (declared conflict)."), code="conflicted_bid")
     now = clock.now()
     for criterion in tender.criteria:
         value, comment = points.get(criterion.id), text.clean(comments.get(criterion.id, ""), 2000)
@@ -215,7 +215,7 @@ def complete(actor: User, tender: Tender) -> list[BidResult]:
     if tender.status != "opened":
         raise ServiceError(_("The bids must be opened and scored first."))
     if not all_scored(tender):
-        raise ServiceError(_("Not every expert has declared and scored every bid."))
+        raise ServiceError(_("Not every expert has declared and scored every bid."), code="scoring_incomplete")
     points: dict[int, dict[int, list[int]]] = {b.id: {c.id: [] for c in tender.criteria} for b in valid_bids(tender)}
     for s in db.session.scalars(select(Score).where(Score.tender_id == tender.id)):
         points[s.bid_id][s.criterion_id].append(s.points)
@@ -258,7 +258,8 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
         raise ServiceError(_("Choose one of the evaluated bids."))
     reason = text.clean(reason, 2000)
     if chosen.rank != 1 and not reason:
-        raise ServiceError(_("Say why the top-ranked bid is not chosen."), field="reason")
+        raise ServiceError(_("Say why the top-ranked bid is not chosen."), field="reason",
+                           code="top_ranked_passed_over_without_reason")
     now = clock.now()
     days = rules.in_force()["challenge_working_days"]
     record = Award(tender_id=tender.id, bid_id=bid_id, reason=reason, awarded_at=now, awarded_by_id=actor.id,
@@ -295,15 +296,15 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
     if organization_id not in actor.organization_ids():
         raise PermissionDenied(_("Only a member of this organization can do this."))
     if db.session.scalar(select(Bid.id).filter_by(tender_id=tender.id, organization_id=organization_id)) is None:
-        raise PermissionDenied(_("Only bidders may challenge the award."))
+        raise PermissionDenied(_("Only bidders may challenge the award."), code="not_a_bidder")
     if organization_id == record.bid.organization_id:
         raise PermissionDenied(_("The awarded bidder cannot challenge its own award."))
     now = clock.now()
     if now >= record.notice_ends_at:
-        raise ServiceError(_("The notice period has ended; challenges are closed."))
+        raise ServiceError(_("The notice period has ended; challenges are closed."), code="challenge_period_over")
     grounds = text.clean(grounds, 10000)
     if len(grounds) < 10:
-        raise ServiceError(_("State the grounds of the challenge."), field="grounds")
+        raise ServiceError(_("State the grounds of the challenge."), field="grounds", code="challenge_grounds_missing")
     days = rules.in_force()["challenge_answer_working_days"]
     challenge = Challenge(tender_id=tender.id, organization_id=organization_id, filed_by_id=actor.id, grounds=grounds,
                           filed_at=now, answer_due_at=rules.add_working_days(now, days))
@@ -334,15 +335,17 @@ def challenges(tender: Tender) -> list[Challenge]:
     return db.session.scalars(select(Challenge).where(Challenge.tender_id == tender.id).order_by(Challenge.id)).all()
 
 
-def contract_blockers(tender: Tender) -> list[str]:
-    """Why no contract may be signed yet; empty when the award may go to contract."""
+def contract_blockers(tender: Tender) -> list[Problem]:
+    """Why no contract may be signed yet, each with its code; empty when the award may go to contract."""
     record = award_of(tender)
     if tender.status != "awarded" or record is None:
-        return [_("The tender is not awarded.")]
+        return [Problem(_("The tender is not awarded."), code="not_awarded")]
     blockers = []
     if clock.now() < record.notice_ends_at:
-        blockers.append(_("The notice period runs until %(when)s.", when=text.moment(record.notice_ends_at)))
+        blockers.append(Problem(_("The notice period runs until %(when)s.", when=text.moment(record.notice_ends_at)),
+                                code="award_notice_running"))
     open_challenges = sum(1 for c in challenges(tender) if not c.answered_at)
     if open_challenges:
-        blockers.append(_("%(n)s challenges are not answered.", n=open_challenges))
+        blockers.append(Problem(_("%(n)s challenges are not answered.", n=open_challenges),
+                                code="challenges_unanswered"))
     return blockers

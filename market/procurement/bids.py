@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import Ineligible, NotFound, PermissionDenied, Problem, ServiceError
 from market.extensions import db
 from market.organizations.models import GRADES, Organization
 from market.procurement import sealing
@@ -30,24 +30,27 @@ def required_grade(tender: Tender) -> int:
     return max(tender.min_grade or 0, tender.catalog_item.min_grade if tender.catalog_item else 0)
 
 
-def eligibility_problems(org: Organization, tender: Tender) -> list[str]:
+def eligibility_problems(org: Organization, tender: Tender) -> list[Problem]:
+    """Why the organization may not bid on the tender (each with its code); an empty list means it may."""
     problems = []
     if org.status != "approved":
-        problems.append(_("The organization is not approved by civil affairs."))
+        problems.append(Problem(_("The organization is not approved by civil affairs."),
+                                code="organization_not_approved"))
     if tender.method in INVITATION_METHODS and org.id not in {o.id for o in tender.invited}:
-        problems.append(_("Only invited organizations may bid on this tender."))
+        problems.append(Problem(_("Only invited organizations may bid on this tender."), code="not_invited"))
     if tender.catalog_only and not undertaker_rules.is_listed(org.id, tender.category_id):
-        problems.append(_("The tender is open only to organizations listed in the undertaker catalog for %(category)s.",
-                          category=tender.category.name))
+        problems.append(Problem(_("The tender is open only to organizations listed in the undertaker catalog for "
+                                  "%(category)s.", category=tender.category.name), code="not_in_catalog"))
     debarment = undertaker_rules.active_debarment(org.id)
     if debarment is not None:
-        problems.append(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
-                          reason=debarment.reason))
+        problems.append(Problem(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
+                                  reason=debarment.reason), code="debarred"))
     required = required_grade(tender)
     if required:
         grade = undertaker_rules.current_grade(org.id)
         if grade is None or grade < required:
-            problems.append(_("The tender asks for grade %(grade)s or better.", grade=GRADES[required]))
+            problems.append(Problem(_("The tender asks for grade %(grade)s or better.", grade=GRADES[required]),
+                                    code="grade_too_low"))
     return problems
 
 
@@ -65,7 +68,7 @@ def _require_bidder(actor: User, tender: Tender, org: Organization) -> None:
         raise PermissionDenied(_("Only a member of this organization can do this."))
     advance(tender)
     if tender.status != "published" or clock.now() >= tender.bid_deadline:
-        raise ServiceError(_("Bidding is closed for this tender."))
+        raise ServiceError(_("Bidding is closed for this tender."), code="bidding_closed")
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,17 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
     _require_bidder(actor, tender, org)
     problems = eligibility_problems(org, tender)
     if problems:
-        raise ServiceError(" ".join(problems))
+        raise Ineligible(problems)
     proposal, team = text.clean(data.proposal, 20000), text.clean(data.team, 5000)
     delivery_plan = text.clean(data.delivery_plan, 10000)
     if not proposal or not delivery_plan:
         raise ServiceError(_("Write the proposal and the delivery plan."), field="proposal")
     if not 0 < data.price_fen <= tender.budget_ceiling_fen:
-        raise ServiceError(_("The price must be more than zero and at most the budget ceiling."), field="price")
+        raise ServiceError(_("The price must be more than zero and at most the budget ceiling."), field="price",
+                           code="price_out_of_range")
     if sum(amount for _item, amount in data.budget_lines) != data.price_fen:
-        raise ServiceError(_("The budget lines must add up to the price."), field="budget_lines")
+        raise ServiceError(_("The budget lines must add up to the price."), field="budget_lines",
+                           code="budget_lines_not_price")
     bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
     drop = set(remove)
     kept = [f for f in bid_files(bid, sealing.unseal(bid.sealed)) if f.id not in drop] if bid else []

@@ -83,29 +83,31 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
         raise ServiceError(_("The budget ceiling must be more than zero."), field="budget_ceiling")
     max_months = rules.in_force()["max_contract_years"] * 12
     if not 1 <= data.contract_months <= max_months:
-        raise ServiceError(_("The contract lasts from 1 to %(n)s months.", n=max_months), field="contract_months")
+        raise ServiceError(_("The contract lasts from 1 to %(n)s months.", n=max_months), field="contract_months",
+                           code="contract_months_out_of_range")
     weight_range = method["price_weight"]
     if weight_range is None:
         data.price_weight = None
     elif weight_range[0] == 100 and data.price_weight != 100:  # quotation, negotiation: the lowest price wins
         raise ServiceError(_("This method is decided on price alone: set the price weight to 100 and leave the "
-                             "criteria empty."), field="price_weight")
+                             "criteria empty."), field="price_weight", code="price_alone_method")
     elif data.price_weight is None or not weight_range[0] <= data.price_weight <= weight_range[1]:
         raise ServiceError(_("For this method the price weight must be between %(low)s%% and %(high)s%%.",
-                             low=weight_range[0], high=weight_range[1]), field="price_weight")
+                             low=weight_range[0], high=weight_range[1]), field="price_weight",
+                           code="price_weight_out_of_range")
     data.criteria = [(text.clean(name, 120), points) for name, points in data.criteria if (name or "").strip()]
     if any(points <= 0 for _name, points in data.criteria):
         raise ServiceError(_("Every criterion needs more than zero points."), field="criteria")
     total = sum(points for _name, points in data.criteria) + (data.price_weight or 0)
     if (not data.criteria and data.price_weight != 100) or total != 100:
         raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
-                           field="criteria")
+                           field="criteria", code="points_not_100")
     if data.min_grade not in (0, *GRADES):
         raise ServiceError(_("Choose a grade from 1A to 5A, or none."), field="min_grade")
     data.min_grade = max(data.min_grade, item.min_grade)  # the catalog item's grade binds every tender from it
     if not data.questions_deadline < data.bid_deadline <= data.opening_at:
         raise ServiceError(_("Questions close before bids, and bids close no later than the opening."),
-                           field="bid_deadline")
+                           field="bid_deadline", code="deadlines_out_of_order")
     return item, method
 
 
@@ -160,7 +162,8 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
         _apply(tender, data, item)
         unit.flush()
         return tender
-    reason = text.required(reason, 2000, _("Say what changes and why; bidders will read it."))
+    reason = text.required(reason, 2000, _("Say what changes and why; bidders will read it."),
+                           code="amendment_reason_missing")
     now = clock.now()
     earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
     before = tender.bid_deadline
@@ -194,13 +197,13 @@ def publish(actor: User, tender: Tender) -> None:
     earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
     if tender.bid_deadline < earliest:
         raise ServiceError(_("For this method bids must stay open until at least %(when)s.",
-                             when=text.moment(earliest)), field="bid_deadline")
+                             when=text.moment(earliest)), field="bid_deadline", code="bid_period_too_short")
     if tender.questions_deadline <= now:
         raise ServiceError(_("The questions deadline has passed; set new dates."), field="questions_deadline")
     total = sum(c.points for c in tender.criteria) + (tender.price_weight or 0)
     if total != 100:  # a draft run again by another method may need its criteria set
         raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
-                           field="criteria")
+                           field="criteria", code="points_not_100")
     if tender.method in INVITATION_METHODS and len(tender.invited) < method["min_suppliers"]:
         raise ServiceError(_("Invite at least %(n)s organizations for this method.", n=method["min_suppliers"]),
                            field="invited_ids")
@@ -217,7 +220,8 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     if failed.status != "failed":
         raise ServiceError(_("Only a failed tender can be run again."))
     _method_rules(method)
-    reason = text.required(reason, 1000, _("Give the reason for running it again this way."))
+    reason = text.required(reason, 1000, _("Give the reason for running it again this way."),
+                           code="rerun_reason_missing")
     again = Tender(created_at=clock.now(), created_by_id=actor.id, status="draft", rerun_of_id=failed.id)
     for name in ("department_id", "catalog_item_id", "category_id", "title", "description", "service_standards",
                  "budget_ceiling_fen", "contract_months", "catalog_only", "min_grade", "trim_extremes",

@@ -13,7 +13,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import text, unit
-from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.errors import Ineligible, PermissionDenied, Problem, ServiceError, existing
 from market.extensions import db
 from market.organizations.models import (
     GRADES,
@@ -39,26 +39,30 @@ def _years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
-def eligibility_problems(org: Organization) -> list[str]:
-    """Why the organization may not be listed now; an empty list means it may."""
+def eligibility_problems(org: Organization) -> list[Problem]:
+    """Why the organization may not be listed now (each with its code); an empty list means it may."""
     today = clock.now().date()
     problems = []
     if org.status != "approved":
-        problems.append(_("The organization is not approved by civil affairs."))
+        problems.append(Problem(_("The organization is not approved by civil affairs."),
+                                code="organization_not_approved"))
     minimum = rules.in_force(today)["undertaker_min_registration_years"]
     if _years_between(org.registered_on, today) < minimum:
-        problems.append(_("It must have been registered for at least %(n)s full years.", n=minimum))
+        problems.append(Problem(_("It must have been registered for at least %(n)s full years.", n=minimum),
+                                code="registered_too_recently"))
     last_year = today.year - 1
     if org.registered_on.year <= last_year:
         inspection = db.session.scalar(select(AnnualInspection).filter_by(organization_id=org.id, year=last_year))
         if inspection is None:
-            problems.append(_("No annual inspection is recorded for %(year)s.", year=last_year))
+            problems.append(Problem(_("No annual inspection is recorded for %(year)s.", year=last_year),
+                                    code="inspection_missing"))
         elif inspection.result == "unqualified":
-            problems.append(_("It failed the annual inspection of %(year)s.", year=last_year))
+            problems.append(Problem(_("It failed the annual inspection of %(year)s.", year=last_year),
+                                    code="inspection_failed"))
     debarment = active_debarment(org.id)
     if debarment is not None:
-        problems.append(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
-                          reason=debarment.reason))
+        problems.append(Problem(_("It is debarred until %(date)s: %(reason)s", date=debarment.ends_on.isoformat(),
+                                  reason=debarment.reason), code="debarred"))
     return problems
 
 
@@ -75,7 +79,7 @@ def apply(actor: User, org: Organization, category_ids: list[int]) -> list[Under
         raise PermissionDenied(_("Only an owner of this organization can do this."))
     problems = eligibility_problems(org)
     if problems:
-        raise ServiceError(" ".join(problems))
+        raise Ineligible(problems)
     if not category_ids:
         raise ServiceError(_("Choose at least one category."), field="category_ids")
     grade = current_grade(org.id) or 0
@@ -83,13 +87,14 @@ def apply(actor: User, org: Organization, category_ids: list[int]) -> list[Under
         item = strictest_item(category_id)
         if item is not None and grade < item.min_grade:
             raise ServiceError(_("“%(item)s” in a published catalog asks for grade %(grade)s or better.",
-                                 item=item.name, grade=GRADES[item.min_grade]), field="category_ids")
+                                 item=item.name, grade=GRADES[item.min_grade]), field="category_ids",
+                               code="catalog_grade_too_low")
     taken = set(db.session.scalars(select(UndertakerEntry.category_id).where(
         UndertakerEntry.organization_id == org.id, UndertakerEntry.status.in_(ACTIVE))))
     new = [c for c in dict.fromkeys(category_ids) if c not in taken]
     if not new:
         raise ServiceError(_("The organization has applied for or is listed in these categories already."),
-                           field="category_ids")
+                           field="category_ids", code="already_applied_or_listed")
     entries = []
     for category_id in new:
         existing(ServiceCategory, category_id, _("Choose a service category."))
@@ -110,7 +115,7 @@ def decide(actor: User, entry_id: int, approve: bool, reason: str = "") -> Under
     if approve:
         problems = eligibility_problems(entry.organization)  # conditions may have changed since applying
         if problems:
-            raise ServiceError(" ".join(problems))
+            raise Ineligible(problems)
     elif not reason:
         raise ServiceError(_("Give the organization a reason for the refusal."), field="reason")
     UNDERTAKER_MACHINE.move(entry, "listed" if approve else "refused", actor, reason)

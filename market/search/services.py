@@ -59,14 +59,14 @@ class ResultsPage:
 def search(text: str, filters: Filters, page: int = 1, per_page: int | None = None) -> ResultsPage:
     backend = backend_of(current_app)
     if backend is None:
-        raise ServiceError(_("Search is switched off on this site."))
+        raise ServiceError(_("Search is switched off on this site."), code="search_off")
     text = (text or "").strip()
     if len(text) > MAX_QUERY:
-        raise ServiceError(_("Search for at most %(n)s characters.", n=MAX_QUERY), field="q")
+        raise ServiceError(_("Search for at most %(n)s characters.", n=MAX_QUERY), field="q", code="query_too_long")
     if filters.kind and filters.kind not in documents.KINDS:
-        raise ServiceError(_("There is no such kind of result."), field="kind")
+        raise ServiceError(_("There is no such kind of result."), field="kind", code="no_such_kind")
     if filters.place and not re.fullmatch(r"[dsc][1-9][0-9]{0,9}", filters.place):
-        raise ServiceError(_("There is no such place."), field="place")
+        raise ServiceError(_("There is no such place."), field="place", code="no_such_place")
     per_page = per_page or current_app.config["PER_PAGE"]
     page = max(1, page)
     words = query_words(text)
@@ -104,7 +104,7 @@ def reindex(app, progress) -> int:
     """Rebuild the whole index from the database; returns the number of documents."""
     backend = backend_of(app)
     if backend is None:
-        raise ServiceError(_("Search is switched off on this site."))
+        raise ServiceError(_("Search is switched off on this site."), code="search_off")
     return backend.rebuild(progress)
 
 
@@ -115,7 +115,8 @@ def parse_filters(values) -> Filters:
         if not raw:
             return None
         if not raw.isdigit() or not low <= int(raw) <= high:
-            raise ServiceError(_("“%(value)s” is not a valid choice here.", value=raw[:20]), field=name)
+            raise ServiceError(_("“%(value)s” is not a valid choice here.", value=raw[:20]), field=name,
+                               code="not_a_choice")
         return int(raw)
 
     community, street, district = number("community"), number("street"), number("district")
