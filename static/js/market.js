@@ -9,3 +9,26 @@
   sync();
   wide.addEventListener("change", sync);
 })();
+
+// Phones show each table row as a card: every cell is led by its column's header (see market.css).
+(function () {
+  var tables = document.querySelectorAll("table");
+  for (var t = 0; t < tables.length; t++) {
+    var headerRow = tables[t].querySelector("thead tr");
+    if (!headerRow) continue;
+    var labels = [];
+    var heads = headerRow.children;
+    for (var h = 0; h < heads.length; h++) {
+      for (var span = heads[h].colSpan || 1; span > 0; span--) labels.push(heads[h].textContent.trim());
+    }
+    var rows = tables[t].querySelectorAll("tbody tr, tfoot tr");
+    for (var r = 0; r < rows.length; r++) {
+      var column = 0;
+      for (var c = 0; c < rows[r].children.length; c++) {
+        var cell = rows[r].children[c];
+        if (!cell.hasAttribute("data-label") && labels[column]) cell.setAttribute("data-label", labels[column]);
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+})();

@@ -1,0 +1,94 @@
+"""No page scrolls sideways on a phone: every page the crawler's world holds (every GET rule, with
+records in every status, tests/world/crawl.py) is opened in Chromium at 390 × 844 as anonymous and
+as each demo role, and `document.documentElement.scrollWidth` must stay within 390 px. Tables turn
+into stacked cards below 600 px (static/css/market.css), so this holds for every table.
+
+The layout does not depend on the database, so each pass looks in one language: English on SQLite
+(its words are the longer ones), Chinese on PostgreSQL."""
+import json
+import os
+import threading
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from werkzeug.serving import make_server
+
+from browser import ARTIFACTS
+from market.demo.seed import DEMO_PASSWORD
+from market.extensions import db
+from tests.world.crawl import targets
+from tests.world.people import DEMO_ROLES
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+LANGUAGE = "zh" if os.environ.get("TEST_DATABASE_URL") else "en"
+NOT_PAGES = ("api.",)  # JSON for machines; CSV downloads are skipped by name below
+
+
+@pytest.fixture
+def world_server(world):
+    server = make_server("127.0.0.1", 0, world.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _choose_language(page, base: str, language: str) -> None:
+    page.goto(base + "/")
+    switch = page.locator(f"[data-test=lang-{language}]")
+    if switch.count():  # the page is in the other language
+        switch.click()
+        page.wait_for_load_state()
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{email} could not sign in"
+
+
+def test_no_page_scrolls_sideways_on_a_phone(world, world_server, browser):
+    with world.app.app_context():
+        urls = [url for endpoint, url in targets(world.app)
+                if not endpoint.startswith(NOT_PAGES) and not endpoint.endswith("_csv")]
+        db.session.remove()
+    people = [None, *sorted(set(DEMO_ROLES.values()))]
+    wide, pages = [], 0
+    for email in people:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            if email:
+                _sign_in(page, world_server, email)
+            _choose_language(page, world_server, LANGUAGE)
+            for url in urls:
+                try:
+                    response = page.goto(world_server + url, wait_until="load")
+                except PlaywrightError as error:
+                    if "Download is starting" in str(error):
+                        continue  # a file (an attachment, a report's file): not a page
+                    raise
+                if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+                    continue  # refused or not found for this person: the crawler checks those answers
+                pages += 1
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["width"]:
+                    wide.append(f"{email or 'anonymous'} {url}: {width} px")
+        finally:
+            if email:
+                _choose_language(page, world_server, "zh")  # the world stays as built: Chinese for everybody
+            context.close()
+    with world.app.app_context():
+        dialect = db.engine.dialect.name
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"phone-{dialect}-{LANGUAGE}.json").write_text(json.dumps(
+        {"urls": len(urls), "people": len(people), "pages": pages, "wide": wide}, ensure_ascii=False, indent=1))
+    assert pages > 1000, pages
+    assert wide == [], "pages wider than a 390 px phone:\n" + "\n".join(wide)
