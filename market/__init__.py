@@ -16,7 +16,7 @@ from market.audit.cli import audit_cli
 from market.audit.views import bp as audit_bp
 from market.config import PROJECT_ROOT
 from market.contracts.views import bp as contracts_bp
-from market.core import page_cache
+from market.core import display, page_cache
 from market.core.cli import housekeeping_cli
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.money import format_fen
@@ -223,6 +223,7 @@ def _register_template_helpers(app: Flask) -> None:
     def fen(value):
         return format_fen(value)
 
+    app.jinja_env.globals["large_text"] = display.large_text  # the reader's display (core/display.py)
     app.jinja_env.globals["grade_badge"] = grade_badge  # filled by site.badges.fill_grade_badges
     app.jinja_env.globals["once_token"] = once_token  # the one-time token of a button's form (_macros.html)
 

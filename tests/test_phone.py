@@ -4,7 +4,8 @@ as each demo role, and `document.documentElement.scrollWidth` must stay within 3
 into stacked cards below 600 px (static/css/market.css), so this holds for every table.
 
 The layout does not depend on the database, so each pass looks in one language: English on SQLite
-(its words are the longer ones), Chinese on PostgreSQL."""
+(its words are the longer ones), Chinese on PostgreSQL. In large text (长者模式, a quarter larger),
+the busiest pages are looked at too."""
 import json
 import os
 import threading
@@ -92,3 +93,35 @@ def test_no_page_scrolls_sideways_on_a_phone(world, world_server, browser):
         {"urls": len(urls), "people": len(people), "pages": pages, "wide": wide}, ensure_ascii=False, indent=1))
     assert pages > 1000, pages
     assert wide == [], "pages wider than a 390 px phone:\n" + "\n".join(wide)
+
+
+# The pages with the most columns, figures and forms: one record each, in large text.
+BUSIEST = ("site.home", "procurement.tender_list", "procurement.tender", "contracts.show", "contracts.printable",
+           "philanthropy.round", "audit.log", "transparency.index", "needs.show", "places.community",
+           "spending.overview", "evaluation.organization", "incubation.dashboard")
+
+
+def test_large_text_fits_a_phone_too(world, world_server, browser):
+    with world.app.app_context():
+        first = {}
+        for endpoint, url in targets(world.app):
+            first.setdefault(endpoint, url)
+        db.session.remove()
+    assert set(BUSIEST) <= set(first), set(BUSIEST) - set(first)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        _choose_language(page, world_server, LANGUAGE)
+        page.click("[data-test=display-large]")
+        page.wait_for_load_state()
+        wide = []
+        for endpoint in BUSIEST:
+            page.goto(world_server + first[endpoint])
+            assert page.evaluate("document.documentElement.classList.contains('large')"), endpoint
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide.append(f"{first[endpoint]}: {width} px")
+        page.screenshot(path=str(ARTIFACTS / f"phone-large-{LANGUAGE}.png"), full_page=True)
+    finally:
+        context.close()
+    assert wide == [], "pages wider than a 390 px phone in large text:\n" + "\n".join(wide)

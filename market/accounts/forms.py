@@ -93,3 +93,10 @@ class GrantRoleForm(Form):
     department_id = SelectField(_l("Department (for a government purchaser)"), coerce=int)
     organization_id = SelectField(_l("Organization (for incubator staff or an evaluator)"), coerce=int)
     submit = SubmitField(_l("Grant role"))
+
+
+class DisplayForm(FlaskForm):
+    """Large text and high contrast (长者模式), or the standard display: a preference, not a record."""
+
+    display = SelectField(_l("Display"), choices=[("large", _l("Large text")), ("standard", _l("Standard text"))])
+    next = StringField()

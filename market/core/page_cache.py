@@ -25,7 +25,7 @@ from sqlalchemy import Integer, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market import clock
-from market.core import upsert
+from market.core import display, upsert
 from market.extensions import db
 
 CSRF_MARK = b"<!--csrf-token-->"  # user text is escaped, so only our own mark looks like this
@@ -103,7 +103,7 @@ def cached_page(view):
     def wrapper(*args, **kwargs):
         if not enabled() or request.method != "GET" or current_user.is_authenticated:
             return view(*args, **kwargs)
-        key = (current_version(), str(get_locale()), request.full_path)
+        key = (current_version(), str(get_locale()), display.large_text(), request.full_path)
         entry = current_app.extensions["market.page_cache"].get(key, clock.now())
         if entry is None:
             g.page_cache_key = key

@@ -3,9 +3,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from market.accounts import services as accounts
-from market.accounts.forms import LanguageForm
+from market.accounts.forms import DisplayForm, LanguageForm
 from market.accounts.roles import Role
-from market.core import mail
+from market.core import display, mail
 from market.core.page_cache import cached_page
 from market.core.urls import safe_next
 from market.extensions import db
@@ -44,6 +44,16 @@ def set_language():
         if current_user.is_authenticated:
             accounts.set_locale(current_user, form.lang.data)
     return redirect(safe_next(form.next.data, url_for("site.home")))
+
+
+@bp.route("/display", methods=["POST"])
+def set_display():
+    """Large text and high contrast, or back to standard; kept on this device (core/display.py)."""
+    form = DisplayForm()
+    response = redirect(safe_next(form.next.data, url_for("site.home")))
+    if form.validate_on_submit():
+        display.remember(response, form.display.data == "large")
+    return response
 
 
 LOOPBACK = {"127.0.0.1", "::1"}
