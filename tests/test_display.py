@@ -9,7 +9,7 @@ HTML_CLASS = re.compile(r'<html lang="[^"]+"( class="large")?>')
 
 
 def _switch(client, value: str, next_url: str = "/procurement/tenders"):
-    return client.post("/display", data={"csrf_token": client.token(next_url), "display": value, "next": next_url})
+    return client.post("/display", data={"csrf_token": client.token("/"), "display": value, "next": next_url})
 
 
 def _large(page: str) -> bool:

@@ -98,5 +98,6 @@ class GrantRoleForm(Form):
 class DisplayForm(FlaskForm):
     """Large text and high contrast (长者模式), or the standard display: a preference, not a record."""
 
-    display = SelectField(_l("Display"), choices=[("large", _l("Large text")), ("standard", _l("Standard text"))])
+    display = SelectField(_l("Display"),
+                          choices=options([("large", _l("Large text")), ("standard", _l("Standard text"))]))
     next = StringField()
