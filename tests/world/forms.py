@@ -10,7 +10,7 @@ from market.demo.seed import DEMO_PASSWORD
 
 # The roles whose pages are read for forms (the demo's people: each owns records in every status).
 ROLES = ("civil_affairs", "purchaser", "owner", "worker", "resident", "evaluator", "incubator", "expert")
-NOT_ACTIONS = ("/language", "/logout")  # forms that change nothing of record
+NOT_ACTIONS = ("/language", "/display", "/logout")  # forms that change nothing of record (a preference, a sign-out)
 
 
 @dataclass
