@@ -33,12 +33,12 @@ from market.notifications.services import unread_count
 from market.notifications.views import bp as notifications_bp
 from market.organizations.views import bp as organizations_bp
 from market.philanthropy.views import bp as philanthropy_bp
-from market.procurement.cli import procurement_cli
 from market.procurement.views import bp as procurement_bp
 from market.search import indexing
 from market.search.cli import search_cli
 from market.search.views import bp as search_bp
 from market.site.badges import grade_badge
+from market.site.cli import tasks_cli
 from market.site.places import bp as places_bp
 from market.site.views import bp as site_bp
 from market.site.views import may_read_outbox
@@ -49,24 +49,31 @@ from market.transparency.views import bp as transparency_bp
 # isort: split
 # Imported for what importing them does: every model module, so metadata (and Alembic) sees all
 # tables; and each area's receivers, connected once, here, to the signals of the areas below it (a
-# lower area asks or tells, a higher one answers).
+# lower area asks or tells, a higher one answers); and each area's desk piles (core/desk.py).
 from market.accounts import models as _accounts_models  # noqa: F401
 from market.api import models as _api_models  # noqa: F401
 from market.audit import chain as _audit_chain  # noqa: F401
+from market.contracts import desk as _contracts_desk  # noqa: F401
 from market.contracts import models as _contracts_models  # noqa: F401
 from market.contracts import receivers as _contracts_receivers  # noqa: F401
 from market.core import once as _core_once  # noqa: F401
 from market.core import page_cache as _core_page_cache  # noqa: F401
 from market.core import workflow as _core_workflow  # noqa: F401
+from market.evaluation import desk as _evaluation_desk  # noqa: F401
 from market.evaluation import receivers as _evaluation_receivers  # noqa: F401
+from market.incubation import desk as _incubation_desk  # noqa: F401
 from market.incubation import models as _incubation_models  # noqa: F401
 from market.money import models as _money_models  # noqa: F401
+from market.needs import desk as _needs_desk  # noqa: F401
 from market.needs import models as _needs_models  # noqa: F401
 from market.notifications import models as _notifications_models  # noqa: F401
+from market.organizations import desk as _organizations_desk  # noqa: F401
 from market.organizations import models as _organizations_models  # noqa: F401
 from market.organizations import receivers as _organizations_receivers  # noqa: F401
+from market.philanthropy import desk as _philanthropy_desk  # noqa: F401
 from market.philanthropy import models as _philanthropy_models  # noqa: F401
 from market.places import models as _places_models  # noqa: F401
+from market.procurement import desk as _procurement_desk  # noqa: F401
 from market.procurement import models as _procurement_models  # noqa: F401
 from market.rules import models as _rules_models  # noqa: F401
 from market.search import models as _search_models  # noqa: F401
@@ -245,5 +252,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(ocds_cli)
-    app.cli.add_command(procurement_cli)
     app.cli.add_command(housekeeping_cli)
+    app.cli.add_command(tasks_cli)

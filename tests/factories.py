@@ -78,6 +78,13 @@ def approved_organization(owner: int, name: str, serial: str, registered_on: dat
     return org
 
 
+def wants_each_mail(app, *user_ids) -> None:
+    """These people chose a mail for each notification (the default is the daily digest)."""
+    with command(app):
+        for user_id in user_ids:
+            db.session.get(User, user_id).mail_frequency = "each"
+
+
 def user(uid):
     """The person with this id, in the current session."""
     return db.session.get(User, uid)

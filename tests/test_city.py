@@ -54,7 +54,37 @@ def test_a_small_city_keeps_the_rules(app):
     assert result.exit_code != 0 and "scale" in result.output
 
 
-def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count_queries, whoosh):
+def _holder_of_every_role(app, make_user) -> str:
+    """One person holding every role over the city's first communities, departments and organizations,
+    so that each desk pile has records to count (`/desk`)."""
+    from market.accounts.models import RoleGrant
+    from market.accounts.roles import Role
+    from market.organizations.models import Membership, Organization
+    from market.places.models import Community, Department
+
+    email = "every-role@example.cn"
+    with command(app):
+        communities = db.session.scalars(select(Community.id).order_by(Community.id).limit(40)).all()
+        departments = db.session.scalars(select(Department.id)).all()
+        organizations = db.session.scalars(select(Organization.id).order_by(Organization.id).limit(10)).all()
+    user_id = make_user(email, "全角色", {Role.CIVIL_AFFAIRS: None, Role.EXPERT: None}, community=communities[0])
+    with command(app):
+        from market import clock
+
+        grants = [RoleGrant(role=Role.COMMUNITY_WORKER.value, community_id=c) for c in communities]
+        grants += [RoleGrant(role=Role.PURCHASER.value, department_id=d) for d in departments]
+        grants += [RoleGrant(role=r.value, organization_id=o) for o in organizations
+                   for r in (Role.EVALUATOR, Role.INCUBATOR_STAFF)]
+        for grant in grants:
+            grant.user_id, grant.granted_at = user_id, clock.now()
+        db.session.add_all(grants)
+        db.session.add_all(Membership(user_id=user_id, organization_id=o, is_owner=True, added_at=clock.now())
+                           for o in organizations)
+        db.session.commit()
+    return email
+
+
+def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count_queries, whoosh, make_user, login):
     from market.organizations.models import Organization
     from market.places.models import Community
     from market.procurement.models import Tender
@@ -87,7 +117,19 @@ def test_key_pages_run_the_same_queries_when_the_city_doubles(app, client, count
             counts[url.split("?")[0].rstrip("0123456789")] = counted.count
         return counts
 
+    def measure_desk():
+        client.get("/desk")
+        with count_queries() as counted:
+            page = client.get("/desk")
+        assert page.status_code == 200 and 'data-test="pile-' in page.get_data(as_text=True)
+        return counted.count
+
     build(app)
     small = measure()
+    login(_holder_of_every_role(app, make_user))
+    small_desk = measure_desk()
+    client.post("/logout", data={"csrf_token": client.token("/")})
     build(app)  # twice the organizations, needs, tenders, bids, contracts and ratings
     assert measure() == small
+    login("every-role@example.cn")
+    assert measure_desk() == small_desk

@@ -126,7 +126,8 @@ def test_grantees_later_contracts_and_grades_show_on_the_dashboard(app, hub, awa
     assert one.count == three.count == DASHBOARD_QUERIES
 
 
-DASHBOARD_QUERIES = 9  # incubator, its cohorts, stays, assessments, contracts, grades, services, grants, badges
+DASHBOARD_QUERIES = 11  # incubator, its cohorts, stays, assessments, contracts, grades, services, grants, badges,
+# and the rules in force (the city and its rule set: how often an organization is assessed)
 
 
 def test_staff_record_through_the_pages(app, hub, client, login):

@@ -24,7 +24,7 @@ from market.needs.models import (
 )
 from market.notifications.models import Notification
 from market.organizations.models import ServiceCategory
-from tests.factories import run_at_once
+from tests.factories import run_at_once, wants_each_mail
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -214,6 +214,7 @@ def test_support_rules(app, people, places):
 
 def test_reaching_the_threshold_puts_the_need_on_the_agenda_and_tells_the_author(client, login, people, app, places):
     need_id = post_need(app, people["resident"])
+    wants_each_mail(app, people["resident"])
     login("worker@example.cn")
     client.submit(
         f"/communities/{places['community']}/threshold",

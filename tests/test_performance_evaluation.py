@@ -200,10 +200,12 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
         rubrics.copy(user(world["admin"]), rubrics.get_rubric(world["rubric"]))  # one more rubric in the list
     assert counts() == small
     # Anonymous: no signed-in person to load. The contract page: contract, evaluations and their scores,
-    # satisfaction, stars, ratings page and total, two-way ratings, milestones, grades.
+    # satisfaction, stars, ratings page and total, two-way ratings, milestones, grades. The
+    # organization's scorecard adds its late reports (one query, and two for the rules in force), the
+    # department's its tranches overdue now.
     assert small == {f"/evaluation/contracts/{world['contract']}": 10, f"/evaluation/{evaluation_id}": 8,
-                     f"/evaluation/organizations/{world['org2']}": 11,
-                     f"/evaluation/departments/{places['department']}": 7, "/evaluation/grading": 2,
+                     f"/evaluation/organizations/{world['org2']}": 14,
+                     f"/evaluation/departments/{places['department']}": 8, "/evaluation/grading": 2,
                      "/evaluation/rubrics": 2, f"/evaluation/rubrics/{world['rubric']}": 3}, small
 
 

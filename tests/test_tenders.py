@@ -13,7 +13,7 @@ from market.needs.models import TimelineEvent
 from market.organizations.models import Organization
 from market.procurement import bids, questions, tenders, undertakers
 from market.procurement.models import Bid, BidAttachment, CatalogItem, Tender
-from tests.factories import SECRET, bid, published_tender, run_at_once, tender_data, user
+from tests.factories import SECRET, bid, published_tender, run_at_once, tender_data, user, wants_each_mail
 
 PDF = b"%PDF-1.4\n" + "附件里的机密ATTACH-5512".encode() + b"\n%%EOF\n"
 
@@ -498,6 +498,7 @@ def test_bidders_are_told_when_bids_open(app, tender_world, frozen):
     world["tender"] = published_tender(app, world)
     for n in range(3):
         bid(app, world, n)
+    wants_each_mail(app, *(world[f"owner{n}"] for n in range(3)))
     frozen.advance(days=22)
     with command(app):  # the first reader after the deadline opens the bids; the mail leaves on commit
         tenders.get_tender(None, world["tender"])
@@ -559,6 +560,7 @@ def test_changing_an_open_tender_returns_bids_and_extends_the_deadline(app, tend
     world = tender_world
     world["tender"] = published_tender(app, world)
     bid(app, world, 0)
+    wants_each_mail(app, world["owner0"])
     frozen.advance(days=15)  # six days before the deadline
     with command(app):
         tender = db.session.get(Tender, world["tender"])
@@ -601,11 +603,11 @@ def test_the_periodic_command_advances_tenders_nobody_opened(app, tender_world, 
     for n in range(3):
         bid(app, world, n)
     frozen.advance(days=22)  # past the deadline and the opening, on the injected clock
-    result = app.test_cli_runner().invoke(args=["procurement", "advance"])
-    assert result.exit_code == 0 and "1 tenders advanced." in result.output
+    result = app.test_cli_runner().invoke(args=["tasks", "run-due"])
+    assert result.exit_code == 0 and "1 tenders advanced," in result.output
     with command(app):
         assert db.session.get(Tender, world["tender"]).status == "opened"
-    assert "0 tenders advanced." in app.test_cli_runner().invoke(args=["procurement", "advance"]).output
+    assert "0 tenders advanced," in app.test_cli_runner().invoke(args=["tasks", "run-due"]).output
 
 
 def test_a_tender_takes_its_catalog_items_minimum_grade_and_ungraded_bids_are_refused(app, tender_world, frozen, client,

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
+from market.accounts.models import MAIL_FREQUENCIES
 from market.accounts.roles import ROLE_LABELS, Role
 from market.core.forms import Form, IntegerField, options
 
@@ -48,7 +49,8 @@ class ProfileForm(Form):
         validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Enter a phone number of digits."))],
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-    mail_opt_in = BooleanField(_l("Also send me notifications by e-mail"))
+    mail_frequency = RadioField(_l("Notifications by e-mail"), choices=options(MAIL_FREQUENCIES.items()),
+                                validators=[DataRequired(message=_l("Choose how notifications reach you by e-mail."))])
     submit = SubmitField(_l("Save"))
 
 

@@ -10,6 +10,12 @@ from market.accounts.roles import Role
 from market.core.workflow import StateMachine
 from market.extensions import db
 
+MAIL_FREQUENCIES = {
+    "daily": _l("One e-mail a day with everything new (the digest)"),
+    "each": _l("An e-mail for each notification, as it happens"),
+    "never": _l("No e-mail: I read my notifications in Market"),
+}
+
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -18,7 +24,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     password_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
-    mail_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How notifications reach them by mail: "each" as it happens, "daily" in one digest, or "never".
+    mail_frequency: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     # No longer read: each sign-in is a UserSession below (ended by signing out or a new password).

@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash
 from market import clock
 from market.accounts import signals
 from market.accounts.models import (
+    MAIL_FREQUENCIES,
     RESIDENCE_MACHINE,
     LoginAttempt,
     PasswordResetToken,
@@ -322,11 +323,14 @@ def _set_new_password(user: User, new_password: str, keep_session: str | None = 
 
 # --- profile -----------------------------------------------------------------------------
 
-def update_profile(user: User, display_name: str, phone: str, locale: str, mail_opt_in: bool) -> None:
+def update_profile(user: User, display_name: str, phone: str, locale: str, mail_frequency: str) -> None:
+    if mail_frequency not in MAIL_FREQUENCIES:
+        raise ServiceError(_("Choose how notifications reach you by e-mail."), field="mail_frequency",
+                           code="unknown_mail_frequency")
     user.display_name = display_name.strip()
     user.phone = phone.strip()
     user.locale = locale if locale in ("zh", "en") else user.locale
-    user.mail_opt_in = mail_opt_in
+    user.mail_frequency = mail_frequency
     unit.flush()
 
 
@@ -537,6 +541,17 @@ def _scope_label(scope: str) -> str:
 def users_with_role(role: Role) -> list[User]:
     return db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                               .where(RoleGrant.role == role.value).order_by(User.display_name).distinct()).all()
+
+
+def holders_of(role: Role, scope_ids) -> dict[int, list[User]]:
+    """The people holding `role` for each of `scope_ids` (communities, departments or organizations,
+    as the role is bound), in one query: who a reminder of that scope goes to."""
+    column = getattr(RoleGrant, f"{ROLE_SCOPE[role]}_id")
+    found: dict[int, list[User]] = {}
+    for grant in db.session.scalars(select(RoleGrant).options(db.joinedload(RoleGrant.user))
+                                    .where(RoleGrant.role == role.value, column.in_(set(scope_ids)))):
+        found.setdefault(getattr(grant, column.key), []).append(grant.user)
+    return found
 
 
 def users_select(actor: User, query: str = ""):

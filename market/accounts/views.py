@@ -67,7 +67,7 @@ def _sign_in(user: User, remember: bool = False) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("site.home"))
+        return redirect(url_for("site.desk"))
     form = LoginForm()
 
     def sign_in():
@@ -78,7 +78,7 @@ def login():
     if request.method == "GET" and request.args.get("next"):
         flash(_("Please sign in to continue."), "info")
     return run_form(
-        form, sign_in, _("You are signed in."), safe_next(request.args.get("next"), url_for("site.home"))
+        form, sign_in, _("You are signed in."), safe_next(request.args.get("next"), url_for("site.desk"))
     ) or render_template("accounts/login.html", form=form)
 
 
@@ -136,7 +136,7 @@ def profile():
 
     def save_profile():
         services.update_profile(user, form.display_name.data, form.phone.data or "", form.locale.data,
-                                form.mail_opt_in.data)
+                                form.mail_frequency.data)
         session["lang"] = user.locale
 
     def change_password():

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
@@ -13,6 +13,7 @@ from market.contracts.access import get_milestone, require_side
 from market.contracts.models import (
     INSPECTION_KINDS,
     MILESTONE_MACHINE,
+    SIGNED_STATUSES,
     Contract,
     DeliveryReport,
     Inspection,
@@ -26,6 +27,7 @@ from market.core import text, unit, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
 from market.core.money import format_fen
 from market.extensions import db
+from market.rules import deadlines
 
 REPORT_FILE_KINDS = ("pdf", "docx", "xlsx", "png", "jpg", "jpeg")
 MAX_REPORT_FILES = 6
@@ -130,3 +132,44 @@ def record_inspection(actor: User, contract: Contract, kind: str, held_on: date,
 def inspections(contract: Contract) -> list[Inspection]:
     return db.session.scalars(select(Inspection).filter_by(contract_id=contract.id).order_by(Inspection.held_on,
                                                                                             Inspection.id)).all()
+
+
+# --- deadlines of reports -------------------------------------------------------------------------
+
+def report_flags(contract: Contract, today: date) -> dict[int, str]:
+    """The deadline state (rules/deadlines.py) of each report the organization still owes on a
+    contract in force: due soon, overdue or long overdue."""
+    if contract.status != "active":
+        return {}
+    limits = deadlines.thresholds(today)
+    flags = {m.id: deadlines.state(m.due_on, today, limits) for m in contract.milestones if m.status in OPEN_MILESTONES}
+    return {milestone_id: flag for milestone_id, flag in flags.items() if flag}
+
+
+@dataclass(frozen=True)
+class Lateness:
+    overdue_now: int  # reports owed past their date today
+    late_this_year: int  # reports sent after their date, or still owed past it, over the last 365 days
+    often_late: bool  # late_this_year reaches the rules' `late_reports_to_flag`
+
+
+def report_lateness(organization_ids, today: date) -> dict[int, Lateness]:
+    """How late each organization is with its reports, in one query whatever its history."""
+    limits = deadlines.thresholds(today)
+    first_report = (select(DeliveryReport.milestone_id, func.min(DeliveryReport.submitted_at).label("first"))
+                    .group_by(DeliveryReport.milestone_id).subquery())
+    rows = db.session.execute(
+        select(Contract.organization_id, Milestone.due_on, Milestone.status, first_report.c.first)
+        .join(Contract).outerjoin(first_report, first_report.c.milestone_id == Milestone.id)
+        .where(Contract.organization_id.in_(set(organization_ids)), Contract.status.in_(SIGNED_STATUSES),
+               Milestone.due_on < today, Milestone.due_on >= date.fromordinal(today.toordinal() - 365),
+               Milestone.status != "cancelled")).all()
+    overdue, late = {}, {}
+    for organization_id, due_on, status, first in rows:
+        owed_late = status in OPEN_MILESTONES and first is None
+        if owed_late or (first is not None and clock.china_date(first) > due_on):
+            late[organization_id] = late.get(organization_id, 0) + 1
+        if status in OPEN_MILESTONES:
+            overdue[organization_id] = overdue.get(organization_id, 0) + 1
+    return {o: Lateness(overdue.get(o, 0), late.get(o, 0), late.get(o, 0) >= limits.late_reports_to_flag)
+            for o in set(organization_ids)}

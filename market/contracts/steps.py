@@ -6,6 +6,7 @@ from market.contracts.models import Contract
 from market.core.money import format_fen
 from market.needs import timeline
 from market.needs.timeline import describes
+from market.notifications.wording import due_words
 
 
 @describes("contract_signed")
@@ -72,3 +73,16 @@ def record_step(contract: Contract, kind: str, actor, **detail) -> None:
         else contract.proposal.requests if contract.proposal is not None else []
     for request in requests:
         timeline.record(kind, actor, request=request, contract_id=contract.id, number=contract.number, **detail)
+
+
+@describes("report_reminder")
+def _report_reminder(d):
+    return _("Contract %(number)s “%(title)s”: the report on “%(milestone)s” is %(when)s", number=d.get("number", ""),
+             title=d.get("title", ""), milestone=d.get("milestone", ""), when=due_words(d))
+
+
+@describes("payment_reminder")
+def _payment_reminder(d):
+    return _("Contract %(number)s “%(title)s”: the tranche for “%(milestone)s” is to be paid, %(when)s",
+             number=d.get("number", ""), title=d.get("title", ""), milestone=d.get("milestone", ""),
+             when=due_words(d))

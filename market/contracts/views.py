@@ -34,6 +34,7 @@ from market.money import services as money
 from market.money.models import PAYMENT_STATUSES
 from market.organizations.services import category_choices
 from market.places.services import department_choices
+from market.rules import deadlines
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -78,6 +79,8 @@ def show(contract_id: int):
         open_amendment=proposal,
         may_answer=proposal is not None and bool(sides - {proposal.proposed_by_side}),
         today=clock.today(),
+        report_flags=delivery.report_flags(contract, clock.today()),
+        deadline_labels=deadlines.LABELS,
         AMENDMENT_STATUSES=AMENDMENT_STATUSES,
         PAYMENT_STATUSES=PAYMENT_STATUSES,
         history=CONTRACT_MACHINE.history(contract),

@@ -15,6 +15,7 @@ from market.demo import DEMO_PASSWORD
 from market.demo.moments import clock_at, day
 from market.demo.philanthropy import seed_philanthropy
 from market.demo.topics import seed_topics
+from market.demo.waiting import seed_waiting
 from market.evaluation import grading, ratings, rubrics
 from market.evaluation import services as evaluations
 from market.evaluation.models import GradeApplication, Rubric
@@ -229,10 +230,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     _seed_evaluation(people, organizations, communities)
     owners = seed_philanthropy(people, organizations, communities)
     seed_topics(people, communities)
+    newcomers = seed_waiting(people, organizations, communities)
     db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
-        + [(email, name, "organization owner") for email, name in owners]
+        + [(email, name, "organization owner") for email, name in owners] \
+        + [(email, name, "resident, to be verified") for email, name in newcomers]
 
 
 # (author, title, description, category, urgency, people, supporters, comments)

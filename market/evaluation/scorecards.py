@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market import clock
+from market.contracts import delivery
 from market.contracts.models import SIGNED_STATUSES, Contract, DeliveryReport, Milestone
 from market.core import scoring
 from market.evaluation import ratings
@@ -32,6 +33,9 @@ class OrganizationCard:
     stars: dict = field(default_factory=dict)
     department_ratings: dict = field(default_factory=dict)
     department_ratings_count: int = 0
+    reports_overdue: int = 0  # owed past their date today
+    reports_late: int = 0  # late over the last 12 months
+    often_late: bool = False
 
     @property
     def on_time_percent(self) -> Decimal | None:
@@ -57,12 +61,14 @@ def organization_card(organization_id: int) -> OrganizationCard:
         .order_by(Evaluation.published_at, Evaluation.id)).all()
     index, count = ratings.satisfaction(organization_id=organization_id)
     averages, rated = ratings.department_averages(organization_id=organization_id)
+    lateness = delivery.report_lateness({organization_id}, clock.today())[organization_id]
     return OrganizationCard(
         grade=undertakers.current_grade(organization_id), grades=grade_history(organization_id),
         contracts_won=won, contracts_completed=completed, milestones_accepted=len(decided), milestones_on_time=on_time,
         evaluations=[(e, number, scoring.from_centipoints(e.total_cp)) for e, number in evaluations],
         satisfaction=index, ratings=count, stars=ratings.star_counts(organization_id=organization_id),
-        department_ratings=averages, department_ratings_count=rated)
+        department_ratings=averages, department_ratings_count=rated, reports_overdue=lateness.overdue_now,
+        reports_late=lateness.late_this_year, often_late=lateness.often_late)
 
 
 def grade_history(organization_id: int) -> list[tuple[OrganizationGrade, GradeApplication | None]]:
@@ -82,6 +88,7 @@ class DepartmentCard:
     paid: int
     evaluations_mean: Decimal | None
     evaluations: int
+    payments_overdue: int = 0  # accepted tranches past their pay-by date today
 
 
 def department_card(department_id: int) -> DepartmentCard:
@@ -93,7 +100,10 @@ def department_card(department_id: int) -> DepartmentCard:
         Contract, Evaluation.contract_id == Contract.id).where(Contract.department_id == department_id,
                                                                Evaluation.status == "published")).one()
     mean = scoring.rounded(Decimal(int(total)) / Decimal(evaluated) / 100) if evaluated else None
-    return DepartmentCard(averages, count, index, rated, late, paid, mean, evaluated)
+    overdue = db.session.scalar(select(func.count(Milestone.id)).join(Contract).where(
+        Contract.department_id == department_id, Milestone.status.in_(("accepted", "paying")),
+        Milestone.pay_by < clock.today()))
+    return DepartmentCard(averages, count, index, rated, late, paid, mean, evaluated, overdue)
 
 
 def department_ratings_select(department_id: int):

@@ -27,8 +27,8 @@ from market.incubation.models import (
 )
 from market.money import ledger
 from market.organizations.models import Organization, OrganizationGrade
+from market.rules import deadlines
 
-ASSESSMENT_DUE_DAYS = 120  # an organization in the incubator is assessed at least this often
 MAX_SEED_FEN = 10**9
 
 
@@ -314,18 +314,19 @@ def grantees(incubator: Incubator, cohort_id: int | None = None, incubation_id: 
             stay, assessed[stay.id], first.date() if first else None, count, done, grade, since,
             grants.get(stay.organization_id, 0), int(given.get((stay.id, "seed_money"), (0, 0))[1] or 0),
             int(given.get((stay.id, "training"), (0, 0))[0] or 0), []))
+    every_days = deadlines.thresholds(today).assessment_every_days
     for row in rows:
-        row.behind = behind_reasons(row, today)
+        row.behind = behind_reasons(row, today, every_days)
     return rows
 
 
-def behind_reasons(row: Grantee, today: date) -> list[str]:
+def behind_reasons(row: Grantee, today: date, assessment_every_days: int) -> list[str]:
     """Why an organization in the incubator is falling behind; empty when it is not."""
     if row.incubation.status != "admitted":
         return []
     reasons = []
     last = row.assessments[-1].assessed_on if row.assessments else row.incubation.admitted_on
-    if (today - last).days > ASSESSMENT_DUE_DAYS:
+    if (today - last).days > assessment_every_days:
         reasons.append(_("No capacity assessment for %(days)s days.", days=(today - last).days))
     if row.growth is not None and row.growth <= 0:
         reasons.append(_("Capacity has not grown since the first assessment."))

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market.extensions import db
@@ -19,3 +19,16 @@ class Notification(db.Model):
     endpoint_values: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    mailed_at: Mapped[datetime | None]  # in its own mail or in a digest; never for who wants no mail
+
+
+class Reminder(db.Model):
+    """A reminder of a dated duty, written once per stage (due soon, a day late, a week late...), so
+    the scheduled run can be repeated without telling anyone twice."""
+
+    __table_args__ = (UniqueConstraint("duty", "subject_id", "stage"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    duty: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime]

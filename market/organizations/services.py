@@ -144,6 +144,15 @@ def is_insider(viewer: User | None, org: Organization) -> bool:
     )
 
 
+def members_of(organization_ids) -> dict[int, list[User]]:
+    """Each organization's members, in one query: who a reminder to the organization goes to."""
+    found: dict[int, list[User]] = {}
+    for membership in db.session.scalars(select(Membership).options(db.joinedload(Membership.user))
+                                         .where(Membership.organization_id.in_(set(organization_ids)))):
+        found.setdefault(membership.organization_id, []).append(membership.user)
+    return found
+
+
 def can_view(viewer: User | None, org: Organization) -> bool:
     return org.is_public or is_insider(viewer, org)
 

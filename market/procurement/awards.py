@@ -274,10 +274,8 @@ def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
         db.session.rollback()
         raise
     organization = chosen.bid.organization
-    tenders.notify_bidders(tender, lambda: (
-        _("“%(title)s” is awarded", title=tender.title),
-        _("Awarded to %(name)s. Bidders may challenge in writing until %(when)s.", name=organization.name,
-          when=text.moment(record.notice_ends_at))))
+    tenders.notify_bidders(tender, "bidder_tender_awarded", lambda: _("“%(title)s” is awarded", title=tender.title),
+                           organization=organization.name, until=record.notice_ends_at.isoformat())
     for request in tender.requests:
         timeline.record("tender_awarded", actor, request=request, tender_id=tender.id, organization=organization.name,
                         organization_id=organization.id)

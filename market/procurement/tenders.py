@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from market import clock
 from market.accounts.models import User
-from market.core import mail, text, unit
+from market.core import text, unit
 from market.core.errors import NotFound, ServiceError
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import CommunityRequest
+from market.notifications import services as notifications
 from market.organizations.models import GRADES, Membership, Organization
 from market.places.models import Community, Department
 from market.procurement import sealing, signals, steps  # noqa: F401  (steps: how tender events read on timelines)
@@ -177,9 +178,8 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
     db.session.add(TenderAmendment(tender_id=tender.id, reason=reason, bid_deadline_before=before,
                                    bid_deadline_after=tender.bid_deadline, bids_returned=len(returned),
                                    amended_at=now, amended_by_id=actor.id))
-    notify_bidders(tender, lambda: (_("“%(title)s” has changed", title=tender.title),
-                                    _("%(reason)s\nYour bid is returned: resubmit it by %(when)s.", reason=reason,
-                                      when=text.moment(tender.bid_deadline))))
+    notify_bidders(tender, "bidder_tender_changed", lambda: _("“%(title)s” has changed", title=tender.title),
+                   reason=reason, returned=bool(returned), deadline=tender.bid_deadline.isoformat())
     unit.flush()
     return tender
 
@@ -251,18 +251,14 @@ def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     return again
 
 
-def notify_bidders(tender: Tender, compose) -> None:
-    """Mail every member of every bidding organization, sent when the step commits.
-    `compose()` returns (subject, body) and runs in each reader's language."""
-    from flask_babel import force_locale
-
+def notify_bidders(tender: Tender, kind: str, mail_subject, **detail) -> None:
+    """Tell every member of every bidding organization of a step of the tender (`kind`, its words in
+    steps.py), in Market and by mail as each chose; `mail_subject()` runs in each reader's language."""
     members = db.session.scalars(select(Membership).join(Bid, Bid.organization_id == Membership.organization_id)
                                  .where(Bid.tender_id == tender.id)).all()
-    link = mail.external_url("procurement.tender", tender_id=tender.id)
     for member in {m.user_id: m for m in members}.values():
-        with force_locale(member.user.locale):
-            subject, body = compose()
-            mail.send_after_commit(member.user.email, subject, f"{body}\n\n{link}")
+        notifications.notify(member.user, kind, {"title": tender.title, **detail},
+                             ("procurement.tender", {"tender_id": tender.id}), mail_subject=mail_subject)
 
 
 def cancel(actor: User, tender: Tender, reason: str) -> None:
@@ -270,7 +266,8 @@ def cancel(actor: User, tender: Tender, reason: str) -> None:
     reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     TENDER_MACHINE.move(tender, "cancelled", actor, reason)
     tender.outcome_note = reason
-    notify_bidders(tender, lambda: (_("“%(title)s” is cancelled", title=tender.title), reason))
+    notify_bidders(tender, "bidder_tender_cancelled", lambda: _("“%(title)s” is cancelled", title=tender.title),
+                   reason=reason)
     for request in tender.requests:
         timeline.record("tender_cancelled", actor, request=request, tender_id=tender.id, reason=reason)
     unit.flush()
@@ -312,17 +309,12 @@ def _open(tender: Tender, now: datetime) -> None:
         tender.outcome_note = reason
         for request in tender.requests:
             timeline.record("tender_failed", None, request=request, tender_id=tender.id, reason=reason)
-        notify_bidders(
-            tender,
-            lambda: (
-                _("“%(title)s” has failed", title=tender.title),
-                _("%(n)s valid bids; the method needs at least %(min)s.", n=len(bids), min=minimum),
-            ),
-        )
+        notify_bidders(tender, "bidder_tender_failed", lambda: _("“%(title)s” has failed", title=tender.title),
+                       valid=len(bids), minimum=minimum)
     else:
         TENDER_MACHINE.move(tender, "opened", None, "")
-        notify_bidders(tender, lambda: (_("Bids for “%(title)s” are opened", title=tender.title),
-                                        _("The bidders and their prices are now public.")))
+        notify_bidders(tender, "bidder_bids_opened",
+                       lambda: _("Bids for “%(title)s” are opened", title=tender.title))
 
 
 def get_tender(viewer, tender_id: int) -> Tender:

@@ -56,6 +56,7 @@ from market.procurement.models import (
     TENDER_METHODS,
     UNDERTAKER_MACHINE,
 )
+from market.procurement.signals import notes_on
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 LABELS = {"grades": GRADES, "competition": COMPETITION_CLASSES, "catalog_machine": CATALOG_MACHINE,
@@ -341,6 +342,7 @@ def tender(tender_id: int):
     challenge_form.organization_id.choices = options(
         (o.id, o.name) for o in awards.challengers(current_user, record)
     )
+    opened = bids.opened_bids(record)
     return render_template(
         "procurement/tender.html", tender=record, purchaser=purchaser, my_orgs=my_orgs,
         required_grade=bids.required_grade(record),
@@ -351,7 +353,8 @@ def tender(tender_id: int):
         all_scored=awards.all_scored(record), on_panel=any(m.expert_id == getattr(current_user, "id", None)
                                                                for m in awards.panel(record)),
         my_bids={o.id: bids.own_bid(current_user, record, o.id) for o in my_orgs},
-        opened=bids.opened_bids(record), unanswered=tenders.unanswered(record),
+        opened=opened, unanswered=tenders.unanswered(record),
+        bidder_notes=notes_on({b.organization_id for b in opened}) if purchaser else {},
         question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
         history=TENDER_MACHINE.history(record), now=clock.now(), **LABELS,
     )

@@ -35,6 +35,16 @@ SUZHOU_2026 = {
     "grade_upgrade_years": 2,  # a grade held two years before applying for a higher one
     "grade_notice_days": 7,  # public notice (公示) of a proposed grade; assumed
     "grade_appeal_answer_days": 15,
+    # When a dated duty (a report, an answer, a payment, an assessment) is flagged and reminded;
+    # assumed, set by the operator.
+    "deadlines": {
+        "due_soon_days": 7,  # flagged "due soon" this many days before the date
+        "long_overdue_days": 30,  # "long overdue" this many days after it
+        "remind_days_before": 3,  # one reminder this many days before the date
+        "remind_every_days_after": 7,  # then one on the day after it and every so many days while late
+        "late_reports_to_flag": 2,  # reports late this many times in a year: "often late" where it bids
+        "assessment_every_days": 120,  # an incubated organization is assessed at least this often
+    },
 }
 SUZHOU_2026_SOURCE = "政府采购法; 财政部令第102号 (2020); 国办发〔2013〕96号; shared/DOMAIN.md"
 

@@ -1,16 +1,19 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from market import clock
 from market.accounts import services as accounts
 from market.accounts.forms import DisplayForm, LanguageForm
 from market.accounts.roles import Role
 from market.core import display, mail
+from market.core.desk import SHOWN, desk_of
 from market.core.page_cache import cached_page
 from market.core.urls import safe_next
 from market.extensions import db
 from market.organizations.models import Organization, ServiceCategory
 from market.places.models import Community, District, Street
+from market.rules import deadlines
 
 bp = Blueprint("site", __name__)
 
@@ -28,6 +31,20 @@ def home():
     }
     categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)).all()
     return render_template("home.html", counts=counts, categories=categories)
+
+
+@bp.route("/desk")
+@login_required
+def desk():
+    """The person's desk (工作台): what waits for them in each of their roles, most urgent first."""
+    today = clock.today()
+    limits = deadlines.thresholds(today)
+    sections = desk_of(current_user, today, limits)
+    if len(sections) > 1 and sections[0].key == "resident" and not sections[0].waiting:
+        sections = sections[1:]  # an official's desk opens on their work, not an empty resident's corner
+    sections.sort(key=lambda section: not section.waiting)  # the roles with work first, in their order
+    return render_template("desk.html", sections=sections, shown=SHOWN, today=today,
+                           state=lambda due: deadlines.state(due, today, limits), state_labels=deadlines.LABELS)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,94 @@
+"""The desk (工作台, `/desk`): each demo role signs in, lands on it, sees what the demo leaves
+waiting for it (counted by hand from market/demo/waiting.py and the rest of the demo), and takes the
+first next action; in Chromium at 390 px as well. A stranger to the desk is sent to sign in; every
+pile costs two queries (see also tests/test_city.py, at two city sizes)."""
+import re
+
+import pytest
+
+from market.core import desk
+from market.core.unit import command
+from market.demo.seed import DEMO_PASSWORD, seed_demo
+from market.extensions import db
+from market.rules import deadlines
+
+# Piles with something waiting, per demo person, and how many: the demo's open work on its clock.
+EXPECTED = {
+    "admin@demo.market": {
+        "civil_affairs-registrations": 1,  # the pending 晨曦 registration
+        "organization-tenders_open": 1,  # the demo's administrator owns the foundation and the incubator
+    },
+    "worker@demo.market": {
+        "community_worker-residents_to_verify": 1,  # the newcomer 马晓东
+        "community_worker-needs_to_triage": 6,  # open needs of the worker's communities not in a request
+        "community_worker-hearings_to_hold": 1,  # the youth-care review meeting, voting
+    },
+    "purchaser@demo.market": {
+        "purchaser-questions": 1,  # on the open meals tender
+        "purchaser-to_evaluate": 1,  # the bathing tender, opened
+        "purchaser-reports_to_accept": 1,  # the 同行 grant's late second report
+    },
+    "org@demo.market": {"organization-tenders_open": 1},  # the meals tender: listed for elderly care only
+    "incubator@demo.market": {"incubator_staff-assessments_due": 1},
+    "evaluator@demo.market": {"evaluator-evaluations": 1},  # the home-care contract's mid-term
+    "expert@demo.market": {"expert-to_score": 1},  # the bathing tender's panel
+    "resident@demo.market": {"resident-my_needs": 3, "resident-hearings_to_vote": 1},
+    "neighbour@demo.market": {"resident-my_needs": 3, "resident-hearings_to_vote": 1},
+}
+
+
+@pytest.fixture
+def demo(app, frozen):
+    with command(app):
+        seed_demo()
+
+
+def piles_on(html: str) -> dict[str, int]:
+    return {key: int(count) for key, count in re.findall(
+        r'data-test="pile-([\w-]+)">\s*<h3>[^<]*<span class="count" data-test="count">(\d+)</span>', html)}
+
+
+def first_next_action(html: str) -> str:
+    return re.search(r'<a class="button secondary next" href="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email: str):
+    return client.submit("/login", {"email": email, "password": DEMO_PASSWORD})
+
+
+def test_every_demo_role_lands_on_its_desk_and_takes_its_next_step(app, client, demo):
+    for email, expected in EXPECTED.items():
+        client.post("/logout", data={"csrf_token": client.token("/")})
+        response = sign_in(client, email)
+        assert response.status_code == 302 and response.location == "/desk", email
+        page = client.get("/desk")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert piles_on(html) == expected, email
+        step = client.get(first_next_action(html))
+        assert step.status_code == 200, (email, first_next_action(html))
+
+
+def test_the_desk_is_for_signed_in_people(client, demo):
+    response = client.get("/desk")
+    assert response.status_code == 302 and response.location.startswith("/login?next=")
+
+
+def test_every_pile_costs_two_queries(app, client, demo, count_queries):
+    """The civil-affairs administrator of the demo also owns two organizations: three sections."""
+    sign_in(client, "admin@demo.market")
+    client.get("/desk")
+    with command(app):
+        from market.accounts.models import User
+
+        admin = db.session.scalar(db.select(User).filter_by(email="admin@demo.market"))
+        today = admin.created_at.date()
+        piles = sum(len(section.piles) for section in desk.desk_of(admin, today, deadlines.thresholds(today)))
+    with count_queries() as counted:
+        assert client.get("/desk").status_code == 200
+    # two per pile, the rules in force, and the request's own: session, user, grants, memberships,
+    # the residence, unread notifications
+    assert counted.count == 2 * piles + FIXED_QUERIES, "\n".join(s[:90] for s in counted.statements)
+
+
+FIXED_QUERIES = 7
