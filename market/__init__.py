@@ -67,6 +67,7 @@ from market.money import models as _money_models  # noqa: F401
 from market.needs import desk as _needs_desk  # noqa: F401
 from market.needs import models as _needs_models  # noqa: F401
 from market.notifications import models as _notifications_models  # noqa: F401
+from market.notifications import receivers as _notifications_receivers  # noqa: F401
 from market.organizations import desk as _organizations_desk  # noqa: F401
 from market.organizations import models as _organizations_models  # noqa: F401
 from market.organizations import receivers as _organizations_receivers  # noqa: F401

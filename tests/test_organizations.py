@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 
+from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.unit import command
 from market.core.workflow import StatusChange
@@ -110,6 +111,8 @@ def test_civil_affairs_approves_and_owner_is_told(client, make_user, login, app)
     make_user("admin@example.cn", roles={Role.CIVIL_AFFAIRS: None})
     login("admin@example.cn")
     assert "邻里守望" in client.get("/organizations/review").get_data(as_text=True)
+    with command(app):  # the owner chose a mail for each notification
+        db.session.scalar(db.select(User).filter_by(email="owner@example.cn")).mail_frequency = "each"
     client.submit(f"/organizations/{org_id}/review", {"approve": "1", "reason": ""}, form_url="/organizations/review")
     with command(app):
         org = db.session.get(Organization, org_id)

@@ -425,6 +425,7 @@ def decide_residence(actor: User, residence_id: int, approve: bool, reason: str 
     residence.decided_at = clock.now()
     residence.decided_by_id = actor.id
     residence.decision_reason = reason.strip()
+    signals.residence_decided.send(residence)
     unit.flush()
     return residence
 

@@ -11,7 +11,7 @@ from market import clock
 from market.accounts.models import User
 from market.contracts.access import require_side
 from market.contracts.models import AMENDMENT_MACHINE, Contract, ContractAmendment, ContractSignature
-from market.contracts.steps import record_step
+from market.contracts.steps import record_step, tell_sides
 from market.contracts.terms import OPEN_MILESTONES, terms_digest, terms_of
 from market.core import text, unit
 from market.core.errors import ServiceError
@@ -76,6 +76,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
         previous_terms=terms_of(contract))
     db.session.add(proposal)
     AMENDMENT_MACHINE.start(proposal, actor, reason)
+    tell_sides(contract, "amendment_proposed", actor, sides=({"purchaser", "organization"} - {side}), reason=reason)
     unit.flush()
     return proposal
 
@@ -96,6 +97,8 @@ def answer_amendment(actor: User, contract: Contract, agree: bool, note: str = "
         if not proposal.decision_note:
             raise ServiceError(_("Give a reason."), field="note")
         AMENDMENT_MACHINE.move(proposal, "refused", actor, proposal.decision_note)
+        tell_sides(contract, "amendment_refused", actor, sides=(proposal.proposed_by_side,),
+                   note=proposal.decision_note)
         unit.flush()
         return proposal
     new = proposal.proposed_terms

@@ -11,7 +11,7 @@ from market import clock
 from market.accounts.models import User
 from market.contracts.access import require_side
 from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE, SIDES, Contract, ContractSignature
-from market.contracts.steps import record_step
+from market.contracts.steps import record_step, tell_sides
 from market.contracts.terms import Terms, apply_terms, default_terms, terms_digest, validate
 from market.core import text, unit
 from market.core.errors import Ineligible, Problem, ServiceError
@@ -34,6 +34,7 @@ def _register(actor: User, contract: Contract, terms: Terms, prefix: str) -> Non
     CONTRACT_MACHINE.start(contract, actor, "")
     for milestone in contract.milestones:
         MILESTONE_MACHINE.start(milestone, actor, "")
+    tell_sides(contract, "contract_to_sign", actor)
 
 
 def draft_from_award(actor: User, award: Award) -> Contract:

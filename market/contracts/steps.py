@@ -1,12 +1,16 @@
-"""Contract and payment steps on the timeline of each community request a contract answers:
-recording one, and how each reads."""
+"""Contract and payment steps: on the timeline of each community request a contract answers, and
+in the notifications of the people of both sides (who acted aside); and how each reads."""
 from flask_babel import gettext as _
 
+from market.accounts import services as accounts
+from market.accounts.roles import Role
 from market.contracts.models import Contract
 from market.core.money import format_fen
 from market.needs import timeline
 from market.needs.timeline import describes
+from market.notifications import services as notifications
 from market.notifications.wording import due_words
+from market.organizations import services as organizations
 
 
 @describes("contract_signed")
@@ -68,11 +72,36 @@ def _terminated(d):
 
 
 def record_step(contract: Contract, kind: str, actor, **detail) -> None:
-    """A step on the timeline of every community request the contract (or the grant's proposal) answers."""
+    """A step on the timeline of every community request the contract (or the grant's proposal)
+    answers, told to both sides."""
     requests = contract.tender.requests if contract.tender is not None \
         else contract.proposal.requests if contract.proposal is not None else []
     for request in requests:
         timeline.record(kind, actor, request=request, contract_id=contract.id, number=contract.number, **detail)
+    tell_sides(contract, kind, actor, **detail)
+
+
+def people_of(contract: Contract, side: str) -> list:
+    """Who acts for a side: the organization's members; the department's purchasers, or for a grant
+    the funder's staff and members."""
+    if side == "organization":
+        return organizations.members_of({contract.organization_id}).get(contract.organization_id, [])
+    if contract.department_id is not None:
+        return accounts.holders_of(Role.PURCHASER, {contract.department_id}).get(contract.department_id, [])
+    funder = contract.funder_organization_id
+    return accounts.holders_of(Role.INCUBATOR_STAFF, {funder}).get(funder, []) \
+        + organizations.members_of({funder}).get(funder, [])
+
+
+def tell_sides(contract: Contract, kind: str, actor, sides=("purchaser", "organization"), **detail) -> None:
+    """Notify the people of `sides` of a step on the contract; the person acting is not told."""
+    told = {actor.id} if actor is not None else set()
+    for side in sides:
+        for person in people_of(contract, side):
+            if person.id not in told:
+                told.add(person.id)
+                notifications.notify(person, kind, {"number": contract.number, "title": contract.title, **detail},
+                                     ("contracts.show", {"contract_id": contract.id}))
 
 
 @describes("report_reminder")
@@ -86,3 +115,21 @@ def _payment_reminder(d):
     return _("Contract %(number)s “%(title)s”: the tranche for “%(milestone)s” is to be paid, %(when)s",
              number=d.get("number", ""), title=d.get("title", ""), milestone=d.get("milestone", ""),
              when=due_words(d))
+
+
+@describes("contract_to_sign")
+def _to_sign(d):
+    return _("Contract %(number)s “%(title)s” is drafted: read the terms and sign", number=d.get("number", ""),
+             title=d.get("title", ""))
+
+
+@describes("amendment_proposed")
+def _amendment_proposed(d):
+    return _("Contract %(number)s: a change is proposed, waiting for your answer: %(reason)s",
+             number=d.get("number", ""), reason=d.get("reason", ""))
+
+
+@describes("amendment_refused")
+def _amendment_refused(d):
+    return _("Contract %(number)s: the proposed change is refused: %(note)s", number=d.get("number", ""),
+             note=d.get("note", ""))

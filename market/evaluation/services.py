@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
+from market.accounts import services as accounts
 from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import access, payment
@@ -33,6 +34,7 @@ from market.evaluation.models import (
     IndicatorScore,
 )
 from market.extensions import db
+from market.notifications import services as notifications
 from market.organizations.models import Organization
 
 CONTRACT_KINDS = ("mid_term", "final")
@@ -117,6 +119,7 @@ def commission(actor: User, contract: Contract, kind: str, evaluator_org_id: int
     db.session.add(evaluation)
     db.session.flush()
     EVALUATION_MACHINE.start(evaluation, actor, "")
+    _tell_evaluators(evaluation)
     unit.flush()
     return evaluation
 
@@ -137,7 +140,17 @@ def start_grading_evaluation(actor: User, application, evaluator_org_id: int, du
     db.session.add(evaluation)
     db.session.flush()
     EVALUATION_MACHINE.start(evaluation, actor, "")
+    _tell_evaluators(evaluation)
     return evaluation
+
+
+def _tell_evaluators(evaluation: Evaluation) -> None:
+    """The evaluator organization's evaluators hear of a new evaluation to carry out."""
+    for person in accounts.holders_of(Role.EVALUATOR, {evaluation.evaluator_org_id}).get(evaluation.evaluator_org_id,
+                                                                                         []):
+        notifications.notify(person, "evaluation_commissioned", {"kind": evaluation.kind,
+                                                                 "due": evaluation.due_on.isoformat()},
+                             ("evaluation.show", {"evaluation_id": evaluation.id}))
 
 
 def evaluated_organization_id(evaluation: Evaluation) -> int:
@@ -291,6 +304,8 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
     evaluation.band = scoring.band(total, evaluation.rubric.bands)
     evaluation.summary, evaluation.submitted_by_id, evaluation.submitted_at = summary, actor.id, now
     EVALUATION_MACHINE.move(evaluation, "submitted", actor, "")
+    notifications.notify(db.session.get(User, evaluation.commissioned_by_id), "evaluation_submitted",
+                         {"kind": evaluation.kind}, ("evaluation.show", {"evaluation_id": evaluation.id}))
     unit.flush()
     return evaluation
 

@@ -16,3 +16,15 @@ def _published(d):
 def _evaluation_reminder(d):
     return _("%(kind)s (%(rubric)s) is to be submitted, %(when)s", kind=EVALUATION_KINDS.get(d.get("kind"), ""),
              rubric=d.get("rubric", ""), when=due_words(d))
+
+
+@describes("evaluation_commissioned")
+def _commissioned(d):
+    return _("%(kind)s commissioned from your organization: declare conflicts, then score by %(due)s",
+             kind=EVALUATION_KINDS.get(d.get("kind"), ""), due=d.get("due", ""))
+
+
+@describes("evaluation_submitted")
+def _submitted(d):
+    return _("%(kind)s submitted by the evaluator: publish it or send it back",
+             kind=EVALUATION_KINDS.get(d.get("kind"), ""))

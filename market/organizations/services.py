@@ -2,17 +2,18 @@
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core import mail, text, unit, uploads
+from market.core import text, unit, uploads
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import refuse_if_taken
 from market.extensions import db
+from market.notifications import services as notifications
+from market.notifications.wording import describes
 from market.organizations import credit_code
 from market.organizations.models import (
     DOCUMENT_TYPES,
@@ -221,17 +222,13 @@ def review_organization(actor: User, org: Organization, approve: bool, reason: s
         raise ServiceError(_("Give the organization a reason for the refusal."), field="reason")
     ORGANIZATION_MACHINE.move(org, "approved" if approve else "rejected", actor, reason.strip())
     unit.flush()
+    kind = "organization_approved" if approve else "organization_returned"
+    subject = (lambda: _("%(name)s is approved on Market", name=org.name)) if approve \
+        else (lambda: _("%(name)s needs corrections", name=org.name))
     for member in org.members:
         if member.is_owner:
-            with force_locale(member.user.locale):
-                if approve:
-                    subject = _("%(name)s is approved on Market", name=org.name)
-                    body = _("Civil affairs approved %(name)s. Its profile is now public.", name=org.name)
-                else:
-                    subject = _("%(name)s needs corrections", name=org.name)
-                    body = _("Civil affairs returned the registration of %(name)s: %(reason)s\n"
-                             "Correct the profile and save it to resubmit.", name=org.name, reason=reason.strip())
-                mail.send(member.user.email, subject, body)
+            notifications.notify(member.user, kind, {"name": org.name, "reason": reason.strip()},
+                                 ("organizations.show", {"organization_id": org.id}), mail_subject=subject)
     return org
 
 
@@ -327,3 +324,14 @@ def category_choices() -> list[tuple[int, str]]:
 
 def categories() -> list[ServiceCategory]:
     return list(db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)))
+
+
+@describes("organization_approved")
+def _approved(d):
+    return _("Civil affairs approved %(name)s. Its profile is now public.", name=d.get("name", ""))
+
+
+@describes("organization_returned")
+def _returned(d):
+    return _("Civil affairs returned the registration of %(name)s: %(reason)s\n"
+             "Correct the profile and save it to resubmit.", name=d.get("name", ""), reason=d.get("reason", ""))

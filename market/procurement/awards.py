@@ -19,6 +19,7 @@ from market.core.errors import PermissionDenied, Problem, ServiceError, existing
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
+from market.notifications import services as notifications
 from market.procurement import questions, sealing, signals, tenders
 from market.procurement.models import (
     TENDER_MACHINE,
@@ -52,6 +53,8 @@ def add_expert(actor: User, tender: Tender, expert: User) -> PanelMember:
     member = PanelMember(tender_id=tender.id, expert_id=expert.id, added_at=clock.now(), added_by_id=actor.id)
     db.session.add(member)
     refuse_if_taken(_("This expert is on the panel already."), field="expert_id")
+    notifications.notify(expert, "panel_added", {"title": tender.title},
+                         ("procurement.tender", {"tender_id": tender.id}))
     return member
 
 
@@ -307,6 +310,7 @@ def file_challenge(actor: User, tender: Tender, organization_id: int, grounds: s
     challenge = Challenge(tender_id=tender.id, organization_id=organization_id, filed_by_id=actor.id, grounds=grounds,
                           filed_at=now, answer_due_at=rules.add_working_days(now, days))
     db.session.add(challenge)
+    tenders.tell_purchasers(tender, "challenge_filed", actor, due=clock.china_date(challenge.answer_due_at).isoformat())
     unit.flush()
     return challenge
 
@@ -326,7 +330,8 @@ def challengers(actor, tender: Tender) -> list:
 
 def answer_challenge(actor: User, challenge_id: int, answer_text: str) -> None:
     challenge = existing(Challenge, challenge_id, _("This challenge does not exist."))
-    questions.record_answer(actor, challenge, answer_text, _("This challenge is answered already."))
+    questions.record_answer(actor, challenge, answer_text, _("This challenge is answered already."),
+                            "challenge_answered")
 
 
 def challenges(tender: Tender) -> list[Challenge]:

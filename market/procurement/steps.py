@@ -67,3 +67,31 @@ def _bidder_opened(d):
 def _bidder_awarded(d):
     return _("“%(title)s” is awarded to %(organization)s. Bidders may challenge in writing until %(when)s.",
              title=d.get("title", ""), organization=d.get("organization", ""), when=_moment(d.get("until", "")))
+
+
+@describes("question_asked")
+def _question_asked(d):
+    return _("A bidder asked a question on “%(title)s”: answer it before the questions close",
+             title=d.get("title", ""))
+
+
+@describes("question_answered")
+def _question_answered(d):
+    return _("Your question on “%(title)s” is answered", title=d.get("title", ""))
+
+
+@describes("challenge_filed")
+def _challenge_filed(d):
+    return _("A challenge to the award of “%(title)s” is filed: answer it by %(due)s", title=d.get("title", ""),
+             due=d.get("due", ""))
+
+
+@describes("challenge_answered")
+def _challenge_answered(d):
+    return _("Your challenge to the award of “%(title)s” is answered", title=d.get("title", ""))
+
+
+@describes("panel_added")
+def _panel_added(d):
+    return _("You are on the evaluation panel of “%(title)s”: declare conflicts and score once the bids are opened",
+             title=d.get("title", ""))

@@ -12,13 +12,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
+from market.accounts import services as accounts
 from market.accounts.models import User
+from market.accounts.roles import Role
 from market.core import text, unit
 from market.core.errors import NotFound, ServiceError
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import CommunityRequest
 from market.notifications import services as notifications
+from market.organizations import services as organizations
 from market.organizations.models import GRADES, Membership, Organization
 from market.places.models import Community, Department
 from market.procurement import sealing, signals, steps  # noqa: F401  (steps: how tender events read on timelines)
@@ -259,6 +262,21 @@ def notify_bidders(tender: Tender, kind: str, mail_subject, **detail) -> None:
     for member in {m.user_id: m for m in members}.values():
         notifications.notify(member.user, kind, {"title": tender.title, **detail},
                              ("procurement.tender", {"tender_id": tender.id}), mail_subject=mail_subject)
+
+
+def tell_purchasers(tender: Tender, kind: str, actor, **detail) -> None:
+    """Notify the department's purchasers of a step that waits on them (the person acting aside)."""
+    for person in accounts.holders_of(Role.PURCHASER, {tender.department_id}).get(tender.department_id, []):
+        if actor is None or person.id != actor.id:
+            notifications.notify(person, kind, {"title": tender.title, **detail},
+                                 ("procurement.tender", {"tender_id": tender.id}))
+
+
+def tell_organization(organization_id: int, tender: Tender, kind: str, **detail) -> None:
+    """Notify an organization's members of a step of the tender that concerns it."""
+    for person in organizations.members_of({organization_id}).get(organization_id, []):
+        notifications.notify(person, kind, {"title": tender.title, **detail},
+                             ("procurement.tender", {"tender_id": tender.id}))
 
 
 def cancel(actor: User, tender: Tender, reason: str) -> None:
