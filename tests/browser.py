@@ -64,3 +64,18 @@ def sign_in(page, base: str, email: str, english: bool = False) -> None:
     page.get_by_label("E-mail address" if english else "电子邮箱").fill(email)
     page.get_by_label("Password" if english else "密码").fill(PASSWORD)
     page.get_by_role("button", name="Sign in" if english else "登录").click()
+
+
+def open_menu(page) -> None:
+    """The navigation, on a phone behind its "Menu" button."""
+    menu = page.locator("details.menu")
+    if menu.get_attribute("open") is None:
+        page.locator("details.menu > summary").click()
+
+
+def open_person_menu(page) -> None:
+    """The signed-in person's own menu (their community, organizations, desks, settings, sign-out)."""
+    open_menu(page)
+    person = page.locator("[data-test=person-menu]")
+    if person.get_attribute("open") is None:
+        person.locator("summary").click()

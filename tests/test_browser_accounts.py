@@ -4,16 +4,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import screenshot
+from browser import open_menu, open_person_menu, screenshot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "green-tea-2026"
-
-
-def open_menu(page):
-    menu = page.locator("details.menu")
-    if menu.get_attribute("open") is None:
-        page.locator("details.menu > summary").click()
 
 
 def test_resident_registers_signs_in_switches_language_and_signs_out(live_server, phone):
@@ -41,7 +35,7 @@ def test_resident_registers_signs_in_switches_language_and_signs_out(live_server
     expect(page.get_by_text("欢迎来到 Market")).to_be_visible()
     screenshot(page, "registered-zh")
 
-    open_menu(page)
+    open_person_menu(page)
     page.locator("[data-test=logout]").click()
     expect(page.get_by_text("您已退出登录。")).to_be_visible()
 
@@ -51,13 +45,15 @@ def test_resident_registers_signs_in_switches_language_and_signs_out(live_server
     page.get_by_label("在这台设备上保持登录").check()
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_text("您已登录。")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/desk$"))  # the desk is the first page after signing in
     open_menu(page)
-    expect(page.get_by_role("link", name="陈小雨")).to_be_visible()
+    expect(page.locator("[data-test=person-menu] > summary")).to_have_text("陈小雨")
 
     page.locator("[data-test=lang-en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    open_menu(page)
+    open_person_menu(page)
     expect(page.get_by_role("link", name="My community")).to_be_visible()
+    expect(page.get_by_role("link", name="API tokens")).to_have_count(0)  # a resident has no use for them
     screenshot(page, "signed-in-en")
 
     page.locator("[data-test=logout]").click()

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import screenshot, sign_in
+from browser import open_person_menu, screenshot, sign_in
 from market.accounts.roles import Role
 
 pytestmark = pytest.mark.browser
@@ -20,6 +20,7 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     # The resident posts a need, in Chinese.
     resident = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(resident, base, "resident@example.cn")
+    open_person_menu(resident)
     resident.get_by_role("navigation", name="主导航").get_by_role("link", name="发布需求").click()
     resident.get_by_label("需求标题").fill("独居老人助餐服务")
     resident.get_by_label("需求描述").fill("小区里有二十多位独居老人，希望每天中午有人送餐上门。")
@@ -46,6 +47,7 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     # The worker merges it into a request and schedules a hearing.
     worker = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(worker, base, "worker@example.cn")
+    open_person_menu(worker)
     worker.get_by_role("navigation", name="主导航").get_by_role("link", name="社区工作台").click()
     expect(worker.locator("[data-test=desk-needs]")).to_have_text("1")
     worker.get_by_role("link", name="条待处理的居民需求").click()

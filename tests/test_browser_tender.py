@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from browser import screenshot, sign_in
+from browser import open_person_menu, screenshot, sign_in
 from tests.factories import bid
 
 pytestmark = pytest.mark.browser
@@ -29,6 +29,7 @@ def test_full_tender_from_catalog_to_award_notice(live_server, browser, tender_w
     sign_in(buyer, base, "buyer@example.cn")
 
     # Catalog: import from Excel and publish.
+    open_person_menu(buyer)
     buyer.get_by_role("navigation", name="主导航").get_by_role("link", name="采购工作台").click()
     buyer.get_by_role("link", name="新建目录").click()
     buyer.get_by_label("年度").fill("2027")

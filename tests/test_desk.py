@@ -5,7 +5,9 @@ pile costs two queries (see also tests/test_city.py, at two city sizes)."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
+from browser import screenshot
 from market.core import desk
 from market.core.unit import command
 from market.demo.seed import DEMO_PASSWORD, seed_demo
@@ -92,3 +94,27 @@ def test_every_pile_costs_two_queries(app, client, demo, count_queries):
 
 
 FIXED_QUERIES = 7
+
+
+@pytest.mark.browser
+def test_every_demo_role_in_chromium_on_a_phone(app, demo, live_server, browser):
+    """Signed in on a 390 px phone, each demo person lands on the desk, sees the counts above without
+    scrolling sideways, and the first next action opens its page."""
+    for email, expected in EXPECTED.items():
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.fill("#email", email)
+        page.fill("#password", DEMO_PASSWORD)
+        page.press("#password", "Enter")
+        expect(page).to_have_url(re.compile(r"/desk$"))
+        for key, count in expected.items():
+            expect(page.locator(f"[data-test=pile-{key}] [data-test=count]")).to_have_text(str(count))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, email
+        if email == "purchaser@demo.market":
+            screenshot(page, "desk-purchaser-zh")
+        with page.expect_navigation() as step:
+            page.locator(".waiting .next").first.click()
+        assert step.value.status == 200, (email, page.url)
+        expect(page.locator("h1")).to_be_visible()
+        context.close()

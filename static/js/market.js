@@ -8,6 +8,18 @@
   function sync() { menu.open = wide.matches; }
   sync();
   wide.addEventListener("change", sync);
+  // "More" and the person's menu close when one clicks elsewhere or presses Escape.
+  var submenus = document.querySelectorAll("details.submenu");
+  function closeOthers(except) {
+    for (var i = 0; i < submenus.length; i++) if (submenus[i] !== except) submenus[i].open = false;
+  }
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest ? event.target.closest("details.submenu") : null;
+    closeOthers(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeOthers(null);
+  });
 })();
 
 // Phones show each table row as a card: every cell is led by its column's header (see market.css).
