@@ -19,8 +19,11 @@ run: $(VENV)/.runtime $(MO_FILES)
 	@echo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+
 test: $(VENV)/.dev $(MO_FILES)
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(AXE)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -39,6 +42,11 @@ test-postgres: $(VENV)/.dev $(MO_FILES)
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
 setup: $(VENV)/.dev $(MO_FILES)
+
+# axe-core for the accessibility checks of the phone sweep (tests/test_phone.py), pinned by its lock file.
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --silent --no-audit --no-fund
+	touch $@
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

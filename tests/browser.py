@@ -67,10 +67,12 @@ def sign_in(page, base: str, email: str, english: bool = False) -> None:
 
 
 def open_menu(page) -> None:
-    """The navigation, on a phone behind its "Menu" button."""
-    menu = page.locator("details.menu")
-    if menu.get_attribute("open") is None:
-        page.locator("details.menu > summary").click()
+    """The navigation, on a phone behind its "Menu" button (on a wide screen market.js keeps it open
+    once it has run: wait for that before deciding)."""
+    page.wait_for_load_state()
+    summary = page.locator("details.menu > summary")
+    if page.locator("details.menu").get_attribute("open") is None and summary.is_visible():
+        summary.click()
 
 
 def open_person_menu(page) -> None:

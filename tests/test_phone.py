@@ -5,10 +5,15 @@ into stacked cards below 600 px (static/css/market.css), so this holds for every
 
 The layout does not depend on the database, so each pass looks in one language: English on SQLite
 (its words are the longer ones), Chinese on PostgreSQL. In large text (长者模式, a quarter larger),
-the busiest pages are looked at too."""
+the busiest pages are looked at too.
+
+Every page the sweep opens is also checked by axe-core (tests/axe, from npm, injected into Chromium
+through Playwright as an init script, so the pages' strict CSP stays): no serious or critical
+violation of its WCAG 2 A and AA rules."""
 import json
 import os
 import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -23,6 +28,22 @@ from tests.world.people import DEMO_ROLES
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_CHECK = """async () => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                          resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
+
+
+def axe_context(browser):
+    """A phone-sized context whose every page carries axe-core."""
+    if not AXE.exists():  # not a skip: `make test` installs it (npm ci in tests/axe)
+        raise RuntimeError(f"axe-core is missing at {AXE}: run `make test` or `cd tests/axe && npm ci`")
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(path=str(AXE))
+    return context
 LANGUAGE = "zh" if os.environ.get("TEST_DATABASE_URL") else "en"
 NOT_PAGES = ("api.",)  # JSON for machines; CSV downloads are skipped by name below
 
@@ -60,9 +81,9 @@ def test_no_page_scrolls_sideways_on_a_phone(world, world_server, browser):
                 if not endpoint.startswith(NOT_PAGES) and not endpoint.endswith("_csv")]
         db.session.remove()
     people = [None, *sorted(set(DEMO_ROLES.values()))]
-    wide, pages = [], 0
+    wide, pages, inaccessible = [], 0, []
     for email in people:
-        context = browser.new_context(viewport=PHONE)
+        context = axe_context(browser)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
@@ -82,6 +103,7 @@ def test_no_page_scrolls_sideways_on_a_phone(world, world_server, browser):
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["width"]:
                     wide.append(f"{email or 'anonymous'} {url}: {width} px")
+                inaccessible += [f"{email or 'anonymous'} {url}: {v}" for v in page.evaluate(AXE_CHECK)]
         finally:
             if email:
                 _choose_language(page, world_server, "zh")  # the world stays as built: Chinese for everybody
@@ -90,9 +112,12 @@ def test_no_page_scrolls_sideways_on_a_phone(world, world_server, browser):
         dialect = db.engine.dialect.name
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"phone-{dialect}-{LANGUAGE}.json").write_text(json.dumps(
-        {"urls": len(urls), "people": len(people), "pages": pages, "wide": wide}, ensure_ascii=False, indent=1))
+        {"urls": len(urls), "people": len(people), "pages": pages, "wide": wide, "inaccessible": inaccessible},
+        ensure_ascii=False, indent=1))
     assert pages > 1000, pages
     assert wide == [], "pages wider than a 390 px phone:\n" + "\n".join(wide)
+    assert inaccessible == [], "serious or critical accessibility violations (axe-core):\n" + "\n".join(
+        inaccessible[:50])
 
 
 # The pages with the most columns, figures and forms: one record each, in large text.

@@ -44,3 +44,78 @@
     }
   }
 })();
+
+// Forms that help: a folded panel (<details>) holding a field in error opens itself, and a page whose
+// form came back with errors lists them all at the top (where the template has no summary of its own),
+// each linking to its field.
+(function () {
+  var invalid = document.querySelectorAll(".has-error");
+  if (!invalid.length) return;
+  for (var i = 0; i < invalid.length; i++) {
+    for (var node = invalid[i].parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+  }
+  var summary = document.querySelector("[data-test=error-summary]");
+  if (!summary) {
+    summary = document.createElement("div");
+    summary.className = "flash flash-error";
+    summary.setAttribute("role", "alert");
+    summary.setAttribute("data-test", "error-summary");
+    var lead = document.createElement("p");
+    lead.textContent = document.body.getAttribute("data-error-lead");
+    var list = document.createElement("ul");
+    for (var j = 0; j < invalid.length; j++) {
+      var label = invalid[j].querySelector("label, legend");
+      var control = invalid[j].querySelector("input, select, textarea");
+      var errors = invalid[j].querySelectorAll(".errors li");
+      for (var k = 0; k < errors.length; k++) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "#" + (control ? control.id : "");
+        var name = label ? label.cloneNode(true) : null;
+        if (name) {
+          var marks = name.querySelectorAll(".required, .visually-hidden");
+          for (var m = 0; m < marks.length; m++) marks[m].remove();
+        }
+        link.textContent = name ? name.textContent.trim() : "";
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(": " + errors[k].textContent.trim()));
+        list.appendChild(item);
+      }
+    }
+    summary.appendChild(lead);
+    summary.appendChild(list);
+    var main = document.getElementById("main");
+    main.insertBefore(summary, main.querySelector("h1") ? main.querySelector("h1").nextSibling : main.firstChild);
+  }
+  summary.setAttribute("tabindex", "-1");
+  summary.focus();
+})();
+
+// Long lists (communities grouped by district and street, organizations, requests) and every multiple
+// choice become type-to-filter pickers (Tom Select, static/vendor): no Ctrl-click, no scrolling 525 rows.
+(function () {
+  if (typeof TomSelect === "undefined") return;
+  var words = document.body.dataset;
+  var selects = document.querySelectorAll("select");
+  for (var i = 0; i < selects.length; i++) {
+    var select = selects[i];
+    if (!(select.multiple || select.options.length > 20) || select.closest("form.filters")) continue;
+    new TomSelect(select, {
+      plugins: select.multiple ? ["remove_button"] : [],
+      maxOptions: null,
+      searchField: ["text", "optgroup"],
+      hidePlaceholder: true,
+      placeholder: words.filterPlaceholder,
+      render: {
+        no_results: function () {
+          var empty = document.createElement("div");
+          empty.className = "no-results";
+          empty.textContent = words.filterNone;
+          return empty;
+        }
+      }
+    });
+  }
+})();
