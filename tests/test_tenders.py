@@ -704,3 +704,27 @@ def test_a_failed_tender_run_again_by_quotation_drops_its_criteria(app, tender_w
         again.bid_deadline = again.opening_at = frozen.now() + timedelta(days=10)
         tenders.publish(user(world["buyer"]), again)
         assert again.status == "published"
+
+
+def test_the_tender_page_offers_what_the_service_allows_and_says_why_not(app, tender_world, frozen, client, login):
+    """One declaration (procurement/actions.py) answers for the services and the page alike."""
+    from market.procurement.actions import TENDER_ACTIONS
+
+    world = tender_world
+    world["tender"] = published_tender(app, world)
+    with command(app):
+        tender = db.session.get(Tender, world["tender"])
+        buyer = TENDER_ACTIONS.of(user(world["buyer"]), tender)
+        assert buyer.allowed() == ["change", "form_panel", "cancel"]
+        assert buyer.shown_refusal("publish") and not buyer.can("award")  # the buyer is told why
+        bidder = TENDER_ACTIONS.of(user(world["owner0"]), tender)
+        assert bidder.allowed() == ["ask", "bid"]
+        assert bidder.shown_refusal("publish") == ""  # not the bidder's to do: nothing to explain
+    frozen.advance(days=22)  # past the deadline: bidding is closed
+    login("org0@example.cn")
+    page = client.get(f"/procurement/tenders/{world['tender']}").get_data(as_text=True)
+    assert re.search(r'data-test="why-not-bid">[^<]+<', page) and "Bid or amend" not in page
+    assert f"/procurement/tenders/{world['tender']}/bid/" not in page
+    with command(app), pytest.raises(ServiceError) as refused:
+        TENDER_ACTIONS.require(user(world["owner0"]), db.session.get(Tender, world["tender"]), "bid")
+    assert refused.value.code == "bidding_closed"

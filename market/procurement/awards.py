@@ -21,6 +21,7 @@ from market.extensions import db
 from market.needs import timeline
 from market.notifications import services as notifications
 from market.procurement import questions, sealing, signals, tenders
+from market.procurement.actions import TENDER_ACTIONS
 from market.procurement.models import (
     TENDER_MACHINE,
     Award,
@@ -32,7 +33,6 @@ from market.procurement.models import (
     Score,
     Tender,
 )
-from market.procurement.purchasers import require_purchaser_of
 from market.rules import services as rules
 
 CENT = Decimal("0.01")
@@ -45,9 +45,7 @@ def _round(value: Decimal) -> Decimal:
 # --- the panel and conflicts ---------------------------------------------------------------------
 
 def add_expert(actor: User, tender: Tender, expert: User) -> PanelMember:
-    require_purchaser_of(actor, tender.department_id)
-    if tender.status not in ("published", "bidding_closed", "opened"):
-        raise ServiceError(_("The panel is formed before the evaluation starts."))
+    TENDER_ACTIONS.require(actor, tender, "form_panel")
     if not expert.has_role(Role.EXPERT):
         raise ServiceError(_("Only expert reviewers can sit on a panel."), field="expert_id")
     member = PanelMember(tender_id=tender.id, expert_id=expert.id, added_at=clock.now(), added_by_id=actor.id)
@@ -214,9 +212,7 @@ def combine(criteria_points: dict[int, dict[int, list[int]]], prices: dict[int, 
 
 def complete(actor: User, tender: Tender) -> list[BidResult]:
     """Close the evaluation: every expert has scored; results and ranks are stored and public."""
-    require_purchaser_of(actor, tender.department_id)
-    if tender.status != "opened":
-        raise ServiceError(_("The bids must be opened and scored first."))
+    TENDER_ACTIONS.require(actor, tender, "complete_evaluation")
     if not all_scored(tender):
         raise ServiceError(_("Not every expert has declared and scored every bid."), code="scoring_incomplete")
     points: dict[int, dict[int, list[int]]] = {b.id: {c.id: [] for c in tender.criteria} for b in valid_bids(tender)}
@@ -252,9 +248,9 @@ def results(tender: Tender) -> list[BidResult]:
 
 def award(actor: User, tender: Tender, bid_id: int, reason: str = "") -> Award:
     """Award a bid; anything but the top-ranked one needs a reason. Opens the notice period."""
-    require_purchaser_of(actor, tender.department_id)
+    TENDER_ACTIONS.require(actor, tender, "award")
     ranking = results(tender)
-    if tender.status != "evaluated" or not ranking:
+    if not ranking:
         raise ServiceError(_("Complete the evaluation first."))
     chosen = next((r for r in ranking if r.bid_id == bid_id), None)
     if chosen is None:

@@ -15,6 +15,7 @@ from market.extensions import db
 from market.organizations.models import GRADES, Organization
 from market.procurement import sealing
 from market.procurement import undertakers as undertaker_rules
+from market.procurement.actions import TENDER_ACTIONS
 from market.procurement.models import BID_MACHINE, INVITATION_METHODS, Bid, BidAttachment, Tender
 from market.procurement.purchasers import is_purchaser_of
 from market.procurement.tenders import advance
@@ -67,8 +68,7 @@ def _require_bidder(actor: User, tender: Tender, org: Organization) -> None:
     if org.id not in actor.organization_ids():
         raise PermissionDenied(_("Only a member of this organization can do this."))
     advance(tender)
-    if tender.status != "published" or clock.now() >= tender.bid_deadline:
-        raise ServiceError(_("Bidding is closed for this tender."), code="bidding_closed")
+    TENDER_ACTIONS.require(actor, tender, "bid")
 
 
 @dataclass(frozen=True)

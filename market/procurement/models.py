@@ -116,8 +116,8 @@ BID_MACHINE = StateMachine(
         "withdrawn": frozenset({"draft", "submitted"}),
         "returned": frozenset({"draft", "submitted"}),
     },
-    labels={"draft": _l("Draft"), "submitted": _l("Submitted"), "withdrawn": _l("Withdrawn"),
-            "returned": _l("Returned")},
+    labels={"draft": _l("Draft, not submitted"), "submitted": _l("Submitted"), "withdrawn": _l("Withdrawn"),
+            "returned": _l("Returned after a change: resubmit")},
 )
 
 TENDER_MACHINE = StateMachine(

@@ -8,6 +8,7 @@ from market.accounts.models import User
 from market.core import text, unit
 from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
+from market.procurement.actions import TENDER_ACTIONS
 from market.procurement.models import Tender, TenderQuestion
 from market.procurement.purchasers import require_purchaser_of
 from market.procurement.tenders import advance, tell_organization, tell_purchasers
@@ -17,8 +18,7 @@ def ask(actor: User, tender: Tender, organization_id: int, question: str) -> Ten
     advance(tender)
     if organization_id not in actor.organization_ids():
         raise PermissionDenied(_("Only a member of this organization can do this."))
-    if tender.status != "published" or clock.now() >= tender.questions_deadline:
-        raise ServiceError(_("Questions are closed for this tender."))
+    TENDER_ACTIONS.require(actor, tender, "ask")
     question = text.required(question, 2000, _("Write the question."), field="question")
     record = TenderQuestion(tender_id=tender.id, organization_id=organization_id, asked_by_id=actor.id,
                             question=question, asked_at=clock.now())

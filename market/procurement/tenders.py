@@ -25,6 +25,7 @@ from market.organizations import services as organizations
 from market.organizations.models import GRADES, Membership, Organization
 from market.places.models import Community, Department
 from market.procurement import sealing, signals, steps  # noqa: F401  (steps: how tender events read on timelines)
+from market.procurement.actions import TENDER_ACTIONS
 from market.procurement.models import (
     BID_MACHINE,
     INVITATION_METHODS,
@@ -155,8 +156,7 @@ def amend(actor: User, tender: Tender, data: TenderData, reason: str = "") -> Te
     returns every submitted bid to its bidder to resubmit, and pushes the deadline to at least
     the method's minimum period from now."""
     advance(tender)
-    if tender.status not in ("draft", "published"):
-        raise ServiceError(_("A tender can be changed only before bidding closes."))
+    TENDER_ACTIONS.require(actor, tender, "change")
     item, method = _validated(actor, data)
     if data.catalog_item_id != tender.catalog_item_id and tender.status != "draft":
         raise ServiceError(
@@ -194,7 +194,7 @@ def amendments(tender: Tender) -> list[TenderAmendment]:
 
 def publish(actor: User, tender: Tender) -> None:
     """Publish a draft: the timeline must leave bidders the method's minimum period."""
-    require_purchaser_of(actor, tender.department_id)
+    TENDER_ACTIONS.require(actor, tender, "publish")
     now = clock.now()
     method = _method_rules(tender.method)
     earliest = rules.add_period(now, method["bid_days"], method["day_kind"])
@@ -219,9 +219,7 @@ def publish(actor: User, tender: Tender) -> None:
 
 def rerun(actor: User, failed: Tender, method: str, reason: str) -> Tender:
     """A failed tender is run again, by the same or another method, as a new draft; the reason is recorded."""
-    require_purchaser_of(actor, failed.department_id)
-    if failed.status != "failed":
-        raise ServiceError(_("Only a failed tender can be run again."))
+    TENDER_ACTIONS.require(actor, failed, "rerun")
     _method_rules(method)
     reason = text.required(reason, 1000, _("Give the reason for running it again this way."),
                            code="rerun_reason_missing")
@@ -280,7 +278,7 @@ def tell_organization(organization_id: int, tender: Tender, kind: str, **detail)
 
 
 def cancel(actor: User, tender: Tender, reason: str) -> None:
-    require_purchaser_of(actor, tender.department_id)
+    TENDER_ACTIONS.require(actor, tender, "cancel")
     reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     TENDER_MACHINE.move(tender, "cancelled", actor, reason)
     tender.outcome_note = reason

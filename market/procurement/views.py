@@ -32,6 +32,7 @@ from market.places import services as places
 from market.procurement import awards, bids, catalog_files, purchasers, questions, tenders
 from market.procurement import catalogs as catalog_rules
 from market.procurement import undertakers as undertaker_rules
+from market.procurement.actions import TENDER_ACTIONS
 from market.procurement.forms import (
     AnswerForm,
     AwardForm,
@@ -50,6 +51,7 @@ from market.procurement.forms import (
     parse_pairs,
 )
 from market.procurement.models import (
+    BID_MACHINE,
     CATALOG_MACHINE,
     COMPETITION_CLASSES,
     TENDER_MACHINE,
@@ -356,7 +358,8 @@ def tender(tender_id: int):
         opened=opened, unanswered=tenders.unanswered(record),
         bidder_notes=notes_on({b.organization_id for b in opened}) if purchaser else {},
         question_form=question_form, answer_form=AnswerForm(), reason_form=ReasonForm(),
-        history=TENDER_MACHINE.history(record), now=clock.now(), **LABELS,
+        history=TENDER_MACHINE.history(record), now=clock.now(), actions=TENDER_ACTIONS.of(current_user, record),
+        bid_machine=BID_MACHINE, **LABELS,
     )
 
 
