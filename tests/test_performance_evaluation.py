@@ -4,6 +4,7 @@ satisfaction indicator from residents' ratings, publishing, and a last tranche t
 import pytest
 
 from market.contracts import delivery, payment
+from market.contracts.actions import CONTRACT_ACTIONS
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.evaluation import ratings, rubrics
@@ -236,7 +237,7 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
         c, today = contract(world), frozen.now().date()
         with pytest.raises(PermissionDenied):  # the purchaser accepts the deliveries; it does not check them
             delivery.record_inspection(user(world["buyer"]), c, "site_visit", today, "走访6户老人，记录相符。")
-        assert not delivery.may_inspect(user(world["buyer"]), c)
+        assert not CONTRACT_ACTIONS.of(user(world["buyer"]), c).can("inspect")
     login("buyer@example.cn")
     assert form_action not in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     client.submit(f"/contracts/{world['contract']}/inspections",
@@ -247,10 +248,10 @@ def test_only_a_commissioned_evaluator_records_site_visits_and_only_it_sees_the_
         assert delivery.inspections(contract(world)) == []
     evaluation_id = commission(app, world, "mid_term")
     with command(app):  # commissioned but not past its conflict declaration: not yet
-        assert not delivery.may_inspect(user(world["evaluator"]), contract(world))
+        assert not CONTRACT_ACTIONS.of(user(world["evaluator"]), contract(world)).can("inspect")
         evaluations.declare(user(world["evaluator"]), db.session.get(Evaluation, evaluation_id), False, "")
-        assert delivery.may_inspect(user(world["evaluator"]), contract(world))
-        assert not delivery.may_inspect(user(world["buyer"]), contract(world))
+        assert CONTRACT_ACTIONS.of(user(world["evaluator"]), contract(world)).can("inspect")
+        assert not CONTRACT_ACTIONS.of(user(world["buyer"]), contract(world)).can("inspect")
     login("evaluator@example.cn")
     assert form_action in client.get(f"/contracts/{world['contract']}").get_data(as_text=True)
     response = client.submit(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.contracts.access import require_side
+from market.contracts.actions import CONTRACT_ACTIONS
 from market.contracts.models import AMENDMENT_MACHINE, Contract, ContractAmendment, ContractSignature
 from market.contracts.steps import record_step, tell_sides
 from market.contracts.terms import OPEN_MILESTONES, terms_digest, terms_of
@@ -42,8 +43,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
 
     Accepted and paid tranches stay as they are; the price never exceeds the award."""
     require_side(actor, contract, side)
-    if contract.status != "active":
-        raise ServiceError(_("Only a contract in force is amended."))
+    CONTRACT_ACTIONS.require(actor, contract, "propose_amendment")
     if open_amendment(contract) is not None:
         raise ServiceError(_("An amendment is waiting for an answer; settle it first."), code="amendment_open")
     reason = text.required(data.reason, 2000, _("Say why the contract changes."), "reason")

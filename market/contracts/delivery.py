@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from market import clock
 from market.accounts.models import User
-from market.contracts import signals
-from market.contracts.access import get_milestone, require_side
+from market.contracts.access import get_milestone
+from market.contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from market.contracts.models import (
     INSPECTION_KINDS,
     MILESTONE_MACHINE,
@@ -24,7 +24,7 @@ from market.contracts.models import (
 from market.contracts.steps import record_step
 from market.contracts.terms import OPEN_MILESTONES
 from market.core import text, unit, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError, existing
+from market.core.errors import NotFound, ServiceError, existing
 from market.core.money import format_fen
 from market.extensions import db
 from market.rules import deadlines
@@ -51,12 +51,8 @@ class ReportData:
 
 
 def submit_report(actor: User, contract: Contract, milestone_id: int, data: ReportData) -> DeliveryReport:
-    require_side(actor, contract, "organization")
     milestone = get_milestone(contract, milestone_id)
-    if contract.status not in ("active",):
-        raise ServiceError(_("Reports are submitted while the contract is in force."))
-    if milestone.status not in OPEN_MILESTONES:
-        raise ServiceError(_("This milestone is reported already."))
+    MILESTONE_ACTIONS.require(actor, milestone, "report")
     activities = text.required(data.activities, 20000, _("Describe the activities."), "activities")
     if data.beneficiaries is None or not 0 <= data.beneficiaries <= 10_000_000:
         raise ServiceError(_("Give the number of people served."), field="beneficiaries")
@@ -101,22 +97,11 @@ def report_file(viewer, contract: Contract, file_id: int) -> ReportFile:
     return record
 
 
-def may_inspect(user, contract: Contract) -> bool:
-    """Only the independent third party may record site visits and spot checks, not the purchaser,
-    who accepts the deliveries they check: evaluation answers who that is (signals.may_inspect)."""
-    if not (user and user.is_authenticated):
-        return False
-    return any(allowed for _receiver, allowed in signals.may_inspect.send(contract, user=user))
-
-
 def record_inspection(actor: User, contract: Contract, kind: str, held_on: date, findings: str,
                       milestone_id: int | None = None) -> Inspection:
-    if not may_inspect(actor, contract):
-        raise PermissionDenied(_("Only an evaluator commissioned to evaluate this contract records checks."))
+    CONTRACT_ACTIONS.require(actor, contract, "inspect")
     if kind not in INSPECTION_KINDS:
         raise ServiceError(_("Choose the kind of check."), field="kind")
-    if contract.status in ("draft", "cancelled"):
-        raise ServiceError(_("Checks are recorded once the contract is in force."))
     if held_on > clock.today():
         raise ServiceError(_("A check is recorded after it took place."), field="held_on")
     if milestone_id:

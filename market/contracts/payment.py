@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from market import clock
 from market.accounts.models import User
-from market.contracts.access import get_milestone, require_side, sides_of
+from market.contracts.access import get_milestone, require_side
+from market.contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from market.contracts.delivery import latest_report
 from market.contracts.models import CONTRACT_MACHINE, DECISIONS, MILESTONE_MACHINE, Acceptance, Contract, Milestone
 from market.contracts.steps import record_step
 from market.contracts.terms import OPEN_MILESTONES
 from market.core import scoring, text, unit
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import ServiceError
 from market.extensions import db
 from market.money import payments
 from market.money import services as money
@@ -26,8 +27,8 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
     """Accept (the tranche becomes payable), return for revision, or reject a reported milestone.
 
     Two decisions at the same moment: one wins the milestone's status, the other is refused."""
-    require_side(actor, contract, "purchaser")
     milestone = get_milestone(contract, milestone_id)
+    MILESTONE_ACTIONS.require(actor, milestone, "decide")
     if decision not in DECISIONS:
         raise ServiceError(_("Choose a decision."))
     reasons = text.clean(reasons, 4000)
@@ -35,10 +36,8 @@ def decide(actor: User, contract: Contract, milestone_id: int, decision: str, re
         raise ServiceError(_("Give the reasons; the organization will read them."), field="reasons",
                            code="decision_reasons_missing")
     report = latest_report(milestone)
-    if milestone.status != "reported" or report is None:
+    if report is None:
         raise ServiceError(_("Only a reported milestone is decided."))
-    if "organization" in sides_of(actor, contract):
-        raise PermissionDenied(_("Whoever delivers a milestone cannot accept it."))
     target = decision
     if decision == "accepted" and _is_score_tied(contract, milestone):
         if contract.final_score_cp is None:
@@ -148,10 +147,8 @@ def _complete_if_done(actor: User, contract: Contract) -> None:
 def terminate(actor: User, contract: Contract, cause: str) -> int:
     """End a contract early for a recorded cause. Accepted tranches stay payable and are paid;
     milestones not delivered are cancelled and their money returns to the budget."""
-    require_side(actor, contract, "purchaser")
+    CONTRACT_ACTIONS.require(actor, contract, "terminate")
     cause = text.required(cause, 4000, _("Record the cause of termination."), "reason")
-    if contract.status != "active":
-        raise ServiceError(_("Only a contract in force is terminated."))
     if any(m.status in ("reported", "paying") for m in contract.milestones):
         raise ServiceError(_("Decide on the reported milestones first."), code="reported_milestones_undecided")
     if any(m.status == "held" for m in contract.milestones):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.contracts.access import require_side
+from market.contracts.actions import CONTRACT_ACTIONS
 from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE, SIDES, Contract, ContractSignature
 from market.contracts.steps import record_step, tell_sides
 from market.contracts.terms import Terms, apply_terms, default_terms, terms_digest, validate
@@ -84,9 +85,7 @@ def contract_of_tender(tender_id: int) -> Contract | None:
 
 def update_terms(actor: User, contract: Contract, terms: Terms) -> Contract:
     """Change a draft's terms. Signatures given on the earlier terms no longer count."""
-    require_side(actor, contract, "purchaser")
-    if contract.status != "draft":
-        raise ServiceError(_("Signed terms change only by an amendment both sides agree to."))
+    CONTRACT_ACTIONS.require(actor, contract, "change_terms")
     terms = validate(terms, contract.ceiling_fen)
     delta = terms.price_fen - contract.price_fen
     contract.terms_version += 1
@@ -149,7 +148,7 @@ def _bring_into_force(actor: User, contract: Contract) -> None:
 
 def cancel_draft(actor: User, contract: Contract, reason: str) -> None:
     """Cancel a draft (the tender is cancelled after a challenge, say); its commitment returns to the budget."""
-    require_side(actor, contract, "purchaser")
+    CONTRACT_ACTIONS.require(actor, contract, "cancel_draft")
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     CONTRACT_MACHINE.move(contract, "cancelled", actor, reason)
     contract.ended_at, contract.end_cause = clock.now(), reason

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from market import clock
 from market.contracts import access, amendments, delivery, payment, signing, terms
+from market.contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from market.contracts.forms import (
     AmendmentAnswerForm,
     AmendmentForm,
@@ -80,11 +81,12 @@ def show(contract_id: int):
         may_answer=proposal is not None and bool(sides - {proposal.proposed_by_side}),
         today=clock.today(),
         report_flags=delivery.report_flags(contract, clock.today()),
+        actions=CONTRACT_ACTIONS.of(current_user, contract),
+        milestone_actions={m.id: MILESTONE_ACTIONS.of(current_user, m) for m in contract.milestones},
         deadline_labels=deadlines.LABELS,
         AMENDMENT_STATUSES=AMENDMENT_STATUSES,
         PAYMENT_STATUSES=PAYMENT_STATUSES,
         history=CONTRACT_MACHINE.history(contract),
-        may_inspect=delivery.may_inspect(current_user, contract),
         sign_form=SignForm(),
         confirm_form=ConfirmForm(),
         reason_form=ReasonForm(),

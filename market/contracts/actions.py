@@ -1,0 +1,98 @@
+"""What a person may do with a contract, and with each of its milestones, now (core/actions.py):
+the services check through it and the contract page shows through it."""
+from flask_babel import gettext as _
+
+from market.contracts import signals
+from market.contracts.access import sides_of
+from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
+from market.contracts.terms import OPEN_MILESTONES
+from market.core.actions import ActionSet
+from market.core.errors import PermissionDenied, ServiceError
+
+CONTRACT_ACTIONS = ActionSet("contract")
+MILESTONE_ACTIONS = ActionSet("milestone")
+
+
+def _side(user, contract: Contract, side: str) -> PermissionDenied | None:
+    if side not in sides_of(user, contract):
+        if side == "purchaser":
+            return PermissionDenied(_("Only a purchaser of this department or a member of the funder can do this."))
+        return PermissionDenied(_("Only a member of this organization can do this."))
+    return None
+
+
+def _while(statuses, message: str, code: str = "wrong_status"):
+    return lambda status: None if status in statuses else ServiceError(message, code=code)
+
+
+_draft = _while(("draft",), _("Signed terms change only by an amendment both sides agree to."))
+
+
+@CONTRACT_ACTIONS.action("change_terms")
+def _change_terms(user, contract: Contract):
+    return _side(user, contract, "purchaser") or _draft(contract.status)
+
+
+@CONTRACT_ACTIONS.action("cancel_draft")
+def _cancel_draft(user, contract: Contract):
+    return _side(user, contract, "purchaser") or _draft(contract.status)
+
+
+@CONTRACT_ACTIONS.action("terminate")
+def _terminate(user, contract: Contract):
+    return _side(user, contract, "purchaser") or _while(("active",), _("Only a contract in force is terminated."))(
+        contract.status)
+
+
+@CONTRACT_ACTIONS.action("propose_amendment")
+def _propose(user, contract: Contract):
+    if not sides_of(user, contract):
+        return PermissionDenied(_("Only the two sides of the contract can do this."))
+    return _while(("active",), _("Only a contract in force is amended."))(contract.status)
+
+
+@CONTRACT_ACTIONS.action("see_evaluations")
+def _see_evaluations(user, contract: Contract):
+    return _while(SIGNED_STATUSES, _("A contract is evaluated and rated once it is signed."))(contract.status)
+
+
+@CONTRACT_ACTIONS.action("sign")
+def _sign(user, contract: Contract):
+    if not sides_of(user, contract):
+        return PermissionDenied(_("Only the two sides of the contract can do this."))
+    return _while(("draft",), _("Only a draft contract is signed."))(contract.status)
+
+
+@CONTRACT_ACTIONS.action("inspect")
+def _inspect(user, contract: Contract):
+    """Only the independent third party records site visits and spot checks, not the purchaser who
+    accepts the deliveries they check: evaluation answers who that is (signals.may_inspect)."""
+    if not (user and user.is_authenticated
+            and any(allowed for _receiver, allowed in signals.may_inspect.send(contract, user=user))):
+        return PermissionDenied(_("Only an evaluator commissioned to evaluate this contract records checks."))
+    return _while(SIGNED_STATUSES, _("Checks are recorded once the contract is in force."))(contract.status)
+
+
+@MILESTONE_ACTIONS.action("report")
+def _report(user, milestone: Milestone):
+    contract = milestone.contract
+    return _side(user, contract, "organization") or _while(
+        ("active",), _("Reports are submitted while the contract is in force."))(contract.status) or _while(
+        OPEN_MILESTONES, _("This milestone is reported already."))(milestone.status)
+
+
+@MILESTONE_ACTIONS.action("decide")
+def _decide(user, milestone: Milestone):
+    contract = milestone.contract
+    sides = sides_of(user, contract)
+    if "purchaser" not in sides:
+        return _side(user, contract, "purchaser")
+    if "organization" in sides:  # one person on both sides never accepts their own delivery
+        return PermissionDenied(_("Whoever delivers a milestone cannot accept it."))
+    return _while(("reported",), _("Only a reported milestone is decided."))(milestone.status)
+
+
+@MILESTONE_ACTIONS.action("pay")
+def _pay(user, milestone: Milestone):
+    return _side(user, milestone.contract, "purchaser") or _while(
+        ("accepted",), _("This tranche is being paid or is not payable."), code="tranche_not_payable")(milestone.status)
