@@ -15,7 +15,7 @@ from market import clock
 from market.accounts import services as accounts
 from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
-from market.contracts import access, payment
+from market.contracts import payment
 from market.contracts.models import SIGNED_STATUSES, Contract
 from market.contracts.steps import record_step
 from market.core import scoring, text, unit
@@ -25,6 +25,7 @@ from market.evaluation import (
     rubrics,
     steps,  # noqa: F401  (how evaluation steps read on timelines)
 )
+from market.evaluation.actions import EVALUATION_ACTIONS, is_evaluator_for, may_commission, may_oversee
 from market.evaluation.models import (
     EVALUATION_KINDS,
     EVALUATION_MACHINE,
@@ -50,23 +51,6 @@ def evaluator_organizations() -> list[Organization]:
                               .order_by(Organization.name)).all()
 
 
-def is_evaluator_for(user, evaluation: Evaluation) -> bool:
-    return bool(user and user.is_authenticated and any(
-        g.role == Role.EVALUATOR and g.organization_id == evaluation.evaluator_org_id for g in user.grants))
-
-
-def may_commission(user, contract: Contract) -> bool:
-    return "purchaser" in access.sides_of(user, contract) or bool(
-        user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
-
-
-def may_oversee(user, evaluation: Evaluation) -> bool:
-    """The commissioning side: the contract's purchasers or civil affairs (grading: civil affairs)."""
-    if evaluation.contract is not None:
-        return may_commission(user, evaluation.contract)
-    return bool(user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
-
-
 def may_read(user, evaluation: Evaluation) -> bool:
     """Published evaluations are public; before that, only the evaluator and the commissioning side."""
     return evaluation.status == "published" or is_evaluator_for(user, evaluation) or may_oversee(user, evaluation)
@@ -77,16 +61,6 @@ def get_evaluation(viewer, evaluation_id: int) -> Evaluation:
     if evaluation is None or not may_read(viewer, evaluation):
         raise NotFound(_("This evaluation does not exist or is not published yet."))
     return evaluation
-
-
-def _require_evaluator(actor: User, evaluation: Evaluation) -> None:
-    if not is_evaluator_for(actor, evaluation):
-        raise PermissionDenied(_("Only an evaluator of the commissioned organization can do this."))
-
-
-def _require_overseer(actor: User, evaluation: Evaluation) -> None:
-    if not may_oversee(actor, evaluation):
-        raise PermissionDenied(_("Only the commissioning side can do this."))
 
 
 # --- commissioning ------------------------------------------------------------------------------
@@ -164,9 +138,7 @@ def declare(actor: User, evaluation: Evaluation, conflict: bool, note: str) -> E
 
     Belonging to the evaluated organization is a conflict whatever is declared; a conflict
     declines the commission, and the commissioning side chooses another evaluator."""
-    _require_evaluator(actor, evaluation)
-    if evaluation.status != "commissioned":
-        raise ServiceError(_("Conflicts are declared once, before scoring."))
+    EVALUATION_ACTIONS.require(actor, evaluation, "declare")
     note = text.clean(note, 2000)
     member = evaluated_organization_id(evaluation) in actor.organization_ids()
     conflict = conflict or member
@@ -211,9 +183,7 @@ def parse_points(value: str, maximum: int, allow_na: bool, name: str) -> Decimal
 
 def save_scores(actor: User, evaluation: Evaluation, entries: dict[int, Entry]) -> int:
     """Save the evaluator's points and evidence for the indicators given; blanks are left for later."""
-    _require_evaluator(actor, evaluation)
-    if evaluation.status != "scoring":
-        raise ServiceError(_("This evaluation is not being scored."), code="evaluation_not_scoring")
+    EVALUATION_ACTIONS.require(actor, evaluation, "score")
     saved = {s.indicator_id: s for s in evaluation.scores}
     now = clock.now()
     count = 0
@@ -273,9 +243,7 @@ def result(evaluation: Evaluation) -> scoring.Result:
 
 def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
     """Close the sheet: every indicator is scored (satisfaction filled in now) and the total computed."""
-    _require_evaluator(actor, evaluation)
-    if evaluation.status != "scoring":
-        raise ServiceError(_("This evaluation is not being scored."), code="evaluation_not_scoring")
+    EVALUATION_ACTIONS.require(actor, evaluation, "score")
     summary = text.required(summary, 10000, _("Write the evaluation's conclusions."), "summary")
     saved = {s.indicator_id: s for s in evaluation.scores}
     now = clock.now()
@@ -311,20 +279,16 @@ def submit(actor: User, evaluation: Evaluation, summary: str) -> Evaluation:
 
 
 def return_for_revision(actor: User, evaluation: Evaluation, reason: str) -> None:
-    _require_overseer(actor, evaluation)
+    EVALUATION_ACTIONS.require(actor, evaluation, "return")
     reason = text.required(reason, 2000, _("Say what the evaluator should revise."), "reason",
                            code="revision_reason_missing")
-    if evaluation.status != "submitted":
-        raise ServiceError(_("Only a submitted evaluation is returned."))
     EVALUATION_MACHINE.move(evaluation, "scoring", actor, reason)
     unit.flush()
 
 
 def publish(actor: User, evaluation: Evaluation) -> Evaluation:
     """Publish a contract's evaluation; a final one sets the score a tied last tranche follows."""
-    _require_overseer(actor, evaluation)
-    if evaluation.contract_id is None:
-        raise ServiceError(_("A grading evaluation is published with the committee's decision."))
+    EVALUATION_ACTIONS.require(actor, evaluation, "publish")
     publish_in_transaction(actor, evaluation)
     contract = evaluation.contract
     total = scoring.from_centipoints(evaluation.total_cp)
@@ -344,9 +308,7 @@ def publish_in_transaction(actor: User, evaluation: Evaluation) -> None:
 
 
 def cancel(actor: User, evaluation: Evaluation, reason: str) -> None:
-    _require_overseer(actor, evaluation)
-    if evaluation.contract_id is None:
-        raise ServiceError(_("A grading evaluation ends with its application (refused or decided)."))
+    EVALUATION_ACTIONS.require(actor, evaluation, "cancel")
     reason = text.required(reason, 2000, _("Give the reason for cancelling it."), "reason")
     EVALUATION_MACHINE.move(evaluation, "cancelled", actor, reason)
     unit.flush()

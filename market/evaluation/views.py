@@ -14,6 +14,7 @@ from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.evaluation import charts, grading, ratings, rubrics, scorecards
 from market.evaluation import services as evaluations
+from market.evaluation.actions import EVALUATION_ACTIONS
 from market.evaluation.forms import (
     AppealAnswerForm,
     AppealForm,
@@ -296,10 +297,9 @@ def show(evaluation_id: int):
 
 def _render_evaluation(evaluation, **forms):
     rows = evaluations.sheet(evaluation)
-    evaluator = evaluations.is_evaluator_for(current_user, evaluation)
     return render_template(
-        "evaluation/show.html", evaluation=evaluation, rows=rows, is_evaluator=evaluator,
-        oversees=evaluations.may_oversee(current_user, evaluation),
+        "evaluation/show.html", evaluation=evaluation, rows=rows,
+        actions=EVALUATION_ACTIONS.of(current_user, evaluation),
         sheet_form=forms.get("sheet_form") or _sheet_form(evaluation, rows),
         declaration_form=forms.get("declaration_form") or DeclarationForm(prefix="declare"),
         submit_form=forms.get("submit_form") or SubmitEvaluationForm(prefix="submit"), confirm_form=ConfirmForm(),

@@ -1,0 +1,91 @@
+"""Who may do what with an evaluation now (core/actions.py): the evaluator organization's
+evaluators declare, score and submit; the commissioning side publishes, returns or cancels. The
+services check through it and the evaluation page shows through it."""
+from flask_babel import gettext as _
+
+from market.accounts.roles import Role
+from market.contracts import access
+from market.contracts.models import Contract
+from market.core.actions import ActionSet
+from market.core.errors import PermissionDenied, ServiceError
+from market.evaluation.models import Evaluation
+
+EVALUATION_ACTIONS = ActionSet("evaluation")
+
+
+def is_evaluator_for(user, evaluation: Evaluation) -> bool:
+    return bool(user and user.is_authenticated and any(
+        g.role == Role.EVALUATOR and g.organization_id == evaluation.evaluator_org_id for g in user.grants))
+
+
+def may_commission(user, contract: Contract) -> bool:
+    return "purchaser" in access.sides_of(user, contract) or bool(
+        user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
+
+
+def may_oversee(user, evaluation: Evaluation) -> bool:
+    """The commissioning side: the contract's purchasers or civil affairs (grading: civil affairs)."""
+    if evaluation.contract is not None:
+        return may_commission(user, evaluation.contract)
+    return bool(user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
+
+
+def _evaluator(user, evaluation):
+    if not is_evaluator_for(user, evaluation):
+        return PermissionDenied(_("Only an evaluator of the commissioned organization can do this."))
+    return None
+
+
+def _overseer(user, evaluation):
+    if not may_oversee(user, evaluation):
+        return PermissionDenied(_("Only the commissioning side can do this."))
+    return None
+
+
+def _while(statuses, message: str, code: str = "wrong_status"):
+    return lambda evaluation: None if evaluation.status in statuses else ServiceError(message, code=code)
+
+
+_scoring = _while(("scoring",), _("This evaluation is not being scored."), code="evaluation_not_scoring")
+
+
+@EVALUATION_ACTIONS.action("declare")
+def _declare(user, evaluation):
+    return _evaluator(user, evaluation) or _while(("commissioned",), _("Conflicts are declared once, before scoring."))(
+        evaluation)
+
+
+@EVALUATION_ACTIONS.action("score")
+def _score(user, evaluation):
+    return _evaluator(user, evaluation) or _scoring(evaluation)
+
+
+@EVALUATION_ACTIONS.action("see_sheet")
+def _see_sheet(user, evaluation):
+    """The sheet shows once the conflict is declared (and never for a declined commission)."""
+    return _while(("scoring", "submitted", "published", "cancelled"),
+                  _("The sheet opens once the evaluator has declared no conflict."))(evaluation)
+
+
+def _contract_evaluation(evaluation, message: str):
+    return None if evaluation.contract_id is not None else ServiceError(message)
+
+
+@EVALUATION_ACTIONS.action("publish")
+def _publish(user, evaluation):
+    return _overseer(user, evaluation) or _contract_evaluation(
+        evaluation, _("A grading evaluation is published with the committee's decision.")) or _while(
+        ("submitted",), _("Only a submitted evaluation is published."))(evaluation)
+
+
+@EVALUATION_ACTIONS.action("return")
+def _return(user, evaluation):
+    return _overseer(user, evaluation) or _while(("submitted",), _("Only a submitted evaluation is returned."))(
+        evaluation)
+
+
+@EVALUATION_ACTIONS.action("cancel")
+def _cancel(user, evaluation):
+    return _overseer(user, evaluation) or _contract_evaluation(
+        evaluation, _("A grading evaluation ends with its application (refused or decided).")) or _while(
+        ("commissioned", "scoring"), _("Only an evaluation not yet submitted is cancelled."))(evaluation)
