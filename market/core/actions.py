@@ -26,11 +26,14 @@ class Verdicts:
         refusal = self._refusals[name]
         return refusal.message if refusal is not None else ""
 
-    def shown_refusal(self, name: str) -> str:
+    def shown_refusal(self, name: str, *codes: str) -> str:
         """The reason to show where the button would be: only to someone who holds the role (a
-        stranger is not told why they may not publish a department's tender)."""
+        stranger is not told why they may not publish a department's tender), and, when `codes` are
+        given, only for those refusals (a grade not yet on notice needs no "issued after" line)."""
         refusal = self._refusals[name]
-        return refusal.message if refusal is not None and not isinstance(refusal, PermissionDenied) else ""
+        if refusal is None or isinstance(refusal, PermissionDenied) or (codes and refusal.code not in codes):
+            return ""
+        return refusal.message
 
     def require(self, name: str) -> None:
         refusal = self._refusals[name]

@@ -2,13 +2,16 @@
 evaluators declare, score and submit; the commissioning side publishes, returns or cancels. The
 services check through it and the evaluation page shows through it."""
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from market import clock
 from market.accounts.roles import Role
 from market.contracts import access
 from market.contracts.models import Contract
 from market.core.actions import ActionSet
 from market.core.errors import PermissionDenied, ServiceError
 from market.evaluation.models import Evaluation
+from market.extensions import db
 
 EVALUATION_ACTIONS = ActionSet("evaluation")
 
@@ -89,3 +92,83 @@ def _cancel(user, evaluation):
     return _overseer(user, evaluation) or _contract_evaluation(
         evaluation, _("A grading evaluation ends with its application (refused or decided).")) or _while(
         ("commissioned", "scoring"), _("Only an evaluation not yet submitted is cancelled."))(evaluation)
+
+
+# --- grade applications ----------------------------------------------------------------------------
+
+GRADING_ACTIONS = ActionSet("grade_application")
+
+
+def _civil_affairs(user):
+    if not (user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS)):
+        return PermissionDenied(_("Only a civil-affairs administrator can do this."))
+    return None
+
+
+def _owner(user, application):
+    if not (user and user.is_authenticated and user.owns_organization(application.organization_id)):
+        return PermissionDenied(_("Only an owner of this organization can do this."))
+    return None
+
+
+def _application_while(statuses, message: str, code: str = "wrong_status"):
+    return lambda application: None if application.status in statuses else ServiceError(message, code=code)
+
+
+@GRADING_ACTIONS.action("assign")
+def _assign(user, application):
+    return _civil_affairs(user) or _application_while(
+        ("applied",), _("An evaluator is assigned to an application waiting for one."))(application)
+
+
+@GRADING_ACTIONS.action("decide")
+def _decide_grade(user, application):
+    refusal = _civil_affairs(user) or _application_while(
+        ("evaluating",), _("The committee decides once the evaluation is submitted."), code="not_awaiting_decision")(
+        application)
+    if refusal is not None:
+        return refusal
+    submitted = db.session.scalar(select(Evaluation.id).where(Evaluation.application_id == application.id,
+                                                              Evaluation.status == "submitted"))
+    return None if submitted is not None else ServiceError(_("The evaluator has not submitted the evaluation yet."))
+
+
+@GRADING_ACTIONS.action("answer_appeal")
+def _answer_appeal(user, application):
+    return _civil_affairs(user) or _application_while(
+        ("appealed",), _("There is no appeal to answer."), code="no_appeal_to_answer")(application)
+
+
+@GRADING_ACTIONS.action("issue")
+def _issue(user, application):
+    refusal = _civil_affairs(user) or _application_while(
+        ("noticed",), _("Only a grade on public notice is issued."), code="not_on_notice")(application)
+    if refusal is None and clock.today() <= application.notice_ends_on:
+        return ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()),
+                            code="grade_notice_running")
+    return refusal
+
+
+@GRADING_ACTIONS.action("refuse")
+def _refuse(user, application):
+    return _civil_affairs(user) or _application_while(
+        ("applied", "evaluating"), _("An application is refused before the committee decides."),
+        code="not_refusable")(application)
+
+
+@GRADING_ACTIONS.action("appeal")
+def _appeal(user, application):
+    refusal = _owner(user, application)
+    if refusal is not None:
+        return refusal
+    if application.status != "noticed" or clock.today() > application.notice_ends_on:
+        return ServiceError(_("An appeal is made during the public notice."))
+    if application.appealed_at is not None:
+        return ServiceError(_("The decision was appealed once already."), code="already_appealed")
+    return None
+
+
+@GRADING_ACTIONS.action("withdraw")
+def _withdraw(user, application):
+    return _owner(user, application) or _application_while(
+        ("applied",), _("An application is withdrawn before the evaluation starts."))(application)

@@ -17,6 +17,7 @@ from market.core import scoring, text, unit
 from market.core.errors import Ineligible, PermissionDenied, Problem, ServiceError, existing
 from market.evaluation import rubrics
 from market.evaluation import services as evaluations
+from market.evaluation.actions import GRADING_ACTIONS
 from market.evaluation.models import EVALUATION_MACHINE, GRADING_MACHINE, Evaluation, GradeApplication
 from market.extensions import db
 from market.organizations.models import GRADES, AnnualInspection, Organization, OrganizationGrade
@@ -28,11 +29,6 @@ OPEN = ("applied", "evaluating", "noticed", "appealed")
 
 def _years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
-
-
-def _require_civil_affairs(actor: User) -> None:
-    if not actor.has_role(Role.CIVIL_AFFAIRS):
-        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
 
 
 def grade_from_band(band: str) -> int:
@@ -109,9 +105,7 @@ def evaluation_of(application: GradeApplication) -> Evaluation | None:
 
 
 def assign(actor: User, application: GradeApplication, evaluator_org_id: int, due_on: date) -> Evaluation:
-    _require_civil_affairs(actor)
-    if application.status != "applied":
-        raise ServiceError(_("An evaluator is assigned to an application waiting for one."))
+    GRADING_ACTIONS.require(actor, application, "assign")
     problems = application_problems_at_assignment(application)
     if problems:
         raise Ineligible(problems)
@@ -128,12 +122,8 @@ def application_problems_at_assignment(application: GradeApplication) -> list[Pr
 
 def decide(actor: User, application: GradeApplication, note: str) -> GradeApplication:
     """The committee's decision: the grade the evaluation's total earns goes on public notice."""
-    _require_civil_affairs(actor)
-    if application.status != "evaluating":
-        raise ServiceError(_("The committee decides once the evaluation is submitted."), code="not_awaiting_decision")
+    GRADING_ACTIONS.require(actor, application, "decide")
     evaluation = evaluation_of(application)
-    if evaluation is None or evaluation.status != "submitted":
-        raise ServiceError(_("The evaluator has not submitted the evaluation yet."))
     evaluations.publish_in_transaction(actor, evaluation)
     application.proposed_grade = grade_from_band(evaluation.band)
     application.decided_by_id, application.decided_at = actor.id, clock.now()
@@ -147,12 +137,7 @@ def decide(actor: User, application: GradeApplication, note: str) -> GradeApplic
 
 
 def appeal(actor: User, application: GradeApplication, grounds: str) -> GradeApplication:
-    if not actor.owns_organization(application.organization_id):
-        raise PermissionDenied(_("Only an owner of this organization can do this."))
-    if application.status != "noticed" or clock.today() > application.notice_ends_on:
-        raise ServiceError(_("An appeal is made during the public notice."))
-    if application.appealed_at is not None:
-        raise ServiceError(_("The decision was appealed once already."), code="already_appealed")
+    GRADING_ACTIONS.require(actor, application, "appeal")
     application.appeal_grounds = text.required(grounds, 10000, _("State the grounds of the appeal."), "grounds")
     application.appealed_at = clock.now()
     GRADING_MACHINE.move(application, "appealed", actor, application.appeal_grounds)
@@ -168,9 +153,7 @@ def appeal_answer_due(application: GradeApplication) -> date | None:
 
 def answer_appeal(actor: User, application: GradeApplication, answer: str, grade: int) -> GradeApplication:
     """Answer the appeal, keeping or changing the grade; a changed grade goes on notice again."""
-    _require_civil_affairs(actor)
-    if application.status != "appealed":
-        raise ServiceError(_("There is no appeal to answer."), code="no_appeal_to_answer")
+    GRADING_ACTIONS.require(actor, application, "answer_appeal")
     if grade not in GRADES:
         raise ServiceError(_("Choose a grade from 1A to 5A."), field="grade")
     application.appeal_answer = text.required(answer, 10000, _("Write the answer to the appeal."), "answer")
@@ -208,12 +191,7 @@ def shown_grade(application: GradeApplication) -> ShownGrade | None:
 
 def issue(actor: User, application: GradeApplication) -> OrganizationGrade:
     """After the notice without an open appeal, the grade is issued and valid from today."""
-    _require_civil_affairs(actor)
-    if application.status != "noticed":
-        raise ServiceError(_("Only a grade on public notice is issued."), code="not_on_notice")
-    if clock.today() <= application.notice_ends_on:
-        raise ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()),
-                           code="grade_notice_running")
+    GRADING_ACTIONS.require(actor, application, "issue")
     grade = undertakers.grant_grade(actor, application.organization_id, application.proposed_grade, clock.today())
     db.session.flush()
     application.grade_id = grade.id
@@ -223,7 +201,7 @@ def issue(actor: User, application: GradeApplication) -> OrganizationGrade:
 
 
 def refuse(actor: User, application: GradeApplication, reason: str) -> None:
-    _require_civil_affairs(actor)
+    GRADING_ACTIONS.require(actor, application, "refuse")
     reason = text.required(reason, 4000, _("Give the organization a reason for the refusal."), "reason")
     GRADING_MACHINE.move(application, "refused", actor, reason)
     application.decision_note = reason
@@ -235,10 +213,7 @@ def refuse(actor: User, application: GradeApplication, reason: str) -> None:
 
 
 def withdraw(actor: User, application: GradeApplication) -> None:
-    if not actor.owns_organization(application.organization_id):
-        raise PermissionDenied(_("Only an owner of this organization can do this."))
-    if application.status not in ("applied",):
-        raise ServiceError(_("An application is withdrawn before the evaluation starts."))
+    GRADING_ACTIONS.require(actor, application, "withdraw")
     GRADING_MACHINE.move(application, "withdrawn", actor, "")
     unit.flush()
 

@@ -14,7 +14,7 @@ from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.evaluation import charts, grading, ratings, rubrics, scorecards
 from market.evaluation import services as evaluations
-from market.evaluation.actions import EVALUATION_ACTIONS
+from market.evaluation.actions import EVALUATION_ACTIONS, GRADING_ACTIONS
 from market.evaluation.forms import (
     AppealAnswerForm,
     AppealForm,
@@ -433,7 +433,7 @@ def _render_application(application, **forms):
         history=GRADING_MACHINE.history(application), today=clock.today(),
         answer_due=grading.appeal_answer_due(application),
         is_owner=current_user.is_authenticated and current_user.owns_organization(application.organization_id),
-        is_civil_affairs=_is_civil_affairs(),
+        is_civil_affairs=_is_civil_affairs(), actions=GRADING_ACTIONS.of(current_user, application),
         assign_form=assign_form, committee_form=forms.get("committee_form") or CommitteeForm(prefix="committee"),
         appeal_form=forms.get("appeal_form") or AppealForm(prefix="appeal"), answer_form=answer_form,
         confirm_form=ConfirmForm(), reason_form=ReasonForm(), **_labels())

@@ -12,7 +12,7 @@ from market.core.errors import ServiceError, existing
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.needs import timeline
-from market.needs.access import require_resident_of, require_worker_of
+from market.needs.actions import HEARING_ACTIONS, REQUEST_ACTIONS
 from market.needs.models import HEARING_KINDS, HEARING_MACHINE, VOTE_CHOICES, CommunityRequest, Hearing, HearingVote
 
 HEARING_HORIZON = timedelta(days=365)  # how far ahead a meeting may be scheduled
@@ -22,9 +22,7 @@ HEARING_HORIZON = timedelta(days=365)  # how far ahead a meeting may be schedule
 
 def schedule_hearing(actor: User, request: CommunityRequest, kind: str, scheduled_at: datetime,
                      location: str, agenda: str) -> Hearing:
-    require_worker_of(actor, request.community_id)
-    if request.status != "proposed":
-        raise ServiceError(_("Hearings are held before the request is put forward."))
+    REQUEST_ACTIONS.require(actor, request, "schedule_hearing")
     if kind not in HEARING_KINDS:
         raise ServiceError(_("Choose the kind of meeting."), field="kind")
     if scheduled_at <= clock.now():
@@ -52,26 +50,17 @@ def get_hearing(hearing_id: int) -> Hearing:
     return existing(Hearing, hearing_id, _("This meeting does not exist."))
 
 
-def has_started(hearing: Hearing) -> bool:
-    """Whether the meeting's scheduled time has come: residents vote at the meeting, and only a
-    meeting that has taken place has an outcome and minutes."""
-    return clock.now() >= hearing.scheduled_at
-
-
 def open_voting(actor: User, hearing: Hearing) -> None:
     """Open the vote at the meeting. Not before it: residents vote on what they heard there, and a
     meeting whose vote is open can no longer be cancelled."""
-    require_worker_of(actor, hearing.request.community_id)
-    if hearing.status == "scheduled" and not has_started(hearing):
-        raise ServiceError(_("Voting opens at the meeting: not before its scheduled time."),
-                           code="meeting_not_started")
+    HEARING_ACTIONS.require(actor, hearing, "open_voting")
     HEARING_MACHINE.move(hearing, "voting", actor, "")
     unit.flush()
 
 
 def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
     """Call the meeting off; the timelines of the request and its needs say so, with the reason."""
-    require_worker_of(actor, hearing.request.community_id)
+    HEARING_ACTIONS.require(actor, hearing, "cancel")
     reason = text.required(reason, 1000, _("Give the reason for cancelling."))
     HEARING_MACHINE.move(hearing, "cancelled", actor, reason)
     timeline.record("hearing_cancelled", actor, request=hearing.request, kind=hearing.kind,
@@ -81,9 +70,7 @@ def cancel_hearing(actor: User, hearing: Hearing, reason: str) -> None:
 
 def vote(actor: User, hearing: Hearing, choice: str) -> HearingVote:
     """One vote per verified resident of the request's community, while voting is open."""
-    require_resident_of(actor, hearing.request.community_id)
-    if hearing.status != "voting":
-        raise ServiceError(_("Voting is not open."))
+    HEARING_ACTIONS.require(actor, hearing, "vote")
     if choice not in VOTE_CHOICES:
         raise ServiceError(_("Choose for, against or abstain."))
     ballot = HearingVote(hearing_id=hearing.id, user_id=actor.id, choice=choice, cast_at=clock.now())
@@ -110,11 +97,7 @@ def tally(hearing: Hearing) -> dict[str, int]:
 
 def close_hearing(actor: User, hearing: Hearing, attendance: int, minutes: str) -> Hearing:
     """Record attendance and minutes, count the votes and write the outcome on the request."""
-    require_worker_of(actor, hearing.request.community_id)
-    if hearing.status == "voting" and not has_started(hearing):
-        raise ServiceError(
-            _("The meeting has not taken place yet: it can be closed only after its scheduled time."),
-            code="meeting_not_held")
+    HEARING_ACTIONS.require(actor, hearing, "close")
     minutes = text.clean(minutes, 20000)
     if attendance < 0:
         raise ServiceError(_("Attendance cannot be negative."), field="attendance")

@@ -13,6 +13,7 @@ from market.core.errors import PermissionDenied, ServiceError, existing
 from market.extensions import db
 from market.needs import timeline
 from market.needs.access import require_worker_of
+from market.needs.actions import REQUEST_ACTIONS
 from market.needs.models import (
     ACTIVE_NEED_STATUSES,
     NEED_MACHINE,
@@ -125,9 +126,7 @@ def get_request(request_id: int) -> CommunityRequest:
 
 def forward_request(actor: User, request: CommunityRequest) -> None:
     """Put the request on its track: to the government or a round, or to the community itself."""
-    require_worker_of(actor, request.community_id)
-    if any(h.status in ("scheduled", "voting") for h in request.hearings):
-        raise ServiceError(_("Close or cancel the open hearing first."), code="hearing_open")
+    REQUEST_ACTIONS.require(actor, request, "forward")
     target = "in_community" if request.track == "self_governance" else "forwarded"
     REQUEST_MACHINE.move(request, target, actor, "")
     timeline.record("request_forwarded", actor, request=request, track=request.track)
@@ -137,10 +136,8 @@ def forward_request(actor: User, request: CommunityRequest) -> None:
 def close_request(actor: User, request: CommunityRequest, reason: str) -> None:
     """End a request that will not go further (the need went away, another service answers it): its
     residents read the reason on the timeline."""
-    require_worker_of(actor, request.community_id)
+    REQUEST_ACTIONS.require(actor, request, "close")
     reason = text.required(reason, 1000, _("Say why the request is closed; its residents will read it."), "reason")
-    if any(h.status in ("scheduled", "voting") for h in request.hearings):
-        raise ServiceError(_("Close or cancel the open hearing first."), code="hearing_open")
     REQUEST_MACHINE.move(request, "closed", actor, reason)
     timeline.record("request_closed", actor, request=request, reason=reason)
     unit.flush()

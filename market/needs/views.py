@@ -11,6 +11,7 @@ from market.core.params import bounded_int
 from market.core.urls import safe_next
 from market.extensions import db
 from market.needs import access, hearings, moderation, needs, timeline, triage
+from market.needs.actions import HEARING_ACTIONS, REQUEST_ACTIONS
 from market.needs.forms import (
     CloseHearingForm,
     CommentForm,
@@ -21,7 +22,7 @@ from market.needs.forms import (
     VoteForm,
 )
 from market.needs.labels import LABELS
-from market.needs.models import HEARING_MACHINE, REQUEST_MACHINE, NeedPhoto
+from market.needs.models import HEARING_MACHINE, NeedPhoto
 from market.organizations import services as organizations
 
 bp = Blueprint("needs", __name__)
@@ -244,7 +245,7 @@ def request_page(request_id: int):
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
         worker=access.is_worker_of(current_user, community_request.community_id),
         hearing_form=HearingForm(), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
+        actions=REQUEST_ACTIONS.of(current_user, community_request), **LABELS,
     )
 
 
@@ -284,18 +285,16 @@ def schedule_hearing(request_id: int):
         "needs/request.html", req=community_request, events=timeline.for_request(community_request),
         worker=access.is_worker_of(current_user, community_request.community_id),
         hearing_form=form, confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        may_close=REQUEST_MACHINE.allowed(community_request.status, "closed"), **LABELS,
+        actions=REQUEST_ACTIONS.of(current_user, community_request), **LABELS,
     )
 
 
 def _hearing_page(meeting, close_form=None):
-    community_id = meeting.request.community_id
     return render_template(
-        "needs/hearing.html", hearing=meeting, worker=access.is_worker_of(current_user, community_id),
-        resident=access.is_resident_of(current_user, community_id), my_vote=hearings.my_vote(current_user, meeting),
-        cast=sum(hearings.tally(meeting).values()), started=hearings.has_started(meeting), vote_form=VoteForm(),
+        "needs/hearing.html", hearing=meeting, my_vote=hearings.my_vote(current_user, meeting),
+        cast=sum(hearings.tally(meeting).values()), vote_form=VoteForm(),
         close_form=close_form or CloseHearingForm(), reason_form=ReasonForm(), confirm_form=ConfirmForm(),
-        history=HEARING_MACHINE.history(meeting), **LABELS,
+        history=HEARING_MACHINE.history(meeting), actions=HEARING_ACTIONS.of(current_user, meeting), **LABELS,
     )
 
 

@@ -19,11 +19,11 @@ from market.money import ledger
 from market.money.models import Account, Entry, IncomingPayment, LedgerTransaction
 from market.needs import timeline
 from market.philanthropy import matching
+from market.philanthropy.actions import ROUND_ACTIONS
 from market.philanthropy.giving import gift_totals, gifts_by_project, refund_gifts
 from market.philanthropy.models import POTS, PROPOSAL_MACHINE, ROUND_MACHINE, Donation, MatchResult, Proposal, Round
 from market.philanthropy.rounds import (
     LIVE_PROPOSALS,
-    OPEN_PHASES,
     changed_meanwhile,
     funding_source,
     fundings,
@@ -38,9 +38,7 @@ GRANT_SHARES_BP = (5000, 3000, 2000)  # 50/30/20: on starting, after the mid-ter
 
 def close_giving(actor: User, round_: Round) -> list[MatchResult]:
     """Close giving: freeze each project's match in the ledger and draft its grant agreement."""
-    require_manager(actor, round_)
-    if clock.now() < round_.giving_ends_at:
-        raise ServiceError(_("Giving is open until %(when)s.", when=text.moment(round_.giving_ends_at)))
+    ROUND_ACTIONS.require(actor, round_, "close_giving")
     if db.session.scalar(select(func.count(Donation.id)).join(IncomingPayment).join(Proposal).where(
             Proposal.round_id == round_.id, IncomingPayment.status == "pending")):
         raise ServiceError(_("Some card payments are still being confirmed; try again in a few minutes."),
@@ -112,10 +110,8 @@ def advance(actor: User, round_: Round, target: str) -> None:
 
 def cancel_round(actor: User, round_: Round, reason: str) -> int:
     """Cancel before any agreement: every gift is refunded and the pots go back. Returns gifts refunded."""
-    require_manager(actor, round_)
+    ROUND_ACTIONS.require(actor, round_, "cancel")
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
-    if round_.status not in OPEN_PHASES:
-        raise ServiceError(_("A round with grant agreements is not cancelled; end the agreements instead."))
     if not ROUND_MACHINE.claim(round_, round_.status, "cancelled", actor, reason):  # one of two at once
         db.session.rollback()
         raise changed_meanwhile(ROUND_MACHINE, round_.status, "cancelled", _("The round was cancelled a moment ago."))

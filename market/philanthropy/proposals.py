@@ -15,6 +15,7 @@ from market.extensions import db
 from market.incubation.services import ever_incubated
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
+from market.philanthropy.actions import ROUND_ACTIONS
 from market.philanthropy.giving import cancel_project
 from market.philanthropy.models import (
     PROPOSAL_MACHINE,
@@ -180,9 +181,7 @@ def proposals_for(user) -> list[Proposal]:
 # --- screening ------------------------------------------------------------------------------------
 
 def start_screening(actor: User, round_: Round) -> None:
-    require_manager(actor, round_)
-    if clock.now() < round_.proposals_due_at:
-        raise ServiceError(_("The call is open until %(when)s.", when=text.moment(round_.proposals_due_at)))
+    ROUND_ACTIONS.require(actor, round_, "close_call")
     ROUND_MACHINE.move(round_, "screening", actor, "")
     unit.flush()
 

@@ -16,12 +16,13 @@ from market.evaluation import rubrics
 from market.evaluation.services import parse_points
 from market.extensions import db
 from market.needs import timeline
+from market.philanthropy.actions import ROUND_ACTIONS
 from market.philanthropy.models import PROPOSAL_MACHINE, ROUND_MACHINE, PitchScore, Proposal, ProposalReview, Round
 from market.philanthropy.rounds import is_reviewer, pot_balance, proposals_of, require_manager, reviewers
 
 
 def start_review(actor: User, round_: Round) -> None:
-    require_manager(actor, round_)
+    ROUND_ACTIONS.require(actor, round_, "start_review")
     if proposals_of(round_, ("submitted",)):
         raise ServiceError(_("Check every proposal's eligibility first."))
     if not reviewers(round_):

@@ -29,11 +29,11 @@ from market.needs import timeline
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
 from market.philanthropy import steps  # noqa: F401  (steps: how round steps read on timelines)
+from market.philanthropy.actions import ROUND_ACTIONS, may_manage
 from market.philanthropy.models import FUNDER_KINDS, POTS, ROUND_MACHINE, Proposal, Round, RoundFunding, RoundReviewer
 from market.places.models import Department
 
 MAX_FEN = 10**12
-OPEN_PHASES = ("draft", "call", "screening", "review", "pitch", "selection")  # a round may still be cancelled
 LIVE_PROPOSALS = ("submitted", "eligible", "shortlisted", "selected")
 
 
@@ -52,15 +52,6 @@ def sponsor_choices(user) -> list[tuple[str, str]]:
                                    Organization.status == "approved").order_by(Organization.id))
         if o.org_type == "foundation" or o.id in operators]
     return choices
-
-
-def may_manage(user, round_: Round) -> bool:
-    """The sponsor's people: purchasers of the department, or members of the sponsoring organization."""
-    if not (user and user.is_authenticated):
-        return False
-    if round_.department_id is not None:
-        return round_.department_id in user.department_ids()
-    return round_.organization_id in user.acting_organization_ids()
 
 
 def require_manager(actor, round_: Round) -> None:
@@ -127,9 +118,7 @@ def create_round(actor: User, data: RoundData) -> Round:
 
 
 def update_round(actor: User, round_: Round, data: RoundData) -> Round:
-    require_manager(actor, round_)
-    if round_.status != "draft":
-        raise ServiceError(_("A round's rules are fixed once the call opens."))
+    ROUND_ACTIONS.require(actor, round_, "edit")
     _apply(round_, data)
     unit.flush()
     return round_
@@ -192,9 +181,7 @@ def funding_source(round_: Round, funder_kind: str):
 def fund(actor: User, round_: Round, pot: str, amount_fen: int, funder_name: str, funder_kind: str,
          reference: str, token: str) -> RoundFunding:
     """Put money into a pot: the sponsor's own, or a co-funder's (a company's matching pledge)."""
-    require_manager(actor, round_)
-    if round_.status not in ("draft", "call", "screening", "review", "pitch", "selection"):
-        raise ServiceError(_("Money is added to a round until its projects are selected."))
+    ROUND_ACTIONS.require(actor, round_, "fund")
     if pot not in POTS:
         raise ServiceError(_("Choose the grants pool or the matching pool."), field="pot")
     if funder_kind not in FUNDER_KINDS:
@@ -236,9 +223,7 @@ def fundings(round_: Round) -> list[RoundFunding]:
 
 
 def add_reviewer(actor: User, round_: Round, email: str) -> RoundReviewer:
-    require_manager(actor, round_)
-    if round_.status not in ("draft", "call", "screening", "review"):
-        raise ServiceError(_("Reviewers are added before the expert review ends."))
+    ROUND_ACTIONS.require(actor, round_, "add_reviewer")
     expert = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if expert is None or not expert.has_role(Role.EXPERT):
         raise ServiceError(_("No expert reviewer has this e-mail address."), field="email")
@@ -253,7 +238,7 @@ def reviewers(round_: Round) -> list[RoundReviewer]:
 
 
 def open_call(actor: User, round_: Round) -> None:
-    require_manager(actor, round_)
+    ROUND_ACTIONS.require(actor, round_, "open_call")
     if round_.proposals_due_at <= clock.now():
         raise ServiceError(_("The deadline for proposals has passed; change it first."))
     if pot_balance(round_, "grants") <= 0:

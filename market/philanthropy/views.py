@@ -19,6 +19,7 @@ from market.extensions import db
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
 from market.philanthropy import closing, giving, proposals, review, rounds
+from market.philanthropy.actions import ROUND_ACTIONS
 from market.philanthropy.forms import (
     AdvanceForm,
     DonationForm,
@@ -151,7 +152,9 @@ def show_round(round_id: int):
         summary=closing.money_summary(found) if found.status not in ("draft",) else None,
         history=ROUND_MACHINE.history(found), forms=forms, confirm_form=ConfirmForm(),
         next_phase=NEXT_PHASE.get(found.status), giving_open=giving.giving_open(found),
-        may_apply=found.status == "call" and bool(_my_orgs()), **_labels())
+        match_is_live=found.status == "selection",  # frozen when giving closes
+        may_apply=found.status == "call" and bool(_my_orgs()), actions=ROUND_ACTIONS.of(current_user, found),
+        **_labels())
 
 
 def _my_orgs() -> set[int]:
