@@ -141,10 +141,15 @@ def test_thresholds_are_rules_data_with_an_effective_date(app, awarded, frozen):
         due = contract(world).milestones[0].due_on
         current = db.session.scalar(select(RuleSet).order_by(RuleSet.version.desc()))
         values = {**current.values, "deadlines": {**current.values["deadlines"], "long_overdue_days": 10}}
-        db.session.add(RuleSet(city_id=current.city_id, version=current.version + 1, effective_from=due,
-                               values=values, source="测试", created_at=frozen.now()))
+        added = RuleSet(city_id=current.city_id, version=current.version + 1, effective_from=due, values=values,
+                        source="测试", created_at=frozen.now())
+        db.session.add(added)
         db.session.commit()
-        assert deadlines.state(due, due + timedelta(days=11)) == "long_overdue"
-        assert deadlines.state(due, due + timedelta(days=11), deadlines.thresholds(due - timedelta(days=1))) \
-            == "overdue"  # the version in force the day before still says 30 days
-        assert db.session.scalar(select(Milestone.status).where(Milestone.due_on == due)) == "pending"
+        try:  # rule sets are reference data, kept between tests: this version goes again at the end
+            assert deadlines.state(due, due + timedelta(days=11)) == "long_overdue"
+            assert deadlines.state(due, due + timedelta(days=11), deadlines.thresholds(due - timedelta(days=1))) \
+                == "overdue"  # the version in force the day before still says 30 days
+            assert db.session.scalar(select(Milestone.status).where(Milestone.due_on == due)) == "pending"
+        finally:
+            db.session.execute(db.delete(RuleSet).where(RuleSet.id == added.id))
+            db.session.commit()

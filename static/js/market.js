@@ -102,6 +102,8 @@
   for (var i = 0; i < selects.length; i++) {
     var select = selects[i];
     if (!(select.multiple || select.options.length > 20) || select.closest("form.filters")) continue;
+    // The picker is what people (and screen readers) use; the hidden select only carries the value.
+    select.setAttribute("aria-hidden", "true");
     new TomSelect(select, {
       plugins: select.multiple ? ["remove_button"] : [],
       maxOptions: null,
