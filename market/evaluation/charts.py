@@ -7,9 +7,10 @@ from market.money.charts import STYLE
 
 def scores_over_time(points: list[tuple[str, float]], title: str) -> bytes:
     """Evaluation totals in the order they were published."""
-    chart = pygal.Line(style=STYLE, js=[], width=800, height=320, title=title, show_legend=False, range=(0, 100),
-                       print_values=True, value_formatter=lambda v: f"{v:.2f}", x_label_rotation=20,
-                       disable_xml_declaration=False)
+    # The labels ("HT2026-000001 中期评估") are long: turned, shortened and given room, never clipped.
+    chart = pygal.Line(style=STYLE, js=[], width=800, height=360, title=title, show_legend=False, range=(0, 100),
+                       print_values=True, value_formatter=lambda v: f"{v:.2f}", x_label_rotation=25,
+                       truncate_label=22, margin_bottom=30, margin_right=150, disable_xml_declaration=False)
     chart.x_labels = [label for label, _v in points]
     chart.add(_("Score"), [value for _l, value in points])
     return chart.render()

@@ -7,9 +7,10 @@ from market.money.charts import STYLE
 
 def capacity_over_time(series, title: str) -> bytes:
     """Each organization's mean capacity (1–5) at each assessment, on a time axis."""
-    chart = pygal.DateLine(style=STYLE, js=[], width=800, height=340, title=title, range=(1, 5),
+    chart = pygal.DateLine(style=STYLE, js=[], width=800, height=380, title=title, range=(1, 5),
                            legend_at_bottom=True, truncate_legend=16, x_value_formatter=lambda d: d.isoformat(),
-                           value_formatter=lambda v: f"{v:.2f}", disable_xml_declaration=False)
+                           value_formatter=lambda v: f"{v:.2f}", truncate_label=-1, x_label_rotation=30,
+                           show_minor_x_labels=False, x_labels_major_count=6, disable_xml_declaration=False)
     for name, points in series[:12]:
         chart.add(name, [(day, float(mean)) for day, mean in points])
     return chart.render()

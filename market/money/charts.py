@@ -10,8 +10,13 @@ from pygal.style import Style
 # every failed import anywhere warn on Python 3.11; take it off again.
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
+# Twelve colours told apart by eye and in print (after Okabe and Ito): pygal darkens the list's colours
+# for series beyond it, which turned the incubator chart's later organizations near-black.
+PALETTE = ("#1d6fa5", "#2e9e5b", "#e0a526", "#d55e00", "#cc79a7", "#56b4e9", "#8c564b", "#7f7f7f", "#17becf",
+           "#9467bd", "#bcbd22", "#b3261e")
 STYLE = Style(background="white", plot_background="white", foreground="#333", foreground_strong="#111",
-              foreground_subtle="#666", colors=("#1d6fa5", "#2e9e5b", "#e0a526"), font_family="sans-serif")
+              foreground_subtle="#666", colors=PALETTE, font_family="sans-serif", label_font_size=13,
+              major_label_font_size=13, legend_font_size=14, title_font_size=18, value_font_size=13)
 
 
 def contracted_and_paid(rows: list[tuple[str, int, object]], title: str) -> bytes:

@@ -19,7 +19,7 @@ from market.extensions import db
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
 from market.philanthropy import closing, giving, proposals, review, rounds
-from market.philanthropy.actions import ROUND_ACTIONS
+from market.philanthropy.actions import OPEN_PHASES, ROUND_ACTIONS
 from market.philanthropy.forms import (
     AdvanceForm,
     DonationForm,
@@ -335,7 +335,7 @@ def proposal(proposal_id: int):
         forms["pitch"] = PitchForm(formdata=None)
     if found.status == "selected" and giving.giving_open(round_) and current_user.is_authenticated and not own:
         forms["donate"] = DonationForm(formdata=None)
-    if (own or manager) and found.status in rounds.LIVE_PROPOSALS and round_.status in rounds.OPEN_PHASES:
+    if (own or manager) and found.status in rounds.LIVE_PROPOSALS and round_.status in OPEN_PHASES:
         forms["withdraw"] = ReasonForm(formdata=None)
     if request.method == "POST" and "review" not in forms:
         abort(405)
