@@ -31,11 +31,18 @@ def get_contract(viewer, contract_id: int) -> Contract:
     return contract
 
 
+def side_refusal(user, contract: Contract, side: str) -> PermissionDenied | None:
+    """Why this person may not act for `side` of the contract; None when they may."""
+    if side in sides_of(user, contract):
+        return None
+    if side == "purchaser":
+        return PermissionDenied(_("Only a purchaser of this department or a member of the funder can do this."))
+    return PermissionDenied(_("Only a member of this organization can do this."))
+
+
 def require_side(actor, contract: Contract, side: str) -> None:
-    if side not in sides_of(actor, contract):
-        if side == "purchaser":
-            raise PermissionDenied(_("Only a purchaser of this department or a member of the funder can do this."))
-        raise PermissionDenied(_("Only a member of this organization can do this."))
+    if refusal := side_refusal(actor, contract, side):
+        raise refusal
 
 
 def get_milestone(contract: Contract, milestone_id: int) -> Milestone:

@@ -3,7 +3,7 @@ the services check through it and the contract page shows through it."""
 from flask_babel import gettext as _
 
 from market.contracts import signals
-from market.contracts.access import sides_of
+from market.contracts.access import side_refusal, sides_of
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
 from market.contracts.terms import OPEN_MILESTONES
 from market.core.actions import ActionSet
@@ -11,14 +11,6 @@ from market.core.errors import PermissionDenied, ServiceError
 
 CONTRACT_ACTIONS = ActionSet("contract")
 MILESTONE_ACTIONS = ActionSet("milestone")
-
-
-def _side(user, contract: Contract, side: str) -> PermissionDenied | None:
-    if side not in sides_of(user, contract):
-        if side == "purchaser":
-            return PermissionDenied(_("Only a purchaser of this department or a member of the funder can do this."))
-        return PermissionDenied(_("Only a member of this organization can do this."))
-    return None
 
 
 def _while(statuses, message: str, code: str = "wrong_status"):
@@ -30,18 +22,18 @@ _draft = _while(("draft",), _("Signed terms change only by an amendment both sid
 
 @CONTRACT_ACTIONS.action("change_terms")
 def _change_terms(user, contract: Contract):
-    return _side(user, contract, "purchaser") or _draft(contract.status)
+    return side_refusal(user, contract, "purchaser") or _draft(contract.status)
 
 
 @CONTRACT_ACTIONS.action("cancel_draft")
 def _cancel_draft(user, contract: Contract):
-    return _side(user, contract, "purchaser") or _draft(contract.status)
+    return side_refusal(user, contract, "purchaser") or _draft(contract.status)
 
 
 @CONTRACT_ACTIONS.action("terminate")
 def _terminate(user, contract: Contract):
-    return _side(user, contract, "purchaser") or _while(("active",), _("Only a contract in force is terminated."))(
-        contract.status)
+    return side_refusal(user, contract, "purchaser") or _while(
+        ("active",), _("Only a contract in force is terminated."))(contract.status)
 
 
 @CONTRACT_ACTIONS.action("propose_amendment")
@@ -76,7 +68,7 @@ def _inspect(user, contract: Contract):
 @MILESTONE_ACTIONS.action("report")
 def _report(user, milestone: Milestone):
     contract = milestone.contract
-    return _side(user, contract, "organization") or _while(
+    return side_refusal(user, contract, "organization") or _while(
         ("active",), _("Reports are submitted while the contract is in force."))(contract.status) or _while(
         OPEN_MILESTONES, _("This milestone is reported already."))(milestone.status)
 
@@ -86,7 +78,7 @@ def _decide(user, milestone: Milestone):
     contract = milestone.contract
     sides = sides_of(user, contract)
     if "purchaser" not in sides:
-        return _side(user, contract, "purchaser")
+        return side_refusal(user, contract, "purchaser")
     if "organization" in sides:  # one person on both sides never accepts their own delivery
         return PermissionDenied(_("Whoever delivers a milestone cannot accept it."))
     return _while(("reported",), _("Only a reported milestone is decided."))(milestone.status)
@@ -94,5 +86,5 @@ def _decide(user, milestone: Milestone):
 
 @MILESTONE_ACTIONS.action("pay")
 def _pay(user, milestone: Milestone):
-    return _side(user, milestone.contract, "purchaser") or _while(
+    return side_refusal(user, milestone.contract, "purchaser") or _while(
         ("accepted",), _("This tranche is being paid or is not payable."), code="tranche_not_payable")(milestone.status)

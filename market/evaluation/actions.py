@@ -46,7 +46,8 @@ def _overseer(user, evaluation):
 
 
 def _while(statuses, message: str, code: str = "wrong_status"):
-    return lambda evaluation: None if evaluation.status in statuses else ServiceError(message, code=code)
+    """A refusal unless the record (an evaluation or a grade application) is in one of `statuses`."""
+    return lambda record: None if record.status in statuses else ServiceError(message, code=code)
 
 
 _scoring = _while(("scoring",), _("This evaluation is not being scored."), code="evaluation_not_scoring")
@@ -111,19 +112,15 @@ def _owner(user, application):
     return None
 
 
-def _application_while(statuses, message: str, code: str = "wrong_status"):
-    return lambda application: None if application.status in statuses else ServiceError(message, code=code)
-
-
 @GRADING_ACTIONS.action("assign")
 def _assign(user, application):
-    return _civil_affairs(user) or _application_while(
+    return _civil_affairs(user) or _while(
         ("applied",), _("An evaluator is assigned to an application waiting for one."))(application)
 
 
 @GRADING_ACTIONS.action("decide")
 def _decide_grade(user, application):
-    refusal = _civil_affairs(user) or _application_while(
+    refusal = _civil_affairs(user) or _while(
         ("evaluating",), _("The committee decides once the evaluation is submitted."), code="not_awaiting_decision")(
         application)
     if refusal is not None:
@@ -135,13 +132,13 @@ def _decide_grade(user, application):
 
 @GRADING_ACTIONS.action("answer_appeal")
 def _answer_appeal(user, application):
-    return _civil_affairs(user) or _application_while(
+    return _civil_affairs(user) or _while(
         ("appealed",), _("There is no appeal to answer."), code="no_appeal_to_answer")(application)
 
 
 @GRADING_ACTIONS.action("issue")
 def _issue(user, application):
-    refusal = _civil_affairs(user) or _application_while(
+    refusal = _civil_affairs(user) or _while(
         ("noticed",), _("Only a grade on public notice is issued."), code="not_on_notice")(application)
     if refusal is None and clock.today() <= application.notice_ends_on:
         return ServiceError(_("The public notice runs until %(day)s.", day=application.notice_ends_on.isoformat()),
@@ -151,7 +148,7 @@ def _issue(user, application):
 
 @GRADING_ACTIONS.action("refuse")
 def _refuse(user, application):
-    return _civil_affairs(user) or _application_while(
+    return _civil_affairs(user) or _while(
         ("applied", "evaluating"), _("An application is refused before the committee decides."),
         code="not_refusable")(application)
 
@@ -170,5 +167,5 @@ def _appeal(user, application):
 
 @GRADING_ACTIONS.action("withdraw")
 def _withdraw(user, application):
-    return _owner(user, application) or _application_while(
+    return _owner(user, application) or _while(
         ("applied",), _("An application is withdrawn before the evaluation starts."))(application)
