@@ -287,11 +287,11 @@ def test_sign_out_everywhere_ends_every_session_of_the_person(app, client, make_
     someone_else = _signed_in_client(app, "b@example.cn")
     page = client.get("/profile").get_data(as_text=True)
     form = re.search(r'<form method="post" action="/logout/everywhere".*?</form>', page, re.S).group(0)
-    assert 'name="csrf_token"' in form and 'type="checkbox" required' in form  # confirmed first
+    assert 'name="csrf_token"' in form and 'type="checkbox" name="confirmed" value="y" required' in form
     assert len(re.findall(r"<li>", page.split('data-test="sessions"')[1].split("</section>")[0])) == 3
     assert client.post("/logout/everywhere").status_code == 400  # no CSRF token: nothing happens
     assert laptop.get("/profile").status_code == 200
-    response = client.submit("/logout/everywhere", {}, form_url="/profile")
+    response = client.submit("/logout/everywhere", {"confirmed": "y"}, form_url="/profile")
     assert response.status_code == 302
     assert client.get("/profile").status_code == 302
     assert laptop.get("/profile").status_code == 302

@@ -136,7 +136,7 @@ def test_rate_limits_count_per_caller_per_minute_and_tokens_lift_them(app, froze
         assert (
             app.test_client().get("/api/v1/datasets", headers={"Authorization": "Bearer mkt_wrong"}).status_code == 401
         )
-        client.submit(f"/account/api-tokens/{stored_id}/revoke", {}, form_url="/account/api-tokens")
+        client.submit(f"/account/api-tokens/{stored_id}/revoke", {"confirmed": "y"}, form_url="/account/api-tokens")
         assert app.test_client().get("/api/v1/datasets", headers=bearer).status_code == 401
     finally:
         app.config["API_RATE_ANONYMOUS"], app.config["API_RATE_TOKEN"] = 60, 600
@@ -156,7 +156,7 @@ def test_tokens_need_a_name_and_a_signed_in_owner(app, make_user, client, login)
     other.submit("/login", {"email": "b@example.cn", "password": PASSWORD})
     with command(app):
         token_id = db.session.scalar(select(ApiToken.id))
-    other.submit(f"/account/api-tokens/{token_id}/revoke", {}, form_url="/account/api-tokens")
+    other.submit(f"/account/api-tokens/{token_id}/revoke", {"confirmed": "y"}, form_url="/account/api-tokens")
     with command(app):
         assert db.session.get(ApiToken, token_id).revoked_at is None  # not theirs to revoke
 

@@ -58,7 +58,11 @@ def test_import_csv_then_publish(client, login, purchaser, places, app):
         assert [(i.code, i.category.code, i.competition) for i in items] == [
             ("A01", "elderly", "full"), ("A02", "elderly", "moderate"), ("B01", "mental_health", "moderate"),
             ("C01", "corrections", "none")]
-    client.submit(url + "/publish", {}, form_url=url)
+    unticked = client.submit(url + "/publish", {}, form_url=url, follow_redirects=True).get_data(as_text=True)
+    assert "请勾选确认" in unticked  # the tick box is checked on the server, not only by the browser
+    with command(app):
+        assert db.session.scalar(db.select(PurchaseCatalog)).status == "draft"
+    client.submit(url + "/publish", {"confirmed": "y"}, form_url=url)
     with command(app):
         catalog = db.session.scalar(db.select(PurchaseCatalog))
         assert catalog.status == "published" and catalog.published_at is not None
@@ -138,7 +142,7 @@ def test_drafts_are_private_and_only_purchasers_of_the_department_act(client, lo
     login("other@example.cn")
     assert client.get("/procurement/catalogs/new").status_code == 403
     assert client.get(url).status_code == 404
-    client.submit(url + "/publish", {}, form_url="/")
+    client.submit(url + "/publish", {"confirmed": "y"}, form_url="/")
     with command(app):
         assert db.session.scalar(db.select(PurchaseCatalog)).status == "draft"
 
@@ -147,12 +151,12 @@ def test_a_new_version_replaces_the_published_one(client, login, purchaser, plac
     login("buyer@example.cn")
     first = new_catalog(client, places)
     upload(client, first, "a.csv", GOOD_CSV.encode())
-    client.submit(first + "/publish", {}, form_url=first)
+    client.submit(first + "/publish", {"confirmed": "y"}, form_url=first)
     page = upload(client, first, "a.csv", GOOD_CSV.encode()).get_data(as_text=True)
     assert "导入条目" not in page  # a published catalog offers no import
     second = new_catalog(client, places)
     upload(client, second, "b.csv", GOOD_CSV.replace("A01", "A09").encode())
-    client.submit(second + "/publish", {}, form_url=second)
+    client.submit(second + "/publish", {"confirmed": "y"}, form_url=second)
     with command(app):
         catalogs = db.session.scalars(db.select(PurchaseCatalog).order_by(PurchaseCatalog.version)).all()
         assert [(c.version, c.status) for c in catalogs] == [(1, "withdrawn"), (2, "published")]
@@ -165,8 +169,8 @@ def test_a_new_version_replaces_the_published_one(client, login, purchaser, plac
 def test_publishing_an_empty_catalog_is_refused(client, login, purchaser, places, app):
     login("buyer@example.cn")
     url = new_catalog(client, places)
-    page = client.submit(url + "/publish", {}, form_url=url, follow_redirects=True).get_data(as_text=True)
-    assert "请先导入目录条目再发布" in page
+    page = client.submit(url + "/publish", {"confirmed": "y"}, form_url=url, follow_redirects=True)
+    assert "请先导入目录条目再发布" in page.get_data(as_text=True)
     assert "已有 2027 年的草稿" in client.submit("/procurement/catalogs/new", {
         "department_id": places["department"], "year": "2027", "title": "重复"}).get_data(as_text=True)
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from market.accounts.roles import Role
 from market.contracts import amendments, delivery, payment, signing, terms
 from market.contracts.models import Contract
 from market.core.errors import PermissionDenied, ServiceError
@@ -285,3 +286,23 @@ def test_an_amendment_that_changes_nothing_is_refused(app, awarded, frozen):
                                        amendments.AmendmentData(c.ends_on, "重新确认", same))
         assert refused.value.code == "amendment_changes_nothing"
         assert amendments.open_amendment(contract(world)) is None
+
+
+def test_a_step_someone_else_took_a_moment_ago_says_who_took_it(app, awarded, frozen, make_user, places):
+    """Two purchasers of one department open the same report; the second to accept learns who accepted
+    it and when (已由…受理), not a bare "not possible"; the first, clicking twice, is not told about himself."""
+    world = signed(app, world=awarded, frozen=frozen)
+    colleague = make_user("buyer2@example.cn", "李敏", roles={Role.PURCHASER: places["department"]})
+    report(app, world)
+    with command(app):
+        c = contract(world)
+        payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+    with command(app):
+        c = contract(world)
+        with pytest.raises(ServiceError) as late:
+            payment.decide(user(colleague), c, c.milestones[0].id, "accepted")
+        assert late.value.code == "wrong_status"
+        assert "陈志强" in late.value.message and "已验收" in late.value.message
+        with pytest.raises(ServiceError) as twice:
+            payment.decide(user(world["buyer"]), c, c.milestones[0].id, "accepted")
+        assert "陈志强" not in twice.value.message

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from market import clock
 from market.accounts.models import User
 from market.contracts.models import Milestone
 from market.core import mail
@@ -14,9 +15,12 @@ from market.core.unit import command
 from market.extensions import db
 from market.notifications.models import Notification, Reminder
 from market.notifications.reminders import stage
+from market.notifications.wording import describe
+from market.procurement import questions
+from market.procurement.models import Tender
 from market.rules import deadlines
 from market.rules.models import RuleSet
-from tests.factories import contract, signed, user
+from tests.factories import contract, published_tender, signed, user
 
 
 def run(app, *args):
@@ -153,3 +157,20 @@ def test_thresholds_are_rules_data_with_an_effective_date(app, awarded, frozen):
         finally:
             db.session.execute(db.delete(RuleSet).where(RuleSet.id == added.id))
             db.session.commit()
+
+
+def test_an_unanswered_question_is_reminded_before_bidding_closes(app, tender_world, frozen):
+    world = tender_world
+    tender_id = published_tender(app, world)
+    with command(app):
+        tender = db.session.get(Tender, tender_id)
+        questions.ask(user(world["owner0"]), tender, world["org0"], "是否接受联合体投标？")
+        closes = clock.china_date(tender.bid_deadline)
+    move_to(frozen, closes - timedelta(days=4))
+    assert "0 reminders sent" in run(app, "run-due")
+    move_to(frozen, closes - timedelta(days=3))
+    assert "1 reminders sent" in run(app, "run-due")  # the department's one purchaser
+    assert "0 reminders sent" in run(app, "run-due")
+    with command(app):
+        (told,) = db.session.scalars(select(Notification).filter_by(kind="question_reminder")).all()
+        assert told.user_id == world["buyer"] and closes.isoformat() in describe(told.kind, told.detail)

@@ -12,6 +12,7 @@ from market.core import desk
 from market.core.unit import command
 from market.demo.seed import DEMO_PASSWORD, seed_demo
 from market.extensions import db
+from market.organizations.models import Organization
 from market.rules import deadlines
 
 # Piles with something waiting, per demo person, and how many: the demo's open work on its clock.
@@ -27,10 +28,14 @@ EXPECTED = {
     },
     "purchaser@demo.market": {
         "purchaser-questions": 1,  # on the open meals tender
+        "purchaser-panels_to_form": 4,  # the open meals, youth, corrections and sorting tenders: no expert yet
         "purchaser-to_evaluate": 1,  # the bathing tender, opened
         "purchaser-reports_to_accept": 1,  # the 同行 grant's late second report
     },
-    "org@demo.market": {"organization-tenders_open": 1},  # the meals tender: listed for elderly care only
+    "org@demo.market": {
+        "organization-tenders_open": 1,  # the meals tender: listed for elderly care only
+        "organization-evaluations_received": 1,  # the 平江 home-care contract's final evaluation, published
+    },
     "incubator@demo.market": {"incubator_staff-assessments_due": 1},
     "evaluator@demo.market": {"evaluator-evaluations": 1},  # the home-care contract's mid-term
     "expert@demo.market": {"expert-to_score": 1},  # the bathing tender's panel
@@ -69,6 +74,19 @@ def test_every_demo_role_lands_on_its_desk_and_takes_its_next_step(app, client, 
         assert piles_on(html) == expected, email
         step = client.get(first_next_action(html))
         assert step.status_code == 200, (email, first_next_action(html))
+
+
+def test_every_pile_lists_only_what_its_declared_action_allows(app, demo):
+    """The piles' selects are the countable form of the areas' action rules (core/actions.py): every
+    row a demo person's desk lists is one whose next action the rules allow that person now."""
+    from market import clock
+    from market.accounts.models import User
+
+    with command(app):
+        limits = deadlines.thresholds()
+        for email in EXPECTED:
+            person = db.session.scalar(db.select(User).filter_by(email=email))
+            assert desk.refused_rows(person, clock.today(), limits) == [], email
 
 
 def test_the_desk_is_for_signed_in_people(client, demo):
@@ -118,3 +136,36 @@ def test_every_demo_role_in_chromium_on_a_phone(app, demo, live_server, browser)
         assert step.value.status == 200, (email, page.url)
         expect(page.locator("h1")).to_be_visible()
         context.close()
+
+
+def test_tenders_an_organization_may_bid_on_agree_with_the_bid_rules(app, tender_world, frozen):
+    """The organization's pile asks what bids.eligibility_problems asks, in one query: a debarred
+    organization, or one graded below what the tender asks, is not sent to a form that refuses it."""
+    from datetime import timedelta
+
+    from market.procurement import bids, undertakers
+    from market.procurement import desk as procurement_desk
+    from market.procurement.models import Tender
+    from tests.factories import published_tender, user
+
+    world = tender_world
+    plain, graded = published_tender(app, world), published_tender(app, world, title="需3A等级的项目", min_grade=3)
+
+    def shown(n: int) -> set[int]:
+        with command(app):
+            waiting = procurement_desk.tenders_open(user(world[f"owner{n}"]), frozen.now().date(),
+                                                    deadlines.thresholds())
+            found = {t.id for t in db.session.scalars(waiting.select)}
+            org = db.session.get(Organization, world[f"org{n}"])
+            allowed = {t for t in (plain, graded) if not bids.eligibility_problems(org, db.session.get(Tender, t))}
+            assert found == allowed
+            return found
+
+    assert shown(0) == shown(1) == {plain} and shown(3) == set()  # none is graded; the fourth is not listed
+    with command(app):
+        admin = user(world["admin"])
+        undertakers.grant_grade(admin, world["org1"], 4, frozen.now().date())
+        undertakers.grant_grade(admin, world["org2"], 2, frozen.now().date())
+        undertakers.debar(admin, db.session.get(Organization, world["org0"]), "虚报服务人次",
+                          frozen.now().date() + timedelta(days=90))
+    assert shown(0) == set() and shown(1) == {plain, graded} and shown(2) == {plain}

@@ -1,7 +1,7 @@
 """Incubators: a cohort from admission to graduation, seed money in the ledger, capacity over time,
 who is falling behind, and grantees' later contracts and grades on the dashboard."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from market.incubation import services as incubation
 from market.incubation.models import Cohort, Incubation, IncubationService, Incubator
 from market.money import ledger
 from market.money.models import LedgerTransaction
+from market.notifications.models import Notification
 from market.organizations.models import Organization
 from market.procurement import undertakers
 from tests.factories import at_once, http_session, run_at_once, signed, user
@@ -330,3 +331,27 @@ def test_admission_refusals_show_at_their_fields(app, hub, client, login):
     assert "2026-09-01" in errors and "2027-08-31" in errors
     with command(app):
         assert db.session.scalar(db.select(db.func.count(Incubation.id))) == 1
+
+
+def test_an_assessment_falling_due_is_reminded_once_in_each_round(app, hub, frozen):
+    """Admitted on 11-01 and never assessed, the first assessment falls due 120 days on (03-01); the
+    staff hear three days before, once; an assessment starts the next round (due 120 days after it)."""
+    world = hub
+    stay_id = admitted(app, world)
+
+    def run_due_on(day: date) -> str:
+        frozen.advance(days=(day - frozen.now().date()).days)
+        return app.test_cli_runner().invoke(args=["tasks", "run-due"]).output
+
+    assert "0 reminders sent" in run_due_on(date(2027, 2, 25))
+    assert "1 reminders sent" in run_due_on(date(2027, 2, 26))
+    assert "0 reminders sent" in run_due_on(date(2027, 2, 27))
+    with command(app):
+        incubation.assess(user(world["staff"]), db.session.get(Incubation, stay_id), date(2027, 2, 27),
+                          dict(zip(LEVELS, (3, 3, 2, 3))), "")
+    assert "0 reminders sent" in run_due_on(date(2027, 3, 10))
+    assert "1 reminders sent" in run_due_on(date(2027, 2, 27) + timedelta(days=117))
+    with command(app):
+        told = db.session.scalars(db.select(Notification).filter_by(kind="assessment_reminder")).all()
+        assert [n.user_id for n in told] == [world["staff"], world["staff"]]
+        assert [n.detail["due"] for n in told] == ["2027-03-01", "2027-06-27"]

@@ -88,7 +88,7 @@ def test_budget_is_recorded_once_by_its_department(app, tender_world, client, lo
     login("buyer@example.cn")
     page = client.get(url).get_data(as_text=True)
     token = re.search(r'name="once"[^>]*value="([0-9a-f]+)"', page).group(1)
-    data = {"amount": "50,000", "reference": "苏财预〔2026〕25号", "once": token}
+    data = {"amount": "50,000", "reference": "苏财预〔2026〕25号", "confirmed": "y", "once": token}
     assert client.submit(url, data).status_code == 302
     assert client.submit(url, data).status_code == 302  # the same form sent twice
     assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "once": "c4" * 16}).get_data(as_text=True)
@@ -130,7 +130,8 @@ def test_two_acceptances_and_two_payments_at_once_pay_exactly_once(app, awarded,
 
     def post(session, token, action, data=None):
         return lambda: session.post(f"{page}/milestones/{milestone_id}/{action}",
-                                    data={"csrf_token": token, **(data or {})}, allow_redirects=False).status_code
+                                    data={"csrf_token": token, "confirmed": "y", **(data or {})},
+                                    allow_redirects=False).status_code
 
     decided = at_once([post(s, t, "decide", {"decision": "accepted"}) for s, t in zip(sessions, tokens)])
     paid = at_once([post(s, t, "pay") for s, t in zip(sessions, tokens)])

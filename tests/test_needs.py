@@ -184,7 +184,7 @@ def test_author_edits_and_withdraws_until_a_worker_acts(client, login, people, a
     client.submit("/logout", {})
     login("neighbour@example.cn")
     assert client.get(f"/needs/{need_id}/edit").status_code == 403
-    client.submit(f"/needs/{need_id}/withdraw", {}, form_url=f"/needs/{need_id}")
+    client.submit(f"/needs/{need_id}/withdraw", {"confirmed": "y"}, form_url=f"/needs/{need_id}")
     with command(app):
         assert db.session.get(Need, need_id).status == "open"
         worker = as_user(app, people["worker"])
@@ -446,7 +446,7 @@ def test_hearing_vote_and_outcome(client, login, people, app, frozen):
         hearing = db.session.get(Hearing, hearing_id)
         assert (hearing.votes_for, hearing.votes_against, hearing.votes_abstain, hearing.outcome) == (2, 1, 0, "passed")
         assert db.session.get(CommunityRequest, request_id).hearing_outcome == "passed"
-    client.submit(f"/requests/{request_id}/forward", {}, form_url=f"/requests/{request_id}")
+    client.submit(f"/requests/{request_id}/forward", {"confirmed": "y"}, form_url=f"/requests/{request_id}")
     with command(app):
         assert db.session.get(CommunityRequest, request_id).status == "forwarded"
     client.submit("/logout", {})

@@ -168,7 +168,7 @@ def test_members_added_by_owner_only(client, make_user, login, app):
         assert db.session.scalar(db.select(db.func.count(Membership.id))) == 2
         owner_membership = db.session.scalar(db.select(Membership.id).filter_by(is_owner=True))
     # The last owner cannot be removed.
-    page = client.submit(f"/organizations/{org_id}/members/{owner_membership}/remove", {},
+    page = client.submit(f"/organizations/{org_id}/members/{owner_membership}/remove", {"confirmed": "y"},
                          form_url=f"/organizations/{org_id}/members", follow_redirects=True).get_data(as_text=True)
     assert "至少要保留一名负责人" in page
     client.submit("/logout", {})

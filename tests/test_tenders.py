@@ -6,7 +6,7 @@ import pytest
 
 from conftest import START
 from market.accounts.models import User
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import Invalid, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
 from market.needs.models import TimelineEvent
@@ -715,7 +715,7 @@ def test_the_tender_page_offers_what_the_service_allows_and_says_why_not(app, te
     with command(app):
         tender = db.session.get(Tender, world["tender"])
         buyer = TENDER_ACTIONS.of(user(world["buyer"]), tender)
-        assert buyer.allowed() == ["change", "form_panel", "cancel"]
+        assert buyer.allowed() == ["change", "amend", "form_panel", "cancel"]
         assert buyer.shown_refusal("publish") and not buyer.can("award")  # the buyer is told why
         bidder = TENDER_ACTIONS.of(user(world["owner0"]), tender)
         assert bidder.allowed() == ["ask", "bid"]
@@ -728,3 +728,20 @@ def test_the_tender_page_offers_what_the_service_allows_and_says_why_not(app, te
     with command(app), pytest.raises(ServiceError) as refused:
         TENDER_ACTIONS.require(user(world["owner0"]), db.session.get(Tender, world["tender"]), "bid")
     assert refused.value.code == "bidding_closed"
+
+
+def test_a_tender_form_with_several_mistakes_hears_of_all_of_them_at_once(app, tender_world, client, login):
+    """Every problem of the form, each at its field (GOV.UK's error summary lists them at the top)."""
+    world = tender_world
+    with command(app), pytest.raises(Invalid) as refused:
+        tenders.create_tender(user(world["buyer"]), tender_data(
+            world, title="助餐", budget_ceiling_fen=0, price_weight=30, criteria=[("服务方案", 40)],
+            bid_deadline=START + timedelta(days=5)))
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("title", "refused"), ("budget_ceiling", "refused"), ("criteria", "points_not_100"),
+        ("bid_deadline", "deadlines_out_of_order")]
+    assert refused.value.code == "refused" and refused.value.field == "title"
+    # One mistake alone is refused as itself, as before.
+    with command(app), pytest.raises(ServiceError) as alone:
+        tenders.create_tender(user(world["buyer"]), tender_data(world, budget_ceiling_fen=0))
+    assert not isinstance(alone.value, Invalid) and alone.value.field == "budget_ceiling"

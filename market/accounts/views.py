@@ -20,6 +20,7 @@ from market.accounts.roles import Role
 from market.core import codes
 from market.core.errors import ServiceError
 from market.core.forms import (
+    ConfirmedForm,
     ConfirmForm,
     DecisionForm,
     ReasonForm,
@@ -99,7 +100,7 @@ def logout_everywhere():
         services.end_all_sessions(current_user._get_current_object())
         logout_user()
 
-    return run_action(ConfirmForm(), sign_out_everywhere, _("You are signed out on every device."),
+    return run_action(ConfirmedForm(), sign_out_everywhere, _("You are signed out on every device."),
                       url_for("site.home"))
 
 

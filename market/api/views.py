@@ -9,7 +9,7 @@ from market.api.forms import TokenForm
 from market.api.openapi import document
 from market.audit import chain
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, flash_refusal
+from market.core.forms import ConfirmedForm, ConfirmForm, flash_refusal
 from market.core.page_cache import cached_page
 from market.core.pagination import pages_of
 from market.core.params import bounded_int
@@ -189,7 +189,11 @@ def tokens():
 @tokens_bp.route("/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmedForm()
+    if not form.validate_on_submit():
+        if form.confirmed.errors:  # the box was not ticked: say so on the tokens page
+            flash(form.confirmed.errors[0], "error")
+            return redirect(url_for("api_tokens.tokens"))
         abort(400)
     try:
         services.revoke_token(current_user, token_id)

@@ -8,6 +8,7 @@ from sqlalchemy import and_, exists, or_, select
 
 from market.accounts import services as accounts
 from market.accounts.roles import Role
+from market.contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from market.contracts.models import Contract, ContractAmendment, ContractSignature, Milestone
 from market.contracts.terms import OPEN_MILESTONES
 from market.core.desk import Item, Waiting, pile
@@ -50,7 +51,7 @@ def _unsigned_by(side: str):
 def _to_sign(side_condition, side: str):
     return Waiting(select(Contract).where(side_condition, Contract.status == "draft", _unsigned_by(side))
                    .order_by(Contract.created_at, Contract.id),
-                   _contract_item(_("Read the terms and sign")))
+                   _contract_item(_("Read the terms and sign")), action=(CONTRACT_ACTIONS, "sign"))
 
 
 def _amendments(side_condition, other_side: str):
@@ -77,7 +78,8 @@ def reports_to_accept(user, today, limits):
     return Waiting(
         select(Milestone, Contract).join(Contract).where(side, Milestone.status == "reported")
         .order_by(Milestone.due_on, Milestone.id),
-        _milestone_item(_("Check the report and decide"), due=lambda milestone: None))
+        _milestone_item(_("Check the report and decide"), due=lambda milestone: None),
+        action=(MILESTONE_ACTIONS, "decide"))
 
 
 @pile("purchaser", "payments_due", _l("Tranches to pay"))
@@ -88,7 +90,8 @@ def payments_due(user, today, limits):
     return Waiting(
         select(Milestone, Contract).join(Contract).where(side, Milestone.status == "accepted")
         .order_by(Milestone.pay_by, Milestone.id),
-        _milestone_item(_("Pay the tranche"), due=lambda milestone: milestone.pay_by))
+        _milestone_item(_("Pay the tranche"), due=lambda milestone: milestone.pay_by),
+        action=(MILESTONE_ACTIONS, "pay"))
 
 
 @pile("purchaser", "amendments", _l("Changes proposed by organizations"))
@@ -118,7 +121,7 @@ def reports_due(user, today, limits):
     return Waiting(
         select(Milestone, Contract).join(Contract).where(side, reports_due_condition(today, limits))
         .order_by(Milestone.due_on, Milestone.id),
-        _milestone_item(_("Report the delivery")))
+        _milestone_item(_("Report the delivery")), action=(MILESTONE_ACTIONS, "report"))
 
 
 @pile("organization", "amendments", _l("Changes proposed by purchasers"))

@@ -12,10 +12,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from market.contracts.models import DECISIONS, INSPECTION_KINDS
-from market.core.forms import Form, IntegerField, options
+from market.core.forms import Confirmation, Form, IntegerField, options
 
 MILESTONE_ROWS = 6
 SPENDING_ROWS = 6
@@ -45,7 +45,7 @@ class TermsForm(Form):
     submit = SubmitField(_l("Save the terms"))
 
 
-class SignForm(Form):
+class SignForm(Confirmation, Form):
     side = HiddenField()
     submit = SubmitField(_l("Sign"))
 
@@ -103,4 +103,9 @@ class InspectionForm(Form):
 class DecisionForm(Form):
     decision = SelectField(_l("Decision"), choices=options(DECISIONS.items()))
     reasons = TextAreaField(_l("Reasons (required to return or reject)"), validators=[Length(max=4000)])
+    confirmed = BooleanField(_l("I have checked the report; an acceptance makes the tranche payable"))
     submit = SubmitField(_l("Record the decision"))
+
+    def validate_confirmed(self, field):
+        if self.decision.data == "accepted" and not field.data:  # an acceptance makes money payable
+            raise ValidationError(_l("Tick the box to confirm."))

@@ -26,7 +26,7 @@ from market.contracts.models import (
 )
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
+from market.core.forms import ConfirmedForm, ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.money import format_yuan
 from market.core.pagination import paginate
 from market.core.params import bounded_int
@@ -280,7 +280,7 @@ def decide(contract_id: int, milestone_id: int):
 @login_required
 def pay(contract_id: int, milestone_id: int):
     contract = access.get_contract(current_user, contract_id)
-    return run_action(ConfirmForm(), lambda: payment.pay(current_user, contract, milestone_id),
+    return run_action(ConfirmedForm(), lambda: payment.pay(current_user, contract, milestone_id),
                       _("The tranche is paid."), _page(contract_id))
 
 

@@ -8,9 +8,16 @@ role but the record's state refuses, the reason in its place (`shown_refusal`). 
 compare statuses."""
 from collections.abc import Callable
 
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
 
 Rule = Callable[..., ServiceError | None]
+
+
+def while_in(statuses, message: str, code: str = "wrong_status"):
+    """A rule on a record's status: no refusal while it is in one of `statuses`, else `message`.
+    The refusal is an `InvalidTransition`, so a service that refuses it can say who moved the record
+    on (`ActionSet.require`)."""
+    return lambda record: None if record.status in statuses else InvalidTransition(message, code=code)
 
 
 class Verdicts:
@@ -47,8 +54,9 @@ class Verdicts:
 class ActionSet:
     """The actions on one kind of record, each with its rule."""
 
-    def __init__(self, subject: str):
+    def __init__(self, subject: str, machine=None):
         self.subject = subject
+        self.machine = machine  # the record's StateMachine: its history says who moved it last
         self._rules: dict[str, Rule] = {}
 
     def action(self, name: str):
@@ -65,7 +73,14 @@ class ActionSet:
         return Verdicts({name: rule(user, record) for name, rule in self._rules.items()})
 
     def require(self, user, record, name: str) -> None:
-        """Refuse, with the rule's own error, unless the person may do `name` now."""
+        """Refuse, with the rule's own error, unless the person may do `name` now. When the record's
+        status refuses and someone else moved it there (two people on one task: 已由…受理), the
+        refusal says who and when, so the person sees what happened instead of a bare "not possible"."""
         refusal = self._rules[name](user, record)
-        if refusal is not None:
-            raise refusal
+        if refusal is None:
+            return
+        if isinstance(refusal, InvalidTransition) and self.machine is not None:
+            taken = self.machine.taken_by_other(record, user)
+            if taken:
+                raise InvalidTransition(f"{refusal.message} {taken}", field=refusal.field, code=refusal.code)
+        raise refusal

@@ -46,6 +46,10 @@ class Waiting:
     select: sa.Select  # the waiting records, most urgent first
     item: Callable[..., Item]  # a row's columns -> its Item
     more: Page | None = None  # the page listing them all, if there is one
+    # What the row's next action is, in its area's declaration (core/actions.py): the ActionSet and
+    # the action names of which one at least is allowed on the row's first column. The select is the
+    # fast, countable form of that rule; `refused_rows` holds the two to each other.
+    action: tuple | None = None
 
 
 @dataclass
@@ -98,6 +102,22 @@ def declared() -> list[tuple[str, str]]:
 def count_of(statement: sa.Select) -> int:
     inner = statement.options(orm.lazyload("*")).order_by(None).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(inner))
+
+
+def refused_rows(user, today: date, limits) -> list[tuple[str, int, str]]:
+    """Rows a pile lists whose next action its area's rules refuse the person now, with the reason
+    (pile, record id, why): none, if the piles list through the declared actions."""
+    refused = []
+    for declared_pile in _PILES:
+        waiting = declared_pile.make(user, today, limits)
+        if waiting is None or waiting.action is None:
+            continue
+        actions, *names = waiting.action
+        for row in db.session.execute(waiting.select).unique().all():
+            verdicts = actions.of(user, row[0])
+            if not any(verdicts.can(name) for name in names):
+                refused.append((declared_pile.key, row[0].id, verdicts.why(names[0])))
+    return refused
 
 
 def desk_of(user, today: date, limits) -> list[Section]:

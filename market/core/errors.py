@@ -53,6 +53,50 @@ class Ineligible(ServiceError):
         self.reasons = tuple(getattr(problem, "code", ServiceError.default_code) for problem in problems)
 
 
+class Invalid(ServiceError):
+    """Several inputs refused at once, each at its field (`errors`): a form's data is checked whole,
+    so the person corrects everything in one go. `field` and `code` are the first refusal's."""
+
+    def __init__(self, errors: list[ServiceError]):
+        super().__init__(" ".join(e.message for e in errors), field=errors[0].field, code=errors[0].code)
+        self.errors = errors
+
+
+class Checks:
+    """Collect every refusal of one form's data, then `done()` raises them together: one refusal as
+    itself, several as `Invalid`. Used as a block: `with Checks() as checks: checks.check(...)`."""
+
+    def __init__(self):
+        self.errors: list[ServiceError] = []
+
+    def check(self, ok: bool, message: str, field: str | None = None, code: str | None = None) -> bool:
+        if not ok:
+            self.errors.append(ServiceError(message, field=field, code=code))
+        return ok
+
+    def keep(self, call, *args, **kwargs):
+        """The result of `call`, or None with its refusal noted (text.required, a parser…)."""
+        try:
+            return call(*args, **kwargs)
+        except ServiceError as error:
+            self.errors.append(error)
+            return None
+
+    def done(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise Invalid(self.errors)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            self.done()
+        return False
+
+
 def existing(model, record_id, message: str):
     """The record with this id, or NotFound with a message the person can read."""
     record = db.session.get(model, record_id)

@@ -5,13 +5,13 @@ from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms import IntegerField as WTFormsIntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
 from market.core import once as one_time
-from market.core.errors import ServiceError
+from market.core.errors import Invalid, ServiceError
 from market.core.money import MAX_FEN, MoneyError, format_fen, yuan_to_fen
 from market.core.params import MAX_INT
 from market.extensions import db
@@ -42,11 +42,12 @@ def show_service_error(form, error: ServiceError) -> None:
     """Put a rule's refusal next to the field it concerns, or at the top of the page. A refusal
     ends the request's unit of work: nothing it changed on the way is kept."""
     db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
+    for refusal in error.errors if isinstance(error, Invalid) else [error]:
+        field = getattr(form, refusal.field, None) if refusal.field else None
+        if field is not None:
+            field.errors = list(field.errors) + [refusal.message]
+        else:
+            flash(refusal.message, "error")
 
 
 def flash_refusal(error: ServiceError) -> None:
@@ -113,10 +114,12 @@ def _went(form, location: str) -> str:
 
 
 def _show_hidden_errors(form) -> None:
-    """A field nobody sees (the one-time token) has no place on the page for its error: at the top."""
-    field = getattr(form, "once", None)
-    for message in field.errors if field is not None else []:
-        flash(message, "error")
+    """A field nobody sees (the one-time token), or a tick box sent from a button's form (the page
+    that showed it is not drawn again), has no place for its error: at the top."""
+    for name in ("once", "confirmed"):
+        field = getattr(form, name, None)
+        for message in field.errors if field is not None else []:
+            flash(message, "error")
 
 
 def run_form(form, action, success: str, redirect_to, submitted: bool = True):
@@ -185,6 +188,22 @@ class ConfirmForm(Form):
     """An action button with CSRF and nothing else to fill in."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def confirmation(label) -> BooleanField:
+    """A tick box the person must tick before an irreversible step (publish, award, pay, close):
+    checked here, on the server, not only by the browser's `required`."""
+    return BooleanField(label, validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class Confirmation:
+    """Mixed into a step's form whose page draws the tick box itself (`button_form(..., confirm=…)`)."""
+
+    confirmed = confirmation(_l("I confirm"))
+
+
+class ConfirmedForm(Confirmation, ConfirmForm):
+    """An action button whose page asks the person to confirm (`button_form(..., confirm=…)`)."""
 
 
 class DecisionForm(Form):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market import clock
 from market.core.errors import InvalidTransition
+from market.core.text import moment
 from market.extensions import db
 
 
@@ -91,6 +92,19 @@ class StateMachine:
             .filter_by(subject_type=self.subject_type, subject_id=subject.id)
             .order_by(StatusChange.id)
         ).all()
+
+    def last_change(self, subject) -> StatusChange | None:
+        return db.session.scalar(db.select(StatusChange).filter_by(
+            subject_type=self.subject_type, subject_id=subject.id).order_by(StatusChange.id.desc()).limit(1))
+
+    def taken_by_other(self, subject, user) -> str:
+        """"Done by 李敏 at 11-30 10:02: now “accepted”." when the last move of `subject` was someone
+        else's, so whoever arrives second learns what happened; empty when it was theirs or the system's."""
+        change = self.last_change(subject)
+        if change is None or change.actor_id is None or change.actor_id == getattr(user, "id", None):
+            return ""
+        return _("Already done by %(who)s at %(when)s: now “%(status)s”.", who=change.actor.display_name,
+                 when=moment(change.at), status=self.label(change.to_status))
 
     def _record(self, subject, from_status, to_status, actor, reason) -> None:
         if subject.id is None:

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from market.core.forms import Form, IntegerField, options
+from market.core.forms import Form, IntegerField, confirmation, options
 from market.evaluation.models import EVALUATION_KINDS, RUBRIC_PURPOSES
 from market.organizations.models import GRADES
 
@@ -65,6 +65,8 @@ class ScoreSheetForm(Form):
 
 class SubmitEvaluationForm(Form):
     summary = TextAreaField(_l("Conclusions and recommendations"), validators=[DataRequired(), Length(max=10000)])
+    confirmed = confirmation(
+        _l("Every indicator is scored; the satisfaction indicator is filled from residents' ratings now"))
     submit = SubmitField(_l("Submit the evaluation"))
 
 

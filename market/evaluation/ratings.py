@@ -18,6 +18,7 @@ from market.contracts.models import SIGNED_STATUSES, Contract, Milestone, contra
 from market.core import codes, scoring, text, unit
 from market.core.errors import PermissionDenied, Problem, ServiceError
 from market.core.unit import refuse_if_taken
+from market.evaluation.actions import SERVED_ACTIONS
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
 from market.needs import moderation
@@ -103,9 +104,7 @@ def rate(actor: User, contract: Contract, stars: int, comment: str, code: str = 
 
 def issue_codes(actor: User, contract: Contract, count: int) -> list[str]:
     """Codes to hand out at the service; the plain codes are shown only now."""
-    _require_organization_side(actor, contract)
-    if contract.status != "active":
-        raise ServiceError(_("Codes are issued while the contract is in force."))
+    SERVED_ACTIONS.require(actor, contract, "issue_codes")
     if not 1 <= count <= MAX_CODES:
         raise ServiceError(_("Issue between 1 and %(n)s codes at a time.", n=MAX_CODES), field="count")
     now = clock.now()
@@ -127,9 +126,7 @@ def code_counts(contract: Contract) -> tuple[int, int]:
 
 def register_beneficiaries(actor: User, contract: Contract, emails: str) -> int:
     """Register residents served, by their account e-mail; all or nothing, with every unknown address named."""
-    _require_organization_side(actor, contract)
-    if contract.status != "active":
-        raise ServiceError(_("Residents served are registered while the contract is in force."))
+    SERVED_ACTIONS.require(actor, contract, "register_served")
     wanted = list(dict.fromkeys(e.strip().lower() for e in (emails or "").replace(",", "\n").splitlines()
                                 if e.strip()))
     if not wanted:

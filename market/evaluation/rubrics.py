@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 
 from market import clock
 from market.accounts.models import User
-from market.accounts.roles import Role
 from market.core import scoring, text, unit
-from market.core.errors import PermissionDenied, ServiceError, existing
+from market.core.errors import ServiceError, existing
 from market.evaluation import defaults
+from market.evaluation.actions import RUBRIC_ACTIONS
 from market.evaluation.models import BANDS, RUBRIC_MACHINE, RUBRIC_PURPOSES, Evaluation, Indicator, Rubric
 from market.extensions import db
 
@@ -28,15 +28,6 @@ MAX_INDICATORS = 200
 class OutlineError:
     line: int
     message: str
-
-
-def may_manage(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
-
-
-def _require_manager(actor: User) -> None:
-    if not may_manage(actor):
-        raise PermissionDenied(_("Only a civil-affairs administrator manages rubrics."))
 
 
 def parse_outline(outline: str) -> tuple[list[dict], list[OutlineError]]:
@@ -161,7 +152,7 @@ def in_use(rubric: Rubric) -> int:
 
 def copy(actor: User, rubric: Rubric) -> Rubric:
     """A draft copy to adapt; the original stays as it is."""
-    _require_manager(actor)
+    RUBRIC_ACTIONS.require(actor, rubric, "copy")
     draft = Rubric(name=_("%(name)s (copy)", name=rubric.name)[:120], purpose=rubric.purpose,
                    description=rubric.description, cap=rubric.cap, bands=list(rubric.bands),
                    copied_from_id=rubric.id, created_by_id=actor.id, created_at=clock.now())
@@ -176,9 +167,7 @@ def copy(actor: User, rubric: Rubric) -> Rubric:
 def save_draft(actor: User, rubric: Rubric, name: str, description: str, outline: str, cap: int,
                bands: str) -> list[OutlineError]:
     """Replace a draft's indicators from an outline; returns the errors (and saves nothing) if any."""
-    _require_manager(actor)
-    if rubric.status != "draft":
-        raise ServiceError(_("A published rubric does not change; copy it to adapt it."), code="rubric_published")
+    RUBRIC_ACTIONS.require(actor, rubric, "edit")
     name = text.required(name, 120, _("Give the rubric a name."), "name")
     parsed_bands = parse_bands(bands)
     rows, errors = parse_outline(outline)
@@ -215,9 +204,7 @@ def bands_text(rubric: Rubric) -> str:
 
 
 def publish(actor: User, rubric: Rubric) -> None:
-    _require_manager(actor)
-    if rubric.status != "draft":
-        raise ServiceError(_("Only a draft is published."))
+    RUBRIC_ACTIONS.require(actor, rubric, "publish")
     if rubric.purpose not in RUBRIC_PURPOSES:
         raise ServiceError(_("Choose what the rubric is for."))
     RUBRIC_MACHINE.move(rubric, "published", actor, "")
@@ -227,9 +214,7 @@ def publish(actor: User, rubric: Rubric) -> None:
 
 def retire(actor: User, rubric: Rubric) -> None:
     """No new evaluation may use it; evaluations already using it keep it."""
-    _require_manager(actor)
-    if rubric.status != "published":
-        raise ServiceError(_("Only a published rubric is retired."))
+    RUBRIC_ACTIONS.require(actor, rubric, "retire")
     RUBRIC_MACHINE.move(rubric, "retired", actor, "")
     unit.flush()
 

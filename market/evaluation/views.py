@@ -9,12 +9,27 @@ from market.contracts import access
 from market.contracts.models import SIGNED_STATUSES
 from market.core import scoring
 from market.core.errors import NotFound, ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, flash_refusal, options, run_action, run_form, show_service_error
+from market.core.forms import (
+    ConfirmedForm,
+    ConfirmForm,
+    ReasonForm,
+    flash_refusal,
+    options,
+    run_action,
+    run_form,
+    show_service_error,
+)
 from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.evaluation import charts, grading, ratings, rubrics, scorecards
 from market.evaluation import services as evaluations
-from market.evaluation.actions import EVALUATION_ACTIONS, GRADING_ACTIONS
+from market.evaluation.actions import (
+    EVALUATION_ACTIONS,
+    GRADING_ACTIONS,
+    RUBRIC_ACTIONS,
+    SERVED_ACTIONS,
+    may_manage_rubrics,
+)
 from market.evaluation.forms import (
     AppealAnswerForm,
     AppealForm,
@@ -67,14 +82,14 @@ def _item_labels() -> dict:
 def rubric_list():
     purpose = request.args.get("purpose") if request.args.get("purpose") in RUBRIC_PURPOSES else None
     return render_template("evaluation/rubrics.html", page=paginate(rubrics.rubrics_select(purpose), rows=True),
-                           may_manage=rubrics.may_manage(current_user), **_labels())
+                           may_manage=may_manage_rubrics(current_user), **_labels())
 
 
 @bp.route("/rubrics/<int:rubric_id>")
 def rubric(rubric_id: int):
     found = rubrics.get_rubric(rubric_id)
     return render_template("evaluation/rubric.html", rubric=found, in_use=rubrics.in_use(found),
-                           may_manage=rubrics.may_manage(current_user), bands_text=rubrics.bands_text(found),
+                           actions=RUBRIC_ACTIONS.of(current_user, found), bands_text=rubrics.bands_text(found),
                            leaves={i.id for i in rubrics.leaves(found)}, confirm_form=ConfirmForm(), **_labels())
 
 
@@ -92,7 +107,7 @@ def copy_rubric(rubric_id: int):
 @login_required
 def edit_rubric(rubric_id: int):
     found = rubrics.get_rubric(rubric_id)
-    if not rubrics.may_manage(current_user) or found.status != "draft":
+    if not RUBRIC_ACTIONS.of(current_user, found).can("edit"):
         abort(403)
     form = RubricForm()
     errors = []
@@ -116,7 +131,7 @@ def edit_rubric(rubric_id: int):
 @bp.route("/rubrics/<int:rubric_id>/publish", methods=["POST"])
 @login_required
 def publish_rubric(rubric_id: int):
-    return run_action(ConfirmForm(), lambda: rubrics.publish(current_user, rubrics.get_rubric(rubric_id)),
+    return run_action(ConfirmedForm(), lambda: rubrics.publish(current_user, rubrics.get_rubric(rubric_id)),
                       _("The rubric is published and can no longer change."),
                       url_for("evaluation.rubric", rubric_id=rubric_id))
 
@@ -124,7 +139,7 @@ def publish_rubric(rubric_id: int):
 @bp.route("/rubrics/<int:rubric_id>/retire", methods=["POST"])
 @login_required
 def retire_rubric(rubric_id: int):
-    return run_action(ConfirmForm(), lambda: rubrics.retire(current_user, rubrics.get_rubric(rubric_id)),
+    return run_action(ConfirmedForm(), lambda: rubrics.retire(current_user, rubrics.get_rubric(rubric_id)),
                       _("The rubric is retired; evaluations using it keep it."),
                       url_for("evaluation.rubric", rubric_id=rubric_id))
 
@@ -188,6 +203,7 @@ def _render_contract(found, **forms):
         or (_commission_form(found) if evaluations.may_commission(current_user, found) else None),
         rating_form=forms.get("rating_form") or RatingForm(prefix="rating"),
         codes_form=CodesForm(prefix="codes"),
+        served_actions=SERVED_ACTIONS.of(current_user, found),
         beneficiaries_form=forms.get("beneficiaries_form") or BeneficiariesForm(prefix="served"),
         department_form=forms.get("department_form") or (_department_form(found) if "organization" in sides else None),
         reason_form=ReasonForm(),
@@ -350,7 +366,7 @@ def submit(evaluation_id: int):
 @login_required
 def publish(evaluation_id: int):
     evaluation = evaluations.get_evaluation(current_user, evaluation_id)
-    return run_action(ConfirmForm(), lambda: evaluations.publish(current_user, evaluation),
+    return run_action(ConfirmedForm(), lambda: evaluations.publish(current_user, evaluation),
                       _("The evaluation is published."), _evaluation_page(evaluation_id))
 
 
@@ -484,7 +500,7 @@ def answer(application_id: int):
 @login_required
 def issue(application_id: int):
     found = _application(application_id)
-    return run_action(ConfirmForm(), lambda: grading.issue(current_user, found), _("The grade is issued."),
+    return run_action(ConfirmedForm(), lambda: grading.issue(current_user, found), _("The grade is issued."),
                       _application_page(application_id))
 
 
@@ -501,8 +517,8 @@ def refuse(application_id: int):
 @login_required
 def withdraw(application_id: int):
     found = _application(application_id)
-    return run_action(ConfirmForm(), lambda: grading.withdraw(current_user, found), _("The application is withdrawn."),
-                      _application_page(application_id))
+    return run_action(ConfirmedForm(), lambda: grading.withdraw(current_user, found),
+                      _("The application is withdrawn."), _application_page(application_id))
 
 
 # --- scorecards ---------------------------------------------------------------------------------

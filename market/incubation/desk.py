@@ -1,13 +1,18 @@
-"""What waits on the desk of incubator staff: assessments due and stays ending."""
+"""What waits on the desk of incubator staff (assessments due, stays ending), and the reminder of
+an assessment falling due."""
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from market.accounts import services as accounts
 from market.accounts.roles import Role
 from market.core.desk import Item, Waiting, pile
+from market.extensions import db
 from market.incubation.models import CapacityAssessment, Cohort, Incubation, Incubator
+from market.notifications.reminders import Due, duty
+from market.notifications.wording import describes, due_words
 from market.organizations.models import Organization
 
 
@@ -20,14 +25,19 @@ def _stays(user):
             .where(Incubator.operator_id.in_(operators), Incubation.status == "admitted"))
 
 
+def _last_assessed():
+    """A stay's last capacity assessment, or its admission when it has none yet."""
+    return func.coalesce(
+        select(func.max(CapacityAssessment.assessed_on)).where(CapacityAssessment.incubation_id == Incubation.id)
+        .scalar_subquery(), Incubation.admitted_on).label("last")
+
+
 @pile("incubator_staff", "assessments_due", _l("Capacity assessments due"))
 def assessments_due(user, today, limits):
     stays = _stays(user)
     if stays is None:
         return None
-    last = func.coalesce(
-        select(func.max(CapacityAssessment.assessed_on)).where(CapacityAssessment.incubation_id == Incubation.id)
-        .scalar_subquery(), Incubation.admitted_on).label("last")
+    last = _last_assessed()
     every = timedelta(days=limits.assessment_every_days)
     return Waiting(
         select(Incubation, Organization.name, Cohort.incubator_id, last)
@@ -52,3 +62,27 @@ def stays_ending(user, today, limits):
         .order_by(Incubation.planned_exit_on, Incubation.id),
         lambda stay, name, incubator_id: Item(name, ("incubation.dashboard", {"incubator_id": incubator_id}),
                                               _("Review its stay"), due=stay.planned_exit_on))
+
+
+@duty("capacity_assessment")
+def assessment_reminders(today, limits):
+    """The incubator's staff, of a stay whose next capacity assessment falls due; each assessment
+    starts a new round of reminders (`cycle`: the date of the one before)."""
+    last = _last_assessed()
+    every = timedelta(days=limits.assessment_every_days)
+    rows = db.session.execute(
+        select(Incubation, Organization.name, Cohort.incubator_id, Incubator.operator_id, last)
+        .join(Organization, Organization.id == Incubation.organization_id).join(Cohort)
+        .join(Incubator, Incubator.id == Cohort.incubator_id)
+        .where(Incubation.status == "admitted", last <= today + timedelta(days=limits.remind_days_before) - every)
+    ).all()
+    staff = accounts.holders_of(Role.INCUBATOR_STAFF, {operator for *_row, operator, _last in rows})
+    return [Due(stay.id, assessed + every, staff.get(operator, []), "assessment_reminder", {"organization": name},
+                ("incubation.dashboard", {"incubator_id": incubator_id}), cycle=assessed.isoformat())
+            for stay, name, incubator_id, operator, assessed in rows]
+
+
+@describes("assessment_reminder")
+def _assessment_reminder(d):
+    return _("%(organization)s: its capacity assessment is due, %(when)s", organization=d.get("organization", ""),
+             when=due_words(d))

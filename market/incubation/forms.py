@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.core.forms import Form, IntegerField, options
+from market.core.forms import Form, IntegerField, confirmation, options
 from market.incubation.models import SERVICE_KINDS
 
 LEVELS = options([(n, str(n)) for n in range(1, 6)])
@@ -55,4 +55,5 @@ class AssessmentForm(Form):
 
 class GraduationForm(Form):
     exit_review = TextAreaField(_l("Exit review"), validators=[DataRequired(), Length(max=10000)])
+    confirmed = confirmation(_l("The exit review is done; the organization leaves the incubator"))
     submit = SubmitField(_l("Graduate (出孵)"))

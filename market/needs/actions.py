@@ -5,26 +5,26 @@ residents vote once. The services check through it and the pages show through it
 from flask_babel import gettext as _
 
 from market import clock
-from market.core.actions import ActionSet
-from market.core.errors import PermissionDenied, ServiceError
+from market.core.actions import ActionSet, while_in
+from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
 from market.needs.access import is_resident_of, is_worker_of
-from market.needs.models import REQUEST_MACHINE, CommunityRequest, Hearing
+from market.needs.models import HEARING_MACHINE, REQUEST_MACHINE, CommunityRequest, Hearing
 
-HEARING_ACTIONS = ActionSet("hearing")
+HEARING_ACTIONS = ActionSet("hearing", HEARING_MACHINE)
 
 
-def _worker(user, hearing: Hearing):
-    if not is_worker_of(user, hearing.request.community_id):
+def _worker(user, community_id: int):
+    if not is_worker_of(user, community_id):
         return PermissionDenied(_("Only a community worker of this community can do this."))
     return None
 
 
 @HEARING_ACTIONS.action("open_voting")
 def _open_voting(user, hearing: Hearing):
-    if refusal := _worker(user, hearing):
+    if refusal := _worker(user, hearing.request.community_id):
         return refusal
-    if hearing.status != "scheduled":
-        return ServiceError(_("Only a scheduled meeting opens its vote."))
+    if refusal := while_in(("scheduled",), _("Only a scheduled meeting opens its vote."))(hearing):
+        return refusal
     if clock.now() < hearing.scheduled_at:
         return ServiceError(_("Voting opens at the meeting: not before its scheduled time."),
                             code="meeting_not_started")
@@ -33,16 +33,16 @@ def _open_voting(user, hearing: Hearing):
 
 @HEARING_ACTIONS.action("cancel")
 def _cancel(user, hearing: Hearing):
-    return _worker(user, hearing) or (None if hearing.status == "scheduled" else ServiceError(
-        _("Only a meeting whose vote has not opened is cancelled.")))
+    return _worker(user, hearing.request.community_id) or while_in(
+        ("scheduled",), _("Only a meeting whose vote has not opened is cancelled."))(hearing)
 
 
 @HEARING_ACTIONS.action("close")
 def _close(user, hearing: Hearing):
-    if refusal := _worker(user, hearing):
+    if refusal := _worker(user, hearing.request.community_id):
         return refusal
-    if hearing.status != "voting":
-        return ServiceError(_("Only a meeting whose vote is open is closed."))
+    if refusal := while_in(("voting",), _("Only a meeting whose vote is open is closed."))(hearing):
+        return refusal
     if clock.now() < hearing.scheduled_at:
         return ServiceError(_("The meeting has not taken place yet: it can be closed only after its scheduled time."),
                             code="meeting_not_held")
@@ -60,13 +60,7 @@ def _vote(user, hearing: Hearing):
 
 # --- community requests ----------------------------------------------------------------------------
 
-REQUEST_ACTIONS = ActionSet("community_request")
-
-
-def _request_worker(user, request: CommunityRequest):
-    if not is_worker_of(user, request.community_id):
-        return PermissionDenied(_("Only a community worker of this community can do this."))
-    return None
+REQUEST_ACTIONS = ActionSet("community_request", REQUEST_MACHINE)
 
 
 def _no_open_meeting(request: CommunityRequest):
@@ -77,18 +71,18 @@ def _no_open_meeting(request: CommunityRequest):
 
 @REQUEST_ACTIONS.action("schedule_hearing")
 def _schedule_hearing(user, request: CommunityRequest):
-    return _request_worker(user, request) or (None if request.status == "proposed" else ServiceError(
-        _("Hearings are held before the request is put forward.")))
+    return _worker(user, request.community_id) or while_in(
+        ("proposed",), _("Hearings are held before the request is put forward."))(request)
 
 
 @REQUEST_ACTIONS.action("forward")
 def _forward(user, request: CommunityRequest):
-    return _request_worker(user, request) or (None if request.status == "proposed" else ServiceError(
-        _("Only a proposed request is put forward."))) or _no_open_meeting(request)
+    return _worker(user, request.community_id) or while_in(
+        ("proposed",), _("Only a proposed request is put forward."))(request) or _no_open_meeting(request)
 
 
 @REQUEST_ACTIONS.action("close")
 def _close_request(user, request: CommunityRequest):
-    return _request_worker(user, request) or (None if REQUEST_MACHINE.allowed(request.status, "closed") else
-                                              ServiceError(_("This request is closed already."))) \
-        or _no_open_meeting(request)
+    if not REQUEST_MACHINE.allowed(request.status, "closed"):
+        return _worker(user, request.community_id) or InvalidTransition(_("This request is closed already."))
+    return _worker(user, request.community_id) or _no_open_meeting(request)

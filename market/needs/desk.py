@@ -7,6 +7,7 @@ from sqlalchemy import and_, exists, select
 from market.accounts.models import Residence
 from market.core.desk import Item, Waiting, pile
 from market.extensions import db
+from market.needs.actions import HEARING_ACTIONS, REQUEST_ACTIONS
 from market.needs.models import ACTIVE_NEED_STATUSES, NEED_MACHINE, CommunityRequest, Flag, Hearing, HearingVote, Need
 
 
@@ -28,7 +29,8 @@ def hearings_to_vote(user, today, limits):
         select(Hearing, CommunityRequest.title).join(CommunityRequest)
         .where(CommunityRequest.community_id == user.residence.community_id, Hearing.status == "voting", ~voted)
         .order_by(Hearing.scheduled_at, Hearing.id),
-        lambda hearing, title: Item(title, ("needs.hearing", {"hearing_id": hearing.id}), _("Vote")))
+        lambda hearing, title: Item(title, ("needs.hearing", {"hearing_id": hearing.id}), _("Vote")),
+        action=(HEARING_ACTIONS, "vote"))
 
 
 def _worker(user):
@@ -81,7 +83,8 @@ def hearings_to_hold(user, today, limits):
         .order_by(Hearing.scheduled_at, Hearing.id),
         lambda hearing, title: Item(title, ("needs.hearing", {"hearing_id": hearing.id}),
                                     _("Open the vote") if hearing.status == "scheduled" else _("Close the vote"),
-                                    note=format_datetime(hearing.scheduled_at, "short")))
+                                    note=format_datetime(hearing.scheduled_at, "short")),
+        action=(HEARING_ACTIONS, "open_voting", "close", "cancel"))
 
 
 @pile("community_worker", "requests_to_forward", _l("Requests to decide on"))
@@ -95,4 +98,4 @@ def requests_to_forward(user, today, limits):
                                        CommunityRequest.status == "proposed", ~pending_hearing)
         .order_by(CommunityRequest.created_at, CommunityRequest.id),
         lambda request: Item(request.title, ("needs.request_page", {"request_id": request.id}),
-                             _("Put it forward or handle it")))
+                             _("Put it forward or handle it")), action=(REQUEST_ACTIONS, "forward", "close"))

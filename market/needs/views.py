@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
+from market.core.forms import ConfirmedForm, ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.pagination import paginate
 from market.core.params import bounded_int
 from market.core.urls import safe_next
@@ -108,8 +108,8 @@ def _need_action(need_id: int, action, success: str, form=None):
 @login_required
 def withdraw_need(need_id: int):
     return _need_action(
-        need_id, lambda need, _f: needs.withdraw_need(current_user, need), _("The need is withdrawn.")
-    )
+        need_id, lambda need, _f: needs.withdraw_need(current_user, need), _("The need is withdrawn."),
+        ConfirmedForm())
 
 
 @bp.route("/needs/<int:need_id>/support", methods=["POST"])
@@ -253,7 +253,7 @@ def request_page(request_id: int):
 @login_required
 def forward(request_id: int):
     community_request = triage.get_request(request_id)
-    return run_action(ConfirmForm(), lambda: triage.forward_request(current_user, community_request),
+    return run_action(ConfirmedForm(), lambda: triage.forward_request(current_user, community_request),
                       _("The request is on its way."), url_for("needs.request_page", request_id=request_id))
 
 

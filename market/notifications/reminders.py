@@ -26,6 +26,7 @@ class Due:
     kind: str  # the notification's kind (its words: wording.py); its detail gains "due" and "days_late"
     detail: dict
     page: Page
+    cycle: str = ""  # a duty that comes back (an assessment every 120 days): which round of it this is
 
 
 _DUTIES: dict[str, Callable[..., Iterable[Due]]] = {}
@@ -58,7 +59,10 @@ def run_due(today: date, limits) -> int:
             Reminder.duty == name, Reminder.subject_id.in_([i.subject_id for i in items]))).all()) if items else set()
         for item in items:
             at = stage(item.due, today, limits)
-            if at is None or (item.subject_id, at) in sent_before:
+            if at is None:
+                continue
+            at = f"{item.cycle}:{at}" if item.cycle else at
+            if (item.subject_id, at) in sent_before:
                 continue
             db.session.add(Reminder(duty=name, subject_id=item.subject_id, stage=at, sent_at=clock.now()))
             detail = {**item.detail, "due": item.due.isoformat(), "days_late": max(0, (today - item.due).days)}

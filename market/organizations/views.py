@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, DecisionForm, ReasonForm, options, run_action, run_form
+from market.core.forms import ConfirmedForm, DecisionForm, ReasonForm, options, run_action, run_form
 from market.core.page_cache import cached_page
 from market.core.pagination import paginate
 from market.core.params import bounded_int
@@ -109,7 +109,7 @@ def members(organization_id: int):
 def remove_member(organization_id: int, membership_id: int):
     org = services.get_organization(current_user, organization_id)
     return run_action(
-        ConfirmForm(), lambda: services.remove_member(current_user, org, membership_id),
+        ConfirmedForm(), lambda: services.remove_member(current_user, org, membership_id),
         _("Member removed."), url_for("organizations.members", organization_id=org.id),
     )
 

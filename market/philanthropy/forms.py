@@ -10,7 +10,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from market.core.forms import Form, IntegerField, options
 from market.philanthropy.models import FUNDER_KINDS, POTS
@@ -129,4 +129,9 @@ class DonationForm(Form):
 
 class AdvanceForm(Form):
     target = HiddenField(validators=[DataRequired()])
+    confirmed = BooleanField(_l("What is left in the pools goes back to the funders"))
     submit = SubmitField(_l("Confirm"))
+
+    def validate_confirmed(self, field):
+        if self.target.data == "closed" and not field.data:  # closing returns the pools: irreversible
+            raise ValidationError(_l("Tick the box to confirm."))

@@ -8,32 +8,24 @@ from sqlalchemy import func, select
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, ServiceError
 from market.core.unit import done_once
 from market.extensions import db
 from market.money import payments
 from market.money.models import IncomingPayment
 from market.philanthropy import matching
+from market.philanthropy.actions import PROPOSAL_ACTIONS
 from market.philanthropy.models import PROPOSAL_MACHINE, Donation, MatchResult, Proposal, Round
-from market.philanthropy.rounds import changed_meanwhile, may_manage, pot_balance, proposals_of
-
-
-def giving_open(round_: Round) -> bool:
-    return round_.status == "selection" and clock.now() < round_.giving_ends_at
+from market.philanthropy.rounds import changed_meanwhile, pot_balance, proposals_of
 
 
 def donate(actor: User, proposal: Proposal, amount_fen: int, anonymous: bool, display_name: str,
            token: str) -> Donation:
     """Give to a selected project by card. The ledger provider settles at once; Stripe when its
     webhook confirms. Only a verified resident's gift counts toward the match."""
-    if not (actor and actor.is_authenticated):
-        raise PermissionDenied(_("Sign in to give."))
-    if proposal.status != "selected" or not giving_open(proposal.round):
-        raise ServiceError(_("This project is not taking gifts."))
+    PROPOSAL_ACTIONS.require(actor, proposal, "give")
     if not 100 <= amount_fen <= 10**9:
         raise ServiceError(_("Give from ¥1 to ¥10,000,000."), field="amount")
-    if proposal.organization_id in actor.organization_ids():
-        raise ServiceError(_("Members of the organization cannot give to its own project here."), field="amount")
     if not token or len(token) > 40:
         raise ServiceError(_("The form expired; open it again."))
     # The donor list shows only the name the donor typed here: never the account's (real) name.
@@ -121,11 +113,8 @@ def frozen_matches(round_: Round) -> list[MatchResult]:
 
 def cancel_project(actor: User, proposal: Proposal, reason: str) -> int:
     """A selected project is cancelled before its agreement: every gift is refunded. Returns how many."""
-    if not (may_manage(actor, proposal.round) or proposal.organization_id in actor.organization_ids()):
-        raise PermissionDenied(_("Only the round's sponsor or the organization can do this."))
+    PROPOSAL_ACTIONS.require(actor, proposal, "cancel_project")
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
-    if proposal.status != "selected" or proposal.round.status != "selection":
-        raise ServiceError(_("Only a selected project is cancelled, before its grant agreement."))
     if not PROPOSAL_MACHINE.claim(proposal, "selected", "cancelled", actor, reason):  # one of two at once
         db.session.rollback()
         raise changed_meanwhile(PROPOSAL_MACHINE, proposal.status, "cancelled",

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit
-from market.core.errors import Ineligible, NotFound, PermissionDenied, Problem, ServiceError
+from market.core.errors import Checks, Ineligible, NotFound, PermissionDenied, Problem, ServiceError
 from market.core.money import format_fen
 from market.extensions import db
 from market.incubation.services import ever_incubated
 from market.needs.models import CommunityRequest
 from market.organizations.models import Organization
-from market.philanthropy.actions import ROUND_ACTIONS
+from market.philanthropy.actions import PROPOSAL_ACTIONS, ROUND_ACTIONS
 from market.philanthropy.giving import cancel_project
 from market.philanthropy.models import (
     PROPOSAL_MACHINE,
@@ -115,31 +115,30 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
                                                    Proposal.status.in_(LIVE_PROPOSALS))) is not None:
         raise ServiceError(_("The organization has a proposal in this round already."), field="organization_id")
     lines = []
-    for position, line in enumerate(data.budget):
-        item = text.clean(line.item, 120)
-        if not item and not line.amount_fen:
-            continue
-        if not item or not 0 < line.amount_fen <= MAX_FEN:
-            raise ServiceError(_("Every budget line has an item and an amount above zero."), field="budget")
-        lines.append(ProposalBudgetLine(position=position, item=item, amount_fen=line.amount_fen))
-    if not lines:
-        raise ServiceError(_("Give at least one budget line."), field="budget")
-    requested = sum(line.amount_fen for line in lines)
-    if requested > round_.max_grant_fen:
-        raise ServiceError(_("The budget (%(total)s) is more than the round's largest grant (%(max)s).",
-                             total=format_fen(requested), max=format_fen(round_.max_grant_fen)), field="budget",
-                           code="budget_above_largest_grant")
-    if not 1 <= (data.months or 0) <= 36:
-        raise ServiceError(_("A project runs from 1 to 36 months."), field="months")
+    with Checks() as checks:  # every problem of the proposal at once, each at its field
+        for position, line in enumerate(data.budget):
+            item = text.clean(line.item, 120)
+            if not item and not line.amount_fen:
+                continue
+            if checks.check(bool(item) and 0 < line.amount_fen <= MAX_FEN,
+                            _("Every budget line has an item and an amount above zero."), field="budget"):
+                lines.append(ProposalBudgetLine(position=position, item=item, amount_fen=line.amount_fen))
+        requested = sum(line.amount_fen for line in lines)
+        a_line_refused = bool(checks.errors)
+        if not a_line_refused and checks.check(bool(lines), _("Give at least one budget line."), field="budget"):
+            checks.check(requested <= round_.max_grant_fen,
+                         _("The budget (%(total)s) is more than the round's largest grant (%(max)s).",
+                           total=format_fen(requested), max=format_fen(round_.max_grant_fen)), field="budget",
+                         code="budget_above_largest_grant")
+        checks.check(1 <= (data.months or 0) <= 36, _("A project runs from 1 to 36 months."), field="months")
+        texts = {name: checks.keep(text.required, getattr(data, name), limit, message, name)
+                 for name, limit, message in (
+                     ("title", 120, _("Give the project a title.")), ("problem", 10000, _("Describe the problem.")),
+                     ("target_group", 4000, _("Say who the project serves.")),
+                     ("inputs", 4000, _("List the inputs.")), ("activities", 10000, _("List the activities.")),
+                     ("outputs", 4000, _("List the outputs.")), ("outcomes", 4000, _("Describe the outcomes.")))}
     proposal = Proposal(
-        round_id=round_.id, organization_id=organization.id, category_id=data.category_id,
-        title=text.required(data.title, 120, _("Give the project a title."), "title"),
-        problem=text.required(data.problem, 10000, _("Describe the problem."), "problem"),
-        target_group=text.required(data.target_group, 4000, _("Say who the project serves."), "target_group"),
-        inputs=text.required(data.inputs, 4000, _("List the inputs."), "inputs"),
-        activities=text.required(data.activities, 10000, _("List the activities."), "activities"),
-        outputs=text.required(data.outputs, 4000, _("List the outputs."), "outputs"),
-        outcomes=text.required(data.outcomes, 4000, _("Describe the outcomes."), "outcomes"),
+        round_id=round_.id, organization_id=organization.id, category_id=data.category_id, **texts,
         months=data.months, requested_fen=requested, submitted_by_id=actor.id, submitted_at=clock.now(),
         status="submitted")
     proposal.budget_lines = lines
@@ -153,11 +152,10 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
 
 
 def withdraw(actor: User, proposal: Proposal, reason: str) -> None:
-    if proposal.organization_id not in actor.organization_ids():
-        raise PermissionDenied(_("Only a member of this organization can do this."))
     if proposal.status == "selected":
         cancel_project(actor, proposal, reason)
         return
+    PROPOSAL_ACTIONS.require(actor, proposal, "withdraw")
     reason = text.required(reason, 2000, _("Give a reason."), "reason")
     PROPOSAL_MACHINE.move(proposal, "withdrawn", actor, reason)
     unit.flush()

@@ -12,14 +12,23 @@ from wtforms.validators import Length
 
 from market.core import scoring
 from market.core.errors import ServiceError
-from market.core.forms import ConfirmForm, ReasonForm, fen_from, options, run_action, run_form, show_service_error
+from market.core.forms import (
+    ConfirmedForm,
+    ConfirmForm,
+    ReasonForm,
+    fen_from,
+    options,
+    run_action,
+    run_form,
+    show_service_error,
+)
 from market.core.pagination import paginate
 from market.evaluation import rubrics
 from market.extensions import db
 from market.needs.models import CommunityRequest
 from market.organizations import services as organizations
 from market.philanthropy import closing, giving, proposals, review, rounds
-from market.philanthropy.actions import OPEN_PHASES, ROUND_ACTIONS
+from market.philanthropy.actions import PROPOSAL_ACTIONS, ROUND_ACTIONS, giving_open
 from market.philanthropy.forms import (
     AdvanceForm,
     DonationForm,
@@ -151,7 +160,7 @@ def show_round(round_id: int):
         live=live, gifts=giving.gift_totals(found) if live else {}, agreements=closing.agreements(found),
         summary=closing.money_summary(found) if found.status not in ("draft",) else None,
         history=ROUND_MACHINE.history(found), forms=forms, confirm_form=ConfirmForm(),
-        next_phase=NEXT_PHASE.get(found.status), giving_open=giving.giving_open(found),
+        next_phase=NEXT_PHASE.get(found.status), giving_open=giving_open(found),
         match_is_live=found.status == "selection",  # frozen when giving closes
         may_apply=found.status == "call" and bool(_my_orgs()), actions=ROUND_ACTIONS.of(current_user, found),
         **_labels())
@@ -192,9 +201,10 @@ def add_reviewer(round_id: int):
                       _("The expert is on the panel."), _back(round_id))
 
 
-STEPS = {"call": (rounds.open_call, _l("The call for proposals is open.")),
-         "screening": (proposals.start_screening, _l("The call is closed; check each proposal's eligibility.")),
-         "review": (review.start_review, _l("The expert review has started."))}
+STEPS = {"call": (rounds.open_call, _l("The call for proposals is open."), ConfirmedForm),  # the rules are then fixed
+         "screening": (proposals.start_screening, _l("The call is closed; check each proposal's eligibility."),
+                       ConfirmForm),
+         "review": (review.start_review, _l("The expert review has started."), ConfirmForm)}
 
 
 @bp.route("/<int:round_id>/step/<step>", methods=["POST"])
@@ -202,10 +212,10 @@ STEPS = {"call": (rounds.open_call, _l("The call for proposals is open.")),
 def step(round_id: int, step: str):
     found = _managed(round_id)
     if step in STEPS:
-        action, message = STEPS[step]
-        return run_action(ConfirmForm(), lambda: action(current_user, found), str(message), _back(round_id))
+        action, message, form_class = STEPS[step]
+        return run_action(form_class(), lambda: action(current_user, found), str(message), _back(round_id))
     if step == "giving_closed":
-        return run_action(ConfirmForm(), lambda: closing.close_giving(current_user, found),
+        return run_action(ConfirmedForm(), lambda: closing.close_giving(current_user, found),
                           _("Giving is closed, the match is frozen in the ledger and the grant agreements are "
                             "drafted."), _back(round_id))
     form = AdvanceForm()
@@ -333,19 +343,22 @@ def proposal(proposal_id: int):
             and not any(s.reviewer_id == current_user.id for s in review.pitch_scores(found)) \
             and not (my_review and my_review.conflict):
         forms["pitch"] = PitchForm(formdata=None)
-    if found.status == "selected" and giving.giving_open(round_) and current_user.is_authenticated and not own:
+    actions = PROPOSAL_ACTIONS.of(current_user, found)
+    if actions.can("give"):
         forms["donate"] = DonationForm(formdata=None)
-    if (own or manager) and found.status in rounds.LIVE_PROPOSALS and round_.status in OPEN_PHASES:
+    if actions.can("withdraw") or actions.can("cancel_project"):
         forms["withdraw"] = ReasonForm(formdata=None)
     if request.method == "POST" and "review" not in forms:
         abort(405)
     show_reviews = proposals.results_public(round_) or manager
-    live = giving.estimate(round_).get(found.id) if found.status in ("selected", "funded") else None
+    giving_shown = found.status in ("selected", "funded")  # a project the residents may give to, or gave to
+    live = giving.estimate(round_).get(found.id) if giving_shown else None
     return render_template(
         "philanthropy/proposal.html", proposal=found, round=round_, manager=manager, reviewer=reviewer, own=own,
         review=my_review, forms=forms, reviews=review.reviews(found) if show_reviews else [],
         pitches=review.pitch_scores(found) if show_reviews else [], donors=giving.donors(found),
-        live=live, gifts=giving.gift_totals(round_).get(found.id, 0),
+        live=live, giving_shown=giving_shown, live_estimate=found.status == "selected", actions=actions,
+        gifts=giving.gift_totals(round_).get(found.id, 0),
         history=PROPOSAL_MACHINE.history(found), leaves=rubrics.leaves(round_.rubric), **_labels())
 
 

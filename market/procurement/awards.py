@@ -21,7 +21,7 @@ from market.extensions import db
 from market.needs import timeline
 from market.notifications import services as notifications
 from market.procurement import questions, sealing, signals, tenders
-from market.procurement.actions import TENDER_ACTIONS
+from market.procurement.actions import PANEL_ACTIONS, TENDER_ACTIONS
 from market.procurement.models import (
     TENDER_MACHINE,
     Award,
@@ -80,12 +80,8 @@ def declare(actor: User, tender: Tender, answers: dict[int, tuple[bool, str]]) -
     """Declare, for every bidder at once, whether the expert has a conflict of interest.
 
     Membership of a bidding organization is a conflict whatever the expert says."""
-    _require_panelist(actor, tender)
-    if tender.status != "opened":
-        raise ServiceError(_("Conflicts are declared once the bids are opened and before scoring."))
+    PANEL_ACTIONS.require(actor, tender, "declare")
     bids = valid_bids(tender)
-    if declarations(tender, actor.id):
-        raise ServiceError(_("You have declared already."), code="already_declared")
     if set(answers) != {b.id for b in bids}:
         raise ServiceError(_("Answer for every bidder."))
     now = clock.now()
@@ -109,8 +105,7 @@ def bids_to_score(actor: User, tender: Tender) -> list[tuple[Bid, dict]]:
 
 def score(actor: User, tender: Tender, bid_id: int, points: dict[int, int], comments: dict[int, str]) -> None:
     """Score every criterion of one bid, each with a comment."""
-    if tender.status != "opened":
-        raise ServiceError(_("Scoring is not open."))
+    PANEL_ACTIONS.require(actor, tender, "score")
     allowed = {bid.id for bid, _content in bids_to_score(actor, tender)}
     if bid_id not in allowed:
         raise PermissionDenied(_("You may not score this bid (declared conflict)."), code="conflicted_bid")

@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit, uploads
-from market.core.errors import Ineligible, NotFound, PermissionDenied, Problem, ServiceError
+from market.core.errors import Checks, Ineligible, NotFound, PermissionDenied, Problem, ServiceError
 from market.extensions import db
 from market.organizations.models import GRADES, Organization
 from market.procurement import sealing
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.actions import TENDER_ACTIONS
+from market.procurement.actions import BID_ACTIONS, TENDER_ACTIONS
 from market.procurement.models import BID_MACHINE, INVITATION_METHODS, Bid, BidAttachment, Tender
 from market.procurement.purchasers import is_purchaser_of
 from market.procurement.tenders import advance
@@ -118,14 +118,16 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
         raise Ineligible(problems)
     proposal, team = text.clean(data.proposal, 20000), text.clean(data.team, 5000)
     delivery_plan = text.clean(data.delivery_plan, 10000)
-    if not proposal or not delivery_plan:
-        raise ServiceError(_("Write the proposal and the delivery plan."), field="proposal")
-    if not 0 < data.price_fen <= tender.budget_ceiling_fen:
-        raise ServiceError(_("The price must be more than zero and at most the budget ceiling."), field="price",
-                           code="price_out_of_range")
-    if sum(amount for _item, amount in data.budget_lines) != data.price_fen:
-        raise ServiceError(_("The budget lines must add up to the price."), field="budget_lines",
-                           code="budget_lines_not_price")
+    with Checks() as checks:  # every problem of the bid at once, each at its field
+        checks.check(bool(proposal), _("Write the proposal."), field="proposal", code="proposal_missing")
+        checks.check(bool(delivery_plan), _("Write the delivery plan."), field="delivery_plan",
+                     code="delivery_plan_missing")
+        if checks.check(0 < data.price_fen <= tender.budget_ceiling_fen,
+                        _("The price must be more than zero and at most the budget ceiling."), field="price",
+                        code="price_out_of_range"):
+            checks.check(sum(amount for _item, amount in data.budget_lines) == data.price_fen,
+                         _("The budget lines must add up to the price."), field="budget_lines",
+                         code="budget_lines_not_price")
     bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
     drop = set(remove)
     kept = [f for f in bid_files(bid, sealing.unseal(bid.sealed)) if f.id not in drop] if bid else []
@@ -190,9 +192,10 @@ def submit_bid(actor: User, tender: Tender, org: Organization, data: BidData, at
 
 def withdraw_bid(actor: User, tender: Tender, org: Organization) -> None:
     _require_bidder(actor, tender, org)
-    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id, status="submitted"))
+    bid = db.session.scalar(select(Bid).filter_by(tender_id=tender.id, organization_id=org.id))
     if bid is None:
         raise ServiceError(_("There is no bid to withdraw."))
+    BID_ACTIONS.require(actor, bid, "withdraw")
     BID_MACHINE.move(bid, "withdrawn", actor, "")
     unit.flush()
 

@@ -11,6 +11,7 @@ from market.extensions import db
 from market.organizations.models import ServiceCategory
 from market.places.models import Department
 from market.procurement import catalog_files
+from market.procurement.actions import CATALOG_ACTIONS
 from market.procurement.models import CATALOG_MACHINE, CatalogItem, PurchaseCatalog
 from market.procurement.purchasers import is_purchaser_of, require_purchaser_of
 
@@ -57,9 +58,7 @@ def category_lookup() -> dict[str, int]:
 
 def import_items(actor: User, catalog: PurchaseCatalog, filename: str, data: bytes) -> catalog_files.ParsedCatalog:
     """Replace a draft's items with the file's rows, all of them or none: any error saves nothing."""
-    require_purchaser_of(actor, catalog.department_id)
-    if catalog.status != "draft":
-        raise ServiceError(_("A published catalog cannot change; start a new version instead."))
+    CATALOG_ACTIONS.require(actor, catalog, "import_items")
     if len(data) > MAX_IMPORT_BYTES:
         raise ServiceError(_("The file is larger than %(mb)s MB.", mb=MAX_IMPORT_BYTES // (1024 * 1024)), field="file")
     parsed = catalog_files.read(filename, data, category_lookup())
@@ -74,9 +73,7 @@ def import_items(actor: User, catalog: PurchaseCatalog, filename: str, data: byt
 
 def publish(actor: User, catalog: PurchaseCatalog) -> None:
     """Publish a draft; the version it replaces, if any, is withdrawn in the same step."""
-    require_purchaser_of(actor, catalog.department_id)
-    if not catalog.items:
-        raise ServiceError(_("Import the catalog's items before publishing it."))
+    CATALOG_ACTIONS.require(actor, catalog, "publish")
     previous = db.session.scalars(select(PurchaseCatalog).filter_by(
         department_id=catalog.department_id, year=catalog.year, status="published")).all()
     for old in previous:

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 
 from market import clock
 from market.accounts import services as accounts
@@ -12,10 +12,12 @@ from market.accounts.roles import Role
 from market.core.desk import Item, Waiting, pile
 from market.extensions import db
 from market.notifications.reminders import Due, duty
-from market.organizations.models import Organization
+from market.organizations.models import Debarment, Organization, OrganizationGrade
+from market.procurement.actions import PANEL_ACTIONS, TENDER_ACTIONS
 from market.procurement.models import (
     INVITATION_METHODS,
     Bid,
+    CatalogItem,
     Challenge,
     ConflictDeclaration,
     PanelMember,
@@ -51,6 +53,21 @@ def questions_to_answer(user, today, limits):
                                       note=question.question[:60]))
 
 
+@pile("purchaser", "panels_to_form", _l("Panels to form before the opening"))
+def panels_to_form(user, today, limits):
+    """Tenders open for bids, or closed and not yet opened, whose bids experts will score (price is
+    not the whole score) and that have no expert on their panel yet."""
+    if not (departments := _departments(user)):
+        return None
+    no_panel = ~exists().where(PanelMember.tender_id == Tender.id)
+    return Waiting(
+        select(Tender).where(Tender.department_id.in_(departments), Tender.status.in_(("published", "bidding_closed")),
+                             or_(Tender.price_weight.is_(None), Tender.price_weight < 100), no_panel)
+        .order_by(Tender.opening_at, Tender.id),
+        _tender_item(_("Add the experts who will score the bids"), due=lambda tender: tender.opening_at.date()),
+        action=(TENDER_ACTIONS, "form_panel"))
+
+
 @pile("purchaser", "to_evaluate", _l("Opened bids to evaluate"))
 def tenders_to_evaluate(user, today, limits):
     if not (departments := _departments(user)):
@@ -58,7 +75,8 @@ def tenders_to_evaluate(user, today, limits):
     return Waiting(
         select(Tender).where(Tender.department_id.in_(departments), Tender.status == "opened")
         .order_by(Tender.opening_at, Tender.id),
-        _tender_item(_("Form the panel and complete the evaluation")))
+        _tender_item(_("Form the panel and complete the evaluation")),
+        action=(TENDER_ACTIONS, "complete_evaluation", "form_panel"))
 
 
 @pile("purchaser", "to_award", _l("Awards to make"))
@@ -68,7 +86,7 @@ def tenders_to_award(user, today, limits):
     return Waiting(
         select(Tender).where(Tender.department_id.in_(departments), Tender.status == "evaluated")
         .order_by(Tender.opening_at, Tender.id),
-        _tender_item(_("Award the tender")))
+        _tender_item(_("Award the tender")), action=(TENDER_ACTIONS, "award"))
 
 
 @pile("purchaser", "challenges", _l("Challenges to answer"))
@@ -91,33 +109,47 @@ def draft_tenders(user, today, limits):
     return Waiting(
         select(Tender).where(Tender.department_id.in_(departments), Tender.status == "draft")
         .order_by(Tender.created_at, Tender.id),
-        _tender_item(_("Finish and publish")))
+        _tender_item(_("Finish and publish")), action=(TENDER_ACTIONS, "publish"))
 
 
 @pile("organization", "tenders_open", _l("Tenders you may bid on"))
 def tenders_open(user, today, limits):
-    """Open tenders one of the person's organizations has not bid on and is not kept from: approved,
-    invited where only the invited may bid, listed in the category where the catalog is required.
-    (Debarment and a required grade are told on the tender's page.)"""
+    """Open tenders one of the person's organizations has not bid on and may bid on: the conditions of
+    bids.eligibility_problems, in one query (approved, invited where only the invited may bid, listed
+    in the category where the catalog is required, not debarred today, graded high enough)."""
     organizations = user.organization_ids()
     if not organizations:
         return None
+    item_grade = func.coalesce(select(CatalogItem.min_grade).where(CatalogItem.id == Tender.catalog_item_id)
+                               .correlate(Tender).scalar_subquery(), 0)
+    required = case((Tender.min_grade > item_grade, Tender.min_grade), else_=item_grade)
+    grade_now = func.coalesce(  # the newest grade in force today (undertakers.current_grade)
+        select(OrganizationGrade.grade).where(OrganizationGrade.organization_id == Organization.id,
+                                              OrganizationGrade.valid_from <= today,
+                                              OrganizationGrade.valid_until >= today)
+        .order_by(OrganizationGrade.valid_from.desc()).limit(1).correlate(Organization).scalar_subquery(), 0)
+    # Each inner test names both tables it correlates: one naming only the tender would read
+    # "some organization" instead of "this organization".
     eligible = exists(select(Organization.id).where(
         Organization.id.in_(organizations), Organization.status == "approved",
-        ~exists().where(Bid.tender_id == Tender.id, Bid.organization_id == Organization.id).correlate(Tender),
+        ~exists().where(Bid.tender_id == Tender.id, Bid.organization_id == Organization.id).correlate(
+            Tender, Organization),
         or_(Tender.method.not_in(INVITATION_METHODS),
             exists().where(tender_invitation.c.tender_id == Tender.id,
-                           tender_invitation.c.organization_id == Organization.id).correlate(Tender)),
+                           tender_invitation.c.organization_id == Organization.id).correlate(Tender, Organization)),
         or_(Tender.catalog_only == false(),
             exists().where(UndertakerEntry.organization_id == Organization.id,
                            UndertakerEntry.category_id == Tender.category_id,
-                           UndertakerEntry.status == "listed").correlate(Tender))))
+                           UndertakerEntry.status == "listed").correlate(Tender, Organization)),
+        ~exists().where(Debarment.organization_id == Organization.id, Debarment.starts_on <= today,
+                        Debarment.ends_on >= today).correlate(Organization),
+        grade_now >= required))
     return Waiting(
         select(Tender).where(Tender.status == "published", Tender.bid_deadline > datetime.combine(today, time.min),
                              eligible)
         .order_by(Tender.bid_deadline, Tender.id),
         _tender_item(_("Read it and bid"), due=lambda tender: tender.bid_deadline.date()),
-        more=("procurement.tender_list", {"status": "published"}))
+        more=("procurement.tender_list", {"status": "published"}), action=(TENDER_ACTIONS, "bid"))
 
 
 @pile("organization", "bids_in_progress", _l("Bids not submitted"))
@@ -151,7 +183,7 @@ def bids_to_score(user, today, limits):
         .where(Tender.status == "opened", or_(~declared, unscored))
         .order_by(Tender.opening_at, Tender.id),
         lambda tender: Item(tender.title, ("procurement.review_bids", {"tender_id": tender.id}),
-                            _("Declare conflicts and score")))
+                            _("Declare conflicts and score")), action=(PANEL_ACTIONS, "declare", "score"))
 
 
 @pile("civil_affairs", "undertakers", _l("Undertaker applications"))
@@ -167,6 +199,20 @@ def undertaker_applications(user, today, limits):
 
 
 # --- reminders (notifications/reminders.py) --------------------------------------------------------
+
+@duty("question_answer")
+def question_reminders(today, limits):
+    """The department's purchasers, of a bidder's question still unanswered as bidding nears its close
+    (bidders need the answer before they send their bids)."""
+    rows = db.session.execute(select(TenderQuestion, Tender).join(Tender, Tender.id == TenderQuestion.tender_id).where(
+        TenderQuestion.answered_at.is_(None), Tender.status == "published", Tender.bid_deadline > clock.now(),
+        Tender.bid_deadline < datetime.combine(today + timedelta(days=limits.remind_days_before + 1), time.min),
+    )).all()
+    purchasers = accounts.holders_of(Role.PURCHASER, {tender.department_id for _q, tender in rows})
+    return [Due(question.id, clock.china_date(tender.bid_deadline), purchasers.get(tender.department_id, []),
+                "question_reminder", {"title": tender.title}, ("procurement.tender", {"tender_id": tender.id}))
+            for question, tender in rows]
+
 
 @duty("challenge_answer")
 def challenge_reminders(today, limits):

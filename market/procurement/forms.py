@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from market.core.forms import Form, IntegerField, options
+from market.core.forms import Form, IntegerField, confirmation, options
 from market.organizations.models import GRADES, INSPECTION_RESULTS
 from market.procurement.models import TENDER_METHODS
 
@@ -56,6 +56,7 @@ class InspectionForm(Form):
 class DebarForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
     ends_on = DateField(_l("Debarred until"), validators=[DataRequired(message=_l("Enter a date."))])
+    confirmed = confirmation(_l("Yes, debar it: it leaves the catalog at once"))
     submit = SubmitField(_l("Debar"))
 
 
@@ -149,6 +150,7 @@ class PanelForm(Form):
 class AwardForm(Form):
     bid_id = SelectField(_l("Bid to award"), coerce=int)
     reason = TextAreaField(_l("Reason (required unless it is the top-ranked bid)"), validators=[Length(max=2000)])
+    confirmed = confirmation(_l("Yes, award: the notice period starts now"))
     submit = SubmitField(_l("Award and publish the notice"))
 
 

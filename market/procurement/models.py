@@ -247,6 +247,7 @@ class Bid(db.Model):
     opened_at: Mapped[datetime | None]
 
     organization = relationship("Organization", lazy="joined")
+    tender = relationship("Tender")
     attachments = relationship("BidAttachment", order_by="BidAttachment.id", cascade="all, delete-orphan")
 
 

@@ -27,6 +27,12 @@ def _failed(d):
     return _("Tender failed: %(reason)s", reason=d.get("reason", ""))
 
 
+@describes("question_reminder")
+def _question_reminder(d):
+    return _("Tender “%(title)s”: a bidder's question is to be answered before bidding closes, %(when)s",
+             title=d.get("title", ""), when=due_words(d))
+
+
 @describes("challenge_reminder")
 def _challenge_reminder(d):
     return _("Tender “%(title)s”: the challenge of %(organization)s is to be answered, %(when)s",

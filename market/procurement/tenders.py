@@ -16,7 +16,7 @@ from market.accounts import services as accounts
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import text, unit
-from market.core.errors import NotFound, ServiceError
+from market.core.errors import Checks, NotFound, ServiceError
 from market.extensions import db
 from market.needs import timeline
 from market.needs.models import CommunityRequest
@@ -80,39 +80,40 @@ def _validated(actor: User, data: TenderData) -> tuple[CatalogItem, dict]:
     method = _method_rules(data.method)
     data.title, data.description = text.clean(data.title, 120), text.clean(data.description, 10000)
     data.service_standards = text.clean(data.service_standards, 10000)
-    if len(data.title) < 4:
-        raise ServiceError(_("Give the tender a title of at least 4 characters."), field="title")
-    if not data.description or not data.service_standards:
-        raise ServiceError(_("Describe the service and its standards."), field="service_standards")
-    if data.budget_ceiling_fen <= 0:
-        raise ServiceError(_("The budget ceiling must be more than zero."), field="budget_ceiling")
     max_months = rules.in_force()["max_contract_years"] * 12
-    if not 1 <= data.contract_months <= max_months:
-        raise ServiceError(_("The contract lasts from 1 to %(n)s months.", n=max_months), field="contract_months",
-                           code="contract_months_out_of_range")
     weight_range = method["price_weight"]
     if weight_range is None:
         data.price_weight = None
-    elif weight_range[0] == 100 and data.price_weight != 100:  # quotation, negotiation: the lowest price wins
-        raise ServiceError(_("This method is decided on price alone: set the price weight to 100 and leave the "
-                             "criteria empty."), field="price_weight", code="price_alone_method")
-    elif data.price_weight is None or not weight_range[0] <= data.price_weight <= weight_range[1]:
-        raise ServiceError(_("For this method the price weight must be between %(low)s%% and %(high)s%%.",
-                             low=weight_range[0], high=weight_range[1]), field="price_weight",
-                           code="price_weight_out_of_range")
     data.criteria = [(text.clean(name, 120), points) for name, points in data.criteria if (name or "").strip()]
-    if any(points <= 0 for _name, points in data.criteria):
-        raise ServiceError(_("Every criterion needs more than zero points."), field="criteria")
     total = sum(points for _name, points in data.criteria) + (data.price_weight or 0)
-    if (not data.criteria and data.price_weight != 100) or total != 100:
-        raise ServiceError(_("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
-                           field="criteria", code="points_not_100")
-    if data.min_grade not in (0, *GRADES):
-        raise ServiceError(_("Choose a grade from 1A to 5A, or none."), field="min_grade")
+    with Checks() as checks:  # every problem of the form at once, each at its field
+        checks.check(len(data.title) >= 4, _("Give the tender a title of at least 4 characters."), field="title")
+        checks.check(bool(data.description and data.service_standards), _("Describe the service and its standards."),
+                     field="service_standards")
+        checks.check(data.budget_ceiling_fen > 0, _("The budget ceiling must be more than zero."),
+                     field="budget_ceiling")
+        checks.check(1 <= data.contract_months <= max_months,
+                     _("The contract lasts from 1 to %(n)s months.", n=max_months), field="contract_months",
+                     code="contract_months_out_of_range")
+        if weight_range is not None and weight_range[0] == 100:  # quotation, negotiation: the lowest price wins
+            checks.check(data.price_weight == 100, _(
+                "This method is decided on price alone: set the price weight to 100 and leave the criteria empty."),
+                field="price_weight", code="price_alone_method")
+        elif weight_range is not None:
+            checks.check(data.price_weight is not None and weight_range[0] <= data.price_weight <= weight_range[1],
+                         _("For this method the price weight must be between %(low)s%% and %(high)s%%.",
+                           low=weight_range[0], high=weight_range[1]), field="price_weight",
+                         code="price_weight_out_of_range")
+        if checks.check(all(points > 0 for _name, points in data.criteria),
+                        _("Every criterion needs more than zero points."), field="criteria"):
+            checks.check(bool(data.criteria or data.price_weight == 100) and total == 100,
+                         _("The criteria and the price weight must add up to 100 (now %(n)s).", n=total),
+                         field="criteria", code="points_not_100")
+        checks.check(data.min_grade in (0, *GRADES), _("Choose a grade from 1A to 5A, or none."), field="min_grade")
+        checks.check(data.questions_deadline < data.bid_deadline <= data.opening_at,
+                     _("Questions close before bids, and bids close no later than the opening."),
+                     field="bid_deadline", code="deadlines_out_of_order")
     data.min_grade = max(data.min_grade, item.min_grade)  # the catalog item's grade binds every tender from it
-    if not data.questions_deadline < data.bid_deadline <= data.opening_at:
-        raise ServiceError(_("Questions close before bids, and bids close no later than the opening."),
-                           field="bid_deadline", code="deadlines_out_of_order")
     return item, method
 
 

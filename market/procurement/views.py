@@ -12,6 +12,7 @@ from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core.errors import ServiceError
 from market.core.forms import (
+    ConfirmedForm,
     ConfirmForm,
     DecisionForm,
     ReasonForm,
@@ -32,7 +33,7 @@ from market.places import services as places
 from market.procurement import awards, bids, catalog_files, purchasers, questions, tenders
 from market.procurement import catalogs as catalog_rules
 from market.procurement import undertakers as undertaker_rules
-from market.procurement.actions import TENDER_ACTIONS
+from market.procurement.actions import BID_ACTIONS, CATALOG_ACTIONS, PANEL_ACTIONS, TENDER_ACTIONS
 from market.procurement.forms import (
     AnswerForm,
     AwardForm,
@@ -99,10 +100,9 @@ def new_catalog():
 @bp.route("/catalogs/<int:catalog_id>", methods=["GET", "POST"])
 def catalog(catalog_id: int):
     record = catalog_rules.get_catalog(current_user, catalog_id)
-    purchaser = purchasers.is_purchaser_of(current_user, record.department_id)
     form = ImportForm()
     report = None
-    if purchaser and record.status == "draft" and form.validate_on_submit():
+    if CATALOG_ACTIONS.of(current_user, record).can("import_items") and form.validate_on_submit():
         upload = form.file.data
         try:
             report = catalog_rules.import_items(current_user, record, upload.filename or "", upload.read())
@@ -113,7 +113,8 @@ def catalog(catalog_id: int):
                 flash(_("Nothing was imported: correct the rows below and upload the file again."), "error")
             else:
                 flash(_("%(n)s items imported.", n=len(report.items)), "success")
-    return render_template("procurement/catalog.html", catalog=record, purchaser=purchaser, form=form, report=report,
+    return render_template("procurement/catalog.html", catalog=record, form=form, report=report,
+                           actions=CATALOG_ACTIONS.of(current_user, record),  # after an import: publish may follow
                            items=paginate(catalog_rules.items_select(record), per_page=50),
                            history=CATALOG_MACHINE.history(record), **LABELS)
 
@@ -122,7 +123,7 @@ def catalog(catalog_id: int):
 @login_required
 def publish(catalog_id: int):
     record = catalog_rules.get_catalog(current_user, catalog_id)
-    return run_action(ConfirmForm(), lambda: catalog_rules.publish(current_user, record),
+    return run_action(ConfirmedForm(), lambda: catalog_rules.publish(current_user, record),
                       _("The catalog is published."), url_for("procurement.catalog", catalog_id=catalog_id))
 
 
@@ -367,7 +368,7 @@ def tender(tender_id: int):
 @login_required
 def publish_tender(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    return run_action(ConfirmForm(), lambda: tenders.publish(current_user, record), _("The tender is published."),
+    return run_action(ConfirmedForm(), lambda: tenders.publish(current_user, record), _("The tender is published."),
                       url_for("procurement.tender", tender_id=tender_id))
 
 
@@ -441,6 +442,7 @@ def bid(tender_id: int, organization_id: int):
         form, submit, message,
         lambda saved: url_for("procurement.read_bid", tender_id=tender_id, bid_id=saved.id),
     ) or render_template("procurement/bid_form.html", tender=record, org=org, form=form, current=current,
+                         bid_actions=BID_ACTIONS.of(current_user, current) if current is not None else None,
                          files=files, problems=bids.eligibility_problems(org, record), **LABELS)
 
 
@@ -448,7 +450,7 @@ def bid(tender_id: int, organization_id: int):
 @login_required
 def withdraw_bid(tender_id: int, organization_id: int):
     record, org = _bidder(tender_id, organization_id)
-    return run_action(ConfirmForm(), lambda: bids.withdraw_bid(current_user, record, org),
+    return run_action(ConfirmedForm(), lambda: bids.withdraw_bid(current_user, record, org),
                       _("Your bid is withdrawn."), url_for("procurement.tender", tender_id=tender_id))
 
 
@@ -511,6 +513,7 @@ def review_bids(tender_id: int):
     mine = {(s.bid_id, s.criterion_id): s for s in awards.visible_scores(current_user, record)
             if s.expert_id == current_user.id}
     return render_template("procurement/review.html", tender=record, declared=declared, to_score=to_score,
+                           actions=PANEL_ACTIONS.of(current_user, record),
                            bids=awards.valid_bids(record), mine=mine, form=ConfirmForm(),
                            done=awards.expert_done(record, current_user.id), **LABELS)
 
@@ -546,7 +549,7 @@ def score(tender_id: int, bid_id: int):
 @login_required
 def complete_evaluation(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
-    return run_action(ConfirmForm(), lambda: awards.complete(current_user, record),
+    return run_action(ConfirmedForm(), lambda: awards.complete(current_user, record),
                       _("The evaluation is complete; the ranking is public."), _back(tender_id))
 
 
@@ -609,4 +612,5 @@ def edit_tender(tender_id: int):
     return run_form(
         form, lambda: tenders.amend(current_user, record, _tender_data(form), reason),
         _("The tender is changed."), _back(tender_id),
-    ) or render_template("procurement/tender_form.html", form=form, tender=record)
+    ) or render_template("procurement/tender_form.html", form=form, tender=record,
+                         actions=TENDER_ACTIONS.of(current_user, record))
