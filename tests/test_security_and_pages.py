@@ -42,8 +42,8 @@ def test_error_pages_are_friendly_and_translated(client, make_user, login):
     assert page.status_code == 404 and "您要找的页面不存在" in page.get_data(as_text=True)
     make_user("a@example.cn")
     login("a@example.cn")
-    page = client.get("/admin/users")
-    assert page.status_code == 403 and "您没有权限" in page.get_data(as_text=True)
+    page = client.get("/admin/users")  # refused with the reason, in words
+    assert page.status_code == 403 and "只有民政管理员可以执行此操作" in page.get_data(as_text=True)
 
 
 def test_server_error_page_shows_no_traceback(database_url):

@@ -745,3 +745,14 @@ def test_a_tender_form_with_several_mistakes_hears_of_all_of_them_at_once(app, t
     with command(app), pytest.raises(ServiceError) as alone:
         tenders.create_tender(user(world["buyer"]), tender_data(world, budget_ceiling_fen=0))
     assert not isinstance(alone.value, Invalid) and alone.value.field == "budget_ceiling"
+
+
+def test_a_page_reached_without_the_role_says_why(app, tender_world, client, login):
+    """403 with the reason in words, never a bare refusal (nor a 500)."""
+    world = tender_world
+    tender_id = published_tender(app, world)
+    login("org0@example.cn")
+    review = client.get(f"/procurement/tenders/{tender_id}/review")
+    assert review.status_code == 403 and "只有本项目评审小组的专家" in review.get_data(as_text=True)
+    edit = client.get(f"/procurement/tenders/{tender_id}/edit")
+    assert edit.status_code == 403 and "只有本部门的购买主体人员" in edit.get_data(as_text=True)

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,7 +18,7 @@ from market.accounts.forms import (
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import codes
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import (
     ConfirmedForm,
     ConfirmForm,
@@ -176,7 +176,7 @@ def residence():
 
 def _require_worker():
     if not current_user.has_role(Role.COMMUNITY_WORKER):
-        abort(403)
+        raise PermissionDenied(_("Only a community worker of this community can do this."))
 
 
 @bp.route("/worker/residents")
@@ -234,8 +234,8 @@ def admin_users():
     search = SearchForm(request.args)
     try:
         page = paginate(services.users_select(current_user, search.q.data or ""))
-    except ServiceError:
-        abort(403)
+    except ServiceError as refused:
+        raise PermissionDenied(refused.message) from None
     return render_template("accounts/admin_users.html", page=page, search=search)
 
 
@@ -243,7 +243,7 @@ def admin_users():
 @login_required
 def admin_user(user_id: int):
     if not current_user.has_role(Role.CIVIL_AFFAIRS):
-        abort(403)
+        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
     user = db.get_or_404(User, user_id)
     form = GrantRoleForm()
     none = [(0, "—")]

@@ -25,7 +25,7 @@ from market.contracts.models import (
     SIGNED_STATUSES,
 )
 from market.core import uploads
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import ConfirmedForm, ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.money import format_yuan
 from market.core.pagination import paginate
@@ -112,8 +112,9 @@ def printable(contract_id: int):
 @login_required
 def edit_terms(contract_id: int):
     contract = access.get_contract(current_user, contract_id)
-    if "purchaser" not in access.sides_of(current_user, contract) or contract.status != "draft":
-        abort(403)
+    verdicts = CONTRACT_ACTIONS.of(current_user, contract)
+    if not verdicts.can("change_terms"):
+        raise PermissionDenied(verdicts.why("change_terms"))
     form = TermsForm()
     if request.method == "GET":
         form.price.data = format_yuan(contract.price_fen)
@@ -181,8 +182,9 @@ def terminate(contract_id: int):
 def amend(contract_id: int):
     contract = access.get_contract(current_user, contract_id)
     sides = access.sides_of(current_user, contract)
-    if not sides or contract.status != "active":
-        abort(403)
+    verdicts = CONTRACT_ACTIONS.of(current_user, contract)
+    if not verdicts.can("propose_amendment"):
+        raise PermissionDenied(verdicts.why("propose_amendment"))
     open_ones = [m for m in contract.milestones if m.status in terms.OPEN_MILESTONES]
     form = AmendmentForm()
     form.side.choices = options((s, SIDES[s]) for s in sorted(sides))
@@ -221,8 +223,8 @@ def answer_amendment(contract_id: int):
 @login_required
 def report(contract_id: int, milestone_id: int):
     contract = access.get_contract(current_user, contract_id)
-    if "organization" not in access.sides_of(current_user, contract):
-        abort(403)
+    if refusal := access.side_refusal(current_user, contract, "organization"):
+        raise refusal
     milestone = next((m for m in contract.milestones if m.id == milestone_id), None)
     if milestone is None:
         abort(404)

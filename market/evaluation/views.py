@@ -8,7 +8,7 @@ from market.accounts.roles import Role
 from market.contracts import access
 from market.contracts.models import SIGNED_STATUSES
 from market.core import scoring
-from market.core.errors import NotFound, ServiceError
+from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.forms import (
     ConfirmedForm,
     ConfirmForm,
@@ -107,8 +107,9 @@ def copy_rubric(rubric_id: int):
 @login_required
 def edit_rubric(rubric_id: int):
     found = rubrics.get_rubric(rubric_id)
-    if not RUBRIC_ACTIONS.of(current_user, found).can("edit"):
-        abort(403)
+    verdicts = RUBRIC_ACTIONS.of(current_user, found)
+    if not verdicts.can("edit"):
+        raise PermissionDenied(verdicts.why("edit"))
     form = RubricForm()
     errors = []
     if request.method == "GET":
@@ -416,7 +417,7 @@ def applications():
 def apply(organization_id: int):
     org = organizations.get_organization(current_user, organization_id)
     if not current_user.owns_organization(org.id):
-        abort(403)
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
     form = GradeApplicationForm()
     form.rubric_id.choices = options((r.id, r.name) for r in rubrics.published("grading"))
     return run_form(form, lambda: grading.apply(current_user, org, form.rubric_id.data, form.self_assessment.data),

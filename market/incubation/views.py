@@ -1,9 +1,10 @@
 """Incubator pages: the dashboard of grantees, cohorts, admissions and each organization's stay. Thin views."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from market.core.errors import PermissionDenied
 from market.core.forms import ReasonForm, fen_from, options, run_action, run_form
 from market.core.params import bounded_int
 from market.extensions import db
@@ -34,7 +35,7 @@ def index():
         if done:
             return done
     elif request.method == "POST":
-        abort(403)
+        raise PermissionDenied(_("Only the incubator's staff can do this."))
     return render_template("incubation/index.html", incubators=services.incubators(), form=form)
 
 
@@ -51,7 +52,7 @@ def dashboard(incubator_id: int):
         if done:
             return done
     elif request.method == "POST":
-        abort(403)
+        raise PermissionDenied(_("Only the incubator's staff can do this."))
     cohort_id = request.args.get("cohort", type=bounded_int)
     rows = services.grantees(incubator, cohort_id)
     return render_template("incubation/dashboard.html", incubator=incubator, rows=rows, manager=manager, form=form,
@@ -92,7 +93,7 @@ def cohort(cohort_id: int):
         if done:
             return done
     elif request.method == "POST":
-        abort(403)
+        raise PermissionDenied(_("Only the incubator's staff can do this."))
     return render_template("incubation/cohort.html", cohort=found, members=services.members(found), form=form,
                            manager=manager, **_labels())
 
@@ -120,7 +121,7 @@ def stay(incubation_id: int):
         if done:
             return done
     elif request.method == "POST":
-        abort(403)
+        raise PermissionDenied(_("Only the incubator's staff can do this."))
     (row,) = services.grantees(found.cohort.incubator, incubation_id=found.id)
     return render_template("incubation/stay.html", stay=found, row=row, manager=manager, forms=forms,
                            services_given=services.services_of(found), milestones=services.milestones(row),

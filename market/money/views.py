@@ -1,7 +1,9 @@
 """The Stripe webhook and payout-account setup (the public money pages are in market.spending)."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.core.errors import PermissionDenied
 from market.core.forms import ConfirmForm
 from market.extensions import csrf
 from market.money import payments
@@ -29,7 +31,7 @@ def stripe_webhook():
 def payouts(organization_id: int):
     org = organizations.get_organization(current_user, organization_id)
     if not organizations.is_insider(current_user, org):
-        abort(403)
+        raise PermissionDenied(_("Only a member of this organization can do this."))
     provider = payments.provider()
     form = ConfirmForm()
     error = None

@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 
 from market.core import uploads
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import ConfirmedForm, ConfirmForm, ReasonForm, fen_from, options, run_action, run_form
 from market.core.pagination import paginate
 from market.core.params import bounded_int
@@ -84,7 +84,8 @@ def show(need_id: int):
 def edit_need(need_id: int):
     need = needs.get_need(current_user, need_id)
     if not needs.can_edit(current_user, need):
-        abort(403)
+        raise PermissionDenied(
+            _("Only the resident who posted this need can change it, until a community worker acts on it."))
     form = NeedForm(obj=need)
     form.category_id.choices = _categories()
     return run_form(
@@ -160,7 +161,7 @@ def photo(photo_id: int):
 
 def _require_worker():
     if not current_user.worker_community_ids():
-        abort(403)
+        raise PermissionDenied(_("Only a community worker of this community can do this."))
 
 
 @bp.route("/worker")
@@ -179,8 +180,8 @@ def show_triage():
     sort = request.args.get("sort", "support")
     try:
         page = paginate(triage.triage_select(current_user, community_id, sort))
-    except ServiceError:
-        abort(403)
+    except ServiceError as refused:
+        raise PermissionDenied(refused.message) from None
     form = RequestForm()
     form.category_id.choices = _categories()
     communities = [g.community for g in current_user.grants if g.community_id]

@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.core import uploads
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import ConfirmedForm, DecisionForm, ReasonForm, options, run_action, run_form
 from market.core.page_cache import cached_page
 from market.core.pagination import paginate
@@ -40,7 +40,7 @@ def _owned(organization_id: int):
     """The organization, if the signed-in person owns it (the services check again on save)."""
     org = services.get_organization(current_user, organization_id)
     if not services.can_edit(current_user, org):
-        abort(403)
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
     return org
 
 
@@ -119,7 +119,7 @@ def remove_member(organization_id: int, membership_id: int):
 def documents(organization_id: int):
     org = services.get_organization(current_user, organization_id)
     if org.id not in current_user.organization_ids():
-        abort(403)
+        raise PermissionDenied(_("Only a member of this organization can do this."))
     form = DocumentForm()
     form.doc_type.choices = options((t, services.document_type_label(t)) for t in DOCUMENT_TYPES)
     return run_form(
@@ -142,8 +142,8 @@ def document(document_id: int):
 def review_queue():
     try:
         page = paginate(services.pending_organizations_select(current_user))
-    except ServiceError:
-        abort(403)
+    except ServiceError as refused:
+        raise PermissionDenied(refused.message) from None
     return render_template("organizations/review.html", page=page, form=DecisionForm(),
                            type_label=services.org_type_label)
 

@@ -11,7 +11,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from market.core import scoring
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import (
     ConfirmedForm,
     ConfirmForm,
@@ -94,7 +94,8 @@ def _round_data(form: RoundForm) -> rounds.RoundData:
 @login_required
 def new():
     if not rounds.sponsor_choices(current_user):
-        abort(403)
+        raise PermissionDenied(_("Rounds are opened by purchasers, and by members of approved organizations that "
+                                 "sponsor them (a foundation, an incubator operator)."))
     form = RoundForm()
     _round_form(form)
     done = run_form(form, lambda: rounds.create_round(current_user, _round_data(form)),
@@ -107,8 +108,9 @@ def new():
 @login_required
 def edit(round_id: int):
     found = rounds.get_round(current_user, round_id)
-    if not rounds.may_manage(current_user, found) or found.status != "draft":
-        abort(403)
+    verdicts = ROUND_ACTIONS.of(current_user, found)
+    if not verdicts.can("edit"):
+        raise PermissionDenied(verdicts.why("edit"))
     form = RoundForm()
     _round_form(form)
     if request.method == "GET":
@@ -173,7 +175,7 @@ def _my_orgs() -> set[int]:
 def _managed(round_id: int):
     found = rounds.get_round(current_user, round_id)
     if not rounds.may_manage(current_user, found):
-        abort(403)
+        raise PermissionDenied(_("Only the round's sponsor can do this."))
     return found
 
 
@@ -280,7 +282,7 @@ def apply(round_id: int):
     form.request_ids.choices = options([(r.id, f"{r.community.name} · {r.title}") for r in found.requests]) \
         or _request_choices()
     if not form.organization_id.choices:
-        abort(403)
+        raise PermissionDenied(_("Only a member of this organization can do this."))
 
     def submit():
         data = proposals.ProposalData(

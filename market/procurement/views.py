@@ -1,7 +1,7 @@
 import io
 from datetime import timezone
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
@@ -10,7 +10,7 @@ from market import clock
 from market.accounts import services as accounts
 from market.accounts.models import User
 from market.accounts.roles import Role
-from market.core.errors import ServiceError
+from market.core.errors import PermissionDenied, ServiceError
 from market.core.forms import (
     ConfirmedForm,
     ConfirmForm,
@@ -86,7 +86,7 @@ def catalogs():
 def new_catalog():
     departments = [(g.department.id, g.department.name) for g in current_user.grants if g.department_id]
     if not departments:
-        abort(403)
+        raise PermissionDenied(_("Only a purchaser can do this."))
     form = CatalogForm()
     form.department_id.choices = options(departments)
     return run_form(
@@ -154,7 +154,7 @@ def undertakers():
 def apply_undertaker(organization_id: int):
     org = organizations.get_organization(current_user, organization_id)
     if not organizations.can_edit(current_user, org):
-        abort(403)
+        raise PermissionDenied(_("Only an owner of this organization can do this."))
     form = UndertakerApplyForm()
     form.category_ids.choices = options(organizations.category_choices())
     if request.method == "GET":
@@ -170,10 +170,7 @@ def apply_undertaker(organization_id: int):
 @bp.route("/undertakers/review")
 @login_required
 def undertaker_review():
-    try:
-        page = paginate(undertaker_rules.pending_select(current_user))
-    except ServiceError:
-        abort(403)
+    page = paginate(undertaker_rules.pending_select(current_user))  # civil affairs only: refused with why
     return render_template("procurement/undertaker_review.html", page=page, form=DecisionForm(),
                            problems=undertaker_rules.eligibility_problems, **LABELS)
 
@@ -191,7 +188,7 @@ def undertaker_decide(entry_id: int):
 @login_required
 def compliance(organization_id: int):
     if not current_user.has_role(Role.CIVIL_AFFAIRS):
-        abort(403)
+        raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
     org = organizations.get_organization(current_user, organization_id)
     inspection_form = InspectionForm(prefix="inspection")
     debar_form = DebarForm(prefix="debar")
@@ -306,7 +303,7 @@ def tender_list():
 @login_required
 def new_tender():
     if not current_user.department_ids():
-        abort(403)
+        raise PermissionDenied(_("Only a purchaser can do this."))
     form = _tender_form()
     source = tenders.criteria_source()
     chosen = request.args.get("rubric", type=bounded_int)
@@ -404,7 +401,7 @@ def _bidder(tender_id: int, organization_id: int):
     record = tenders.get_tender(current_user, tender_id)
     org = organizations.get_organization(current_user, organization_id)
     if org.id not in current_user.organization_ids():
-        abort(403)
+        raise PermissionDenied(_("Only a member of this organization can do this."))
     return record, org
 
 
@@ -507,7 +504,7 @@ def add_expert(tender_id: int):
 def review_bids(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     if not any(m.expert_id == current_user.id for m in awards.panel(record)):
-        abort(403)
+        raise PermissionDenied(_("Only experts on this tender's panel can do this."))
     declared = awards.declarations(record, current_user.id)
     to_score = awards.bids_to_score(current_user, record) if declared else []
     mine = {(s.bid_id, s.criterion_id): s for s in awards.visible_scores(current_user, record)
@@ -596,7 +593,7 @@ def rerun(tender_id: int):
 def edit_tender(tender_id: int):
     record = tenders.get_tender(current_user, tender_id)
     if not purchasers.is_purchaser_of(current_user, record.department_id):
-        abort(403)
+        raise PermissionDenied(_("Only a purchaser of this department can do this."))
     form = _tender_form(obj=record)
     if request.method == "GET":
         form.budget_ceiling.data = format_yuan(record.budget_ceiling_fen)

@@ -1,12 +1,13 @@
 """Where public money goes: totals and contracts by department, community, street and category,
 with their charts and CSV, and the department's budget records. Above contracts, whose spending it
 reads, and money, whose ledger it shows."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import clock
 from market.contracts.models import CONTRACT_MACHINE
+from market.core.errors import PermissionDenied
 from market.core.forms import fen_from, run_form
 from market.core.money import format_yuan
 from market.core.pagination import paginate
@@ -41,7 +42,7 @@ def scoped(scope: str, scope_id: int):
         if done:
             return done
     elif request.method == "POST":
-        abort(403)
+        raise PermissionDenied(_("Only a purchaser of this department can do this."))
     return _render(where, form)
 
 
