@@ -36,7 +36,8 @@ EXPECTED = {
         "organization-tenders_open": 1,  # the meals tender: listed for elderly care only
         "organization-evaluations_received": 1,  # the 平江 home-care contract's final evaluation, published
     },
-    "incubator@demo.market": {"incubator_staff-assessments_due": 1},
+    "incubator@demo.market": {  # 绿色家园: last assessed in June, past halfway with no contract or grant
+        "incubator_staff-assessments_due": 1, "incubator_staff-falling_behind": 1},
     "evaluator@demo.market": {"evaluator-evaluations": 1},  # the home-care contract's mid-term
     "expert@demo.market": {"expert-to_score": 1},  # the bathing tender's panel
     "resident@demo.market": {"resident-my_needs": 3, "resident-hearings_to_vote": 1},

@@ -9,6 +9,7 @@ from market.accounts.roles import Role
 from market.core.errors import PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
+from market.incubation import desk as incubation_desk
 from market.incubation import services as incubation
 from market.incubation.models import Cohort, Incubation, IncubationService, Incubator
 from market.money import ledger
@@ -16,6 +17,7 @@ from market.money.models import LedgerTransaction
 from market.notifications.models import Notification
 from market.organizations.models import Organization
 from market.procurement import undertakers
+from market.rules import deadlines
 from tests.factories import at_once, http_session, run_at_once, signed, user
 
 LEVELS = ("governance", "finance", "staff", "projects")
@@ -87,6 +89,9 @@ def test_falling_behind_is_named_with_its_reasons(app, hub, frozen):
         reasons = " ".join(rows[0].behind)
         assert "174天" in reasons or "174 days" in reasons  # 1 June to 22 November
         assert "没有提升" in reasons and "过半" in reasons
+        # The staff's desk lists it as falling behind (halfway on 2026-09-03, no contract, no grant).
+        waiting = incubation_desk.falling_behind(staff, frozen.now().date(), deadlines.thresholds())
+        assert [stay.organization_id for stay, *_ in db.session.execute(waiting.select)] == [world["org1"]]
     frozen.advance(days=120)  # past the planned graduation of 5 March 2027
     with command(app):
         rows = incubation.grantees(db.session.get(Incubator, world["incubator"]))

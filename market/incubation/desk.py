@@ -1,13 +1,14 @@
-"""What waits on the desk of incubator staff (assessments due, stays ending), and the reminder of
-an assessment falling due."""
+"""What waits on the desk of incubator staff (assessments due, organizations falling behind, stays
+ending), and the reminder of an assessment falling due."""
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from market.accounts import services as accounts
 from market.accounts.roles import Role
+from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core.desk import Item, Waiting, pile
 from market.extensions import db
 from market.incubation.models import CapacityAssessment, Cohort, Incubation, Incubator
@@ -47,6 +48,25 @@ def assessments_due(user, today, limits):
         lambda stay, name, incubator_id, assessed: Item(
             name, ("incubation.dashboard", {"incubator_id": incubator_id}), _("Assess its capacity"),
             due=assessed + every))
+
+
+@pile("incubator_staff", "falling_behind", _l("Organizations falling behind"))
+def falling_behind(user, today, limits):
+    """Stays past their halfway day without a signed contract or grant (services.behind_reasons:
+    the dashboard names every reason; the others are the assessments and stays piles)."""
+    stays = _stays(user)
+    if stays is None:
+        return None
+    won = exists().where(Contract.organization_id == Incubation.organization_id,
+                         Contract.status.in_(SIGNED_STATUSES))
+    return Waiting(
+        select(Incubation, Organization.name, Cohort.incubator_id)
+        .join(Organization, Organization.id == Incubation.organization_id).join(Cohort)
+        .where(Incubation.id.in_(stays), Incubation.halfway_on < today, ~won)
+        .order_by(Incubation.halfway_on, Incubation.id),
+        lambda stay, name, incubator_id: Item(
+            name, ("incubation.dashboard", {"incubator_id": incubator_id}), _("Plan the support it needs"),
+            note=_("More than half its stay is over without a contract or a grant."), due=stay.planned_exit_on))
 
 
 @pile("incubator_staff", "stays_ending", _l("Stays ending: decide graduation"))

@@ -64,6 +64,9 @@ class Incubation(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     admitted_on: Mapped[date]
     planned_exit_on: Mapped[date]
+    # Halfway between admission and the planned exit: past it without a contract or a grant, the
+    # organization is falling behind (kept, so the desk can ask for it in a query).
+    halfway_on: Mapped[date]
     mentor: Mapped[str] = mapped_column(String(100), default="")
     goals: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20))

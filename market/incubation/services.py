@@ -130,8 +130,10 @@ def admit(actor: User, cohort: Cohort, organization_id: int, admitted_on: date, 
                     cohort=current.cohort.name)
         db.session.rollback()
         raise ServiceError(message, field="organization_id")
+    planned_exit_on = add_months(admitted_on, months)
     incubation = Incubation(cohort_id=cohort.id, organization_id=organization.id, admitted_on=admitted_on,
-                            planned_exit_on=add_months(admitted_on, months), mentor=text.clean(mentor, 100),
+                            planned_exit_on=planned_exit_on, halfway_on=halfway(admitted_on, planned_exit_on),
+                            mentor=text.clean(mentor, 100),
                             goals=text.clean(goals, 4000), status="admitted")
     db.session.add(incubation)
     db.session.flush()
@@ -320,6 +322,10 @@ def grantees(incubator: Incubator, cohort_id: int | None = None, incubation_id: 
     return rows
 
 
+def halfway(admitted_on: date, planned_exit_on: date) -> date:
+    return admitted_on + (planned_exit_on - admitted_on) / 2
+
+
 def behind_reasons(row: Grantee, today: date, assessment_every_days: int) -> list[str]:
     """Why an organization in the incubator is falling behind; empty when it is not."""
     if row.incubation.status != "admitted":
@@ -332,9 +338,7 @@ def behind_reasons(row: Grantee, today: date, assessment_every_days: int) -> lis
         reasons.append(_("Capacity has not grown since the first assessment."))
     if today > row.incubation.planned_exit_on:
         reasons.append(_("Past its planned graduation on %(day)s.", day=row.incubation.planned_exit_on.isoformat()))
-    elif row.contracts == 0 and row.grants == 0 and \
-            (today - row.incubation.admitted_on).days * 2 > (row.incubation.planned_exit_on -
-                                                               row.incubation.admitted_on).days:
+    elif row.contracts == 0 and row.grants == 0 and today > row.incubation.halfway_on:
         reasons.append(_("More than half its stay is over without a contract or a grant."))
     return reasons
 
