@@ -122,9 +122,8 @@ def test_compliance_page_records_inspections_with_clear_errors(client, login, ap
         url, {"inspection-year": "2025", "inspection-result": "qualified", "inspection-submit": "1"}
     ).get_data(as_text=True)
     assert "2025 年的年检已有记录" in page
-    page = client.submit(url, {"debar-reason": "x", "debar-ends_on": "2026-01-01", "debar-confirmed": "y", "debar-submit": "1"}).get_data(
-        as_text=True
-    )
+    page = client.submit(url, {"debar-reason": "x", "debar-ends_on": "2026-01-01", "debar-confirmed": "y",
+                               "debar-submit": "1"}).get_data(as_text=True)
     assert "禁止期限须晚于今天" in page
     client.submit("/logout", {})
     login("owner@example.cn")
