@@ -103,7 +103,7 @@ def test_the_budget_form_sent_twice_at_once_records_once(app, tender_world, froz
     for attempt in range(TRIES):
         token = hidden(sessions[0].get(page).text, "once")
         responses = twice_at_once(sessions, page, page, {"amount": "1000", "reference": f"苏财预〔2026〕{attempt}号",
-                                                         "once": token})
+                                                         "confirmed": "y", "once": token})
         assert [r.status_code for r in responses] == [302, 302], [r.text[:300] for r in responses]
         with command(app):
             key = f"appropriation:{places['department']}:{token}"
