@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from market import clock
+from market.accounts.models import User
 from market.extensions import db
-from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, TimelineEvent
+from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, NeedSupport, TimelineEvent
 from market.notifications import services as notifications
 from market.notifications import wording
 from market.notifications.wording import describes
@@ -40,9 +41,17 @@ def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, 
     return event
 
 
+# The steps that start a service answering the needs: everyone who asked (the authors and the
+# neighbours who supported them) hears of it, and how to rate it once served.
+SERVICE_STARTS = ("contract_signed", "grant_agreed")
+
+
 def _notify(event: TimelineEvent, need, request, actor) -> None:
     """The authors of the needs concerned hear of each step; the person acting does not."""
     needs = [need] if need is not None else list(request.needs if request is not None else [])
+    if event.kind in SERVICE_STARTS:
+        _tell_askers(event, needs)
+        return
     authors = {n.author for n in needs if actor is None or n.author_id != actor.id}
     page = (("needs.show", {"need_id": event.need_id}) if event.need_id is not None
             else ("needs.request_page", {"request_id": event.request_id}))
@@ -51,6 +60,24 @@ def _notify(event: TimelineEvent, need, request, actor) -> None:
         notifications.notify(author, event.kind, event.detail, page,
                              mail_subject=lambda own=own: _("News about your need “%(title)s”", title=own.title),
                              mail_page=("needs.show", {"need_id": own.id}))
+
+
+def _tell_askers(event: TimelineEvent, needs: list[Need]) -> None:
+    """A service answering these needs has started: each resident who posted or supported one hears
+    it once (of the first such need), with its page, where the journey shows the way to rating it."""
+    if not needs:
+        return
+    askers = {n.author_id: n for n in reversed(needs)}
+    for need_id, user in db.session.execute(select(NeedSupport.need_id, User).join(
+            User, User.id == NeedSupport.user_id).where(NeedSupport.need_id.in_([n.id for n in needs]))
+            .order_by(NeedSupport.need_id.desc())):
+        askers[user.id] = next(n for n in needs if n.id == need_id)
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(askers)))}
+    for person_id, need in askers.items():
+        notifications.notify(people[person_id], "service_started_for_need",
+                             {**(event.detail or {}), "need": need.title}, ("needs.show", {"need_id": need.id}),
+                             mail_subject=lambda need=need: _("A service answers “%(title)s”", title=need.title),
+                             mail_page=("needs.show", {"need_id": need.id}))
 
 
 def for_need(need: Need) -> list[TimelineEvent]:
@@ -138,3 +165,9 @@ def _hearing_closed(d):
     return _("%(kind)s held: %(for)s for, %(against)s against, %(abstain)s abstaining. Outcome: %(outcome)s",
              kind=HEARING_KINDS.get(d.get("kind"), ""), outcome=OUTCOMES.get(d.get("outcome"), ""),
              **{"for": d.get("for", 0), "against": d.get("against", 0), "abstain": d.get("abstain", 0)})
+
+
+@describes("service_started_for_need")
+def _service_started(d):
+    return _("A service answering “%(need)s” has started: %(organization)s. If it serves you, you can rate it on "
+             "the service's page.", need=d.get("need", ""), organization=d.get("organization", ""))

@@ -10,7 +10,7 @@ from market.core.pagination import paginate
 from market.core.params import bounded_int
 from market.core.urls import safe_next
 from market.extensions import db
-from market.needs import access, hearings, moderation, needs, timeline, triage
+from market.needs import access, hearings, journey, moderation, needs, timeline, triage
 from market.needs.actions import HEARING_ACTIONS, REQUEST_ACTIONS
 from market.needs.forms import (
     CloseHearingForm,
@@ -68,8 +68,9 @@ def new_need():
 @bp.route("/needs/<int:need_id>")
 def show(need_id: int):
     need = needs.get_need(current_user, need_id)
+    events = timeline.for_need(need)
     return render_template(
-        "needs/need.html", need=need, events=timeline.for_need(need),
+        "needs/need.html", need=need, events=events, journey=journey.journey_of(events),
         comments=paginate(needs.comments_select(current_user, need), arg="comments_page"),
         can_edit=needs.can_edit(current_user, need), supported=needs.has_supported(current_user, need),
         resident=access.is_resident_of(current_user, need.community_id),
@@ -241,11 +242,16 @@ def threshold(community_id: int):
 
 @bp.route("/requests/<int:request_id>")
 def request_page(request_id: int):
-    community_request = triage.get_request(request_id)
+    return _request_page(triage.get_request(request_id), HearingForm())
+
+
+def _request_page(community_request, hearing_form):
+    events = timeline.for_request(community_request)
     return render_template(
-        "needs/request.html", req=community_request, events=timeline.for_request(community_request),
+        "needs/request.html", req=community_request, events=events,
+        journey=journey.journey_of(events, start="request"),
         worker=access.is_worker_of(current_user, community_request.community_id),
-        hearing_form=HearingForm(), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
+        hearing_form=hearing_form, confirm_form=ConfirmForm(), reason_form=ReasonForm(),
         actions=REQUEST_ACTIONS.of(current_user, community_request), **LABELS,
     )
 
@@ -282,12 +288,7 @@ def schedule_hearing(request_id: int):
     )
     if response is not None:
         return response
-    return render_template(
-        "needs/request.html", req=community_request, events=timeline.for_request(community_request),
-        worker=access.is_worker_of(current_user, community_request.community_id),
-        hearing_form=form, confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        actions=REQUEST_ACTIONS.of(current_user, community_request), **LABELS,
-    )
+    return _request_page(community_request, form)
 
 
 def _hearing_page(meeting, close_form=None):

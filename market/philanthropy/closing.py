@@ -84,7 +84,7 @@ def _draft_agreement(actor: User, round_: Round, proposal: Proposal, gifts_fen: 
     PROPOSAL_MACHINE.move(proposal, "funded", actor, contract.number)
     for request in proposal.requests:
         timeline.record("grant_agreed", actor, request=request, contract_id=contract.id, number=contract.number,
-                        title=proposal.title, amount_fen=contract.price_fen)
+                        title=proposal.title, amount_fen=contract.price_fen, organization=proposal.organization.name)
 
 
 def agreements(round_: Round) -> list:
