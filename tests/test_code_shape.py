@@ -26,15 +26,15 @@ def test_no_module_of_market_is_imported_inside_a_function():
 # Templates ask what a person may do (core/actions.py: the tender, panel, bid, catalog, contract,
 # milestone, evaluation, grade application, rubric, served residents, round, proposal, meeting and
 # community request declare theirs) instead of comparing a record's status. Left, per template (79
-# before, 13 now), all display-only (what a status looks like, not what may be done): residence.html
+# before, 14 now), all display-only (what a status looks like, not what may be done): residence.html
 # (which message a residence shows), contracts/show.html (a
 # payable tranche's pay-by date), evaluation/contract.html (a score once published),
 # organizations/show.html (a badge's colour), procurement/bid.html (the receipt's heading), bid_form.html
-# (a draft's badge), tender.html (a returned bid's badge, the link to read one's own sealed bid),
-# workspace.html (the same). A new one fails here.
+# (a draft's and a submitted bid's badges, the latter shown after bidding closes too), tender.html (a
+# returned bid's badge, the link to read one's own sealed bid), workspace.html (the same). A new one fails here.
 STATUS_COMPARISONS_LEFT = {
     "accounts/residence.html": 3, "contracts/show.html": 1, "evaluation/contract.html": 1,
-    "organizations/show.html": 2, "procurement/bid.html": 1, "procurement/bid_form.html": 1,
+    "organizations/show.html": 2, "procurement/bid.html": 1, "procurement/bid_form.html": 2,
     "procurement/tender.html": 2, "procurement/workspace.html": 2,
 }
 

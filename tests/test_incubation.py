@@ -96,6 +96,11 @@ def test_falling_behind_is_named_with_its_reasons(app, hub, frozen):
     with command(app):
         rows = incubation.grantees(db.session.get(Incubator, world["incubator"]))
         assert any("计划出孵日期2027-03-05" in reason for reason in rows[0].behind)
+        # On the desk it is one row a stay: an ending stay is in "stays ending", not also falling behind.
+        staff, today, limits = user(world["staff"]), frozen.now().date(), deadlines.thresholds()
+        assert db.session.execute(incubation_desk.falling_behind(staff, today, limits).select).all() == []
+        ending = incubation_desk.stays_ending(staff, today, limits)
+        assert [stay.organization_id for stay, *_ in db.session.execute(ending.select)] == [world["org1"]]
 
 
 def test_grantees_later_contracts_and_grades_show_on_the_dashboard(app, hub, awarded, frozen, client, count_queries):

@@ -43,6 +43,17 @@ def test_each_stage_reads_from_the_timeline_and_a_stop_says_why(app):
                                            need_declined={"reason": "由社区志愿者自行解决"}))
         assert declined.ended is not None and declined.ended_reason == "由社区志愿者自行解决"
         assert declined.current.key == "posted" and not declined.done
+        assert declined.steps[0].days == 10  # counted to the stop, not to today
+
+        # A request the community handles itself ends its journey well, with no tender to wait for.
+        in_community = journey.journey_of(told("need_posted", "need_merged", "request_forwarded",
+                                               request_forwarded={"track": "self_governance"}))
+        assert in_community.answered_in_community and in_community.ended is not None
+        assert in_community.current.key == "forwarded" and in_community.steps[0].days == 10
+
+        # A request made without its own step: the required stage before the furthest one still happened.
+        unrecorded = journey.journey_of(told("need_posted", "request_forwarded"))
+        assert states(unrecorded)["request"] == "done" and states(unrecorded)["agenda"] == "passed"
 
         closed = journey.journey_of(told("need_posted", "need_merged", "request_closed",
                                          request_closed={"reason": "居委会已协调物业处理"}))
@@ -80,9 +91,12 @@ def test_a_need_followed_from_its_post_to_its_ratings(app, tied, client):
         now = journey.journey_of(timeline.for_need(db.session.get(Need, need_id)))
         assert now.current.key == "started" and now.current.holder  # signed when the fixture began
 
+    rate_three(app, world)  # residents rate before anything is delivered: no result yet
+    with command(app):
+        early = journey.journey_of(timeline.for_need(db.session.get(Need, need_id)))
+        assert early.current.key == "started" and not early.done and early.ratings == 3
     deliver(app, world, [0, 1])
     evaluation_id = commission(app, world, "mid_term")
-    rate_three(app, world)
     score_all(app, world, evaluation_id)
     with command(app):
         evaluations.publish(user(world["buyer"]), db.session.get(Evaluation, evaluation_id))

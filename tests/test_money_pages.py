@@ -92,6 +92,10 @@ def test_budget_is_recorded_once_by_its_department(app, tender_world, client, lo
     assert client.submit(url, data).status_code == 302
     assert client.submit(url, data).status_code == 302  # the same form sent twice
     assert "请以元为单位" in client.submit(url, {**data, "amount": "五万", "once": "c4" * 16}).get_data(as_text=True)
+    # The box left unticked: named once, at the field (the browser lists it again at the top,
+    # static/js/market.js), not also as a message above the page.
+    unticked = {k: v for k, v in data.items() if k != "confirmed"}
+    assert client.submit(url, {**unticked, "once": "c5" * 16}).get_data(as_text=True).count("请勾选确认框后再提交") == 1
     with command(app):
         assert ledger.balance("department", places["department"], "budget") == BUDGET_FEN + 5_000_000
 

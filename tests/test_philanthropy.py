@@ -10,7 +10,7 @@ from conftest import START
 from market.accounts.roles import Role
 from market.contracts import delivery, payment, signing
 from market.contracts.models import Contract
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import Invalid, NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.evaluation import rubrics
 from market.extensions import db
@@ -241,6 +241,11 @@ def test_rules_of_the_call_eligibility_and_review(app, round_world, frozen, plac
             proposals.submit_proposal(user(world["owner0"]), round_, too_much)
         assert refused.value.code == "budget_above_largest_grant" and refused.value.field == "budget"
         assert "60,000" in refused.value.message  # the round's largest grant
+        two_bad = proposal_data(world, 0, budget=[proposals.BudgetLineData("", 100_000),
+                                                  proposals.BudgetLineData("物资", 0)])
+        with pytest.raises(ServiceError) as refused:  # one message for both lines, not one a line
+            proposals.submit_proposal(user(world["owner0"]), round_, two_bad)
+        assert refused.value.field == "budget" and not isinstance(refused.value, Invalid)
         mine = proposals.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))
         with pytest.raises(ServiceError):  # one live proposal per organization
             proposals.submit_proposal(user(world["owner0"]), round_, proposal_data(world, 0))

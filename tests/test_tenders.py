@@ -273,6 +273,8 @@ def test_an_amendment_keeps_the_attachments_unless_the_bidder_removes_them(app, 
     bid(app, world, 1)
     bid(app, world, 2)
     frozen.advance(days=22)
+    closed = client.get(url).get_data(as_text=True)  # bidding closed: what was sent still shows, not how to withdraw
+    assert 'data-test="submitted"' in closed and "withdraw" not in closed
     client.submit("/logout", {})
     login("buyer@example.cn")
     with command(app):

@@ -113,10 +113,11 @@ def _went(form, location: str) -> str:
     return location
 
 
-def _show_hidden_errors(form) -> None:
+def _show_hidden_errors(form, names=("once",)) -> None:
     """A field nobody sees (the one-time token), or a tick box sent from a button's form (the page
-    that showed it is not drawn again), has no place for its error: at the top."""
-    for name in ("once", "confirmed"):
+    that showed it is not drawn again), has no place for its error: at the top. A form drawn again
+    shows its own tick box's error at the field and in its summary, so only a button names it."""
+    for name in names:
         field = getattr(form, name, None)
         for message in field.errors if field is not None else []:
             flash(message, "error")
@@ -157,7 +158,7 @@ def run_action(form, action, success: str, redirect_to: str):
     if repeat is not None:
         return repeat
     if not form.validate_on_submit():
-        _show_hidden_errors(form)
+        _show_hidden_errors(form, ("once", "confirmed"))
     else:
         repeat = _sent_before(form, redirect_to, redirect_to, success)
         if repeat is not None:

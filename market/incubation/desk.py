@@ -62,7 +62,9 @@ def falling_behind(user, today, limits):
     return Waiting(
         select(Incubation, Organization.name, Cohort.incubator_id)
         .join(Organization, Organization.id == Incubation.organization_id).join(Cohort)
-        .where(Incubation.id.in_(stays), Incubation.halfway_on < today, ~won)
+        .where(Incubation.id.in_(stays), Incubation.halfway_on < today,
+               # one ending soon is in "stays ending" already: one row a stay
+               Incubation.planned_exit_on > today + timedelta(days=limits.due_soon_days), ~won)
         .order_by(Incubation.halfway_on, Incubation.id),
         lambda stay, name, incubator_id: Item(
             name, ("incubation.dashboard", {"incubator_id": incubator_id}), _("Plan the support it needs"),

@@ -57,6 +57,9 @@ ENDINGS = {
     "request_closed": _l("Closed by the community"),
     "contract_terminated": _l("The contract was terminated"),
 }
+# A request the community handles itself (自治事务) is answered there: its journey ends well, with no
+# tender or round to wait for.
+HANDLED_IN_COMMUNITY = _l("Handled by the community itself")
 # Steps that set a journey back without ending it: the stage is run again.
 SETBACKS = {"tender_failed": _l("A tender failed and is run again"),
             "tender_cancelled": _l("A tender was cancelled")}
@@ -76,6 +79,7 @@ class Journey:
     current: Stage
     ended: object | None = None  # why the journey stopped before a service, if it did
     ended_reason: str = ""
+    answered_in_community: bool = False  # it stopped because the community handled it itself
     setbacks: list[object] = field(default_factory=list)
     ratings: int = 0
     stars: float | None = None  # the residents' average, once they rate
@@ -91,36 +95,42 @@ def journey_of(events: list[TimelineEvent], start: str = "posted") -> Journey:
     order of time."""
     stages = STAGES[next(i for i, stage in enumerate(STAGES) if stage.key == start):]
     reached: dict[str, datetime] = {}
-    ended, ended_reason, setbacks, contracts = None, "", [], []
+    ended, ended_reason, ended_at, in_community, setbacks, contracts = None, "", None, False, [], []
     for event in events:
+        detail = event.detail or {}
         for stage in stages:
             if event.kind in stage.kinds:
                 reached.setdefault(stage.key, event.at)
         if event.kind in ENDINGS:
-            ended, ended_reason = ENDINGS[event.kind], (event.detail or {}).get("reason", "") or \
-                (event.detail or {}).get("cause", "")
+            ended, ended_reason, ended_at = ENDINGS[event.kind], detail.get("reason", "") or detail.get("cause", ""), \
+                event.at
+        elif event.kind == "request_forwarded" and detail.get("track") == "self_governance":
+            ended, ended_at, in_community = HANDLED_IN_COMMUNITY, event.at, True
         elif event.kind in SETBACKS:
             setbacks.append(SETBACKS[event.kind])
         if event.kind in ("contract_signed", "grant_agreed") and (event.detail or {}).get("contract_id"):
             contracts.append(event.detail["contract_id"])
     ratings, stars, first_rated = _ratings(contracts)
-    if first_rated is not None:
+    if first_rated is not None and "delivered" in reached:  # a rating before any delivery is no result yet
         reached["rated"] = first_rated
     last = max((i for i, s in enumerate(stages) if s.key in reached), default=0)
     steps, previous = [], None
     for index, stage in enumerate(stages):
         at = reached.get(stage.key)
-        state = "done" if index < last and at else "current" if index == last else \
-            "passed" if index < last else "waiting"
+        # A stage left behind unrecorded still happened if the need had to pass it (a request made
+        # without its own timeline step); only an optional one may have been passed by.
+        state = "current" if index == last else "waiting" if index > last else \
+            "done" if at or not stage.optional else "passed"
         step = Step(stage, at, state)
         if at is not None and previous is not None:  # a need that joined a request late: never below 0
             previous.days = max(0, (at - previous.reached_at).days)
         if at is not None:
             previous = step
         steps.append(step)
-    if previous is not None and previous.state == "current":
-        previous.days = max(0, (clock.now() - previous.reached_at).days)
-    return Journey(steps, stages[last], ended, ended_reason, setbacks, ratings, stars, list(dict.fromkeys(contracts)))
+    if previous is not None and previous.state == "current":  # a stopped journey counts to its stop, not today
+        previous.days = max(0, ((ended_at or clock.now()) - previous.reached_at).days)
+    return Journey(steps, stages[last], ended, ended_reason, in_community, setbacks, ratings, stars,
+                   list(dict.fromkeys(contracts)))
 
 
 def _ratings(contract_ids: list[int]) -> tuple[int, float | None, datetime | None]:

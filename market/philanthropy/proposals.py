@@ -116,15 +116,18 @@ def submit_proposal(actor: User, round_: Round, data: ProposalData) -> Proposal:
         raise ServiceError(_("The organization has a proposal in this round already."), field="organization_id")
     lines = []
     with Checks() as checks:  # every problem of the proposal at once, each at its field
+        a_line_refused = False
         for position, line in enumerate(data.budget):
             item = text.clean(line.item, 120)
             if not item and not line.amount_fen:
                 continue
-            if checks.check(bool(item) and 0 < line.amount_fen <= MAX_FEN,
-                            _("Every budget line has an item and an amount above zero."), field="budget"):
+            if bool(item) and 0 < line.amount_fen <= MAX_FEN:
                 lines.append(ProposalBudgetLine(position=position, item=item, amount_fen=line.amount_fen))
+            else:
+                a_line_refused = True
+        # One message for however many lines are wrong: the form marks each line at its place.
+        checks.check(not a_line_refused, _("Every budget line has an item and an amount above zero."), field="budget")
         requested = sum(line.amount_fen for line in lines)
-        a_line_refused = bool(checks.errors)
         if not a_line_refused and checks.check(bool(lines), _("Give at least one budget line."), field="budget"):
             checks.check(requested <= round_.max_grant_fen,
                          _("The budget (%(total)s) is more than the round's largest grant (%(max)s).",
