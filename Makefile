@@ -13,6 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: $(VENV)/.runtime $(MO_FILES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
+	$(BIN)/flask outcomes rebuild
 	$(BIN)/flask search reindex
 	@echo
 	@echo "  Market is at http://127.0.0.1:$(PORT)/   (Ctrl-C stops it)"

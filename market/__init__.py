@@ -1,7 +1,7 @@
 """Market: a marketplace for community public services. `create_app` builds the application."""
 
 from flask import Flask, has_request_context, render_template, request, session, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -32,6 +32,8 @@ from market.needs.views import bp as needs_bp
 from market.notifications.services import unread_count
 from market.notifications.views import bp as notifications_bp
 from market.organizations.views import bp as organizations_bp
+from market.outcomes.cli import outcomes_cli
+from market.outcomes.views import bp as outcomes_bp
 from market.philanthropy.views import bp as philanthropy_bp
 from market.procurement.views import bp as procurement_bp
 from market.search import indexing
@@ -71,6 +73,8 @@ from market.notifications import receivers as _notifications_receivers  # noqa: 
 from market.organizations import desk as _organizations_desk  # noqa: F401
 from market.organizations import models as _organizations_models  # noqa: F401
 from market.organizations import receivers as _organizations_receivers  # noqa: F401
+from market.outcomes import kept as _outcomes_kept  # noqa: F401
+from market.outcomes import models as _outcomes_models  # noqa: F401
 from market.philanthropy import desk as _philanthropy_desk  # noqa: F401
 from market.philanthropy import models as _philanthropy_models  # noqa: F401
 from market.places import models as _places_models  # noqa: F401
@@ -158,7 +162,7 @@ def _note_session_use(error) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, notifications_bp, procurement_bp,
                       contracts_bp, money_bp, spending_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
-                      api_bp, tokens_bp, audit_bp, transparency_bp):
+                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp):
         app.register_blueprint(blueprint)
 
 
@@ -231,6 +235,16 @@ def _register_template_helpers(app: Flask) -> None:
     def fen(value):
         return format_fen(value)
 
+    @app.template_filter("number")
+    def number(value):
+        """A figure to one decimal at most, in the reader's locale; a dash when there is none."""
+        return "—" if value is None else format_decimal(value, format="#,##0.#")
+
+    @app.template_filter("percent")
+    def percent(value):
+        """A share already in percent (outcomes.figures), to one decimal at most."""
+        return "—" if value is None else format_decimal(value, format="#,##0.#") + "%"
+
     app.jinja_env.globals["large_text"] = display.large_text  # the reader's display (core/display.py)
     app.jinja_env.globals["grade_badge"] = grade_badge  # filled by site.badges.fill_grade_badges
     app.jinja_env.globals["once_token"] = once_token  # the one-time token of a button's form (_macros.html)
@@ -255,3 +269,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(ocds_cli)
     app.cli.add_command(housekeeping_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(outcomes_cli)

@@ -104,3 +104,49 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     neighbour.goto(need_url)
     expect(neighbour.locator("[data-test=timeline]")).to_contain_text("Merged into the community request")
     screenshot(neighbour, "need-timeline-en")
+
+
+def test_a_demo_need_followed_from_the_figures_to_its_ratings_on_a_phone(app, live_server, phone, frozen):
+    """On a 390 px phone, a visitor goes from the home page's outcome figures down to 桐芳社区, into the
+    request the home-visit contract answers, to a resident's need whose journey shows every stage with
+    its date, and on to the service's page with its ratings; no page scrolls sideways."""
+    from market.core.unit import command
+    from market.demo.seed import seed_demo
+
+    with command(app):
+        seed_demo()
+    page = phone
+
+    def fits():
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
+
+    page.goto(live_server + "/")
+    expect(page.locator("[data-test=outcomes] [data-test=posted]")).to_have_text("35")
+    expect(page.locator("[data-test=outcomes] [data-test=answered]")).to_have_text("25.7%")
+    fits()
+    page.locator("[data-test=outcomes-link]").click()
+    expect(page.locator("h1")).to_contain_text("需求回应成效")
+    fits()
+    for place in ("姑苏区", "平江街道", "桐芳社区"):
+        page.locator("[data-test=breakdown]").get_by_role("link", name=place, exact=True).click()
+        expect(page.locator("h1")).to_contain_text(place)
+        fits()
+    screenshot(page, "outcomes-community-phone-zh")
+    page.get_by_role("link", name="社区主页").click()
+    page.get_by_role("link", name="桐芳社区独居老人探访与助洁").click()
+    expect(page.locator("[data-test=journey]")).to_be_visible()
+    fits()
+    page.get_by_role("link", name="独居老人希望有人常来看看").click()
+    journey = page.locator("[data-test=journey]")
+    expect(journey.locator("[data-test=journey-now]")).to_contain_text("6 位居民评价")
+    for stage in ("posted", "request", "hearing", "forwarded", "call", "chosen", "started", "delivered", "evaluated"):
+        expect(journey.locator(f"[data-test=stage-{stage}]")).to_have_class("done")
+        expect(journey.locator(f"[data-test=stage-{stage}] time")).to_be_visible()  # each with its date
+    expect(journey.locator("[data-test=stage-rated]")).to_have_attribute("aria-current", "step")
+    fits()
+    screenshot(page, "journey-need-phone-zh")
+    journey.locator("[data-test=journey-service]").click()
+    expect(page.locator("h1")).to_have_text("评估与居民评价")
+    expect(page.locator("main")).to_contain_text("平江街道社区助老服务（2026年度）")
+    expect(page.get_by_text("探访员很耐心，每次都帮我量血压。")).to_be_visible()  # the residents' ratings
+    fits()

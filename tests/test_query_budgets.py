@@ -54,7 +54,7 @@ def test_list_pages_query_count_does_not_grow(client, app, make_user, count_quer
         f"/places/community/{places['community']}": 16,
         f"/places/street/{places['street']}": 10,  # street with parents, page, total, needs and requests roll-up
         "/places/": 7,  # city, districts with counts
-        "/": 10,  # four figures and the categories
+        "/": 14,  # four figures, the categories; the city and its outcome figures (counts, days, ratings, names)
     }, large
 
 

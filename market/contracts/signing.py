@@ -74,6 +74,9 @@ def draft_grant(actor: User, round_, proposal, terms: Terms) -> Contract:
                         ceiling_fen=terms.price_fen, starts_on=terms.starts_on, ends_on=terms.ends_on,
                         payment_days=rules.in_force()["payment_days"], created_at=clock.now(), created_by_id=actor.id,
                         status="draft")
+    # The communities of the requests the project answers are those it serves: their verified
+    # residents may rate it, as a tender's communities rate a purchased service.
+    contract.communities = list({request.community_id: request.community for request in proposal.requests}.values())
     _register(actor, contract, terms, "ZZ")  # 资助
     money.commit(money.source_of(contract), contract.id, proposal.requested_fen, actor)
     return contract

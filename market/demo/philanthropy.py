@@ -17,6 +17,7 @@ from market import clock
 from market.accounts.models import User
 from market.contracts import delivery, payment, signing
 from market.demo import DEMO_PASSWORD
+from market.demo.journeys import requests_answered_by
 from market.demo.moments import clock_at, day
 from market.evaluation import rubrics
 from market.extensions import db
@@ -109,7 +110,8 @@ def _seed_round(people, organizations, now) -> None:
                         "苏州恒信科技有限公司与张家港市仁爱慈善基金会出资配捐池。",
             rubric_id=rubrics.published("proposal")[0].id, max_grant_fen=6_000_000, match_cap_fen=400_000,
             donor_cap_fen=50_000, max_age_years=None, incubated_only=False, max_grade=2, pitch_weight=40,
-            proposals_due_at=start + timedelta(days=20), giving_ends_at=start + timedelta(days=50)))
+            proposals_due_at=start + timedelta(days=20), giving_ends_at=start + timedelta(days=50),
+            request_ids=[i for p in PROPOSALS for i in requests_answered_by(p[1])]))  # the requests put forward
         rounds.fund(
             buyer, round_, "grants", 20_000_000, "姑苏区民政局", "government", "苏福彩〔2026〕5号", "demo-grants"
         )
@@ -127,7 +129,8 @@ def _seed_round(people, organizations, now) -> None:
                 organization_id=next(iter(owner.organization_ids())), category_id=categories[category], title=title,
                 problem=problem, target_group=target, inputs=inputs, activities=activities, outputs=outputs,
                 outcomes=outcomes, months=8,
-                budget=[proposals.BudgetLineData(item, yuan * 100) for item, yuan in budget]))
+                budget=[proposals.BudgetLineData(item, yuan * 100) for item, yuan in budget],
+                request_ids=requests_answered_by(title)))
     with clock_at(start + timedelta(days=21)):
         proposals.start_screening(buyer, round_)
         for proposal in submitted.values():

@@ -11,7 +11,7 @@ from market import clock
 from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import delivery, payment, signing, terms
-from market.demo import DEMO_PASSWORD
+from market.demo import DEMO_PASSWORD, journeys
 from market.demo.moments import clock_at, day
 from market.demo.philanthropy import seed_philanthropy
 from market.demo.topics import seed_topics
@@ -225,16 +225,19 @@ def seed_demo() -> list[tuple[str, str, str]]:
                        community_id=community.id, department_id=None, organization_id=None)
     db.session.commit()
     _seed_needs(people, communities[0])
+    _demo_raters(people, communities)  # residents who ask in the journeys before they rate what answers them
+    journey_people = journeys.seed_journeys(people, communities)
     _seed_procurement(people, organizations)
     _seed_contract(people, organizations, communities)
     _seed_evaluation(people, organizations, communities)
     owners = seed_philanthropy(people, organizations, communities)
+    journeys.seed_answers(people, organizations)
     seed_topics(people, communities)
     newcomers = seed_waiting(people, organizations, communities)
     db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
-        + [(email, name, "organization owner") for email, name in owners] \
+        + [(email, name, "organization owner") for email, name in owners] + journey_people \
         + [(email, name, "resident, to be verified") for email, name in newcomers]
 
 
@@ -415,8 +418,9 @@ def _seed_contract(people: dict, organizations: list, communities: list) -> None
 
 
 def _contract_from_tender(people, organizations, communities, start, months, ceiling_fen, title, description,
-                          standards, prices, score_tie=None):
-    """Run an open tender from `start` to a signed contract (organizations[0] wins); None if it exists."""
+                          standards, prices, score_tie=None, request_ids=()):
+    """Run an open tender from `start` to a signed contract (organizations[0] wins), answering the
+    community requests `request_ids`; None if it exists."""
     buyer, admin, expert = people["purchaser@demo.market"], people["admin@demo.market"], people["expert@demo.market"]
     if db.session.scalar(select(Tender.id).filter_by(title=title)) is not None:
         return None
@@ -427,7 +431,7 @@ def _contract_from_tender(people, organizations, communities, start, months, cei
             budget_ceiling_fen=ceiling_fen, contract_months=months, method="open_tender", price_weight=30,
             criteria=[("服务方案", 40), ("团队与经验", 30)], questions_deadline=start + timedelta(days=10),
             bid_deadline=start + timedelta(days=21), opening_at=start + timedelta(days=21, hours=2),
-            community_ids=[c.id for c in communities[:3]]))
+            community_ids=[c.id for c in communities[:3]], request_ids=list(request_ids)))
         tenders.publish(buyer, tender)
         awards.add_expert(buyer, tender, expert)
     bidders = [(organizations[0], people["org@demo.market"]), (organizations[9], admin), (organizations[1], admin)]
@@ -490,16 +494,18 @@ FINAL_SHEET = {"1.1": "4", "1.2": "4", "2.1": "15", "2.2": "15", "2.3": "8", "3.
 def _seed_evaluation(people: dict, organizations: list, communities: list) -> None:
     """A contract run from January to October whose last tranche followed the final evaluation: six
     residents rated it, the organization rated the department twice, a mid-term and a final
-    evaluation were published; and the demo organization was graded 4A (only what is missing)."""
+    evaluation were published; and the demo organization was graded 4A (only what is missing). Its
+    tender answers three communities' requests (journeys.py), whose askers are the six who rate it."""
     buyer, owner = people["purchaser@demo.market"], people["org@demo.market"]
     evaluator = people["evaluator@demo.market"]
     rubrics.ensure_defaults()
     start = clock.now() - timedelta(days=310)
     contract = _contract_from_tender(
-        people, organizations, communities, start, 8, 20_000_000, "平江街道社区助老服务（2026年度）",
+        people, organizations, communities, start, 8, 20_000_000, journeys.VISITS_CONTRACT,
         "为平江街道三个社区的独居老人提供定期探访、助洁和健康讲座。",
         "每位老人每月探访不少于2次；每季度健康讲座1次；探访记录由老人签字确认。",
-        [18_800_000, 19_600_000, 19_900_000], score_tie=(60, 80))
+        [18_800_000, 19_600_000, 19_900_000], score_tie=(60, 80),
+        request_ids=journeys.requests_answered_by(journeys.VISITS_CONTRACT))
     if contract is None:
         return
     first, second, last = contract.milestones

@@ -22,6 +22,8 @@ from market.evaluation.actions import SERVED_ACTIONS
 from market.evaluation.models import Beneficiary, DepartmentRating, Rating, RatingCode
 from market.extensions import db
 from market.needs import moderation
+from market.notifications import services as notifications
+from market.notifications.wording import describes
 
 RATEABLE = SIGNED_STATUSES
 MAX_CODES = 100
@@ -147,9 +149,21 @@ def register_beneficiaries(actor: User, contract: Contract, emails: str) -> int:
         if user.id not in known:
             db.session.add(Beneficiary(contract_id=contract.id, user_id=user.id, registered_by_id=actor.id,
                                        registered_at=now))
+            # the resident may rate it now: tell them so, with the page where they do (a need's askers
+            # hear of the service's start from the timeline; this is the invitation to judge it)
+            notifications.notify(user, "invited_to_rate", {"contract": contract.title, "organization":
+                                                           contract.organization.name},
+                                 ("evaluation.contract", {"contract_id": contract.id}),
+                                 mail_subject=lambda: _("Rate the service that served you"))
             added += 1
     unit.flush()
     return added
+
+
+@describes("invited_to_rate")
+def _invited_to_rate(d):
+    return _("You are registered as served by “%(contract)s” (%(organization)s): you may rate it.",
+             contract=d.get("contract", ""), organization=d.get("organization", ""))
 
 
 def beneficiary_count(contract: Contract) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from market import clock
 from market.accounts.models import User
 from market.extensions import db
+from market.needs import signals
 from market.needs.models import HEARING_KINDS, OUTCOMES, TRACKS, Need, NeedSupport, TimelineEvent
 from market.notifications import services as notifications
 from market.notifications import wording
@@ -38,6 +39,8 @@ def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, 
     db.session.flush()
     if notify:
         _notify(event, need, request, actor)
+    signals.timeline_recorded.send(event, needs=[need] if need is not None else
+                                   list(request.needs if request is not None else []))
     return event
 
 

@@ -12,6 +12,7 @@ from market.core.page_cache import cached_page
 from market.core.urls import safe_next
 from market.extensions import db
 from market.organizations.models import Organization, ServiceCategory
+from market.outcomes import figures as outcome_figures
 from market.places.models import Community, District, Street
 from market.rules import deadlines
 
@@ -30,7 +31,8 @@ def home():
         ),
     }
     categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.sort_order)).all()
-    return render_template("home.html", counts=counts, categories=categories)
+    whole, _districts = outcome_figures.figures(outcome_figures.scope("city"))  # the page leads with them
+    return render_template("home.html", counts=counts, categories=categories, whole=whole)
 
 
 @bp.route("/desk")

@@ -13,8 +13,9 @@ from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
 from market.evaluation.models import Evaluation, Rating
 from market.money.models import Payment
 from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
+from market.outcomes.models import NeedOutcome
 from market.philanthropy.models import MatchResult, Proposal, Round
-from market.places.models import Community, Department
+from market.places.models import Community, Department, District, Street
 from market.procurement.models import Award, Bid, CatalogItem, Challenge, PurchaseCatalog, Tender
 
 TYPES = {"integer": {"type": "integer"}, "fen": {"type": "integer", "description": "an amount in fen (0.01 yuan)"},
@@ -57,6 +58,29 @@ def _cols(spec: str) -> tuple[Column, ...]:
         name, kind = item.strip().split(":")
         columns.append(Column(name, kind.rstrip("?"), kind.endswith("?")))
     return tuple(columns)
+
+
+def _need_outcomes():
+    return (
+        select(
+            NeedOutcome.need_id.label("need_id"),
+            Community.name.label("community"),
+            Street.name.label("street"),
+            District.name.label("district"),
+            ServiceCategory.name_zh.label("category"),
+            NeedOutcome.posted_on.label("posted_on"),
+            NeedOutcome.answer.label("answer"),
+            NeedOutcome.answered_on.label("answered_on"),
+            NeedOutcome.stop.label("stop"),
+            NeedOutcome.stopped_on.label("stopped_on"),
+        )
+        .join(Community, Community.id == NeedOutcome.community_id)
+        .join(Street, Street.id == Community.street_id)
+        .join(District, District.id == Street.district_id)
+        .join(ServiceCategory, ServiceCategory.id == NeedOutcome.category_id)
+        .where(NeedOutcome.hidden.is_(False))
+        .order_by(NeedOutcome.need_id)
+    )
 
 
 def _catalog_items():
@@ -338,6 +362,18 @@ DATASETS = {
                 "donors:integer, counted_fen:fen, raw_match:string, match_fen:fen, capped:boolean"
             ),
             _matches,
+        ),
+        Dataset(
+            "need_outcomes",
+            _l("Needs' outcomes"),
+            _l("Where each need residents posted ended up: answered by a service or by the community itself, "
+               "declined, withdrawn, closed, or still waiting; the outcome figures of every place are counted "
+               "from these rows. Who posted is not published; needs a worker hid are left out."),
+            _cols(
+                "need_id:integer, community:string, street:string, district:string, category:string, posted_on:date, "
+                "answer:string, answered_on:date?, stop:string, stopped_on:date?"
+            ),
+            _need_outcomes,
         ),
     )
 }
