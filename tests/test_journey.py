@@ -65,9 +65,17 @@ def test_each_stage_reads_from_the_timeline_and_a_stop_says_why(app):
         assert rerun.current.key == "chosen" and len(rerun.setbacks) == 1 and not rerun.ended
 
         # Venture philanthropy reaches the same stages through a round and a grant agreement.
+        drafted = journey.journey_of(told("need_posted", "need_merged", "request_forwarded", "round_opened",
+                                          "project_selected", "grant_agreed"))
+        assert drafted.current.key == "chosen"  # a grant agreement drafted, not yet signed: no service yet
         grant = journey.journey_of(told("need_posted", "need_merged", "request_forwarded", "round_opened",
-                                        "project_selected", "grant_agreed"))
+                                        "project_selected", "grant_agreed", "contract_signed"))
         assert grant.current.key == "started" and states(grant)["call"] == states(grant)["chosen"] == "done"
+
+        # A request closed once its service runs is not a stop.
+        after = journey.journey_of(told("need_posted", "need_merged", "request_forwarded", "tender_published",
+                                        "tender_awarded", "contract_signed", "request_closed"))
+        assert after.current.key == "started" and after.ended is None
 
         # A community request's journey starts at the request.
         request = journey.journey_of(told("request_created", "request_forwarded"), start="request")

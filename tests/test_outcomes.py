@@ -25,7 +25,7 @@ def _post(app, author, title, category_code="elderly"):
 
 def _rows(app):
     with command(app):
-        return sorted((o.need_id, o.answer, o.answered_on, o.stop, o.stopped_on, o.hidden)
+        return sorted((o.need_id, o.answer, o.answered_on, o.stop, o.stopped_on)
                       for o in db.session.scalars(db.select(NeedOutcome)))
 
 
@@ -62,8 +62,11 @@ def test_outcomes_follow_the_timeline_and_the_figures_count_them_as_defined(app,
         triage.forward_request(worker, request)
         moderation.hide(worker, "need", hidden, "发布商业广告")
     assert {row[0]: row[1:4] for row in _rows(app)}[served] == ("", None, "")  # not answered before the contract
+    with command(app):  # the community closes the request; the tender it started runs on to a contract
+        triage.close_request(user(world["worker"]), triage.get_request(world["request"]), "已转由街道统一采购")
+    assert {row[0]: row[1:4] for row in _rows(app)}[served] == ("", None, "closed")
 
-    signed(app, world, frozen)  # ten days on, the contract is signed: the need is answered by a service
+    signed(app, world, frozen)  # ten days on, the contract is signed: answered, no longer stopped
     with command(app):
         the_contract = contract(world)
         starts_on, the_contract_id = the_contract.starts_on, the_contract.id
@@ -78,7 +81,7 @@ def test_outcomes_follow_the_timeline_and_the_figures_count_them_as_defined(app,
     posted_on = today.date()  # 10:00 in Suzhou: the same day in China
     assert rows[served][:2] == ("service", starts_on)
     assert rows[declined][2] == "declined" and rows[withdrawn][2] == "withdrawn"
-    assert rows[in_community][:2] == ("community", posted_on) and rows[hidden][4] is True
+    assert rows[in_community][:2] == ("community", posted_on) and hidden in rows  # kept, left out of figures
     assert rows[old][:3] == ("", None, "") and rows[middling][:3] == ("", None, "")
     with command(app):
         assert db.session.scalars(db.select(NeedService.contract_id).filter_by(need_id=served)).all() == \
@@ -103,6 +106,13 @@ def test_outcomes_follow_the_timeline_and_the_figures_count_them_as_defined(app,
         assert figures.figures(figures.scope("community", places["community2"]))[0].posted == 0
         months = figures.by_month(figures.scope("city"))
         assert len(months) == 12 and sum(p for _m, p, _a in months) == 6 and sum(a for _m, _p, a in months) == 2
+
+        # A need's category is read from the need: edited, it counts under its new one at once.
+        health = db.session.scalar(db.select(ServiceCategory).filter_by(code="health"))
+        needs.edit_need(user(asker), db.session.get(Need, old), needs.NeedData(
+            "楼道灯坏了三个月", "楼道灯坏了三个月，希望社区帮忙解决。", health.id, "normal", 5))
+        assert {name: f.posted for name, _id, f in figures.figures(figures.scope(
+            "community", places["community"]))[1]}[health.name] == 1
 
         # The kept rows are what the records say: rebuilt from scratch, they come out the same.
         before = _rows(app)

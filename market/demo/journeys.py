@@ -475,6 +475,7 @@ def seed_answers(people: dict, organizations: list) -> None:
     """After the tenders and the round: the grant's mid-term evaluation, and the tender that failed
     and is open again (only what is missing)."""
     _evaluate_grant(people, organizations)
+    _rate_grant()
     _failed_and_rerun(people, organizations)
 
 
@@ -501,7 +502,6 @@ def _evaluate_grant(people: dict, organizations: list) -> None:
     with clock_at(moment + timedelta(days=3)):
         evaluations.publish(buyer, evaluation)
     db.session.commit()
-    _rate_grant(grant, moment + timedelta(days=5))
 
 
 # The 金坊 parents who asked for the youth project, what they thought of it a term in.
@@ -511,13 +511,17 @@ GRANT_RATINGS = (("jiang.yaping@demo.market", 5, "孩子愿意跟辅导老师聊
                  ("sun.yongnian@demo.market", 3, "活动时间和孩子补课冲突，参加得不多。"))
 
 
-def _rate_grant(grant: Contract, moment) -> None:
-    """The organization registers the parents it served; those who asked for the project rate it."""
+def _rate_grant() -> None:
+    """Two days after its mid-term evaluation is published, the organization registers the parents it served and
+    those who asked for the project rate it (only if it has no ratings yet)."""
+    grant = db.session.scalar(select(Contract).filter_by(title=YOUTH_GRANT))
+    evaluation = db.session.scalar(select(Evaluation).filter_by(contract_id=grant.id)) if grant is not None else None
+    if evaluation is None or evaluation.published_at is None \
+            or db.session.scalar(select(Rating.id).filter_by(contract_id=grant.id)) is not None:
+        return
     owner = db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organization_id == grant.organization_id, Membership.is_owner.is_(True)).order_by(User.id))
-    if owner is None or db.session.scalar(select(Rating.id).filter_by(contract_id=grant.id)) is not None:
-        return
-    with clock_at(moment):
+    with clock_at(evaluation.published_at + timedelta(days=2)):
         ratings.register_beneficiaries(owner, grant, "\n".join(email for email, _stars, _comment in GRANT_RATINGS))
         for email, stars, comment in GRANT_RATINGS:
             ratings.rate(_user(email), grant, stars, comment)

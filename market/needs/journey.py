@@ -41,7 +41,8 @@ STAGES = (
           _l("The organizations bidding or applying"), _l("Experts score the bids and one is chosen")),
     Stage("chosen", _l("Organization chosen"), ("tender_awarded", "project_selected"),
           _l("The purchaser and the organization chosen"), _l("Both sides sign the agreement")),
-    Stage("started", _l("Service started"), ("contract_signed", "grant_agreed"), _l("The organization serving"),
+    # A grant agreement is drafted (grant_agreed) before it is signed: the service starts at the signature.
+    Stage("started", _l("Service started"), ("contract_signed",), _l("The organization serving"),
           _l("It reports each milestone; the purchaser accepts and pays")),
     Stage("delivered", _l("Delivered and paid"), ("milestone_accepted", "tranche_paid"), _l("The organization serving"),
           _l("An independent evaluation of the service")),
@@ -101,15 +102,17 @@ def journey_of(events: list[TimelineEvent], start: str = "posted") -> Journey:
         for stage in stages:
             if event.kind in stage.kinds:
                 reached.setdefault(stage.key, event.at)
-        if event.kind in ENDINGS:
+        if event.kind in ENDINGS and not (event.kind == "request_closed" and "started" in reached):
+            # a request closed once its service runs is done with, not stopped (outcomes counts it answered)
             ended, ended_reason, ended_at = ENDINGS[event.kind], detail.get("reason", "") or detail.get("cause", ""), \
                 event.at
         elif event.kind == "request_forwarded" and detail.get("track") == "self_governance":
             ended, ended_at, in_community = HANDLED_IN_COMMUNITY, event.at, True
         elif event.kind in SETBACKS:
             setbacks.append(SETBACKS[event.kind])
-        if event.kind in ("contract_signed", "grant_agreed") and (event.detail or {}).get("contract_id"):
+        if event.kind == "contract_signed" and detail.get("contract_id"):
             contracts.append(event.detail["contract_id"])
+            ended, ended_reason, ended_at = None, "", None  # a request closed before its tender's contract
     ratings, stars, first_rated = _ratings(contracts)
     if first_rated is not None and "delivered" in reached:  # a rating before any delivery is no result yet
         reached["rated"] = first_rated

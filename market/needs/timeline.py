@@ -46,7 +46,7 @@ def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, 
 
 # The steps that start a service answering the needs: everyone who asked (the authors and the
 # neighbours who supported them) hears of it, and how to rate it once served.
-SERVICE_STARTS = ("contract_signed", "grant_agreed")
+SERVICE_STARTS = ("contract_signed",)  # a grant's too: its signature is recorded on the proposal's requests
 
 
 def _notify(event: TimelineEvent, need, request, actor) -> None:

@@ -25,7 +25,7 @@ from market import clock
 from market.core.errors import existing
 from market.evaluation.models import Rating
 from market.extensions import db
-from market.needs.models import NeedSupport
+from market.needs.models import Need, NeedSupport
 from market.organizations.models import ServiceCategory
 from market.outcomes.models import NeedOutcome, NeedService
 from market.places.models import City, Community, District, Street
@@ -109,21 +109,22 @@ def scope(kind: str, scope_id: int = 0) -> Scope:
 
 
 def _group_column(by: str):
-    return {"district": Street.district_id, "street": Community.street_id, "community": NeedOutcome.community_id,
-            "category": NeedOutcome.category_id}[by]
+    return {"district": Street.district_id, "street": Community.street_id, "community": Need.community_id,
+            "category": Need.category_id}[by]
 
 
 def _where(where: Scope, statement):
-    statement = statement.join(Community, Community.id == NeedOutcome.community_id) \
-        .join(Street, Street.id == Community.street_id).where(NeedOutcome.hidden.is_(False))
+    statement = statement.join(Need, Need.id == NeedOutcome.need_id) \
+        .join(Community, Community.id == Need.community_id).join(Street, Street.id == Community.street_id) \
+        .where(Need.hidden_at.is_(None))
     if where.kind == "district":
         return statement.where(Street.district_id == where.id)
     if where.kind == "street":
         return statement.where(Community.street_id == where.id)
     if where.kind == "community":
-        return statement.where(NeedOutcome.community_id == where.id)
+        return statement.where(Need.community_id == where.id)
     if where.kind == "category":
-        return statement.where(NeedOutcome.category_id == where.id)
+        return statement.where(Need.category_id == where.id)
     return statement
 
 
@@ -141,9 +142,10 @@ def figures(where: Scope, today: date | None = None) -> tuple[Figures, list[tupl
         .select_from(NeedOutcome)).group_by(group)).all()
     groups = {key: Figures(*[int(value or 0) for value in values]) for key, *values in counts}
     for key, posted_on, answered_on in db.session.execute(_where(where, select(
-            group, NeedOutcome.posted_on, NeedOutcome.answered_on).where(NeedOutcome.answer == "service"))):
+            group, NeedOutcome.posted_on, NeedOutcome.answered_on).select_from(NeedOutcome)
+            .where(NeedOutcome.answer == "service"))):
         groups[key].days.append(max(0, (answered_on - posted_on).days))  # a need joining a running service: 0
-    asked = or_(Rating.user_id == NeedOutcome.author_id, exists().where(
+    asked = or_(Rating.user_id == Need.author_id, exists().where(
         NeedSupport.need_id == NeedOutcome.need_id, NeedSupport.user_id == Rating.user_id))
     for key, rating_id, stars in db.session.execute(_where(where, select(group, Rating.id, Rating.stars).select_from(
             NeedOutcome).join(NeedService, NeedService.need_id == NeedOutcome.need_id)

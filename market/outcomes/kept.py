@@ -4,15 +4,17 @@ the rows always say what the timeline says (and `rebuild` says it again for ever
 from sqlalchemy import delete, or_, select
 
 from market import clock
-from market.contracts.models import Contract
+from market.contracts.models import SIGNED_STATUSES, Contract
 from market.extensions import db
 from market.needs.models import Need, TimelineEvent
 from market.needs.signals import timeline_recorded
 from market.outcomes.models import NeedOutcome, NeedService
 
-SERVICE_STARTS = ("contract_signed", "grant_agreed")
+# A service starts when both sides have signed (a grant agreement's draft, `grant_agreed`, may still be
+# cancelled): the contract's signature is recorded on the requests of its tender or proposal.
+SERVICE_STARTS = ("contract_signed",)
 STOPS = {"need_declined": "declined", "need_withdrawn": "withdrawn", "request_closed": "closed"}
-CHANGES = frozenset({"need_posted", "need_merged", "need_hidden", "request_forwarded", *SERVICE_STARTS, *STOPS})
+CHANGES = frozenset({"need_posted", "need_merged", "request_forwarded", *SERVICE_STARTS, *STOPS})
 BATCH = 500
 
 
@@ -31,7 +33,7 @@ def keep(needs: list[Need]) -> None:
     contract_ids = {e.detail.get("contract_id") for e in events if e.kind in SERVICE_STARTS and e.detail}
     contract_ids.discard(None)
     starts = dict(db.session.execute(select(Contract.id, Contract.starts_on).where(
-        Contract.id.in_(contract_ids))).tuples().all()) if contract_ids else {}
+        Contract.id.in_(contract_ids), Contract.status.in_(SIGNED_STATUSES))).tuples().all()) if contract_ids else {}
     rows = {row.need_id: row for row in db.session.scalars(select(NeedOutcome).where(NeedOutcome.need_id.in_(ids)))}
     linked = set(db.session.execute(select(NeedService.need_id, NeedService.contract_id)
                                     .where(NeedService.need_id.in_(ids))).tuples())
@@ -42,8 +44,7 @@ def keep(needs: list[Need]) -> None:
         if row is None:
             row = NeedOutcome(need_id=need.id)
             db.session.add(row)
-        row.community_id, row.category_id, row.author_id = need.community_id, need.category_id, need.author_id
-        row.posted_on, row.hidden = clock.china_date(need.created_at), need.hidden_at is not None
+        row.posted_on = clock.china_date(need.created_at)
         row.answer, row.answered_on, row.stop, row.stopped_on = "", None, "", None
         for event in own:
             detail = event.detail or {}
@@ -53,11 +54,13 @@ def keep(needs: list[Need]) -> None:
                 # the first service to start answers the need; one starting earlier than another counts
                 if row.answer != "service" or started < row.answered_on:
                     row.answer, row.answered_on = "service", started
+                row.stop, row.stopped_on = "", None  # a request closed, then its service signed: answered
                 if (need.id, contract_id) not in linked:
                     db.session.add(NeedService(need_id=need.id, contract_id=contract_id))
                     linked.add((need.id, contract_id))
             elif event.kind == "request_forwarded" and detail.get("track") == "self_governance" and not row.answer:
                 row.answer, row.answered_on = "community", clock.china_date(event.at)
+                row.stop, row.stopped_on = "", None
             elif event.kind in STOPS and not row.answer and not row.stop:
                 row.stop, row.stopped_on = STOPS[event.kind], clock.china_date(event.at)
     db.session.flush()

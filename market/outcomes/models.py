@@ -12,18 +12,16 @@ class NeedOutcome(db.Model):
     again from the records."""
 
     __tablename__ = "need_outcome"
-    __table_args__ = (Index("ix_need_outcome_community", "community_id", "posted_on"),
-                      Index("ix_need_outcome_category", "category_id"))
+    __table_args__ = (Index("ix_need_outcome_posted_on", "posted_on"),
+                      Index("ix_need_outcome_answered_on", "answered_on"))
+    # Only what the timeline decides: the need's own place, category, author and hiding are read from
+    # the need itself, so editing one of them cannot leave a row behind.
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
-    category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     posted_on: Mapped[date]  # in China, like every date here
     answer: Mapped[str] = mapped_column(String(10), default="")  # "" | service | community
     answered_on: Mapped[date | None]  # the service's start date, or the day the community took it on
     stop: Mapped[str] = mapped_column(String(10), default="")  # "" | declined | withdrawn | closed
     stopped_on: Mapped[date | None]
-    hidden: Mapped[bool] = mapped_column(default=False)  # hidden by a worker: out of the public figures
 
 
 class NeedService(db.Model):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
 from market.evaluation.models import Evaluation, Rating
 from market.money.models import Payment
+from market.needs.models import Need
 from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
 from market.outcomes.models import NeedOutcome
 from market.philanthropy.models import MatchResult, Proposal, Round
@@ -74,11 +75,12 @@ def _need_outcomes():
             NeedOutcome.stop.label("stop"),
             NeedOutcome.stopped_on.label("stopped_on"),
         )
-        .join(Community, Community.id == NeedOutcome.community_id)
+        .join(Need, Need.id == NeedOutcome.need_id)
+        .join(Community, Community.id == Need.community_id)
         .join(Street, Street.id == Community.street_id)
         .join(District, District.id == Street.district_id)
-        .join(ServiceCategory, ServiceCategory.id == NeedOutcome.category_id)
-        .where(NeedOutcome.hidden.is_(False))
+        .join(ServiceCategory, ServiceCategory.id == Need.category_id)
+        .where(Need.hidden_at.is_(None))
         .order_by(NeedOutcome.need_id)
     )
 
