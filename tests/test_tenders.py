@@ -403,7 +403,7 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, tender
               "community_id": 1, "street_id": 1, "district_id": 1, "user_id": world["buyer"], "document_id": 1,
               "photo_id": 1, "entry_id": 1, "token": "x", "kind": "csv", "filename": "css/market.css",
               "subject_type": "need", "subject_id": 1, "question_id": 1, "membership_id": 1, "grant_id": 1,
-              "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "department", "scope_id": 1,
+              "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "community", "scope_id": 1,
               "rubric_id": 1, "evaluation_id": 1, "rating_id": 1, "application_id": 1, "department_id": 1,
               "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1,
               "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}"}
