@@ -34,6 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),  # whoosh | postgresql | none
+        "SEARCH_SYNONYMS_FILE": os.environ.get("SEARCH_SYNONYMS_FILE") or None,  # else market/search/data/synonyms.txt
         "SEARCH_DIR": os.environ.get("SEARCH_DIR", str(instance / "search")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

@@ -38,7 +38,8 @@ def value_for(schema):
         return st.one_of(st.sampled_from(schema["enum"]), wrong)
     if kind == "integer":
         return st.one_of(st.integers(min_value=-5, max_value=2**40).map(str), wrong)
-    return st.one_of(st.text(max_size=120), wrong)
+    examples = st.sampled_from([schema["example"]]) if "example" in schema else st.nothing()
+    return st.one_of(examples, st.text(max_size=120), wrong)
 
 
 @pytest.fixture

@@ -50,7 +50,9 @@ def document(server_url: str) -> dict:
         "/api/search": {"get": {
             "summary": "Full-text search over public records (ranked hits)", "operationId": "search",
             "parameters": [
-                {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
+                {"name": "q", "in": "query", "required": True, "description": "words or a phrase, in simplified or "
+                 "traditional characters or in pinyin; question words are left out, synonyms count",
+                 "schema": {"type": "string", "maxLength": 100, "example": "老人助餐"}},
                 {"name": "kind", "in": "query", "schema": {"type": "string", "enum": sorted(KINDS)}},
                 {"name": "category", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                 {"name": "district", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -102,12 +104,19 @@ def document(server_url: str) -> dict:
                 "SearchResults": {"type": "object", "required": ["query", "total", "page", "per_page", "hits"],
                                   "properties": {"query": {"type": "string"}, "total": {"type": "integer"},
                                                  "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                                 "exact": {"type": "boolean", "description":
+                                                           "whether the first hit holds every word asked for"},
+                                                 "words": {"type": "array", "items": {"type": "string"},
+                                                           "description": "the words matched, synonyms included"},
                                                  "hits": {"type": "array", "items": {
                                                      "type": "object", "required": ["kind", "id", "title", "score"],
                                                      "properties": {"kind": {"type": "string", "enum": sorted(KINDS)},
                                                                     "id": {"type": "integer"},
                                                                     "title": {"type": "string"},
                                                                     "score": {"type": "number"},
+                                                                    "matched": {"type": "integer", "description":
+                                                                                "how many of the query's words "
+                                                                                "(with synonyms) it holds"},
                                                                     "url": {"type": "string"}}}}}},
                 "DatasetInfo": {"type": "object", "required": ["name", "title", "url", "csv", "columns"],
                                 "properties": {"name": {"type": "string"}, "title": {"type": "string"},

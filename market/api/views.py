@@ -95,8 +95,9 @@ def search_hits():
     except ServiceError as failure:
         return error(failure.message, 400, failure.field, failure.code)
     return jsonify(query=query, total=results.total, page=results.page, per_page=results.per_page,
+                   exact=results.exact, words=results.words,
                    hits=[{"kind": r.hit.kind, "id": r.hit.record_id, "title": r.hit.title, "score": r.hit.score,
-                          "url": r.url} for r in results.items])
+                          "matched": r.hit.matched, "url": r.url} for r in results.items])
 
 
 @bp.route("/v1/datasets")

@@ -12,16 +12,24 @@ import os
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, delete, func, insert, literal, select
+from sqlalchemy import Integer, String, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from market.core import unit
 from market.extensions import db
 from market.search import documents
-from market.search.analysis import analyzer, words
+from market.search.analysis import Query, analyzer, indexed_words
 from market.search.models import SearchDocument
 
 WRITER_WAIT_SECONDS = 60
+# The ranking, the same on both backends: first how many of the query's concepts a document holds,
+# then how many of them in the very word typed (not a synonym), then how many in its title, then
+# BM25 (ts_rank on PostgreSQL). Whoosh ranks by one score, so each step adds a weight far above the
+# next one's largest sum.
+CONCEPT_WEIGHT = 1_000_000.0
+TYPED_WEIGHT = 10_000.0
+TITLE_WEIGHT = 1_000.0
+SYNONYM_BOOST = 0.3  # in BM25, a synonym counts for less than the word typed
 
 
 @dataclass
@@ -31,6 +39,9 @@ class Hit:
     title: str
     body: str
     score: float
+    matched: int = 0  # how many of the query's concepts the document holds
+    typed: int = 0  # how many of them in the word typed
+    titled: int = 0  # how many of them in the title
 
 
 @dataclass
@@ -132,7 +143,7 @@ class WhooshBackend:
                     places=" ".join(document.places), status=document.status, grade=str(document.grade),
                     title=document.title, body=document.body)
 
-    def search(self, query_words, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
+    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
         from whoosh import query as Q
 
         # Filters are required clauses that add nothing to the score (the ranking stays that of the
@@ -142,7 +153,16 @@ class WhooshBackend:
             ("kind", filters.kind), ("category", filters.category_id and str(filters.category_id)),
             ("places", filters.place), ("status", filters.status),
             ("grade", filters.grade is not None and str(filters.grade))) if value]
-        wanted = Q.And([Q.Or([Q.Term("title", w), Q.Term("body", w)]) for w in query_words] + conditions)
+        held = []
+        for concept in query.concepts:
+            any_word = Q.Or([Q.Term(field, word) for word in concept for field in ("title", "body")])
+            typed = Q.Or([Q.Term(field, concept[0]) for field in ("title", "body")])
+            ranked = Q.Or([Q.Term(field, word, boost=1.0 if word == concept[0] else SYNONYM_BOOST)
+                           for word in concept for field in ("title", "body")])
+            titled = Q.Or([Q.Term("title", word) for word in concept])
+            held.append(Q.Or([Q.ConstantScoreQuery(any_word, CONCEPT_WEIGHT), Q.ConstantScoreQuery(typed, TYPED_WEIGHT),
+                              Q.ConstantScoreQuery(titled, TITLE_WEIGHT), ranked]))
+        wanted = Q.And([Q.Or(held)] + conditions) if conditions else Q.Or(held)
         # One pass that ranks and counts: no block skipping (usequality) and no pruning of the query
         # as the top fills (replace=0). Either drops hits from the count, and Whoosh's default then
         # counts them again in a second pass.
@@ -153,7 +173,9 @@ class WhooshBackend:
         results, total = collector.results(), collector.count()
         if (page - 1) * per_page >= total:
             return [], total
-        return [Hit(hit["kind"], int(hit["key"].split(":")[1]), hit["title"], hit["body"], round(hit.score, 4))
+        return [Hit(hit["kind"], int(hit["key"].split(":")[1]), hit["title"], hit["body"],
+                    round(hit.score % TITLE_WEIGHT, 4), int(hit.score // CONCEPT_WEIGHT),
+                    int(hit.score % CONCEPT_WEIGHT // TYPED_WEIGHT), int(hit.score % TYPED_WEIGHT // TITLE_WEIGHT))
                 for hit in results[(page - 1) * per_page:page * per_page]], total
 
     def count(self) -> int:
@@ -193,13 +215,23 @@ class PostgresBackend:
         return dict(kind=document.kind, record_id=document.record_id, title=document.title, body=document.body,
                     category_id=document.category_id, places=f" {' '.join(document.places)} ",
                     status=document.status, grade=document.grade,
-                    words=tsvector_text(words(document.title), words(document.body)))  # PostgreSQL parses the literal
+                    # PostgreSQL parses the literal
+                    words=tsvector_text(indexed_words(document.title), indexed_words(document.body)))
 
-    def search(self, query_words, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
-        wanted = cast(literal(" & ".join(_lexeme(w) for w in query_words), String), TSQUERY)
-        score = func.ts_rank(SearchDocument.words, wanted)
+    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
+        concepts = [_tsquery("(" + " | ".join(_lexeme(w) for w in concept) + ")") for concept in query.concepts]
+        wanted = _tsquery(" | ".join("(" + " | ".join(_lexeme(w) for w in concept) + ")" for concept in query.concepts))
+        matched = sum((cast(SearchDocument.words.op("@@")(concept), Integer) for concept in concepts), literal(0))
+        typed = sum((cast(SearchDocument.words.op("@@")(_tsquery(_lexeme(concept[0]))), Integer)
+                     for concept in query.concepts), literal(0))
+        titled = sum((cast(SearchDocument.words.op("@@")(_tsquery(" | ".join(_lexeme(w) + ":A" for w in concept))),
+                           Integer) for concept in query.concepts), literal(0))  # weight A: the title
+        typed_words = _tsquery(" | ".join(_lexeme(concept[0]) for concept in query.concepts))
+        score = func.ts_rank(SearchDocument.words, typed_words) + SYNONYM_BOOST * func.ts_rank(SearchDocument.words,
+                                                                                               wanted)
         statement = select(SearchDocument.kind, SearchDocument.record_id, SearchDocument.title, SearchDocument.body,
-                           score.label("score"), func.count().over().label("total")) \
+                           score.label("score"), matched.label("matched"), typed.label("typed"), titled.label("titled"),
+                           func.count().over().label("total")) \
             .where(SearchDocument.words.op("@@")(wanted))
         if filters.kind:
             statement = statement.where(SearchDocument.kind == filters.kind)
@@ -211,14 +243,21 @@ class PostgresBackend:
             statement = statement.where(SearchDocument.status == filters.status)
         if filters.grade is not None:
             statement = statement.where(SearchDocument.grade == filters.grade)
-        rows = db.session.execute(statement.order_by(score.desc(), SearchDocument.kind, SearchDocument.record_id)
+        rows = db.session.execute(statement.order_by(matched.desc(), typed.desc(), titled.desc(), score.desc(),
+                                                     SearchDocument.kind,
+                                                     SearchDocument.record_id)
                                   .limit(per_page).offset((page - 1) * per_page)).all()
         total = rows[0].total if rows else db.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())) if page > 1 else 0
-        return [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4)) for r in rows], total
+        return [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4), int(r.matched), int(r.typed),
+                    int(r.titled)) for r in rows], total
 
     def count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(SearchDocument))
+
+
+def _tsquery(text: str):
+    return cast(literal(text, String), TSQUERY)
 
 
 def _lexeme(word: str) -> str:

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from market.core.errors import ServiceError
 from market.extensions import db
-from market.search import documents, services
+from market.search import documents, relevance, services
 from market.search.indexing import backend_of, drain
 
 search_cli = AppGroup("search", help="The full-text search index.")
@@ -37,3 +37,25 @@ def reindex_command():
         raise click.ClickException(str(error)) from error
     db.session.commit()  # the command's unit of work (the PostgreSQL index is rows of this database)
     click.echo(f"{count} documents in the index.")
+
+
+@search_cli.command("evaluate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--backend", type=click.Choice(["whoosh", "postgresql"]), default="whoosh", show_default=True)
+def evaluate_command(path, backend):
+    """Recall@10 and MRR of FILE's queries over FILE's documents, in a throw-away index built with the
+    production analysis (the site's index is not touched); the worst queries first."""
+    import json
+
+    with open(path, encoding="utf-8") as file:
+        data = json.load(file)
+    try:
+        report = relevance.evaluate(data, backend, current_app.config.get("SEARCH_SYNONYMS_FILE"))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for judged in report.worst_first():
+        missed = sorted(set(judged.relevant) - set(judged.found))
+        click.echo(f"recall {judged.recall:.2f}  rr {judged.reciprocal_rank:.2f}  {judged.query}"
+                   + (f"  (missed: {', '.join(missed)})" if missed else ""))
+    click.echo(f"{backend}: {len(report.judged)} queries over {len(data['docs'])} documents: "
+               f"recall@10 {report.recall:.3f}, MRR {report.mrr:.3f}")

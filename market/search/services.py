@@ -13,8 +13,7 @@ from market.core.errors import ServiceError
 from market.needs.models import NEED_MACHINE, REQUEST_MACHINE
 from market.philanthropy.models import PROPOSAL_MACHINE
 from market.procurement.models import TENDER_MACHINE
-from market.search import documents
-from market.search.analysis import query_words
+from market.search import analysis, documents
 from market.search.backends import Filters, Hit
 from market.search.indexing import backend_of
 
@@ -49,11 +48,18 @@ class ResultsPage:
 
     arg = "page"
 
-    def __init__(self, items, total, page, per_page, words):
+    def __init__(self, items, total, page, per_page, words, concepts: int = 0):
         self.items, self.total, self.page, self.per_page, self.words = items, total, page, per_page, words
+        self.concepts = concepts  # how many concepts the query has
         self.pages = max(1, math.ceil(total / per_page))
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
+
+    @property
+    def exact(self) -> bool:
+        """Whether some result holds every word asked for (they rank first): if not, those shown are
+        the closest."""
+        return bool(self.items) and self.items[0].hit.matched >= self.concepts
 
 
 def search(text: str, filters: Filters, page: int = 1, per_page: int | None = None) -> ResultsPage:
@@ -69,11 +75,13 @@ def search(text: str, filters: Filters, page: int = 1, per_page: int | None = No
         raise ServiceError(_("There is no such place."), field="place", code="no_such_place")
     per_page = per_page or current_app.config["PER_PAGE"]
     page = max(1, page)
-    words = query_words(text)
-    if not words:
-        return ResultsPage([], 0, page, per_page, [])
-    hits, total = backend.search(words, filters, page, per_page)
-    return ResultsPage([Result(hit, words) for hit in hits], total, page, per_page, words)
+    query = analysis.parse(text, current_app.config.get("SEARCH_SYNONYMS_FILE"))
+    if not query:
+        raise ServiceError(_("These words are too common to search for. Name what you are looking for, for example "
+                             "助餐 or 心理辅导."), field="q", code="query_without_words")
+    hits, total = backend.search(query, filters, page, per_page)
+    words = query.words
+    return ResultsPage([Result(hit, words) for hit in hits], total, page, per_page, words, len(query.concepts))
 
 
 def highlight(text: str, words: list[str]) -> Markup:

@@ -1,5 +1,6 @@
 """The search page; `/api/search` (the same search as JSON) is in the API area."""
 from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
 
 from market.core.errors import ServiceError
 from market.core.page_cache import cached_page
@@ -20,6 +21,8 @@ def search_page():
         filters = services.parse_filters(request.args)
         if query.strip():
             results = services.search(query, filters, request.args.get("page", 1, type=bounded_int))
+        elif "q" in request.args:  # the form sent empty
+            flash(_("Type what you are looking for, for example 老人助餐 or 孩子心理辅导."), "error")
     except ServiceError as error:
         flash(str(error), "error")
     return render_template(
