@@ -93,13 +93,13 @@ def main() -> None:
     print("|---|---|---:|---:|---:|")
     for query in QUERIES:
         for label, filters in filter_choices:
-            from market.search.analysis import query_words
+            from market.search.analysis import parse
 
-            backend.search(query_words(query), filters, 1, 20)  # warm: the searcher, jieba
+            backend.search(parse(query), filters, 1, 20)  # warm: the searcher, jieba
             timings, total = [], 0
             for _ in range(args.queries):
                 start = time.perf_counter()
-                _hits, total = backend.search(query_words(query), filters, 1, 20)
+                total = backend.search(parse(query), filters, 1, 20).total
                 timings.append((time.perf_counter() - start) * 1000)
             print(
                 f"| {query} | {label} | {total} | {statistics.median(timings):.2f} | {percentile(timings, 0.95):.2f} |"

@@ -5,6 +5,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from market.search.models import include_object
+
 config = context.config
 fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
@@ -21,6 +23,8 @@ def _options() -> dict:
         "compare_type": True,
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         "render_as_batch": engine.dialect.name == "sqlite",
+        # the search's RUM index is optional (migration 0027): never proposed for removal
+        "include_object": include_object,
         **current_app.extensions["migrate"].configure_args,
     }
 

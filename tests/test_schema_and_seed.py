@@ -5,13 +5,15 @@ from sqlalchemy import func, select
 from market.core.unit import command
 from market.demo.seed import DEMO_PASSWORD, seed_demo
 from market.extensions import db
+from market.search.models import include_object
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(app):
     """The suite's database was built by `flask db upgrade`; autogenerate must find nothing to add."""
     with command(app):
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "include_object": include_object})
             assert compare_metadata(context, db.metadata) == []
 
 

@@ -99,6 +99,8 @@ def test_private_things_never_reach_the_index(app, whoosh, tender_world):
     organization(app, "待审组织ZQXPENDING", "尚未审核", status="pending")
     drain(app)
     assert find(app, "zqxpublic") == [("tender", "公开项目ZQXPUBLIC")]
+    # a tender is found by its category's name too (养老 / Elderly care), in either language
+    assert find(app, "elderly care", kind="tender") == [("tender", "公开项目ZQXPUBLIC")]
     for secret in ("zqxdraft", "zqxsealed", "zqxpending", SECRET.lower()):
         assert find(app, secret) == []
     # Not filtered at query time but absent: no file of the index holds the words.
@@ -134,6 +136,85 @@ def test_filters_highlighting_and_pages(app, whoosh, places):
             services.search("x" * 101, Filters())
         with pytest.raises(services.ServiceError):
             services.parse_filters({"grade": "9"})
+
+
+def facets_and_phrases_hold(app, client):
+    """Facet counts, quoted phrases and the page's facet links, on whichever backend is on."""
+    for n in range(5):
+        organization(app, f"心理服务社{n}号", "青少年心理健康辅导", category="mental_health" if n % 2 else "elderly")
+    organization(app, "居家养老中心", "助餐助浴，居家养老")
+    organization(app, "养老服务站", "上门服务，也可居家探访")  # 居家 and 养老, not side by side
+    drain(app)
+    with command(app):
+        mental, elderly = (db.session.scalar(select(ServiceCategory.id).filter_by(code=code))
+                           for code in ("mental_health", "elderly"))
+    with app.test_request_context():
+        found = services.search("心理", Filters())
+        assert found.total == 5
+        assert found.facets["kind"] == {"organization": 5} and found.facets["status"] == {"approved": 5}
+        assert found.facets["category"] == {str(mental): 2, str(elderly): 3}
+        narrowed = services.search("心理", Filters(category_id=mental))
+        assert narrowed.total == 2 and narrowed.facets["category"] == {str(mental): 2}
+        # a quoted phrase must appear as written; the same words unquoted match apart as well
+        assert [r.hit.title for r in services.search('"居家养老"', Filters()).items] == ["居家养老中心"]
+        assert [r.hit.title for r in services.search("“居家 养老”", Filters()).items] == ["居家养老中心"]
+        assert {title for _kind, title in holding_every_word(app, "居家 养老")} == {"居家养老中心", "养老服务站"}
+        assert services.search('"养老居家"', Filters()).total == 0
+        # page by page, one result a page, across every tier: each result once, the tiers in order
+        first = services.search("居家 养老 心理", Filters(), page=1, per_page=1)
+        walked = [first.items[0]] + [services.search("居家 养老 心理", Filters(), page=n, per_page=1).items[0]
+                                     for n in range(2, first.total + 1)]
+        assert len({(r.hit.kind, r.hit.record_id) for r in walked}) == len(walked) == first.total == 7
+        assert [r.hit.matched for r in walked] == sorted((r.hit.matched for r in walked), reverse=True)
+        assert services.search("居家 养老 心理", Filters(), page=first.total + 1, per_page=1).items == []
+    page = client.get("/search?q=心理").get_data(as_text=True)
+    assert 'data-test="facets"' in page and f"category={mental}" in page
+    chosen = client.get(f"/search?q=心理&category={mental}").get_data(as_text=True)
+    assert 'aria-current="true"' in chosen and "共 2 个结果" in chosen
+    body = client.get("/api/search?q=心理").get_json()
+    assert body["facets"]["category"] == {str(mental): 2, str(elderly): 3}
+
+
+def test_facets_and_quoted_phrases(app, whoosh, client):
+    facets_and_phrases_hold(app, client)
+    if not os.environ.get("TEST_DATABASE_URL"):  # the RUM index is PostgreSQL's; SQLite says so
+        refused = app.test_cli_runner().invoke(args=["search", "rank-index"])
+        assert refused.exit_code == 1 and "PostgreSQL" in refused.output
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="the PostgreSQL backend runs in the PostgreSQL pass of `make test`")
+def test_facets_and_quoted_phrases_on_postgresql(app, client):
+    backend = app.extensions["market.search"] = PostgresBackend()
+    try:
+        with command(app):  # the test server has RUM (scripts/system-deps.sh): ranked from that index
+            assert backend.ranks_from_index()
+            plan = "\n".join(db.session.execute(db.text(
+                "EXPLAIN SELECT id FROM search_document WHERE words @@ CAST(:q AS tsquery) "
+                "ORDER BY words <=> CAST(:q AS tsquery) LIMIT 20"), {"q": "'心理'"}).scalars())
+            db.session.rollback()
+        assert "ix_search_document_words_rank" in plan, plan
+        added = app.test_cli_runner().invoke(args=["search", "rank-index"])  # for a server given RUM later
+        assert added.exit_code == 0 and "ix_search_document_words_rank" in added.output, added.output
+        facets_and_phrases_hold(app, client)
+        # where a server lacks RUM, the GIN index answers the same
+        backend._rank_index = False
+        with app.test_request_context():
+            assert [r.hit.title for r in services.search('"居家养老"', Filters()).items] == ["居家养老中心"]
+            assert services.search("心理", Filters()).facets["kind"] == {"organization": 5}
+        backend._rank_index = None
+        # counts stop at COUNT_LIMIT, as every pager's do: the page says so, and the best come first
+        app.config["COUNT_LIMIT"] = 3
+        with app.test_request_context():
+            found = services.search("心理", Filters())
+            assert (found.total, found.capped, sum(found.facets["kind"].values())) == (3, True, 3)
+            assert len(found.items) == 3 and all(r.hit.matched == 1 for r in found.items)
+        page = client.get("/search?q=心理").get_data(as_text=True)
+        assert "超过 3 个" in page and "前 3 个结果" in page
+        assert client.get("/api/search?q=心理").get_json()["total_capped"] is True
+    finally:
+        app.config["COUNT_LIMIT"] = 1000
+        app.extensions["market.search"] = None
 
 
 def test_mixed_chinese_and_english(app, whoosh):
@@ -274,4 +355,5 @@ def test_demo_topic_searches_put_the_relevant_records_first(app, whoosh):
 def test_api_search_json_is_documented_shape(app, whoosh, client):
     organization(app, "和谐邻里纠纷调解服务中心", "调解邻里纠纷")
     body = json.loads(client.get("/api/search?q=调解&per_page=1&page=1").get_data())
-    assert set(body) == {"query", "total", "page", "per_page", "exact", "words", "hits"} and body["per_page"] == 1
+    assert set(body) == {"query", "total", "total_capped", "page", "per_page", "exact", "words", "facets", "hits"}
+    assert body["per_page"] == 1

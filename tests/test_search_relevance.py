@@ -47,9 +47,10 @@ def test_the_command_prints_the_worst_queries_first(app, tmp_path):
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the PostgreSQL backend runs in the suite's PostgreSQL pass")
 def test_postgresql_ranks_by_the_same_rules(app):
-    """Both backends rank by the same shared rules (concepts held, typed words held, concepts in the
-    title) and differ only in the last tie-break, BM25 against ts_rank: for every query their top ten
-    fall in the same tiers, and every document of a tier wholly inside the top ten is in both."""
+    """Both backends rank first by the same shared rule, how many of the query's concepts a document
+    holds, and differ within a tier (Whoosh: typed words, title, BM25; PostgreSQL: the RUM index's
+    distance to the words typed): for every query their top ten fall in the same tiers, and every
+    document of a tier wholly inside the top ten is in both."""
     data = shipped()
     with command(app):
         whoosh = relevance.evaluate(data, "whoosh")

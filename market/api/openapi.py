@@ -50,8 +50,9 @@ def document(server_url: str) -> dict:
         "/api/search": {"get": {
             "summary": "Full-text search over public records (ranked hits)", "operationId": "search",
             "parameters": [
-                {"name": "q", "in": "query", "required": True, "description": "words or a phrase, in simplified or "
-                 "traditional characters or in pinyin; question words are left out, synonyms count",
+                {"name": "q", "in": "query", "required": True, "description": "words, in simplified or traditional "
+                 "characters or in pinyin; question words are left out, synonyms count; a part in quotes "
+                 "(\"…\" or “…”) must appear as written",
                  "schema": {"type": "string", "maxLength": 100, "example": "老人助餐"}},
                 {"name": "kind", "in": "query", "schema": {"type": "string", "enum": sorted(KINDS)}},
                 {"name": "category", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -103,11 +104,21 @@ def document(server_url: str) -> dict:
                 "Error": ERROR,
                 "SearchResults": {"type": "object", "required": ["query", "total", "page", "per_page", "hits"],
                                   "properties": {"query": {"type": "string"}, "total": {"type": "integer"},
+                                                 "total_capped": {"type": "boolean", "description":
+                                                                  "more results than were counted (COUNT_LIMIT):"
+                                                                  " total and facets are of the first ones"},
                                                  "page": {"type": "integer"}, "per_page": {"type": "integer"},
                                                  "exact": {"type": "boolean", "description":
                                                            "whether the first hit holds every word asked for"},
                                                  "words": {"type": "array", "items": {"type": "string"},
                                                            "description": "the words matched, synonyms included"},
+                                                 "facets": {"type": "object", "description":
+                                                            "for kind, category, district, status and grade: how "
+                                                            "many results have each value (ids for category and "
+                                                            "district, grade 0 for none)",
+                                                            "additionalProperties": {
+                                                                "type": "object",
+                                                                "additionalProperties": {"type": "integer"}}},
                                                  "hits": {"type": "array", "items": {
                                                      "type": "object", "required": ["kind", "id", "title", "score"],
                                                      "properties": {"kind": {"type": "string", "enum": sorted(KINDS)},

@@ -94,8 +94,9 @@ def search_hits():
         results = search.search(query, search.parse_filters(request.args), page, per_page)
     except ServiceError as failure:
         return error(failure.message, 400, failure.field, failure.code)
-    return jsonify(query=query, total=results.total, page=results.page, per_page=results.per_page,
-                   exact=results.exact, words=results.words,
+    return jsonify(query=query, total=results.total, total_capped=results.capped, page=results.page,
+                   per_page=results.per_page,
+                   exact=results.exact, words=results.words, facets=results.facets,
                    hits=[{"kind": r.hit.kind, "id": r.hit.record_id, "title": r.hit.title, "score": r.hit.score,
                           "matched": r.hit.matched, "url": r.url} for r in results.items])
 

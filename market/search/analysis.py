@@ -10,7 +10,8 @@ jieba reports and which breaks Whoosh's phrase positions.
 A query is a list of concepts (`Query`): each word a resident typed, with its synonyms
 (data/synonyms.txt) as alternatives; question and filler words (怎么办, 希望, 没人…) are dropped. A
 document matches when it holds any concept; it ranks first by how many concepts it holds, then by
-BM25 with the title weighted, so one holding every concept always outranks one holding fewer."""
+BM25 with the title weighted, so one holding every concept always outranks one holding fewer. A
+quoted part ("居家养老") is also a `Phrase` that every result must hold as written."""
 import logging
 import os
 import re
@@ -123,10 +124,29 @@ def synonyms(path: str | None = None, loading: bool = False) -> dict[str, tuple[
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A quoted part of a query, which results must hold as written: its words (to find candidates in
+    the index) and its text without spaces (to check them)."""
+
+    words: tuple[str, ...]
+    text: str
+
+    def held_by(self, *texts: str) -> bool:
+        return any(self.text in compact(t) for t in texts)
+
+
+def compact(text: str) -> str:
+    """A text as a quoted phrase is compared with it: simplified, lower-cased, without spaces."""
+    return "".join(simplified(text or "").lower().split())
+
+
+@dataclass(frozen=True)
 class Query:
-    """What a query asks for: concepts, each a tuple of alternative words (the word typed first)."""
+    """What a query asks for: concepts, each a tuple of alternative words (the word typed first), and
+    the quoted phrases a result must hold."""
 
     concepts: tuple[tuple[str, ...], ...]
+    phrases: tuple[Phrase, ...] = ()
 
     @property
     def words(self) -> list[str]:
@@ -172,12 +192,24 @@ def _syllables() -> frozenset[str]:
     return frozenset(s for s in found if s.isalpha() and s.isascii())
 
 
+# "…", “…” and 「…」 quote a phrase
+_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」')
+
+
 def parse(text: str, synonyms_file: str | None = None) -> Query:
     """The concepts of a query: its words in precise mode less question words, each with its synonyms;
-    a query in pinyin is one concept (its syllables run together)."""
-    sounds = _pinyin_query(text or "")
+    a query in pinyin is one concept (its syllables run together). Quoted parts are also phrases."""
+    text = text or ""
+    phrases = []
+    for match in _QUOTED.finditer(text):
+        quoted = next(part for part in match.groups() if part is not None)
+        phrase_words = tuple(dict.fromkeys(words(quoted, for_query=True)))
+        if phrase_words:
+            phrases.append(Phrase(phrase_words, compact(quoted)))
+    text = _QUOTED.sub(lambda m: " " + next(p for p in m.groups() if p is not None) + " ", text)
+    sounds = _pinyin_query(text)
     if sounds is not None:
-        return Query(tuple((sound,) for sound in sounds))
+        return Query(tuple((sound,) for sound in sounds), tuple(phrases))
     groups = synonyms(synonyms_file)
     typed = []
     for word in words(text, for_query=True):
@@ -194,7 +226,9 @@ def parse(text: str, synonyms_file: str | None = None) -> Query:
         alternatives = (word,) + tuple(w for w in groups.get(word, ()) if w != word)
         if not any(set(alternatives) <= set(other) for other in concepts):  # 老人 and 老年人: one concept
             concepts.append(alternatives)
-    return Query(tuple(concepts))
+    if not concepts and phrases:  # a quoted phrase of common words: its words are what it asks for
+        concepts = [(w,) for w in dict.fromkeys(w for p in phrases for w in p.words)]
+    return Query(tuple(concepts), tuple(phrases))
 
 
 def query_words(text: str) -> list[str]:

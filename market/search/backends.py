@@ -6,29 +6,33 @@
   records it writes only once it holds the lock. Whatever order processes get the lock in, the
   last write of a record is therefore of its newest committed state.
 - `PostgresBackend`: rows of `search_document`, written in the same transaction as the records,
-  queried through a GIN index; for deployments on several machines.
+  matched through a GIN index and ranked from a RUM index where the server has one; for a whole
+  city and for deployments on several machines.
 """
+import heapq
+import logging
 import os
 import threading
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import chain, combinations
 
-from sqlalchemy import Integer, String, cast, delete, func, insert, literal, select
+from flask import current_app
+from sqlalchemy import Float, String, cast, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from market.core import unit
 from market.extensions import db
 from market.search import documents
 from market.search.analysis import Query, analyzer, indexed_words
-from market.search.models import SearchDocument
+from market.search.models import RANK_INDEX, SearchDocument
 
+logger = logging.getLogger(__name__)
 WRITER_WAIT_SECONDS = 60
 # The ranking, the same on both backends: first how many of the query's concepts a document holds,
 # then how many of them in the very word typed (not a synonym), then how many in its title, then
-# BM25 (ts_rank on PostgreSQL). Whoosh ranks by one score, so each step adds a weight far above the
-# next one's largest sum.
-CONCEPT_WEIGHT = 1_000_000.0
-TYPED_WEIGHT = 10_000.0
-TITLE_WEIGHT = 1_000.0
+# BM25 (ts_rank on PostgreSQL).
+TIE_WINDOW = 20  # PostgreSQL: rows read past a page so that documents tied at its edge keep one order
 SYNONYM_BOOST = 0.3  # in BM25, a synonym counts for less than the word typed
 
 
@@ -42,6 +46,18 @@ class Hit:
     matched: int = 0  # how many of the query's concepts the document holds
     typed: int = 0  # how many of them in the word typed
     titled: int = 0  # how many of them in the title
+
+
+@dataclass
+class Found:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet → value → documents
+    capped: bool = False  # more matches than were counted (COUNT_LIMIT): total and facets are of the first ones
+
+
+# The facets a result list is counted by, and the index field each is read from.
+FACET_FIELDS = {"kind": "kind", "category": "category", "district": "places", "status": "status", "grade": "grade"}
 
 
 @dataclass
@@ -143,40 +159,126 @@ class WhooshBackend:
                     places=" ".join(document.places), status=document.status, grade=str(document.grade),
                     title=document.title, body=document.body)
 
-    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
-        from whoosh import query as Q
+    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> Found:
+        """Candidates first, then scores: which documents hold which concepts is read from the
+        postings as sets of document numbers (no scoring), so the total, the facets and the tiers of
+        the ranking (concepts held, typed words held, words in the title) cost one set operation
+        each. BM25 then scores only the tiers the page shows, not every hit (about 13 µs a hit in
+        Whoosh's pure Python)."""
+        searcher = self.searcher()
+        local = self._local
+        reader = searcher.reader()
 
-        # Filters are required clauses that add nothing to the score (the ranking stays that of the
-        # words). Whoosh's own `filter=` argument is far slower with pages: 10 s against 60 ms on
-        # a city's 295,000 documents.
-        conditions = [Q.ConstantScoreQuery(Q.Term(name, value), 0.0) for name, value in (
-            ("kind", filters.kind), ("category", filters.category_id and str(filters.category_id)),
-            ("places", filters.place), ("status", filters.status),
-            ("grade", filters.grade is not None and str(filters.grade))) if value]
-        held = []
+        def docs(field: str, word: str) -> set[int]:
+            return set(reader.postings(field, word).all_ids()) if (field, word) in reader else set()
+
+        allowed = None
+        for name, value in (("kind", filters.kind), ("category", filters.category_id and str(filters.category_id)),
+                            ("places", filters.place), ("status", filters.status),
+                            ("grade", filters.grade is not None and str(filters.grade))):
+            if value:
+                found = docs(name, value)
+                allowed = found if allowed is None else allowed & found
+        for phrase in query.phrases:
+            candidates = set.intersection(*[docs("title", w) | docs("body", w) for w in phrase.words])
+            if allowed is not None:
+                candidates &= allowed
+            allowed = {d for d in candidates if phrase.held_by(*(searcher.stored_fields(d).get(f, "")
+                                                                 for f in ("title", "body")))}
+        held, typed, titled = [], [], []
         for concept in query.concepts:
-            any_word = Q.Or([Q.Term(field, word) for word in concept for field in ("title", "body")])
-            typed = Q.Or([Q.Term(field, concept[0]) for field in ("title", "body")])
-            ranked = Q.Or([Q.Term(field, word, boost=1.0 if word == concept[0] else SYNONYM_BOOST)
-                           for word in concept for field in ("title", "body")])
-            titled = Q.Or([Q.Term("title", word) for word in concept])
-            held.append(Q.Or([Q.ConstantScoreQuery(any_word, CONCEPT_WEIGHT), Q.ConstantScoreQuery(typed, TYPED_WEIGHT),
-                              Q.ConstantScoreQuery(titled, TITLE_WEIGHT), ranked]))
-        wanted = Q.And([Q.Or(held)] + conditions) if conditions else Q.Or(held)
-        # One pass that ranks and counts: no block skipping (usequality) and no pruning of the query
-        # as the top fills (replace=0). Either drops hits from the count, and Whoosh's default then
-        # counts them again in a second pass.
-        from whoosh.collectors import TopCollector
+            in_title = [docs("title", w) for w in concept]
+            in_body = [docs("body", w) for w in concept]
+            found = set().union(*in_title, *in_body)
+            held.append(found if allowed is None else found & allowed)
+            typed.append(in_title[0] | in_body[0])
+            titled.append(set().union(*in_title))
+        counts = Counter(chain.from_iterable(held))
+        facets = self._facets(searcher, local, set(counts))
+        start, end = (page - 1) * per_page, page * per_page
+        if start >= len(counts):
+            return Found([], len(counts), facets)
+        # the tiers, best first, as far as the page reaches; BM25 orders only the tiers it shows
+        by_count: dict[int, list[int]] = {}
+        for docnum, n in counts.items():
+            by_count.setdefault(n, []).append(docnum)
+        shown, position = [], 0  # position: where the current tier starts in the whole ranking
+        for n in sorted(by_count, reverse=True):
+            tiers: dict[tuple[int, int], list[int]] = {}
+            for docnum in by_count[n]:
+                key = (sum(docnum in s for s in typed), sum(docnum in s for s in titled))
+                tiers.setdefault(key, []).append(docnum)
+            for key in sorted(tiers, reverse=True):
+                tier = tiers[key]
+                if position + len(tier) > start:
+                    best = self._scored(searcher, query, set(tier), min(len(tier), end - position))
+                    shown += [(docnum, score, n, *key) for docnum, score in best[max(0, start - position):]]
+                position += len(tier)
+                if position >= end:
+                    break
+            if position >= end:
+                break
+        hits = []
+        for docnum, score, n, typed_count, titled_count in shown:
+            stored = searcher.stored_fields(docnum)
+            hits.append(Hit(stored["kind"], int(stored["key"].split(":")[1]), stored["title"], stored["body"],
+                            round(score, 4), n, typed_count, titled_count))
+        return Found(hits, len(counts), facets)
 
-        collector = TopCollector(limit=page * per_page, usequality=False, replace=0)
-        self.searcher().search_with_collector(wanted, collector)
-        results, total = collector.results(), collector.count()
-        if (page - 1) * per_page >= total:
-            return [], total
-        return [Hit(hit["kind"], int(hit["key"].split(":")[1]), hit["title"], hit["body"],
-                    round(hit.score % TITLE_WEIGHT, 4), int(hit.score // CONCEPT_WEIGHT),
-                    int(hit.score % CONCEPT_WEIGHT // TYPED_WEIGHT), int(hit.score % TYPED_WEIGHT // TITLE_WEIGHT))
-                for hit in results[(page - 1) * per_page:page * per_page]], total
+    @staticmethod
+    def _scored(searcher, query: Query, docnums: set[int], limit: int) -> list[tuple[int, float]]:
+        """The `limit` best of `docnums` by BM25 over the query's words, as Whoosh would sum an `Or`
+        of their terms (a synonym weighs less than the word typed; the schema weights the title), but
+        stepping each term's postings only to these documents instead of through every posting."""
+        reader = searcher.reader()
+        scores = dict.fromkeys(docnums, 0.0)
+        ordered = sorted(docnums)
+        for concept in query.concepts:
+            for word in concept:
+                boost = 1.0 if word == concept[0] else SYNONYM_BOOST
+                for name in ("title", "body"):
+                    if (name, word) not in reader:
+                        continue
+                    postings = searcher.postings(name, word)
+                    for docnum in ordered:
+                        if postings.id() < docnum:
+                            postings.skip_to(docnum)
+                            if not postings.is_active():
+                                break
+                        if postings.id() == docnum:
+                            scores[docnum] += boost * postings.score()
+        return heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
+
+    def _facets(self, searcher, local, docnums) -> dict[str, dict[str, int]]:
+        """How many of `docnums` have each value of each facet. Each segment's facet postings are read
+        once and kept while the segment lives: a write adds a small segment, so the next search reads
+        only that one (a district's whole index takes about 0.2 s)."""
+        kept = getattr(local, "facet_segments", None)
+        if kept is None or local.pid != os.getpid():
+            kept = local.facet_segments = {}
+        counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
+        leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
+                  if reader.segment() is not None]
+        alive = set()
+        for reader, offset in leaves:
+            segment = reader.segment().segment_id()
+            alive.add(segment)
+            if segment not in kept:
+                kept[segment] = {facet: {
+                    (term[1:] if facet == "district" else term): frozenset(reader.postings(name, term).all_ids())
+                    for term in reader.field_terms(name) if term and (facet != "district" or term[0] == "d")}
+                    for facet, name in FACET_FIELDS.items()}
+            size = reader.doc_count_all()
+            local_docs = {d - offset for d in docnums if offset <= d < offset + size} if len(leaves) > 1 \
+                else (docnums if isinstance(docnums, (set, frozenset)) else set(docnums))
+            for facet, values in kept[segment].items():
+                for value, docs in values.items():
+                    n = len(local_docs & docs) if local_docs else 0
+                    if n:
+                        counts[facet][value] = counts[facet].get(value, 0) + n
+        for segment in set(kept) - alive:  # merged away
+            del kept[segment]
+        return counts
 
     def count(self) -> int:
         return self.searcher().doc_count()
@@ -185,6 +287,9 @@ class WhooshBackend:
 class PostgresBackend:
     name = "postgresql"
     in_transaction = True  # written by the same transaction as the records
+
+    def __init__(self):
+        self._rank_index = None  # whether the RUM index is there: asked on first search
 
     def update(self, keys) -> None:
         found, gone = documents.build(documents.expand(keys))
@@ -218,42 +323,134 @@ class PostgresBackend:
                     # PostgreSQL parses the literal
                     words=tsvector_text(indexed_words(document.title), indexed_words(document.body)))
 
-    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> tuple[list[Hit], int]:
-        concepts = [_tsquery("(" + " | ".join(_lexeme(w) for w in concept) + ")") for concept in query.concepts]
-        wanted = _tsquery(" | ".join("(" + " | ".join(_lexeme(w) for w in concept) + ")" for concept in query.concepts))
-        matched = sum((cast(SearchDocument.words.op("@@")(concept), Integer) for concept in concepts), literal(0))
-        typed = sum((cast(SearchDocument.words.op("@@")(_tsquery(_lexeme(concept[0]))), Integer)
-                     for concept in query.concepts), literal(0))
-        titled = sum((cast(SearchDocument.words.op("@@")(_tsquery(" | ".join(_lexeme(w) + ":A" for w in concept))),
-                           Integer) for concept in query.concepts), literal(0))  # weight A: the title
-        typed_words = _tsquery(" | ".join(_lexeme(concept[0]) for concept in query.concepts))
-        score = func.ts_rank(SearchDocument.words, typed_words) + SYNONYM_BOOST * func.ts_rank(SearchDocument.words,
-                                                                                               wanted)
-        statement = select(SearchDocument.kind, SearchDocument.record_id, SearchDocument.title, SearchDocument.body,
-                           score.label("score"), matched.label("matched"), typed.label("typed"), titled.label("titled"),
-                           func.count().over().label("total")) \
-            .where(SearchDocument.words.op("@@")(wanted))
-        if filters.kind:
-            statement = statement.where(SearchDocument.kind == filters.kind)
-        if filters.category_id:
-            statement = statement.where(SearchDocument.category_id == filters.category_id)
-        if filters.place:
-            statement = statement.where(SearchDocument.places.contains(f" {filters.place} "))
-        if filters.status:
-            statement = statement.where(SearchDocument.status == filters.status)
-        if filters.grade is not None:
-            statement = statement.where(SearchDocument.grade == filters.grade)
-        rows = db.session.execute(statement.order_by(matched.desc(), typed.desc(), titled.desc(), score.desc(),
-                                                     SearchDocument.kind,
-                                                     SearchDocument.record_id)
-                                  .limit(per_page).offset((page - 1) * per_page)).all()
-        total = rows[0].total if rows else db.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())) if page > 1 else 0
-        return [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4), int(r.matched), int(r.typed),
-                    int(r.titled)) for r in rows], total
+    def ranks_from_index(self) -> bool:
+        """Whether the RUM index is there (migration 0027, or `flask search rank-index`): asked once
+        per process, and said once in the log when it is missing."""
+        if self._rank_index is None:
+            self._rank_index = db.session.scalar(
+                select(func.count()).select_from(text("pg_indexes"))
+                .where(text("indexname = :name")).params(name=RANK_INDEX)) > 0
+            if not self._rank_index:
+                logger.warning("search: no RUM index (%s) on this PostgreSQL server; results are ranked from "
+                               "the GIN index, which ranks every match (see README, Search)", RANK_INDEX)
+        return self._rank_index
+
+    def search(self, query: Query, filters: Filters, page: int, per_page: int) -> Found:
+        """Tier by tier, the best tier first: the documents holding every concept, then those holding
+        one fewer… Within a tier the RUM index orders by distance to the words typed
+        (`words <=> query`) and stops at the page; the total and the facets are counted over at most
+        COUNT_LIMIT + 1 matches, like every list's pager, so no step reads every match."""
+        cap = current_app.config["COUNT_LIMIT"]
+        groups = ["(" + " | ".join(_lexeme(w) for w in concept) + ")" for concept in query.concepts]
+        wanted = _tsquery(" | ".join(groups))
+        conditions = _conditions(query, filters)
+
+        def matching(tsquery):
+            return SearchDocument.words.op("@@")(tsquery)
+
+        # the total and the facets, over the first COUNT_LIMIT + 1 matches (no ranking, no text)
+        district = func.substring(SearchDocument.places, r" d([0-9]+) ")
+        found = select(SearchDocument.kind, SearchDocument.category_id, district.label("district"),
+                       SearchDocument.status, SearchDocument.grade, func.row_number().over().label("n")) \
+            .where(matching(wanted), *conditions).limit(cap + 1).subquery()
+        counted = db.session.execute(
+            select(found.c.kind, found.c.category_id, found.c.district, found.c.status, found.c.grade,
+                   func.count().filter(found.c.n <= cap), func.count())
+            .group_by(found.c.kind, found.c.category_id, found.c.district, found.c.status, found.c.grade)).all()
+        facets: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
+        total = 0
+        for *values, n, seen in counted:  # n: among the first COUNT_LIMIT; seen: one more, to know there are more
+            total += seen
+            for facet, value in zip(FACET_FIELDS, values, strict=True):
+                if value not in (None, "") and n:
+                    facets[facet][str(value)] = facets[facet].get(str(value), 0) + n
+        capped = total > cap
+        start, end = (page - 1) * per_page, min(page * per_page, cap)  # pages end where the count stops
+        if start >= min(total, cap):
+            return Found([], min(total, cap), facets, capped)
+        typed_groups = [_lexeme(concept[0]) for concept in query.concepts]
+        typed = _tsquery(" | ".join(typed_groups))
+        by_index = self.ranks_from_index()
+        score = func.ts_rank(SearchDocument.words, typed)
+        hits: list[Hit] = []
+        position = 0  # where the current slice starts in the whole ranking
+        earlier: list[int] = []  # the documents of the slices before: each held at most COUNT_LIMIT
+        for held, by_typed, slice_words in _slices(groups, typed_groups):
+            # within its tier, a document holding its concepts by the words typed comes first, as on
+            # Whoosh; each slice in the order of the index (RUM) when there is one
+            # (ordered by the words typed in both slices: a document holding some of them comes first; the
+            # distance to every alternative would cost several times more)
+            if by_index:
+                distance = SearchDocument.words.op("<=>", return_type=Float)(typed)
+                order = [distance]  # the distance alone: a second key would make PostgreSQL sort every match
+            else:
+                distance = -func.ts_rank(SearchDocument.words, typed)
+                order = [distance, SearchDocument.kind, SearchDocument.record_id]
+            where = [matching(_tsquery(slice_words)), *conditions]
+            if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
+                where.append(SearchDocument.id.notin_(earlier))
+            if position < start:  # a later page: how many this slice holds decides where the page starts
+                ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
+                if position + len(ids) <= start:
+                    position += len(ids)
+                    if len(ids) > cap:
+                        break
+                    earlier += ids
+                    continue
+            # Documents at the same distance may come from the index in any order: read from the slice's
+            # start to a window past the page and order ties by kind and id here, so pages agree.
+            rows = sorted(db.session.execute(
+                select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id, SearchDocument.title,
+                       SearchDocument.body, score.label("score"), distance.label("distance"))
+                .where(*where).order_by(*order).limit(end - position + TIE_WINDOW)).all(),
+                key=lambda r: (r.distance, r.kind, r.record_id))
+            hits += [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4), held, int(by_typed))
+                     for r in rows[max(0, start - position):end - position]]
+            if len(rows) >= end - position:  # the page is full
+                break
+            position += len(rows)  # the slice ended inside the page: it held exactly these
+            earlier += [r.id for r in rows]
+        return Found(hits, min(total, cap), facets, capped)
 
     def count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(SearchDocument))
+
+
+def _conditions(query: Query, filters: Filters) -> list:
+    """What a PostgreSQL match must also satisfy: its quoted phrases and the filters."""
+    conditions = []
+    for phrase in query.phrases:  # its words from the index, then the text as written
+        conditions.append(SearchDocument.words.op("@@")(_tsquery(" & ".join(_lexeme(w) for w in phrase.words))))
+        written = func.lower(SearchDocument.title + " " + SearchDocument.body)
+        conditions.append(func.strpos(func.regexp_replace(written, r"\s", "", "g"), phrase.text) > 0)
+    if filters.kind:
+        conditions.append(SearchDocument.kind == filters.kind)
+    if filters.category_id:
+        conditions.append(SearchDocument.category_id == filters.category_id)
+    if filters.place:
+        conditions.append(SearchDocument.places.contains(f" {filters.place} "))
+    if filters.status:
+        conditions.append(SearchDocument.status == filters.status)
+    if filters.grade is not None:
+        conditions.append(SearchDocument.grade == filters.grade)
+    return conditions
+
+
+def _slices(groups: list[str], typed_groups: list[str]):
+    """The ranking's slices, best first, as (concepts held, held by the words typed, tsquery text):
+    for each number of concepts held, from all to one, the documents holding that many by the very
+    words typed, then the others. Each slice's text also matches the slices before it, which the
+    search leaves out by id."""
+    for held in range(len(groups), 0, -1):
+        tier = _at_least(groups, held)
+        yield held, True, f"({tier}) & ({_at_least(typed_groups, held)})"
+        yield held, False, tier
+
+
+def _at_least(groups: list[str], n: int) -> str:
+    """A tsquery text matching documents that hold at least `n` of the concepts (each a group of
+    alternatives): any `n` of them, all together."""
+    return " | ".join("(" + " & ".join(chosen) + ")" for chosen in combinations(groups, n))
 
 
 def _tsquery(text: str):

@@ -4,11 +4,13 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import text
 
 from market.core.errors import ServiceError
 from market.extensions import db
 from market.search import documents, relevance, services
 from market.search.indexing import backend_of, drain
+from market.search.models import RANK_INDEX
 
 search_cli = AppGroup("search", help="The full-text search index.")
 
@@ -59,3 +61,18 @@ def evaluate_command(path, backend):
                    + (f"  (missed: {', '.join(missed)})" if missed else ""))
     click.echo(f"{backend}: {len(report.judged)} queries over {len(data['docs'])} documents: "
                f"recall@10 {report.recall:.3f}, MRR {report.mrr:.3f}")
+
+
+@search_cli.command("rank-index")
+def rank_index_command():
+    """On PostgreSQL, add the RUM index that ranks results from the index (migration 0027 adds it when
+    the server has the extension; this adds it once the operator has installed it later)."""
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("The RUM index is for the PostgreSQL search backend.")
+    if db.session.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")).first() is None:
+        raise click.ClickException("This PostgreSQL server has no RUM extension: install postgresql-<major>-rum.")
+    db.session.execute(text("CREATE EXTENSION IF NOT EXISTS rum"))
+    db.session.execute(text(f"CREATE INDEX IF NOT EXISTS {RANK_INDEX} ON search_document "
+                            "USING rum (words rum_tsvector_ops)"))
+    db.session.commit()
+    click.echo(f"{RANK_INDEX} is in place: search results are ranked from it.")

@@ -93,7 +93,9 @@ def _tenders(ids):
     rows = db.session.scalars(select(Tender).where(Tender.id.in_(ids), Tender.status != "draft")
                               .options(db.selectinload(Tender.communities), db.joinedload(Tender.catalog_item))).all()
     return [Document("tender", t.id, t.title,
-                     "\n".join((t.description, t.service_standards, t.catalog_item.name, t.department.name)),
+                     # the category's names too, so a search for 养老服务 finds the tenders of that category
+                     "\n".join((t.description, t.service_standards, t.catalog_item.name, t.department.name,
+                                t.category.name_zh, t.category.name_en)),
                      t.category_id,
                      _places([c.id for c in t.communities], [t.department.street_id], [t.department.district_id]),
                      t.status, t.min_grade or 0)

@@ -6,6 +6,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from market.extensions import db
 
+# Built by migration 0027 where the PostgreSQL server has the RUM extension, so not declared here:
+# a schema comparison leaves it out (`include_object`).
+RANK_INDEX = "ix_search_document_words_rank"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic's comparisons: everything but the optional RUM index."""
+    return not (type_ == "index" and name == RANK_INDEX)
+
 
 class SearchDocument(db.Model):
     __tablename__ = "search_document"

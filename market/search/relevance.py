@@ -20,7 +20,7 @@ class Judged:
     query: str
     relevant: list[str]
     found: list[str]  # the top ten, in order
-    tiers: list[tuple[int, int, int]] = ()  # each one's standing by the shared rules: concepts, typed, in title
+    tiers: list[int] = ()  # how many of the query's concepts each holds: the tiers both backends rank by
 
     @property
     def recall(self) -> float:
@@ -95,7 +95,7 @@ def _judge(engine, queries, names, synonyms_file) -> list[Judged]:
     judged = []
     for text, relevant in queries:
         query = analysis.parse(text, synonyms_file)
-        hits = engine.search(query, Filters(), 1, TOP)[0] if query else []
+        hits = engine.search(query, Filters(), 1, TOP).hits if query else []
         judged.append(Judged(text, relevant, [names[hit.record_id] for hit in hits],
-                             [(hit.matched, hit.typed, hit.titled) for hit in hits]))
+                             [hit.matched for hit in hits]))
     return judged

@@ -48,9 +48,11 @@ class ResultsPage:
 
     arg = "page"
 
-    def __init__(self, items, total, page, per_page, words, concepts: int = 0):
+    def __init__(self, items, total, page, per_page, words, concepts: int = 0, facets=None, capped=False):
         self.items, self.total, self.page, self.per_page, self.words = items, total, page, per_page, words
         self.concepts = concepts  # how many concepts the query has
+        self.facets = facets or {}  # facet → value → how many results have it
+        self.capped = capped  # more results than were counted: the total and facets are of the first ones
         self.pages = max(1, math.ceil(total / per_page))
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
@@ -79,9 +81,10 @@ def search(text: str, filters: Filters, page: int = 1, per_page: int | None = No
     if not query:
         raise ServiceError(_("These words are too common to search for. Name what you are looking for, for example "
                              "助餐 or 心理辅导."), field="q", code="query_without_words")
-    hits, total = backend.search(query, filters, page, per_page)
+    found = backend.search(query, filters, page, per_page)
     words = query.words
-    return ResultsPage([Result(hit, words) for hit in hits], total, page, per_page, words, len(query.concepts))
+    return ResultsPage([Result(hit, words) for hit in found.hits], found.total, page, per_page, words,
+                       len(query.concepts), found.facets, found.capped)
 
 
 def highlight(text: str, words: list[str]) -> Markup:
@@ -133,10 +136,19 @@ def parse_filters(values) -> Filters:
                    status=(values.get("status") or "").strip()[:20] or None, grade=number("grade", 1, 5))
 
 
+STATUS_MACHINES = {"need": NEED_MACHINE, "request": REQUEST_MACHINE, "tender": TENDER_MACHINE,
+                   "contract": CONTRACT_MACHINE, "proposal": PROPOSAL_MACHINE}
+
+
+def status_labels(kind: str | None) -> dict[str, str]:
+    """The names of a kind's statuses ({} for none or a kind without a lifecycle of its own here)."""
+    machine = STATUS_MACHINES.get(kind or "")
+    return {status: machine.label(status) for status in machine.transitions} if machine else {}
+
+
 def status_choices() -> dict:
     """Statuses to filter by, grouped by kind."""
-    machines = {"need": NEED_MACHINE, "request": REQUEST_MACHINE, "tender": TENDER_MACHINE,
-                "contract": CONTRACT_MACHINE, "proposal": PROPOSAL_MACHINE}
+    machines = STATUS_MACHINES
     hidden = {"tender": {"draft"}, "contract": {"draft", "cancelled"}, "proposal": {"submitted", "withdrawn"}}
     return {str(documents.KINDS[kind].label): [(status, machine.label(status)) for status in machine.transitions
                                                if status not in hidden.get(kind, ())]

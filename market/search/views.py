@@ -1,6 +1,7 @@
 """The search page; `/api/search` (the same search as JSON) is in the API area."""
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from market.core.errors import ServiceError
 from market.core.page_cache import cached_page
@@ -27,6 +28,36 @@ def search_page():
         flash(str(error), "error")
     return render_template(
         "search/search.html", query=query, results=results, kinds=documents.KINDS,
+        facets=facet_groups(results.facets, request.args) if results else [],
         kind_choices=[(name, kind.label) for name, kind in documents.KINDS.items()],
         category_choices=category_choices(), districts=places.district_choices(), streets=places.street_choices(),
         statuses=services.status_choices(), grades=[(g, f"{g}A") for g in range(5, 0, -1)])
+
+
+FACET_LABELS = {"kind": _l("Kind"), "category": _l("Category"), "district": _l("District"), "status": _l("Status"),
+                "grade": _l("Grade")}
+NARROWER = {"district": ("street", "community")}  # choosing a district drops a street or community chosen
+
+
+def facet_groups(facets: dict, args) -> list[dict]:
+    """The result counts by kind, category, district, status and grade, as links that narrow the
+    search to a value (or widen it again); statuses are shown once a kind is chosen, since each kind
+    names its own."""
+    names = {"kind": {k: kind.label for k, kind in documents.KINDS.items()},
+             "category": {str(i): name for i, name in category_choices()},
+             "district": {str(i): name for i, name in places.district_choices()},
+             "status": services.status_labels(args.get("kind")),
+             "grade": {str(g): f"{g}A" for g in range(1, 6)}}
+    groups = []
+    for facet, counts in facets.items():
+        values = [(value, names[facet][value], n) for value, n in counts.items() if value in names[facet]]
+        if not values:
+            continue
+        chosen = args.get(facet) or None
+        kept = {k: v for k, v in args.items() if k not in ("page", facet, *NARROWER.get(facet, ()))}
+        groups.append({"name": facet, "label": FACET_LABELS[facet], "chosen": chosen,
+                       "widen": url_for("search.search_page", **kept),
+                       "values": [{"text": text, "count": n, "chosen": value == chosen,
+                                   "url": url_for("search.search_page", **kept, **{facet: value})}
+                                  for value, text, n in sorted(values, key=lambda v: -v[2])]})
+    return groups
