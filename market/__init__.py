@@ -16,7 +16,7 @@ from market.audit.cli import audit_cli
 from market.audit.views import bp as audit_bp
 from market.config import PROJECT_ROOT
 from market.contracts.views import bp as contracts_bp
-from market.core import display, page_cache
+from market.core import display, page_cache, static_files
 from market.core.cli import housekeeping_cli
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.money import format_fen
@@ -108,6 +108,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     clock.install(app, app.extensions.get("market.clock", clock.SystemClock()))
 
     page_cache.install(app)
+    static_files.install(app)
     indexing.install(app)
     hooks.install_session_listeners()
     hooks.install_request_hooks(app)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from market import clock, create_app
 from market.accounts import services as accounts
@@ -65,21 +65,61 @@ def frozen(app):
     clock.install(app, clock.SystemClock())
 
 
-@pytest.fixture(autouse=True)
-def clean(app, frozen, request):
-    """Each test starts with reference data only, an empty outbox and a frozen clock."""
-    yield
+def _empty(app) -> None:
+    """Every table but the reference data emptied."""
     with command(app):
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
         with db.engine.begin() as connection:
             for table in tables:
                 connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def clean(app, frozen, request):
+    """Each test starts with reference data only, an empty outbox and a frozen clock."""
+    yield
+    _empty(app)
     outbox = app.config["MAIL_OUTBOX_DIR"]
     if os.path.isdir(outbox):
         for name in os.listdir(outbox):
             os.remove(os.path.join(outbox, name))
     app.extensions.pop("market.test_ip", None)
+
+
+@pytest.fixture(scope="session")
+def demo_rows(app):
+    """The demo, seeded once a run (about 8 s) under the suite's frozen clock and kept as rows."""
+    from market.demo.seed import seed_demo
+
+    clock.install(app, clock.FrozenClock(START))
+    try:
+        with command(app):
+            seed_demo()
+            db.session.remove()
+            with db.engine.connect() as connection:
+                rows = {table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+                        for table in db.metadata.sorted_tables if table.name not in REFERENCE_TABLES}
+    finally:
+        clock.install(app, clock.SystemClock())
+    _empty(app)
+    return rows
+
+
+@pytest.fixture
+def demo_seeded(app, frozen, demo_rows):
+    """The demo, as `flask seed demo` leaves it, put back from the rows kept once a run: for tests that
+    read it or work on it through the database. (Not for the search index: written back as rows, it
+    reaches no index; tests of search seed it themselves.)"""
+    with app.app_context(), db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            if demo_rows.get(table.name):
+                connection.execute(table.insert(), demo_rows[table.name])
+        if connection.dialect.name == "postgresql":  # the ids were given: move the sequences past them
+            for table in db.metadata.sorted_tables:
+                if demo_rows.get(table.name) and "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                            f"(SELECT max(id) FROM \"{table.name}\"))"))
 
 
 @pytest.fixture

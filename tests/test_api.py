@@ -43,12 +43,7 @@ def value_for(schema):
 
 
 @pytest.fixture
-def demo(app):
-    from market.demo.seed import seed_demo
-
-    with command(app):
-        seed_demo()
-        db.session.remove()
+def demo(app, demo_seeded):
     app.config["API_RATE_ANONYMOUS"] = 10**9  # the property run is not about limits
     yield
     app.config["API_RATE_ANONYMOUS"] = 60

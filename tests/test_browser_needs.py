@@ -106,15 +106,11 @@ def test_need_to_request_with_hearing_and_vote(live_server, browser, make_user, 
     screenshot(neighbour, "need-timeline-en")
 
 
-def test_a_demo_need_followed_from_the_figures_to_its_ratings_on_a_phone(app, live_server, phone, frozen):
+def test_a_demo_need_followed_from_the_figures_to_its_ratings_on_a_phone(app, live_server, phone, frozen,
+                                                                          demo_seeded):
     """On a 390 px phone, a visitor goes from the home page's outcome figures down to 桐芳社区, into the
     request the home-visit contract answers, to a resident's need whose journey shows every stage with
     its date, and on to the service's page with its ratings; no page scrolls sideways."""
-    from market.core.unit import command
-    from market.demo.seed import seed_demo
-
-    with command(app):
-        seed_demo()
     page = phone
 
     def fits():

@@ -1,7 +1,7 @@
 """No page falls over, in any state, for any role: the state-space crawler (tests/world/crawl.py)
 requests every GET rule with records in every status, as anonymous, as each demo role and as a
 stranger holding the same role for somebody else, then the query strings its pages offered.
-Both languages on SQLite; Chinese on PostgreSQL (the same world, built once per run)."""
+English on SQLite, Chinese on PostgreSQL (the same world, built once per run)."""
 import json
 import os
 
@@ -72,8 +72,10 @@ def _assert_clean(report: Report) -> None:
     assert not report.failures, f"{len(report.failures)} requests fell over:\n{failures}"
 
 
-# Both languages on one database (SQLite); PostgreSQL crawls Chinese: the page code is the same.
-LANGUAGES = ["zh"] if os.environ.get("TEST_DATABASE_URL") else ["zh", "en"]
+# One language a pass, both in each `make test`: English on SQLite, Chinese on PostgreSQL. What can
+# fall over differs by database in the queries and by language in the catalogs and templates, and
+# the same pages are requested in both passes (each language costs about 100 s).
+LANGUAGES = ["zh"] if os.environ.get("TEST_DATABASE_URL") else ["en"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

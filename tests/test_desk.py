@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from browser import screenshot
 from market.core import desk
 from market.core.unit import command
-from market.demo.seed import DEMO_PASSWORD, seed_demo
+from market.demo.seed import DEMO_PASSWORD
 from market.extensions import db
 from market.organizations.models import Organization
 from market.rules import deadlines
@@ -52,9 +52,8 @@ EXPECTED = {
 
 
 @pytest.fixture
-def demo(app, frozen):
-    with command(app):
-        seed_demo()
+def demo(demo_seeded):
+    """The demo (seeded once a run, put back for each test)."""
 
 
 def piles_on(html: str) -> dict[str, int]:

@@ -59,11 +59,7 @@ def test_the_validator_is_live():
     assert errors(RELEASES, bad)
 
 
-def test_demo_export_validates_against_the_official_schema(app, tmp_path):
-    from market.demo.seed import seed_demo
-
-    with command(app):
-        seed_demo()
+def test_demo_export_validates_against_the_official_schema(app, tmp_path, demo_seeded):
     result = app.test_cli_runner().invoke(args=["ocds", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     releases = json.loads((tmp_path / "release-package.json").read_text(), parse_float=Decimal)

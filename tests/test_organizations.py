@@ -259,11 +259,8 @@ def test_confidential_documents_and_pending_organizations_stay_private(client, m
     assert "secret.pdf" not in client.get(f"/organizations/{org_id}").get_data(as_text=True)
 
 
-def test_public_list_filters_and_paginates(client, app, make_user):
-    from market.demo.seed import seed_demo
-
+def test_public_list_filters_and_paginates(client, app, make_user, demo_seeded):
     with command(app):
-        seed_demo()
         elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
     page = client.get(f"/organizations/?category={elderly}").get_data(as_text=True)
     assert "乐龄居家养老服务中心" in page and "心桥青少年" not in page

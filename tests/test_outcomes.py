@@ -174,17 +174,14 @@ def test_outcome_pages_run_a_fixed_number_of_queries(app, make_user, places, cli
     }, large
 
 
-def test_the_demos_figures_match_its_specification_worked_by_hand(app, frozen):
+def test_the_demos_figures_match_its_specification_worked_by_hand(app, frozen, demo_seeded):
     """The demo's outcome figures, against what its specification (market/demo/journeys.py NEEDS, and
     the nine needs seed.py and topics.py post in 桐芳社区 within the last two weeks, none answered or
     stopped) says when counted by hand."""
     from market.contracts.models import Contract
     from market.demo import journeys
-    from market.demo.seed import seed_demo
     from market.places.models import Street
 
-    with command(app):
-        seed_demo()
     specs, elsewhere = journeys.NEEDS, 9
     waiting_fates = ("waiting", "on_agenda", "in_request", "heard", "forwarded", "call")
     with command(app):

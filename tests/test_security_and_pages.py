@@ -76,3 +76,21 @@ def test_redirect_after_language_switch_stays_on_site(client):
     response = client.submit("/language", {"lang": "en", "next": "//evil.example/"}, form_url="/")
     assert response.location == "/"
     assert "Community public services" in client.get("/").get_data(as_text=True)
+
+
+def test_static_files_are_kept_by_the_browser_until_they_change(client):
+    """Each page links its stylesheet and scripts with a version of their content; that version is
+    kept a year (no request again on the next page), any other address is asked for again."""
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    links = re.findall(r'"(/static/[^"?]+)\?v=([0-9a-f]{12})"', page)
+    assert {path for path, _version in links} >= {"/static/css/market.css", "/static/js/market.js"}
+    for path, version in links:
+        with client.get(f"{path}?v={version}") as kept:
+            assert kept.status_code == 200 and "max-age=31536000" in kept.headers["Cache-Control"]
+            assert "immutable" in kept.headers["Cache-Control"]
+        with client.get(f"{path}?v=000000000000") as other:
+            assert "max-age" not in other.headers.get("Cache-Control", "")
+    with client.get("/static/css/no-such.css") as missing:
+        assert missing.status_code == 404
