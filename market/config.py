@@ -76,6 +76,8 @@ def from_environment(instance_path: str) -> dict:
         # Public pages for anonymous readers, kept until the data changes or this many seconds pass
         # (0: off). market/core/page_cache.py
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 60),
+        # need outcome figures (home page, /outcomes) are counted at most this often per place; 0: always
+        "OUTCOME_FIGURES_SECONDS": _int("OUTCOME_FIGURES_SECONDS", 300),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 2000),
         # Links in mail sent outside a web request (commands, background work) start with this.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),

@@ -41,6 +41,7 @@ def app(database_url, tmp_path_factory):
         "MAIL_OUTBOX_DIR": str(files / "outbox"),
         "SERVER_NAME": None,
         "PAGE_CACHE_SECONDS": 0,  # on in tests/test_page_cache.py
+        "OUTCOME_FIGURES_SECONDS": 0,  # on in tests/test_outcomes.py
         "SEARCH_BACKEND": "none",  # tests of search switch it on for themselves (tests/test_search.py)
     })
     with command(app):

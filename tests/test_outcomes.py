@@ -2,6 +2,8 @@
 and the figures of a place counted from those rows exactly as the definitions say, matched here
 against counts worked out by hand; the pages, chart, CSV and open data; query counts at two sizes."""
 
+import re
+
 from market.accounts.roles import Role
 from market.core.unit import command
 from market.evaluation import ratings
@@ -215,3 +217,27 @@ def test_the_demos_figures_match_its_specification_worked_by_hand(app, frozen, d
     # rating of the contract (rater2, 4 stars) and the four of the grant.
     assert (jinfang.answered, jinfang.waiting_30, jinfang.waiting_90, jinfang.ratings, jinfang.satisfaction) == \
         (3, 2, 1, 5, 4.2)
+
+
+def test_figures_are_counted_at_most_every_few_minutes(app, make_user, places, client, count_queries, frozen):
+    """With OUTCOME_FIGURES_SECONDS on (as in production), a second look at the home page within the
+    period reads no need: the same figures, four queries fewer; once the period has passed, a need
+    posted since counts."""
+    asker = make_user("asker@example.cn", "李阿姨", community=places["community"])
+    _post(app, asker, "需求一号", "elderly")
+    app.config["OUTCOME_FIGURES_SECONDS"] = 300
+    try:
+        with count_queries() as first:
+            page = client.get("/").get_data(as_text=True)
+        _post(app, asker, "需求二号", "elderly")
+        with count_queries() as second:
+            again = client.get("/").get_data(as_text=True)
+        assert second.count == first.count - 4 and _posted(again) == _posted(page) == 1
+        frozen.advance(seconds=301)
+        assert _posted(client.get("/").get_data(as_text=True)) == 2
+    finally:
+        app.config["OUTCOME_FIGURES_SECONDS"] = 0
+
+
+def _posted(html: str) -> int:
+    return int(re.search(r"data-test=\"posted\">([\d,]+)<", html).group(1).replace(",", ""))

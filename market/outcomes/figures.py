@@ -17,6 +17,8 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, extract, func, or_, select
@@ -130,8 +132,28 @@ def _where(where: Scope, statement):
 
 def figures(where: Scope, today: date | None = None) -> tuple[Figures, list[tuple[str, int, Figures]]]:
     """The place's figures and, for each place (or category) one level down that has needs, its
-    own: [(name, id, Figures)], most needs first. Four queries."""
+    own: [(name, id, Figures)], most needs first. Four queries over every need of the place, so they
+    are kept for OUTCOME_FIGURES_SECONDS (by place, day and language) in each process: statistics a
+    few minutes old, instead of reading a city's needs for every signed-in visit to the home page."""
     today = today or clock.today()
+    seconds = current_app.config["OUTCOME_FIGURES_SECONDS"]
+    key = (where.kind, where.id, today, str(get_locale()))
+    kept = _kept.get(key)
+    if seconds > 0 and kept and clock.now() - kept[0] < timedelta(seconds=seconds):
+        return kept[1]
+    found = _figures(where, today)
+    if seconds > 0:
+        if len(_kept) >= KEPT_FIGURES:
+            _kept.clear()  # at most a few hundred places and categories: rarely reached
+        _kept[key] = (clock.now(), found)
+    return found
+
+
+KEPT_FIGURES = 2000
+_kept: dict = {}  # (kind, id, day, language) → (when counted, figures), in this process
+
+
+def _figures(where: Scope, today: date) -> tuple[Figures, list[tuple[str, int, Figures]]]:
     group = _group_column(where.by)
     waiting = and_(NeedOutcome.answer == "", NeedOutcome.stop == "")
     conditions = (NeedOutcome.answer != "", NeedOutcome.answer == "service", NeedOutcome.answer == "community",
