@@ -225,29 +225,71 @@ class WhooshBackend:
                             round(score, 4), n, typed_count, titled_count))
         return Found(hits, len(counts), facets)
 
-    @staticmethod
-    def _scored(searcher, query: Query, docnums: set[int], limit: int) -> list[tuple[int, float]]:
-        """The `limit` best of `docnums` by BM25 over the query's words, as Whoosh would sum an `Or`
-        of their terms (a synonym weighs less than the word typed; the schema weights the title), but
-        stepping each term's postings only to these documents instead of through every posting."""
+    def _scored(self, searcher, query: Query, docnums: set[int], limit: int) -> list[tuple[int, float]]:
+        """The `limit` best of `docnums` by BM25F over the query's words, as Whoosh sums an `Or` of
+        their terms (a synonym weighs less than the word typed; the schema weights the title), but
+        stepping each term's postings only to these documents, with Whoosh's own `bm25` and statistics
+        and the fields' lengths read once per index segment (Whoosh's scorer reads a length per call)."""
+        from whoosh.scoring import bm25
+
         reader = searcher.reader()
+        weighting = searcher.weighting
         scores = dict.fromkeys(docnums, 0.0)
         ordered = sorted(docnums)
-        for concept in query.concepts:
-            for word in concept:
-                boost = 1.0 if word == concept[0] else SYNONYM_BOOST
-                for name in ("title", "body"):
+        for name in ("title", "body"):
+            lengths = self._lengths(searcher, name)
+            avgfl = searcher.avg_field_length(name) or 1
+            b = getattr(weighting, "_field_B", {}).get(name, weighting.B)
+            for concept in query.concepts:
+                for word in concept:
                     if (name, word) not in reader:
                         continue
-                    postings = searcher.postings(name, word)
-                    for docnum in ordered:
+                    boost = 1.0 if word == concept[0] else SYNONYM_BOOST
+                    idf = searcher.idf(name, word)
+                    postings = reader.postings(name, word)
+                    if reader.doc_frequency(name, word) <= 2 * len(ordered):  # few postings: step through them
+                        while postings.is_active():
+                            docnum = postings.id()
+                            if docnum in scores:
+                                scores[docnum] += boost * bm25(idf, postings.weight(), lengths[docnum], avgfl, b,
+                                                               weighting.K1)
+                            postings.next()
+                        continue
+                    for docnum in ordered:  # many: skip to each document asked about
                         if postings.id() < docnum:
                             postings.skip_to(docnum)
                             if not postings.is_active():
                                 break
                         if postings.id() == docnum:
-                            scores[docnum] += boost * postings.score()
+                            scores[docnum] += boost * bm25(idf, postings.weight(), lengths[docnum], avgfl, b,
+                                                           weighting.K1)
         return heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
+
+    def _lengths(self, searcher, name: str) -> list[int]:
+        """Every document's length in a field, by document number: each segment's read once and kept
+        while it lives, like the facets."""
+        local = self._local
+        kept = getattr(local, "length_segments", None)
+        if kept is None or local.pid != os.getpid():
+            kept = local.length_segments = {}
+        joined = getattr(local, "lengths", None)
+        if joined is not None and joined[0] is searcher and name in joined[1]:
+            return joined[1][name]
+        parts, alive = [], set()
+        for reader, _offset in sorted(searcher.reader().leaf_readers(), key=lambda leaf: leaf[1]):
+            if reader.segment() is None:
+                continue
+            segment = (reader.segment().segment_id(), name)
+            alive.add(segment)
+            if segment not in kept:
+                kept[segment] = [reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())]
+            parts.append(kept[segment])
+        for segment in [s for s in kept if s[1] == name and s not in alive]:
+            del kept[segment]
+        if joined is None or joined[0] is not searcher:
+            joined = local.lengths = (searcher, {})
+        joined[1][name] = list(chain.from_iterable(parts))
+        return joined[1][name]
 
     def _facets(self, searcher, local, docnums) -> dict[str, dict[str, int]]:
         """How many of `docnums` have each value of each facet. Each segment's facet postings are read
