@@ -57,7 +57,9 @@ def key_urls() -> list[tuple[str, str]]:
         ("search results", "/search?q=%E5%85%BB%E8%80%81"),  # 养老
         ("search, filtered", "/search?q=%E5%BF%83%E7%90%86&kind=tender"),  # 心理
         ("API: search", "/api/search?q=%E5%9E%83%E5%9C%BE%E5%88%86%E7%B1%BB"),  # 垃圾分类
-        ("API: search, a phrase", "/api/search?q=%E5%AE%B6%E9%87%8C%E8%80%81%E4%BA%BA%E6%B2%A1%E4%BA%BA%E7%85%A7%E9%A1%BE"),  # 家里老人没人照顾: any word, synonyms
+        # 家里老人没人照顾: any word, with synonyms
+        ("API: search, a phrase", "/api/search?q=%E5%AE%B6%E9%87%8C%E8%80%81%E4%BA%BA%E6%B2%A1%E4%BA%BA"
+                                  "%E7%85%A7%E9%A1%BE"),
         ("API: dataset page", "/api/v1/datasets/tenders?page=50"),
         ("API: OCDS record", None),
     ]
