@@ -237,6 +237,7 @@ def test_figures_are_counted_at_most_every_few_minutes(app, make_user, places, c
         assert _posted(client.get("/").get_data(as_text=True)) == 2
     finally:
         app.config["OUTCOME_FIGURES_SECONDS"] = 0
+        figures._kept.clear()
 
 
 def _posted(html: str) -> int:

@@ -167,6 +167,17 @@ def facets_and_phrases_hold(app, client):
         assert len({(r.hit.kind, r.hit.record_id) for r in walked}) == len(walked) == first.total == 7
         assert [r.hit.matched for r in walked] == sorted((r.hit.matched for r in walked), reverse=True)
         assert services.search("居家 养老 心理", Filters(), page=first.total + 1, per_page=1).items == []
+    # more results tied with each other than a page reads past its edge: still each once, in one order
+    for n in range(25):
+        organization(app, f"助浴服务站{n}号", "上门助浴")
+    drain(app)
+    with app.test_request_context():
+        walked = [services.search("助浴", Filters(), page=n, per_page=1).items[0].hit.record_id for n in range(1, 27)]
+        assert len(set(walked)) == 26, walked  # the 25 and 居家养老中心 (助餐助浴)
+        # a long query: its first six words are searched for, and the page names the others
+        long = services.search("助浴 上门 心理 辅导 居家 养老 篮球 编程", Filters())
+        assert long.concepts == 6 and long.left_out == ("篮球", "编程") and long.total
+    assert "篮球 编程" in client.get("/search?q=助浴 上门 心理 辅导 居家 养老 篮球 编程").get_data(as_text=True)
     page = client.get("/search?q=心理").get_data(as_text=True)
     assert 'data-test="facets"' in page and f"category={mental}" in page
     chosen = client.get(f"/search?q=心理&category={mental}").get_data(as_text=True)
@@ -355,5 +366,6 @@ def test_demo_topic_searches_put_the_relevant_records_first(app, whoosh):
 def test_api_search_json_is_documented_shape(app, whoosh, client):
     organization(app, "和谐邻里纠纷调解服务中心", "调解邻里纠纷")
     body = json.loads(client.get("/api/search?q=调解&per_page=1&page=1").get_data())
-    assert set(body) == {"query", "total", "total_capped", "page", "per_page", "exact", "words", "facets", "hits"}
+    assert set(body) == {"query", "total", "total_capped", "page", "per_page", "exact", "words", "left_out",
+                         "facets", "hits"}
     assert body["per_page"] == 1

@@ -112,6 +112,9 @@ def document(server_url: str) -> dict:
                                                            "whether the first hit holds every word asked for"},
                                                  "words": {"type": "array", "items": {"type": "string"},
                                                            "description": "the words matched, synonyms included"},
+                                                 "left_out": {"type": "array", "items": {"type": "string"},
+                                                              "description": "words of a long query past the "
+                                                              "first six, not searched for"},
                                                  "facets": {"type": "object", "description":
                                                             "for kind, category, district, status and grade: how "
                                                             "many results have each value (ids for category and "

@@ -96,7 +96,7 @@ def search_hits():
         return error(failure.message, 400, failure.field, failure.code)
     return jsonify(query=query, total=results.total, total_capped=results.capped, page=results.page,
                    per_page=results.per_page,
-                   exact=results.exact, words=results.words, facets=results.facets,
+                   exact=results.exact, words=results.words, left_out=list(results.left_out), facets=results.facets,
                    hits=[{"kind": r.hit.kind, "id": r.hit.record_id, "title": r.hit.title, "score": r.hit.score,
                           "matched": r.hit.matched, "url": r.url} for r in results.items])
 

@@ -139,7 +139,7 @@ def figures(where: Scope, today: date | None = None) -> tuple[Figures, list[tupl
     seconds = current_app.config["OUTCOME_FIGURES_SECONDS"]
     key = (where.kind, where.id, today, str(get_locale()))
     kept = _kept.get(key)
-    if seconds > 0 and kept and clock.now() - kept[0] < timedelta(seconds=seconds):
+    if seconds > 0 and kept and timedelta(0) <= clock.now() - kept[0] < timedelta(seconds=seconds):
         return kept[1]
     found = _figures(where, today)
     if seconds > 0:

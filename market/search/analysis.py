@@ -32,6 +32,7 @@ QUESTION_WORDS = frozenset(
     "家中 我家 我们 咱们 他们 大家 有人 谁 一些 一下 现在 最近 附近 小区 社区 居民 一个 一个人 在家 自己 独自 "
     "申请 办理 找 给".split()
 )
+MAX_CONCEPTS = 6  # words searched for in one query (after question words and synonyms are folded)
 SYNONYMS_FILE = os.path.join(os.path.dirname(__file__), "data", "synonyms.txt")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _loaded = threading.Lock()
@@ -147,6 +148,7 @@ class Query:
 
     concepts: tuple[tuple[str, ...], ...]
     phrases: tuple[Phrase, ...] = ()
+    left_out: tuple[str, ...] = ()  # words past MAX_CONCEPTS, not searched for
 
     @property
     def words(self) -> list[str]:
@@ -228,7 +230,10 @@ def parse(text: str, synonyms_file: str | None = None) -> Query:
             concepts.append(alternatives)
     if not concepts and phrases:  # a quoted phrase of common words: its words are what it asks for
         concepts = [(w,) for w in dict.fromkeys(w for p in phrases for w in p.words)]
-    return Query(tuple(concepts), tuple(phrases))
+    # Ranking by how many concepts a document holds lists, on PostgreSQL, every combination of them:
+    # a long query's words past the first few are left out (and the page says which).
+    left_out = tuple(concept[0] for concept in concepts[MAX_CONCEPTS:])
+    return Query(tuple(concepts[:MAX_CONCEPTS]), tuple(phrases), left_out)
 
 
 def query_words(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import chain, combinations
 
 from flask import current_app
-from sqlalchemy import Float, String, cast, delete, func, insert, literal, select, text
+from sqlalchemy import Float, String, cast, delete, func, insert, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from market.core import unit
@@ -29,10 +29,10 @@ from market.search.models import RANK_INDEX, SearchDocument
 
 logger = logging.getLogger(__name__)
 WRITER_WAIT_SECONDS = 60
-# The ranking, the same on both backends: first how many of the query's concepts a document holds,
-# then how many of them in the very word typed (not a synonym), then how many in its title, then
-# BM25 (ts_rank on PostgreSQL).
-TIE_WINDOW = 20  # PostgreSQL: rows read past a page so that documents tied at its edge keep one order
+# The ranking: first how many of the query's concepts a document holds, on both backends; then, on
+# Whoosh, how many of them in the very word typed (not a synonym), how many in its title, and BM25;
+# on PostgreSQL, holding them by the words typed, then the RUM distance to those words (ts_rank).
+TIE_WINDOW = 50  # PostgreSQL: rows read past a page so that documents tied at its edge keep one order
 SYNONYM_BOOST = 0.3  # in BM25, a synonym counts for less than the word typed
 
 
@@ -256,6 +256,8 @@ class WhooshBackend:
                             postings.next()
                         continue
                     for docnum in ordered:  # many: skip to each document asked about
+                        if not postings.is_active():  # (its postings may all be of deleted documents)
+                            break
                         if postings.id() < docnum:
                             postings.skip_to(docnum)
                             if not postings.is_active():
@@ -390,22 +392,25 @@ class PostgresBackend:
         def matching(tsquery):
             return SearchDocument.words.op("@@")(tsquery)
 
-        # the total and the facets, over the first COUNT_LIMIT + 1 matches (no ranking, no text)
-        district = func.substring(SearchDocument.places, r" d([0-9]+) ")
-        found = select(SearchDocument.kind, SearchDocument.category_id, district.label("district"),
+        # the total and the facets, over the first COUNT_LIMIT + 1 matches (no ranking, no text); a
+        # document's places are grouped whole, so one in two districts counts in both
+        found = select(SearchDocument.kind, SearchDocument.category_id, SearchDocument.places,
                        SearchDocument.status, SearchDocument.grade, func.row_number().over().label("n")) \
             .where(matching(wanted), *conditions).limit(cap + 1).subquery()
         counted = db.session.execute(
-            select(found.c.kind, found.c.category_id, found.c.district, found.c.status, found.c.grade,
+            select(found.c.kind, found.c.category_id, found.c.places, found.c.status, found.c.grade,
                    func.count().filter(found.c.n <= cap), func.count())
-            .group_by(found.c.kind, found.c.category_id, found.c.district, found.c.status, found.c.grade)).all()
+            .group_by(found.c.kind, found.c.category_id, found.c.places, found.c.status, found.c.grade)).all()
         facets: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
         total = 0
-        for *values, n, seen in counted:  # n: among the first COUNT_LIMIT; seen: one more, to know there are more
+        for kind, category_id, places, status, grade, n, seen in counted:  # n: of the first COUNT_LIMIT
             total += seen
-            for facet, value in zip(FACET_FIELDS, values, strict=True):
-                if value not in (None, "") and n:
-                    facets[facet][str(value)] = facets[facet].get(str(value), 0) + n
+            districts = [token[1:] for token in (places or "").split() if token.startswith("d")]
+            for facet, values in (("kind", [kind]), ("category", [category_id]), ("district", districts),
+                                  ("status", [status]), ("grade", [grade])):
+                for value in values:
+                    if value not in (None, "") and n:
+                        facets[facet][str(value)] = facets[facet].get(str(value), 0) + n
         capped = total > cap
         start, end = (page - 1) * per_page, min(page * per_page, cap)  # pages end where the count stops
         if start >= min(total, cap):
@@ -418,19 +423,18 @@ class PostgresBackend:
         position = 0  # where the current slice starts in the whole ranking
         earlier: list[int] = []  # the documents of the slices before: each held at most COUNT_LIMIT
         for held, by_typed, slice_words in _slices(groups, typed_groups):
-            # within its tier, a document holding its concepts by the words typed comes first, as on
-            # Whoosh; each slice in the order of the index (RUM) when there is one
-            # (ordered by the words typed in both slices: a document holding some of them comes first; the
-            # distance to every alternative would cost several times more)
-            if by_index:
-                distance = SearchDocument.words.op("<=>", return_type=Float)(typed)
-                order = [distance]  # the distance alone: a second key would make PostgreSQL sort every match
-            else:
-                distance = -func.ts_rank(SearchDocument.words, typed)
-                order = [distance, SearchDocument.kind, SearchDocument.record_id]
             where = [matching(_tsquery(slice_words)), *conditions]
             if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
                 where.append(SearchDocument.id.notin_(earlier))
+            # nearest first: to the words typed, or, for the rest of a tier (documents holding none of
+            # them, only synonyms, would all be at an infinite distance from them), to every word
+            near = typed if by_typed else wanted
+            if by_index:  # read in the RUM index's order, by the distance alone (a second key would make
+                distance = SearchDocument.words.op("<=>", return_type=Float)(near)  # PostgreSQL sort every match)
+                order = [distance]
+            else:  # no RUM: ts_rank over every document of the slice
+                distance = -func.ts_rank(SearchDocument.words, near)
+                order = [distance, SearchDocument.kind, SearchDocument.record_id]
             if position < start:  # a later page: how many this slice holds decides where the page starts
                 ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
                 if position + len(ids) <= start:
@@ -439,13 +443,10 @@ class PostgresBackend:
                         break
                     earlier += ids
                     continue
-            # Documents at the same distance may come from the index in any order: read from the slice's
-            # start to a window past the page and order ties by kind and id here, so pages agree.
-            rows = sorted(db.session.execute(
-                select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id, SearchDocument.title,
-                       SearchDocument.body, score.label("score"), distance.label("distance"))
-                .where(*where).order_by(*order).limit(end - position + TIE_WINDOW)).all(),
-                key=lambda r: (r.distance, r.kind, r.record_id))
+            rows = self._slice_rows(select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id,
+                                           SearchDocument.title, SearchDocument.body, score.label("score"),
+                                           distance.label("distance")).where(*where).order_by(*order),
+                                    end - position, tied=by_index)
             hits += [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4), held, int(by_typed))
                      for r in rows[max(0, start - position):end - position]]
             if len(rows) >= end - position:  # the page is full
@@ -454,6 +455,17 @@ class PostgresBackend:
             earlier += [r.id for r in rows]
         return Found(hits, min(total, cap), facets, capped)
 
+    @staticmethod
+    def _slice_rows(statement, wanted: int, tied: bool) -> list:
+        """The first `wanted` rows of a slice in its order. The RUM index orders by distance alone, and
+        documents at the same distance may come in any order: the rows are read TIE_WINDOW past the
+        page and ties ordered by kind and id here, so the pages of a search agree (unless more than
+        TIE_WINDOW documents are at the distance of a page's edge)."""
+        if not tied:
+            return db.session.execute(statement.limit(wanted)).all()
+        rows = db.session.execute(statement.limit(wanted + TIE_WINDOW)).all()
+        return sorted(rows, key=lambda r: (r.distance, r.kind, r.record_id))
+
     def count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(SearchDocument))
 
@@ -461,10 +473,10 @@ class PostgresBackend:
 def _conditions(query: Query, filters: Filters) -> list:
     """What a PostgreSQL match must also satisfy: its quoted phrases and the filters."""
     conditions = []
-    for phrase in query.phrases:  # its words from the index, then the text as written
+    for phrase in query.phrases:  # its words from the index, then the text as written, in the title or the body
         conditions.append(SearchDocument.words.op("@@")(_tsquery(" & ".join(_lexeme(w) for w in phrase.words))))
-        written = func.lower(SearchDocument.title + " " + SearchDocument.body)
-        conditions.append(func.strpos(func.regexp_replace(written, r"\s", "", "g"), phrase.text) > 0)
+        conditions.append(or_(*[func.strpos(func.regexp_replace(func.lower(text), r"\s", "", "g"), phrase.text) > 0
+                                for text in (SearchDocument.title, SearchDocument.body)]))
     if filters.kind:
         conditions.append(SearchDocument.kind == filters.kind)
     if filters.category_id:
@@ -479,13 +491,15 @@ def _conditions(query: Query, filters: Filters) -> list:
 
 
 def _slices(groups: list[str], typed_groups: list[str]):
-    """The ranking's slices, best first, as (concepts held, held by the words typed, tsquery text):
+    """The ranking's slices, best first, as (concepts held, ordered by the words typed, tsquery text):
     for each number of concepts held, from all to one, the documents holding that many by the very
-    words typed, then the others. Each slice's text also matches the slices before it, which the
-    search leaves out by id."""
+    words typed, then those holding some word typed, then the rest. Each slice's text also matches
+    the slices before it, which the search leaves out by id."""
     for held in range(len(groups), 0, -1):
         tier = _at_least(groups, held)
         yield held, True, f"({tier}) & ({_at_least(typed_groups, held)})"
+        if held > 1:  # with one concept held, "some word typed" is the slice above
+            yield held, True, f"({tier}) & ({_at_least(typed_groups, 1)})"
         yield held, False, tier
 
 

@@ -48,11 +48,13 @@ class ResultsPage:
 
     arg = "page"
 
-    def __init__(self, items, total, page, per_page, words, concepts: int = 0, facets=None, capped=False):
+    def __init__(self, items, total, page, per_page, words, concepts: int = 0, facets=None, capped=False,
+                 left_out=()):
         self.items, self.total, self.page, self.per_page, self.words = items, total, page, per_page, words
         self.concepts = concepts  # how many concepts the query has
         self.facets = facets or {}  # facet → value → how many results have it
         self.capped = capped  # more results than were counted: the total and facets are of the first ones
+        self.left_out = left_out  # words of a long query not searched for
         self.pages = max(1, math.ceil(total / per_page))
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
@@ -84,7 +86,7 @@ def search(text: str, filters: Filters, page: int = 1, per_page: int | None = No
     found = backend.search(query, filters, page, per_page)
     words = query.words
     return ResultsPage([Result(hit, words) for hit in found.hits], found.total, page, per_page, words,
-                       len(query.concepts), found.facets, found.capped)
+                       len(query.concepts), found.facets, found.capped, query.left_out)
 
 
 def highlight(text: str, words: list[str]) -> Markup:

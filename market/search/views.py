@@ -36,7 +36,8 @@ def search_page():
 
 FACET_LABELS = {"kind": _l("Kind"), "category": _l("Category"), "district": _l("District"), "status": _l("Status"),
                 "grade": _l("Grade")}
-NARROWER = {"district": ("street", "community")}  # choosing a district drops a street or community chosen
+# choosing a district drops a street or community chosen; another kind drops a status (each kind has its own)
+NARROWER = {"district": ("street", "community"), "kind": ("status",)}
 
 
 def facet_groups(facets: dict, args) -> list[dict]:

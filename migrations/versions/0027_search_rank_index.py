@@ -9,7 +9,7 @@ Revises: 0026_need_outcomes
 Create Date: 2026-12-01 06:20:00
 
 """
-from alembic import op
+from alembic import context, op
 import sqlalchemy as sa
 
 
@@ -23,7 +23,7 @@ INDEX = 'ix_search_document_words_rank'
 
 def upgrade():
     bind = op.get_bind()
-    if bind.dialect.name != 'postgresql':
+    if bind.dialect.name != 'postgresql' or context.is_offline_mode():  # offline: run `flask search rank-index`
         return
     if bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")).first() is None:
         print("search: the RUM extension is not installed on this PostgreSQL server; search ranks with the "
