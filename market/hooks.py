@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from market.audit import chain
-from market.core import mail, page_cache, unit
+from market.core import mail, page_cache, static_files, unit
 from market.core.security import add_hsts, add_security_headers
 from market.search import indexing
 from market.site.badges import fill_grade_badges
@@ -54,7 +54,8 @@ def after_request_hooks(app) -> list:
     """The after-request hooks in the order they run."""
 
     secure = [add_hsts] if app.config["SESSION_COOKIE_SECURE"] else []
-    return [unit.end_of_request, *secure, add_security_headers, fill_grade_badges, page_cache.store]
+    return [unit.end_of_request, *secure, add_security_headers, static_files.keep_versioned, fill_grade_badges,
+            page_cache.store]
 
 
 def install_request_hooks(app) -> None:

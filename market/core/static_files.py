@@ -6,7 +6,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import request
+from flask import current_app, request
 
 A_YEAR = 365 * 24 * 3600
 
@@ -33,12 +33,14 @@ def install(app) -> None:
             if found:
                 values["v"] = found
 
-    @app.after_request
-    def keep_versioned(response):
-        if request.endpoint == "static" and response.status_code == 200 and request.args.get("v") and \
-                request.args["v"] == version_of(app.static_folder, request.view_args.get("filename", "")):
-            response.cache_control.public = True
-            response.cache_control.max_age = A_YEAR
-            response.cache_control.immutable = True
-            response.cache_control.no_cache = None
-        return response
+
+def keep_versioned(response):
+    """An after-request hook (market/hooks.py): a static file asked for by its current version is
+    kept a year."""
+    if request.endpoint == "static" and response.status_code == 200 and request.args.get("v") and \
+            request.args["v"] == version_of(current_app.static_folder, (request.view_args or {}).get("filename", "")):
+        response.cache_control.public = True
+        response.cache_control.max_age = A_YEAR
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    return response
