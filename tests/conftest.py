@@ -99,7 +99,10 @@ def demo_rows(app):
             seed_demo()
             db.session.remove()
             with db.engine.connect() as connection:
-                rows = {table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+                # in the order of their keys: a row referring to another of its table (an indicator's
+                # parent) comes after it, as PostgreSQL checks each row as it is put back
+                rows = {table.name: [dict(row._mapping) for row in connection.execute(
+                            select(table).order_by(*table.primary_key.columns))]
                         for table in db.metadata.sorted_tables if table.name not in REFERENCE_TABLES}
     finally:
         clock.install(app, clock.SystemClock())
