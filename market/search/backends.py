@@ -166,7 +166,6 @@ class WhooshBackend:
         each. BM25 then scores only the tiers the page shows, not every hit (about 13 µs a hit in
         Whoosh's pure Python)."""
         searcher = self.searcher()
-        local = self._local
         reader = searcher.reader()
 
         def docs(field: str, word: str) -> set[int]:
@@ -194,7 +193,7 @@ class WhooshBackend:
             typed.append(in_title[0] | in_body[0])
             titled.append(set().union(*in_title))
         counts = Counter(chain.from_iterable(held))
-        facets = self._facets(searcher, local, set(counts))
+        facets = self._facets(searcher, set(counts))
         start, end = (page - 1) * per_page, page * per_page
         if start >= len(counts):
             return Found([], len(counts), facets)
@@ -267,61 +266,59 @@ class WhooshBackend:
                                                            weighting.K1)
         return heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
 
-    def _lengths(self, searcher, name: str) -> list[int]:
-        """Every document's length in a field, by document number: each segment's read once and kept
-        while it lives, like the facets."""
+    def _segments(self, searcher, what, build) -> list:
+        """[(reader, offset, build(reader))] for each segment of the index, in document order, each
+        built once and kept (per thread and process) while the segment lives: a write adds a small
+        segment, so the next search builds only that one."""
         local = self._local
-        kept = getattr(local, "length_segments", None)
+        kept = getattr(local, "segments", None)
         if kept is None or local.pid != os.getpid():
-            kept = local.length_segments = {}
-        joined = getattr(local, "lengths", None)
-        if joined is not None and joined[0] is searcher and name in joined[1]:
-            return joined[1][name]
-        parts, alive = [], set()
-        for reader, _offset in sorted(searcher.reader().leaf_readers(), key=lambda leaf: leaf[1]):
+            kept = local.segments = {}
+        found, alive = [], set()
+        for reader, offset in sorted(searcher.reader().leaf_readers(), key=lambda leaf: leaf[1]):
             if reader.segment() is None:
                 continue
-            segment = (reader.segment().segment_id(), name)
-            alive.add(segment)
-            if segment not in kept:
-                kept[segment] = [reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())]
-            parts.append(kept[segment])
-        for segment in [s for s in kept if s[1] == name and s not in alive]:
-            del kept[segment]
+            key = (reader.segment().segment_id(), what)
+            alive.add(key)
+            if key not in kept:
+                kept[key] = build(reader)
+            found.append((reader, offset, kept[key]))
+        for key in [k for k in kept if k[1] == what and k not in alive]:  # merged away
+            del kept[key]
+        return found
+
+    def _lengths(self, searcher, name: str) -> list[int]:
+        """Every document's length in a field, by document number (Whoosh's scorer reads one a call)."""
+        local = self._local
+        joined = getattr(local, "lengths", None)
         if joined is None or joined[0] is not searcher:
             joined = local.lengths = (searcher, {})
-        joined[1][name] = list(chain.from_iterable(parts))
+        if name not in joined[1]:
+            joined[1][name] = list(chain.from_iterable(lengths for _reader, _offset, lengths in self._segments(
+                searcher, ("length", name),
+                lambda reader: [reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())])))
         return joined[1][name]
 
-    def _facets(self, searcher, local, docnums) -> dict[str, dict[str, int]]:
-        """How many of `docnums` have each value of each facet. Each segment's facet postings are read
-        once and kept while the segment lives: a write adds a small segment, so the next search reads
-        only that one (a district's whole index takes about 0.2 s)."""
-        kept = getattr(local, "facet_segments", None)
-        if kept is None or local.pid != os.getpid():
-            kept = local.facet_segments = {}
-        counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
-        leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
-                  if reader.segment() is not None]
-        alive = set()
-        for reader, offset in leaves:
-            segment = reader.segment().segment_id()
-            alive.add(segment)
-            if segment not in kept:
-                kept[segment] = {facet: {
-                    (term[1:] if facet == "district" else term): frozenset(reader.postings(name, term).all_ids())
-                    for term in reader.field_terms(name) if term and (facet != "district" or term[0] == "d")}
+    def _facets(self, searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
+        """How many of `docnums` have each value of each facet, from each segment's facet postings (a
+        district's whole index takes about 0.2 s to read)."""
+        def postings_of(reader):
+            return {facet: {(term[1:] if facet == "district" else term):
+                            frozenset(reader.postings(name, term).all_ids())
+                            for term in reader.field_terms(name) if term and (facet != "district" or term[0] == "d")}
                     for facet, name in FACET_FIELDS.items()}
+
+        counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
+        segments = self._segments(searcher, "facets", postings_of)
+        for reader, offset, facets in segments:
             size = reader.doc_count_all()
-            local_docs = {d - offset for d in docnums if offset <= d < offset + size} if len(leaves) > 1 \
-                else (docnums if isinstance(docnums, (set, frozenset)) else set(docnums))
-            for facet, values in kept[segment].items():
+            local_docs = {d - offset for d in docnums if offset <= d < offset + size} if len(segments) > 1 \
+                else docnums
+            for facet, values in facets.items():
                 for value, docs in values.items():
                     n = len(local_docs & docs) if local_docs else 0
                     if n:
                         counts[facet][value] = counts[facet].get(value, 0) + n
-        for segment in set(kept) - alive:  # merged away
-            del kept[segment]
         return counts
 
     def count(self) -> int:
