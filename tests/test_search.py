@@ -110,6 +110,50 @@ def test_private_things_never_reach_the_index(app, whoosh, tender_world):
         assert secret not in stored
 
 
+def test_whoosh_postings_decoded_by_block_are_whooshs_own(tmp_path):
+    """The search reads Whoosh's postings block by block (`SegmentPostings`): for every word of an
+    index of three segments, one with deleted documents, postings of several blocks (over 128) and of
+    one posting (inlined), the document numbers and weights are those of Whoosh's own matcher."""
+    from whoosh import index
+
+    from market.search.backends import SegmentPostings
+
+    folder = tmp_path / "index"
+    folder.mkdir()
+    ix = index.create_in(str(folder), WhooshBackend.schema())
+    for batch in range(3):
+        writer = ix.writer()
+        for n in range(300):
+            words = ["养老"] + (["助餐"] * (n % 3) if n % 2 else ["心理"])
+            words += [f"独有{batch}{n}"] if n % 50 == 0 else []  # a word of one posting: inlined
+            writer.add_document(key=f"need:{batch}-{n}", kind="need", title=" ".join(words), body=" ".join(words[::-1]))
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for n in [*range(140), *range(140, 300, 7)]:  # the whole first block of 养老's postings, and more
+        writer.delete_by_term("key", f"need:1-{n}")
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        leaves = searcher.reader().leaf_readers()
+        assert len(leaves) == 3 and any(reader.has_deletions() for reader, _ in leaves)
+        checked = 0
+        for reader, _offset in leaves:
+            kept = SegmentPostings(cap=50)  # small: words are dropped and decoded again
+            for field in ("title", "body"):
+                for word in reader.field_terms(field):
+                    for _ in range(2):
+                        ids, weights = kept.read(reader, field, word)
+                        matcher = reader.postings(field, word)
+                        expected = []
+                        while matcher.is_active():
+                            expected.append((matcher.id(), matcher.weight()))
+                            matcher.next()
+                        assert list(zip(ids.tolist(), weights.tolist())) == expected, (field, word)
+                        checked += 1
+            assert kept.size <= 50 + 300
+        assert checked > 20
+        assert SegmentPostings().read(leaves[0][0], "title", "没有的词")[0].tolist() == []
+
+
 def test_filters_highlighting_and_pages(app, whoosh, places):
     for n in range(5):
         organization(app, f"心理服务社{n}号", f"青少年心理健康辅导 <script>alert({n})</script>",

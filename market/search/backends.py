@@ -9,13 +9,11 @@
   matched through a GIN index and ranked from a RUM index where the server has one; for a whole
   city and for deployments on several machines.
 """
-import heapq
 import logging
 import os
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain, combinations
+from itertools import combinations
 
 from flask import current_app
 from sqlalchemy import Float, String, cast, delete, func, insert, literal, or_, select, text
@@ -160,61 +158,64 @@ class WhooshBackend:
                     title=document.title, body=document.body)
 
     def search(self, query: Query, filters: Filters, page: int, per_page: int) -> Found:
-        """Candidates first, then scores: which documents hold which concepts is read from the
-        postings as sets of document numbers (no scoring), so the total, the facets and the tiers of
-        the ranking (concepts held, typed words held, words in the title) cost one set operation
-        each. BM25 then scores only the tiers the page shows, not every hit (about 13 µs a hit in
-        Whoosh's pure Python)."""
+        """Candidates first, then scores, over arrays indexed by document number (numpy): which
+        documents hold which concepts is read from the postings (decoded once per word and kept, see
+        `_postings`), so the total, the facets and the tiers of the ranking (concepts held, typed words
+        held, words in the title) cost a few array operations each. BM25 then scores only the tiers the
+        page shows, also as array operations (Whoosh's own scorer costs about 13 µs a hit in Python)."""
+        import numpy as np
+
         searcher = self.searcher()
-        reader = searcher.reader()
+        size = searcher.reader().doc_count_all()
 
-        def docs(field: str, word: str) -> set[int]:
-            return set(reader.postings(field, word).all_ids()) if (field, word) in reader else set()
+        def ids(field: str, word: str):
+            return self._postings(searcher, field, word)[0]
 
-        allowed = None
+        def mask(*arrays):
+            found = np.zeros(size, dtype=bool)
+            for array in arrays:
+                found[array] = True
+            return found
+
+        allowed = None  # the documents the filters and phrases let through, as a mask (None: every one)
         for name, value in (("kind", filters.kind), ("category", filters.category_id and str(filters.category_id)),
                             ("places", filters.place), ("status", filters.status),
                             ("grade", filters.grade is not None and str(filters.grade))):
             if value:
-                found = docs(name, value)
+                found = mask(ids(name, value))
                 allowed = found if allowed is None else allowed & found
         for phrase in query.phrases:
-            candidates = set.intersection(*[docs("title", w) | docs("body", w) for w in phrase.words])
+            candidates = np.logical_and.reduce([mask(ids("title", w), ids("body", w)) for w in phrase.words])
             if allowed is not None:
                 candidates &= allowed
-            allowed = {d for d in candidates if phrase.held_by(*(searcher.stored_fields(d).get(f, "")
-                                                                 for f in ("title", "body")))}
-        held, typed, titled = [], [], []
+            allowed = mask(np.array([d for d in np.flatnonzero(candidates).tolist() if phrase.held_by(
+                *(searcher.stored_fields(d).get(f, "") for f in ("title", "body")))], dtype=np.int64))
+        held = np.zeros(size, dtype=np.int8)  # how many concepts each document holds
+        typed = np.zeros(size, dtype=np.int8)  # … by the word typed
+        titled = np.zeros(size, dtype=np.int8)  # … in its title
         for concept in query.concepts:
-            in_title = [docs("title", w) for w in concept]
-            in_body = [docs("body", w) for w in concept]
-            found = set().union(*in_title, *in_body)
-            held.append(found if allowed is None else found & allowed)
-            typed.append(in_title[0] | in_body[0])
-            titled.append(set().union(*in_title))
-        counts = Counter(chain.from_iterable(held))
-        facets = self._facets(searcher, set(counts))
+            in_title = [ids("title", w) for w in concept]
+            in_body = [ids("body", w) for w in concept]
+            found = mask(*in_title, *in_body)
+            held += found if allowed is None else found & allowed
+            typed += mask(in_title[0], in_body[0])
+            titled += mask(*in_title)
+        matched = np.flatnonzero(held)
+        facets = self._facets(searcher, held > 0)
         start, end = (page - 1) * per_page, page * per_page
-        if start >= len(counts):
-            return Found([], len(counts), facets)
-        # the tiers, best first, as far as the page reaches; BM25 orders only the tiers it shows
-        by_count: dict[int, list[int]] = {}
-        for docnum, n in counts.items():
-            by_count.setdefault(n, []).append(docnum)
+        if start >= len(matched):
+            return Found([], len(matched), facets)
+        # the tiers, best first (a tier's key: concepts held, then typed, then in the title; each at most
+        # MAX_CONCEPTS < 8), as far as the page reaches; BM25 orders only the tiers it shows
+        keys = held[matched].astype(np.int32) * 64 + typed[matched] * 8 + titled[matched]
         shown, position = [], 0  # position: where the current tier starts in the whole ranking
-        for n in sorted(by_count, reverse=True):
-            tiers: dict[tuple[int, int], list[int]] = {}
-            for docnum in by_count[n]:
-                key = (sum(docnum in s for s in typed), sum(docnum in s for s in titled))
-                tiers.setdefault(key, []).append(docnum)
-            for key in sorted(tiers, reverse=True):
-                tier = tiers[key]
-                if position + len(tier) > start:
-                    best = self._scored(searcher, query, set(tier), min(len(tier), end - position))
-                    shown += [(docnum, score, n, *key) for docnum, score in best[max(0, start - position):]]
-                position += len(tier)
-                if position >= end:
-                    break
+        for key in np.unique(keys)[::-1].tolist():
+            tier = matched[keys == key]
+            if position + len(tier) > start:
+                best = self._scored(searcher, query, tier, min(len(tier), end - position))
+                shown += [(docnum, score, key >> 6, (key >> 3) & 7, key & 7)
+                          for docnum, score in best[max(0, start - position):]]
+            position += len(tier)
             if position >= end:
                 break
         hits = []
@@ -222,54 +223,43 @@ class WhooshBackend:
             stored = searcher.stored_fields(docnum)
             hits.append(Hit(stored["kind"], int(stored["key"].split(":")[1]), stored["title"], stored["body"],
                             round(score, 4), n, typed_count, titled_count))
-        return Found(hits, len(counts), facets)
+        return Found(hits, len(matched), facets)
 
-    def _scored(self, searcher, query: Query, docnums: set[int], limit: int) -> list[tuple[int, float]]:
-        """The `limit` best of `docnums` by BM25F over the query's words, as Whoosh sums an `Or` of
-        their terms (a synonym weighs less than the word typed; the schema weights the title), but
-        stepping each term's postings only to these documents, with Whoosh's own `bm25` and statistics
-        and the fields' lengths read once per index segment (Whoosh's scorer reads a length per call)."""
-        from whoosh.scoring import bm25
+    def _scored(self, searcher, query: Query, docnums, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best of `docnums` (an array) by BM25F over the query's words, as Whoosh sums an
+        `Or` of their terms (a synonym weighs less than the word typed; the schema weights the title,
+        in the postings' weights), with Whoosh's own formula (`whoosh.scoring.bm25`), statistics and
+        field lengths, computed for every posting of these documents at once; ties by document number."""
+        import numpy as np
 
-        reader = searcher.reader()
         weighting = searcher.weighting
-        scores = dict.fromkeys(docnums, 0.0)
-        ordered = sorted(docnums)
+        wanted = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+        wanted[docnums] = True
+        scores = np.zeros(len(wanted))
         for name in ("title", "body"):
             lengths = self._lengths(searcher, name)
             avgfl = searcher.avg_field_length(name) or 1
-            b = getattr(weighting, "_field_B", {}).get(name, weighting.B)
+            b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
             for concept in query.concepts:
                 for word in concept:
-                    if (name, word) not in reader:
+                    ids, weights = self._postings(searcher, name, word)
+                    if not len(ids):
                         continue
                     boost = 1.0 if word == concept[0] else SYNONYM_BOOST
                     idf = searcher.idf(name, word)
-                    postings = reader.postings(name, word)
-                    if reader.doc_frequency(name, word) <= 2 * len(ordered):  # few postings: step through them
-                        while postings.is_active():
-                            docnum = postings.id()
-                            if docnum in scores:
-                                scores[docnum] += boost * bm25(idf, postings.weight(), lengths[docnum], avgfl, b,
-                                                               weighting.K1)
-                            postings.next()
-                        continue
-                    for docnum in ordered:  # many: skip to each document asked about
-                        if not postings.is_active():  # (its postings may all be of deleted documents)
-                            break
-                        if postings.id() < docnum:
-                            postings.skip_to(docnum)
-                            if not postings.is_active():
-                                break
-                        if postings.id() == docnum:
-                            scores[docnum] += boost * bm25(idf, postings.weight(), lengths[docnum], avgfl, b,
-                                                           weighting.K1)
-        return heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
+                    keep = wanted[ids]
+                    ids, tf = ids[keep], weights[keep].astype(np.float64)
+                    # the terms in bm25's order, so each document's score is the same float as Whoosh's
+                    scores[ids] += boost * (idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[ids] / avgfl))))
+        chosen = scores[docnums]
+        best = np.lexsort((docnums, -chosen))[:limit]
+        return list(zip(docnums[best].tolist(), chosen[best].tolist()))
 
     def _segments(self, searcher, what, build) -> list:
         """[(reader, offset, build(reader))] for each segment of the index, in document order, each
-        built once and kept (per thread and process) while the segment lives: a write adds a small
-        segment, so the next search builds only that one."""
+        built once and kept (per thread and process) while the segment lives and loses no document: a
+        write adds a small segment, so the next search builds only that one (and any segment it
+        deleted documents from, as what was built leaves deleted documents out)."""
         local = self._local
         kept = getattr(local, "segments", None)
         if kept is None or local.pid != os.getpid():
@@ -278,51 +268,131 @@ class WhooshBackend:
         for reader, offset in sorted(searcher.reader().leaf_readers(), key=lambda leaf: leaf[1]):
             if reader.segment() is None:
                 continue
-            key = (reader.segment().segment_id(), what)
+            key = (reader.segment().segment_id(), reader.doc_count(), what)
             alive.add(key)
             if key not in kept:
                 kept[key] = build(reader)
             found.append((reader, offset, kept[key]))
-        for key in [k for k in kept if k[1] == what and k not in alive]:  # merged away
+        for key in [k for k in kept if k[2] == what and k not in alive]:  # merged away, or deleted from
             del kept[key]
         return found
 
-    def _lengths(self, searcher, name: str) -> list[int]:
-        """Every document's length in a field, by document number (Whoosh's scorer reads one a call)."""
+    def _postings(self, searcher, field: str, word: str):
+        """(document numbers, weights) of a word in a field, over the whole index, as arrays: each
+        segment's decoded once and kept while the segment lives (`SegmentPostings`)."""
+        import numpy as np
+
+        parts = [(offset, kept.read(reader, field, word))
+                 for reader, offset, kept in self._segments(searcher, "postings", SegmentPostings)]
+        if not parts:  # an empty index
+            return SegmentPostings._none()
+        if len(parts) == 1 and parts[0][0] == 0:
+            return parts[0][1]
+        return (np.concatenate([found[0] + offset for offset, found in parts]),
+                np.concatenate([found[1] for _offset, found in parts]))
+
+    def _lengths(self, searcher, name: str):
+        """Every document's length in a field, by document number, as an array of floats."""
+        import numpy as np
+
         local = self._local
         joined = getattr(local, "lengths", None)
         if joined is None or joined[0] is not searcher:
             joined = local.lengths = (searcher, {})
         if name not in joined[1]:
-            joined[1][name] = list(chain.from_iterable(lengths for _reader, _offset, lengths in self._segments(
+            joined[1][name] = np.concatenate([lengths for _reader, _offset, lengths in self._segments(
                 searcher, ("length", name),
-                lambda reader: [reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())])))
+                lambda reader: np.array([reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())],
+                                        dtype=np.float64))])
         return joined[1][name]
 
-    def _facets(self, searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
-        """How many of `docnums` have each value of each facet, from each segment's facet postings (a
-        district's whole index takes about 0.2 s to read)."""
+    def _facets(self, searcher, matched) -> dict[str, dict[str, int]]:
+        """How many of the `matched` documents (a mask) have each value of each facet, from each
+        segment's facet postings (a district's whole index takes about 0.2 s to read)."""
+        import numpy as np
+
         def postings_of(reader):
-            return {facet: {(term[1:] if facet == "district" else term):
-                            frozenset(reader.postings(name, term).all_ids())
+            kept = SegmentPostings(cap=None)
+            return {facet: {(term[1:] if facet == "district" else term): kept.read(reader, name, term)[0]
                             for term in reader.field_terms(name) if term and (facet != "district" or term[0] == "d")}
                     for facet, name in FACET_FIELDS.items()}
 
         counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
-        segments = self._segments(searcher, "facets", postings_of)
-        for reader, offset, facets in segments:
-            size = reader.doc_count_all()
-            local_docs = {d - offset for d in docnums if offset <= d < offset + size} if len(segments) > 1 \
-                else docnums
+        for reader, offset, facets in self._segments(searcher, "facets", postings_of):
+            local = matched[offset:offset + reader.doc_count_all()]
             for facet, values in facets.items():
                 for value, docs in values.items():
-                    n = len(local_docs & docs) if local_docs else 0
+                    n = int(np.count_nonzero(local[docs]))
                     if n:
                         counts[facet][value] = counts[facet].get(value, 0) + n
         return counts
 
     def count(self) -> int:
         return self.searcher().doc_count()
+
+
+class SegmentPostings:
+    """One index segment's postings, decoded into arrays of document numbers (int32) and weights
+    (float32, as Whoosh stores them) and kept, the most recently used last, up to `cap` postings
+    (8 bytes each) for the segment. Decoded block by block from Whoosh-Reloaded 2.7.5's postings file
+    (`W3LeafMatcher`'s blocks), about twice as fast as stepping a matcher posting by posting (loading
+    the pickled blocks costs the rest, which is why they are kept); a matcher of another kind (a word
+    with a single posting, inlined in the term's entry) is stepped. Deleted documents are left out."""
+
+    CAP = 2_000_000  # postings kept per segment: 16 MB at most
+
+    def __init__(self, reader=None, cap: int | None = CAP):
+        self.cap, self.size, self.kept = cap, 0, {}
+
+    def read(self, reader, field: str, word: str):
+        key = (field, word)
+        found = self.kept.pop(key, None)
+        if found is None:
+            found = self._decode(reader, field, word)
+            self.size += len(found[0])
+        self.kept[key] = found  # (dicts keep their order: the last used is last)
+        while self.cap is not None and self.size > self.cap and len(self.kept) > 1:
+            oldest = next(iter(self.kept))
+            self.size -= len(self.kept.pop(oldest)[0])
+        return found
+
+    @staticmethod
+    def _none():
+        import numpy as np
+
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+
+    @staticmethod
+    def _decode(reader, field: str, word: str):
+        import numpy as np
+        from whoosh.codec.whoosh3 import W3LeafMatcher
+
+        if (field, word) not in reader:
+            return SegmentPostings._none()
+        matcher = reader.postings(field, word)
+        deleted = reader.deleted_docs_set
+        if deleted:  # postings() wrapped it to step past them (moving it): decode it all, then leave them out
+            matcher = matcher.child
+            matcher.reset()
+        ids, weights = [], []
+        if isinstance(matcher, W3LeafMatcher):
+            while not matcher._atend:
+                matcher._read_ids()
+                matcher._read_weights()
+                ids.append(np.fromiter(matcher._ids, dtype=np.int32, count=len(matcher._ids)))
+                weights.append(np.fromiter(matcher._weights, dtype=np.float32, count=len(matcher._weights)))
+                matcher._next_block()
+            found = (np.concatenate(ids), np.concatenate(weights)) if ids else SegmentPostings._none()
+        else:
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            found = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32))
+        if deleted:
+            alive = ~np.isin(found[0], np.fromiter(deleted, dtype=np.int32))
+            found = (found[0][alive], found[1][alive])
+        return found
 
 
 class PostgresBackend:
