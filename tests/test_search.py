@@ -20,6 +20,7 @@ from market.organizations.models import Organization, ServiceCategory
 from market.search import analysis, services
 from market.search.backends import Filters, PostgresBackend, WhooshBackend
 from market.search.indexing import drain
+from market.search.models import SearchDocument
 from tests.factories import SECRET, TOPICS, bid, published_tender, tender_data, user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +266,18 @@ def test_facets_and_quoted_phrases_on_postgresql(app, client):
             found = services.search("心理", Filters())
             assert (found.total, found.capped, sum(found.facets["kind"].values())) == (3, True, 3)
             assert len(found.items) == 3 and all(r.hit.matched == 1 for r in found.items)
+            # the facets are those of the three best, the ones shown, and the same every time
+            shown = db.session.execute(db.select(SearchDocument.category_id, SearchDocument.places).where(
+                db.tuple_(SearchDocument.kind, SearchDocument.record_id).in_(
+                    [(r.hit.kind, r.hit.record_id) for r in found.items]))).all()
+            categories: dict[str, int] = {}
+            for category_id, _places in shown:
+                categories[str(category_id)] = categories.get(str(category_id), 0) + 1
+            assert found.facets["category"] == categories
+            assert services.search("心理", Filters()).facets == found.facets
+            # and the pages of a smaller size follow the same order
+            halves = [services.search("心理", Filters(), page, per_page=2).items for page in (1, 2)]
+            assert [r.hit.record_id for r in halves[0] + halves[1][:1]] == [r.hit.record_id for r in found.items]
         page = client.get("/search?q=心理").get_data(as_text=True)
         assert "超过 3 个" in page and "前 3 个结果" in page
         assert client.get("/api/search?q=心理").get_json()["total_capped"] is True

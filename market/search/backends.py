@@ -11,12 +11,15 @@
 """
 import logging
 import os
+import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
+from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import Float, String, cast, delete, func, insert, literal, or_, select, text
+from sqlalchemy import Float, String, case, cast, delete, func, insert, literal, or_, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from market.core import unit
@@ -30,7 +33,9 @@ WRITER_WAIT_SECONDS = 60
 # The ranking: first how many of the query's concepts a document holds, on both backends; then, on
 # Whoosh, how many of them in the very word typed (not a synonym), how many in its title, and BM25;
 # on PostgreSQL, holding them by the words typed, then the RUM distance to those words (ts_rank).
+_DISTRICT = re.compile(r"(?<=\s)d(\d+)(?=\s)")  # a district in a document's places: " d12 "
 TIE_WINDOW = 50  # PostgreSQL: rows read past a page so that documents tied at its edge keep one order
+PROBE = 200  # PostgreSQL: a tier of several concepts holding at most this many documents is ranked whole
 SYNONYM_BOOST = 0.3  # in BM25, a synonym counts for less than the word typed
 
 
@@ -395,6 +400,14 @@ class SegmentPostings:
         return found
 
 
+# What a ranked row of PostgreSQL's carries: the document, and what the facets count
+RANKED_COLUMNS = (SearchDocument.id, SearchDocument.kind, SearchDocument.record_id, SearchDocument.category_id,
+                  SearchDocument.places, SearchDocument.status, SearchDocument.grade)
+
+
+_RANKED_TIE_ORDER = itemgetter(len(RANKED_COLUMNS), 1, 2)  # distance, kind, record_id: `_tie_order`, faster
+
+
 class PostgresBackend:
     name = "postgresql"
     in_transaction = True  # written by the same transaction as the records
@@ -447,91 +460,143 @@ class PostgresBackend:
         return self._rank_index
 
     def search(self, query: Query, filters: Filters, page: int, per_page: int) -> Found:
-        """Tier by tier, the best tier first: the documents holding every concept, then those holding
-        one fewer… Within a tier the RUM index orders by distance to the words typed
-        (`words <=> query`) and stops at the page; the total and the facets are counted over at most
-        COUNT_LIMIT + 1 matches, like every list's pager, so no step reads every match."""
+        """Slice by slice, the best first (`_slices`): the documents holding every concept by the words
+        typed, then the rest of those holding every concept, then those holding one fewer… Within a
+        slice the RUM index orders by distance (`words <=> query`) and stops at the page; a tier of
+        several concepts is first probed without an order, as RUM ranks every posting of its words even
+        when few documents hold them all, and a small one is ranked here whole. The total and the
+        facets are counted over at most COUNT_LIMIT + 1 matches, like every list's pager, so no step
+        reads every match: the best ones, when the first slice holds more than COUNT_LIMIT (RUM has
+        ranked them all to find the page's), else the first found."""
         cap = current_app.config["COUNT_LIMIT"]
         groups = ["(" + " | ".join(_lexeme(w) for w in concept) + ")" for concept in query.concepts]
-        wanted = _tsquery(" | ".join(groups))
-        conditions = _conditions(query, filters)
-
-        def matching(tsquery):
-            return SearchDocument.words.op("@@")(tsquery)
-
-        # the total and the facets, over the first COUNT_LIMIT + 1 matches (no ranking, no text); a
-        # document's places are grouped whole, so one in two districts counts in both
-        found = select(SearchDocument.kind, SearchDocument.category_id, SearchDocument.places,
-                       SearchDocument.status, SearchDocument.grade, func.row_number().over().label("n")) \
-            .where(matching(wanted), *conditions).limit(cap + 1).subquery()
-        counted = db.session.execute(
-            select(found.c.kind, found.c.category_id, found.c.places, found.c.status, found.c.grade,
-                   func.count().filter(found.c.n <= cap), func.count())
-            .group_by(found.c.kind, found.c.category_id, found.c.places, found.c.status, found.c.grade)).all()
-        facets: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
-        total = 0
-        for kind, category_id, places, status, grade, n, seen in counted:  # n: of the first COUNT_LIMIT
-            total += seen
-            districts = [token[1:] for token in (places or "").split() if token.startswith("d")]
-            for facet, values in (("kind", [kind]), ("category", [category_id]), ("district", districts),
-                                  ("status", [status]), ("grade", [grade])):
-                for value in values:
-                    if value not in (None, "") and n:
-                        facets[facet][str(value)] = facets[facet].get(str(value), 0) + n
-        capped = total > cap
-        start, end = (page - 1) * per_page, min(page * per_page, cap)  # pages end where the count stops
-        if start >= min(total, cap):
-            return Found([], min(total, cap), facets, capped)
         typed_groups = [_lexeme(concept[0]) for concept in query.concepts]
-        typed = _tsquery(" | ".join(typed_groups))
+        wanted, typed = _tsquery(" | ".join(groups)), _tsquery(" | ".join(typed_groups))
+        conditions = _conditions(query, filters)
+        # a plan for each query's own words, which decide how many rows match, rather than the generic
+        # plan PostgreSQL settles on for a statement the driver has prepared (psycopg prepares one run
+        # five times: for 养老 on a city, a bitmap of every match, 11 ms instead of 4)
+        db.session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+        start, end = (page - 1) * per_page, min(page * per_page, cap)  # pages end where the count stops
+        total = facets = None
+        if start >= end:  # past the last page counted
+            total, facets = self._counted(wanted, conditions, cap)
+            return Found([], min(total, cap), facets, total > cap)
         by_index = self.ranks_from_index()
-        score = func.ts_rank(SearchDocument.words, typed)
-        hits: list[Hit] = []
+        shown: list[tuple[int, int, bool]] = []  # (id, concepts held, by the words typed), best first
         position = 0  # where the current slice starts in the whole ranking
         earlier: list[int] = []  # the documents of the slices before: each held at most COUNT_LIMIT
-        for held, by_typed, slice_words in _slices(groups, typed_groups):
-            where = [matching(_tsquery(slice_words)), *conditions]
-            if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
-                where.append(SearchDocument.id.notin_(earlier))
-            # nearest first: to the words typed, or, for the rest of a tier (documents holding none of
-            # them, only synonyms, would all be at an infinite distance from them), to every word
-            near = typed if by_typed else wanted
-            if by_index:  # read in the RUM index's order, by the distance alone (a second key would make
-                distance = SearchDocument.words.op("<=>", return_type=Float)(near)  # PostgreSQL sort every match)
-                order = [distance]
-            else:  # no RUM: ts_rank over every document of the slice
-                distance = -func.ts_rank(SearchDocument.words, near)
-                order = [distance, SearchDocument.kind, SearchDocument.record_id]
-            if position < start:  # a later page: how many this slice holds decides where the page starts
-                ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
-                if position + len(ids) <= start:
-                    position += len(ids)
-                    if len(ids) > cap:
-                        break
-                    earlier += ids
-                    continue
-            rows = self._slice_rows(select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id,
-                                           SearchDocument.title, SearchDocument.body, score.label("score"),
-                                           distance.label("distance")).where(*where).order_by(*order),
-                                    end - position, tied=by_index)
-            hits += [Hit(r.kind, r.record_id, r.title, r.body, round(float(r.score), 4), held, int(by_typed))
-                     for r in rows[max(0, start - position):end - position]]
+        probed: dict[int, list | None] = {}  # a tier's documents, if it holds at most PROBE
+        for held, part, slice_words in _slices(groups, typed_groups):
+            near = wanted if part == "rest" else typed  # documents holding no word typed are all
+            # at an infinite distance from them: the rest is ordered by its distance to every word
+            if by_index and held > 1 and held not in probed:
+                probed[held] = self._probed(held, groups, typed_groups, typed, wanted, conditions, earlier)
+            if probed.get(held) is not None:
+                rows = sorted((r for r in probed[held] if r.part == part), key=_tie_order)
+            else:
+                where = [SearchDocument.words.op("@@")(_tsquery(slice_words)), *conditions]
+                if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
+                    where.append(SearchDocument.id.notin_(earlier))
+                if by_index and not earlier:  # the first slice holding anything: up to the counting limit
+                    rows = self._ranked(where, near, cap + 1, by_index)
+                    if len(rows) > cap:  # more than are counted: total and facets are those of the best
+                        total, facets = cap + 1, _facet_counts(rows[:cap])
+                elif position < start:  # a later page: how many this slice holds decides where the page starts
+                    ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
+                    if position + len(ids) <= start:
+                        position += len(ids)
+                        if len(ids) > cap:
+                            break
+                        earlier += ids
+                        continue
+                    rows = self._ranked(where, near, end - position, by_index)
+                else:
+                    rows = self._ranked(where, near, end - position, by_index)
+            shown += [(r.id, held, part != "rest") for r in rows[max(0, start - position):end - position]]
             if len(rows) >= end - position:  # the page is full
                 break
             position += len(rows)  # the slice ended inside the page: it held exactly these
             earlier += [r.id for r in rows]
-        return Found(hits, min(total, cap), facets, capped)
+        if total is None:
+            total, facets = self._counted(wanted, conditions, cap)
+        texts = {r.id: r for r in db.session.execute(
+            select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id, SearchDocument.title,
+                   SearchDocument.body, func.ts_rank(SearchDocument.words, typed).label("score"))
+            .where(SearchDocument.id.in_([id_ for id_, _held, _typed in shown])))} if shown else {}
+        hits = [Hit(texts[id_].kind, texts[id_].record_id, texts[id_].title, texts[id_].body,
+                    round(float(texts[id_].score), 4), held, int(by_typed)) for id_, held, by_typed in shown]
+        return Found(hits, min(total, cap), facets, total > cap)
 
     @staticmethod
-    def _slice_rows(statement, wanted: int, tied: bool) -> list:
-        """The first `wanted` rows of a slice in its order. The RUM index orders by distance alone, and
-        documents at the same distance may come in any order: the rows are read TIE_WINDOW past the
-        page and ties ordered by kind and id here, so the pages of a search agree (unless more than
-        TIE_WINDOW documents are at the distance of a page's edge)."""
-        if not tied:
-            return db.session.execute(statement.limit(wanted)).all()
-        rows = db.session.execute(statement.limit(wanted + TIE_WINDOW)).all()
-        return sorted(rows, key=lambda r: (r.distance, r.kind, r.record_id))
+    def _counted(wanted, conditions: list, cap: int) -> tuple[int, dict[str, dict[str, int]]]:
+        """The number of matches (up to COUNT_LIMIT + 1) and, over the first COUNT_LIMIT of them, how
+        many have each value of each facet: one statement, grouped in the database (no ranking, no
+        text); a document in two districts counts in both."""
+        found = select(SearchDocument.kind, SearchDocument.category_id, SearchDocument.places,
+                       SearchDocument.status, SearchDocument.grade, func.row_number().over().label("n")) \
+            .where(SearchDocument.words.op("@@")(wanted), *conditions).limit(cap + 1).cte("found")
+        first = func.count().filter(found.c.n <= cap)
+        district = func.unnest(func.string_to_array(func.btrim(found.c.places), " ")).table_valued("token") \
+            .render_derived("district")
+        counted = union_all(
+            *[select(literal(facet), cast(column, String), first, func.count()).group_by(column)
+              for facet, column in (("kind", found.c.kind), ("category", found.c.category_id),
+                                    ("status", found.c.status), ("grade", found.c.grade))],
+            select(literal("district"), func.substr(district.c.token, 2), first, func.count())
+            .select_from(found).join(district, true()).where(district.c.token.startswith("d"))
+            .group_by(district.c.token))
+        # "the first" in the table's order, the same from one search to the next: a sequential scan of a
+        # large table otherwise starts wherever another scan of it is (synchronized scans)
+        db.session.execute(text("SELECT set_config('synchronize_seqscans', 'off', true)"))
+        facets: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
+        total = 0
+        for facet, value, n, seen in db.session.execute(counted):
+            if facet == "kind":
+                total += seen
+            if value not in (None, "") and n:
+                facets[facet][value] = n
+        return total, facets
+
+    @staticmethod
+    def _probed(held: int, groups, typed_groups, typed, wanted, conditions: list, earlier: list[int]) -> list | None:
+        """The documents of the tier holding `held` concepts (and not in the tiers before), each with
+        its slice and its distance, if there are at most PROBE of them; else None. Their ids first,
+        unordered, so the index stops at PROBE + 1; then, for a small tier, each row's slice and
+        distance from its own words."""
+        where = [SearchDocument.words.op("@@")(_tsquery(_at_least(groups, held))), *conditions]
+        if earlier:
+            where.append(SearchDocument.id.notin_(earlier))
+        ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(PROBE + 1)).all()
+        if len(ids) > PROBE:
+            return None
+        if not ids:
+            return []
+        holds_typed = SearchDocument.words.op("@@")(_tsquery(_at_least(typed_groups, held)))
+        holds_some_typed = SearchDocument.words.op("@@")(_tsquery(_at_least(typed_groups, 1)))
+        part = case((holds_typed, "typed"), (holds_some_typed, "some typed"), else_="rest")
+        distance = case((holds_some_typed, SearchDocument.words.op("<=>", return_type=Float)(typed)),
+                        else_=SearchDocument.words.op("<=>", return_type=Float)(wanted))
+        return db.session.execute(select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id,
+                                         part.label("part"), distance.label("distance"))
+                                  .where(SearchDocument.id.in_(ids))).all()
+
+    @staticmethod
+    def _ranked(where: list, near, wanted: int, by_index: bool) -> list:
+        """The first `wanted` rows of a slice, nearest first, with what facets count. The RUM index
+        orders by distance alone (a second key would make PostgreSQL sort every match), and documents at
+        the same distance may come in any order: the rows are read TIE_WINDOW past the page and ties
+        ordered by kind and id here, so the pages of a search agree (unless more than TIE_WINDOW
+        documents are at the distance of a page's edge). Without RUM, ts_rank over every document of
+        the slice."""
+        if by_index:
+            distance = SearchDocument.words.op("<=>", return_type=Float)(near)
+            statement = select(*RANKED_COLUMNS, distance.label("distance")).where(*where).order_by(distance)
+            return sorted(db.session.execute(statement.limit(wanted + TIE_WINDOW)).all(), key=_RANKED_TIE_ORDER)
+        distance = -func.ts_rank(SearchDocument.words, near)
+        return db.session.execute(select(*RANKED_COLUMNS, distance.label("distance")).where(*where)
+                                  .order_by(distance, SearchDocument.kind, SearchDocument.record_id)
+                                  .limit(wanted)).all()
 
     def count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(SearchDocument))
@@ -558,16 +623,30 @@ def _conditions(query: Query, filters: Filters) -> list:
 
 
 def _slices(groups: list[str], typed_groups: list[str]):
-    """The ranking's slices, best first, as (concepts held, ordered by the words typed, tsquery text):
-    for each number of concepts held, from all to one, the documents holding that many by the very
-    words typed, then those holding some word typed, then the rest. Each slice's text also matches
-    the slices before it, which the search leaves out by id."""
+    """The ranking's slices, best first, as (concepts held, part, tsquery text): for each number of
+    concepts held, from all to one, the documents holding that many by the very words typed
+    ("typed": the words typed alone, as holding them is holding their concepts), then those holding
+    that many concepts and some word typed ("some typed"), then the rest ("rest"). Each slice's text
+    also matches the slices before it, which the search leaves out by id."""
     for held in range(len(groups), 0, -1):
-        tier = _at_least(groups, held)
-        yield held, True, f"({tier}) & ({_at_least(typed_groups, held)})"
+        yield held, "typed", _at_least(typed_groups, held)
         if held > 1:  # with one concept held, "some word typed" is the slice above
-            yield held, True, f"({tier}) & ({_at_least(typed_groups, 1)})"
-        yield held, False, tier
+            yield held, "some typed", f"({_at_least(groups, held)}) & ({_at_least(typed_groups, 1)})"
+        yield held, "rest", _at_least(groups, held)
+
+
+def _tie_order(row):
+    return row.distance, row.kind, row.record_id
+
+
+def _facet_counts(rows) -> dict[str, dict[str, int]]:
+    """How many of `rows` (of RANKED_COLUMNS) have each value of each facet; a row's districts are the
+    " d12 " of its places."""
+    _ids, kinds, _records, categories, places, statuses, grades, *_rest = zip(*rows) if rows else ((),) * 7
+    columns = {"kind": kinds, "category": categories, "status": statuses, "grade": grades,
+               "district": _DISTRICT.findall(" ".join(p for p in places if p))}
+    return {facet: {str(value): n for value, n in Counter(columns[facet]).items() if value not in (None, "")}
+            for facet in FACET_FIELDS}
 
 
 def _at_least(groups: list[str], n: int) -> str:
