@@ -19,7 +19,23 @@ from itertools import combinations
 from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import Float, String, case, cast, delete, func, insert, literal, or_, select, text, true, union_all
+from sqlalchemy import (
+    ARRAY,
+    Float,
+    Integer,
+    String,
+    all_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from market.core import unit
@@ -466,8 +482,8 @@ class PostgresBackend:
         several concepts is first probed without an order, as RUM ranks every posting of its words even
         when few documents hold them all, and a small one is ranked here whole. The total and the
         facets are counted over at most COUNT_LIMIT + 1 matches, like every list's pager, so no step
-        reads every match: the best ones, when the first slice holds more than COUNT_LIMIT (RUM has
-        ranked them all to find the page's), else the first found."""
+        reads every match: the first slice read from the index (RUM has ranked it all to find the
+        page's rows), then, if it holds fewer, what else matches in the table's order."""
         cap = current_app.config["COUNT_LIMIT"]
         groups = ["(" + " | ".join(_lexeme(w) for w in concept) + ")" for concept in query.concepts]
         typed_groups = [_lexeme(concept[0]) for concept in query.concepts]
@@ -487,6 +503,7 @@ class PostgresBackend:
         position = 0  # where the current slice starts in the whole ranking
         earlier: list[int] = []  # the documents of the slices before: each held at most COUNT_LIMIT
         probed: dict[int, list | None] = {}  # a tier's documents, if it holds at most PROBE
+        ranked: list = []  # the first slice read from the index, when it holds at most COUNT_LIMIT
         for held, part, slice_words in _slices(groups, typed_groups):
             near = wanted if part == "rest" else typed  # documents holding no word typed are all
             # at an infinite distance from them: the rest is ordered by its distance to every word
@@ -497,11 +514,13 @@ class PostgresBackend:
             else:
                 where = [SearchDocument.words.op("@@")(_tsquery(slice_words)), *conditions]
                 if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
-                    where.append(SearchDocument.id.notin_(earlier))
+                    where.append(_not_among(earlier))
                 if by_index and not earlier:  # the first slice holding anything: up to the counting limit
                     rows = self._ranked(where, near, cap + 1, by_index)
                     if len(rows) > cap:  # more than are counted: total and facets are those of the best
                         total, facets = cap + 1, _facet_counts(rows[:cap])
+                    else:  # all of the slice: counted first, then what else matches
+                        ranked = rows
                 elif position < start:  # a later page: how many this slice holds decides where the page starts
                     ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
                     if position + len(ids) <= start:
@@ -519,7 +538,7 @@ class PostgresBackend:
             position += len(rows)  # the slice ended inside the page: it held exactly these
             earlier += [r.id for r in rows]
         if total is None:
-            total, facets = self._counted(wanted, conditions, cap)
+            total, facets = self._counted(wanted, conditions, cap, ranked)
         texts = {r.id: r for r in db.session.execute(
             select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id, SearchDocument.title,
                    SearchDocument.body, func.ts_rank(SearchDocument.words, typed).label("score"))
@@ -529,34 +548,19 @@ class PostgresBackend:
         return Found(hits, min(total, cap), facets, total > cap)
 
     @staticmethod
-    def _counted(wanted, conditions: list, cap: int) -> tuple[int, dict[str, dict[str, int]]]:
-        """The number of matches (up to COUNT_LIMIT + 1) and, over the first COUNT_LIMIT of them, how
-        many have each value of each facet: one statement, grouped in the database (no ranking, no
-        text); a document in two districts counts in both."""
-        found = select(SearchDocument.kind, SearchDocument.category_id, SearchDocument.places,
-                       SearchDocument.status, SearchDocument.grade, func.row_number().over().label("n")) \
-            .where(SearchDocument.words.op("@@")(wanted), *conditions).limit(cap + 1).cte("found")
-        first = func.count().filter(found.c.n <= cap)
-        district = func.unnest(func.string_to_array(func.btrim(found.c.places), " ")).table_valued("token") \
-            .render_derived("district")
-        counted = union_all(
-            *[select(literal(facet), cast(column, String), first, func.count()).group_by(column)
-              for facet, column in (("kind", found.c.kind), ("category", found.c.category_id),
-                                    ("status", found.c.status), ("grade", found.c.grade))],
-            select(literal("district"), func.substr(district.c.token, 2), first, func.count())
-            .select_from(found).join(district, true()).where(district.c.token.startswith("d"))
-            .group_by(district.c.token))
-        # "the first" in the table's order, the same from one search to the next: a sequential scan of a
-        # large table otherwise starts wherever another scan of it is (synchronized scans)
+    def _counted(wanted, conditions: list, cap: int, ranked=()) -> tuple[int, dict[str, dict[str, int]]]:
+        """The number of matches (up to COUNT_LIMIT + 1) and how many of the first COUNT_LIMIT have each
+        value of each facet: `ranked` (rows the search has ranked, the best first, of RANKED_COLUMNS),
+        then other matches in the table's order (no ranking, no text) as far as the limit."""
+        # "the table's order", the same from one search to the next: a sequential scan of a large table
+        # otherwise starts wherever another scan of it is (synchronized scans)
         db.session.execute(text("SELECT set_config('synchronize_seqscans', 'off', true)"))
-        facets: dict[str, dict[str, int]] = {facet: {} for facet in FACET_FIELDS}
-        total = 0
-        for facet, value, n, seen in db.session.execute(counted):
-            if facet == "kind":
-                total += seen
-            if value not in (None, "") and n:
-                facets[facet][value] = n
-        return total, facets
+        where = [SearchDocument.words.op("@@")(wanted), *conditions]
+        if ranked:
+            where.append(_not_among([row[0] for row in ranked]))
+        found = list(ranked) + db.session.execute(
+            select(*RANKED_COLUMNS).where(*where).limit(cap + 1 - len(ranked))).all()
+        return len(found), _facet_counts(found[:cap])
 
     @staticmethod
     def _probed(held: int, groups, typed_groups, typed, wanted, conditions: list, earlier: list[int]) -> list | None:
@@ -566,7 +570,7 @@ class PostgresBackend:
         distance from its own words."""
         where = [SearchDocument.words.op("@@")(_tsquery(_at_least(groups, held))), *conditions]
         if earlier:
-            where.append(SearchDocument.id.notin_(earlier))
+            where.append(_not_among(earlier))
         ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(PROBE + 1)).all()
         if len(ids) > PROBE:
             return None
@@ -633,6 +637,12 @@ def _slices(groups: list[str], typed_groups: list[str]):
         if held > 1:  # with one concept held, "some word typed" is the slice above
             yield held, "some typed", f"({_at_least(groups, held)}) & ({_at_least(typed_groups, 1)})"
         yield held, "rest", _at_least(groups, held)
+
+
+def _not_among(ids: list[int]):
+    """Not one of these documents: one array parameter (`id <> ALL(…)`), not a parameter for each of up
+    to COUNT_LIMIT ids, which SQLAlchemy and the driver would each handle one by one."""
+    return SearchDocument.id != all_(bindparam(None, ids, type_=ARRAY(Integer)))
 
 
 def _tie_order(row):
