@@ -17,10 +17,10 @@ from market.core.unit import command
 from market.extensions import db
 from market.needs import moderation, needs
 from market.organizations.models import Organization, ServiceCategory
-from market.search import analysis, services
+from market.search import analysis, documents, services
 from market.search.backends import Filters, PostgresBackend, WhooshBackend
 from market.search.indexing import drain
-from market.search.models import SearchDocument
+from market.search.models import RANK_INDEXES, RANK_KINDS, SearchDocument
 from tests.factories import SECRET, TOPICS, bid, published_tender, tender_data, user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,6 +231,12 @@ def facets_and_phrases_hold(app, client):
     assert body["facets"]["category"] == {str(mental): 2, str(elderly): 3}
 
 
+def test_every_kind_of_document_has_its_rank_index():
+    assert set(RANK_KINDS) == set(documents.KINDS) and set(RANK_INDEXES) == {None, *documents.KINDS}
+    migration = (ROOT / "migrations/versions/0028_search_rank_index_by_kind.py").read_text()
+    assert f"KINDS = {RANK_KINDS!r}".replace('"', "'") in migration
+
+
 def test_facets_and_quoted_phrases(app, whoosh, client):
     facets_and_phrases_hold(app, client)
     if not os.environ.get("TEST_DATABASE_URL"):  # the RUM index is PostgreSQL's; SQLite says so
@@ -251,6 +257,14 @@ def test_facets_and_quoted_phrases_on_postgresql(app, client):
                 "ORDER BY words <=> CAST(:q AS tsquery) LIMIT 20"), {"q": "'心理'"}).scalars())
             db.session.rollback()
         assert "ix_search_document_words_rank" in plan, plan
+        with command(app):  # a search narrowed to a kind reads that kind's own index (migration 0028)
+            db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
+            db.session.execute(db.text("SET LOCAL enable_sort = off"))  # not the unique index on (kind, id)
+            plan = "\n".join(db.session.execute(db.text(
+                "EXPLAIN SELECT id FROM search_document WHERE words @@ CAST(:q AS tsquery) AND kind = :kind "
+                "ORDER BY words <=> CAST(:q AS tsquery) LIMIT 20"), {"q": "'心理'", "kind": "organization"}).scalars())
+            db.session.rollback()
+        assert "ix_search_document_words_rank_organization" in plan, plan
         added = app.test_cli_runner().invoke(args=["search", "rank-index"])  # for a server given RUM later
         assert added.exit_code == 0 and "ix_search_document_words_rank" in added.output, added.output
         facets_and_phrases_hold(app, client)

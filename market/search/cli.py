@@ -10,7 +10,7 @@ from market.core.errors import ServiceError
 from market.extensions import db
 from market.search import documents, relevance, services
 from market.search.indexing import backend_of, drain
-from market.search.models import RANK_INDEX
+from market.search.models import RANK_INDEXES, rank_index_sql
 
 search_cli = AppGroup("search", help="The full-text search index.")
 
@@ -65,14 +65,15 @@ def evaluate_command(path, backend):
 
 @search_cli.command("rank-index")
 def rank_index_command():
-    """On PostgreSQL, add the RUM index that ranks results from the index (migration 0027 adds it when
-    the server has the extension; this adds it once the operator has installed it later)."""
+    """On PostgreSQL, add the RUM indexes that rank results from the index, over every document and for
+    each kind (migrations 0027 and 0028 add them when the server has the extension; this adds them once
+    the operator has installed it later)."""
     if db.engine.dialect.name != "postgresql":
         raise click.ClickException("The RUM index is for the PostgreSQL search backend.")
     if db.session.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")).first() is None:
         raise click.ClickException("This PostgreSQL server has no RUM extension: install postgresql-<major>-rum.")
     db.session.execute(text("CREATE EXTENSION IF NOT EXISTS rum"))
-    db.session.execute(text(f"CREATE INDEX IF NOT EXISTS {RANK_INDEX} ON search_document "
-                            "USING rum (words rum_tsvector_ops)"))
+    for kind in RANK_INDEXES:
+        db.session.execute(text(rank_index_sql(kind)))
     db.session.commit()
-    click.echo(f"{RANK_INDEX} is in place: search results are ranked from it.")
+    click.echo(f"{', '.join(RANK_INDEXES.values())} are in place: search results are ranked from them.")
