@@ -10,7 +10,6 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
 
 from market.core import tables, uploads
 from market.core.errors import ServiceError
@@ -86,6 +85,8 @@ def _csv_rows(data: bytes):
 
 
 def _xlsx_rows(data: bytes):
+    from openpyxl import load_workbook  # here: openpyxl imports numpy, which a server needs only for this
+
     uploads.check_unpacked(data, "xlsx")  # before openpyxl opens it (it holds shared strings in memory)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -175,6 +176,8 @@ def to_csv(catalog) -> bytes:
 
 
 def to_xlsx(catalog) -> bytes:
+    from openpyxl import Workbook  # here: see _xlsx_rows
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "目录"
