@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a throw-away PostgreSQL server on loopback:
 # initdb into a temporary folder, start on a free port, set TEST_DATABASE_URL, stop afterwards.
+# POSTGRES_OPTIONS adds server settings (the benchmarks: "-c shared_buffers=6GB").
 set -euo pipefail
 
 initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
@@ -26,7 +27,7 @@ trap stop EXIT
 
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -w -l "$dir/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${POSTGRES_OPTIONS:-}" \
   start >/dev/null
 "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres market_test
 
