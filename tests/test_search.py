@@ -111,48 +111,83 @@ def test_private_things_never_reach_the_index(app, whoosh, tender_world):
         assert secret not in stored
 
 
-def test_whoosh_postings_decoded_by_block_are_whooshs_own(tmp_path):
-    """The search reads Whoosh's postings block by block (`SegmentPostings`): for every word of an
-    index of three segments, one with deleted documents, postings of several blocks (over 128) and of
-    one posting (inlined), the document numbers and weights are those of Whoosh's own matcher."""
-    from whoosh import index
-
-    from market.search.backends import SegmentPostings
-
-    folder = tmp_path / "index"
-    folder.mkdir()
-    ix = index.create_in(str(folder), WhooshBackend.schema())
-    for batch in range(3):
+def whoosh_segments(folder, batches: int = 3):
+    """A Whoosh index of `batches` segments of 300 needs each: 养老 in every one (postings of several
+    blocks), 助餐 or 心理, and every fiftieth a word of its own (one posting, inlined in the term)."""
+    ix = WhooshBackend(str(folder)).index()
+    for batch in range(batches):
         writer = ix.writer()
         for n in range(300):
             words = ["养老"] + (["助餐"] * (n % 3) if n % 2 else ["心理"])
-            words += [f"独有{batch}{n}"] if n % 50 == 0 else []  # a word of one posting: inlined
-            writer.add_document(key=f"need:{batch}-{n}", kind="need", title=" ".join(words), body=" ".join(words[::-1]))
+            words += [f"独有{batch}{n}"] if n % 50 == 0 else []
+            writer.add_document(key=f"need:{batch * 1000 + n}", kind="need", title=" ".join(words),
+                                body=" ".join(words[::-1]), places=f"d{1 + n % 3}", status="open", grade="0",
+                                category="1")
         writer.commit(merge=False)
+    return ix
+
+
+def delete_needs(ix, batch: int, numbers) -> None:
     writer = ix.writer()
-    for n in [*range(140), *range(140, 300, 7)]:  # the whole first block of 养老's postings, and more
-        writer.delete_by_term("key", f"need:1-{n}")
+    for n in numbers:
+        writer.delete_by_term("key", f"need:{batch * 1000 + n}")
     writer.commit(merge=False)
-    with ix.searcher() as searcher:
+
+
+def whooshs_own(reader, field, word) -> list:
+    matcher = reader.postings(field, word)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found
+
+
+def test_whoosh_postings_decoded_by_block_are_whooshs_own(tmp_path):
+    """The search reads Whoosh's postings block by block (`SegmentPostings`) and keeps them: for every
+    word of an index of three segments, one with deleted documents (a whole block of 养老's postings
+    among them), the document numbers and weights the search uses are those of Whoosh's own matcher,
+    before and after more documents are deleted from a segment already read."""
+    from market.search.backends import SegmentPostings
+
+    ix = whoosh_segments(tmp_path / "index")
+    delete_needs(ix, 1, [*range(140), *range(140, 300, 7)])
+    backend = WhooshBackend(str(tmp_path / "index"))
+    for _round in range(2):
+        searcher = backend.searcher()
         leaves = searcher.reader().leaf_readers()
         assert len(leaves) == 3 and any(reader.has_deletions() for reader, _ in leaves)
         checked = 0
-        for reader, _offset in leaves:
-            kept = SegmentPostings(cap=50)  # small: words are dropped and decoded again
-            for field in ("title", "body"):
-                for word in reader.field_terms(field):
-                    for _ in range(2):
-                        ids, weights = kept.read(reader, field, word)
-                        matcher = reader.postings(field, word)
-                        expected = []
-                        while matcher.is_active():
-                            expected.append((matcher.id(), matcher.weight()))
-                            matcher.next()
-                        assert list(zip(ids.tolist(), weights.tolist())) == expected, (field, word)
-                        checked += 1
-            assert kept.size <= 50 + 300
+        for field in ("title", "body"):
+            for word in searcher.reader().field_terms(field):
+                for _ in range(2):  # decoded, then kept
+                    ids, weights = backend._postings(searcher, field, word)
+                    assert list(zip(ids.tolist(), weights.tolist())) == whooshs_own(searcher.reader(), field, word)
+                    checked += 1
         assert checked > 20
-        assert SegmentPostings().read(leaves[0][0], "title", "没有的词")[0].tolist() == []
+        delete_needs(ix, 0, range(3, 300, 5))  # the second round reads the first segment's postings kept
+    kept = SegmentPostings(cap=50)  # small: words are dropped and decoded again, all of them each time
+    reader = leaves[2][0]
+    for word in [*reader.field_terms("title"), *reader.field_terms("title")]:
+        assert list(zip(*(a.tolist() for a in kept.read(reader, "title", word)))) == whooshs_own(reader, "title", word)
+    assert kept.size <= 50 + 300 and SegmentPostings().read(reader, "title", "没有的词")[0].tolist() == []
+
+
+def test_whoosh_search_after_deleting_from_a_segment_already_read(tmp_path):
+    """A search, then documents deleted from an older segment (a record changed: its old version is
+    deleted where it was written), then the same search: the deleted ones are gone from the hits, the
+    total and the facets, without the segment's postings being read again."""
+    ix = whoosh_segments(tmp_path / "index", batches=2)
+    backend = WhooshBackend(str(tmp_path / "index"))
+    query = analysis.parse("心理")
+    before = backend.search(query, Filters(), 1, 500)
+    assert before.total == 300 and before.facets["district"] == {"1": 100, "2": 100, "3": 100}
+    delete_needs(ix, 0, range(0, 300, 2))  # every 心理 need of the first segment
+    after = backend.search(query, Filters(), 1, 500)
+    assert after.total == 150
+    assert {h.record_id for h in after.hits} == {h.record_id for h in before.hits if h.record_id >= 1000}
+    assert sum(after.facets["district"].values()) == 150 and after.facets["kind"] == {"need": 150}
+    assert backend.search(query, Filters(place="d1"), 1, 500).total == 50
 
 
 def test_filters_highlighting_and_pages(app, whoosh, places):
@@ -281,13 +316,18 @@ def test_facets_and_quoted_phrases_on_postgresql(app, client):
             assert (found.total, found.capped, sum(found.facets["kind"].values())) == (3, True, 3)
             assert len(found.items) == 3 and all(r.hit.matched == 1 for r in found.items)
             # the facets are those of the three best, the ones shown, and the same every time
-            shown = db.session.execute(db.select(SearchDocument.category_id, SearchDocument.places).where(
-                db.tuple_(SearchDocument.kind, SearchDocument.record_id).in_(
+            shown = db.session.execute(db.select(
+                SearchDocument.kind, SearchDocument.category_id, SearchDocument.status, SearchDocument.grade,
+                SearchDocument.places).where(db.tuple_(SearchDocument.kind, SearchDocument.record_id).in_(
                     [(r.hit.kind, r.hit.record_id) for r in found.items]))).all()
-            categories: dict[str, int] = {}
-            for category_id, _places in shown:
-                categories[str(category_id)] = categories.get(str(category_id), 0) + 1
-            assert found.facets["category"] == categories
+            counted: dict[str, dict[str, int]] = {"kind": {}, "category": {}, "status": {}, "grade": {},
+                                                  "district": {}}
+            for kind, category_id, status, grade, places_ in shown:
+                for facet, value in (("kind", kind), ("category", category_id), ("status", status),
+                                     ("grade", grade), *(("district", t[1:]) for t in places_.split() if t[0] == "d")):
+                    if value not in (None, ""):
+                        counted[facet][str(value)] = counted[facet].get(str(value), 0) + 1
+            assert found.facets == counted
             assert services.search("心理", Filters()).facets == found.facets
             # and the pages of a smaller size follow the same order
             halves = [services.search("心理", Filters(), page, per_page=2).items for page in (1, 2)]

@@ -85,7 +85,7 @@ def _csv_rows(data: bytes):
 
 
 def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook  # here: openpyxl imports numpy, which a server needs only for this
+    from openpyxl import load_workbook  # here: openpyxl imports numpy, 15 MB a process that reads no spreadsheet
 
     uploads.check_unpacked(data, "xlsx")  # before openpyxl opens it (it holds shared strings in memory)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
