@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -91,6 +92,9 @@ def main() -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="render every request (PAGE_CACHE_SECONDS=0): the pages' own cost")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every page this many times, one round of pages after another, and print "
+                             "each figure's median (a shared host moves a page's p95 by 20-30 ms from run to run)")
     args = parser.parse_args()
     urls = key_urls()
     from market import create_app
@@ -134,20 +138,22 @@ def main() -> None:
         for _label, path in urls:  # warm every worker: jieba, templates, caches
             for _ in range(args.workers * 3):
                 urllib.request.urlopen(base + path, timeout=60).read()
-        results = {}
-        for label, path in urls:
-            results[label] = ab(base + path, args.requests, args.concurrency)
+        rounds = [{label: ab(base + path, args.requests, args.concurrency) for label, path in urls}
+                  for _ in range(args.rounds)]
+        results = {label: {key: (sum if key == "failed" else statistics.median)(r[label][key] for r in rounds)
+                           for key in rounds[0][label]} for label, _path in urls}  # failures of every round
         bare = results["bare endpoint"]["rps"]
         cache = "page cache off" if args.no_page_cache else "page cache on"
         print(f"## {args.label or 'HTTP'}, {cache}: gunicorn, {args.workers} workers, "
-              f"ab -k -n {args.requests} -c {args.concurrency}")
+              f"ab -k -n {args.requests} -c {args.concurrency}"
+              + (f", median of {args.rounds} rounds" if args.rounds > 1 else ""))
         print()
         print("| page | req/s | p50 ms | p95 ms | p99 ms | share of bare throughput | failed |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for label, path in urls:
             r = results[label]
-            print(f"| {label} (`{path.split('?')[0]}`) | {r['rps']:.0f} | {r['p50']} | {r['p95']} | {r['p99']} | "
-                  f"{r['rps'] / bare:.2f} | {r['failed']} |")
+            print(f"| {label} (`{path.split('?')[0]}`) | {r['rps']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
+                  f"{r['p99']:.0f} | {r['rps'] / bare:.2f} | {r['failed']:.0f} |")
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         print()
         print("memory (RSS): master %.0f MB; workers %s MB" % (
