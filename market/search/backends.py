@@ -307,7 +307,7 @@ class WhooshBackend:
 
         parts = []
         for reader, offset, (kept, live) in self._segments(searcher, "postings",
-                                                            lambda reader: (SegmentPostings(), {})):
+                                                            lambda _reader: (SegmentPostings(), {})):
             ids, weights = kept.read(reader, field, word)
             if reader.has_deletions():
                 count = reader.doc_count()
@@ -319,7 +319,7 @@ class WhooshBackend:
                 ids, weights = ids[keep], weights[keep]
             parts.append((offset, ids, weights))
         if not parts:  # an empty index
-            return SegmentPostings._none()
+            return SegmentPostings.empty()
         if len(parts) == 1 and parts[0][0] == 0:
             return parts[0][1], parts[0][2]
         return (np.concatenate([ids + offset for offset, ids, _weights in parts]),
@@ -346,8 +346,7 @@ class WhooshBackend:
         import numpy as np
 
         def postings_of(reader):
-            kept = SegmentPostings(cap=None)
-            return {facet: {(term[1:] if facet == "district" else term): kept.read(reader, name, term)[0]
+            return {facet: {(term[1:] if facet == "district" else term): SegmentPostings.decode(reader, name, term)[0]
                             for term in reader.field_terms(name) if term and (facet != "district" or term[0] == "d")}
                     for facet, name in FACET_FIELDS.items()}
 
@@ -377,14 +376,14 @@ class SegmentPostings:
 
     CAP = 2_000_000  # postings kept per segment and thread: 16 MB
 
-    def __init__(self, reader=None, cap: int | None = CAP):
+    def __init__(self, cap: int | None = CAP):
         self.cap, self.size, self.kept = cap, 0, {}
 
     def read(self, reader, field: str, word: str):
         key = (field, word)
         found = self.kept.pop(key, None)
         if found is None:
-            found = self._decode(reader, field, word)
+            found = self.decode(reader, field, word)
             self.size += len(found[0])
         self.kept[key] = found  # (dicts keep their order: the last used is last)
         while self.cap is not None and self.size > self.cap and len(self.kept) > 1:
@@ -393,18 +392,18 @@ class SegmentPostings:
         return found
 
     @staticmethod
-    def _none():
+    def empty():
         import numpy as np
 
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
 
     @staticmethod
-    def _decode(reader, field: str, word: str):
+    def decode(reader, field: str, word: str):
         import numpy as np
         from whoosh.codec.whoosh3 import W3LeafMatcher
 
         if (field, word) not in reader:
-            return SegmentPostings._none()
+            return SegmentPostings.empty()
         matcher = reader.postings(field, word)
         if reader.has_deletions():  # postings() wrapped it to step past them (moving it): all of it, from the start
             matcher = matcher.child
@@ -417,7 +416,7 @@ class SegmentPostings:
                 ids.append(np.fromiter(matcher._ids, dtype=np.int32, count=len(matcher._ids)))
                 weights.append(np.fromiter(matcher._weights, dtype=np.float32, count=len(matcher._weights)))
                 matcher._next_block()
-            found = (np.concatenate(ids), np.concatenate(weights)) if ids else SegmentPostings._none()
+            found = (np.concatenate(ids), np.concatenate(weights)) if ids else SegmentPostings.empty()
         else:
             while matcher.is_active():
                 ids.append(matcher.id())
@@ -434,7 +433,8 @@ RANKED_COLUMNS = (SearchDocument.id, SearchDocument.kind, SearchDocument.record_
                   SearchDocument.places, SearchDocument.status, SearchDocument.grade)
 
 
-_RANKED_TIE_ORDER = itemgetter(len(RANKED_COLUMNS), 1, 2)  # distance, kind, record_id: `_tie_order`, faster
+# Ranked rows (RANKED_COLUMNS, then the distance) in order, documents at one distance by kind and id
+_TIE_ORDER = itemgetter(len(RANKED_COLUMNS), 1, 2)
 
 
 class PostgresBackend:
@@ -524,7 +524,7 @@ class PostgresBackend:
             if by_index and held > 1 and held not in probed:
                 probed[held] = self._probed(held, groups, typed_groups, typed, wanted, conditions, earlier)
             if probed.get(held) is not None:
-                rows = sorted((r for r in probed[held] if r.part == part), key=_tie_order)
+                rows = sorted((r for r in probed[held] if r.part == part), key=_TIE_ORDER)
             else:
                 where = [SearchDocument.words.op("@@")(_tsquery(slice_words)), *conditions]
                 if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
@@ -535,16 +535,15 @@ class PostgresBackend:
                         total, facets = cap + 1, _facet_counts(rows[:cap])
                     else:  # all of the slice: counted first, then what else matches
                         ranked = rows
-                elif position < start:  # a later page: how many this slice holds decides where the page starts
-                    ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
-                    if position + len(ids) <= start:
-                        position += len(ids)
-                        if len(ids) > cap:
-                            break
-                        earlier += ids
-                        continue
-                    rows = self._ranked(where, near, end - position, by_index)
                 else:
+                    if position < start:  # a later page: how many this slice holds decides where the page starts
+                        ids = db.session.scalars(select(SearchDocument.id).where(*where).limit(cap + 1)).all()
+                        if position + len(ids) <= start:
+                            position += len(ids)
+                            if len(ids) > cap:
+                                break
+                            earlier += ids
+                            continue
                     rows = self._ranked(where, near, end - position, by_index)
             shown += [(r.id, held, part != "rest") for r in rows[max(0, start - position):end - position]]
             if len(rows) >= end - position:  # the page is full
@@ -598,8 +597,7 @@ class PostgresBackend:
         part = case((holds_typed, "typed"), (holds_some_typed, "some typed"), else_="rest")
         distance = case((holds_some_typed, SearchDocument.words.op("<=>", return_type=Float)(typed)),
                         else_=SearchDocument.words.op("<=>", return_type=Float)(wanted))
-        return db.session.execute(select(SearchDocument.id, SearchDocument.kind, SearchDocument.record_id,
-                                         part.label("part"), distance.label("distance"))
+        return db.session.execute(select(*RANKED_COLUMNS, distance.label("distance"), part.label("part"))
                                   .where(SearchDocument.id.in_(ids))).all()
 
     @staticmethod
@@ -613,7 +611,7 @@ class PostgresBackend:
         if by_index:
             distance = SearchDocument.words.op("<=>", return_type=Float)(near)
             statement = select(*RANKED_COLUMNS, distance.label("distance")).where(*where).order_by(distance)
-            return sorted(db.session.execute(statement.limit(wanted + TIE_WINDOW)).all(), key=_RANKED_TIE_ORDER)
+            return sorted(db.session.execute(statement.limit(wanted + TIE_WINDOW)).all(), key=_TIE_ORDER)
         distance = -func.ts_rank(SearchDocument.words, near)
         return db.session.execute(select(*RANKED_COLUMNS, distance.label("distance")).where(*where)
                                   .order_by(distance, SearchDocument.kind, SearchDocument.record_id)
@@ -660,10 +658,6 @@ def _not_among(ids: list[int]):
     """Not one of these documents: one array parameter (`id <> ALL(…)`), not a parameter for each of up
     to COUNT_LIMIT ids, which SQLAlchemy and the driver would each handle one by one."""
     return SearchDocument.id != all_(bindparam(None, ids, type_=ARRAY(Integer)))
-
-
-def _tie_order(row):
-    return row.distance, row.kind, row.record_id
 
 
 def _facet_counts(rows) -> dict[str, dict[str, int]]:
