@@ -25,6 +25,7 @@ from market.core.params import BoundedIntegerConverter
 from market.demo.cli import demo_cli
 from market.evaluation.views import bp as evaluation_bp
 from market.extensions import babel, csrf, db, login_manager, migrate
+from market.grid.views import bp as grid_bp
 from market.incubation.views import bp as incubation_bp
 from market.money.cli import money_cli
 from market.money.views import bp as money_bp
@@ -63,6 +64,9 @@ from market.core import page_cache as _core_page_cache  # noqa: F401
 from market.core import workflow as _core_workflow  # noqa: F401
 from market.evaluation import desk as _evaluation_desk  # noqa: F401
 from market.evaluation import receivers as _evaluation_receivers  # noqa: F401
+from market.grid import desk as _grid_desk  # noqa: F401
+from market.grid import models as _grid_models  # noqa: F401
+from market.grid import wording as _grid_wording  # noqa: F401
 from market.incubation import desk as _incubation_desk  # noqa: F401
 from market.incubation import models as _incubation_models  # noqa: F401
 from market.money import models as _money_models  # noqa: F401
@@ -163,7 +167,7 @@ def _note_session_use(error) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, notifications_bp, procurement_bp,
                       contracts_bp, money_bp, spending_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
-                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp):
+                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp, grid_bp):
         app.register_blueprint(blueprint)
 
 

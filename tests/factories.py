@@ -11,6 +11,7 @@ Fixtures:
   evaluator organization and three residents of the served community.
 - `round_world`: the tender world with a second expert, six verified residents to give and a stranger.
 - `standin`: Stripe's API as a local stand-in server, with the app set to pay through it.
+- `grid_ledger`: the grid ledger's community, grid, buildings, leaders, staff and dispatch rules.
 
 Helpers, by area:
 - people: `user`;
@@ -49,6 +50,8 @@ from market.evaluation import ratings, rubrics
 from market.evaluation import services as evaluations
 from market.evaluation.models import Evaluation, Rubric
 from market.extensions import db
+from market.grid import dispatch_rules as grid_rules
+from market.grid import grids as grid_areas
 from market.money import ledger
 from market.money import services as money
 from market.needs.models import CommunityRequest
@@ -56,6 +59,7 @@ from market.organizations import credit_code
 from market.organizations.models import Membership, Organization, ServiceCategory
 from market.philanthropy import giving, proposals, review, rounds
 from market.philanthropy.models import Proposal, Round
+from market.places.models import Community, Department
 from market.procurement import awards, bids, tenders, undertakers
 from market.procurement.models import CatalogItem, PurchaseCatalog, Tender
 from stripe_standin import StripeStandIn
@@ -461,6 +465,43 @@ def post_webhook(client, payload: bytes, header: str):
     """Send a webhook to Market the way Stripe does: the JSON body and its signature header."""
     return client.client.post("/money/webhooks/stripe", data=payload,
                               headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+
+
+# --- the grid ledger ------------------------------------------------------------------------------
+
+@pytest.fixture
+def grid_ledger(app, make_user, places):
+    """The grid ledger: a community with one grid and two buildings (3幢 with its leader), the
+    city-management bureau's staff, the street's and district's, and the district's rules for
+    sanitation (the bureau) and neighbour disputes (the community)."""
+    with command(app):
+        district = db.session.get(Community, places["community"]).street.district_id
+        city_management = db.session.scalar(db.select(Department.id).filter_by(name="姑苏区城市管理局"))
+    ids = {
+        "admin": make_user("admin@example.cn", "吴建华", roles={Role.CIVIL_AFFAIRS: None}),
+        "worker": make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]}),
+        "city": make_user("city@example.cn", "赵刚", roles={Role.PURCHASER: city_management}),
+        "street": make_user("street@example.cn", "孙敏", roles={Role.STREET_STAFF: places["street"]}),
+        "district_staff": make_user("district@example.cn", "钱军", roles={Role.DISTRICT_STAFF: district}),
+        "leader": make_user("leader@example.cn", "李秀英"),
+        "resident": make_user("resident@example.cn", "张晓梅", community=places["community"]),
+        "stranger": make_user("stranger@example.cn", "周杰"),
+        "city_management": city_management, "district": district, "community": places["community"],
+    }
+    with command(app):
+        worker = user(ids["worker"])
+        grid = grid_areas.add_grid(worker, places["community"], "一片区")
+        ids["grid"] = grid.id
+        ids["building"] = grid_areas.add_building(worker, grid, "3幢", "平江路100号").id
+        ids["other_building"] = grid_areas.add_building(worker, grid, "5幢").id
+        grid_areas.appoint(worker, "leader@example.cn", building=grid_areas.get_building(ids["building"]))
+        for category, kind, body in (("sanitation", "department", city_management), ("neighbours", "community", None)):
+            grid_rules.add_rule(user(ids["admin"]), grid_rules.RuleData(
+                district_id=district, category=category, effective_from=date(2026, 1, 1), effective_until=None,
+                body_kind=kind, body_id=body, respond_hours=24, urgent_amount=24, urgent_unit="hours",
+                normal_amount=3, normal_unit="working_days"))
+    return ids
+
 
 
 # --- at the same moment ---------------------------------------------------------------------------

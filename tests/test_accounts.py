@@ -439,7 +439,7 @@ def test_civil_affairs_grants_and_revokes_roles(client, make_user, login, app, p
     make_user("admin@example.cn", roles={Role.CIVIL_AFFAIRS: None})
     uid = make_user("p@example.cn")
     login("admin@example.cn")
-    none = {"community_id": 0, "department_id": 0, "organization_id": 0}
+    none = {"community_id": 0, "department_id": 0, "organization_id": 0, "street_id": 0, "district_id": 0}
     page = client.submit(f"/admin/users/{uid}", {**none, "role": "purchaser"}).get_data(as_text=True)
     assert "该角色必须绑定到一个已有的部门" in page  # a purchaser acts for a department
     client.submit(f"/admin/users/{uid}", {**none, "role": "purchaser", "department_id": places["department"],

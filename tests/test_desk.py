@@ -30,6 +30,10 @@ EXPECTED = {
         "community_worker-needs_to_triage": 9,
         "community_worker-hearings_to_hold": 1,  # the youth-care review meeting, voting
         "community_worker-requests_to_forward": 1,  # 金坊's after-school request, proposed (journeys.py)
+        # the grid ledger's month (demo/grid.py): two recorded in the last two days, 5幢's door closer sent
+        # back, 7幢's chickens reopened; and, for the community as a body, 8幢's parking dispute
+        "community_worker-problems_to_dispatch": 4,
+        "problems-handling": 1,
     },
     "purchaser@demo.market": {
         "purchaser-questions": 1,  # on the open meals tender
@@ -48,6 +52,20 @@ EXPECTED = {
     "expert@demo.market": {"expert-to_score": 1},  # the bathing tender's panel
     "resident@demo.market": {"resident-my_needs": 3, "resident-hearings_to_vote": 1},
     "neighbour@demo.market": {"resident-my_needs": 3, "resident-hearings_to_vote": 1},
+    # The grid ledger's month (demo/grid.py), on the demo clock (a Sunday, 10:00). Still open: 一片区's
+    # 2幢 lamp and 4幢 air conditioner (accepted), 2幢 tree and 3幢 paving (dispatched), recorded by the grid
+    # leader; 1幢's rubbish, by the building leader.
+    "gridleader@demo.market": {"grid-recorded": 4},
+    "building@demo.market": {"grid-recorded": 1},
+    # the city-management bureau answers for the tree and the paving, handles the lamp, the air conditioner
+    # and the rubbish; the company for 8幢's lift, dispatched yesterday
+    "city@demo.market": {"problems-to_answer": 2, "problems-handling": 3},
+    "property@demo.market": {"problems-to_answer": 1},
+    # past their deadlines: the air conditioner (three working days, due on the 18th: on to the district
+    # two days later), the rubbish (three working days, due Friday 20th at 11:00: the street's since, the
+    # district's from Sunday 11:00) and the lamp (five working days, also due Friday 20th at 11:00)
+    "street@demo.market": {"problems-escalated": 3},
+    "district@demo.market": {"problems-escalated": 1},
 }
 
 

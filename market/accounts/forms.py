@@ -90,10 +90,14 @@ class LanguageForm(FlaskForm):
 
 
 class GrantRoleForm(Form):
-    role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role if r != Role.RESIDENT))
+    # grid and building leaders are appointed by their community's workers, on the community's grid page
+    role = SelectField(_l("Role"), choices=options(
+        (r.value, ROLE_LABELS[r]) for r in Role if r not in (Role.RESIDENT, Role.GRID_LEADER, Role.BUILDING_LEADER)))
     community_id = SelectField(_l("Community (for a community worker)"), coerce=int)
     department_id = SelectField(_l("Department (for a government purchaser)"), coerce=int)
     organization_id = SelectField(_l("Organization (for incubator staff or an evaluator)"), coerce=int)
+    street_id = SelectField(_l("Street or town (for street office staff)"), coerce=int)
+    district_id = SelectField(_l("District (for district staff)"), coerce=int)
     submit = SubmitField(_l("Grant role"))
 
 

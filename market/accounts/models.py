@@ -83,6 +83,18 @@ class User(UserMixin, db.Model):
     def department_ids(self) -> set[int]:
         return {g.department_id for g in self.grants if g.role == Role.PURCHASER}
 
+    def grid_ids(self) -> set[int]:
+        return {g.grid_id for g in self.grants if g.role == Role.GRID_LEADER}
+
+    def building_ids(self) -> set[int]:
+        return {g.building_id for g in self.grants if g.role == Role.BUILDING_LEADER}
+
+    def street_ids(self) -> set[int]:
+        return {g.street_id for g in self.grants if g.role == Role.STREET_STAFF}
+
+    def district_ids(self) -> set[int]:
+        return {g.district_id for g in self.grants if g.role == Role.DISTRICT_STAFF}
+
     def organization_ids(self) -> set[int]:
         return {m.organization_id for m in self.memberships}
 
@@ -100,7 +112,8 @@ class User(UserMixin, db.Model):
 
 
 class RoleGrant(db.Model):
-    """A role held by a person, bound to the community, department or organization it acts for."""
+    """A role held by a person, bound to what it acts for: a community, department, organization,
+    grid, building, street or district (ROLE_SCOPE). The service refuses a second identical grant."""
 
     __table_args__ = (
         UniqueConstraint("user_id", "role", "community_id", "department_id", "organization_id"),
@@ -111,6 +124,10 @@ class RoleGrant(db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     granted_at: Mapped[datetime]
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -118,6 +135,27 @@ class RoleGrant(db.Model):
     community = relationship("Community", lazy="joined")
     department = relationship("Department", lazy="joined")
     organization = relationship("Organization", lazy="joined")
+    grid = relationship("Grid", lazy="joined")
+    building = relationship("Building", lazy="joined")
+    street = relationship("Street", lazy="joined")
+    district = relationship("District", lazy="joined")
+
+    @property
+    def bound_to(self) -> str:
+        """What the role acts for, in words: "姑苏区 平江街道 平江路社区", "平江路社区 一片区 3幢"…"""
+        if self.building is not None:
+            grid = self.building.grid
+            return f"{grid.community.name} {grid.name} {self.building.name}"
+        if self.grid is not None:
+            return f"{self.grid.community.name} {self.grid.name}"
+        if self.community is not None:
+            return self.community.full_name
+        if self.street is not None:
+            return f"{self.street.district.name} {self.street.name}"
+        for bound in (self.department, self.organization, self.district):
+            if bound is not None:
+                return bound.name
+        return ""
 
 
 RESIDENCE_MACHINE = StateMachine(
@@ -144,6 +182,8 @@ class Residence(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     method: Mapped[str] = mapped_column(String(20), default="")  # worker | code
     address_note: Mapped[str] = mapped_column(String(120), default="")
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))  # named when verified, if the
+    # community has its buildings: the building leader then knows their residents
     requested_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -14,6 +14,10 @@ class Role(StrEnum):
     EVALUATOR = "evaluator"
     EXPERT = "expert"
     CIVIL_AFFAIRS = "civil_affairs"
+    GRID_LEADER = "grid_leader"
+    BUILDING_LEADER = "building_leader"
+    STREET_STAFF = "street_staff"
+    DISTRICT_STAFF = "district_staff"
 
 
 ROLE_LABELS = {
@@ -24,6 +28,10 @@ ROLE_LABELS = {
     Role.EVALUATOR: _l("Third-party evaluator"),
     Role.EXPERT: _l("Expert reviewer"),
     Role.CIVIL_AFFAIRS: _l("Civil-affairs administrator"),
+    Role.GRID_LEADER: _l("Grid leader"),
+    Role.BUILDING_LEADER: _l("Building leader"),
+    Role.STREET_STAFF: _l("Street office staff"),
+    Role.DISTRICT_STAFF: _l("District staff"),
 }
 
 # What a grant of each role must name; the others are left empty.
@@ -35,7 +43,12 @@ ROLE_SCOPE = {
     Role.EVALUATOR: "organization",
     Role.EXPERT: None,
     Role.CIVIL_AFFAIRS: None,
+    Role.GRID_LEADER: "grid",
+    Role.BUILDING_LEADER: "building",
+    Role.STREET_STAFF: "street",
+    Role.DISTRICT_STAFF: "district",
 }
+SCOPES = ("community", "department", "organization", "grid", "building", "street", "district")
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ from market.accounts.models import (
     User,
     UserSession,
 )
-from market.accounts.roles import ROLE_SCOPE, Role, Scope
+from market.accounts.roles import ROLE_SCOPE, SCOPES, Role, Scope
 from market.core import codes, mail, text, unit
 from market.core.errors import NotFound, PermissionDenied, ServiceError
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.places import services as places
-from market.places.models import Community, Department
+from market.places.models import Building, Community, Department, District, Grid, Street
 
 MIN_PASSWORD_LENGTH = 10
 CODE_VALID_DAYS = 30
@@ -486,20 +486,30 @@ def redeem_residence_code(user: User, code: str) -> Residence:
 
 # --- roles -------------------------------------------------------------------------------
 
+# Places a role may be bound to below the community and above it, besides communities and departments
+PLACE_MODELS = {"grid": Grid, "building": Building, "street": Street, "district": District}
+PLACE_CHOICES = {"grid": list, "building": list, "street": places.street_choices, "district": places.district_choices}
+
+
 def _require_civil_affairs(actor: User) -> None:
     if not actor.has_role(Role.CIVIL_AFFAIRS):
         raise PermissionDenied(_("Only a civil-affairs administrator can do this."))
 
 
-def grant_role(actor: User, user: User, role: Role, community_id: int | None = None,
-               department_id: int | None = None, organization_id: int | None = None) -> RoleGrant:
-    """Give a role, bound to what the role acts for; the other bindings are ignored."""
+def grant_role(actor: User, user: User, role: Role, **scope_ids: int | None) -> RoleGrant:
+    """Give a role, bound to what the role acts for (`community_id=…`, `street_id=…`: ROLE_SCOPE);
+    the other bindings are ignored."""
     _require_civil_affairs(actor)
+    return bind_role(actor, user, role, scope_ids.get(f"{ROLE_SCOPE.get(role)}_id"))
+
+
+def bind_role(actor: User, user: User, role: Role, scope_id: int | None) -> RoleGrant:
+    """The grant of `role` bound to `scope_id`, once: for a caller that has checked that `actor` may
+    give it (civil affairs any role; a community's workers its grid and building leaders)."""
     scope = ROLE_SCOPE[role]
-    scope_id = {"community": community_id, "department": department_id, "organization": organization_id}.get(scope)
     if role == Role.RESIDENT:
         raise ServiceError(_("Every account is a resident already."))
-    values = {"community_id": None, "department_id": None, "organization_id": None}
+    values = {f"{name}_id": None for name in SCOPES}
     if scope is not None:
         if scope_id is None or not scope_of(scope).exists(scope_id):
             raise ServiceError(_("This role must be bound to an existing %(scope)s.", scope=_scope_label(scope)),
@@ -507,7 +517,7 @@ def grant_role(actor: User, user: User, role: Role, community_id: int | None = N
         values[f"{scope}_id"] = scope_id
     exists = db.session.scalar(select(RoleGrant.id).filter_by(user_id=user.id, role=role.value, **values))
     if exists:
-        raise ServiceError(_("This person already holds that role."))
+        raise ServiceError(_("This person already holds that role."), code="role_held")
     grant = RoleGrant(user_id=user.id, role=role.value, granted_at=clock.now(), granted_by_id=actor.id, **values)
     db.session.add(grant)
     unit.flush()
@@ -531,12 +541,17 @@ def scope_of(scope: str) -> Scope:
         return Scope(lambda id_: db.session.get(Community, id_) is not None, places.community_choices)
     if scope == "department":
         return Scope(lambda id_: db.session.get(Department, id_) is not None, places.department_choices)
+    if scope in PLACE_MODELS:
+        model = PLACE_MODELS[scope]
+        return Scope(lambda id_: db.session.get(model, id_) is not None, PLACE_CHOICES[scope])
     answers = [answer for _receiver, answer in signals.role_scope.send(scope)]
     return answers[0] if answers else Scope(lambda _id: False, list)
 
 
 def _scope_label(scope: str) -> str:
-    return {"community": _("community"), "department": _("department"), "organization": _("organization")}[scope]
+    return {"community": _("community"), "department": _("department"), "organization": _("organization"),
+            "grid": _("grid"), "building": _("building"), "street": _("street or town"),
+            "district": _("district")}[scope]
 
 
 def users_with_role(role: Role) -> list[User]:

@@ -250,6 +250,8 @@ def admin_user(user_id: int):
     form.community_id.choices = options({"": none, **places.community_choices()})
     form.department_id.choices = options(none + places.department_choices())
     form.organization_id.choices = options(none + services.scope_of("organization").choices())
+    form.street_id.choices = options(none + places.street_choices())
+    form.district_id.choices = options(none + places.district_choices())
     return run_form(
         form,
         lambda: services.grant_role(
@@ -259,6 +261,8 @@ def admin_user(user_id: int):
             community_id=form.community_id.data or None,
             department_id=form.department_id.data or None,
             organization_id=form.organization_id.data or None,
+            street_id=form.street_id.data or None,
+            district_id=form.district_id.data or None,
         ),
         _("Role granted."),
         url_for("accounts.admin_user", user_id=user.id),

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select
 from market.contracts.models import Acceptance, ContractSignature, Milestone
 from market.core.workflow import StatusChange
 from market.extensions import db
+from market.grid.models import Dispatch, ProblemNote
 from market.money.models import Entry, LedgerTransaction, Payment
 from market.organizations.models import OrganizationGrade
 from market.procurement.models import Award, Bid, BidResult, Challenge, Score
@@ -27,7 +28,7 @@ class Spec:
 
 # Status changes of these subjects are audited; a subject's creation in its first status is not,
 # except where noted by PUBLIC_FROM (draft tenders and contracts are nobody's business yet).
-AUDITED_MACHINES = {"tender", "contract", "milestone", "grade_application", "round", "proposal"}
+AUDITED_MACHINES = {"tender", "contract", "milestone", "grade_application", "round", "proposal", "problem"}
 PRIVATE_STATUSES = {"draft"}
 PUBLIC_GRADING = {"noticed", "appealed", "issued"}
 PUBLIC_PROPOSAL = {"selected", "funded", "cancelled"}
@@ -145,7 +146,20 @@ def _grade(grade, new):
                   "valid_until": _plain(grade.valid_until)})] if new else []
 
 
+def _dispatch(dispatch, new):
+    """A problem's dispatch: to whom, by which rule, and the times to answer and to finish by."""
+    return [Spec("problem.dispatch", "problem", dispatch.problem_id, dispatch.dispatched_by_id, True,
+                 {"body": f"{dispatch.body_kind}:{dispatch.body_id}", "rule": dispatch.rule_id,
+                  "respond_by": _plain(dispatch.respond_by), "due_at": _plain(dispatch.due_at)})] if new else []
+
+
+def _problem_note(note, new):
+    """Progress on a problem, its deadline passing, its escalation."""
+    return [Spec(f"problem.{note.kind}", "problem", note.problem_id, note.actor_id, True,
+                 {"text": note.text})] if new else []
+
+
 def describers() -> dict:
     return {StatusChange: _status_change, Bid: _bid, Score: _score, BidResult: _result, Award: _award,
             Challenge: _challenge, ContractSignature: _signature, Acceptance: _acceptance, Payment: _payment,
-            LedgerTransaction: _posting, OrganizationGrade: _grade}
+            LedgerTransaction: _posting, OrganizationGrade: _grade, Dispatch: _dispatch, ProblemNote: _problem_note}

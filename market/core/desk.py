@@ -27,6 +27,8 @@ SECTIONS = {
     "evaluator": _l("Evaluation"),
     "incubator_staff": _l("Incubation"),
     "civil_affairs": _l("Civil affairs"),
+    "grid": _l("Grid work"),
+    "problems": _l("Problems to handle"),
 }
 
 Page = tuple[str, dict]  # an endpoint and its values

@@ -12,6 +12,7 @@ from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import delivery, payment, signing, terms
 from market.demo import DEMO_PASSWORD, journeys
+from market.demo.grid import seed_grid
 from market.demo.moments import clock_at, day
 from market.demo.philanthropy import seed_philanthropy
 from market.demo.topics import seed_topics
@@ -234,11 +235,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     journeys.seed_answers(people, organizations)
     seed_topics(people, communities)
     newcomers = seed_waiting(people, organizations, communities)
+    grid_people = seed_grid(people, communities)
     db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
         + [(email, name, "organization owner") for email, name in owners] + journey_people \
-        + [(email, name, "resident, to be verified") for email, name in newcomers]
+        + [(email, name, "resident, to be verified") for email, name in newcomers] + grid_people
 
 
 # (author, title, description, category, urgency, people, supporters, comments)

@@ -51,7 +51,8 @@ ORGANIZATION_MACHINE = StateMachine(
             "rejected": _l("Returned for corrections"), "suspended": _l("Suspended")},
 )
 
-ORG_TYPES = ("social_group", "social_service", "foundation")
+# a property-management company (物业服务企业) answers for its estates' common parts in the grid ledger
+ORG_TYPES = ("social_group", "social_service", "foundation", "property_management")
 
 
 class Organization(db.Model):

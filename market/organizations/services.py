@@ -73,6 +73,7 @@ def org_type_label(org_type: str) -> str:
         "social_group": _("Social group (社会团体)"),
         "social_service": _("Social service agency (社会服务机构)"),
         "foundation": _("Foundation (基金会)"),
+        "property_management": _("Property-management company (物业服务企业)"),
     }.get(org_type, org_type)
 
 

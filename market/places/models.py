@@ -57,6 +57,30 @@ class Community(db.Model):
         return f"{self.street.district.name} {self.street.name} {self.name}"
 
 
+class Grid(db.Model):
+    """A 片区 (三级网格) of a community, with a grid leader (网格长) who sums up its buildings' problems."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+    community = relationship("Community")
+    buildings = relationship("Building", back_populates="grid", order_by="Building.id")
+
+
+class Building(db.Model):
+    """A 楼栋 of a grid, with a building leader (楼栋长) who meets its residents."""
+
+    __table_args__ = (UniqueConstraint("grid_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(120), default="")
+
+    grid = relationship("Grid", back_populates="buildings")
+
+
 class Department(db.Model):
     """A government body that buys services (购买主体): a district bureau or a street office."""
 

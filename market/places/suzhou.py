@@ -45,7 +45,7 @@ FIRST = "桐金新东西南北青兴和康丰盛翠玉锦虹石湖清文春荷�
 SECOND = "芳园苑湾港塘桥浜泾坊里庭溪韵华林湖景城庄门岸泽滨汇洲坞亭"
 
 # Department names per district (every district has these bureaus).
-DISTRICT_DEPARTMENTS = ["民政局", "卫生健康委员会", "司法局", "教育局"]
+DISTRICT_DEPARTMENTS = ["民政局", "卫生健康委员会", "司法局", "教育局", "城市管理局", "住房和城乡建设局"]
 
 
 def community_names(count: int, offset: int) -> list[str]:

@@ -45,6 +45,13 @@ SUZHOU_2026 = {
         "late_reports_to_flag": 2,  # reports late this many times in a year: "often late" where it bids
         "assessment_every_days": 120,  # an incubated organization is assessed at least this often
     },
+    # The grid ledger (网格台账); assumed, set by the operator. Who answers each category and by when is
+    # data of its own (grid.models.DispatchRule), by district, with versions.
+    "grid": {
+        "private_details_days": 180,  # a reporter's name and phone are deleted this long after the close
+        "reopen_days": 7,  # a closed problem may be reopened once within this many days
+        "district_after_hours": 48,  # a problem escalated to the street goes on to the district this late
+    },
 }
 SUZHOU_2026_SOURCE = "政府采购法; 财政部令第102号 (2020); 国办发〔2013〕96号; shared/DOMAIN.md"
 

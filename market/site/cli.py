@@ -1,7 +1,9 @@
 """`flask tasks`: the scheduled work, on the injected clock.
 
 - `flask tasks run-due` (hourly, or at least daily): tenders whose deadline or opening has come move
-  on, and the reminders of duties due soon or late go out (each once per stage).
+  on, the grid ledger's problems past their deadline go up to the street or district (and reporters'
+  private details past their retention are deleted), and the reminders of duties due soon or late go
+  out (each once per stage).
 - `flask tasks digest` (once a day, e.g. at 08:00): each person who chose the daily digest gets one
   mail with what they were told since the last one."""
 import click
@@ -9,6 +11,7 @@ from flask.cli import AppGroup
 
 from market import clock
 from market.extensions import db
+from market.grid import problems
 from market.notifications import reminders
 from market.notifications import services as notifications
 from market.procurement import tenders
@@ -22,9 +25,11 @@ def run_due_command():
     """Advance tenders whose time has come and send the reminders due today."""
     today = clock.today()
     advanced = tenders.advance_due()
+    escalated, purged = problems.escalate_due(), problems.purge_private_details()
     reminded = reminders.run_due(today, deadlines.thresholds(today))
     db.session.commit()
-    click.echo(f"{advanced} tenders advanced, {reminded} reminders sent ({today.isoformat()}).")
+    click.echo(f"{advanced} tenders advanced, {escalated} problems escalated, {purged} reporters' details deleted, "
+               f"{reminded} reminders sent ({today.isoformat()}).")
 
 
 @tasks_cli.command("digest")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
 from market.evaluation.models import Evaluation, Rating
+from market.grid.models import Problem
 from market.money.models import Payment
 from market.needs.models import Need
 from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
@@ -231,6 +232,25 @@ def _matches():
             .join(Organization, Proposal.organization_id == Organization.id).order_by(MatchResult.id))
 
 
+def _problems():
+    """The grid ledger without anyone's name or phone: what, where, with whom, by when, how it ended."""
+    return (
+        select(
+            Problem.id.label("id"), District.name.label("district"), Street.name.label("street"),
+            Community.name.label("community"), Problem.category.label("category"), Problem.urgency.label("urgency"),
+            Problem.summary.label("summary"), Problem.status.label("status"), Problem.created_at.label("recorded_at"),
+            Problem.first_dispatched_at.label("first_dispatched_at"), Problem.body_kind.label("body_kind"),
+            Problem.due_at.label("due_at"), Problem.level.label("escalation_level"),
+            Problem.closed_at.label("closed_at"), Problem.resolution.label("resolution"),
+            Problem.rating.label("rating"),
+        )
+        .join(Community, Community.id == Problem.community_id)
+        .join(Street, Street.id == Community.street_id)
+        .join(District, District.id == Street.district_id)
+        .order_by(Problem.id)
+    )
+
+
 DATASETS = {
     d.name: d
     for d in (
@@ -376,6 +396,19 @@ DATASETS = {
                 "answer:string, answered_on:date?, stop:string, stopped_on:date?"
             ),
             _need_outcomes,
+        ),
+        Dataset(
+            "problems",
+            _l("Problem ledger"),
+            _l("Every problem grid and building leaders recorded for residents, with its category, status, deadline, "
+               "escalation and outcome; never who raised it. The monthly rates are on the ledger's rates page."),
+            _cols(
+                "id:integer, district:string, street:string, community:string, category:string, urgency:string, "
+                "summary:string, status:string, recorded_at:datetime, first_dispatched_at:datetime?, "
+                "body_kind:string, due_at:datetime?, escalation_level:integer, closed_at:datetime?, "
+                "resolution:string, rating:string"
+            ),
+            _problems,
         ),
     )
 }

@@ -121,3 +121,20 @@
     });
   }
 })();
+
+// A leader recording a problem may add the phone's position (only if they allow it): it fills the
+// form's hidden latitude and longitude; nothing is sent anywhere else, and no map is drawn.
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.querySelector("[data-geolocate]");
+  if (!button || !navigator.geolocation) { if (button) button.hidden = true; return; }
+  var status = document.querySelector("[data-geolocate-status]");
+  button.addEventListener("click", function () {
+    navigator.geolocation.getCurrentPosition(function (position) {
+      button.form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
+      button.form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
+      if (status) status.textContent = button.getAttribute("data-done");
+    }, function () {
+      if (status) status.textContent = button.getAttribute("data-failed");
+    }, {timeout: 10000, maximumAge: 60000});
+  });
+});

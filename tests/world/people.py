@@ -18,12 +18,16 @@ DEMO_ROLES = {
     "civil_affairs": "admin@demo.market", "worker": "worker@demo.market", "purchaser": "purchaser@demo.market",
     "owner": "org@demo.market", "incubator": "incubator@demo.market", "evaluator": "evaluator@demo.market",
     "expert": "expert@demo.market", "resident": "resident@demo.market", "applicant": "xinqiao@demo.market",
+    # the grid ledger's (demo/grid.py)
+    "grid_leader": "gridleader@demo.market", "building_leader": "building@demo.market",
+    "department_staff": "city@demo.market", "property_company": "property@demo.market",
+    "street_staff": "street@demo.market", "district_staff": "district@demo.market",
 }
 STRANGER_ROLES = {
     "other_purchaser": "purchaser2@world.market", "other_owner": "owner2@world.market",
     "other_worker": "worker2@world.market", "other_evaluator": "evaluator2@world.market",
     "other_incubator": "incubator2@world.market", "other_expert": "expert2@world.market",
-    "other_resident": "resident2@world.market",
+    "other_resident": "resident2@world.market", "other_street_staff": "street2@world.market",
 }
 
 
@@ -52,6 +56,8 @@ def build(world) -> None:
     world.grant("evaluator2@world.market", Role.EVALUATOR, organization_id=org.id)
     world.person("incubator2@world.market", "卫红")
     world.grant("incubator2@world.market", Role.INCUBATOR_STAFF, organization_id=org.id)
+    world.person("street2@world.market", "邵华")
+    world.grant("street2@world.market", Role.STREET_STAFF, street_id=other_street.id)
     world.person("expert2@world.market", "蒋文")
     world.grant("expert2@world.market", Role.EXPERT)
     resident = world.person("resident2@world.market", "沈佳")

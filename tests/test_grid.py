@@ -1,0 +1,295 @@
+"""The grid ledger (issue 22): grids and buildings with their leaders, a problem recorded for a
+resident, dispatched by the district's rule, sent back, dispatched again, accepted, progressed,
+closed, rated and reopened once; escalation past the deadline on the injected clock; the reporter's
+private details; dispatch rules that may not overlap; two dispatches at once."""
+from datetime import date, timedelta
+
+import pytest
+
+from market.audit.models import AuditEvent
+from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
+from market.core.unit import command
+from market.extensions import db
+from market.grid import access, dispatch_rules, grids, problems
+from market.grid.models import Problem, ProblemNote
+from market.notifications.models import Notification
+from tests.factories import run_at_once, user
+
+
+@pytest.fixture
+def ledger(grid_ledger):
+    return grid_ledger
+
+
+def _record(leader, building, **changes) -> Problem:
+    data = problems.ProblemData(community_id=None, building_id=building, address="东侧楼道", category="sanitation",
+                                urgency="normal", summary="楼道堆放杂物三个月无人清理", reporter_name="陈阿姨",
+                                reporter_phone="13912345678")
+    for name, value in changes.items():
+        setattr(data, name, value)
+    return problems.record_problem(leader, data)
+
+
+def test_a_problem_from_record_to_rating(app, ledger, frozen):
+    with command(app):
+        problem = _record(user(ledger["leader"]), ledger["building"])
+        pid = problem.id
+        assert problem.status == "recorded" and problem.grid_id == ledger["grid"]
+        assert problems.default_body(problem)[0] == f"department:{ledger['city_management']}"
+        problems.dispatch(user(ledger["worker"]), problem, f"department:{ledger['city_management']}")
+        # dispatched on Sunday 22 November at 10:00: three working days end on Wednesday the 25th
+        assert problem.due_at.isoformat() == "2026-11-25T02:00:00"
+        assert problem.current_dispatch.respond_by.isoformat() == "2026-11-23T02:00:00"
+        assert [n.user_id for n in db.session.scalars(db.select(Notification).filter_by(
+            kind="problem_dispatched"))] == [ledger["city"]]
+    frozen.advance(hours=3)
+    with command(app):
+        problem = problems.get_problem(pid)
+        with pytest.raises(ServiceError):
+            problems.send_back(user(ledger["city"]), problem, "")
+        problems.send_back(user(ledger["city"]), problem, "楼道杂物属物业管理范围，请社区协调")
+        assert problem.status == "returned" and problem.current_dispatch.answer == "returned"
+        assert db.session.scalar(db.select(Notification.user_id).filter_by(kind="problem_returned")) == ledger["worker"]
+        problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}", "请网格员协调清理")
+        assert problem.due_at.isoformat() == "2026-11-25T02:00:00"  # a re-dispatch keeps the item's deadline
+        problems.accept(user(ledger["worker"]), problem)
+        problems.add_progress(user(ledger["worker"]), problem, "已联系住户，约定周二清理")
+        problems.close(user(ledger["worker"]), problem, "resolved", "杂物已清走，楼道已打扫")
+        assert problem.status == "closed" and problem.closed_at is not None
+        assert db.session.scalar(db.select(Notification.user_id).filter_by(kind="problem_closed")) == ledger["leader"]
+        with pytest.raises(PermissionDenied):
+            problems.rate(user(ledger["stranger"]), problem, "satisfied")
+        problems.rate(user(ledger["leader"]), problem, "fairly_satisfied", "陈阿姨说基本满意")
+        assert problem.status == "rated"
+        steps = [s.kind for s in problems.timeline(problem)]
+        assert steps == ["recorded", "dispatched", "returned", "dispatched", "accepted", "progress", "closed", "rated"]
+        # the timeline and the audit chain never carry the reporter's name or phone
+        words = " ".join(s.words for s in problems.timeline(problem))
+        assert "陈阿姨" not in words.replace("陈阿姨说基本满意", "") and "13912345678" not in words
+    with command(app):  # the chain is written at commit
+        audited = [e.action for e in db.session.scalars(db.select(AuditEvent).filter_by(subject_type="problem"))]
+        assert audited == ["problem.dispatch", "problem.dispatched", "problem.returned", "problem.dispatch",
+                           "problem.dispatched", "problem.accepted", "problem.progress", "problem.closed",
+                           "problem.rated"]
+        payloads = " ".join(str(e.payload) for e in db.session.scalars(db.select(AuditEvent)))
+        assert "13912345678" not in payloads
+
+
+def test_rating_a_rated_problem_answers_with_what_happened_and_reopens_once(app, ledger, frozen):
+    with command(app):
+        problem = _record(user(ledger["leader"]), ledger["building"], category="neighbours")
+        problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        problems.accept(user(ledger["worker"]), problem)
+        problems.close(user(ledger["worker"]), problem, "unresolved", "双方未达成一致，建议走法律途径")
+        problems.rate(user(ledger["leader"]), problem, "unsatisfied")
+        with pytest.raises(InvalidTransition):
+            problems.close(user(ledger["worker"]), problem, "resolved", "再次办结")
+        problems.reopen(user(ledger["leader"]), problem, "双方仍在争吵，需要再调解")
+        assert problem.status == "reopened" and problem.rating == ""
+        problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        problems.accept(user(ledger["worker"]), problem)
+        problems.close(user(ledger["worker"]), problem, "resolved", "人民调解委员会调解成功")
+        with pytest.raises(InvalidTransition) as refused:
+            problems.reopen(user(ledger["leader"]), problem, "还是不行")
+        assert refused.value.code == "reopened_once"
+        pid = problem.id
+    frozen.advance(days=1)
+    with command(app):
+        problem = problems.get_problem(pid)
+        problems.rate(user(ledger["worker"]), problem, "satisfied")  # the community's 回访, for the resident
+        with pytest.raises(InvalidTransition) as refused:
+            problems.rate(user(ledger["leader"]), problem, "satisfied")
+        assert "王丽华" in refused.value.message  # who rated it, and when
+
+
+def test_a_registered_resident_is_told_and_rates_it_themselves(app, ledger):
+    with command(app):
+        with pytest.raises(ServiceError) as refused:
+            _record(user(ledger["leader"]), ledger["building"], reporter_email="stranger@example.cn")
+        assert refused.value.code == "not_a_resident"
+        problem = _record(user(ledger["leader"]), ledger["building"], reporter_email="resident@example.cn",
+                          reporter_name="", reporter_phone="")
+        assert problem.reporter_id == ledger["resident"] and problem.reporter_phone == ""
+        assert db.session.scalar(db.select(Notification.user_id).filter_by(kind="problem_recorded")) == \
+            ledger["resident"]
+        problems.dispatch(user(ledger["worker"]), problem, f"department:{ledger['city_management']}")
+        problems.accept(user(ledger["city"]), problem)
+        problems.close(user(ledger["city"]), problem, "resolved", "垃圾已清运完毕")
+        with pytest.raises(PermissionDenied):  # a registered reporter rates for themselves
+            problems.rate(user(ledger["leader"]), problem, "satisfied")
+        problems.rate(user(ledger["resident"]), problem, "satisfied")
+
+
+def test_who_may_record_and_act(app, ledger):
+    with command(app):
+        with pytest.raises(PermissionDenied):
+            _record(user(ledger["stranger"]), ledger["building"])
+        with pytest.raises(PermissionDenied):  # a building leader records for their own building
+            _record(user(ledger["leader"]), ledger["other_building"])
+        with pytest.raises(ServiceError) as refused:
+            _record(user(ledger["leader"]), ledger["building"], summary="脏", reporter_phone="abc", category="x")
+        assert {e.field for e in refused.value.errors} == {"summary", "reporter_phone", "category"}
+        problem = _record(user(ledger["leader"]), ledger["building"])
+        for person in ("leader", "stranger", "city"):
+            with pytest.raises(PermissionDenied):
+                problems.dispatch(user(ledger[person]), problem, f"community:{ledger['community']}")
+        with pytest.raises(ServiceError) as refused:
+            problems.dispatch(user(ledger["worker"]), problem, "department:999999")
+        assert refused.value.code == "not_a_choice"
+        problems.dispatch(user(ledger["worker"]), problem, f"department:{ledger['city_management']}")
+        with pytest.raises(InvalidTransition):  # with the city-management bureau already
+            problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        with pytest.raises(PermissionDenied):
+            problems.accept(user(ledger["worker"]), problem)
+        assert access.reads_private(user(ledger["city"]), problem)
+        assert not access.reads_private(user(ledger["stranger"]), problem)
+        assert not access.reads_private(user(ledger["resident"]), problem)
+
+
+def test_two_dispatches_at_the_same_moment_make_one(app, ledger):
+    with command(app):
+        pid = _record(user(ledger["leader"]), ledger["building"]).id
+
+    def dispatch_to(body):
+        return lambda: problems.dispatch(user(ledger["worker"]), problems.get_problem(pid), body)
+
+    results = run_at_once(app, [dispatch_to(f"department:{ledger['city_management']}"),
+                                dispatch_to(f"community:{ledger['community']}")])
+    assert sum(isinstance(r, ServiceError) for r in results) == 1, results
+    with command(app):
+        problem = problems.get_problem(pid)
+        assert problem.dispatch_count == 1 and len(problem.dispatches) == 1 and problem.status == "dispatched"
+
+
+def test_past_the_deadline_it_goes_to_the_street_then_the_district(app, ledger, frozen):
+    with command(app):
+        problem = _record(user(ledger["leader"]), ledger["building"], urgency="urgent")
+        problems.dispatch(user(ledger["worker"]), problem, f"department:{ledger['city_management']}")
+        problems.accept(user(ledger["city"]), problem)
+        pid, due = problem.id, problem.due_at
+        assert problems.escalate_due() == 0
+    frozen.at = due + timedelta(minutes=1)
+    with command(app):
+        assert problems.escalate_due() == 1 and problems.escalate_due() == 0  # once per level
+        problem = problems.get_problem(pid)
+        assert problem.level == 1 and problem.overdue_at is not None and problems.is_overdue(problem)
+        assert db.session.scalar(db.select(Notification.user_id).filter_by(kind="problem_escalated")) == \
+            ledger["street"]
+        # the street's staff may dispatch it again (or take it over); the community no longer
+        with pytest.raises(PermissionDenied):
+            problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        assert f"street:{problem.community.street_id}" in dict(problems.dispatch_choices(user(ledger["street"]),
+                                                                                           problem))
+    frozen.at = due + timedelta(hours=48, minutes=2)
+    with command(app):
+        assert problems.escalate_due() == 1
+        problem = problems.get_problem(pid)
+        assert problem.level == 2
+        problems.dispatch(user(ledger["district_staff"]), problem, f"district:{ledger['district']}", "区级督办")
+        problems.accept(user(ledger["district_staff"]), problem)
+        problems.close(user(ledger["district_staff"]), problem, "resolved", "区城管执法队已清运")
+        kinds = [n.kind for n in db.session.scalars(db.select(ProblemNote).filter_by(problem_id=pid))]
+        assert kinds == ["overdue", "escalated", "escalated"]
+
+
+def test_private_details_are_deleted_after_the_retention(app, ledger, frozen):
+    with command(app):
+        problem = _record(user(ledger["leader"]), ledger["building"], category="neighbours")
+        problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        problems.accept(user(ledger["worker"]), problem)
+        problems.close(user(ledger["worker"]), problem, "resolved", "调解成功")
+        pid = problem.id
+    frozen.advance(days=180)
+    with command(app):
+        assert problems.purge_private_details() == 0
+    frozen.advance(days=1)
+    with command(app):
+        assert problems.purge_private_details() == 1
+        problem = problems.get_problem(pid)
+        assert (problem.reporter_name, problem.reporter_phone) == ("", "") and problem.private_deleted_at
+
+
+def test_dispatch_rules_may_not_overlap(app, ledger):
+    def rule(start, until=None, category="sanitation"):
+        return dispatch_rules.RuleData(district_id=ledger["district"], category=category, effective_from=start,
+                                       effective_until=until, body_kind="community", body_id=None, respond_hours=12,
+                                       urgent_amount=12, urgent_unit="hours", normal_amount=2,
+                                       normal_unit="working_days")
+
+    with command(app):
+        with pytest.raises(ServiceError) as refused:
+            dispatch_rules.add_rule(user(ledger["admin"]), rule(date(2027, 1, 1)))
+        assert refused.value.code == "overlapping_rule"
+        with pytest.raises(PermissionDenied):
+            dispatch_rules.add_rule(user(ledger["worker"]), rule(date(2027, 1, 1)))
+        first = dispatch_rules.rule_in_force(ledger["district"], "sanitation")
+        dispatch_rules.end_rule(user(ledger["district_staff"]), first, date(2027, 1, 1))
+        with pytest.raises(ServiceError):  # still overlapping by a day
+            dispatch_rules.add_rule(user(ledger["admin"]), rule(date(2026, 12, 31)))
+        second = dispatch_rules.add_rule(user(ledger["admin"]), rule(date(2027, 1, 1)))
+        assert second.version == 2
+        assert dispatch_rules.rule_in_force(ledger["district"], "sanitation", date(2026, 12, 31)).version == 1
+        assert dispatch_rules.rule_in_force(ledger["district"], "sanitation", date(2027, 1, 1)).version == 2
+        with pytest.raises(ServiceError) as refused:
+            dispatch_rules.add_rule(user(ledger["admin"]), dispatch_rules.RuleData(
+                district_id=ledger["district"], category="noise", effective_from=date(2027, 1, 1),
+                effective_until=date(2026, 1, 1), body_kind="department", body_id=None, respond_hours=0,
+                urgent_amount=1, urgent_unit="days", normal_amount=1, normal_unit="hours"))
+        assert {e.field for e in refused.value.errors} == {"body", "effective_until", "respond_hours", "urgent_unit"}
+
+
+def test_grids_buildings_and_leaders(app, ledger):
+    with command(app):
+        worker = user(ledger["worker"])
+        with pytest.raises(ServiceError):
+            grids.add_grid(worker, ledger["community"], "一片区")
+        with pytest.raises(PermissionDenied):
+            grids.add_grid(user(ledger["stranger"]), ledger["community"], "二片区")
+        for email, code in (("leader@example.cn", "role_held"), ("nobody@example.cn", "no_such_person")):
+            with pytest.raises(ServiceError) as refused:
+                grids.appoint(worker, email, building=grids.get_building(ledger["building"]))
+            assert refused.value.code == code
+        grids.appoint(worker, "stranger@example.cn", grid=grids.get_grid(ledger["grid"]))
+        leaders = grids.leaders_of(ledger["community"])
+        assert [u.display_name for u in leaders[("grid", ledger["grid"])]] == ["周杰"]
+        assert [u.display_name for u in leaders[("building", ledger["building"])]] == ["李秀英"]
+        choices = grids.building_choices(user(ledger["leader"]), ledger["community"])
+        assert dict(choices) == {ledger["building"]: "一片区 3幢"}
+        assert len(grids.building_choices(worker, ledger["community"])) == 2
+
+
+def test_the_demo_months_rates_match_the_figures_worked_out_by_hand(app, demo_seeded):
+    """November 2026 in the demo (market/demo/grid.py, seeded on Sunday 22 November at 10:00), from
+    its table of problems and 姑苏区's rules:
+    - response: the 21 problems dispatched in November (the 1st's 1幢 charger to the 21st's 8幢 lift)
+      made 22 dispatches (6幢's dancing went back once). Late: 2幢's door lock (answered after 19 h of
+      12), 1幢's lawn (58 h of 48), 5幢's sorting kiosk (29 h of 24); unanswered past their time: 2幢's
+      tree, 3幢's paving, 8幢's lift. 16 of 22: 72.7 %;
+    - resolution: of those 21 problems, resolved: the charger, door lock, fitness equipment, septic tank,
+      dancing, roof leak, manhole, lawn, bicycle shed, sorting kiosk, fire hose and basement: 12 (the
+      chickens were reopened; the lamp, air conditioner, parking dispute, rubbish, tree, door closer,
+      paving and lift are open): 57.1 %;
+    - satisfaction: rated in November: 13, the 2nd to the 11th of the month's problems rated (not the
+      reopened chickens) and three of October's (8幢's parking, rated "not satisfied"; 4幢's tree and 7幢's
+      leak): 12 of 13: 92.3 %.
+    By body: the city-management bureau 7/11 in time, 5/10 resolved, 5/5 satisfied; the company 3/5, 3/5,
+    2/2; the community 6/6, 4/6, 5/6; ranked by resolution: the community, the company, the bureau."""
+    from datetime import date
+
+    from market.grid import rates
+
+    with command(app):
+        november = date(2026, 11, 1)
+        (street,) = rates.monthly(november, "street")
+        assert (street.name, street.dispatched, street.answered_in_time, street.handled, street.resolved,
+                street.rated, street.satisfied) == ("平江街道", 22, 16, 21, 12, 13, 12)
+        assert (street.response, street.resolution, street.satisfaction) == (72.7, 57.1, 92.3)
+        bodies = rates.monthly(november, "body")
+        assert [(r.rank, r.name, r.answered_in_time, r.dispatched, r.resolved, r.handled, r.satisfied, r.rated)
+                for r in bodies] == [(1, "桐芳社区", 6, 6, 4, 6, 5, 6),
+                                     (2, "苏州平江物业服务有限公司", 3, 5, 3, 5, 2, 2),
+                                     (3, "姑苏区城市管理局", 7, 11, 5, 10, 5, 5)]
+        (community,) = rates.monthly(november, "community")
+        assert (community.name, community.handled, community.resolved) == ("桐芳社区", 21, 12)
+        assert rates.monthly(date(2026, 9, 1), "street") == []
+        assert rates.months_with_problems() == [november, date(2026, 10, 1)]
