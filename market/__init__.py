@@ -10,6 +10,8 @@ from market import clock, config, hooks
 from market.accounts import services
 from market.accounts.roles import ROLE_LABELS, Role
 from market.accounts.views import bp as accounts_bp
+from market.api.open311 import bp as open311_bp
+from market.api.open311 import error_answer as open311_error
 from market.api.views import bp as api_bp
 from market.api.views import tokens_bp
 from market.audit.cli import audit_cli
@@ -167,7 +169,7 @@ def _note_session_use(error) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, notifications_bp, procurement_bp,
                       contracts_bp, money_bp, spending_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
-                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp, grid_bp):
+                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp, grid_bp, open311_bp):
         app.register_blueprint(blueprint)
 
 
@@ -184,6 +186,8 @@ def _register_error_pages(app: Flask) -> None:
             from flask import jsonify
 
             return jsonify(error=message, field=field, code=rule), code
+        if has_request_context() and request.path.startswith("/open311/"):  # in Open311's own shape
+            return open311_error(code, message)
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(403)

@@ -29,6 +29,7 @@ Constants: `SECRET`, `BUDGET_FEN`, `PRICE`, `PERFORMANCE_SHEET`, `PROPOSAL_SHEET
 """
 import hashlib
 import hmac
+import io
 import json
 import re
 import threading
@@ -465,6 +466,18 @@ def post_webhook(client, payload: bytes, header: str):
     """Send a webhook to Market the way Stripe does: the JSON body and its signature header."""
     return client.client.post("/money/webhooks/stripe", data=payload,
                               headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+
+
+def xlsx(rows) -> bytes:
+    """A spreadsheet (.xlsx) of these rows, as a person would upload it."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- the grid ledger ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from market.core.workflow import StatusChange
 from market.extensions import db
 from market.procurement import catalog_files
 from market.procurement.models import CatalogItem, PurchaseCatalog
+from tests.factories import xlsx
 
 GOOD_CSV = """编码,服务领域,项目名称,说明,竞争程度
 A01,养老,居家养老上门服务,为高龄独居老人提供助餐助浴,充分竞争
@@ -20,15 +21,6 @@ A02,elderly,社区老年助餐,,适度竞争
 B01,心理健康,青少年心理健康辅导,,Moderate
 C01,社区矫正,社区矫正对象教育帮扶,,非竞争
 """
-
-
-def xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -57,6 +57,10 @@ EXPECTED = {
     # leader; 1幢's rubbish, by the building leader.
     "gridleader@demo.market": {"grid-recorded": 4},
     "building@demo.market": {"grid-recorded": 1},
+    # 二片区's: 7幢's chickens (reopened), 8幢's parking dispute (accepted), 5幢's door closer (sent back),
+    # 6幢's bicycles and 7幢's wiring (recorded), 8幢's lift (dispatched); to rate with the residents, 5幢's
+    # sorting kiosk and 6幢's basement, closed
+    "gridleader2@demo.market": {"grid-recorded": 6, "grid-to_rate": 2},
     # the city-management bureau answers for the tree and the paving, handles the lamp, the air conditioner
     # and the rubbish; the company for 8幢's lift, dispatched yesterday
     "city@demo.market": {"problems-to_answer": 2, "problems-handling": 3},

@@ -406,7 +406,9 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, tender
               "contract_id": 1, "milestone_id": 1, "file_id": 1, "scope": "community", "scope_id": 1,
               "rubric_id": 1, "evaluation_id": 1, "rating_id": 1, "application_id": 1, "department_id": 1,
               "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1,
-              "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}"}
+              "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}",
+              "problem_id": 1, "task": "dispatch", "rule_id": 1, "fmt": "json", "code": "sanitation",
+              "service_request_id": "1", "problem_photo_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":

@@ -70,6 +70,11 @@ class ResidenceForm(Form):
     submit = SubmitField(_l("Ask for verification"))
 
 
+class BuildingForm(Form):
+    building_id = SelectField(_l("The building you live in"), coerce=int)
+    submit = SubmitField(_l("Save"))
+
+
 class ResidenceCodeForm(Form):
     code = StringField(_l("One-time code from your community"), validators=[DataRequired(), Length(min=6, max=20)])
     submit = SubmitField(_l("Verify with the code"))

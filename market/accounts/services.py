@@ -484,6 +484,19 @@ def redeem_residence_code(user: User, code: str) -> Residence:
     return residence
 
 
+def name_building(user: User, building_id: int | None) -> Residence:
+    """A verified resident names the building they live in (or none): their building leader then
+    counts them among the building's residents."""
+    residence = user.residence
+    if residence is None or residence.status != "verified":
+        raise PermissionDenied(_("Only a verified resident names their building."))
+    if building_id and building_id not in dict(places.building_choices(residence.community_id)):
+        raise ServiceError(_("Choose a building of your community."), field="building_id")
+    residence.building_id = building_id or None
+    unit.flush()
+    return residence
+
+
 # --- roles -------------------------------------------------------------------------------
 
 # Places a role may be bound to below the community and above it, besides communities and departments

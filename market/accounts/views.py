@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from market.accounts import services
 from market.accounts.forms import (
+    BuildingForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     GrantRoleForm,
@@ -161,6 +162,12 @@ def residence():
     form = ResidenceForm()
     form.community_id.choices = options(places.community_choices())
     code_form = ResidenceCodeForm(prefix="code")
+    building_form = BuildingForm(prefix="building")
+    verified = user.is_verified_resident
+    buildings = places.building_choices(user.residence.community_id) if verified else []
+    building_form.building_id.choices = options([(0, "—"), *buildings])
+    if verified and request.method == "GET":
+        building_form.building_id.data = user.residence.building_id or 0
     here = url_for("accounts.residence")
     return (
         run_form(form, lambda: services.request_residence(user, form.community_id.data, form.address_note.data or ""),
@@ -168,7 +175,10 @@ def residence():
                  here, submitted=form.submit.data)
         or run_form(code_form, lambda: services.redeem_residence_code(user, code_form.code.data),
                     _("You are now a verified resident of your community."), here, submitted=code_form.submit.data)
-        or render_template("accounts/residence.html", form=form, code_form=code_form)
+        or run_form(building_form, lambda: services.name_building(user, building_form.building_id.data),
+                    _("Saved."), here, submitted=building_form.submit.data)
+        or render_template("accounts/residence.html", form=form, code_form=code_form, building_form=building_form,
+                           buildings=buildings)
     )
 
 

@@ -1,5 +1,6 @@
 """The OpenAPI 3 document of the read API, built from the same definitions the views serve
 (the datasets' columns, the search filters), so it cannot drift from what is answered."""
+from market.grid.categories import CATEGORIES, URGENCIES
 from market.search.documents import KINDS
 from market.transparency.datasets import DATASETS, TYPES
 
@@ -45,6 +46,100 @@ def _row_schema(dataset) -> dict:
             "additionalProperties": False}
 
 
+def _open311_answer(ok: dict, *, missing: bool = False, status: str = "200") -> dict:
+    """Open311's answers: its own shapes, and its errors as a list of {code, description}."""
+    errors = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}}}}
+    responses = {status: {"description": "OK", "content": {"application/json": {"schema": ok}}},
+                 "400": {"description": "A parameter is not valid", **errors},
+                 "429": {"description": "Too many requests this minute", **errors}}
+    if missing:
+        responses["404"] = {"description": "Not found", **errors}
+    return responses
+
+
+def _open311() -> dict:
+    """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) over the grid ledger, described in
+    its JSON form; each path answers XML as well with .xml in place of .json (the standard's default)."""
+    request = {"$ref": "#/components/schemas/Open311Request"}
+    code = {"name": "service_code", "in": "path", "required": True,
+            "schema": {"type": "string", "enum": sorted(CATEGORIES)}}
+    filters = [
+        {"name": "service_request_id", "in": "query", "description": "ids separated by commas; the other filters "
+         "then do not apply", "schema": {"type": "string", "example": "1,2"}},
+        {"name": "service_code", "in": "query", "schema": {"type": "string", "example": "sanitation"}},
+        {"name": "start_date", "in": "query", "description": "W3C date and time; without dates, the last 90 days",
+         "schema": {"type": "string", "example": "2026-11-01T00:00:00+08:00"}},
+        {"name": "end_date", "in": "query", "schema": {"type": "string", "example": "2026-11-30T23:59:59+08:00"}},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+    ]
+    form = {"type": "object", "required": ["api_key", "service_code"], "properties": {
+        "api_key": {"type": "string", "description": "a Market API token of a verified resident (their own problem) "
+                    "or of a grid leader's, building leader's or community worker's app"},
+        "service_code": {"type": "string", "enum": sorted(CATEGORIES)},
+        "jurisdiction_id": {"type": "string", "description": "the community's id, for a key whose owner serves "
+                            "several communities"},
+        "lat": {"type": "number"}, "long": {"type": "number"},
+        "address_string": {"type": "string", "description": "required without lat and long"},
+        "description": {"type": "string", "description": "its first line (80 characters) is the problem's summary"},
+        "attribute[urgency]": {"type": "string", "enum": sorted(URGENCIES)},
+        "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "phone": {"type": "string", "description": "kept private, deleted after the retention period"}}}
+    return {
+        "/open311/v2/discovery.json": {"get": {
+            "summary": "Open311: where the service is and what it speaks", "operationId": "open311_discovery",
+            "responses": _open311_answer({"type": "object", "required": ["endpoints"]})}},
+        "/open311/v2/services.json": {"get": {
+            "summary": "Open311: the services (the grid ledger's categories)", "operationId": "open311_services",
+            "responses": _open311_answer({"type": "array", "items": {"$ref": "#/components/schemas/Open311Service"}})}},
+        "/open311/v2/services/{service_code}.json": {"get": {
+            "summary": "Open311: a service's definition (its attributes)", "operationId": "open311_service",
+            "parameters": [code], "responses": _open311_answer(
+                {"type": "object", "required": ["service_code", "attributes"]}, missing=True)}},
+        "/open311/v2/requests.json": {
+            "get": {"summary": "Open311: service requests, newest first (at most 1,000)",
+                    "operationId": "open311_requests", "parameters": filters,
+                    "responses": _open311_answer({"type": "array", "items": request})},
+            "post": {"summary": "Open311: report a problem", "operationId": "open311_create",
+                     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+                         "schema": form}}},
+                     "responses": {**_open311_answer({"type": "array", "items": {"type": "object", "required": [
+                         "service_request_id"]}}, status="201"), "403": {
+                         "description": "No valid api_key, or its owner may not report here", "content": {
+                             "application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}}}}}}},
+        "/open311/v2/requests/{service_request_id}.json": {"get": {
+            "summary": "Open311: one service request", "operationId": "open311_request",
+            "parameters": [{"name": "service_request_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": _open311_answer({"type": "array", "items": request}, missing=True)}},
+    }
+
+
+OPEN311_SCHEMAS = {
+    "Open311Errors": {"type": "array", "items": {"type": "object", "required": ["code", "description"],
+                                                 "properties": {"code": {"type": "integer"},
+                                                                "description": {"type": "string"}}}},
+    "Open311Service": {"type": "object", "required": ["service_code", "service_name", "metadata", "type"],
+                       "properties": {"service_code": {"type": "string"}, "service_name": {"type": "string"},
+                                      "description": {"type": "string"}, "metadata": {"type": "boolean"},
+                                      "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+                                      "keywords": {"type": "string"}, "group": {"type": "string"}}},
+    "Open311Request": {"type": "object", "required": ["service_request_id", "status", "requested_datetime"],
+                       "properties": {
+                           "service_request_id": {"type": "string"},
+                           "status": {"type": "string", "enum": ["open", "closed"]},
+                           "status_notes": {"type": "string"}, "service_name": {"type": "string"},
+                           "service_code": {"type": "string"}, "description": {"type": "string"},
+                           "agency_responsible": {"type": "string"}, "service_notice": {"type": "string"},
+                           "requested_datetime": {"type": "string", "format": "date-time"},
+                           "updated_datetime": {"type": "string", "format": "date-time"},
+                           "expected_datetime": {"type": "string", "format": "date-time", "nullable": True},
+                           "address": {"type": "string"}, "address_id": {"type": "string"},
+                           "zipcode": {"type": "string"}, "lat": {"type": "number", "nullable": True},
+                           "long": {"type": "number", "nullable": True}, "media_url": {"type": "string"}},
+                       "additionalProperties": False},
+}
+
+
 def document(server_url: str) -> dict:
     paths = {
         "/api/search": {"get": {
@@ -84,6 +179,7 @@ def document(server_url: str) -> dict:
             "parameters": [{"name": "ocid", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": _responses({"$ref": "#/components/schemas/OcdsPackage"}, missing=True)}},
     }
+    paths.update(_open311())
     for dataset in DATASETS.values():
         paths[f"/api/v1/datasets/{dataset.name}"] = {"get": {
             "summary": str(dataset.title), "description": str(dataset.description),
@@ -101,6 +197,7 @@ def document(server_url: str) -> dict:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **OPEN311_SCHEMAS,
                 "Error": ERROR,
                 "SearchResults": {"type": "object", "required": ["query", "total", "page", "per_page", "hits"],
                                   "properties": {"query": {"type": "string"}, "total": {"type": "integer"},

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 from market.contracts.models import Acceptance, ContractSignature, Milestone
 from market.core.workflow import StatusChange
 from market.extensions import db
-from market.grid.models import Dispatch, ProblemNote
+from market.grid.models import Dispatch, Problem, ProblemNote
 from market.money.models import Entry, LedgerTransaction, Payment
 from market.organizations.models import OrganizationGrade
 from market.procurement.models import Award, Bid, BidResult, Challenge, Score
@@ -53,7 +53,11 @@ def _status_change(change, new):
         public = to in PUBLIC_GRADING
     elif kind == "proposal":
         public = to in PUBLIC_PROPOSAL
-    return [Spec(f"{kind}.{to}", kind, change.subject_id, change.actor_id, public,
+    actor_id = change.actor_id
+    if kind == "problem" and actor_id is not None and actor_id == getattr(
+            db.session.get(Problem, change.subject_id), "reporter_id", None):
+        actor_id = None  # the resident who raised a problem (and rates it) is never named in public
+    return [Spec(f"{kind}.{to}", kind, change.subject_id, actor_id, public,
                  {"from": change.from_status, "to": to, "reason": change.reason or ""})]
 
 

@@ -66,8 +66,9 @@ class StateMachine:
         subject.status = target
         self._record(subject, current, target, actor, reason)
 
-    def claim(self, subject, source: str, target: str, actor, reason: str = "") -> bool:
-        """Move `subject` from `source` to `target` only if the row is still in `source`.
+    def claim(self, subject, source: str, target: str, actor, reason: str = "", *still) -> bool:
+        """Move `subject` from `source` to `target` only if the row is still in `source` (and `still`
+        holds: conditions on other columns that a move of the same status would change).
 
         A conditional UPDATE: of two people acting on the same row at the same moment, exactly
         one wins (the other's UPDATE waits for the first and then matches nothing), on SQLite and
@@ -78,7 +79,7 @@ class StateMachine:
             )
         model = type(subject)
         won = db.session.execute(
-            update(model).where(model.id == subject.id, model.status == source).values(status=target)
+            update(model).where(model.id == subject.id, model.status == source, *still).values(status=target)
             .execution_options(synchronize_session=False)
         ).rowcount == 1
         if won:

@@ -26,6 +26,7 @@ PEOPLE = [  # (e-mail, name, what they are)
     ("property@demo.market", "郭强", "property-management company"),
     ("street@demo.market", "徐丽", "street office staff"),
     ("district@demo.market", "何伟", "district staff"),
+    ("gridleader2@demo.market", "周红", "grid leader"),
 ]
 COMPANY = "苏州平江物业服务有限公司"
 GRIDS = {"一片区": ["1幢", "2幢", "3幢", "4幢"], "二片区": ["5幢", "6幢", "7幢", "8幢"]}
@@ -46,9 +47,9 @@ RULES = {
 # The month's problems: (days before the seeding, hour of day (Beijing), building, category, urgency,
 # summary, script). A script's steps, each at hours after the recording: ("dispatch", h) to the rule's
 # body, ("dispatch", h, "community") to another; ("accept", h); ("return", h, reason); ("close", h,
-# resolution); ("rate", h, rating); ("reopen", h). The building leader records 1幢's, the grid leader the
-# rest of 一片区's, the community worker 二片区's, each for a resident who gave a name and phone; the worker
-# rates for them after a call (回访).
+# resolution); ("rate", h, rating); ("reopen", h). The building leader records 1幢's, the grid leaders the
+# rest of their grids', each for a resident who gave a name and phone, and rates it for them after a call
+# (回访): the body that did the work (the community, for some) never rates it.
 PROBLEMS = [
     (29, 9, "1幢", "sanitation", "normal", "1幢东侧垃圾桶满溢两天未清运",
      [("dispatch", 1), ("accept", 3), ("close", 20, "resolved"), ("rate", 30, "satisfied")]),
@@ -136,8 +137,10 @@ def seed_grid(people: dict, communities: list) -> list[tuple[str, str, str]]:
             for building in buildings:
                 grids.add_building(worker, grid, building, f"{community.name}{building}")
         grid = db.session.scalar(select(Grid).where(Grid.community_id == community.id, Grid.name == "一片区"))
+        second = db.session.scalar(select(Grid).where(Grid.community_id == community.id, Grid.name == "二片区"))
         first = db.session.scalar(select(Building).where(Building.grid_id == grid.id, Building.name == "1幢"))
         grids.appoint(worker, "gridleader@demo.market", grid=grid)
+        grids.appoint(worker, "gridleader2@demo.market", grid=second)
         grids.appoint(worker, "building@demo.market", building=first)
         district = community.street.district
         bodies = {"city": ("department", db.session.scalar(select(Department.id).filter_by(
@@ -183,8 +186,9 @@ def _company(admin: User, owner: User, communities: list) -> Organization:
 def _month(community: Community, worker: User, staff: dict, bodies: dict) -> None:
     """Every problem's steps, in the order they happened, with the escalation run every three hours between."""
     now = clock.now()
-    recorders = {"1幢": staff["building@demo.market"], **{b: staff["gridleader@demo.market"]
-                                                          for b in ("2幢", "3幢", "4幢")}}
+    recorders = {"1幢": staff["building@demo.market"],
+                 **{b: staff["gridleader@demo.market"] for b in ("2幢", "3幢", "4幢")},
+                 **{b: staff["gridleader2@demo.market"] for b in ("5幢", "6幢", "7幢", "8幢")}}
     steps = []  # (moment, order, what to do)
     for index, (days, hour, building, category, urgency, summary, script) in enumerate(PROBLEMS):
         recorded_at = (now - timedelta(days=days)).replace(hour=(hour - 8) % 24, minute=0, second=0, microsecond=0)
@@ -208,8 +212,7 @@ def _month(community: Community, worker: User, staff: dict, bodies: dict) -> Non
                 _, building, category, urgency, summary = step
                 building_id = db.session.scalar(select(Building.id).join(Grid).where(
                     Grid.community_id == community.id, Building.name == building))
-                recorder = recorders.get(building, worker)
-                recorded[index] = problems.record_problem(recorder, problems.ProblemData(
+                recorded[index] = problems.record_problem(recorders[building], problems.ProblemData(
                     community_id=community.id, building_id=building_id, address="", category=category,
                     urgency=urgency, summary=summary, reporter_name=REPORTERS[index % len(REPORTERS)],
                     reporter_phone=f"139{index:04d}{5821 + index:04d}")).id
@@ -237,9 +240,9 @@ def _play(problem: Problem, step: tuple, worker: User, staff: dict, bodies: dict
         problems.add_progress(acting, problem, "已到现场查看，安排人员处理")
         problems.close(acting, problem, step[2], RESULTS[step[2]])
     elif step[0] == "rate":
-        problems.rate(worker, problem, step[2], "电话回访")
+        problems.rate(problem.recorded_by, problem, step[2], "电话回访")
     elif step[0] == "reopen":
-        problems.reopen(worker, problem, "居民反映问题依旧，请再次处理")
+        problems.reopen(problem.recorded_by, problem, "居民反映问题依旧，请再次处理")
 
 
 def _rule_body(category: str) -> str:

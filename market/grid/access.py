@@ -43,6 +43,10 @@ def follows_up(user, problem) -> bool:
     return street.district_id in user.district_ids() or street.id in user.street_ids()
 
 
+def is_resident_of(user, community_id: int) -> bool:
+    return _signed_in(user) and user.is_verified_resident and user.residence.community_id == community_id
+
+
 def leads(user, grid_id: int | None, building_id: int | None) -> bool:
     """Whether `user` is the grid leader of the grid or the building leader of the building."""
     if not _signed_in(user):
@@ -71,17 +75,20 @@ def speaks_for_reporter(user, problem) -> bool:
         return False
     if problem.reporter_id is not None:
         return user.id == problem.reporter_id
+    if handles(user, problem):  # the body that did the work does not judge it
+        return False
     return (user.id == problem.recorded_by_id or leads(user, problem.grid_id, problem.building_id)
             or is_worker(user, problem))
 
 
 def reads_private(user, problem) -> bool:
-    """Who reads the reporter's name and phone: whoever recorded it, the community's workers, those
-    who follow it up or handle it now."""
+    """Who reads the reporter's name and phone: whoever recorded it, the leaders of its grid and
+    building (who call the resident back to rate it), the community's workers, those who follow it up
+    or handle it now."""
     if not _signed_in(user):
         return False
-    return (user.id == problem.recorded_by_id or is_worker(user, problem) or follows_up(user, problem)
-            or handles(user, problem))
+    return (user.id == problem.recorded_by_id or leads(user, problem.grid_id, problem.building_id)
+            or is_worker(user, problem) or follows_up(user, problem) or handles(user, problem))
 
 
 def buildings_led(user) -> list[Building]:

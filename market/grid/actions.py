@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from market import clock
 from market.core.actions import ActionSet, while_in
-from market.core.errors import InvalidTransition, PermissionDenied
-from market.grid import access
+from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
+from market.grid import access, categories, dispatch_rules
 from market.grid.models import DONE_STATUSES, PROBLEM_MACHINE, TO_DISPATCH, Problem
 from market.grid.settings import grid_rules
 
@@ -26,8 +26,12 @@ def _dispatch(user, problem: Problem):
             return InvalidTransition(_("It is with %(body)s already; it is dispatched again only if it comes back "
                                        "or is escalated.", body=problem.current_dispatch.body_name),
                                      code="already_dispatched")
-        return None
-    return while_in(TO_DISPATCH, _("A closed problem is not dispatched."))(problem)
+    elif refusal := while_in(TO_DISPATCH, _("A closed problem is not dispatched."))(problem):
+        return refusal
+    if dispatch_rules.rule_in_force(problem.community.street.district_id, problem.category) is None:
+        return ServiceError(_("The district has no dispatch rule for “%(c)s” in force: ask civil affairs to add one.",
+                              c=categories.label(problem.category)), code="no_rule")
+    return None
 
 
 def _handler(user, problem: Problem):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
+from market import clock
 from market.core.desk import Item, Waiting, pile
 from market.grid.actions import PROBLEM_ACTIONS
 from market.grid.models import OPEN_STATUSES, PROBLEM_MACHINE, TO_DISPATCH, Problem
@@ -14,7 +15,8 @@ from market.places.models import Community, Street
 def _item(action: str):
     def item(problem: Problem) -> Item:
         return Item(problem.summary, ("grid.problem", {"problem_id": problem.id}), action,
-                    due=problem.due_at.date() if problem.due_at and problem.status in OPEN_STATUSES else None,
+                    due=clock.china_date(problem.due_at) if problem.due_at and problem.status in OPEN_STATUSES
+                    else None,
                     note=f"{problem.community.name} · {PROBLEM_MACHINE.label(problem.status)}")
     return item
 
@@ -56,7 +58,7 @@ def to_dispatch(user, today, limits):
         select(Problem).where(Problem.community_id.in_(communities), Problem.level == 0,
                               Problem.status.in_(TO_DISPATCH))
         .order_by(Problem.urgency.desc(), Problem.created_at, Problem.id), _item(_("Dispatch")),
-        more=("grid.ledger", {"to_dispatch": 1}), action=(PROBLEM_ACTIONS, "dispatch"))
+        more=("grid.ledger", {"to_dispatch": 1, "followed": 1}), action=(PROBLEM_ACTIONS, "dispatch"))
 
 
 def _bodies(user):
@@ -99,5 +101,5 @@ def escalated(user, today, limits):
         select(Problem).where(Problem.status.in_(OPEN_STATUSES), or_(
             (Problem.level >= 1) & in_street, (Problem.level == 2) & in_district))
         .order_by(Problem.due_at, Problem.id), _item(_("Dispatch again or take it over")),
-        more=("grid.ledger", {"overdue": 1}), action=(PROBLEM_ACTIONS, "dispatch"))
+        more=("grid.ledger", {"overdue": 1, "followed": 1}), action=(PROBLEM_ACTIONS, "dispatch"))
 

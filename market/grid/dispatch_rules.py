@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from market import clock
 from market.accounts.roles import Role
 from market.core import unit
-from market.core.errors import Invalid, PermissionDenied, ServiceError
+from market.core.errors import Invalid, NotFound, PermissionDenied, ServiceError
 from market.extensions import db
 from market.grid import categories
 from market.grid.models import BODY_KINDS, DispatchRule
@@ -66,11 +66,18 @@ def add_rule(actor, data: RuleData) -> DispatchRule:
     return rule
 
 
-def end_rule(actor, rule: DispatchRule, until: date) -> None:
+def get_rule(rule_id: int) -> DispatchRule:
+    rule = db.session.get(DispatchRule, rule_id)
+    if rule is None:
+        raise NotFound(_("This dispatch rule does not exist."))
+    return rule
+
+
+def end_rule(actor, rule: DispatchRule, until: date | None) -> None:
     """Set the day a version stops applying (to make room for the next)."""
     if not may_manage(actor, rule.district_id):
         raise PermissionDenied(_("Only civil affairs or the district's staff set its dispatch rules."))
-    if until <= rule.effective_from:
+    if until is None or until <= rule.effective_from:
         raise ServiceError(_("A rule ends after the day it starts."), field="until")
     if rule.effective_until is not None and until > rule.effective_until:
         raise ServiceError(_("A rule's end is only brought forward."), field="until")
@@ -118,7 +125,10 @@ def rules_select(district_id: int | None = None):
 def deadline(rule: DispatchRule, urgency: str, start: datetime) -> datetime:
     amount, unit_name = ((rule.urgent_amount, rule.urgent_unit) if urgency == "urgent"
                          else (rule.normal_amount, rule.normal_unit))
-    return start + timedelta(hours=amount) if unit_name == "hours" else add_working_days(start, amount)
+    if unit_name == "hours":
+        return start + timedelta(hours=amount)
+    # working days are China's: counted on Beijing dates, the moment stored in UTC again
+    return add_working_days(start + clock.CHINA_OFFSET, amount) - clock.CHINA_OFFSET
 
 
 def describe_time(amount: int, unit_name: str) -> str:
@@ -134,10 +144,12 @@ def body_exists(kind: str, body_id: int | None, district_id: int) -> bool:
         found = db.session.scalar(select(Department.id).where(
             Department.id == body_id, Department.district_id == district_id, Department.street_id.is_(None)))
         return found is not None
-    if kind == "organization":
-        return db.session.scalar(select(Organization.id).where(
-            Organization.id == body_id, Organization.org_type == "property_management",
-            Organization.status == "approved")) is not None
+    if kind == "organization":  # a company serving some community of the district
+        return db.session.scalar(
+            select(Organization.id).join(organization_community)
+            .join(Community, Community.id == organization_community.c.community_id).join(Street)
+            .where(Organization.id == body_id, Organization.org_type == "property_management",
+                   Organization.status == "approved", Street.district_id == district_id).limit(1)) is not None
     return False
 
 
@@ -170,14 +182,16 @@ def body_choices(community: Community) -> list[tuple[str, str]]:
 
 def rule_body_choices(district_ids) -> list[tuple[str, str]]:
     """Whom a rule of these districts may name: the community itself, their departments, and the
-    approved property-management companies."""
+    approved property-management companies serving their communities."""
     departments = db.session.execute(select(Department.id, Department.name, District.name).join(District)
                                       .where(Department.district_id.in_(list(district_ids)),
                                              Department.street_id.is_(None))
                                       .order_by(District.id, Department.name)).all()
-    companies = db.session.execute(select(Organization.id, Organization.name).where(
-        Organization.org_type == "property_management", Organization.status == "approved")
-        .order_by(Organization.name)).all()
+    companies = db.session.execute(
+        select(Organization.id, Organization.name).join(organization_community)
+        .join(Community, Community.id == organization_community.c.community_id).join(Street)
+        .where(Organization.org_type == "property_management", Organization.status == "approved",
+               Street.district_id.in_(list(district_ids))).distinct().order_by(Organization.name)).all()
     return ([("community:", _("The community where the problem is"))]
             + [(f"department:{i}", f"{district} · {name}") for i, name, district in departments]
             + [(f"organization:{i}", name) for i, name in companies])

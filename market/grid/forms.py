@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
@@ -85,11 +85,21 @@ class BuildingForm(Form):
     submit = SubmitField(_l("Add the building"))
 
 
+class GridsImportForm(Form):
+    file = FileField(_l("Grids and buildings (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file."))])
+    submit = SubmitField(_l("Import"))
+
+
 class LeaderForm(Form):
     place = SelectField(_l("Grid or building"))
     email = StringField(_l("The leader's e-mail on Market"), validators=[
         DataRequired(), Email(message=_l("Enter an e-mail address.")), Length(max=254)])
     submit = SubmitField(_l("Appoint"))
+
+
+class EndRuleForm(Form):
+    until = DateField(_l("Stops applying on"), validators=[DataRequired(message=_l("Enter a date."))])
+    submit = SubmitField(_l("End this version"))
 
 
 class RuleForm(Form):

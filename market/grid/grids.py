@@ -1,13 +1,16 @@
 """A community's grids (片区) and buildings (楼栋), and their leaders: defined by the community's
 workers, who appoint a registered person as grid leader (网格长) or building leader (楼栋长)."""
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market.accounts import services as accounts
 from market.accounts.models import RoleGrant, User
 from market.accounts.roles import Role
-from market.core import unit
+from market.core import sheets, unit
 from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.sheets import RowError
 from market.extensions import db
 from market.places.models import Building, Community, Grid
 
@@ -104,3 +107,89 @@ def building_choices(user, community_id: int) -> list[tuple[int, str]]:
     if community_id not in user.worker_community_ids():
         statement = statement.where(Building.id.in_(user.building_ids()) | Grid.id.in_(user.grid_ids()))
     return [(i, f"{grid} {name}") for i, grid, name in db.session.execute(statement.order_by(Grid.id, Building.id))]
+
+
+# --- a spreadsheet of grids and buildings ------------------------------------------------------------
+
+COLUMNS = [("grid", "片区", "grid", True), ("building", "楼栋", "building", True),  # key, Chinese, English, required
+           ("address", "地址", "address", False)]
+MAX_ROWS = 2000  # buildings in one sheet
+MAX_SHEET_ROWS = 50 * MAX_ROWS
+
+
+@dataclass
+class Imported:
+    grids: int = 0  # added
+    buildings: int = 0  # added
+    addresses: int = 0  # of buildings already there, changed
+    errors: list[RowError] = field(default_factory=list)
+
+
+def import_sheet(actor: User, community_id: int, filename: str, data: bytes) -> Imported:
+    """A community's grids and buildings from an .xlsx or .csv, one building a row (片区, 楼栋, 地址):
+    grids and buildings not there yet are added, a known building's address is updated. Every row
+    is checked first; with any error nothing is saved and every error is reported."""
+    _require(actor, community_id)
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("xlsx", "csv"):
+        return Imported(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
+    try:
+        rows = sheets.first_rows(sheets.rows_of(extension, data, MAX_SHEET_ROWS), MAX_ROWS, MAX_SHEET_ROWS)
+    except ServiceError:
+        raise
+    except Exception:  # a damaged file: say so rather than fail
+        return Imported(errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
+    if rows is None or len(rows) - 1 > MAX_ROWS:
+        return Imported(errors=[RowError(0, "", _("A sheet has at most %(n)s buildings.", n=MAX_ROWS))])
+    result, parsed = Imported(), _parse_rows(rows)
+    result.errors = parsed[1]
+    if result.errors:
+        return result
+    grids = {g.name: g for g in db.session.scalars(select(Grid).where(Grid.community_id == community_id)
+                                                  .options(db.selectinload(Grid.buildings)))}
+    for grid_name, building_name, address in parsed[0]:
+        grid = grids.get(grid_name)
+        if grid is None:
+            grid = grids[grid_name] = Grid(community_id=community_id, name=grid_name, buildings=[])
+            db.session.add(grid)
+            result.grids += 1
+        building = next((b for b in grid.buildings if b.name == building_name), None)
+        if building is None:
+            grid.buildings.append(Building(name=building_name, address=address))
+            result.buildings += 1
+        elif address and building.address != address:
+            building.address = address
+            result.addresses += 1
+    unit.refuse_if_taken(_("Another import or change of these grids happened at the same moment: try again."))
+    return result
+
+
+def _parse_rows(rows: list[list[str]]) -> tuple[list[tuple[str, str, str]], list[RowError]]:
+    heading = [(c or "").strip().lower() for c in rows[0]] if rows else []
+    positions, errors = {}, []
+    for key, chinese, english, required in COLUMNS:
+        for index, title in enumerate(heading):
+            if title in (chinese, english):
+                positions[key] = index
+        if required and key not in positions:
+            errors.append(RowError(1, chinese, _("The heading row has no column “%(name)s”.", name=chinese)))
+    if errors or len(rows) < 2:
+        return [], errors or [RowError(0, "", _("The file is empty."))]
+    found, seen = [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        def value(key, row=row):
+            return " ".join((row[positions[key]] if key in positions and positions[key] < len(row) else "").split())
+        grid, building, address = value("grid"), value("building"), value("address")
+        for column, text, most in (("片区", grid, 40), ("楼栋", building, 40)):
+            if not text:
+                errors.append(RowError(number, column, _("This cell is empty.")))
+            elif len(text) > most:
+                errors.append(RowError(number, column, _("At most %(n)s characters.", n=most)))
+        if len(address) > 120:
+            errors.append(RowError(number, "地址", _("The address has at most 120 characters.")))
+        if (grid, building) in seen:
+            errors.append(RowError(number, "楼栋", _("%(grid)s %(building)s is on row %(row)s already.", grid=grid,
+                                                     building=building, row=seen[(grid, building)])))
+        seen.setdefault((grid, building), number)
+        found.append((grid, building, address))
+    return found, errors

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from market import clock
 from market.accounts import services as accounts
@@ -22,6 +23,7 @@ from market.extensions import db
 from market.grid import access, categories, dispatch_rules
 from market.grid.actions import PROBLEM_ACTIONS
 from market.grid.models import (
+    DONE_STATUSES,
     OPEN_STATUSES,
     PROBLEM_MACHINE,
     TO_DISPATCH,
@@ -34,7 +36,7 @@ from market.grid.models import (
 from market.grid.settings import grid_rules
 from market.notifications import services as notifications
 from market.organizations.models import Membership
-from market.places.models import Building, Community, Grid
+from market.places.models import Building, Community, Grid, Street
 
 MAX_PHOTOS = 4
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")  # 8 digits or more: a landline without its area code
@@ -68,11 +70,16 @@ def record_problem(actor: User, data: ProblemData, photos=()) -> Problem:
     community_id = building.grid.community_id if building is not None else data.community_id
     if community_id is None or db.session.get(Community, community_id) is None:
         raise ServiceError(_("Choose the building, or the community, where the problem is."), field="building_id")
-    if not access.may_record_in(actor, community_id):
+    # a resident reports their own problem (from an app, through Open311); leaders and workers record
+    # residents' problems for them
+    own = not access.may_record_in(actor, community_id) and access.is_resident_of(actor, community_id)
+    if not own and not access.may_record_in(actor, community_id):
         raise PermissionDenied(_("Only the community's grid and building leaders and workers record its problems."))
-    if building is not None and not (access.leads(actor, building.grid_id, building.id)
-                                     or community_id in actor.worker_community_ids()):
+    if building is not None and not own and not (access.leads(actor, building.grid_id, building.id)
+                                                 or community_id in actor.worker_community_ids()):
         raise PermissionDenied(_("You record problems of the grid or building you lead."), field="building_id")
+    if own:
+        data.reporter_email, data.reporter_name, data.reporter_phone = actor.email, "", ""
     errors = []
     summary, address = " ".join(data.summary.split()), " ".join(data.address.split())
     if not 4 <= len(summary) <= 80:
@@ -169,17 +176,14 @@ def dispatch(actor: User, problem: Problem, body: str, note: str = "") -> Dispat
     if body not in allowed:
         raise ServiceError(_("Choose whom to send it to from the list."), field="body", code="not_a_choice")
     now = clock.now()
-    rule = dispatch_rules.rule_in_force(district_id, problem.category, now.date())
-    if rule is None:
-        raise ServiceError(_("The district has no dispatch rule for “%(c)s” in force: ask civil affairs to add one.",
-                             c=categories.label(problem.category)), code="no_rule")
+    rule = dispatch_rules.rule_in_force(district_id, problem.category, clock.china_date(now))  # there is one:
+    # the action's rule says so
     seen = len(problem.dispatches)
     won = db.session.execute(update(Problem).where(Problem.id == problem.id, Problem.status == problem.status,
                                                    Problem.dispatch_count == seen)
                              .values(dispatch_count=seen + 1).execution_options(synchronize_session=False)).rowcount
-    if won != 1:
-        db.session.rollback()
-        problem = db.session.get(Problem, problem.id)
+    if won != 1:  # the other dispatch has committed: its change is read fresh
+        db.session.expire(problem)
         raise InvalidTransition(" ".join(filter(None, [_("This problem was dispatched at the same moment."),
                                                        PROBLEM_MACHINE.taken_by_other(problem, actor)])),
                                 code="already_dispatched")
@@ -241,9 +245,12 @@ def _people_of(kind: str, body_id: int | None) -> list[User]:
 def _answer(actor: User, problem: Problem, action: str, target: str, reason: str) -> None:
     PROBLEM_ACTIONS.require(actor, problem, action)
     dispatch_record = problem.current_dispatch
-    if not PROBLEM_MACHINE.claim(problem, "dispatched", target, actor, reason):
+    # still this dispatch: a re-dispatch at the same moment (after escalation) leaves the status as it is
+    if not PROBLEM_MACHINE.claim(problem, "dispatched", target, actor, reason,
+                                 Problem.dispatch_count == len(problem.dispatches)):
         raise InvalidTransition(PROBLEM_MACHINE.taken_by_other(problem, actor)
-                                or _("This problem was answered at the same moment."), code="already_answered")
+                                or _("This problem was answered or dispatched again at the same moment."),
+                                code="already_answered")
     dispatch_record.answer, dispatch_record.answered_at, dispatch_record.answered_by_id = target, clock.now(), actor.id
 
 
@@ -333,8 +340,11 @@ def reopen(actor: User, problem: Problem, reason: str) -> None:
         raise InvalidTransition(PROBLEM_MACHINE.taken_by_other(problem, actor)
                                 or _("This problem changed at the same moment."), code="already_reopened")
     problem.reopened_at = clock.now()
+    # back with the community, to be dispatched with a new deadline; its rating stays on the timeline
+    # (the satisfaction rate counts ratings as given: rates.py)
     problem.rating = problem.resolution = ""
-    problem.rated_at = problem.closed_at = problem.due_at = None  # its next dispatch sets a new deadline
+    problem.rated_at = problem.closed_at = problem.due_at = problem.overdue_at = problem.escalated_at = None
+    problem.level = 0
     for person in _followers(problem):
         notifications.notify(person, "problem_reopened", {"summary": problem.summary}, _page(problem))
     unit.flush()
@@ -347,15 +357,17 @@ def escalate_due(now: datetime | None = None) -> int:
     `district_after_hours` later go up to the district's. Returns how many moved up. Runs from
     `flask tasks run-due`; each item moves up once per level however often it runs."""
     now = now or clock.now()
-    later = timedelta(hours=grid_rules(now.date()).district_after_hours)
+    later = timedelta(hours=grid_rules(clock.china_date(now)).district_after_hours)
     moved = 0
     late = db.session.scalars(select(Problem).where(Problem.status.in_(OPEN_STATUSES), Problem.due_at < now,
                                                     Problem.level < 2).order_by(Problem.id)).all()
     for problem in late:
-        if problem.level == 1 and now < problem.due_at + later:
-            continue
+        if problem.level == 1 and now < (problem.escalated_at or problem.due_at) + later:
+            continue  # the street has `district_after_hours` from when it received it
         level = problem.level + 1
-        won = db.session.execute(update(Problem).where(Problem.id == problem.id, Problem.level == problem.level)
+        won = db.session.execute(update(Problem).where(  # still open, late and at this level: one run moves it
+            Problem.id == problem.id, Problem.level == problem.level, Problem.status.in_(OPEN_STATUSES),
+            Problem.due_at < now)
                                  .values(level=level, escalated_at=now, overdue_at=problem.overdue_at or now)
                                  .execution_options(synchronize_session=False)).rowcount
         if won != 1:
@@ -385,7 +397,7 @@ def _last_change_id(problem: Problem) -> int:
 def purge_private_details(now: datetime | None = None) -> int:
     """Delete the names and phones of reporters of items closed more than `private_details_days` ago."""
     now = now or clock.now()
-    before = now - timedelta(days=grid_rules(now.date()).private_details_days)
+    before = now - timedelta(days=grid_rules(clock.china_date(now)).private_details_days)
     purged = db.session.execute(
         update(Problem).where(Problem.closed_at < before, Problem.private_deleted_at.is_(None),
                               (Problem.reporter_name != "") | (Problem.reporter_phone != ""))
@@ -413,13 +425,21 @@ def timeline(problem: Problem) -> list[Step]:
     for change in PROBLEM_MACHINE.history(problem):
         body = next(dispatches).body_name if change.to_status == "dispatched" else ""
         steps.append(((change.id, 0), Step(change.at, change.to_status, _step_words(change, body),
-                                           change.actor.display_name if change.actor else "")))
+                                           public_name(problem, change.actor))))
     notes = db.session.scalars(select(ProblemNote).where(ProblemNote.problem_id == problem.id)
                                .order_by(ProblemNote.id)).all()
     # a note comes after the status change it followed, however close in time (two steps of a minute)
     steps += [((n.after_change_id, 1, n.id), Step(n.at, n.kind, _note_words(n), n.actor.display_name if n.actor
                                                    else "")) for n in notes]
     return [step for _order, step in sorted(steps, key=lambda pair: pair[0])]
+
+
+def public_name(problem: Problem, person: User | None) -> str:
+    """How a person acting on the item is named in public: the registered resident who raised it is
+    "the resident", never by name."""
+    if person is None:
+        return ""
+    return _("the resident") if person.id == problem.reporter_id else person.display_name
 
 
 def _step_words(change: StatusChange, body: str) -> str:
@@ -440,9 +460,20 @@ def _note_words(note: ProblemNote) -> str:
 
 
 def ledger_select(community_id: int | None = None, status: str | None = None, category: str | None = None,
-                  overdue: bool = False, recorded_by: User | None = None, to_dispatch: bool = False):
-    """The ledger, newest first: every item is public."""
-    statement = select(Problem).order_by(Problem.created_at.desc(), Problem.id.desc())
+                  overdue: bool = False, recorded_by: User | None = None, to_dispatch: bool = False,
+                  followed_by: User | None = None):
+    """The ledger, newest first: every item is public (its dispatches, which the list names, loaded at once).
+    `followed_by`: only what that person follows up (their communities', or their street's or district's
+    once escalated), as their desk lists it."""
+    statement = select(Problem).options(selectinload(Problem.dispatches)) \
+        .order_by(Problem.created_at.desc(), Problem.id.desc())
+    if followed_by is not None:
+        streets, districts = followed_by.street_ids(), followed_by.district_ids()
+        in_area = Problem.community_id.in_(select(Community.id).join(Street).where(
+            Street.id.in_(streets) | Street.district_id.in_(districts)))
+        statement = statement.where(
+            (Problem.community_id.in_(followed_by.worker_community_ids()) & (Problem.level == 0))
+            | ((Problem.level >= 1) & in_area))
     if recorded_by is not None:
         statement = statement.where(Problem.recorded_by_id == recorded_by.id)
     if to_dispatch:
@@ -456,6 +487,43 @@ def ledger_select(community_id: int | None = None, status: str | None = None, ca
     if overdue:
         statement = statement.where(Problem.level > 0)
     return statement
+
+
+def requests_select(ids: list[int] | None = None, start: datetime | None = None, end: datetime | None = None,
+                    codes=(), closed: bool | None = None):
+    """Problems for Open311's GET requests, newest first, with what each answer reads loaded at once:
+    by ids, or by when they were recorded, category and whether they are closed."""
+    statement = select(Problem).options(
+        selectinload(Problem.dispatches), selectinload(Problem.photos), selectinload(Problem.building),
+        joinedload(Problem.community).joinedload(Community.street).joinedload(Street.district)) \
+        .order_by(Problem.created_at.desc(), Problem.id.desc())
+    if ids is not None:
+        return statement.where(Problem.id.in_(ids))
+    if start is not None:
+        statement = statement.where(Problem.created_at >= start)
+    if end is not None:
+        statement = statement.where(Problem.created_at <= end)
+    if codes:
+        statement = statement.where(Problem.category.in_(list(codes)))
+    if closed is not None:
+        statement = statement.where(Problem.status.in_(DONE_STATUSES) if closed
+                                    else Problem.status.not_in(DONE_STATUSES))
+    return statement
+
+
+def last_moves(problem_ids: list[int]) -> dict[int, datetime]:
+    """When each problem last moved (a status change or a note), in two grouped queries."""
+    moves: dict[int, datetime] = {}
+    for subject, at in db.session.execute(
+            select(StatusChange.subject_id, func.max(StatusChange.at))
+            .where(StatusChange.subject_type == "problem", StatusChange.subject_id.in_(problem_ids))
+            .group_by(StatusChange.subject_id)):
+        moves[subject] = at
+    for problem_id, at in db.session.execute(
+            select(ProblemNote.problem_id, func.max(ProblemNote.at)).where(ProblemNote.problem_id.in_(problem_ids))
+            .group_by(ProblemNote.problem_id)):
+        moves[problem_id] = max(at, moves.get(problem_id, at))
+    return moves
 
 
 def ledger_communities() -> list[tuple[int, str]]:

@@ -4,7 +4,8 @@ community, street and responsible body, with the definitions the rates page show
   passed, the share accepted or sent back within that time (`respond_by`);
 - resolution rate: of the problems first dispatched in the month, the share closed as resolved: one
   still open, or closed without a solution, counts against (solved, not merely closed);
-- satisfaction rate: of the problems rated in the month, the share rated satisfied or fairly satisfied.
+- satisfaction rate: of the ratings given in the month, the share "satisfied" or "fairly satisfied"
+  (a problem rated, reopened and rated again counts twice: each rating was the resident's word).
 A problem counts for the body it is with now (its last dispatch); a dispatch for the body it went to."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, or_, select
 
 from market import clock
+from market.core.workflow import StatusChange
 from market.extensions import db
 from market.grid import dispatch_rules
 from market.grid.categories import SATISFIED
@@ -80,13 +82,15 @@ def _key(grouping: str, problem_body: bool = True):
 
 
 def _grouped(grouping: str, counted, hit, *where):
-    """Per group, how many `counted` rows (dispatches or problems) `where` selects, and how many of
-    them `hit`."""
-    by_dispatch = counted is Dispatch
-    kind, id_ = _key(grouping, problem_body=not by_dispatch)
-    statement = select(kind, id_, func.count(), func.sum(case((hit, 1), else_=0)))
-    statement = (statement.select_from(Dispatch).join(Problem, Problem.id == Dispatch.problem_id) if by_dispatch
-                 else statement.select_from(Problem))
+    """Per group, how many `counted` rows (dispatches, problems or their ratings) `where` selects,
+    and how many of them `hit`."""
+    kind, id_ = _key(grouping, problem_body=counted is not Dispatch)
+    statement = select(kind, id_, func.count(), func.sum(case((hit, 1), else_=0))).select_from(counted)
+    if counted is Dispatch:
+        statement = statement.join(Problem, Problem.id == Dispatch.problem_id)
+    elif counted is StatusChange:
+        statement = statement.join(Problem, (StatusChange.subject_type == "problem")
+                                   & (StatusChange.subject_id == Problem.id))
     return statement.join(Community, Community.id == Problem.community_id).where(*where).group_by(kind, id_)
 
 
@@ -102,8 +106,11 @@ def monthly(month: date, grouping: str) -> list[Row]:
             Dispatch.dispatched_at < end, or_(Dispatch.answered_at.is_not(None), Dispatch.respond_by < now))),
         (("handled", "resolved"), _grouped(grouping, Problem, Problem.resolution == "resolved",
                                            Problem.first_dispatched_at >= start, Problem.first_dispatched_at < end)),
-        (("rated", "satisfied"), _grouped(grouping, Problem, Problem.rating.in_(SATISFIED), Problem.rated_at >= start,
-                                          Problem.rated_at < end)),
+        # every rating given in the month, a problem reopened since included (its rating is the
+        # status change's reason: the rating's code)
+        (("rated", "satisfied"), _grouped(grouping, StatusChange, StatusChange.reason.in_(SATISFIED),
+                                          StatusChange.to_status == "rated", StatusChange.at >= start,
+                                          StatusChange.at < end)),
     )
     for (whole, part), statement in measures:
         for kind, id_, count, hits in db.session.execute(statement):

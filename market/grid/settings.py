@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from market import clock
 from market.rules import defaults
 from market.rules.services import in_force
 
@@ -14,4 +15,5 @@ class GridRules:
 
 
 def grid_rules(on: date | None = None) -> GridRules:
-    return GridRules(**{**defaults.SUZHOU_2026["grid"], **in_force(on).get("grid", {})})
+    """The numbers in force on a day (today in China by default)."""
+    return GridRules(**{**defaults.SUZHOU_2026["grid"], **in_force(on or clock.today()).get("grid", {})})

@@ -91,9 +91,11 @@ def ledger():
     community_id = args.get("community", type=bounded_int)
     status = args.get("status") if args.get("status") in PROBLEM_MACHINE.transitions else None
     category = args.get("category") if args.get("category") in categories.CATEGORIES else None
+    signed_in = current_user.is_authenticated
     statement = problems.ledger_select(
         community_id, status, category, overdue=bool(args.get("overdue")), to_dispatch=bool(args.get("to_dispatch")),
-        recorded_by=current_user if args.get("mine") and current_user.is_authenticated else None)
+        recorded_by=current_user if args.get("mine") and signed_in else None,
+        followed_by=current_user if args.get("followed") and signed_in else None)
     return render_template("grid/ledger.html", page=paginate(statement), communities=problems.ledger_communities(),
                            statuses=[(s, PROBLEM_MACHINE.label(s)) for s in PROBLEM_MACHINE.transitions],
                            category_choices=categories.choices(), **LABELS)
@@ -105,7 +107,8 @@ def problem(problem_id: int):
     return render_template("grid/problem.html", problem=item, steps=problems.timeline(item),
                            actions=PROBLEM_ACTIONS.of(current_user, item),
                            private=access.reads_private(current_user, item), confirm_form=ConfirmForm(),
-                           overdue=problems.is_overdue(item), **LABELS)
+                           overdue=problems.is_overdue(item), recorder=problems.public_name(item, item.recorded_by),
+                           **LABELS)
 
 
 @bp.route("/problems/<int:problem_id>/accept", methods=["POST"])
@@ -144,10 +147,13 @@ def problem_task(problem_id: int, task: str):
             flash(refusal.message, "info")
             return redirect(url_for("grid.problem", problem_id=problem_id))
     rule = None
+    rule_body_missing = False
     if task == "dispatch":
-        form.body.choices = options(problems.dispatch_choices(current_user, item))
+        choices = problems.dispatch_choices(current_user, item)
+        form.body.choices = options(choices)
         body, rule = problems.default_body(item)
-        if request.method == "GET" and body is not None:
+        rule_body_missing = body is not None and body not in dict(choices)  # a company not serving it
+        if request.method == "GET" and body is not None and not rule_body_missing:
             form.body.data = body
     files = request.files.getlist("photos")
     run = {
@@ -161,12 +167,13 @@ def problem_task(problem_id: int, task: str):
     }[task]
     return run_form(form, run, str(success), url_for("grid.problem", problem_id=problem_id)) or render_template(
         "grid/task.html", problem=item, form=form, title=title, task=task, rule=rule,
+        rule_body=dispatch_rules.body_name(rule.body_kind, rule.body_id) if rule_body_missing else "",
         describe_time=dispatch_rules.describe_time, **LABELS)
 
 
-@bp.route("/photos/<int:photo_id>")
-def photo(photo_id: int):
-    record = db.get_or_404(ProblemPhoto, photo_id)
+@bp.route("/photos/<int:problem_photo_id>")
+def photo(problem_photo_id: int):
+    record = db.get_or_404(ProblemPhoto, problem_photo_id)
     return send_file(uploads.path_of(record.stored_name), mimetype=record.content_type)
 
 
@@ -181,6 +188,7 @@ def community_grids(community_id: int):
     manage = grids.may_manage(current_user, community_id)
     grid_form, building_form, leader_form = forms.GridForm(prefix="grid"), forms.BuildingForm(prefix="building"), \
         forms.LeaderForm(prefix="leader")
+    import_form, report = forms.GridsImportForm(prefix="import"), None
     building_form.grid_id.choices = options([(g.id, g.name) for g in grid_list])
     leader_form.place.choices = options(
         [(f"grid:{g.id}", g.name) for g in grid_list]
@@ -208,11 +216,20 @@ def community_grids(community_id: int):
                                          building=grids.get_building(int(raw)))
                 raise ServiceError(_("Choose a grid or a building."), field="place")
             done = run_form(leader_form, appoint, _("Leader appointed."), back)
+        elif sent == "import":
+            def load():
+                nonlocal report
+                upload = import_form.file.data
+                report = grids.import_sheet(current_user, community_id, upload.filename or "", upload.read())
+                if report.errors:  # nothing is kept: the page lists every error
+                    raise ServiceError(_("Nothing was imported: correct the rows below and import the file again."))
+                return report
+            done = run_form(import_form, load, _("Imported: the grids and buildings below are the sheet's."), back)
         if done:
             return done
     return render_template("grid/community.html", community=community, grids=grid_list, manage=manage,
                            leaders=grids.leaders_of(community_id), grid_form=grid_form, building_form=building_form,
-                           leader_form=leader_form)
+                           leader_form=leader_form, import_form=import_form, report=report)
 
 
 # --- dispatch rules -------------------------------------------------------------------------------
@@ -244,8 +261,19 @@ def rules():
         if done:
             return done
     return render_template("grid/rules.html", page=paginate(dispatch_rules.rules_select(district_id)), form=form,
+                           end_form=forms.EndRuleForm(),
                            manageable=manageable, districts=districts, district_id=district_id,
                            describe_time=dispatch_rules.describe_time, body_name=dispatch_rules.body_name, **LABELS)
+
+
+@bp.route("/rules/<int:rule_id>/end", methods=["POST"])
+@login_required
+def end_rule(rule_id: int):
+    rule = dispatch_rules.get_rule(rule_id)
+    form = forms.EndRuleForm()
+    return run_action(form, lambda: dispatch_rules.end_rule(current_user, rule, form.until.data),
+                      _("The version now ends on that day: the next one may start then."),
+                      url_for("grid.rules", district=rule.district_id))
 
 
 # --- the three rates ------------------------------------------------------------------------------
@@ -293,5 +321,5 @@ def _definition(rate: str) -> str:
                           "passed, the share accepted or sent back within that time."),
             "resolution": _("Of the problems first dispatched in the month, the share closed as resolved. A problem "
                             "still open, or closed without a solution, counts against: solved, not merely closed."),
-            "satisfaction": _("Of the problems rated in the month, the share the resident rated satisfied or fairly "
-                              "satisfied.")}[rate]
+            "satisfaction": _("Of the ratings residents gave in the month, the share “satisfied” or “fairly "
+                              "satisfied”. A problem rated, reopened and rated again counts each time.")}[rate]

@@ -1,4 +1,7 @@
 """How the grid ledger's notifications read (notifications/wording.py)."""
+from datetime import datetime
+
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from market.notifications.wording import describes
@@ -11,8 +14,9 @@ def _recorded(d):
 
 @describes("problem_dispatched")
 def _dispatched(d):
-    return _("A problem is dispatched to you: “%(summary)s”, to finish by %(due)s",
-             summary=d.get("summary", ""), due=d.get("due", "")[:16].replace("T", " "))
+    due = d.get("due")
+    return _("A problem is dispatched to you: “%(summary)s”, to finish by %(due)s", summary=d.get("summary", ""),
+             due=format_datetime(datetime.fromisoformat(due), "short") if due else "")
 
 
 @describes("problem_returned")

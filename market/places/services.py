@@ -1,8 +1,9 @@
-"""Reading the place hierarchy; places change only through the seed and migrations."""
+"""Reading the place hierarchy; places change only through the seed and migrations (a community's
+grids and buildings, through its workers: grid/grids.py)."""
 from sqlalchemy import func, select
 
 from market.extensions import db
-from market.places.models import City, Community, Department, District, Street
+from market.places.models import Building, City, Community, Department, District, Grid, Street
 
 
 def community_with_parents(community_id: int) -> Community | None:
@@ -81,3 +82,10 @@ def department_choices() -> list[tuple[int, str]]:
     return [
         (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.district_id, Department.id))
     ]
+
+
+def building_choices(community_id: int) -> list[tuple[int, str]]:
+    """A community's buildings, by grid, as (id, "一片区 3幢")."""
+    return [(i, f"{grid} {name}") for i, grid, name in db.session.execute(
+        select(Building.id, Grid.name, Building.name).join(Grid).where(Grid.community_id == community_id)
+        .order_by(Grid.id, Building.id))]

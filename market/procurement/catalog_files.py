@@ -4,15 +4,14 @@ Columns, by their Chinese or English heading: 编码/code, 服务领域/category
 说明/description, 竞争程度/competition. Every row is checked; the caller saves nothing unless
 there is no error at all.
 """
-import csv
 import io
-from contextlib import closing
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from market.core import tables, uploads
+from market.core import sheets, tables
 from market.core.errors import ServiceError
+from market.core.sheets import RowError
 
 COLUMNS = [  # (key, Chinese heading, English heading, required)
     ("code", "编码", "code", True),
@@ -27,14 +26,6 @@ COMPETITION_WORDS = {"充分竞争": "full", "适度竞争": "moderate", "非竞
 COMPETITION_CHINESE = {"full": "充分竞争", "moderate": "适度竞争", "none": "非竞争"}
 MAX_ROWS = 2000
 MAX_SHEET_ROWS = 50 * MAX_ROWS  # rows read at most, blank ones included: a sheet can claim a million
-MAX_COLUMNS = 100  # columns read at most: the headings are looked for among these
-
-
-@dataclass
-class RowError:
-    row: int  # as the person sees it in their spreadsheet: the heading is row 1
-    column: str
-    message: str
 
 
 @dataclass
@@ -49,7 +40,7 @@ def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalo
     if extension not in ("xlsx", "csv"):
         return ParsedCatalog(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
     try:
-        rows = first_rows(_xlsx_rows(data) if extension == "xlsx" else _csv_rows(data))
+        rows = first_rows(sheets.rows_of(extension, data, MAX_SHEET_ROWS))
     except ServiceError:  # an .xlsx that would unpack too large: refused at the upload field
         raise
     except Exception:  # a damaged file: say so rather than fail
@@ -64,42 +55,8 @@ def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalo
 
 
 def first_rows(rows) -> list[list[str]] | None:
-    """The rows that are not blank, read only as far as needed: the heading, MAX_ROWS items and one
-    more (which says there are too many). None if the sheet runs past MAX_SHEET_ROWS rows first."""
-    kept = []
-    with closing(rows):
-        for number, row in enumerate(rows, start=1):
-            if number > MAX_SHEET_ROWS:
-                return None
-            if any((c or "").strip() for c in row):
-                kept.append(row)
-                if len(kept) > MAX_ROWS + 1:
-                    break
-    return kept
-
-
-def _csv_rows(data: bytes):
-    text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
-    for row in csv.reader(io.StringIO(text)):
-        yield row[:MAX_COLUMNS]
-
-
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook  # here: openpyxl imports numpy, 15 MB a process that reads no spreadsheet
-
-    uploads.check_unpacked(data, "xlsx")  # before openpyxl opens it (it holds shared strings in memory)
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        # Bounded both ways: gaps in a sheet's row numbers come back as blank rows, and a row is as
-        # wide as the widest the sheet claims.
-        for row in sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS, values_only=True):
-            if not any(row) and set(row) <= {None, ""}:
-                yield []  # blank (told apart quickly: most rows of a long sheet are)
-            else:
-                yield ["" if v is None else str(v) for v in row]
-    finally:
-        workbook.close()
+    """The rows a catalog reads: the heading, MAX_ROWS items and one more (core/sheets.py)."""
+    return sheets.first_rows(rows, MAX_ROWS, MAX_SHEET_ROWS)
 
 
 def _parse(rows: list[list[str]], categories: dict[str, int]) -> ParsedCatalog:

@@ -111,6 +111,12 @@ def _string_values(app, endpoint: str, arg: str) -> list[str]:
         return sorted(DATASETS) + ["nothing"]
     if arg == "token":
         return ["not-a-token"]
+    if arg == "service_request_id":  # Open311's, a string by the standard
+        return [str(i) for i in _ids("problem")] + ["x", "0"]
+    if arg == "code":  # an Open311 service
+        from market.grid.categories import CATEGORIES
+
+        return sorted(CATEGORIES) + ["nothing"]
     raise AssertionError(f"the crawler has no values for {endpoint}'s argument {arg!r}")
 
 

@@ -20,6 +20,7 @@ DEMO_ROLES = {
     "expert": "expert@demo.market", "resident": "resident@demo.market", "applicant": "xinqiao@demo.market",
     # the grid ledger's (demo/grid.py)
     "grid_leader": "gridleader@demo.market", "building_leader": "building@demo.market",
+    "grid_leader2": "gridleader2@demo.market",
     "department_staff": "city@demo.market", "property_company": "property@demo.market",
     "street_staff": "street@demo.market", "district_staff": "district@demo.market",
 }
