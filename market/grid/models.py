@@ -129,7 +129,7 @@ class ProblemNote(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime]
 
-    actor = relationship("User")
+    actor = relationship("User", lazy="joined")  # named on the timeline beside each note
 
 
 class ProblemPhoto(StoredFileColumns, db.Model):
