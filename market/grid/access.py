@@ -2,6 +2,7 @@
 escalated, the street's or district's staff) who dispatch it, the people acting for the body it is
 dispatched to, and the reporter who rates it. The reporter's name and phone are read only by those
 who need them to act."""
+from market.needs.access import is_worker_of
 from market.places.models import Building, Grid
 
 
@@ -27,7 +28,7 @@ def handles(user, problem) -> bool:
 
 
 def is_worker(user, problem) -> bool:
-    return _signed_in(user) and problem.community_id in user.worker_community_ids()
+    return is_worker_of(user, problem.community_id)
 
 
 def follows_up(user, problem) -> bool:
@@ -41,10 +42,6 @@ def follows_up(user, problem) -> bool:
     if problem.level == 1:
         return street.id in user.street_ids()
     return street.district_id in user.district_ids() or street.id in user.street_ids()
-
-
-def is_resident_of(user, community_id: int) -> bool:
-    return _signed_in(user) and user.is_verified_resident and user.residence.community_id == community_id
 
 
 def leads(user, grid_id: int | None, building_id: int | None) -> bool:

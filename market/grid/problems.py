@@ -34,6 +34,7 @@ from market.grid.models import (
     ProblemPhoto,
 )
 from market.grid.settings import grid_rules
+from market.needs.access import is_resident_of
 from market.notifications import services as notifications
 from market.organizations.models import Membership
 from market.places.models import Building, Community, Grid, Street
@@ -72,7 +73,7 @@ def record_problem(actor: User, data: ProblemData, photos=()) -> Problem:
         raise ServiceError(_("Choose the building, or the community, where the problem is."), field="building_id")
     # a resident reports their own problem (from an app, through Open311); leaders and workers record
     # residents' problems for them
-    own = not access.may_record_in(actor, community_id) and access.is_resident_of(actor, community_id)
+    own = not access.may_record_in(actor, community_id) and is_resident_of(actor, community_id)
     if not own and not access.may_record_in(actor, community_id):
         raise PermissionDenied(_("Only the community's grid and building leaders and workers record its problems."))
     if building is not None and not own and not (access.leads(actor, building.grid_id, building.id)
