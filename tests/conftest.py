@@ -300,6 +300,32 @@ def world(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+# The crawl's language, one a pass and both in each `make test`: English on SQLite, Chinese on PostgreSQL.
+# What can fall over differs by database in the queries and by language in the catalogs and templates.
+CRAWL_LANGUAGE = "zh" if os.environ.get("TEST_DATABASE_URL") else "en"
+
+
+@pytest.fixture(scope="session")
+def world_crawl(world):
+    """Every page of the world requested as anonymous, each demo role and each stranger, in the pass's
+    language, once a run (tests/world/crawl.py): the crawler's test checks its answers, the phone sweep
+    lays out each distinct page it read."""
+    from tests.world.crawl import Report, crawl, targets
+    from tests.world.people import signed_in_clients
+
+    report = Report()
+    with world.app.app_context():
+        urls = targets(world.app)
+        db.session.remove()
+    clients = signed_in_clients(world, CRAWL_LANGUAGE)
+    try:
+        crawl(world.app, clients, urls, report)
+    finally:
+        for client in clients.values():  # the world stays as built: Chinese for everybody
+            client.submit("/language", {"lang": "zh", "next": "/"})
+    return report
+
+
 @pytest.fixture(scope="session")
 def world_forms(world):
     """Every POST form the world's pages show, with who was shown it (tests/world/forms.py)."""

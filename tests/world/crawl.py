@@ -4,6 +4,8 @@ as every role, plus the query strings found in the links and GET forms of the pa
 Rules and their arguments are read from the url map, and ids from the tables their arguments name,
 so a new page is crawled without editing this file; an argument whose table cannot be told fails
 loudly (`ARG_TABLES` then needs a line)."""
+import hashlib
+import re
 import traceback
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -47,6 +49,7 @@ class Report:
     rules: set = field(default_factory=set)
     failures: list = field(default_factory=list)
     statuses: dict = field(default_factory=dict)  # response code -> count
+    renderings: dict = field(default_factory=dict)  # (role, url) -> (endpoint, `rendering`) of each page read
 
     def add(self, role: str, url: str, endpoint: str | None, code: int, error: str = "") -> None:
         self.requests += 1
@@ -153,6 +156,21 @@ def targets(app) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
+# What a page is, laid out: the site's header and its main part, as the server sent them, without what
+# changes on every request or page but never how it lays out or reads (the values of the CSRF and
+# one-time tokens, of the address a language switch returns to). The footer never changes.
+PARTS = re.compile(r"<header\b.*?</header>|<main\b.*?</main>", re.S)
+CHANGING = re.compile(r'(<input\b[^>]*?\bname="(?:[\w-]+-)?(?:csrf_token|once|next)"[^>]*?\bvalue=")[^"]*"')
+
+
+def rendering(html: str) -> tuple[bytes, ...]:
+    """A page's parts, each as a digest: its header and main part, or the whole of a page not built on
+    the site's layout (a printable contract)."""
+    parts = PARTS.findall(html)
+    return tuple(hashlib.sha1(CHANGING.sub(r'\1"', part).encode()).digest() for part in
+                 (parts if len(parts) == 2 else [html]))
+
+
 class _Links(HTMLParser):
     """Links with a query string, and GET forms filled with each of their choices."""
 
@@ -214,9 +232,11 @@ def crawl(app, clients: dict, urls: list[tuple[str, str]], report: Report, follo
         for endpoint, url in urls:
             code, body, error = _get(client, url)
             report.add(role, url, endpoint, code, error)
-            if follow_queries and code == 200 and body is not None:
-                for link in links_with_queries(url, body):
-                    discovered.setdefault(link, role)
+            if code == 200 and body is not None:
+                report.renderings[(role, url)] = (endpoint, rendering(body))
+                if follow_queries:
+                    for link in links_with_queries(url, body):
+                        discovered.setdefault(link, role)
     for link, role in sorted(discovered.items()):
         if link in report.urls:
             continue
@@ -226,8 +246,10 @@ def crawl(app, clients: dict, urls: list[tuple[str, str]], report: Report, follo
             continue
         if endpoint in SKIPPED_ENDPOINTS:
             continue
-        code, _body, error = _get(clients[role], link)
+        code, body, error = _get(clients[role], link)
         report.add(role, link, endpoint, code, error)
+        if code == 200 and body is not None:
+            report.renderings[(role, link)] = (endpoint, rendering(body))
 
 
 def _get(client, url: str):

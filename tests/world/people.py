@@ -5,13 +5,16 @@ from datetime import date
 
 from sqlalchemy import select
 
+from conftest import FormClient
 from market.accounts import services as accounts
 from market.accounts.roles import Role
+from market.demo.seed import DEMO_PASSWORD
 from market.extensions import db
 from market.organizations import credit_code
 from market.organizations import services as organizations
 from market.organizations.models import Organization
 from market.places.models import Community, Department, Street
+from tests.world import WORLD_PASSWORD
 
 # Crawl role -> e-mail. The demo's people first, then the strangers built below.
 DEMO_ROLES = {
@@ -72,3 +75,18 @@ def build(world) -> None:
     world.notes["other_community"] = other_community.id
     world.notes["other_department"] = other_department.id
     assert db.session.scalar(select(Organization.status).where(Organization.id == org.id)) == "approved"
+
+
+def signed_in_clients(world, language: str) -> dict:
+    """A test client for anonymous and for each crawl role, signed in, reading in `language`."""
+    app = world.app
+    clients = {"anonymous": FormClient(app.test_client())}
+    for role, email in sorted(world.roles.items()):
+        client = FormClient(app.test_client())
+        password = DEMO_PASSWORD if email.endswith("@demo.market") else WORLD_PASSWORD
+        response = client.submit("/login", {"email": email, "password": password}, form_url="/login")
+        assert response.status_code == 302, f"{role} could not sign in"
+        clients[role] = client
+    for client in clients.values():
+        assert client.submit("/language", {"lang": language, "next": "/"}).status_code == 302
+    return clients
