@@ -2,18 +2,23 @@
 resident, dispatched by the district's rule, sent back, dispatched again, accepted, progressed,
 closed, rated and reopened once; escalation past the deadline on the injected clock; the reporter's
 private details; dispatch rules that may not overlap; two dispatches at once."""
+import io
 import threading
 from datetime import date, timedelta
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from market.audit.models import AuditEvent
 from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
-from market.grid import access, dispatch_rules, grids, problems
+from market.grid import access, dispatch_rules, grids, problems, transfers
 from market.grid.models import Problem, ProblemNote
+from market.needs import needs, timeline
+from market.needs.models import Need
 from market.notifications.models import Notification
+from market.organizations.models import ServiceCategory
 from tests.factories import run_at_once, user, xlsx
 
 
@@ -223,7 +228,7 @@ def test_past_the_deadline_it_goes_to_the_street_then_the_district(app, ledger, 
     with command(app):
         assert problems.escalate_due() == 1 and problems.escalate_due() == 0  # once per level
         problem = problems.get_problem(pid)
-        assert problem.level == 1 and problem.overdue_at is not None and problems.is_overdue(problem)
+        assert problem.level == 1 and problem.overdue_at is not None and problems.lateness(problem) == {"due"}
         assert db.session.scalar(db.select(Notification.user_id).filter_by(kind="problem_escalated")) == \
             ledger["street"]
         # the street's staff may dispatch it again (or take it over); the community no longer
@@ -239,8 +244,42 @@ def test_past_the_deadline_it_goes_to_the_street_then_the_district(app, ledger, 
         problems.dispatch(user(ledger["district_staff"]), problem, f"district:{ledger['district']}", "区级督办")
         problems.accept(user(ledger["district_staff"]), problem)
         problems.close(user(ledger["district_staff"]), problem, "resolved", "区城管执法队已清运")
-        kinds = [n.kind for n in db.session.scalars(db.select(ProblemNote).filter_by(problem_id=pid))]
+        kinds = [n.kind for n in db.session.scalars(db.select(ProblemNote).filter_by(problem_id=pid)
+                                                    .order_by(ProblemNote.id))]
         assert kinds == ["overdue", "escalated", "escalated"]
+
+
+def test_a_problem_left_waiting_for_a_dispatch_goes_up_too(app, ledger, frozen):
+    """A community that never dispatches a problem does not hide it: past `dispatch_hours` (24) it is
+    flagged and goes to the street, then the district; a dispatch ends the wait."""
+    with command(app):
+        waiting = _record(user(ledger["leader"]), ledger["building"])
+        dispatched = _record(user(ledger["leader"]), ledger["building"], summary="楼道灯不亮已经一周了")
+        problems.dispatch(user(ledger["worker"]), dispatched, f"department:{ledger['city_management']}")
+        assert waiting.dispatch_by == frozen.now() + timedelta(hours=24) and dispatched.dispatch_by is None
+        pid, other = waiting.id, dispatched.id
+    frozen.advance(hours=23, minutes=59)
+    with command(app):
+        assert problems.escalate_due() == 0
+    frozen.advance(minutes=2)
+    with command(app):
+        assert problems.escalate_due() == 1  # the dispatched one has its own deadline, three working days
+        problem = problems.get_problem(pid)
+        assert problem.level == 1 and problems.lateness(problem) == {"dispatch"}
+        assert [s.kind for s in problems.timeline(problem)][-2:] == ["undispatched", "escalated"]
+        assert problems.get_problem(other).level == 0
+    frozen.advance(hours=48)
+    with command(app):  # to the district; and the dispatched one, due on Wednesday at 10:00, to the street
+        assert problems.escalate_due() == 2
+        problem = problems.get_problem(pid)
+        assert problem.level == 2 and problems.get_problem(other).level == 1
+        problems.dispatch(user(ledger["district_staff"]), problem, f"district:{ledger['district']}")
+        assert problem.dispatch_by is None and problems.lateness(problem) == set()
+        # sent back, it waits for a dispatch again, with a new time to dispatch it
+        problems.send_back(user(ledger["city"]), problems.get_problem(other), "不属于城管职责范围")
+    with command(app):
+        returned = problems.get_problem(other)
+        assert returned.status == "returned" and returned.dispatch_by == frozen.now() + timedelta(hours=24)
 
 
 def test_private_details_are_deleted_after_the_retention(app, ledger, frozen):
@@ -410,3 +449,137 @@ def test_grids_and_buildings_from_a_spreadsheet(app, ledger, client, login):
         found = {g.name: {b.name: b.address for b in g.buildings} for g in grids.community_grids(ledger["community"])}
     assert found == {"一片区": {"3幢": "平江路100号东", "5幢": ""}, "二片区": {"5幢": "", "6幢": ""}}
     assert 'data-test="import-errors"' in upload("网格.txt", b"x")  # not a spreadsheet: said, nothing read
+
+
+def test_a_problem_becomes_a_need_and_a_need_becomes_a_problem_keeping_their_history(app, ledger, client, login):
+    """Meals for an old man are a service need, a broken lamp a problem to dispatch: the community's
+    workers move each to the other side with a reason; the first record ends saying where it went, the
+    new one starts saying where it came from, the resident follows it as theirs, its photos go along."""
+    photo = FileStorage(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), "老人家厨房.png", content_type="image/png")
+    with command(app):
+        elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
+        problem = problems.record_problem(user(ledger["leader"]), problems.ProblemData(
+            community_id=None, building_id=ledger["building"], address="", category="neighbours", urgency="urgent",
+            summary="独居老人做饭困难想要送餐", reporter_email="resident@example.cn"), [photo])
+        pid = problem.id
+        for person in ("leader", "stranger", "city"):
+            with pytest.raises(PermissionDenied):
+                transfers.problem_to_need(user(ledger[person]), problem, "独居老人午餐送餐", "每天中午需要一顿热饭",
+                                          elderly, "这是服务需求")
+        with pytest.raises(ServiceError) as refused:
+            transfers.problem_to_need(user(ledger["worker"]), problem, "独居老人午餐送餐", "每天中午需要一顿热饭",
+                                      elderly, "")
+        assert refused.value.field == "reason"
+        with pytest.raises(ServiceError) as refused:  # the need's own rules: a description of 10 characters
+            transfers.problem_to_need(user(ledger["worker"]), problem, "独居老人午餐送餐", "送饭", elderly,
+                                      "这是服务需求")
+        assert refused.value.field == "description"
+        need = transfers.problem_to_need(user(ledger["worker"]), problem, "独居老人午餐送餐",
+                                         "老人八十二岁，每天中午需要一顿热饭", elderly, "助餐是服务需求，转入需求清单")
+        nid = need.id
+        assert (need.author_id, need.status, need.urgency) == (ledger["resident"], "open", "urgent")
+        assert [p.stored_name for p in need.photos] == [p.stored_name for p in problem.photos]
+        assert problem.status == "to_need" and problem.to_need_id == nid
+        assert [e.kind for e in timeline.for_need(need)] == ["need_from_problem"]
+        assert "need_from_problem" in {n.kind for n in db.session.scalars(db.select(Notification).filter_by(
+            user_id=ledger["resident"]))}
+        with pytest.raises(InvalidTransition):  # it has left the ledger
+            problems.dispatch(user(ledger["worker"]), problem, f"community:{ledger['community']}")
+        # a problem some body has taken on stays in the ledger
+        taken = _record(user(ledger["leader"]), ledger["building"])
+        problems.dispatch(user(ledger["worker"]), taken, f"department:{ledger['city_management']}")
+        with pytest.raises(InvalidTransition) as refused:
+            transfers.problem_to_need(user(ledger["worker"]), taken, "楼道杂物", "楼道堆放杂物三个月", elderly,
+                                      "试试看")
+        assert refused.value.code == "not_waiting"
+
+        lamp = needs.post_need(user(ledger["resident"]), needs.NeedData(
+            "东门路灯坏了一个月", "东门进来第二根路灯不亮，晚上很黑", elderly, "high", 200))
+        lamp_id = lamp.id
+        for person in ("leader", "stranger", "resident"):
+            with pytest.raises(PermissionDenied):
+                transfers.need_to_problem(user(ledger[person]), lamp, "东门路灯不亮", "facilities", "normal", None,
+                                          "东门", "路灯归城管")
+        with pytest.raises(ServiceError) as refused:  # the ledger's own rules: where it is
+            transfers.need_to_problem(user(ledger["worker"]), lamp, "东门路灯不亮", "facilities", "normal", None, "",
+                                      "路灯维修由城管负责")
+        assert refused.value.field == "address"
+        moved = transfers.need_to_problem(user(ledger["worker"]), lamp, "东门路灯不亮", "facilities", "normal", None,
+                                          "东门内第二根路灯", "路灯维修由城管负责，转入问题台账")
+        moved_id = moved.id
+        assert (moved.status, moved.reporter_id, moved.channel, moved.from_need_id) == (
+            "recorded", ledger["resident"], "need", lamp_id)
+        assert lamp.status == "moved_out" and [e.kind for e in timeline.for_need(lamp)][-1] == "need_to_problem"
+        with pytest.raises(InvalidTransition) as refused:
+            transfers.need_to_problem(user(ledger["worker"]), lamp, "东门路灯不亮", "facilities", "normal", None,
+                                      "东门", "再转一次")
+        assert refused.value.code == "not_open"
+    # each page says where the other side is; the need page offers its worker the move
+    assert f"/needs/{nid}" in client.get(f"/grid/problems/{pid}").get_data(as_text=True)
+    assert f"/grid/problems/{pid}" in client.get(f"/needs/{nid}").get_data(as_text=True)
+    assert f"/needs/{lamp_id}" in client.get(f"/grid/problems/{moved_id}").get_data(as_text=True)
+    assert f"/grid/problems/{moved_id}" in client.get(f"/needs/{lamp_id}").get_data(as_text=True)
+    login("stranger@example.cn")
+    assert client.get(f"/grid/needs/{nid}/to-problem").status_code == 403
+    client.submit("/logout", {})
+    login("worker@example.cn")
+    assert f"/grid/needs/{nid}/to-problem" in client.get(f"/needs/{nid}").get_data(as_text=True)
+    assert client.get(f"/grid/needs/{lamp_id}/to-problem").status_code == 302  # moved already: told on its page
+    response = client.submit(f"/grid/needs/{nid}/to-problem", {"summary": "老人送餐", "category": "neighbours",
+                                                              "urgency": "normal", "building_id": "0",
+                                                              "address": "", "reason": "试一下"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "error-summary" in page  # the address is missing: nothing moved
+    with command(app):
+        assert db.session.get(Need, nid).status == "open"
+        assert client.get(f"/open311/v2/requests/{pid}.json").get_json()[0]["status"] == "closed"
+
+
+def test_a_dispatch_and_a_turn_into_a_need_at_the_same_moment_make_one(app, ledger):
+    with command(app):
+        pid = _record(user(ledger["leader"]), ledger["building"]).id
+        elderly = db.session.scalar(db.select(ServiceCategory.id).filter_by(code="elderly"))
+    loaded = threading.Barrier(2)
+
+    def act(run):
+        def call():
+            problem, worker = problems.get_problem(pid), user(ledger["worker"])
+            assert problem.status == "recorded"
+            loaded.wait()
+            return run(worker, problem)
+        return call
+
+    results = run_at_once(app, [
+        act(lambda worker, problem: problems.dispatch(worker, problem, f"community:{ledger['community']}")),
+        act(lambda worker, problem: transfers.problem_to_need(worker, problem, "楼道杂物", "楼道堆放杂物三个月无人清理",
+                                                              elderly, "其实是服务需求"))])
+    assert len([r for r in results if isinstance(r, ServiceError)]) == 1, results
+    with command(app):
+        problem = problems.get_problem(pid)
+        made = db.session.scalars(db.select(Need)).all()
+        assert (problem.status == "dispatched" and made == []) or (problem.status == "to_need" and len(made) == 1)
+
+
+def test_the_ledger_and_open311_lists_run_the_same_queries_for_more_problems(app, ledger, client, count_queries):
+    """Each problem listed names its body (its dispatches), and Open311 its photo, building and place:
+    loaded with the page, not one query a problem."""
+    def add(count):
+        with command(app):
+            for _ in range(count):
+                problem = _record(user(ledger["leader"]), ledger["building"])
+                problems.dispatch(user(ledger["worker"]), problem, f"department:{ledger['city_management']}")
+
+    def queries():
+        counted = {}
+        for url in ("/grid/problems", f"/grid/problems?community={ledger['community']}",
+                    "/open311/v2/requests.json", "/open311/v2/requests.xml"):
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            counted[url] = counter.count
+        return counted
+
+    add(2)
+    client.get("/open311/v2/services.json")  # the API's first call of a rate window also clears the old ones
+    small = queries()
+    add(8)
+    assert queries() == small

@@ -15,7 +15,7 @@ from market.api import services
 from market.core.errors import PermissionDenied, ServiceError
 from market.extensions import csrf, db
 from market.grid import access, categories, problems
-from market.grid.models import DONE_STATUSES, PROBLEM_MACHINE, Problem
+from market.grid.models import DONE_STATUSES, ENDED_STATUSES, PROBLEM_MACHINE, Problem
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -136,13 +136,14 @@ def service_definition(code: str, fmt: str):
 def _request(problem: Problem, moved: datetime | None) -> dict:
     """A problem as a service request: public fields only; its position to about 100 m (a leader's
     phone stands at a resident's door)."""
-    closed = problem.status in DONE_STATUSES
+    closed = problem.status in ENDED_STATUSES
     photo = next(iter(problem.photos), None)
     where = " ".join(filter(None, [problem.community.full_name, problem.building.name if problem.building else "",
                                    problem.address]))
     return {
         "service_request_id": str(problem.id), "status": "closed" if closed else "open",
-        "status_notes": problem.result if closed else str(PROBLEM_MACHINE.label(problem.status)),
+        "status_notes": problem.result if problem.status in DONE_STATUSES
+        else str(PROBLEM_MACHINE.label(problem.status)),
         "service_name": categories.label(problem.category), "service_code": problem.category,
         "description": problem.summary + (f"\n{problem.description}" if problem.description else ""),
         "agency_responsible": problem.current_dispatch.body_name if problem.current_dispatch else "",

@@ -1,7 +1,9 @@
 """The grid ledger's month (issue 22): 平江街道's first community in two grids of four buildings, its
 leaders, 姑苏区's dispatch rules for every category, a property-management company, and a month of
 problems recorded door to door, each following its script below on the demo clock, so that every
-status has items and the month's rates can be worked out by hand from `PROBLEMS`."""
+status has items and the month's rates can be worked out by hand from `PROBLEMS`. Two records change
+sides (a problem turned into a need, a need moved to the ledger): neither is dispatched in the month,
+so the rates stay as worked out."""
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -13,10 +15,11 @@ from market.accounts.roles import Role
 from market.demo import DEMO_PASSWORD
 from market.demo.moments import clock_at
 from market.extensions import db
-from market.grid import dispatch_rules, grids, problems
+from market.grid import dispatch_rules, grids, problems, transfers
 from market.grid.models import Problem
+from market.needs import needs
 from market.organizations import credit_code
-from market.organizations.models import ORGANIZATION_MACHINE, Membership, Organization
+from market.organizations.models import ORGANIZATION_MACHINE, Membership, Organization, ServiceCategory
 from market.places.models import Building, Community, Department, Grid
 
 PEOPLE = [  # (e-mail, name, what they are)
@@ -47,7 +50,8 @@ RULES = {
 # The month's problems: (days before the seeding, hour of day (Beijing), building, category, urgency,
 # summary, script). A script's steps, each at hours after the recording: ("dispatch", h) to the rule's
 # body, ("dispatch", h, "community") to another; ("accept", h); ("return", h, reason); ("close", h,
-# resolution); ("rate", h, rating); ("reopen", h). The building leader records 1幢's, the grid leaders the
+# resolution); ("rate", h, rating); ("reopen", h); ("to_need", h). The building leader records 1幢's, the grid
+# leaders the
 # rest of their grids', each for a resident who gave a name and phone, and rates it for them after a call
 # (回访): the body that did the work (the community, for some) never rates it.
 PROBLEMS = [
@@ -116,8 +120,16 @@ PROBLEMS = [
      [("dispatch", 1)]),
     (0, 1, "7幢", "safety", "normal", "7幢楼道私拉电线",
      []),
+    (2, 10, "7幢", "neighbours", "normal", "7幢独居的刘大爷做饭困难，想请人每天送一顿午饭",
+     [("to_need", 2)]),  # a service need after all (TO_NEED): never dispatched, it leaves the rates alone
 ]
 
+# A need that is a problem (a resident posts it; a community worker moves it to the ledger the next
+# morning): (days before the seeding, hour posted, hour moved, title, description, the worker's reason).
+NEED_TO_PROBLEM = (3, 20, 9, "小区东门路灯坏了快一个月",
+                   "东门进来第二根路灯一直不亮，晚上下班回来黑乎乎的，老人走路容易摔。",
+                   "路灯维修由城市管理局负责，转入问题台账派单处理，居民可在台账跟进")
+TO_NEED = ("7幢独居老人需要午餐送餐上门", "助餐是社区服务需求，不是派单能解决的问题：转入需求清单，由社区统筹助餐服务")
 RESULTS = {"resolved": "已按要求处理完毕，现场已复核", "unresolved": "经多次协调未能解决，已告知居民其他途径"}
 REPORTERS = ["陈阿姨", "王师傅", "李奶奶", "赵先生", "孙女士", "周大爷"]
 
@@ -156,7 +168,7 @@ def seed_grid(people: dict, communities: list) -> list[tuple[str, str, str]]:
                 body_kind=kind, body_id=body_id, respond_hours=respond, urgent_amount=urgent[0], urgent_unit=urgent[1],
                 normal_amount=normal[0], normal_unit=normal[1]))
         db.session.commit()
-    _month(community, worker, staff, bodies)
+    _month(community, worker, staff, bodies, people["resident@demo.market"])
     return PEOPLE
 
 
@@ -183,8 +195,9 @@ def _company(admin: User, owner: User, communities: list) -> Organization:
     return company
 
 
-def _month(community: Community, worker: User, staff: dict, bodies: dict) -> None:
-    """Every problem's steps, in the order they happened, with the escalation run every three hours between."""
+def _month(community: Community, worker: User, staff: dict, bodies: dict, resident: User) -> None:
+    """Every problem's steps, in the order they happened, with the escalation run every three hours between,
+    and the need moved to the ledger (`NEED_TO_PROBLEM`)."""
     now = clock.now()
     recorders = {"1幢": staff["building@demo.market"],
                  **{b: staff["gridleader@demo.market"] for b in ("2幢", "3幢", "4幢")},
@@ -197,17 +210,29 @@ def _month(community: Community, worker: User, staff: dict, bodies: dict) -> Non
         steps.append((recorded_at, index, 0, ("record", building, category, urgency, summary)))
         for number, step in enumerate(script, 1):
             steps.append((recorded_at + timedelta(hours=step[1]), index, number, step))
+    days, posted, moved, *_words = NEED_TO_PROBLEM
+    day = now - timedelta(days=days)
+    steps.append((day.replace(hour=(posted - 8) % 24, minute=0, second=0, microsecond=0), -2, 0, ("post_need",)))
+    steps.append(((day + timedelta(days=1)).replace(hour=(moved - 8) % 24, minute=0, second=0, microsecond=0), -2, 1,
+                  ("move_need",)))
     escalation = min(s[0] for s in steps).replace(minute=30)
     while escalation < now:  # as `flask tasks run-due` would, every three hours
         steps.append((escalation, -1, 0, ("escalate",)))
         escalation += timedelta(hours=3)
     recorded: dict[int, int] = {}
+    need = None
     for moment, index, _number, step in sorted(steps, key=lambda s: (s[0], s[1], s[2])):
         if moment > now:
             continue
         with clock_at(moment):
             if step[0] == "escalate":
                 problems.escalate_due()
+            elif step[0] == "post_need":
+                need = needs.post_need(resident, needs.NeedData(NEED_TO_PROBLEM[3], NEED_TO_PROBLEM[4], _elderly(),
+                                                                "high", 200))
+            elif step[0] == "move_need":
+                transfers.need_to_problem(worker, need, NEED_TO_PROBLEM[3], "facilities", "normal", None,
+                                          "桐芳社区东门内第二根路灯", NEED_TO_PROBLEM[5])
             elif step[0] == "record":
                 _, building, category, urgency, summary = step
                 building_id = db.session.scalar(select(Building.id).join(Grid).where(
@@ -231,6 +256,9 @@ def _play(problem: Problem, step: tuple, worker: User, staff: dict, bodies: dict
             kind, body_id = bodies[_rule_body(problem.category)]
         problems.dispatch(worker, problem, f"{kind}:{body_id or community.id}")
         return
+    if step[0] == "to_need":
+        transfers.problem_to_need(worker, problem, TO_NEED[0], problem.summary, _elderly(), TO_NEED[1])
+        return
     acting = handler[problem.body_kind]
     if step[0] == "accept":
         problems.accept(acting, problem)
@@ -243,6 +271,10 @@ def _play(problem: Problem, step: tuple, worker: User, staff: dict, bodies: dict
         problems.rate(problem.recorded_by, problem, step[2], "电话回访")
     elif step[0] == "reopen":
         problems.reopen(problem.recorded_by, problem, "居民反映问题依旧，请再次处理")
+
+
+def _elderly() -> int:
+    return db.session.scalar(select(ServiceCategory.id).filter_by(code="elderly"))
 
 
 def _rule_body(category: str) -> str:

@@ -12,6 +12,8 @@ from market.core.errors import InvalidTransition, PermissionDenied, ServiceError
 from market.grid import access, categories, dispatch_rules
 from market.grid.models import DONE_STATUSES, PROBLEM_MACHINE, TO_DISPATCH, Problem
 from market.grid.settings import grid_rules
+from market.needs.access import is_worker_of
+from market.needs.models import ACTIVE_NEED_STATUSES, NEED_MACHINE, Need
 
 PROBLEM_ACTIONS = ActionSet("problem", PROBLEM_MACHINE)
 
@@ -90,3 +92,31 @@ def _reopen(user, problem: Problem):
         return InvalidTransition(_("A problem is reopened within %(n)s days of its closing.", n=days),
                                  code="reopen_too_late")
     return None
+
+
+@PROBLEM_ACTIONS.action("to_need")
+def _to_need(user, problem: Problem):
+    """A service need after all (meals for an old man living alone): the community's workers turn it
+    into a need of the community while it waits for them, before any body has taken it on."""
+    if not access.is_worker(user, problem):
+        return PermissionDenied(_("Only a community worker of its community turns a problem into a need."))
+    if problem.level > 0:
+        return ServiceError(_("An escalated problem is followed up by the street or district: it stays in the "
+                              "ledger."), code="escalated")
+    return while_in(TO_DISPATCH, _("Only a problem waiting to be dispatched is turned into a need."),
+                    code="not_waiting")(problem)
+
+
+# A need that is a problem for the ledger after all (a broken street lamp): the grid's side of it, as the
+# needs area knows nothing of the ledger.
+NEED_MOVES = ActionSet("need", NEED_MACHINE)
+
+
+@NEED_MOVES.action("to_problem")
+def _to_problem(user, need: Need):
+    if not is_worker_of(user, need.community_id):
+        return PermissionDenied(_("Only a community worker of its community moves a need to the problem ledger."))
+    if need.is_hidden:
+        return InvalidTransition(_("A hidden need is not moved."), code="hidden")
+    return while_in(ACTIVE_NEED_STATUSES, _("Only an open need is moved to the problem ledger."),
+                    code="not_open")(need)

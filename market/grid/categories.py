@@ -15,7 +15,9 @@ CATEGORIES = {
 
 URGENCIES = {"urgent": _l("Urgent"), "normal": _l("Normal")}
 
-CHANNELS = {"visit": _l("Met on a visit"), "phone": _l("By phone"), "app": _l("From an app (Open311)")}
+CHANNELS = {"visit": _l("Met on a visit"), "phone": _l("By phone"), "app": _l("From an app (Open311)"),
+            "need": _l("Posted as a need")}
+RECORDED_CHANNELS = ("visit", "phone")  # what a leader's form offers: the others come by their own way
 
 RATINGS = {"satisfied": _l("Satisfied"), "fairly_satisfied": _l("Fairly satisfied"),
            "unsatisfied": _l("Not satisfied")}

@@ -14,9 +14,9 @@ from market.places.models import Community, Street
 
 def _item(action: str):
     def item(problem: Problem) -> Item:
+        due = problem.dispatch_by or problem.due_at  # waiting for a dispatch: by when it is dispatched
         return Item(problem.summary, ("grid.problem", {"problem_id": problem.id}), action,
-                    due=clock.china_date(problem.due_at) if problem.due_at and problem.status in OPEN_STATUSES
-                    else None,
+                    due=clock.china_date(due) if due and problem.status in OPEN_STATUSES else None,
                     note=f"{problem.community.name} · {PROBLEM_MACHINE.label(problem.status)}")
     return item
 

@@ -21,7 +21,7 @@ class ProblemForm(Form):
     summary = StringField(_l("The problem, in a few words"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(_l("More detail (optional)"), validators=[Length(max=2000)])
     channel = RadioField(_l("How it reached you"), default="visit",
-                         choices=options((k, v) for k, v in categories.CHANNELS.items() if k != "app"))
+                         choices=options((k, categories.CHANNELS[k]) for k in categories.RECORDED_CHANNELS))
     reporter_email = StringField(_l("The resident's e-mail on Market, if registered"),
                                  validators=[Optional(), Email(message=_l("Enter an e-mail address.")),
                                              Length(max=254)],
@@ -69,6 +69,31 @@ class RateForm(Form):
 class ReopenForm(Form):
     reason = TextAreaField(_l("What is still wrong"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Reopen the problem"))
+
+
+class ToNeedForm(Form):
+    """A problem that is a service need after all: what the need will say, and why."""
+
+    title = StringField(_l("What is needed, in a few words"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Describe the need: who, where, how often"),
+                                validators=[DataRequired(), Length(max=5000)])
+    category_id = SelectField(_l("Service category"), coerce=int)
+    reason = TextAreaField(_l("Why it is a need, not a problem to dispatch (shown publicly)"),
+                           validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Turn it into a need"))
+
+
+class ToProblemForm(Form):
+    """A need that is a problem for the ledger after all (a broken lamp): where it is, and why."""
+
+    summary = StringField(_l("The problem, in a few words"), validators=[DataRequired(), Length(max=80)])
+    category = SelectField(_l("What it is about"), choices=options(categories.choices()))
+    urgency = RadioField(_l("How urgent"), choices=options(categories.URGENCIES.items()), default="normal")
+    building_id = SelectField(_l("Building"), coerce=int)
+    address = StringField(_l("Where exactly (shown publicly)"), validators=[Length(max=120)])
+    reason = TextAreaField(_l("Why it is a problem to dispatch, not a need (shown publicly)"),
+                           validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Move it to the problem ledger"))
 
 
 class GridForm(Form):

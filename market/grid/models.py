@@ -13,21 +13,23 @@ PROBLEM_MACHINE = StateMachine(
     subject_type="problem",
     initial="recorded",
     transitions={
-        "recorded": frozenset({"dispatched"}),
+        "recorded": frozenset({"dispatched", "to_need"}),
         "dispatched": frozenset({"accepted", "returned", "dispatched"}),  # re-dispatched after escalation
-        "returned": frozenset({"dispatched"}),
+        "returned": frozenset({"dispatched", "to_need"}),
         "accepted": frozenset({"closed", "dispatched"}),
         "closed": frozenset({"rated", "reopened"}),
         "rated": frozenset({"reopened"}),
-        "reopened": frozenset({"dispatched"}),
+        "reopened": frozenset({"dispatched", "to_need"}),
+        "to_need": frozenset(),  # a service need after all (meals for an old man): followed as a need
     },
     labels={"recorded": _l("Waiting for dispatch"), "dispatched": _l("Dispatched"),
             "returned": _l("Sent back"), "accepted": _l("Being handled"), "closed": _l("Closed"),
-            "rated": _l("Rated"), "reopened": _l("Reopened")},
+            "rated": _l("Rated"), "reopened": _l("Reopened"), "to_need": _l("Turned into a service need")},
 )
 OPEN_STATUSES = ("recorded", "dispatched", "returned", "accepted", "reopened")  # the deadline runs
 TO_DISPATCH = ("recorded", "returned", "reopened")  # waiting for the community (or the level above)
 DONE_STATUSES = ("closed", "rated")
+ENDED_STATUSES = (*DONE_STATUSES, "to_need")  # closed for Open311
 
 BODY_KINDS = {"department": _l("Department"), "organization": _l("Property-management company"),
               "community": _l("The community itself"), "street": _l("Street office"),
@@ -66,6 +68,7 @@ class Problem(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]  # the deadline of its first dispatch (限期办结), or of the one after a reopening
+    dispatch_by: Mapped[datetime | None]  # while it waits for a dispatch: by when (the rules' dispatch_hours)
     dispatch_count: Mapped[int] = mapped_column(default=0)  # claimed by each dispatch: two at once make one
     first_dispatched_at: Mapped[datetime | None] = mapped_column(index=True)  # its month counts its resolution
     body_kind: Mapped[str] = mapped_column(String(12), default="")  # whom it is dispatched to now (the last
@@ -80,6 +83,8 @@ class Problem(db.Model):
     rating_note: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]  # once only
+    from_need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id"))  # a need turned into this problem
+    to_need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id"))  # the need this problem turned into
 
     community = relationship("Community", lazy="joined")
     grid = relationship("Grid")
@@ -88,6 +93,8 @@ class Problem(db.Model):
     reporter = relationship("User", foreign_keys=[reporter_id])
     dispatches = relationship("Dispatch", back_populates="problem", order_by="Dispatch.id")
     photos = relationship("ProblemPhoto", order_by="ProblemPhoto.id")
+    from_need = relationship("Need", foreign_keys=[from_need_id])
+    to_need = relationship("Need", foreign_keys=[to_need_id])
 
     @property
     def current_dispatch(self) -> "Dispatch | None":
@@ -123,7 +130,7 @@ class ProblemNote(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # progress | overdue | escalated
+    kind: Mapped[str] = mapped_column(String(12))  # progress | overdue | undispatched | escalated
     after_change_id: Mapped[int] = mapped_column(ForeignKey("status_change.id"))  # its place on the timeline
     text: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

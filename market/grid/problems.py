@@ -23,7 +23,7 @@ from market.extensions import db
 from market.grid import access, categories, dispatch_rules
 from market.grid.actions import PROBLEM_ACTIONS
 from market.grid.models import (
-    DONE_STATUSES,
+    ENDED_STATUSES,
     OPEN_STATUSES,
     PROBLEM_MACHINE,
     TO_DISPATCH,
@@ -58,6 +58,7 @@ class ProblemData:
     reporter_phone: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    origin: str = ""  # why it is in the ledger, when it came another way (a need moved here): its first step's words
 
 
 def _page(problem: Problem):
@@ -112,10 +113,10 @@ def record_problem(actor: User, data: ProblemData, photos=()) -> Problem:
         longitude=data.longitude, category=data.category, urgency=data.urgency, summary=summary,
         description=data.description.strip(), channel=data.channel, recorded_by_id=actor.id,
         reporter_id=reporter.id if reporter is not None else None, reporter_name=name, reporter_phone=phone,
-        created_at=clock.now())
+        created_at=clock.now(), dispatch_by=_dispatch_by(clock.now()))
     db.session.add(problem)
     _attach(problem, photos, "reported")
-    PROBLEM_MACHINE.start(problem, actor)
+    PROBLEM_MACHINE.start(problem, actor, data.origin)
     if reporter is not None and reporter.id != actor.id:
         notifications.notify(reporter, "problem_recorded", {"summary": summary}, _page(problem))
     unit.flush()
@@ -141,6 +142,11 @@ def _reporter(data: ProblemData, community_id: int, errors: list) -> tuple[User 
         errors.append(ServiceError(_("Give a phone number of digits, for example 13812345678."),
                                    field="reporter_phone"))
     return None, name, phone
+
+
+def _dispatch_by(waiting_since: datetime) -> datetime:
+    """By when an item waiting for a dispatch is dispatched; past it, it goes up like a late one."""
+    return waiting_since + timedelta(hours=grid_rules(clock.china_date(waiting_since)).dispatch_hours)
 
 
 def _grid_led(actor: User, community_id: int) -> int | None:
@@ -194,7 +200,7 @@ def dispatch(actor: User, problem: Problem, body: str, note: str = "") -> Dispat
                       dispatched_at=now, dispatched_by_id=actor.id, due_at=due,
                       respond_by=now + timedelta(hours=rule.respond_hours))
     problem.dispatches.append(record)
-    problem.body_kind, problem.body_id = kind, body_id
+    problem.body_kind, problem.body_id, problem.dispatch_by = kind, body_id, None
     problem.first_dispatched_at = problem.first_dispatched_at or now
     if problem.due_at is None:  # a re-dispatch keeps the item's deadline; after a reopening it has none
         problem.due_at = due
@@ -228,8 +234,19 @@ def default_body(problem: Problem) -> tuple[str | None, DispatchRule | None]:
     return f"{rule.body_kind}:{rule.body_id if rule.body_id else problem.community_id}", rule
 
 
-def is_overdue(problem: Problem) -> bool:
-    return problem.due_at is not None and problem.status in OPEN_STATUSES and problem.due_at < clock.now()
+def lateness(problem: Problem) -> set[str]:
+    """What an open item is late for: "due" past its deadline, "dispatch" waiting for a dispatch past
+    the time to dispatch it."""
+    now = clock.now()
+    if problem.status not in OPEN_STATUSES:
+        return set()
+    return {name for name, moment in (("due", problem.due_at), ("dispatch", problem.dispatch_by))
+            if moment is not None and moment < now}
+
+
+def _late(now: datetime):
+    """Late for anything (`lateness`), as SQL."""
+    return Problem.status.in_(OPEN_STATUSES) & ((Problem.due_at < now) | (Problem.dispatch_by < now))
 
 
 def _people_of(kind: str, body_id: int | None) -> list[User]:
@@ -268,6 +285,7 @@ def send_back(actor: User, problem: Problem, reason: str) -> None:
     dispatch_record = problem.current_dispatch
     _answer(actor, problem, "return", "returned", reason)
     dispatch_record.return_reason = reason
+    problem.dispatch_by = _dispatch_by(clock.now())
     for person in _followers(problem):
         notifications.notify(person, "problem_returned", {"summary": problem.summary,
                                                           "body": dispatch_record.body_name}, _page(problem))
@@ -341,6 +359,7 @@ def reopen(actor: User, problem: Problem, reason: str) -> None:
         raise InvalidTransition(PROBLEM_MACHINE.taken_by_other(problem, actor)
                                 or _("This problem changed at the same moment."), code="already_reopened")
     problem.reopened_at = clock.now()
+    problem.dispatch_by = _dispatch_by(problem.reopened_at)
     # back with the community, to be dispatched with a new deadline; its rating stays on the timeline
     # (the satisfaction rate counts ratings as given: rates.py)
     problem.rating = problem.resolution = ""
@@ -354,21 +373,20 @@ def reopen(actor: User, problem: Problem, reason: str) -> None:
 # --- on the clock ---------------------------------------------------------------------------------
 
 def escalate_due(now: datetime | None = None) -> int:
-    """Open items past their deadline are flagged and go up to the street's staff; those still open
-    `district_after_hours` later go up to the district's. Returns how many moved up. Runs from
-    `flask tasks run-due`; each item moves up once per level however often it runs."""
+    """Open items past their deadline, or not dispatched within `dispatch_hours`, are flagged and go up
+    to the street's staff; those still late `district_after_hours` later go up to the district's.
+    Returns how many moved up. Runs from `flask tasks run-due`; each item moves up once per level
+    however often it runs."""
     now = now or clock.now()
     later = timedelta(hours=grid_rules(clock.china_date(now)).district_after_hours)
     moved = 0
-    late = db.session.scalars(select(Problem).where(Problem.status.in_(OPEN_STATUSES), Problem.due_at < now,
-                                                    Problem.level < 2).order_by(Problem.id)).all()
+    late = db.session.scalars(select(Problem).where(_late(now), Problem.level < 2).order_by(Problem.id)).all()
     for problem in late:
-        if problem.level == 1 and now < (problem.escalated_at or problem.due_at) + later:
+        if problem.level == 1 and now < problem.escalated_at + later:
             continue  # the street has `district_after_hours` from when it received it
         level = problem.level + 1
         won = db.session.execute(update(Problem).where(  # still open, late and at this level: one run moves it
-            Problem.id == problem.id, Problem.level == problem.level, Problem.status.in_(OPEN_STATUSES),
-            Problem.due_at < now)
+            Problem.id == problem.id, Problem.level == problem.level, _late(now))
                                  .values(level=level, escalated_at=now, overdue_at=problem.overdue_at or now)
                                  .execution_options(synchronize_session=False)).rowcount
         if won != 1:
@@ -377,9 +395,11 @@ def escalate_due(now: datetime | None = None) -> int:
         street = problem.community.street
         where = street.name if level == 1 else street.district.name  # a name: the same in every language
         after = _last_change_id(problem)
-        if level == 1:
-            db.session.add(ProblemNote(problem_id=problem.id, kind="overdue", at=now, after_change_id=after,
-                                       text=problem.due_at.isoformat(timespec="minutes")))
+        if level == 1:  # what it missed: the deadline, or the time to dispatch it
+            missed, kind = (problem.due_at, "overdue") if problem.due_at is not None and problem.due_at < now \
+                else (problem.dispatch_by, "undispatched")
+            db.session.add(ProblemNote(problem_id=problem.id, kind=kind, at=now, after_change_id=after,
+                                       text=missed.isoformat(timespec="minutes")))
         db.session.add(ProblemNote(problem_id=problem.id, kind="escalated", at=now, text=where,
                                    after_change_id=after))
         for person in _followers(problem):
@@ -455,6 +475,9 @@ def _step_words(change: StatusChange, body: str) -> str:
 def _note_words(note: ProblemNote) -> str:
     if note.kind == "overdue":
         return _("Past its deadline (%(due)s)", due=format_datetime(datetime.fromisoformat(note.text), "short"))
+    if note.kind == "undispatched":
+        return _("Not dispatched in time (by %(due)s)", due=format_datetime(datetime.fromisoformat(note.text),
+                                                                           "short"))
     if note.kind == "escalated":
         return _("Escalated to %(to)s", to=note.text)
     return _("Progress: %(text)s", text=note.text)
@@ -507,8 +530,8 @@ def requests_select(ids: list[int] | None = None, start: datetime | None = None,
     if codes:
         statement = statement.where(Problem.category.in_(list(codes)))
     if closed is not None:
-        statement = statement.where(Problem.status.in_(DONE_STATUSES) if closed
-                                    else Problem.status.not_in(DONE_STATUSES))
+        statement = statement.where(Problem.status.in_(ENDED_STATUSES) if closed
+                                    else Problem.status.not_in(ENDED_STATUSES))
     return statement
 
 

@@ -3,7 +3,8 @@ community, street and responsible body, with the definitions the rates page show
 - response rate: of the dispatches made in the month that were answered or whose time to answer has
   passed, the share accepted or sent back within that time (`respond_by`);
 - resolution rate: of the problems first dispatched in the month, the share closed as resolved: one
-  still open, or closed without a solution, counts against (solved, not merely closed);
+  still open, or closed without a solution, counts against (solved, not merely closed); one turned
+  into a service need is not counted (it left the ledger);
 - satisfaction rate: of the ratings given in the month, the share "satisfied" or "fairly satisfied"
   (a problem rated, reopened and rated again counts twice: each rating was the resident's word).
 A problem counts for the body it is with now (its last dispatch); a dispatch for the body it went to."""
@@ -105,7 +106,8 @@ def monthly(month: date, grouping: str) -> list[Row]:
             grouping, Dispatch, Dispatch.answered_at <= Dispatch.respond_by, Dispatch.dispatched_at >= start,
             Dispatch.dispatched_at < end, or_(Dispatch.answered_at.is_not(None), Dispatch.respond_by < now))),
         (("handled", "resolved"), _grouped(grouping, Problem, Problem.resolution == "resolved",
-                                           Problem.first_dispatched_at >= start, Problem.first_dispatched_at < end)),
+                                           Problem.first_dispatched_at >= start, Problem.first_dispatched_at < end,
+                                           Problem.status != "to_need")),
         # every rating given in the month, a problem reopened since included (its rating is the
         # status change's reason: the rating's code)
         (("rated", "satisfied"), _grouped(grouping, StatusChange, StatusChange.reason.in_(SATISFIED),

@@ -11,6 +11,7 @@ from market.rules.services import in_force
 class GridRules:
     private_details_days: int
     reopen_days: int
+    dispatch_hours: int
     district_after_hours: int
 
 

@@ -24,10 +24,12 @@ from market.core.pagination import paginate
 from market.core.params import bounded_int
 from market.core.tables import csv_response
 from market.extensions import db
-from market.grid import access, categories, charts, dispatch_rules, forms, grids, problems, rates
-from market.grid.actions import PROBLEM_ACTIONS
+from market.grid import access, categories, charts, dispatch_rules, forms, grids, problems, rates, transfers
+from market.grid.actions import NEED_MOVES, PROBLEM_ACTIONS
 from market.grid.models import BODY_KINDS, LEVELS, PROBLEM_MACHINE, ProblemPhoto
 from market.money.charts import svg_response
+from market.needs import needs
+from market.organizations import services as organizations
 from market.places import services as places
 from market.places.models import Community
 
@@ -107,7 +109,7 @@ def problem(problem_id: int):
     return render_template("grid/problem.html", problem=item, steps=problems.timeline(item),
                            actions=PROBLEM_ACTIONS.of(current_user, item),
                            private=access.reads_private(current_user, item), confirm_form=ConfirmForm(),
-                           overdue=problems.is_overdue(item), recorder=problems.public_name(item, item.recorded_by),
+                           late=problems.lateness(item), recorder=problems.public_name(item, item.recorded_by),
                            **LABELS)
 
 
@@ -128,10 +130,12 @@ TASKS = {
               _l("Closed. The resident is asked whether they are satisfied.")),
     "rate": (forms.RateForm, _l("Rate the result"), _l("Thank you: the rating is recorded.")),
     "reopen": (forms.ReopenForm, _l("Reopen the problem"), _l("Reopened: it will be dispatched again.")),
+    "to_need": (forms.ToNeedForm, _l("Turn the problem into a service need"),
+                _l("It is a need of the community now: the resident follows it there.")),
 }
 
 
-@bp.route("/problems/<int:problem_id>/<any(dispatch, return, progress, close, rate, reopen):task>",
+@bp.route("/problems/<int:problem_id>/<any(dispatch, return, progress, close, rate, reopen, to_need):task>",
           methods=["GET", "POST"])
 @login_required
 def problem_task(problem_id: int, task: str):
@@ -155,6 +159,10 @@ def problem_task(problem_id: int, task: str):
         rule_body_missing = body is not None and body not in dict(choices)  # a company not serving it
         if request.method == "GET" and body is not None and not rule_body_missing:
             form.body.data = body
+    if task == "to_need":
+        form.category_id.choices = options(organizations.category_choices())
+        if request.method == "GET":
+            form.title.data, form.description.data = transfers.need_defaults(item)
     files = request.files.getlist("photos")
     run = {
         "dispatch": lambda: problems.dispatch(current_user, item, form.body.data or "", form.note.data or ""),
@@ -164,11 +172,41 @@ def problem_task(problem_id: int, task: str):
                                         files),
         "rate": lambda: problems.rate(current_user, item, form.rating.data or "", form.note.data or ""),
         "reopen": lambda: problems.reopen(current_user, item, form.reason.data or ""),
+        "to_need": lambda: transfers.problem_to_need(current_user, item, form.title.data or "",
+                                                     form.description.data or "", form.category_id.data,
+                                                     form.reason.data or ""),
     }[task]
-    return run_form(form, run, str(success), url_for("grid.problem", problem_id=problem_id)) or render_template(
+    back = (lambda need: url_for("needs.show", need_id=need.id)) if task == "to_need" else \
+        url_for("grid.problem", problem_id=problem_id)
+    return run_form(form, run, str(success), back) or render_template(
         "grid/task.html", problem=item, form=form, title=title, task=task, rule=rule,
         rule_body=dispatch_rules.body_name(rule.body_kind, rule.body_id) if rule_body_missing else "",
         describe_time=dispatch_rules.describe_time, **LABELS)
+
+
+@bp.route("/needs/<int:need_id>/to-problem", methods=["GET", "POST"])
+@login_required
+def need_to_problem(need_id: int):
+    """A need that is a problem for the ledger after all: a community worker moves it there."""
+    need = needs.get_need(current_user, need_id)
+    try:
+        NEED_MOVES.require(current_user, need, "to_problem")
+    except PermissionDenied:
+        raise
+    except ServiceError as refusal:  # moved on meanwhile (merged, declined, moved): said on its page
+        flash(refusal.message, "info")
+        return redirect(url_for("needs.show", need_id=need_id))
+    form = forms.ToProblemForm()
+    form.building_id.choices = options([(0, _("Not in a building (give the address)"))]
+                                       + grids.building_choices(current_user, need.community_id))
+    if request.method == "GET":
+        form.summary.data = need.title[:80]
+    return run_form(form, lambda: transfers.need_to_problem(
+        current_user, need, form.summary.data or "", form.category.data, form.urgency.data,
+        form.building_id.data or None, form.address.data or "", form.reason.data or ""),
+        _("Moved to the problem ledger: the community dispatches it from here."),
+        lambda problem: url_for("grid.problem", problem_id=problem.id)) or render_template(
+        "grid/need_to_problem.html", need=need, form=form)
 
 
 @bp.route("/photos/<int:problem_photo_id>")
@@ -320,6 +358,7 @@ def _definition(rate: str) -> str:
     return {"response": _("Of the problems dispatched in the month that were answered or whose time to answer has "
                           "passed, the share accepted or sent back within that time."),
             "resolution": _("Of the problems first dispatched in the month, the share closed as resolved. A problem "
-                            "still open, or closed without a solution, counts against: solved, not merely closed."),
+                            "still open, or closed without a solution, counts against: solved, not merely closed. One "
+                            "turned into a service need is not counted."),
             "satisfaction": _("Of the ratings residents gave in the month, the share “satisfied” or “fairly "
                               "satisfied”. A problem rated, reopened and rated again counts each time.")}[rate]

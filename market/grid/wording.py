@@ -1,4 +1,5 @@
-"""How the grid ledger's notifications read (notifications/wording.py)."""
+"""How the grid ledger's notifications read (notifications/wording.py), and the steps it adds to needs'
+timelines (a need turned from a problem, or moved to the ledger: transfers.py)."""
 from datetime import datetime
 
 from flask_babel import format_datetime
@@ -39,3 +40,15 @@ def _reopened(d):
 def _escalated(d):
     return _("“%(summary)s” is past its deadline and escalated to %(to)s", summary=d.get("summary", ""),
              to=d.get("to", ""))
+
+
+@describes("need_from_problem")
+def _from_problem(d):
+    return _("Turned into a need from the problem ledger (“%(summary)s”): %(reason)s", summary=d.get("summary", ""),
+             reason=d.get("reason", ""))
+
+
+@describes("need_to_problem")
+def _to_problem(d):
+    return _("Moved to the problem ledger as “%(summary)s”: %(reason)s", summary=d.get("summary", ""),
+             reason=d.get("reason", ""))

@@ -27,7 +27,7 @@ class Stage:
 
 
 STAGES = (
-    Stage("posted", _l("Posted by a resident"), ("need_posted",), _l("The community's workers"),
+    Stage("posted", _l("Posted by a resident"), ("need_posted", "need_from_problem"), _l("The community's workers"),
           _l("Neighbours support it; a community worker looks at it")),
     Stage("agenda", _l("On the community's agenda"), ("need_on_agenda",), _l("The community's workers"),
           _l("A community worker brings it into a community request"), optional=True),
@@ -56,6 +56,7 @@ ENDINGS = {
     "need_declined": _l("Declined by the community"),
     "need_withdrawn": _l("Withdrawn by the resident"),
     "request_closed": _l("Closed by the community"),
+    "need_to_problem": _l("Moved to the problem ledger"),  # followed there (grid/transfers.py)
     "contract_terminated": _l("The contract was terminated"),
 }
 # A request the community handles itself (自治事务) is answered there: its journey ends well, with no

@@ -15,14 +15,15 @@ NEED_MACHINE = StateMachine(
     subject_type="need",
     initial="open",
     transitions={
-        "open": frozenset({"on_agenda", "merged", "declined", "withdrawn"}),
-        "on_agenda": frozenset({"merged", "declined", "withdrawn"}),
+        "open": frozenset({"on_agenda", "merged", "declined", "withdrawn", "moved_out"}),
+        "on_agenda": frozenset({"merged", "declined", "withdrawn", "moved_out"}),
         "merged": frozenset(),
         "declined": frozenset(),
         "withdrawn": frozenset(),
+        "moved_out": frozenset(),  # it was something else (a broken lamp for the grid ledger): followed there
     },
     labels={"open": _l("Open"), "on_agenda": _l("On the community's agenda"), "merged": _l("In a community request"),
-            "declined": _l("Declined"), "withdrawn": _l("Withdrawn")},
+            "declined": _l("Declined"), "withdrawn": _l("Withdrawn"), "moved_out": _l("Moved to the problem ledger")},
 )
 ACTIVE_NEED_STATUSES = ("open", "on_agenda")
 

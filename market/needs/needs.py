@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.core import text, unit, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import InvalidTransition, NotFound, PermissionDenied, ServiceError
 from market.extensions import db
 from market.needs import timeline
 from market.needs.access import is_worker_of, require_resident_of
@@ -43,7 +43,8 @@ class NeedData:
     people_affected: int
 
 
-def _validated(data: NeedData) -> NeedData:
+def validated(data: NeedData) -> NeedData:
+    """The need's words cleaned, or the refusal of the first that does not do."""
     data.title = text.clean(data.title, 120)
     data.description = text.clean(data.description, 5000)
     if len(data.title) < 4:
@@ -78,7 +79,7 @@ def post_need(actor: User, data: NeedData, photos=()) -> Need:
     """A verified resident posts a need in their own community."""
     if not actor.is_verified_resident:
         raise PermissionDenied(_("Only verified residents can post needs. Ask your community to verify you first."))
-    data = _validated(data)
+    data = validated(data)
     photos = [p for p in photos if p and p.filename]
     if len(photos) > MAX_PHOTOS:
         raise ServiceError(_("Attach at most %(n)s photos.", n=MAX_PHOTOS), field="photos")
@@ -107,6 +108,33 @@ def post_need(actor: User, data: NeedData, photos=()) -> Need:
     return need
 
 
+def receive_need(actor: User, author: User, community_id: int, data: NeedData, photos=(), reason: str = "") -> Need:
+    """A need that came another way (a problem of the grid ledger that is a service need after all),
+    posted by `actor` for `author`, who follows it as their own. `photos` are files stored already
+    (uploads.StoredFile), shared with the record it came from. The caller records on its timeline
+    where it came from."""
+    data = validated(data)
+    now = clock.now()
+    need = Need(
+        community_id=community_id, author_id=author.id, title=data.title, description=data.description,
+        category_id=data.category_id, urgency=data.urgency, urgency_rank=URGENCY_RANK[data.urgency],
+        people_affected=data.people_affected, created_at=now, updated_at=now, status="open",
+    )
+    db.session.add(need)
+    need.photos.extend(NeedPhoto.from_stored(photo) for photo in list(photos)[:MAX_PHOTOS])
+    NEED_MACHINE.start(need, actor, reason)
+    unit.flush()
+    return need
+
+
+def move_out(actor: User, need: Need, reason: str) -> None:
+    """The need is something else (a problem for the grid ledger) and is followed there from now on:
+    it leaves the queue. Of this and another step at the same moment (merged, declined), one is made."""
+    if not NEED_MACHINE.claim(need, need.status, "moved_out", actor, reason):
+        raise InvalidTransition(NEED_MACHINE.taken_by_other(need, actor)
+                                or _("This need changed at the same moment."), code="need_changed")
+
+
 def get_need(viewer, need_id: int) -> Need:
     """Hidden needs are seen only by their author (with the reason) and the community's workers."""
     need = db.session.get(Need, need_id)
@@ -129,7 +157,7 @@ def can_edit(viewer, need: Need) -> bool:
 def edit_need(actor: User, need: Need, data: NeedData) -> Need:
     if not can_edit(actor, need):
         raise PermissionDenied(_("You can change a need only while it is yours and still open."))
-    data = _validated(data)
+    data = validated(data)
     need.title, need.description, need.category_id = data.title, data.description, data.category_id
     need.urgency, need.urgency_rank, need.people_affected = (
         data.urgency,

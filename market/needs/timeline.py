@@ -27,7 +27,8 @@ def describe(event: TimelineEvent) -> str:
 
 def record(kind: str, actor=None, /, *, need: Need | None = None, request=None, notify: bool = True,
            **detail) -> TimelineEvent:
-    """Add a step to the timeline of a need or a request and tell the residents concerned.
+    """Add a step to the timeline of a need or a request and tell the residents concerned. A step
+    that leads elsewhere (where a need went) names that page in `page`: [endpoint, its arguments].
 
     Runs inside the caller's transaction: nothing is recorded or mailed unless it commits.
     """

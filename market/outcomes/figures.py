@@ -8,7 +8,8 @@ The definitions (shown on the pages too, `DEFINITIONS`):
   (a request on the self-governance track); its share is of the needs posted;
 - days to a service: from the day a need was posted to the start date of the first contract or
   grant serving it, for the needs a service answers; the median of those;
-- still waiting past 30 or 90 days: neither answered nor stopped (declined, withdrawn, closed)
+- still waiting past 30 or 90 days: neither answered nor stopped (declined, withdrawn, closed, or
+  moved to the problem ledger)
   and posted more than 30 or 90 days before today; its share is of the needs posted;
 - satisfaction of those who asked: the residents' ratings (1–5 stars, not hidden) of the services
   answering the needs, by the residents who posted or supported those needs; a rating counts once
@@ -40,8 +41,8 @@ DEFINITIONS = (
                         "itself; the share is of the needs posted.")),
     (_l("Days to a service"), _l("From the day a need was posted to the start date of the first contract or "
                                  "grant serving it: the median, over the needs a service answers.")),
-    (_l("Still waiting"), _l("Neither answered nor declined, withdrawn or closed, and posted more than 30 (or 90) "
-                             "days ago; the share is of the needs posted.")),
+    (_l("Still waiting"), _l("Neither answered nor declined, withdrawn, closed or moved to the problem ledger, and "
+                             "posted more than 30 (or 90) days ago; the share is of the needs posted.")),
     (_l("Satisfaction of those who asked"), _l("The stars the residents who posted or supported the needs gave "
                                                "the services answering them (1 to 5).")),
 )

@@ -13,8 +13,12 @@ from market.outcomes.models import NeedOutcome, NeedService
 # A service starts when both sides have signed (a grant agreement's draft, `grant_agreed`, may still be
 # cancelled): the contract's signature is recorded on the requests of its tender or proposal.
 SERVICE_STARTS = ("contract_signed",)
-STOPS = {"need_declined": "declined", "need_withdrawn": "withdrawn", "request_closed": "closed"}
-CHANGES = frozenset({"need_posted", "need_merged", "request_forwarded", *SERVICE_STARTS, *STOPS})
+# A need moved to the problem ledger (a broken lamp) is followed there: it stops waiting here. A problem
+# turned into a need starts one (`need_from_problem`), as a post does.
+STOPS = {"need_declined": "declined", "need_withdrawn": "withdrawn", "request_closed": "closed",
+         "need_to_problem": "moved"}
+CHANGES = frozenset({"need_posted", "need_from_problem", "need_merged", "request_forwarded", *SERVICE_STARTS,
+                     *STOPS})
 BATCH = 500
 
 

@@ -20,7 +20,7 @@ class NeedOutcome(db.Model):
     posted_on: Mapped[date]  # in China, like every date here
     answer: Mapped[str] = mapped_column(String(10), default="")  # "" | service | community
     answered_on: Mapped[date | None]  # the service's start date, or the day the community took it on
-    stop: Mapped[str] = mapped_column(String(10), default="")  # "" | declined | withdrawn | closed
+    stop: Mapped[str] = mapped_column(String(10), default="")  # "" | declined | withdrawn | closed | moved
     stopped_on: Mapped[date | None]
 
 

@@ -50,6 +50,7 @@ SUZHOU_2026 = {
     "grid": {
         "private_details_days": 180,  # a reporter's name and phone are deleted this long after the close
         "reopen_days": 7,  # a closed problem may be reopened once within this many days
+        "dispatch_hours": 24,  # a problem recorded, sent back or reopened is dispatched within this many hours
         "district_after_hours": 48,  # a problem escalated to the street goes on to the district this late
     },
 }
