@@ -309,8 +309,10 @@ CRAWL_LANGUAGE = "zh" if os.environ.get("TEST_DATABASE_URL") else "en"
 def world_crawl(world):
     """Every page of the world requested as anonymous, each demo role and each stranger, in the pass's
     language, once a run (tests/world/crawl.py): the crawler's test checks its answers, the phone sweep
-    lays out each distinct page it read."""
+    lays out each distinct page it read, and the forms the pages show are read on the way
+    (`report.forms`, tests/world/forms.py)."""
     from tests.world.crawl import Report, crawl, targets
+    from tests.world.forms import Shown
     from tests.world.people import signed_in_clients
 
     report = Report()
@@ -318,21 +320,18 @@ def world_crawl(world):
         urls = targets(world.app)
         db.session.remove()
     clients = signed_in_clients(world, CRAWL_LANGUAGE)
+    shown = Shown(urls)
     try:
-        crawl(world.app, clients, urls, report)
+        crawl(world.app, clients, urls, report, read=shown.read)
     finally:
         for client in clients.values():  # the world stays as built: Chinese for everybody
             client.submit("/language", {"lang": "zh", "next": "/"})
+    report.forms = shown.forms(clients)
     return report
 
 
 @pytest.fixture(scope="session")
-def world_forms(world):
-    """Every POST form the world's pages show, with who was shown it (tests/world/forms.py)."""
-    from tests.world.crawl import targets
-    from tests.world.forms import discover
-
-    with world.app.app_context():
-        urls = targets(world.app)
-        db.session.remove()
-    return discover(world, urls)
+def world_forms(world_crawl):
+    """Every POST form the world's pages show, with who was shown it and that person's client (signed
+    in, reading Chinese as the world does): read by the crawl (tests/world/forms.py)."""
+    return world_crawl.forms

@@ -50,6 +50,7 @@ class Report:
     failures: list = field(default_factory=list)
     statuses: dict = field(default_factory=dict)  # response code -> count
     renderings: dict = field(default_factory=dict)  # (role, url) -> (endpoint, `rendering`) of each page read
+    forms: list = field(default_factory=list)  # (role, client, url, form): forms.Shown's
 
     def add(self, role: str, url: str, endpoint: str | None, code: int, error: str = "") -> None:
         self.requests += 1
@@ -224,8 +225,10 @@ def links_with_queries(url: str, html: str) -> set[str]:
     return result
 
 
-def crawl(app, clients: dict, urls: list[tuple[str, str]], report: Report, follow_queries: bool = True) -> None:
-    """Request each url as each role; then each query string the pages offered, as the role shown it."""
+def crawl(app, clients: dict, urls: list[tuple[str, str]], report: Report, follow_queries: bool = True,
+          read=None) -> None:
+    """Request each url as each role; then each query string the pages offered, as the role shown it.
+    `read(role, url, html)`, if given, reads each page of `urls` as well (the forms they show)."""
     adapter = app.url_map.bind("localhost")
     discovered = {}
     for role, client in clients.items():
@@ -234,6 +237,8 @@ def crawl(app, clients: dict, urls: list[tuple[str, str]], report: Report, follo
             report.add(role, url, endpoint, code, error)
             if code == 200 and body is not None:
                 report.renderings[(role, url)] = (endpoint, rendering(body))
+                if read is not None:
+                    read(role, url, body)
                 if follow_queries:
                     for link in links_with_queries(url, body):
                         discovered.setdefault(link, role)

@@ -94,18 +94,24 @@ def signed_in(app, email: str) -> FormClient:
     return client
 
 
-def discover(world, urls) -> list[tuple[str, FormClient, str, PageForm]]:
-    """(role, that role's client, page url, form) for every form shown on the world's pages to ROLES,
-    the first page showing a form of each shape."""
-    found = {}
-    for role in ROLES:
-        client = signed_in(world.app, world.roles[role])
-        for _endpoint, url in urls:
-            response = client.get(url)
-            body = response.get_data()
-            response.close()
-            if response.status_code != 200 or response.mimetype != "text/html":
-                continue
-            for form in forms_on(url, body.decode()):
-                found.setdefault((form.path, tuple(sorted(form.fields))), (role, client, url, form))
-    return sorted(found.values(), key=lambda f: (f[3].action, f[0]))
+class Shown:
+    """The forms shown to ROLES on the world's pages, read as the crawl reads each page: of each shape
+    (its action and fields), the first shown, in the order of ROLES and then of the pages."""
+
+    def __init__(self, urls):
+        self.order = {url: position for position, (_endpoint, url) in enumerate(urls)}
+        self.first = {}  # shape -> (rank, role, url, form)
+
+    def read(self, role: str, url: str, html: str) -> None:
+        if role not in ROLES:
+            return
+        rank = (ROLES.index(role), self.order[url])
+        for form in forms_on(url, html):
+            shape = (form.path, tuple(sorted(form.fields)))
+            if shape not in self.first or rank < self.first[shape][0]:
+                self.first[shape] = (rank, role, url, form)
+
+    def forms(self, clients: dict) -> list[tuple[str, FormClient, str, PageForm]]:
+        """(role, that role's client, page url, form), by action."""
+        return sorted(((role, clients[role], url, form) for _rank, role, url, form in self.first.values()),
+                      key=lambda f: (f[3].action, f[0]))
