@@ -70,7 +70,8 @@ def need_to_problem(actor: User, need: Need, summary: str, category: str, urgenc
         needs.move_out(actor, need, reason)
         problem = problems.record_problem(actor, problems.ProblemData(
             community_id=need.community_id, building_id=building_id, address=address, category=category,
-            urgency=urgency, summary=summary, description=need.description, channel="need",
+            # a need says up to 5000 characters, a problem 2000: the rest stays on the need, linked from it
+            urgency=urgency, summary=summary, description=need.description[:2000], channel="need",
             reporter_email=reporter_email, origin=reason))
     problem.from_need_id = need.id
     problem.photos.extend(ProblemPhoto.from_stored(_stored(p), stage="reported") for p in need.photos)
