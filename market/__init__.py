@@ -37,6 +37,7 @@ from market.notifications.views import bp as notifications_bp
 from market.organizations.views import bp as organizations_bp
 from market.outcomes.cli import outcomes_cli
 from market.outcomes.views import bp as outcomes_bp
+from market.partnership.views import bp as partnership_bp
 from market.philanthropy.views import bp as philanthropy_bp
 from market.procurement.views import bp as procurement_bp
 from market.search import indexing
@@ -81,6 +82,9 @@ from market.organizations import models as _organizations_models  # noqa: F401
 from market.organizations import receivers as _organizations_receivers  # noqa: F401
 from market.outcomes import kept as _outcomes_kept  # noqa: F401
 from market.outcomes import models as _outcomes_models  # noqa: F401
+from market.partnership import desk as _partnership_desk  # noqa: F401
+from market.partnership import models as _partnership_models  # noqa: F401
+from market.partnership import wording as _partnership_wording  # noqa: F401
 from market.philanthropy import desk as _philanthropy_desk  # noqa: F401
 from market.philanthropy import models as _philanthropy_models  # noqa: F401
 from market.places import models as _places_models  # noqa: F401
@@ -169,7 +173,7 @@ def _note_session_use(error) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, organizations_bp, places_bp, needs_bp, notifications_bp, procurement_bp,
                       contracts_bp, money_bp, spending_bp, evaluation_bp, philanthropy_bp, incubation_bp, search_bp,
-                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp, grid_bp, open311_bp):
+                      api_bp, tokens_bp, audit_bp, transparency_bp, outcomes_bp, grid_bp, open311_bp, partnership_bp):
         app.register_blueprint(blueprint)
 
 

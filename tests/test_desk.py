@@ -19,6 +19,8 @@ from market.rules import deadlines
 EXPECTED = {
     "admin@demo.market": {
         "civil_affairs-registrations": 1,  # the pending 晨曦 registration
+        "civil_affairs-admissions": 2,  # 共享单车停放秩序巡查 and 社区养老服务需求入户调查 (demo/partnership.py)
+        "civil_affairs-pushed_work": 1,  # 普法问卷入户收集
         # the demo's administrator owns the foundation and the incubator: the meals tender and 南泾's day
         # care run again (journeys.py)
         "organization-tenders_open": 2,

@@ -95,6 +95,11 @@ class User(UserMixin, db.Model):
     def district_ids(self) -> set[int]:
         return {g.district_id for g in self.grants if g.role == Role.DISTRICT_STAFF}
 
+    def sets_rules_of(self, district_id: int) -> bool:
+        """Civil affairs, or the district's staff: who sets a district's rules (its dispatch rules,
+        its two lists)."""
+        return self.has_role(Role.CIVIL_AFFAIRS) or district_id in self.district_ids()
+
     def organization_ids(self) -> set[int]:
         return {m.organization_id for m in self.memberships}
 

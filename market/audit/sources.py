@@ -28,7 +28,8 @@ class Spec:
 
 # Status changes of these subjects are audited; a subject's creation in its first status is not,
 # except where noted by PUBLIC_FROM (draft tenders and contracts are nobody's business yet).
-AUDITED_MACHINES = {"tender", "contract", "milestone", "grade_application", "round", "proposal", "problem"}
+AUDITED_MACHINES = {"tender", "contract", "milestone", "grade_application", "round", "proposal", "problem",
+                    "task_list", "admission_request", "pushed_work"}
 PRIVATE_STATUSES = {"draft"}
 PUBLIC_GRADING = {"noticed", "appealed", "issued"}
 PUBLIC_PROPOSAL = {"selected", "funded", "cancelled"}

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
 from market.core import once as one_time
-from market.core.errors import Invalid, ServiceError
+from market.core.errors import Invalid, PermissionDenied, ServiceError
 from market.core.money import MAX_FEN, MoneyError, format_fen, yuan_to_fen
 from market.core.params import MAX_INT
 from market.extensions import db
@@ -170,6 +170,41 @@ def run_action(form, action, success: str, redirect_to: str):
         else:
             flash(success, "success")
     return redirect(redirect_to)
+
+
+def run_import(form, do_import):
+    """A spreadsheet sent on its page: `do_import(filename, data)` answers a `sheets.Imported`, whose
+    errors (nothing was saved) the page lists; a refusal of the file itself is shown at its field.
+    None when nothing was sent or the file was refused."""
+    from flask_babel import gettext as _
+
+    if not form.validate_on_submit():
+        return None
+    upload = form.file.data
+    try:
+        result = do_import(upload.filename or "", upload.read())
+    except ServiceError as error:
+        show_service_error(form, error)
+        return None
+    if result.errors:
+        flash(_("Nothing was imported: correct the rows below and upload the file again."), "error")
+    else:
+        flash(_("%(n)s items imported.", n=len(result.items)), "success")
+    return result
+
+
+def task_refused(actions, user, record, name: str, back: str):
+    """A task's own page, asked for when the task is not open: whoever may not do it is refused (the
+    403 page), and whoever may but comes too late (someone moved the record on) is told what
+    happened and sent `back`. None when the page may show."""
+    try:
+        actions.require(user, record, name)
+    except PermissionDenied:
+        raise
+    except ServiceError as refusal:
+        flash(refusal.message, "info")
+        return redirect(back)
+    return None
 
 
 class IntegerField(WTFormsIntegerField):

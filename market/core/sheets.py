@@ -4,9 +4,12 @@ are not blank, read only as far as the caller's limit, never wider than MAX_COLU
 import csv
 import io
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
 
 from market.core import uploads
+from market.core.errors import ServiceError
 
 MAX_COLUMNS = 100  # columns read at most: the headings are looked for among these
 
@@ -60,3 +63,52 @@ def xlsx_rows(data: bytes, most_in_sheet: int):
 def rows_of(extension: str, data: bytes, most_in_sheet: int):
     """The rows of an uploaded .xlsx or .csv (the caller has checked the extension)."""
     return xlsx_rows(data, most_in_sheet) if extension == "xlsx" else csv_rows(data)
+
+
+@dataclass
+class Imported:
+    """What an import read: its items, or the errors that kept all of them out."""
+
+    items: list = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """A sheet read against its columns: each row's cells by column key (spaces collapsed), with the
+    row's number as the person sees it; or the errors that stop it being read at all."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    errors: list[RowError]
+
+
+def read_table(filename: str, data: bytes, columns, most: int, too_many: str) -> Table:
+    """An uploaded .xlsx or .csv with a heading row naming `columns` ((key, Chinese heading, English
+    heading, required), in either language) and at most `most` rows after it (`too_many` says so).
+    The caller checks each row's cells and saves nothing unless no row has an error."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("xlsx", "csv"):
+        return Table([], [RowError(0, "", _("Upload an .xlsx or .csv file."))])
+    try:
+        rows = first_rows(rows_of(extension, data, 50 * most), most, 50 * most)
+    except ServiceError:  # an .xlsx that would unpack too large: refused at the upload field
+        raise
+    except Exception:  # a damaged file: say so rather than fail
+        return Table([], [RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
+    if rows is None or len(rows) - 1 > most:
+        return Table([], [RowError(0, "", too_many)])
+    if not rows:
+        return Table([], [RowError(0, "", _("The file is empty."))])
+    heading = [(c or "").strip().lower() for c in rows[0]]
+    positions, errors = {}, []
+    for key, chinese, english, required in columns:
+        for index, title in enumerate(heading):
+            if title in (chinese, english.lower()):
+                positions[key] = index
+        if required and key not in positions:
+            errors.append(RowError(1, chinese, _("The heading row has no column “%(name)s”.", name=chinese)))
+    if errors or len(rows) < 2:
+        return Table([], errors or [RowError(0, "", _("The file is empty."))])
+    return Table([(number, {key: " ".join((row[index] if index < len(row) else "").split())
+                            for key, index in positions.items()})
+                  for number, row in enumerate(rows[1:], start=2)], [])

@@ -14,6 +14,7 @@ from market.contracts import delivery, payment, signing, terms
 from market.demo import DEMO_PASSWORD, journeys
 from market.demo.grid import seed_grid
 from market.demo.moments import clock_at, day
+from market.demo.partnership import seed_partnership
 from market.demo.philanthropy import seed_philanthropy
 from market.demo.topics import seed_topics
 from market.demo.waiting import seed_waiting
@@ -236,6 +237,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_topics(people, communities)
     newcomers = seed_waiting(people, organizations, communities)
     grid_people = seed_grid(people, communities)
+    seed_partnership(people, communities)
     db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from market import clock
-from market.accounts.roles import Role
 from market.core import unit
 from market.core.errors import Invalid, NotFound, PermissionDenied, ServiceError
 from market.extensions import db
@@ -37,8 +36,7 @@ class RuleData:
 
 
 def may_manage(user, district_id: int) -> bool:
-    return bool(user and user.is_authenticated and (
-        user.has_role(Role.CIVIL_AFFAIRS) or district_id in user.district_ids()))
+    return bool(user and user.is_authenticated and user.sets_rules_of(district_id))
 
 
 def add_rule(actor, data: RuleData) -> DispatchRule:

@@ -114,7 +114,6 @@ def building_choices(user, community_id: int) -> list[tuple[int, str]]:
 COLUMNS = [("grid", "片区", "grid", True), ("building", "楼栋", "building", True),  # key, Chinese, English, required
            ("address", "地址", "address", False)]
 MAX_ROWS = 2000  # buildings in one sheet
-MAX_SHEET_ROWS = 50 * MAX_ROWS
 
 
 @dataclass
@@ -130,19 +129,9 @@ def import_sheet(actor: User, community_id: int, filename: str, data: bytes) -> 
     grids and buildings not there yet are added, a known building's address is updated. Every row
     is checked first; with any error nothing is saved and every error is reported."""
     _require(actor, community_id)
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in ("xlsx", "csv"):
-        return Imported(errors=[RowError(0, "", _("Upload an .xlsx or .csv file."))])
-    try:
-        rows = sheets.first_rows(sheets.rows_of(extension, data, MAX_SHEET_ROWS), MAX_ROWS, MAX_SHEET_ROWS)
-    except ServiceError:
-        raise
-    except Exception:  # a damaged file: say so rather than fail
-        return Imported(errors=[RowError(0, "", _("The file cannot be read as %(kind)s.", kind=extension.upper()))])
-    if rows is None or len(rows) - 1 > MAX_ROWS:
-        return Imported(errors=[RowError(0, "", _("A sheet has at most %(n)s buildings.", n=MAX_ROWS))])
-    result, parsed = Imported(), _parse_rows(rows)
-    result.errors = parsed[1]
+    table = sheets.read_table(filename, data, COLUMNS, MAX_ROWS, _("A sheet has at most %(n)s buildings.", n=MAX_ROWS))
+    result, parsed = Imported(errors=table.errors), _parse_rows(table.rows)
+    result.errors += parsed[1]
     if result.errors:
         return result
     grids = {g.name: g for g in db.session.scalars(select(Grid).where(Grid.community_id == community_id)
@@ -164,22 +153,10 @@ def import_sheet(actor: User, community_id: int, filename: str, data: bytes) -> 
     return result
 
 
-def _parse_rows(rows: list[list[str]]) -> tuple[list[tuple[str, str, str]], list[RowError]]:
-    heading = [(c or "").strip().lower() for c in rows[0]] if rows else []
-    positions, errors = {}, []
-    for key, chinese, english, required in COLUMNS:
-        for index, title in enumerate(heading):
-            if title in (chinese, english):
-                positions[key] = index
-        if required and key not in positions:
-            errors.append(RowError(1, chinese, _("The heading row has no column “%(name)s”.", name=chinese)))
-    if errors or len(rows) < 2:
-        return [], errors or [RowError(0, "", _("The file is empty."))]
-    found, seen = [], {}
-    for number, row in enumerate(rows[1:], start=2):
-        def value(key, row=row):
-            return " ".join((row[positions[key]] if key in positions and positions[key] < len(row) else "").split())
-        grid, building, address = value("grid"), value("building"), value("address")
+def _parse_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[tuple[str, str, str]], list[RowError]]:
+    found, seen, errors = [], {}, []
+    for number, cells in rows:
+        grid, building, address = cells["grid"], cells["building"], cells.get("address", "")
         for column, text, most in (("片区", grid, 40), ("楼栋", building, 40)):
             if not text:
                 errors.append(RowError(number, column, _("This cell is empty.")))

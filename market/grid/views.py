@@ -4,10 +4,8 @@ community's grids and buildings, and the district's dispatch rules."""
 from flask import (
     Blueprint,
     abort,
-    flash,
     jsonify,
     make_response,
-    redirect,
     render_template,
     request,
     send_file,
@@ -19,7 +17,7 @@ from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.errors import PermissionDenied, ServiceError
-from market.core.forms import ConfirmForm, options, run_action, run_form
+from market.core.forms import ConfirmForm, options, run_action, run_form, task_refused
 from market.core.pagination import paginate
 from market.core.params import bounded_int
 from market.core.tables import csv_response
@@ -142,14 +140,9 @@ def problem_task(problem_id: int, task: str):
     item = problems.get_problem(problem_id)
     form_class, title, success = TASKS[task]
     form = form_class()
-    if request.method == "GET" and not PROBLEM_ACTIONS.of(current_user, item).can(task):
-        try:  # a page offers only what the service would do: whoever may not is refused, and whoever
-            PROBLEM_ACTIONS.require(current_user, item, task)  # may but comes too late is told what happened
-        except PermissionDenied:
-            raise
-        except ServiceError as refusal:
-            flash(refusal.message, "info")
-            return redirect(url_for("grid.problem", problem_id=problem_id))
+    if request.method == "GET" and (refused := task_refused(PROBLEM_ACTIONS, current_user, item, task,
+                                                            url_for("grid.problem", problem_id=problem_id))):
+        return refused
     rule = None
     rule_body_missing = False
     if task == "dispatch":
@@ -189,13 +182,8 @@ def problem_task(problem_id: int, task: str):
 def need_to_problem(need_id: int):
     """A need that is a problem for the ledger after all: a community worker moves it there."""
     need = needs.get_need(current_user, need_id)
-    try:
-        NEED_MOVES.require(current_user, need, "to_problem")
-    except PermissionDenied:
-        raise
-    except ServiceError as refusal:  # moved on meanwhile (merged, declined, moved): said on its page
-        flash(refusal.message, "info")
-        return redirect(url_for("needs.show", need_id=need_id))
+    if refused := task_refused(NEED_MOVES, current_user, need, "to_problem", url_for("needs.show", need_id=need_id)):
+        return refused  # moved on meanwhile (merged, declined, moved): said on its page
     form = forms.ToProblemForm()
     form.building_id.choices = options([(0, _("Not in a building (give the address)"))]
                                        + grids.building_choices(current_user, need.community_id))

@@ -4,8 +4,6 @@ Columns, by their Chinese or English heading: 编码/code, 服务领域/category
 说明/description, 竞争程度/competition. Every row is checked; the caller saves nothing unless
 there is no error at all.
 """
-import io
-from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
@@ -28,10 +26,7 @@ MAX_ROWS = 2000
 MAX_SHEET_ROWS = 50 * MAX_ROWS  # rows read at most, blank ones included: a sheet can claim a million
 
 
-@dataclass
-class ParsedCatalog:
-    items: list[dict] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+ParsedCatalog = sheets.Imported
 
 
 def read(filename: str, data: bytes, categories: dict[str, int]) -> ParsedCatalog:
@@ -133,14 +128,4 @@ def to_csv(catalog) -> bytes:
 
 
 def to_xlsx(catalog) -> bytes:
-    from openpyxl import Workbook  # here: see _xlsx_rows
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "目录"
-    sheet.append(heading())
-    for row in as_rows(catalog):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tables.xlsx_bytes("目录", heading(), as_rows(catalog))

@@ -20,7 +20,7 @@ from market.core.forms import (
     options,
     run_action,
     run_form,
-    show_service_error,
+    run_import,
 )
 from market.core.money import MoneyError, format_yuan, yuan_to_fen
 from market.core.page_cache import cached_page
@@ -102,17 +102,8 @@ def catalog(catalog_id: int):
     record = catalog_rules.get_catalog(current_user, catalog_id)
     form = ImportForm()
     report = None
-    if CATALOG_ACTIONS.of(current_user, record).can("import_items") and form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = catalog_rules.import_items(current_user, record, upload.filename or "", upload.read())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            if report.errors:
-                flash(_("Nothing was imported: correct the rows below and upload the file again."), "error")
-            else:
-                flash(_("%(n)s items imported.", n=len(report.items)), "success")
+    if CATALOG_ACTIONS.of(current_user, record).can("import_items"):
+        report = run_import(form, lambda name, data: catalog_rules.import_items(current_user, record, name, data))
     return render_template("procurement/catalog.html", catalog=record, form=form, report=report,
                            actions=CATALOG_ACTIONS.of(current_user, record),  # after an import: publish may follow
                            items=paginate(catalog_rules.items_select(record), per_page=50),

@@ -16,6 +16,7 @@ from market.money.models import Payment
 from market.needs.models import Need
 from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
 from market.outcomes.models import NeedOutcome
+from market.partnership.models import AdmissionRequest, PushedWork, TaskList, TaskListItem
 from market.philanthropy.models import MatchResult, Proposal, Round
 from market.places.models import Community, Department, District, Street
 from market.procurement.models import Award, Bid, CatalogItem, Challenge, PurchaseCatalog, Tender
@@ -251,6 +252,39 @@ def _problems():
     )
 
 
+def _task_list_items():
+    return (select(District.name.label("district"), TaskList.version.label("version"),
+                   TaskList.title.label("list_title"), TaskList.effective_from.label("effective_from"),
+                   TaskList.effective_until.label("effective_until"), TaskListItem.code.label("code"),
+                   TaskListItem.kind.label("kind"), TaskListItem.title.label("item"),
+                   TaskListItem.legal_basis.label("legal_basis"))
+            .join(TaskList, TaskList.id == TaskListItem.task_list_id)
+            .join(District, District.id == TaskList.district_id)
+            .where(TaskList.status != "draft").order_by(TaskList.id, TaskListItem.position))
+
+
+def _admission_requests():
+    return (select(AdmissionRequest.id.label("id"), Department.name.label("department"),
+                   Street.name.label("street"), Community.name.label("community"),
+                   AdmissionRequest.title.label("work"), AdmissionRequest.frequency.label("frequency"),
+                   AdmissionRequest.staff_hours.label("staff_hours"),
+                   AdmissionRequest.money_offered.label("money_offered_fen"), AdmissionRequest.status.label("status"),
+                   AdmissionRequest.submitted_at.label("submitted_at"), AdmissionRequest.decided_at.label("decided_at"),
+                   AdmissionRequest.decision_note.label("decision_note"))
+            .join(Department, Department.id == AdmissionRequest.department_id)
+            .join(Street, Street.id == AdmissionRequest.street_id)
+            .outerjoin(Community, Community.id == AdmissionRequest.community_id).order_by(AdmissionRequest.id))
+
+
+def _pushed_work():
+    return (select(PushedWork.id.label("id"), Community.name.label("community"), Department.name.label("department"),
+                   PushedWork.title.label("work"), PushedWork.staff_hours.label("staff_hours"),
+                   PushedWork.status.label("status"), PushedWork.reported_at.label("reported_at"),
+                   PushedWork.decided_at.label("decided_at"), PushedWork.finding.label("finding"))
+            .join(Community, Community.id == PushedWork.community_id)
+            .join(Department, Department.id == PushedWork.department_id).order_by(PushedWork.id))
+
+
 DATASETS = {
     d.name: d
     for d in (
@@ -409,6 +443,36 @@ DATASETS = {
                 "resolution:string, rating:string"
             ),
             _problems,
+        ),
+        Dataset(
+            "task-lists",
+            _l("The two lists of community work"),
+            _l("Every item of every published version of each district's two lists: what residents' committees do "
+               "by law (duty) and what they help the government with (assistance), with its legal basis and the days "
+               "the version applies."),
+            _cols("district:string, version:integer, list_title:string, effective_from:date, effective_until:date?, "
+                  "code:string, kind:string, item:string, legal_basis:string"),
+            _task_list_items,
+        ),
+        Dataset(
+            "admission-requests",
+            _l("Admission requests"),
+            _l("Every request of a department to push work beyond the two lists down to communities: what, for whom, "
+               "how often, the staff hours and money offered, and civil affairs' decision with its conditions or "
+               "reason."),
+            _cols("id:integer, department:string, street:string, community:string?, work:string, frequency:string, "
+                  "staff_hours:integer, money_offered_fen:fen, status:string, submitted_at:datetime, "
+                  "decided_at:datetime?, decision_note:string"),
+            _admission_requests,
+        ),
+        Dataset(
+            "pushed-work",
+            _l("Work pushed without admission"),
+            _l("Every report of work a department pushed on a community without admission, and civil affairs' "
+               "finding."),
+            _cols("id:integer, community:string, department:string, work:string, staff_hours:integer, status:string, "
+                  "reported_at:datetime, decided_at:datetime?, finding:string"),
+            _pushed_work,
         ),
     )
 }

@@ -1,0 +1,67 @@
+"""What a person may do with the two lists, an admission request or a report of pushed work now
+(core/actions.py). Services check through it and pages show through it."""
+from flask_babel import gettext as _
+
+from market.accounts.roles import Role
+from market.core.actions import ActionSet, while_in
+from market.core.errors import PermissionDenied, ServiceError
+from market.partnership.models import (
+    ADMISSION_MACHINE,
+    LIST_MACHINE,
+    PUSHED_MACHINE,
+    AdmissionRequest,
+    PushedWork,
+    TaskList,
+)
+
+LIST_ACTIONS = ActionSet("task_list", LIST_MACHINE)
+
+
+def _sets_rules(user, task_list: TaskList):
+    if not (user and user.is_authenticated and user.sets_rules_of(task_list.district_id)):
+        return PermissionDenied(_("Only civil affairs or the district's staff keep its two lists."))
+    return None
+
+
+@LIST_ACTIONS.action("import_items")
+def _import_items(user, task_list: TaskList):
+    return _sets_rules(user, task_list) or while_in(
+        ("draft",), _("A published version never changes: start a new version to change the lists."),
+        code="published")(task_list)
+
+
+@LIST_ACTIONS.action("publish")
+def _publish(user, task_list: TaskList):
+    return (_import_items(user, task_list)
+            or (None if task_list.items else ServiceError(_("Import the items before publishing."), code="empty")))
+
+
+def is_civil_affairs(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.CIVIL_AFFAIRS))
+
+
+ADMISSION_ACTIONS = ActionSet("admission_request", ADMISSION_MACHINE)
+
+
+@ADMISSION_ACTIONS.action("decide")
+def _decide(user, request: AdmissionRequest):
+    if not is_civil_affairs(user):
+        return PermissionDenied(_("Only civil affairs admits work for communities."))
+    return while_in(("submitted",), _("This request is decided already."), code="decided")(request)
+
+
+@ADMISSION_ACTIONS.action("withdraw")
+def _withdraw(user, request: AdmissionRequest):
+    if not (user and user.is_authenticated and request.department_id in user.department_ids()):
+        return PermissionDenied(_("Only the department's staff withdraw its request."))
+    return while_in(("submitted",), _("Only a request waiting for a decision is withdrawn."), code="decided")(request)
+
+
+PUSHED_ACTIONS = ActionSet("pushed_work", PUSHED_MACHINE)
+
+
+@PUSHED_ACTIONS.action("decide")
+def _decide_pushed(user, report: PushedWork):
+    if not is_civil_affairs(user):
+        return PermissionDenied(_("Only civil affairs looks into work pushed on communities."))
+    return while_in(("reported",), _("This report is decided already."), code="decided")(report)
