@@ -115,7 +115,7 @@ def test_the_lists_download_as_text_cells_and_drafts_stay_private(app, people, c
     assert read_back == ([{"code": "Z01", "kind": "duty", "title": "=HYPERLINK(x)", "legal_basis": "组织法"}], [])
     page = client.submit(f"/partnership/lists/{draft_id}/publish", {"confirmed": "y"})
     assert page.status_code == 302
-    client.get("/logout")
+    client.post("/logout", data={"csrf_token": client.token("/")})
     assert "=HYPERLINK" in client.get(f"/partnership/lists/{draft_id}").get_data(as_text=True)
 
 
@@ -207,7 +207,17 @@ def test_work_pushed_without_admission_is_reported_and_found_on(app, people, fro
         with pytest.raises(InvalidTransition):
             pushed.decide(user(people["admin"]), report, False, "再议")
         report_id = report.id
+        second = pushed.report(user(people["worker"]), pushed.PushedData(**{**vars(data),
+                                                                            "title": "普法问卷入户收集"})).id
+    login("admin@example.cn")  # civil affairs decides on the decision's own page
+    assert client.get(f"/partnership/pushed/{report_id}/decide").status_code == 302  # decided already: sent back
+    answer = client.submit(f"/partnership/pushed/{second}/decide", {"decision": "dismiss",
+                                                                    "finding": "在清单内（X10）"})
+    assert answer.status_code == 302 and answer.location.endswith(f"/partnership/pushed/{second}")
+    client.post("/logout", data={"csrf_token": client.token("/")})
     login("worker@example.cn")
+    told = client.get("/notifications").get_data(as_text=True)
+    assert "普法问卷入户收集" in told, told[told.index("<main"):]
     form = client.submit("/partnership/pushed/new", {"community_id": people["community"],
                                                     "department_id": people["health"], "title": "",
                                                     "details": "", "staff_hours": ""})

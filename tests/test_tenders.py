@@ -408,7 +408,8 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, tender
               "round_id": 1, "proposal_id": 1, "donation_id": 1, "incubator_id": 1, "cohort_id": 1, "incubation_id": 1,
               "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}",
               "problem_id": 1, "task": "dispatch", "rule_id": 1, "fmt": "json", "code": "sanitation",
-              "service_request_id": "1", "problem_photo_id": 1}
+              "service_request_id": "1", "problem_photo_id": 1, "task_list_id": 1, "admission_request_id": 1,
+              "pushed_work_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
+from market.accounts.models import User
 from market.core import unit
 from market.core.errors import InvalidTransition, NotFound, PermissionDenied, ServiceError
 from market.extensions import db
@@ -92,7 +93,7 @@ def decide(actor, request: AdmissionRequest, admit: bool, note: str) -> None:
     request.decided_at, request.decided_by_id, request.decision_note = clock.now(), actor.id, note
     unit.flush()
     if request.submitted_by_id:
-        notifications.notify(db.session.get(type(actor), request.submitted_by_id), "admission_decided",
+        notifications.notify(db.session.get(User, request.submitted_by_id), "admission_decided",
                              {"title": request.title, "status": target},
                              ("partnership.admission", {"admission_request_id": request.id}))
 
@@ -150,3 +151,9 @@ def scope_choices(actor) -> dict[str, list[tuple[str, str]]]:
 def department_choices(actor) -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in db.session.scalars(
         select(Department).where(Department.id.in_(actor.department_ids())).order_by(Department.id))]
+
+
+def departments_asking() -> list[tuple[int, str]]:
+    """The departments that asked for admission, for the list's filter."""
+    return [(d.id, d.name) for d in db.session.scalars(select(Department).where(
+        Department.id.in_(select(AdmissionRequest.department_id))).order_by(Department.id))]

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
+from market.accounts.models import User
 from market.core import unit
 from market.core.errors import InvalidTransition, NotFound, PermissionDenied, ServiceError
 from market.extensions import db
@@ -68,7 +69,7 @@ def decide(actor, pushed: PushedWork, uphold: bool, finding: str) -> None:
     pushed.decided_at, pushed.decided_by_id, pushed.finding = clock.now(), actor.id, finding
     unit.flush()
     if pushed.reported_by_id:
-        notifications.notify(db.session.get(type(actor), pushed.reported_by_id), "pushed_work_decided",
+        notifications.notify(db.session.get(User, pushed.reported_by_id), "pushed_work_decided",
                              {"title": pushed.title, "status": target},
                              ("partnership.pushed_work", {"pushed_work_id": pushed.id}))
 
@@ -90,3 +91,9 @@ def department_choices(community_ids) -> list[tuple[int, str]]:
     districts = select(Street.district_id).join(Community).where(Community.id.in_(list(community_ids)))
     return [(d.id, d.name) for d in db.session.scalars(
         select(Department).where(Department.district_id.in_(districts)).order_by(Department.id))]
+
+
+def departments_reported() -> list[tuple[int, str]]:
+    """The departments reported for pushing work, for the list's filter."""
+    return [(d.id, d.name) for d in db.session.scalars(select(Department).where(
+        Department.id.in_(select(PushedWork.department_id))).order_by(Department.id))]

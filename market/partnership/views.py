@@ -121,7 +121,7 @@ def admission_list():
     return render_template(
         "partnership/admissions.html", page=paginate(admissions.requests_select(status, department_id)),
         statuses=[(s, ADMISSION_MACHINE.label(s)) for s in ADMISSION_MACHINE.transitions],
-        departments=places.department_choices(),
+        departments=admissions.departments_asking(),
         may_ask=current_user.is_authenticated and bool(current_user.department_ids()), **LABELS)
 
 
@@ -192,7 +192,7 @@ def pushed_list():
     return render_template(
         "partnership/pushed_list.html", page=paginate(pushed.reports_select(status, department_id)),
         statuses=[(s, PUSHED_MACHINE.label(s)) for s in PUSHED_MACHINE.transitions],
-        departments=places.department_choices(),
+        departments=pushed.departments_reported(),
         may_report=current_user.is_authenticated and bool(current_user.worker_community_ids()), **LABELS)
 
 
