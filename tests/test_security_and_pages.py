@@ -24,6 +24,11 @@ def test_secure_cookies_and_hsts_in_production(app, database_url, monkeypatch):
     assert "Secure" in response.headers["Set-Cookie"]
     with production.app_context():
         db.engine.dispose()
+        # passwords at Werkzeug's full scrypt work factor (the tests' own app uses a lower one)
+        from market.core.security import hash_password
+
+        assert "PASSWORD_HASH_METHOD" not in production.config
+        assert hash_password("correct-horse-42").startswith("scrypt:32768:8:1$")
 
 
 def test_production_refuses_to_start_without_secret(monkeypatch):

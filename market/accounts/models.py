@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from market.accounts.roles import Role
+from market.core.security import hash_password
 from market.core.workflow import StateMachine
 from market.extensions import db
 
@@ -61,7 +62,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         # Werkzeug 3 defaults to scrypt, a memory-hard hash.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -14,7 +14,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm.util import identity_key
-from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts import signals
@@ -32,6 +31,7 @@ from market.accounts.models import (
 from market.accounts.roles import ROLE_SCOPE, SCOPES, Role, Scope
 from market.core import codes, mail, text, unit
 from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.security import hash_password
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.places import services as places
@@ -91,7 +91,7 @@ def register(email: str, display_name: str, password: str, locale: str = "zh") -
     _check_password(password, email)
     owner = db.session.scalar(select(User).where(User.email == email))
     if owner is not None:
-        generate_password_hash(password)  # the same hashing work as for a new account
+        hash_password(password)  # the same hashing work as for a new account
         _mail_registration_attempt(owner)
         return None
     user = User(

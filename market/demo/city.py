@@ -15,10 +15,10 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
-from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.roles import Role
+from market.core.security import hash_password
 from market.evaluation import rubrics
 from market.extensions import db
 from market.money.models import Account
@@ -161,7 +161,7 @@ class City:
         self.districts = sorted({d for _c, _s, d in places})
 
     def people(self) -> None:
-        password = generate_password_hash(PASSWORD)  # one hash for every generated person: building, not logging in
+        password = hash_password(PASSWORD)  # one hash for every generated person: building, not logging in
         count = self.size["residents"]
         ids = self.ids("user", count)
         self.insert("user", [{"id": i, "email": f"city{i}@residents.market", "display_name": self.person_name(),

@@ -11,11 +11,11 @@ import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import User
 from market.contracts import delivery, payment, signing
+from market.core.security import hash_password
 from market.demo import DEMO_PASSWORD
 from market.demo.journeys import requests_answered_by
 from market.demo.moments import clock_at, day
@@ -73,7 +73,7 @@ def _owners(organizations) -> dict:
         user = db.session.scalar(select(User).filter_by(email=email))
         if user is None:
             user = User(email=email, display_name=name, created_at=clock.now(), locale="zh",
-                        session_token=secrets.token_hex(16), password_hash=generate_password_hash(DEMO_PASSWORD))
+                        session_token=secrets.token_hex(16), password_hash=hash_password(DEMO_PASSWORD))
             db.session.add(user)
             db.session.flush()
             db.session.add(Membership(user_id=user.id, organization_id=organizations[index].id, is_owner=True,

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from market import clock
 from market.accounts.models import RESIDENCE_MACHINE, Residence, RoleGrant, User
 from market.accounts.roles import Role
 from market.contracts import delivery, payment, signing, terms
+from market.core.security import hash_password
 from market.demo import DEMO_PASSWORD, journeys
 from market.demo.grid import seed_grid
 from market.demo.moments import clock_at, day
@@ -167,7 +167,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for email, name, _role, _scope in DEMO_PEOPLE:
         user, _new = _get_or_create(User, lambda name=name: {
             "display_name": name, "created_at": now, "locale": "zh", "session_token": secrets.token_hex(16),
-            "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
+            "password_hash": hash_password(DEMO_PASSWORD)}, email=email)
         people[email] = user
     admin = people["admin@demo.market"]
     districts = {d.code: d for d in db.session.scalars(select(District))}
@@ -582,7 +582,7 @@ def _demo_raters(people: dict, communities: list) -> list:
     for index, (email, name) in enumerate(DEMO_RATERS):
         user, new = _get_or_create(User, lambda name=name: {
             "display_name": name, "created_at": clock.now(), "locale": "zh", "session_token": secrets.token_hex(16),
-            "password_hash": generate_password_hash(DEMO_PASSWORD)}, email=email)
+            "password_hash": hash_password(DEMO_PASSWORD)}, email=email)
         if new:
             residence = Residence(user_id=user.id, community_id=communities[index % 3].id, requested_at=clock.now(),
                                   status="pending")

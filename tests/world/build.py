@@ -60,6 +60,7 @@ def world_app(database_url: str, files_dir: str):
         "TESTING": True, "SECRET_KEY": "world-secret", "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": f"{files_dir}/uploads", "MAIL_BACKEND": "outbox", "MAIL_OUTBOX_DIR": f"{files_dir}/outbox",
         "SERVER_NAME": None, "PAGE_CACHE_SECONDS": 0, "SEARCH_BACKEND": "none",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # tests/conftest.py: TEST_PASSWORD_HASH
         # The crawl reads the API far faster than a person: a 429 would hide the page behind it.
         "API_RATE_ANONYMOUS": 1_000_000, "API_RATE_TOKEN": 1_000_000,
     })

@@ -159,17 +159,25 @@ def targets(app) -> list[tuple[str, str]]:
 
 # What a page is, laid out: the site's header and its main part, as the server sent them, without what
 # changes on every request or page but never how it lays out or reads (the values of the CSRF and
-# one-time tokens, of the address a language switch returns to). The footer never changes.
+# one-time tokens, of the address a language switch returns to; and which choices are made: CHOSEN).
+# The footer never changes.
 PARTS = re.compile(r"<header\b.*?</header>|<main\b.*?</main>", re.S)
 CHANGING = re.compile(r'(<input\b[^>]*?\bname="(?:[\w-]+-)?(?:csrf_token|once|next)"[^>]*?\bvalue=")[^"]*"')
+# Which choice of a control is made: a list filtered by each of its choices is the same form around
+# other rows (a select is as wide as its widest choice, whichever is chosen), so the choice is left out.
+CHOICE = re.compile(r"<(?:option|input)\b[^>]*>")
+CHOSEN = re.compile(r'\s(?:selected|checked)(?:="[^"]*")?(?=[\s/>])')
+
+
+def _unchosen(part: str) -> str:
+    return CHOICE.sub(lambda tag: CHOSEN.sub("", tag.group(0)), CHANGING.sub(r'\1"', part))
 
 
 def rendering(html: str) -> tuple[bytes, ...]:
     """A page's parts, each as a digest: its header and main part, or the whole of a page not built on
     the site's layout (a printable contract)."""
     parts = PARTS.findall(html)
-    return tuple(hashlib.sha1(CHANGING.sub(r'\1"', part).encode()).digest() for part in
-                 (parts if len(parts) == 2 else [html]))
+    return tuple(hashlib.sha1(_unchosen(part).encode()).digest() for part in (parts if len(parts) == 2 else [html]))
 
 
 class _Links(HTMLParser):
