@@ -224,3 +224,46 @@ def test_work_pushed_without_admission_is_reported_and_found_on(app, people, fro
     page = form.get_data(as_text=True)
     assert form.status_code == 200 and 'data-test="error-summary"' in page  # every error listed at the top
     assert "未经准入下派，已要求停止。" in client.get(f"/partnership/pushed/{report_id}").get_data(as_text=True)
+
+
+def test_a_draft_whose_day_passed_is_given_a_new_one_and_published(app, people, frozen, client, login):
+    with command(app):
+        draft_id = _draft(people, date(2026, 11, 25))
+    frozen.advance(days=5)  # 27 November: the draft's first day has passed unpublished
+    with command(app):
+        draft = db.session.get(TaskList, draft_id)
+        verdicts = lists.LIST_ACTIONS.of(user(people["admin"]), draft)
+        assert not verdicts.can("publish") and verdicts.shown_refusal("publish", "start_passed")
+        with pytest.raises(ServiceError) as refused:
+            lists.publish(user(people["admin"]), draft)
+        assert refused.value.code == "start_passed"
+    login("admin@example.cn")
+    assert "/change" in client.get(f"/partnership/lists/{draft_id}").get_data(as_text=True)
+    answer = client.submit(f"/partnership/lists/{draft_id}/change", {"title": "姑苏区两份清单", "source": "",
+                                                                   "effective_from": "2026-12-01"})
+    assert answer.status_code == 302
+    assert client.submit(f"/partnership/lists/{draft_id}/publish", {"confirmed": "y"}).status_code == 302
+    with command(app):
+        assert db.session.get(TaskList, draft_id).status == "published"
+        assert lists.in_force(people["district"], date(2026, 12, 1)).id == draft_id
+    assert client.get(f"/partnership/lists/{draft_id}/change").status_code == 302  # published: no more changes
+
+
+def test_control_characters_never_reach_a_download(app, people, frozen, client, login):
+    with command(app):
+        draft_id = _draft(people, rows=[["Z01", "依法履行职责", "调解\x01民间纠纷", "组织法\x1f第三条"]])
+        assert [i.title for i in db.session.get(TaskList, draft_id).items] == ["调解民间纠纷"]
+    login("admin@example.cn")
+    sheet = load_workbook(io.BytesIO(client.get(f"/partnership/lists/{draft_id}.xlsx").data)).active
+    assert [c.value for c in sheet[2]] == ["Z01", "依法履行职责", "调解民间纠纷", "组织法第三条"]
+
+
+def test_a_report_of_pushed_work_does_not_name_the_worker(app, people, frozen, client):
+    with command(app):
+        report = pushed.report(user(people["worker"]), pushed.PushedData(
+            community_id=people["community"], department_id=people["city_management"], title="创文台账",
+            details="每天填报。", staff_hours=3))
+        pushed.decide(user(people["admin"]), report, True, "属实。")
+        report_id = report.id
+    page = client.get(f"/partnership/pushed/{report_id}").get_data(as_text=True)
+    assert "王丽华" not in page and "吴建华" in page  # civil affairs' finding is signed; the report is the community's

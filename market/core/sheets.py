@@ -3,6 +3,7 @@ are not blank, read only as far as the caller's limit, never wider than MAX_COLU
 (a purchase catalog, a community's grids) checks its own columns and says its own limits."""
 import csv
 import io
+import re
 from contextlib import closing
 from dataclasses import dataclass, field
 
@@ -65,6 +66,9 @@ def rows_of(extension: str, data: bytes, most_in_sheet: int):
     return xlsx_rows(data, most_in_sheet) if extension == "xlsx" else csv_rows(data)
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text a person typed
+
+
 @dataclass
 class Imported:
     """What an import read: its items, or the errors that kept all of them out."""
@@ -109,6 +113,6 @@ def read_table(filename: str, data: bytes, columns, most: int, too_many: str) ->
             errors.append(RowError(1, chinese, _("The heading row has no column “%(name)s”.", name=chinese)))
     if errors or len(rows) < 2:
         return Table([], errors or [RowError(0, "", _("The file is empty."))])
-    return Table([(number, {key: " ".join((row[index] if index < len(row) else "").split())
+    return Table([(number, {key: " ".join(CONTROL.sub("", row[index] if index < len(row) else "").split())
                             for key, index in positions.items()})
                   for number, row in enumerate(rows[1:], start=2)], [])

@@ -39,12 +39,15 @@ def xlsx_bytes(title: str, heading: list[str], rows) -> bytes:
     """An Excel workbook of one sheet. Every text cell is stored as text, so a cell typed as
     "=HYPERLINK(…)" comes back as those characters and never as a formula."""
     from openpyxl import Workbook  # here: openpyxl imports numpy, 15 MB a process that writes no spreadsheet
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
     for number, row in enumerate([heading, *rows], start=1):
         for column, value in enumerate(row, start=1):
+            if isinstance(value, str):  # control characters no workbook may hold: left out, not a failure
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = sheet.cell(row=number, column=column, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"

@@ -2,6 +2,7 @@
 (core/actions.py). Services check through it and pages show through it."""
 from flask_babel import gettext as _
 
+from market import clock
 from market.accounts.roles import Role
 from market.core.actions import ActionSet, while_in
 from market.core.errors import PermissionDenied, ServiceError
@@ -30,10 +31,21 @@ def _import_items(user, task_list: TaskList):
         code="published")(task_list)
 
 
+@LIST_ACTIONS.action("change")
+def _change(user, task_list: TaskList):
+    return _import_items(user, task_list)
+
+
 @LIST_ACTIONS.action("publish")
 def _publish(user, task_list: TaskList):
-    return (_import_items(user, task_list)
-            or (None if task_list.items else ServiceError(_("Import the items before publishing."), code="empty")))
+    if refusal := _import_items(user, task_list):
+        return refusal
+    if not task_list.items:
+        return ServiceError(_("Import the items before publishing."), code="empty")
+    if task_list.effective_from < clock.today():
+        return ServiceError(_("The day this version was to apply from has passed: give it a new first day, then "
+                              "publish it."), code="start_passed")
+    return None
 
 
 def is_civil_affairs(user) -> bool:

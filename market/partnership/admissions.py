@@ -1,7 +1,8 @@
 """Admission (社区工作准入): a department that wants communities to take on work that is on neither of
 the district's lists asks civil affairs first, saying what, why, how often, the staff time it costs and
 the money it offers; civil affairs admits it (with conditions) or refuses it with a reason. Requests,
-decisions and reasons are public. Work never admitted cannot be entrusted through Market."""
+decisions and reasons are public. `admitted_for` answers which admitted work applies to a community
+(what agreements entrusting work to communities will be made for)."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _

@@ -16,6 +16,13 @@ class ListDraftForm(Form):
     submit = SubmitField(_l("Start the new version"))
 
 
+class ListChangeForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    source = StringField(_l("The document that sets it (optional)"), validators=[Length(max=300)])
+    effective_from = DateField(_l("Applies from"), validators=[DataRequired(message=_l("Give a date."))])
+    submit = SubmitField(_l("Save the draft"))
+
+
 class ListImportForm(Form):
     file = FileField(_l("The lists (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file."))])
     submit = SubmitField(_l("Import"))

@@ -26,7 +26,7 @@ def read(filename: str, data: bytes) -> tuple[list[dict], list[RowError]]:
                 errors.append(RowError(number, column, _("This cell is empty.")))
             elif len(text) > most:
                 errors.append(RowError(number, column, _("At most %(n)s characters.", n=most)))
-        if code in seen:
+        if code and code in seen:
             errors.append(RowError(number, "编码", _("The code %(code)s is used on row %(row)s already.",
                                                   code=code, row=seen[code])))
         seen.setdefault(code, number)

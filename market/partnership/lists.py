@@ -5,7 +5,7 @@ never changes, and the one before it stops applying the day the new one starts."
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from market import clock
 from market.core import sheets, unit
@@ -25,11 +25,7 @@ def create_draft(actor, district_id: int, title: str, source: str, effective_fro
         raise ServiceError(_("Choose a district."), field="district_id")
     if not (actor and actor.is_authenticated and actor.sets_rules_of(district_id)):
         raise PermissionDenied(_("Only civil affairs or the district's staff keep its two lists."))
-    title, source = " ".join((title or "").split()), " ".join((source or "").split())
-    if not title or len(title) > 120:
-        raise ServiceError(_("Give the version a title of at most 120 characters."), field="title")
-    if len(source) > 300:
-        raise ServiceError(_("At most 300 characters."), field="source")
+    title, source = _described(title, source)
     _check_start(district_id, effective_from)
     if db.session.scalar(select(TaskList.id).filter_by(district_id=district_id, status="draft")):
         raise ServiceError(_("This district has a draft version already: finish that one."), field="district_id")
@@ -44,6 +40,36 @@ def create_draft(actor, district_id: int, title: str, source: str, effective_fro
     unit.refuse_if_taken(_("Another version of these lists was started at the same moment: look at the lists again."),
                          code="list_race")
     return draft
+
+
+def _described(title: str, source: str) -> tuple[str, str]:
+    title, source = " ".join((title or "").split()), " ".join((source or "").split())
+    if not title or len(title) > 120:
+        raise ServiceError(_("Give the version a title of at most 120 characters."), field="title")
+    if len(source) > 300:
+        raise ServiceError(_("At most 300 characters."), field="source")
+    return title, source
+
+
+def change_draft(actor, task_list: TaskList, title: str, source: str, effective_from: date | None) -> None:
+    """A draft's title, document and first day, until it is published (a day that passed unpublished
+    is moved here, so the draft never sticks)."""
+    LIST_ACTIONS.require(actor, task_list, "change")
+    task_list.title, task_list.source = _described(title, source)
+    _check_start(task_list.district_id, effective_from)
+    _hold_draft(task_list)
+    task_list.effective_from = effective_from
+    unit.flush()
+
+
+def _hold_draft(task_list: TaskList) -> None:
+    """Hold the draft's row until the step commits, refusing if it was published meanwhile: an import
+    or a change and a publication at the same moment happen one after the other, so a published
+    version never changes."""
+    held = db.session.execute(update(TaskList).where(TaskList.id == task_list.id, TaskList.status == "draft")
+                              .values(status="draft").execution_options(synchronize_session=False)).rowcount
+    if held != 1:
+        raise InvalidTransition(_("This version was published meanwhile: it no longer changes."), code="published")
 
 
 def _latest_published(district_id: int) -> TaskList | None:
@@ -81,6 +107,7 @@ def import_items(actor, task_list: TaskList, filename: str, data: bytes) -> shee
     items, errors = list_files.read(filename, data)
     if errors:
         return sheets.Imported(errors=errors)
+    _hold_draft(task_list)
     task_list.items.clear()
     db.session.flush()  # the old rows go first, so the same codes can come back
     task_list.items = [TaskListItem(position=index, **item) for index, item in enumerate(items)]

@@ -15,6 +15,7 @@ from market.partnership.actions import ADMISSION_ACTIONS, LIST_ACTIONS, PUSHED_A
 from market.partnership.forms import (
     AdmissionDecisionForm,
     AdmissionForm,
+    ListChangeForm,
     ListDraftForm,
     ListImportForm,
     PushedDecisionForm,
@@ -92,6 +93,20 @@ def task_list(task_list_id: int):
         actions=LIST_ACTIONS.of(current_user, record), duties=[i for i in items if i.kind == "duty"],
         assistance=[i for i in items if i.kind == "assistance"], versions=lists.versions(record.district_id),
         history=LIST_MACHINE.history(record), **LABELS)
+
+
+@bp.route("/lists/<int:task_list_id>/change", methods=["GET", "POST"])
+@login_required
+def change_list(task_list_id: int):
+    record = lists.get_list(current_user, task_list_id)
+    back = url_for("partnership.task_list", task_list_id=task_list_id)
+    if refused := task_refused(LIST_ACTIONS, current_user, record, "change", back):
+        return refused
+    form = ListChangeForm(obj=record) if request.method == "GET" else ListChangeForm()
+    return run_form(form, lambda: lists.change_draft(current_user, record, form.title.data or "",
+                                                     form.source.data or "", form.effective_from.data),
+                    _("The draft is saved."), back) or render_template(
+        "partnership/list_form.html", form=form, task_list=record)
 
 
 @bp.route("/lists/<int:task_list_id>/publish", methods=["POST"])
@@ -203,8 +218,8 @@ def new_pushed():
     if not communities:
         raise PermissionDenied(_("Only the community's workers report work pushed on it."))
     form = PushedForm()
-    form.community_id.choices = options([(g.community_id, g.community.name) for g in current_user.grants
-                                         if g.community_id in communities])
+    form.community_id.choices = options(sorted({g.community_id: g.community.name for g in current_user.grants
+                                                if g.community_id in communities}.items()))
     form.department_id.choices = options(pushed.department_choices(communities))
     return run_form(form, lambda: pushed.report(current_user, pushed.PushedData(
         community_id=form.community_id.data, department_id=form.department_id.data, title=form.title.data or "",
