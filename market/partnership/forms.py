@@ -44,11 +44,11 @@ class AdmissionForm(Form):
 
 
 class AdmissionDecisionForm(Form):
-    decision = RadioField(_l("Decision"), choices=options([("admit", _l("Admit")), ("refuse", _l("Refuse"))]),
+    decision = RadioField(_l("Admission decision"), choices=options([("admit", _l("Admit")), ("refuse", _l("Refuse"))]),
                           validators=[DataRequired(message=_l("Choose admit or refuse."))])
     note = TextAreaField(_l("Conditions (to admit, optional) or the reason (to refuse, required)"),
                          validators=[Length(max=2000)], description=_l("Public, with the decision."))
-    submit = SubmitField(_l("Record the decision"))
+    submit = SubmitField(_l("Record the admission decision"))
 
 
 class PushedForm(Form):
