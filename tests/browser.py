@@ -81,3 +81,15 @@ def open_person_menu(page) -> None:
     person = page.locator("[data-test=person-menu]")
     if person.get_attribute("open") is None:
         person.locator("summary").click()
+
+
+def signed_in_phone(browser, base: str, email: str):
+    """A page 390 px wide, in Chinese, signed in as this person."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, base, email)
+    return page
+
+
+def fits_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url

@@ -5,7 +5,7 @@ problem passes its deadline, `flask tasks run-due` escalates it, and the street'
 import pytest
 from playwright.sync_api import expect
 
-from browser import screenshot, sign_in
+from browser import fits_phone, screenshot, signed_in_phone
 from market.core.unit import command
 from market.extensions import db
 from market.grid.models import Problem
@@ -15,21 +15,10 @@ pytestmark = pytest.mark.browser
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _phone(browser, base, email):
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, base, email)
-    return page
-
-
-def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
-
-
 def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadline(
         app, live_server, browser, grid_ledger, frozen):
     base = live_server
-    leader = _phone(browser, base, "leader@example.cn")
+    leader = signed_in_phone(browser, base, "leader@example.cn")
     leader.goto(base + "/grid/problems/new")
     leader.get_by_label("问题概述").fill("3幢东侧楼道堆放杂物")
     leader.get_by_label("问题类别").select_option(label="环境卫生")
@@ -40,7 +29,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     leader.get_by_text("反映人及详细情况").click()
     leader.get_by_label("或居民姓名（不公开）").fill("陈阿姨")
     leader.get_by_label("及电话（不公开）").fill("1391234")  # too short: refused at its field
-    _fits(leader)
+    fits_phone(leader)
     leader.get_by_role("button", name="录入问题").click()
     expect(leader.locator("[data-test=error-summary]")).to_contain_text("请填写由数字组成的电话号码")
     leader.get_by_label("及电话（不公开）").fill("13912345678")
@@ -51,11 +40,11 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     expect(leader.locator("[data-test=problem-status]")).to_have_text("待派单")
     expect(leader.locator("[data-test=reporter]")).to_contain_text("陈阿姨 13912345678")
     problem_url = leader.url
-    _fits(leader)
+    fits_phone(leader)
     screenshot(leader, "grid-recorded-390")
 
     # The community dispatches it by the district's rule: to the city-management bureau.
-    worker = _phone(browser, base, "worker@example.cn")
+    worker = signed_in_phone(browser, base, "worker@example.cn")
     worker.goto(base + "/desk")
     worker.get_by_role("link", name="3幢东侧楼道堆放杂物").click()
     worker.locator("[data-test=task-dispatch]").click()
@@ -66,7 +55,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     expect(worker.locator("[data-test=body]")).to_have_text("姑苏区城市管理局")
 
     # The bureau sends it back with its reason; the stranger never sees the resident's phone.
-    city = _phone(browser, base, "city@example.cn")
+    city = signed_in_phone(browser, base, "city@example.cn")
     city.goto(base + "/desk")
     city.get_by_role("link", name="3幢东侧楼道堆放杂物").click()
     expect(city.locator("[data-test=reporter]")).to_contain_text("13912345678")
@@ -76,7 +65,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     city.get_by_label("不属于本单位办理的原因").fill("楼道堆物属物业和社区管理范围")
     city.get_by_role("button", name="退单").click()
     expect(city.get_by_text("已退回，待重新派单。")).to_be_visible()
-    stranger = _phone(browser, base, "stranger@example.cn")
+    stranger = signed_in_phone(browser, base, "stranger@example.cn")
     stranger.goto(problem_url)
     expect(stranger.locator("[data-test=timeline]")).to_contain_text("楼道堆物属物业和社区管理范围")
     expect(stranger.get_by_text("13912345678")).to_have_count(0)
@@ -97,7 +86,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     worker.get_by_label("处理结果（公开显示）").fill("杂物已清走，楼道已打扫")
     worker.get_by_role("button", name="办结").click()
     expect(worker.get_by_text("已办结。系统会请居民评价是否满意。")).to_be_visible()
-    _fits(worker)
+    fits_phone(worker)
 
     # The leader rates it for the resident, from the desk.
     leader.goto(base + "/desk")
@@ -108,7 +97,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     expect(leader.locator("[data-test=rating]")).to_have_text("基本满意")
     expect(leader.locator("[data-test=timeline]")).to_contain_text("已派给姑苏区城市管理局")
     expect(leader.locator("[data-test=timeline]")).to_contain_text("进展：已联系住户，约定周二清理")
-    _fits(leader)
+    fits_phone(leader)
     screenshot(leader, "grid-rated-390")
 
     # A second problem, urgent, passes its 24 hours: run-due escalates it to the street's staff.
@@ -124,7 +113,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     frozen.advance(hours=25)
     result = app.test_cli_runner().invoke(args=["tasks", "run-due"])
     assert "1 problems escalated" in result.output, result.output
-    street = _phone(browser, base, "street@example.cn")
+    street = signed_in_phone(browser, base, "street@example.cn")
     street.goto(base + "/desk")
     expect(street.locator("[data-test=pile-problems-escalated] [data-test=count]")).to_have_text("1")
     street.get_by_role("link", name="3幢化粪池外溢").click()
@@ -135,7 +124,7 @@ def test_a_problem_from_the_stairwell_to_the_rating_and_another_past_its_deadlin
     street.get_by_role("button", name="派单").click()
     street.get_by_role("button", name="受理").click()
     expect(street.locator("[data-test=body]")).to_have_text("平江街道办事处")
-    _fits(street)
+    fits_phone(street)
     screenshot(street, "grid-escalated-390")
     with command(app):
         levels = dict(db.session.execute(db.select(Problem.summary, Problem.level)).all())

@@ -7,7 +7,7 @@ affairs upholds it."""
 import pytest
 from playwright.sync_api import expect
 
-from browser import screenshot, sign_in
+from browser import fits_phone, screenshot, signed_in_phone
 from market.accounts.roles import Role
 from market.core.unit import command
 from market.extensions import db
@@ -18,17 +18,6 @@ pytestmark = pytest.mark.browser
 GOOD = ("编码,类别,事项,依据\nZ01,依法履行职责,调解民间纠纷,《城市居民委员会组织法》第三条\n"
         "X01,协助政府工作,协助开展低保入户调查,《社会救助暂行办法》第十一条\n")
 BAD = GOOD + "X02,自治事务,协助开展人口普查,\n"
-
-
-def _phone(browser, base, email):
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, base, email)
-    return page
-
-
-def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def _upload(page, text):
@@ -46,7 +35,7 @@ def test_lists_admission_and_pushed_work_on_a_phone(app, live_server, browser, m
     make_user("worker@example.cn", "王丽华", roles={Role.COMMUNITY_WORKER: places["community"]})
     base = live_server
 
-    keeper = _phone(browser, base, "district@example.cn")
+    keeper = signed_in_phone(browser, base, "district@example.cn")
     keeper.goto(base + "/partnership/lists/new")
     keeper.get_by_label("标题").fill("姑苏区社区工作事项两份清单（2027年版）")
     keeper.get_by_label("起始日期").fill("2027-01-01")
@@ -57,17 +46,17 @@ def test_lists_admission_and_pushed_work_on_a_phone(app, live_server, browser, m
     expect(errors).to_contain_text("类别")
     expect(errors).to_contain_text("此单元格为空")
     expect(keeper.locator("[data-test=duties]")).to_contain_text("没有事项")  # nothing was saved
-    _fits(keeper)
+    fits_phone(keeper)
     _upload(keeper, GOOD)
     expect(keeper.get_by_text("已导入 2 项。")).to_be_visible()
     keeper.get_by_label("确认发布：发布后的版本不能更改").check()
     keeper.get_by_role("button", name="发布", exact=True).click()
     expect(keeper.locator("[data-test=list-status]")).to_have_text("已发布")
     expect(keeper.locator("[data-test=assistance]")).to_contain_text("协助开展低保入户调查")
-    _fits(keeper)
+    fits_phone(keeper)
     screenshot(keeper, "partnership-lists-390")
 
-    department = _phone(browser, base, "city@example.cn")
+    department = signed_in_phone(browser, base, "city@example.cn")
     department.goto(base + "/partnership/admissions/new")
     department.get_by_role("button", name="申请准入").click()
     expect(department.locator("[data-test=error-summary]")).to_contain_text("工作事项")
@@ -79,27 +68,27 @@ def test_lists_admission_and_pushed_work_on_a_phone(app, live_server, browser, m
     department.get_by_label("每周").check()
     department.get_by_label("社区每次投入的工时").fill("4")
     department.get_by_label("每个社区每年随事转拨的经费（元；没有填0）").fill("24000")
-    _fits(department)
+    fits_phone(department)
     department.get_by_role("button", name="申请准入").click()
     expect(department.locator("[data-test=admission-status]")).to_have_text("待决定")
     request_url = department.url
 
-    admin = _phone(browser, base, "admin@example.cn")
+    admin = signed_in_phone(browser, base, "admin@example.cn")
     admin.goto(base + "/desk")
     admin.get_by_role("link", name="生活垃圾分类桶边督导排班").click()
     admin.locator("[data-test=decide]").click()
     admin.get_by_label("准入", exact=True).check()
     admin.get_by_label("准入条件（准入时选填）或理由（不予准入时必填）").fill("督导员由街道招募，社区只负责排班。")
-    _fits(admin)
+    fits_phone(admin)
     admin.get_by_role("button", name="记录准入决定").click()
     expect(admin.locator("[data-test=admission-status]")).to_have_text("已准入")
 
     department.goto(request_url)
     expect(department.locator("[data-test=decision]")).to_contain_text("督导员由街道招募，社区只负责排班。")
-    _fits(department)
+    fits_phone(department)
     screenshot(department, "partnership-admitted-390")
 
-    worker = _phone(browser, base, "worker@example.cn")
+    worker = signed_in_phone(browser, base, "worker@example.cn")
     worker.goto(base + "/partnership/pushed/new")
     worker.get_by_label("下派工作的部门").select_option(label="姑苏区城市管理局")
     worker.get_by_label("工作事项").fill("创文迎检台账每日填报")
@@ -113,4 +102,4 @@ def test_lists_admission_and_pushed_work_on_a_phone(app, live_server, browser, m
     admin.get_by_label("核查情况").fill("未经准入下派，已要求停止。")
     admin.get_by_role("button", name="记录核查结论").click()
     expect(admin.locator("[data-test=finding]")).to_contain_text("未经准入下派，已要求停止。")
-    _fits(admin)
+    fits_phone(admin)
