@@ -73,7 +73,8 @@ def test_a_problem_from_record_to_rating(app, ledger, frozen):
         words = " ".join(s.words for s in problems.timeline(problem))
         assert "陈阿姨" not in words and "13912345678" not in words
     with command(app):  # the chain is written at commit
-        audited = [e.action for e in db.session.scalars(db.select(AuditEvent).filter_by(subject_type="problem"))]
+        audited = [e.action for e in db.session.scalars(  # in the order written: PostgreSQL keeps no other
+            db.select(AuditEvent).filter_by(subject_type="problem").order_by(AuditEvent.id))]
         assert audited == ["problem.dispatch", "problem.dispatched", "problem.returned", "problem.dispatch",
                            "problem.dispatched", "problem.accepted", "problem.progress", "problem.closed",
                            "problem.rated"]
