@@ -84,6 +84,7 @@ from market.outcomes import kept as _outcomes_kept  # noqa: F401
 from market.outcomes import models as _outcomes_models  # noqa: F401
 from market.partnership import desk as _partnership_desk  # noqa: F401
 from market.partnership import models as _partnership_models  # noqa: F401
+from market.partnership import receivers as _partnership_receivers  # noqa: F401
 from market.partnership import wording as _partnership_wording  # noqa: F401
 from market.philanthropy import desk as _philanthropy_desk  # noqa: F401
 from market.philanthropy import models as _philanthropy_models  # noqa: F401

@@ -568,8 +568,10 @@ TOPICS = {  # the demo's records each topic search must put first
     "助残": {("need", "残疾人康复训练和助残服务"), ("organization", "苏州市吴中区阳光助残服务中心")},
     "心理": {("need", "初中生学习压力大，需要心理辅导"), ("tender", "沧浪街道青少年心理健康辅导项目"),
            ("organization", "苏州工业园区心桥青少年心理服务社")},
+    # and the three agreements entrusting 城市管理局's sorting duty rota to 平江街道's committees (issue 23)
     "垃圾分类": {("need", "垃圾分类桶边督导志愿者不够"), ("tender", "平江街道垃圾分类宣传督导项目"),
-             ("organization", "苏州市相城区绿色家园环保志愿者协会")},
+             ("organization", "苏州市相城区绿色家园环保志愿者协会"),
+             *(("contract", f"生活垃圾分类桶边督导排班（{c}）") for c in ("桐芳社区", "金坊社区", "新城社区"))},
     "社区矫正": {("need", "社区矫正对象的就业帮扶"), ("tender", "姑苏区社区矫正对象教育帮扶项目"),
              ("organization", "苏州市吴江区新航社区矫正服务社")},
 }

@@ -79,6 +79,13 @@ def test_demo_export_validates_against_the_official_schema(app, tmp_path, demo_s
     assert paid < deal["value"]["amount"] and deal["milestones"][-1]["status"] == "partiallyMet"
     assert {"buyer", "payer"} <= set(next(p for p in done["parties"] if p["id"].startswith("department"))["roles"])
     assert "ocds-mkt0sz-tender-" in done["ocid"]
+    # The demo's three signed agreements entrusting waste-sorting work to residents' committees (issue 23):
+    # direct processes whose supplier and payee is the committee, which says what it is and where.
+    entrusted = [r["compiledRelease"] for r in records["records"] if "-entrusted-" in r["ocid"]]
+    assert len(entrusted) == 3 and {e["tender"]["procurementMethod"] for e in entrusted} == {"direct"}
+    committee = next(p for p in entrusted[0]["parties"] if "supplier" in p["roles"])
+    assert committee["details"]["organizationType"] == "residents_committee" and "payee" in committee["roles"]
+    assert committee["identifier"]["scheme"] == "CN-USCC"
 
 
 def test_a_process_grows_release_by_release_with_exact_amounts(app, tender_world, frozen, make_user, places):

@@ -267,10 +267,11 @@ def test_public_list_filters_and_paginates(client, app, make_user, demo_seeded):
     app.config["PER_PAGE"] = 5
     try:
         first = client.get("/organizations/").get_data(as_text=True)
-        # the demo's 12 approved social organizations and the grid ledger's property-management company
-        assert "第 1 页，共 3 页" in first and "共 13 条" in first
-        third = client.get("/organizations/?page=3").get_data(as_text=True)
-        assert third.count('class="card"') == 3
+        # the demo's 12 approved social organizations, the grid ledger's property-management company and
+        # 平江街道's three residents' committees (demo/partnership.py)
+        assert "第 1 页，共 4 页" in first and "共 16 条" in first
+        last = client.get("/organizations/?page=4").get_data(as_text=True)
+        assert last.count('class="card"') == 1
     finally:
         app.config["PER_PAGE"] = 20
 

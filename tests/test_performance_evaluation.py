@@ -203,10 +203,11 @@ def test_evaluation_pages_run_a_fixed_number_of_queries(app, tied, client, count
     # Anonymous: no signed-in person to load. The contract page: contract, evaluations and their scores,
     # satisfaction, stars, ratings page and total, two-way ratings, milestones, grades. The
     # organization's scorecard adds its late reports (one query, and two for the rules in force), the
-    # department's its tranches overdue now.
+    # department's its tranches overdue now, and partnership's section its burden figures (one query) and
+    # the year-end evaluations both ways (one).
     assert small == {f"/evaluation/contracts/{world['contract']}": 10, f"/evaluation/{evaluation_id}": 8,
                      f"/evaluation/organizations/{world['org2']}": 14,
-                     f"/evaluation/departments/{places['department']}": 8, "/evaluation/grading": 2,
+                     f"/evaluation/departments/{places['department']}": 10, "/evaluation/grading": 2,
                      "/evaluation/rubrics": 2, f"/evaluation/rubrics/{world['rubric']}": 3}, small
 
 

@@ -409,7 +409,7 @@ def test_nothing_of_a_sealed_bid_is_readable_by_anyone_else_anywhere(app, tender
               "name": "opened-bids", "ocid": f"ocds-mkt0sz-tender-{world['tender']}",
               "problem_id": 1, "task": "dispatch", "rule_id": 1, "fmt": "json", "code": "sanitation",
               "service_request_id": "1", "problem_photo_id": 1, "task_list_id": 1, "admission_request_id": 1,
-              "pushed_work_id": 1}
+              "pushed_work_id": 1, "entrusted_agreement_id": 1, "direction": "of_community"}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":

@@ -13,8 +13,6 @@ from market.core.forms import ConfirmedForm, ConfirmForm, flash_refusal
 from market.core.page_cache import cached_page
 from market.core.pagination import pages_of
 from market.core.params import bounded_int
-from market.extensions import db
-from market.procurement.models import Tender
 from market.search import services as search
 from market.transparency import ocds
 from market.transparency.datasets import DATASETS
@@ -139,16 +137,17 @@ def _exact_json(value, status: int = 200):
     return Response(ocds.dumps(value), status=status, mimetype="application/json")
 
 
-def _tender_page():
+def _process_page():
+    """A page of the public contracting processes, as (kind, id) rows; `ocds.processes_of` loads them."""
     page, per_page = _page_args()
-    return pages_of(ocds.public_tenders_select(), page, per_page)
+    return pages_of(ocds.public_processes_select(), page, per_page, rows=True)
 
 
 @bp.route("/ocds/releases.json")
 @cached_page
 def ocds_releases():
-    page = _tender_page()
-    package = ocds.release_package(page.items, request.full_path)
+    page = _process_page()
+    package = ocds.release_package(ocds.processes_of(page.items), request.full_path)
     links = _links(page, "api.ocds_releases")
     return _exact_json({**package, **({"links": links} if links else {})})
 
@@ -156,8 +155,8 @@ def ocds_releases():
 @bp.route("/ocds/records.json")
 @cached_page
 def ocds_records():
-    page = _tender_page()
-    package = ocds.record_package(page.items, request.full_path)
+    page = _process_page()
+    package = ocds.record_package(ocds.processes_of(page.items), request.full_path)
     links = _links(page, "api.ocds_records")
     return _exact_json({**package, **({"links": links} if links else {})})
 
@@ -165,12 +164,10 @@ def ocds_records():
 @bp.route("/ocds/records/<ocid>.json")
 @cached_page
 def ocds_record(ocid: str):
-    prefix = f"{ocds.prefix()}-tender-"
-    number = ocid[len(prefix):] if ocid.startswith(prefix) else ""
-    tender = db.session.get(Tender, int(number)) if number.isdigit() and len(number) < 10 else None
-    if tender is None or tender.status == "draft":
+    process = ocds.process_of_ocid(ocid)
+    if process is None:
         return error(_("There is no public contracting process with this ocid."), 404, "ocid", code="no_such_process")
-    return _exact_json(ocds.record_package([tender], request.path))
+    return _exact_json(ocds.record_package([process], request.path))
 
 
 # --- tokens (pages for people) ------------------------------------------------------------------------

@@ -7,3 +7,7 @@ may_inspect = _signals.signal("contract-may-inspect", doc="""
 May this person record a site visit or spot check on this contract? Sender: the `Contract`;
 keyword `user`. A receiver answers True to allow (the independent evaluator commissioned for it);
 nobody may when no receiver does.""")
+
+contract_origin = _signals.signal("contract-origin", doc="""
+Where a contract that came from neither a tender nor a round came from, for its page. Sender: the
+`Contract`. A receiver answers (label, url) when the contract is its own, else None.""")

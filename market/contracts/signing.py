@@ -82,6 +82,27 @@ def draft_grant(actor: User, round_, proposal, terms: Terms) -> Contract:
     return contract
 
 
+def draft_entrusted(actor: User, department_id: int, organization_id: int, category_id: int, title: str,
+                    communities: list, terms: Terms, ceiling_fen: int) -> Contract:
+    """The draft agreement entrusting admitted work to a community's residents' committee or workstation
+    (委托协议, 费随事转): the department pays from its budget, which must carry the price now."""
+    terms = validate(terms, ceiling_fen)
+    available = money.available_budget(department_id)
+    if available < terms.price_fen:  # two drafts at once: the ledger refuses the second commitment
+        raise ServiceError(_("The department's uncommitted budget (%(available)s) cannot carry this price "
+                             "(%(price)s); record the budget first.", available=format_fen(available),
+                             price=format_fen(terms.price_fen)), code="budget_cannot_carry_price", field="price")
+    contract = Contract(number="", department_id=department_id, organization_id=organization_id,
+                        category_id=category_id, title=title, service_standards="", price_fen=0,
+                        ceiling_fen=ceiling_fen, starts_on=terms.starts_on, ends_on=terms.ends_on,
+                        payment_days=rules.in_force()["payment_days"], created_at=clock.now(), created_by_id=actor.id,
+                        status="draft")
+    contract.communities = list(communities)
+    _register(actor, contract, terms, "WT")  # 委托
+    money.commit(money.source_of(contract), contract.id, contract.price_fen, actor)
+    return contract
+
+
 def contract_of_tender(tender_id: int) -> Contract | None:
     return db.session.scalar(select(Contract).where(Contract.tender_id == tender_id, Contract.status != "cancelled"))
 

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market import clock
-from market.contracts import access, amendments, delivery, payment, signing, terms
+from market.contracts import access, amendments, delivery, payment, signals, signing, terms
 from market.contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from market.contracts.forms import (
     AmendmentAnswerForm,
@@ -97,6 +97,7 @@ def show(contract_id: int):
         DECISIONS=DECISIONS,
         INSPECTION_KINDS=INSPECTION_KINDS,
         bp_to_percent=terms.bp_to_percent,
+        origins=[answer for _receiver, answer in signals.contract_origin.send(contract) if answer],
     )
 
 

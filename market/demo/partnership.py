@@ -1,18 +1,36 @@
 """Government and community as partners (issue 23), as 姑苏区 keeps it: its two lists in two published
 versions (2024 and 2026) and a draft for 2027, imported from the spreadsheet civil affairs keeps; the
-admission requests of 城市管理局 and 民政局 in every state; and three reports of work pushed on
-平江街道's communities, looked into or waiting."""
+admission requests of 城市管理局 and 民政局 in every state; three reports of work pushed on 平江街道's
+communities, looked into or waiting; and a year of entrusted work (`ENTRUSTED`): the residents'
+committees of the street's first three communities, the agreements that brought 城市管理局's waste
+sorting work and its money to them, delivered, accepted and paid tranche by tranche, a draft for
+民政局's check, and the year-end evaluations both ways.
+
+The burden figures this gives, worked by hand (N is the number of 平江街道's communities):
+- community 0: 2 admitted tasks (waste sorting, the check), 1 signed agreement of ¥24,000, all paid,
+  1 upheld report of pushed work, 1 refused admission (the street's patrol): 1 of 3 tasks with money, 33%;
+- community 1: 1 task, 1 agreement of ¥24,000, ¥16,800 paid (the last tranche waits for acceptance),
+  no pushed work, 1 refused: 100%; community 2: 1 task, 1 agreement of ¥18,000, ¥5,400 paid: 100%;
+- 城市管理局: N tasks, 3 agreements, ¥66,000, ¥46,200 paid, 1 upheld, 1 refused: 300 // (N + 1) %;
+- 民政局: 1 task, its agreement a draft: 0 agreements, 0%."""
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from market import clock
+from market.accounts import services as accounts
 from market.accounts.models import User
+from market.contracts import delivery, payment, signing
 from market.core import tables
+from market.demo import DEMO_PASSWORD
 from market.demo.moments import clock_at
 from market.extensions import db
-from market.partnership import admissions, list_files, lists, pushed
-from market.partnership.models import KIND_CHINESE, TaskList
+from market.money import services as money
+from market.organizations import credit_code
+from market.organizations import services as organizations
+from market.organizations.models import ServiceCategory
+from market.partnership import admissions, agreements, list_files, lists, pushed, reviews
+from market.partnership.models import KIND_CHINESE, AdmissionRequest, TaskList
 from market.places.models import Department
 
 # (code, kind, item, legal basis): 依法履行职责事项 and 协助政府工作事项, after 太仓's 2010 lists.
@@ -54,7 +72,7 @@ ADDED_2026 = [  # the 2026 version adds two
 # reason, frequency, staff hours, yuan offered, then the decision: (days later, "admitted" / "refused" /
 # "withdrawn", note) or None while it waits)
 REQUESTS = [
-    (200, "城市管理局", None, "生活垃圾分类桶边督导排班",
+    (330, "城市管理局", None, "生活垃圾分类桶边督导排班",
      "平江街道三个小区撤桶并点后，投放点需要在早晚高峰安排督导。"
      "请社区负责排班和每周记录，督导员由城市管理局招募的志愿者担任。",
      "weekly", 4, 24_000, (9, "admitted", "督导员由街道统一招募和培训；社区只负责排班和记录，"
@@ -94,11 +112,32 @@ PUSHED = [
 ]
 
 
-def seed_partnership(people: dict, communities: list) -> None:
-    """Once: the demo seeds it when 姑苏区 has no lists yet."""
+PEOPLE = [  # (e-mail, name, what they are); worker@demo.market registers the first community's committee
+    ("committee2@demo.market", "陈静", "residents' committee (平江街道's second community)"),
+    ("committee3@demo.market", "赵敏", "residents' committee (平江街道's third community)"),
+]
+COMMITTEES = ["worker@demo.market", "committee2@demo.market", "committee3@demo.market"]  # by community index
+
+# (community index, the admitted work, days before the seeding it is drafted, months, yuan, tranches
+# delivered, accepted and paid, and whether the next is reported and waits for acceptance). The first two
+# ran from January to the end of October: the city's rules apply from 1 January 2026.
+ENTRUSTED = [
+    (0, "生活垃圾分类桶边督导排班", 315, 10, 24_000, 3, False),
+    (1, "生活垃圾分类桶边督导排班", 315, 10, 24_000, 2, True),
+    (2, "生活垃圾分类桶边督导排班", 205, 12, 18_000, 1, False),
+]
+DRAFTED = (0, "高龄老人尊老金发放前的在世核查", 3, 12, 3_000)  # 民政局 signed; the committee has not yet
+STANDARDS = {"生活垃圾分类桶边督导排班": "早7:00—9:00、晚18:00—20:00每个投放点安排一名督导员；社区负责排班和每周记录，"
+                                          "每月汇总一次报城市管理局。督导员由街道统一招募和培训。",
+             "高龄老人尊老金发放前的在世核查": "每年二月底前逐户核实辖区80周岁以上老人在世情况，填写核查表，"
+                                             "三月五日前报民政局。"}
+
+
+def seed_partnership(people: dict, communities: list) -> list[tuple[str, str, str]]:
+    """Once: the demo seeds it when 姑苏区 has no lists yet. Returns the people it adds."""
     district_id = communities[0].street.district_id
     if db.session.scalar(select(TaskList.id).where(TaskList.district_id == district_id)) is not None:
-        return
+        return PEOPLE
     admin = people["admin@demo.market"]
     now = clock.now()
     _version(admin, district_id, datetime(2023, 12, 5, 2), date(2024, 1, 1), "姑苏区社区工作事项两份清单（2024年版）",
@@ -140,6 +179,96 @@ def seed_partnership(people: dict, communities: list) -> None:
             with clock_at(now - timedelta(days=days - later)):
                 pushed.decide(admin, report, uphold, text)
                 db.session.commit()
+    _entrusted_year(people, communities, staff, now)
+    return PEOPLE
+
+
+def _entrusted_year(people: dict, communities: list, staff: dict, now: datetime) -> None:
+    """The committees, the agreements, a year of delivery and payment, and the evaluations both ways."""
+    admin, city = people["admin@demo.market"], staff["城市管理局"]
+    directors = [people.get(email) or accounts.register(email, name, DEMO_PASSWORD)
+                 for email, name in [(COMMITTEES[0], "")] + [(e, n) for e, n, _what in PEOPLE]]
+    category = db.session.scalar(select(ServiceCategory.id).where(ServiceCategory.code == "environment"))
+    committees = []
+    with clock_at(now - timedelta(days=318)):
+        for index, director in enumerate(directors):
+            community = communities[index]
+            committee = organizations.register_organization(director, organizations.OrganizationData(
+                name=f"苏州市姑苏区{community.street.name}{community.name}居民委员会",
+                credit_code=credit_code.make("5", "9", "320508", f"JW{index + 1:06d}"), org_type="residents_committee",
+                registered_on=date(2001, 3, 1), registration_authority="苏州市姑苏区民政局",
+                district_id=community.street.district_id, description=f"{community.name}社区的居民自治组织。",
+                staff_count=9 + index, volunteer_count=60 + 15 * index, contact_phone=f"0512-6752{index:04d}",
+                category_ids=[category], community_ids=[community.id]))
+            organizations.review_organization(admin, committee, True)
+            committees.append(committee)
+        department = db.session.scalar(select(AdmissionRequest.department_id).where(
+            AdmissionRequest.title == ENTRUSTED[0][1]))
+        money.appropriate(city, department, 10_000_000, "姑财〔2025〕27号 社区委托事项经费", "demo-entrusted-work")
+        db.session.commit()
+    for community, title, days, months, yuan, paid, waiting in ENTRUSTED:
+        contract = _agreement(city, committees[community], category, title, now - timedelta(days=days), months, yuan)
+        with clock_at(now - timedelta(days=days - 2)):
+            signing.sign(city, contract, "purchaser")
+            signing.sign(directors[community], contract, "organization")
+            db.session.commit()
+        for position, milestone in enumerate(contract.milestones[:paid + waiting]):
+            due = datetime(milestone.due_on.year, milestone.due_on.month, milestone.due_on.day, 2)
+            with clock_at(due - timedelta(days=3)):
+                delivery.submit_report(directors[community], contract, milestone.id, delivery.ReportData(
+                    f"{milestone.title}：按排班表完成早晚桶边督导，记录投放点情况并每月汇总。", 300 + 40 * position))
+                db.session.commit()
+            if position < paid:
+                with clock_at(due + timedelta(days=1)):
+                    payment.decide(city, contract, milestone.id, "accepted")
+                    db.session.commit()
+                with clock_at(due + timedelta(days=3)):
+                    payment.pay(city, contract, milestone.id)
+                    db.session.commit()
+    community, title, days, months, yuan = DRAFTED
+    civil = people["purchaser@demo.market"]
+    with clock_at(now - timedelta(days=days)):
+        money.appropriate(civil, db.session.scalar(select(AdmissionRequest.department_id).where(
+            AdmissionRequest.title == title)), 1_000_000, "姑财〔2026〕9号 尊老金核查经费", "demo-entrusted-check")
+        db.session.commit()
+    drafted = _agreement(civil, committees[community], db.session.scalar(select(ServiceCategory.id).where(
+        ServiceCategory.code == "elderly")), title, now - timedelta(days=days), months, yuan)
+    with clock_at(now - timedelta(days=days - 1)):
+        signing.sign(civil, drafted, "purchaser")
+        db.session.commit()
+    _evaluations(city, directors, committees)
+
+
+def _agreement(actor, committee, category: int, title: str, at: datetime, months: int, yuan: int):
+    with clock_at(at):
+        request = db.session.scalar(select(AdmissionRequest).where(AdmissionRequest.title == title))
+        contract = agreements.draft(actor, request, agreements.AgreementData(
+            organization_id=committee.id, category_id=category, price_fen=yuan * 100,
+            starts_on=clock.today() + timedelta(days=5), months=months, standards=STANDARDS[title]))
+        db.session.commit()
+    return contract
+
+
+def _evaluations(city, directors: list, committees: list) -> None:
+    """The evaluations of the year being evaluated now (or, from April to mid-November, of last year, given
+    in January): both ways for the first committee; for the second, the department's only."""
+    today = clock.today()
+    moment = clock.now() if reviews.open_year(today) is not None else datetime(today.year, 1, 15, 2)
+    given = [(city, "of_community", 0, {"to_standard": 5, "on_time": 5, "residents": 4},
+              "排班和记录完整，每月按时汇总；早高峰个别投放点督导员到岗偏晚。"),
+             (directors[0], "of_department", 0, {"guidance": 4, "paid_on_time": 5, "respects_lists": 3,
+                                                 "no_pushed_work": 2},
+              "委托经费按时拨付；但创文迎检期间仍通过网格群要求每日填报台账，未经准入。"),
+             (city, "of_community", 1, {"to_standard": 4, "on_time": 3, "residents": 4},
+              "督导到位，第三期记录汇总晚交一周。")]
+    with clock_at(moment):
+        if not reviews.waiting(city, clock.today()):
+            return  # no agreement ran last year
+        owed = {(p.direction, p.organization.id): p for p in reviews.waiting(city, clock.today())
+                + reviews.waiting(directors[0], clock.today())}
+        for actor, direction, committee, scores, comment in given:
+            reviews.give(actor, owed[direction, committees[committee].id], scores, comment)
+        db.session.commit()
 
 
 def _version(admin, district_id: int, at: datetime, start: date, title: str, source: str, items: list,

@@ -237,12 +237,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_topics(people, communities)
     newcomers = seed_waiting(people, organizations, communities)
     grid_people = seed_grid(people, communities)
-    seed_partnership(people, communities)
+    partnership_people = seed_partnership(people, communities)
     db.session.commit()  # the command's unit of work (the steps above commit as the clock moves)
     return [(email, name, role.value if role else {"owner": "organization owner"}.get(scope, scope))
             for email, name, role, scope in DEMO_PEOPLE] + [(email, name, "resident") for email, name in DEMO_RATERS] \
         + [(email, name, "organization owner") for email, name in owners] + journey_people \
-        + [(email, name, "resident, to be verified") for email, name in newcomers] + grid_people
+        + [(email, name, "resident, to be verified") for email, name in newcomers] + grid_people + partnership_people
 
 
 # (author, title, description, category, urgency, people, supporters, comments)

@@ -21,7 +21,7 @@ from market.core.forms import (
 )
 from market.core.page_cache import cached_page
 from market.core.pagination import paginate
-from market.evaluation import charts, grading, ratings, rubrics, scorecards
+from market.evaluation import charts, grading, ratings, rubrics, scorecards, signals
 from market.evaluation import services as evaluations
 from market.evaluation.actions import (
     EVALUATION_ACTIONS,
@@ -557,6 +557,8 @@ def department(department_id: int):
     return render_template("evaluation/department.html", department=found,
                            card=scorecards.department_card(department_id),
                            page=paginate(scorecards.department_ratings_select(department_id)),
+                           sections=[answer for _receiver, answer in signals.department_scorecard.send(found)
+                                     if answer],
                            item_labels=_item_labels(), **_labels())
 
 

@@ -51,8 +51,11 @@ ORGANIZATION_MACHINE = StateMachine(
             "rejected": _l("Returned for corrections"), "suspended": _l("Suspended")},
 )
 
-# a property-management company (物业服务企业) answers for its estates' common parts in the grid ledger
-ORG_TYPES = ("social_group", "social_service", "foundation", "property_management")
+# a property-management company (物业服务企业) answers for its estates' common parts in the grid ledger;
+# a residents' committee (居民委员会) or a community workstation (社区工作站) serves one community and takes
+# on admitted work by agreement (委托协议), never by bidding
+COMMUNITY_BODY_TYPES = ("residents_committee", "workstation")
+ORG_TYPES = ("social_group", "social_service", "foundation", "property_management", *COMMUNITY_BODY_TYPES)
 
 
 class Organization(db.Model):
@@ -88,6 +91,10 @@ class Organization(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def is_community_body(self) -> bool:
+        return self.org_type in COMMUNITY_BODY_TYPES
 
 
 class Membership(db.Model):

@@ -9,13 +9,14 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.roles import Role
 from market.core import text, unit, uploads
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, PermissionDenied, Problem, ServiceError
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.notifications import services as notifications
 from market.notifications.wording import describes
 from market.organizations import credit_code
 from market.organizations.models import (
+    COMMUNITY_BODY_TYPES,
     DOCUMENT_TYPES,
     ORG_TYPES,
     ORGANIZATION_MACHINE,
@@ -74,7 +75,18 @@ def org_type_label(org_type: str) -> str:
         "social_service": _("Social service agency (社会服务机构)"),
         "foundation": _("Foundation (基金会)"),
         "property_management": _("Property-management company (物业服务企业)"),
+        "residents_committee": _("Residents' committee (居民委员会)"),
+        "workstation": _("Community workstation (社区工作站)"),
     }.get(org_type, org_type)
+
+
+def community_body_problem(org: Organization) -> Problem | None:
+    """A residents' committee or a community workstation takes on work by agreement only: it neither
+    bids, nor applies for grants, nor is listed as an undertaker."""
+    if org.is_community_body:
+        return Problem(_("A residents' committee or community workstation takes on work by an entrusting "
+                         "agreement (委托协议), not by bidding or applying."), code="community_body")
+    return None
 
 
 def document_type_label(doc_type: str) -> str:
@@ -94,6 +106,9 @@ def _validated(data: OrganizationData) -> OrganizationData:
         raise ServiceError(message, field="credit_code")
     if data.org_type not in ORG_TYPES:
         raise ServiceError(_("Choose the organization type."), field="org_type")
+    if data.org_type in COMMUNITY_BODY_TYPES and len(set(data.community_ids)) != 1:
+        raise ServiceError(_("A residents' committee or community workstation serves one community: choose it, "
+                             "and only it, under the communities served."), field="community_ids")
     if data.registered_on > clock.now().date():
         raise ServiceError(_("The registration date cannot be in the future."), field="registered_on")
     if data.district_id is not None and db.session.get(District, data.district_id) is None:

@@ -69,6 +69,14 @@ def _withdraw(user, request: AdmissionRequest):
     return while_in(("submitted",), _("Only a request waiting for a decision is withdrawn."), code="decided")(request)
 
 
+@ADMISSION_ACTIONS.action("entrust")
+def _entrust(user, request: AdmissionRequest):
+    if not (user and user.is_authenticated and request.department_id in user.department_ids()):
+        return PermissionDenied(_("Only the department's staff entrust the work it asked for."))
+    return while_in(("admitted",), _("Only admitted work is entrusted by agreement: this request is not admitted."),
+                    code="not_admitted")(request)
+
+
 PUSHED_ACTIONS = ActionSet("pushed_work", PUSHED_MACHINE)
 
 

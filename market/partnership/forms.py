@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from market.core.forms import Form, IntegerField, options
 from market.partnership.models import FREQUENCIES
@@ -69,3 +69,34 @@ class PushedDecisionForm(Form):
     finding = TextAreaField(_l("What you found"), validators=[DataRequired(), Length(max=2000)],
                             description=_l("Public, with the finding."))
     submit = SubmitField(_l("Record the finding"))
+
+
+class AgreementForm(Form):
+    organization_id = SelectField(_l("The community's residents' committee or workstation"), coerce=int)
+    category_id = SelectField(_l("Service category"), coerce=int)
+    price = StringField(_l("Money that comes with the work (yuan)"),
+                        validators=[DataRequired(message=_l("Enter the amount in yuan."))])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired(message=_l("Give a date."))])
+    months = IntegerField(_l("Months it runs"), default=12, validators=[NumberRange(min=1, max=12)])
+    standards = TextAreaField(_l("Tasks and standards"), validators=[DataRequired(), Length(max=10000)],
+                              description=_l("What the community does, how often, and how delivery is shown."))
+    submit = SubmitField(_l("Draft the agreement"))
+
+
+SCORE_CHOICES = options((str(n), str(n)) for n in range(5, 0, -1))
+
+
+class YearReviewForm(Form):
+    """Its score fields are added per direction (REVIEW_ITEMS), by `year_review_form`."""
+
+    comment = TextAreaField(_l("Comment (public)"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Give the evaluation"))
+
+
+def year_review_form(items: dict, **kwargs) -> YearReviewForm:
+    class Scored(YearReviewForm):
+        pass
+    for key, label in items.items():
+        setattr(Scored, key, RadioField(label, choices=SCORE_CHOICES,
+                                        validators=[DataRequired(message=_l("Score it from 1 to 5."))]))
+    return Scored(**kwargs)

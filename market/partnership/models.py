@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.workflow import StateMachine
@@ -139,3 +139,55 @@ class PushedWork(db.Model):
 
     community = relationship("Community")
     department = relationship("Department")
+
+
+class EntrustedAgreement(db.Model):
+    """Admitted work entrusted to one community's residents' committee or workstation by an agreement
+    (一份协议) on the contracts machinery, which brings the money with the work (费随事转). One live
+    agreement per community for each admitted request."""
+
+    __tablename__ = "entrusted_agreement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admission_id: Mapped[int] = mapped_column(ForeignKey("admission_request.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    created_at: Mapped[datetime]
+
+    admission = relationship("AdmissionRequest")
+    contract = relationship("Contract", lazy="joined")
+    community = relationship("Community")
+    organization = relationship("Organization")
+
+
+# The year-end evaluation both ways (双向评估) of entrusted work: what each side scores, 1 to 5.
+REVIEW_ITEMS = {
+    "of_community": {"to_standard": _l("Delivered to the agreed standards"),
+                     "on_time": _l("Reported its delivery on time"),
+                     "residents": _l("Residents served well")},
+    "of_department": {"guidance": _l("Guidance given"), "paid_on_time": _l("Paid on time"),
+                      "respects_lists": _l("Respects the two lists"),
+                      "no_pushed_work": _l("Pushes no work down without admission")},
+}
+REVIEW_DIRECTIONS = {"of_community": _l("The department's evaluation of the community's entrusted work"),
+                     "of_department": _l("The community's evaluation of the department")}
+
+
+class YearReview(db.Model):
+    """One side's year-end evaluation of the other: a department of a community body's entrusted work,
+    or the body of the department. Public once given; given once."""
+
+    __tablename__ = "year_review"
+    __table_args__ = (UniqueConstraint("year", "direction", "department_id", "organization_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    direction: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    scores: Mapped[dict] = mapped_column(JSON)  # item → 1..5
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime]
+
+    department = relationship("Department")
+    organization = relationship("Organization")

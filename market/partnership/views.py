@@ -6,20 +6,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from market import clock
+from market.contracts.models import CONTRACT_MACHINE, SIGNED_STATUSES
 from market.core.errors import PermissionDenied
 from market.core.forms import ConfirmedForm, fen_from, options, run_action, run_form, run_import, task_refused
+from market.core.money import format_yuan
 from market.core.pagination import paginate
 from market.core.params import bounded_int
-from market.partnership import admissions, list_files, lists, pushed
+from market.organizations import services as organizations
+from market.partnership import admissions, agreements, list_files, lists, pushed, reviews
 from market.partnership.actions import ADMISSION_ACTIONS, LIST_ACTIONS, PUSHED_ACTIONS
 from market.partnership.forms import (
     AdmissionDecisionForm,
     AdmissionForm,
+    AgreementForm,
     ListChangeForm,
     ListDraftForm,
     ListImportForm,
     PushedDecisionForm,
     PushedForm,
+    year_review_form,
 )
 from market.partnership.models import (
     ADMISSION_MACHINE,
@@ -27,6 +33,8 @@ from market.partnership.models import (
     ITEM_KINDS,
     LIST_MACHINE,
     PUSHED_MACHINE,
+    REVIEW_DIRECTIONS,
+    REVIEW_ITEMS,
 )
 from market.places import services as places
 
@@ -166,9 +174,45 @@ def new_admission():
 @bp.route("/admissions/<int:admission_request_id>")
 def admission(admission_request_id: int):
     found = admissions.get(admission_request_id)
+    signed_only = not (current_user.is_authenticated and found.department_id in current_user.department_ids())
+    entrusted = [a for a in agreements.agreements_of(found)
+                 if not signed_only or a.contract.status in SIGNED_STATUSES]
     return render_template("partnership/admission.html", request_=found,
                            actions=ADMISSION_ACTIONS.of(current_user, found),
-                           history=ADMISSION_MACHINE.history(found), **LABELS)
+                           history=ADMISSION_MACHINE.history(found), agreements=entrusted,
+                           show_agreements=found.status == "admitted" or bool(entrusted),
+                           signed_count=sum(a.contract.status in SIGNED_STATUSES for a in entrusted),
+                           community_count=len(agreements.communities_of(found)), contract_machine=CONTRACT_MACHINE,
+                           **LABELS)
+
+
+@bp.route("/admissions/<int:admission_request_id>/entrust", methods=["GET", "POST"])
+@login_required
+def entrust(admission_request_id: int):
+    """Draft the agreement entrusting admitted work to one community's body."""
+    found = admissions.get(admission_request_id)
+    back = url_for("partnership.admission", admission_request_id=found.id)
+    if request.method == "GET" and (refused := task_refused(ADMISSION_ACTIONS, current_user, found, "entrust", back)):
+        return refused
+    form = AgreementForm()
+    if request.method == "GET":
+        form.starts_on.data = form.starts_on.data or clock.today()
+        form.price.data = form.price.data or format_yuan(found.money_offered)
+    bodies = agreements.bodies_to_entrust(found)
+    names = {c.id: c.name for c in agreements.communities_of(found)}
+    form.organization_id.choices = options((o.id, f"{names[c]} · {o.name}") for o, c in bodies)
+    form.category_id.choices = options(organizations.category_choices())
+
+    def draft():
+        return agreements.draft(current_user, found, agreements.AgreementData(
+            organization_id=form.organization_id.data, category_id=form.category_id.data,
+            price_fen=fen_from(form.price.data, "price"), starts_on=form.starts_on.data, months=form.months.data,
+            standards=form.standards.data or ""))
+
+    return run_form(form, draft, _("The agreement is drafted: both sides sign it here."),
+                    lambda contract: url_for("contracts.show", contract_id=contract.id),
+                    ) or render_template("partnership/entrust.html", form=form, request_=found,
+                                         budget=agreements.budget_left(found), has_bodies=bool(bodies), **LABELS)
 
 
 @bp.route("/admissions/<int:admission_request_id>/decide", methods=["GET", "POST"])
@@ -245,3 +289,30 @@ def decide_pushed(pushed_work_id: int):
         PUSHED_ACTIONS, found, url_for("partnership.pushed_work", pushed_work_id=pushed_work_id), form,
         lambda: pushed.decide(current_user, found, form.decision.data == "uphold", form.finding.data or ""),
         _("The finding is recorded and public."), "partnership/decide_pushed.html", report=found)
+
+
+# --- the year-end evaluation both ways -------------------------------------------------------------
+
+@bp.route("/reviews")
+def review_list():
+    return render_template("partnership/reviews.html", waiting=reviews.waiting(current_user, clock.today()),
+                           page=paginate(reviews.reviews_select()), items=REVIEW_ITEMS, directions=REVIEW_DIRECTIONS,
+                           year=reviews.open_year(clock.today()), **LABELS)
+
+
+@bp.route("/reviews/<any(of_community, of_department):direction>/<int:entrusted_agreement_id>",
+          methods=["GET", "POST"])
+@login_required
+def give_review(direction: str, entrusted_agreement_id: int):
+    """The evaluation, of the year being evaluated now, between the two sides of an agreement."""
+    found = reviews.pair(current_user, direction, entrusted_agreement_id, clock.today())
+    items = REVIEW_ITEMS[direction]
+    form = year_review_form(items)
+
+    def give():
+        return reviews.give(current_user, found, {key: int(getattr(form, key).data) for key in items},
+                            form.comment.data or "")
+
+    return run_form(form, give, _("The evaluation is given and public."), url_for("partnership.review_list")) \
+        or render_template("partnership/review_form.html", form=form, pair=found, items=items,
+                           directions=REVIEW_DIRECTIONS, window=reviews.window(found.year))

@@ -14,6 +14,7 @@ from market.core.money import format_fen
 from market.extensions import db
 from market.incubation.services import ever_incubated
 from market.needs.models import CommunityRequest
+from market.organizations import services as organizations
 from market.organizations.models import Organization
 from market.philanthropy.actions import PROPOSAL_ACTIONS, ROUND_ACTIONS
 from market.philanthropy.giving import cancel_project
@@ -55,7 +56,7 @@ def get_proposal(viewer, proposal_id: int) -> Proposal:
 
 def eligibility_problems(round_: Round, organization: Organization) -> list[Problem]:
     """Why an organization may not apply to this round (each with its code); empty when it may."""
-    problems = []
+    problems = [found] if (found := organizations.community_body_problem(organization)) else []
     if organization.status != "approved":
         problems.append(Problem(_("The organization is not approved by civil affairs."),
                                 code="organization_not_approved"))

@@ -12,6 +12,7 @@ from market.accounts.models import User
 from market.core import text, unit, uploads
 from market.core.errors import Checks, Ineligible, NotFound, PermissionDenied, Problem, ServiceError
 from market.extensions import db
+from market.organizations import services as organizations
 from market.organizations.models import GRADES, Organization
 from market.procurement import sealing
 from market.procurement import undertakers as undertaker_rules
@@ -33,7 +34,7 @@ def required_grade(tender: Tender) -> int:
 
 def eligibility_problems(org: Organization, tender: Tender) -> list[Problem]:
     """Why the organization may not bid on the tender (each with its code); an empty list means it may."""
-    problems = []
+    problems = [found] if (found := organizations.community_body_problem(org)) else []
     if org.status != "approved":
         problems.append(Problem(_("The organization is not approved by civil affairs."),
                                 code="organization_not_approved"))

@@ -15,6 +15,7 @@ from market.accounts.roles import Role
 from market.core import text, unit
 from market.core.errors import Ineligible, PermissionDenied, Problem, ServiceError, existing
 from market.extensions import db
+from market.organizations import services as organizations
 from market.organizations.models import (
     GRADES,
     INSPECTION_RESULTS,
@@ -42,7 +43,7 @@ def _years_between(start: date, end: date) -> int:
 def eligibility_problems(org: Organization) -> list[Problem]:
     """Why the organization may not be listed now (each with its code); an empty list means it may."""
     today = clock.now().date()
-    problems = []
+    problems = [found] if (found := organizations.community_body_problem(org)) else []
     if org.status != "approved":
         problems.append(Problem(_("The organization is not approved by civil affairs."),
                                 code="organization_not_approved"))

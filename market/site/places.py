@@ -11,6 +11,7 @@ from market.needs import access, listings, needs
 from market.needs.forms import ThresholdForm
 from market.needs.labels import LABELS
 from market.organizations import services as organizations
+from market.partnership import burden
 from market.places import services
 from market.places.models import District
 
@@ -61,5 +62,11 @@ def community(community_id: int):
                                arg="organizations_page"),
         resident=access.is_resident_of(current_user, community_id),
         worker=access.is_worker_of(current_user, community_id), threshold_form=threshold_form,
-        satisfaction=ratings.satisfaction(community_id=community_id), **LABELS,
+        satisfaction=ratings.satisfaction(community_id=community_id), burden=_burden(community_id), **LABELS,
     )
+
+
+def _burden(community_id: int):
+    """The community's burden figures, when there is anything to count."""
+    row = db.session.execute(burden.community_select(community_id)).one()
+    return row if any((row.admitted_tasks, row.refused_admissions, row.pushed_upheld, row.agreements)) else None

@@ -16,7 +16,7 @@ def export_command(outdir):
     """Write release-package.json, record-package.json and records/<ocid>.json into OUTDIR."""
     from sqlalchemy import func, select
 
-    total = db.session.scalar(select(func.count()).select_from(ocds.public_tenders_select().subquery()))
+    total = db.session.scalar(select(func.count()).select_from(ocds.public_processes_select().subquery()))
     if sys.stdout.isatty():
         with click.progressbar(length=total, label="Exporting", show_pos=True) as bar:
             counts = ocds.export(outdir, bar.update)

@@ -16,7 +16,8 @@ from market.money.models import Payment
 from market.needs.models import Need
 from market.organizations.models import Organization, OrganizationGrade, ServiceCategory
 from market.outcomes.models import NeedOutcome
-from market.partnership.models import AdmissionRequest, PushedWork, TaskList, TaskListItem
+from market.partnership import burden
+from market.partnership.models import AdmissionRequest, EntrustedAgreement, PushedWork, TaskList, TaskListItem
 from market.philanthropy.models import MatchResult, Proposal, Round
 from market.places.models import Community, Department, District, Street
 from market.procurement.models import Award, Bid, CatalogItem, Challenge, PurchaseCatalog, Tender
@@ -285,6 +286,24 @@ def _pushed_work():
             .join(Department, Department.id == PushedWork.department_id).order_by(PushedWork.id))
 
 
+def _entrusted_agreements():
+    return (select(Contract.number.label("number"), AdmissionRequest.id.label("admission_id"),
+                   AdmissionRequest.title.label("work"), Department.name.label("department"),
+                   Community.name.label("community"), Organization.name.label("community_body"),
+                   Contract.price_fen.label("price_fen"), Contract.status.label("status"),
+                   Contract.starts_on.label("starts_on"), Contract.ends_on.label("ends_on"),
+                   Contract.signed_at.label("signed_at"))
+            .select_from(EntrustedAgreement).join(Contract, Contract.id == EntrustedAgreement.contract_id)
+            .join(AdmissionRequest, AdmissionRequest.id == EntrustedAgreement.admission_id)
+            .join(Department, Department.id == Contract.department_id)
+            .join(Community, Community.id == EntrustedAgreement.community_id)
+            .join(Organization, Organization.id == EntrustedAgreement.organization_id)
+            .where(Contract.status.in_(SIGNED_STATUSES)).order_by(EntrustedAgreement.id))
+
+
+BURDEN = ("admitted_tasks:integer, refused_admissions:integer, pushed_upheld:integer, agreements:integer, "
+          "entrusted_fen:fen, paid_fen:fen, share_with_money:integer?")
+
 DATASETS = {
     d.name: d
     for d in (
@@ -473,6 +492,34 @@ DATASETS = {
             _cols("id:integer, community:string, department:string, work:string, staff_hours:integer, status:string, "
                   "reported_at:datetime, decided_at:datetime?, finding:string"),
             _pushed_work,
+        ),
+        Dataset(
+            "entrusted-agreements",
+            _l("Agreements entrusting work to communities"),
+            _l("Every signed agreement entrusting admitted work to a community's residents' committee or workstation, "
+               "with the admission request it follows and the money that came with the work."),
+            _cols("number:string, admission_id:integer, work:string, department:string, community:string, "
+                  "community_body:string, price_fen:fen, status:string, starts_on:date, ends_on:date, "
+                  "signed_at:datetime?"),
+            _entrusted_agreements,
+        ),
+        Dataset(
+            "community-burden",
+            _l("Work asked of communities"),
+            _l("For each community with something to count: the admitted tasks (an admission for a whole street "
+               "counts once for each of its communities), the refused admissions, the work pushed down without "
+               "admission that civil affairs upheld, the signed agreements and their money, what was paid, and the "
+               "whole percent of the tasks that came with their money."),
+            _cols("community_id:integer, district:string, street:string, community:string, " + BURDEN),
+            burden.community_select,
+        ),
+        Dataset(
+            "department-burden",
+            _l("Work departments asked of communities"),
+            _l("For each department that asked for admission or was found to push work down: the same figures over "
+               "every community it asked."),
+            _cols("department_id:integer, department:string, " + BURDEN),
+            burden.department_select,
         ),
     )
 }

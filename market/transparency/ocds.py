@@ -1,8 +1,10 @@
 """OCDS 1.1 release packages and compiled records.
 
-Each public tender is one contracting process (`ocid` = prefix + tender id). Its releases follow
-what happened: the tender (published), a tender update (cancelled or failed), the award, the
-contract (signed) and its implementation (milestones met, payments). Amounts are yuan written
+Each public tender is one contracting process (`ocid` = prefix + "tender-" + its id). Its releases
+follow what happened: the tender (published), a tender update (cancelled or failed), the award, the
+contract (signed) and its implementation (milestones met, payments). Each signed agreement entrusting
+admitted work to a community's residents' committee or workstation is one too (prefix + "entrusted-"
++ its id): a direct procurement, awarded and signed at once, then implemented the same way. Amounts are yuan written
 exactly from fen (no float on the way), dates RFC 3339 with a time zone. Only public facts: no bid
 before opening, no draft contract."""
 import json
@@ -12,13 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import literal, literal_column, select, union_all
 
 from market import clock
 from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core.workflow import StatusChange
 from market.extensions import db
 from market.money.models import Payment
+from market.partnership.models import EntrustedAgreement
 from market.procurement.models import Award, Bid, Tender
 
 OCDS_VERSION = "1.1"
@@ -69,6 +72,10 @@ def ocid_of(tender_id: int) -> str:
     return f"{prefix()}-tender-{tender_id}"
 
 
+def ocid_of_agreement(agreement_id: int) -> str:
+    return f"{prefix()}-entrusted-{agreement_id}"
+
+
 def _uri(path: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
@@ -80,8 +87,14 @@ def _department_party(department) -> dict:
 
 
 def _organization_party(org) -> dict:
-    return {"id": f"CN-USCC-{org.credit_code}", "name": org.name,
-            "identifier": {"scheme": "CN-USCC", "id": org.credit_code, "legalName": org.name}}
+    """An organization by its unified social credit code; a residents' committee or community workstation
+    says so, and which community it is, in the party's details (OCDS leaves `details` to the publisher)."""
+    party = {"id": f"CN-USCC-{org.credit_code}", "name": org.name,
+             "identifier": {"scheme": "CN-USCC", "id": org.credit_code, "legalName": org.name}}
+    if org.is_community_body:
+        party["details"] = {"organizationType": org.org_type,
+                            "community": ", ".join(c.name for c in org.communities)}
+    return party
 
 
 def _ref(party: dict) -> dict:
@@ -94,8 +107,44 @@ def public_tenders_select():
     return select(Tender).where(Tender.status != "draft").order_by(Tender.id)
 
 
-def releases_of(tender) -> list[dict]:
-    """Every release of one tender's contracting process, oldest first."""
+def public_processes_select():
+    """Every public contracting process as (kind, id): the tenders, then the signed entrusting agreements."""
+    tenders = select(literal("tender").label("kind"), Tender.id.label("id"), literal(0).label("position")) \
+        .where(Tender.status != "draft")
+    entrusted = (select(literal("entrusted").label("kind"), EntrustedAgreement.id.label("id"),
+                        literal(1).label("position"))
+                 .join(Contract, Contract.id == EntrustedAgreement.contract_id)
+                 .where(Contract.status.in_(SIGNED_STATUSES)))
+    return union_all(tenders, entrusted).order_by(literal_column("position"), literal_column("id"))
+
+
+def processes_of(rows) -> list:
+    """The tenders and agreements of (kind, id) rows, in their order."""
+    ids = {"tender": [r.id for r in rows if r.kind == "tender"], "entrusted": [r.id for r in rows
+                                                                             if r.kind == "entrusted"]}
+    found = {("tender", t.id): t for t in db.session.scalars(select(Tender).where(Tender.id.in_(ids["tender"])))}
+    found |= {("entrusted", a.id): a for a in db.session.scalars(
+        select(EntrustedAgreement).where(EntrustedAgreement.id.in_(ids["entrusted"])))}
+    return [found[r.kind, r.id] for r in rows]
+
+
+def process_of_ocid(ocid: str):
+    """The public tender or signed agreement an ocid names, or None."""
+    for kind, model in (("tender", Tender), ("entrusted", EntrustedAgreement)):
+        number = ocid.removeprefix(f"{prefix()}-{kind}-")
+        if number != ocid and number.isdigit() and len(number) < 10:
+            found = db.session.get(model, int(number))
+            public = found is not None and (found.status != "draft" if kind == "tender"
+                                            else found.contract.status in SIGNED_STATUSES)
+            return found if public else None
+    return None
+
+
+def releases_of(process) -> list[dict]:
+    """Every release of one contracting process (a tender or an entrusting agreement), oldest first."""
+    if isinstance(process, EntrustedAgreement):
+        return _agreement_releases(process)
+    tender = process
     ocid = ocid_of(tender.id)
     buyer = _department_party(tender.department)
     base = {"ocid": ocid, "initiationType": "tender", "language": "zh",
@@ -154,6 +203,13 @@ def releases_of(tender) -> list[dict]:
                                                         Contract.status.in_(SIGNED_STATUSES)))
     if contract is None:
         return releases
+    return releases + _contract_releases(release, parties, buyer, supplier, contract, award_block,
+                                         tender=tender_block)
+
+
+def _contract_releases(release, parties: dict, buyer: dict, supplier: dict, contract, award_block: dict,
+                       **blocks) -> list[dict]:
+    """The contract's releases once signed: the contract, and its implementation (payments) once paid or ended."""
     milestones = [{"id": f"milestone-{m.id}", "title": m.title, "description": m.deliverables, "type": "delivery",
                    "dueDate": moment(m.due_on), "status": _milestone_status(m),
                    **({"dateMet": moment(m.accepted_at)} if m.accepted_at else {})}
@@ -163,8 +219,8 @@ def releases_of(tender) -> list[dict]:
                       "period": {"startDate": moment(contract.starts_on), "endDate": moment(contract.ends_on)},
                       "value": yuan(contract.price_fen), "dateSigned": moment(contract.signed_at),
                       "milestones": milestones}
-    releases.append(release("contract", contract.signed_at, ["contract"], tender=tender_block, awards=[award_block],
-                            contracts=[contract_block]))
+    releases = [release("contract", contract.signed_at, ["contract"], awards=[award_block],
+                        contracts=[contract_block], **blocks)]
     payments = db.session.scalars(select(Payment).where(Payment.contract_id == contract.id,
                                                         Payment.status == "settled").order_by(Payment.id)).all()
     if payments or contract.status != "active":
@@ -174,10 +230,39 @@ def releases_of(tender) -> list[dict]:
                          "payer": _ref(buyer), "payee": _ref(supplier),
                          "uri": _uri(f"/contracts/{contract.id}")} for p in payments]
         last = max([p.settled_at for p in payments] + [contract.ended_at or contract.signed_at])
-        releases.append(release("implementation", last, ["implementation"], tender=tender_block,
-                                awards=[award_block],
-                                contracts=[{**contract_block, "implementation": {"transactions": transactions}}]))
+        releases.append(release("implementation", last, ["implementation"], awards=[award_block],
+                                contracts=[{**contract_block, "implementation": {"transactions": transactions}}],
+                                **blocks))
     return releases
+
+
+def _agreement_releases(agreement) -> list[dict]:
+    """An agreement entrusting admitted work to a community's committee (issue 23) as a contracting process
+    of its own: a direct procurement (no competition: the work goes to the body of the community it was
+    admitted for), awarded and signed at once, then implemented like any contract."""
+    contract, request = agreement.contract, agreement.admission
+    ocid = ocid_of_agreement(agreement.id)
+    buyer = _department_party(contract.department)
+    supplier = _organization_party(agreement.organization)
+    parties = {buyer["id"]: {**buyer, "roles": ["buyer", "procuringEntity"]},
+               supplier["id"]: {**supplier, "roles": ["supplier"]}}
+    tender_block = {
+        "id": f"admission-{request.id}", "title": request.title, "description": request.reason,
+        "status": "complete", "procuringEntity": _ref(buyer), "value": yuan(contract.ceiling_fen),
+        "procurementMethod": "direct", "procurementMethodDetails": "社区工作准入·委托协议（费随事转）",
+        "procurementMethodRationale": request.decision_note or "社区工作准入",
+        "mainProcurementCategory": "services",
+    }
+
+    def release(kind: str, when, tags: list[str], **blocks) -> dict:
+        return {"ocid": ocid, "initiationType": "tender", "language": "zh", "buyer": _ref(buyer),
+                "id": f"{ocid}-{kind}", "date": moment(when), "tag": tags,
+                "parties": [dict(p, roles=list(p["roles"])) for p in parties.values()], **blocks}
+
+    award_block = {"id": f"award-entrusted-{agreement.id}", "title": contract.title, "date": moment(contract.signed_at),
+                   "status": "active", "value": yuan(contract.price_fen), "suppliers": [_ref(supplier)]}
+    return [release("award", contract.signed_at, ["tender", "award"], tender=tender_block, awards=[award_block]),
+            *_contract_releases(release, parties, buyer, supplier, contract, award_block, tender=tender_block)]
 
 
 def _milestone_status(milestone) -> str:
@@ -215,9 +300,9 @@ def compile_record(releases: list[dict]) -> dict:
     return {**compiled, "id": f"{ocid}-compiled", "tag": ["compiled"], "date": max(r["date"] for r in releases)}
 
 
-def record_of(tender) -> dict:
-    releases = releases_of(tender)
-    return {"ocid": ocid_of(tender.id), "releases": releases, "compiledRelease": compile_record(releases)}
+def record_of(process) -> dict:
+    releases = releases_of(process)
+    return {"ocid": releases[0]["ocid"], "releases": releases, "compiledRelease": compile_record(releases)}
 
 
 # --- packages -------------------------------------------------------------------------------------
@@ -229,19 +314,19 @@ def _package_head(uri: str) -> dict:
             "publicationPolicy": _uri("/open")}
 
 
-def release_package(tenders, uri: str) -> dict:
-    return {**_package_head(uri), "releases": [r for t in tenders for r in releases_of(t)]}
+def release_package(processes, uri: str) -> dict:
+    return {**_package_head(uri), "releases": [r for p in processes for r in releases_of(p)]}
 
 
-def record_package(tenders, uri: str) -> dict:
-    return {**_package_head(uri), "records": [record_of(t) for t in tenders]}
+def record_package(processes, uri: str) -> dict:
+    return {**_package_head(uri), "records": [record_of(p) for p in processes]}
 
 
 def batches(size: int = 200) -> Iterator[list]:
-    """Every public tender, a batch at a time (for exports)."""
-    ids = db.session.scalars(select(Tender.id).where(Tender.status != "draft").order_by(Tender.id)).all()
-    for start in range(0, len(ids), size):
-        yield db.session.scalars(select(Tender).where(Tender.id.in_(ids[start:start + size])).order_by(Tender.id)).all()
+    """Every public contracting process, a batch at a time (for exports)."""
+    rows = db.session.execute(public_processes_select()).all()
+    for start in range(0, len(rows), size):
+        yield processes_of(rows[start:start + size])
         db.session.expunge_all()
 
 
@@ -261,8 +346,8 @@ def export(directory, progress=lambda n: None) -> dict:
         releases_out.write(dumps(releases_head)[:-1] + ',"releases":[')
         records_out.write(dumps(records_head)[:-1] + ',"records":[')
         for batch in batches():
-            for tender in batch:
-                record = record_of(tender)
+            for process in batch:
+                record = record_of(process)
                 separator = "," if counts["processes"] else ""
                 releases_out.write(separator + ",".join(dumps(r) for r in record["releases"]))
                 records_out.write(separator + dumps(record))

@@ -108,7 +108,8 @@ def _pairs(first: str, second: str) -> list[tuple]:
 def _string_values(app, endpoint: str, arg: str) -> list[str]:
     if arg == "ocid":
         prefix = app.config["OCDS_OCID_PREFIX"]
-        return [f"{prefix}-tender-{i}" for i in _ids("tender")] + [f"{prefix}-tender-x", "nothing"]
+        return [f"{prefix}-tender-{i}" for i in _ids("tender")] + [f"{prefix}-entrusted-{i}" for i in _ids(
+            "entrusted_agreement")] + [f"{prefix}-tender-x", f"{prefix}-entrusted-0", "nothing"]
     if arg == "name":
         from market.transparency.datasets import DATASETS
 
