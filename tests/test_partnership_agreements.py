@@ -259,3 +259,31 @@ def test_the_year_end_evaluation_goes_both_ways_once(app, world, frozen, client)
     scorecard = client.get(f"/evaluation/departments/{world['city_management']}").get_data(as_text=True)
     assert 'data-test="reviews-of_department"' in scorecard and 'data-test="reviews-of_community"' in scorecard
     assert "迎检台账仍有下派" in client.get("/partnership/reviews").get_data(as_text=True)
+
+
+def test_the_demo_burden_matches_the_figures_worked_by_hand(app, demo_seeded, client):
+    """demo/partnership.py's specification, worked by hand (its docstring): 平江街道's seven communities;
+    城市管理局's waste-sorting rota admitted for all of them, its patrol refused for all of them, its daily
+    forms pushed on 桐芳 and upheld; 民政局's check admitted for 桐芳 alone; agreements of ¥24,000 with 桐芳
+    (three tranches paid) and 金坊 (two of ¥7,200 and ¥9,600 paid, the last waiting) and of ¥18,000 with
+    新城 (the first ¥5,400 paid); 民政局's agreement with 桐芳 a draft."""
+    with command(app):
+        communities = {r.community: r for r in db.session.execute(burden.community_select())}
+        departments = {r.department: r for r in db.session.execute(burden.department_select())}
+
+    def figures(row):
+        return (row.admitted_tasks, row.refused_admissions, row.pushed_upheld, row.agreements, row.entrusted_fen,
+                row.paid_fen, row.share_with_money)
+
+    assert len(communities) == 7
+    assert figures(communities["桐芳社区"]) == (2, 1, 1, 1, 2_400_000, 2_400_000, 33)  # 1 of 3 tasks with money
+    assert figures(communities["金坊社区"]) == (1, 1, 0, 1, 2_400_000, 720_000 + 960_000, 100)
+    assert figures(communities["新城社区"]) == (1, 1, 0, 1, 1_800_000, 540_000, 100)
+    for name in ("东亭社区", "南泾社区", "北景社区", "青坞社区"):
+        assert figures(communities[name]) == (1, 1, 0, 0, 0, 0, 0)
+    assert figures(departments["姑苏区城市管理局"]) == (7, 1, 1, 3, 6_600_000, 4_620_000, 300 // 8)
+    assert figures(departments["姑苏区民政局"]) == (1, 0, 0, 0, 0, 0, 0)
+    assert set(departments) == {"姑苏区城市管理局", "姑苏区民政局"}  # 卫健委's report dismissed, 司法局's waiting
+    rows = client.get("/api/v1/datasets/department-burden").get_json()["items"]
+    assert {(r["department"], r["share_with_money"], r["paid_fen"]) for r in rows} == {
+        ("姑苏区城市管理局", 37, 4_620_000), ("姑苏区民政局", 0, 0)}
