@@ -139,6 +139,22 @@ def test_two_agreements_for_one_community_at_once_make_one(app, world):
         assert len(agreements.agreements_of(admissions.get(world["request"]))) == 1
         assert money.available_budget(world["city_management"]) == BUDGET_FEN - 2_400_000
         ledger_is_sound()
+        (first,) = agreements.agreements_of(admissions.get(world["request"]))
+        signing.sign(user(world["city"]), first.contract, "purchaser")
+        signing.sign(user(world["director"]), first.contract, "organization")
+        payment.terminate(user(world["city"]), first.contract, "社区换届，重新签订")
+        renewed = _draft(world)  # an ended agreement leaves the community free for the next one
+        assert renewed.status == "draft" and money.available_budget(world["city_management"]) == BUDGET_FEN - 2_400_000
+    with command(app):  # admitted without money: nothing to entrust, and the page does not offer it
+        unpaid = admissions.submit(user(world["city"]), admissions.AdmissionData(
+            department_id=world["city_management"], street_id=world["street"], community_id=world["community"],
+            title="门前三包责任书签订", reason="与沿街商户签订责任书。", frequency="yearly", staff_hours=10,
+            money_offered=0))
+        admissions.decide(user(world["admin"]), unpaid, True, "")
+        assert not agreements.ADMISSION_ACTIONS.of(user(world["city"]), unpaid).can("entrust")
+        with pytest.raises(ServiceError) as refused:
+            agreements.draft(user(world["city"]), unpaid, _terms(world))
+        assert refused.value.code == "no_money_offered"
 
 
 def test_entrusted_work_is_delivered_accepted_and_paid_through_the_ledger(app, world, frozen, client):

@@ -73,8 +73,13 @@ def _withdraw(user, request: AdmissionRequest):
 def _entrust(user, request: AdmissionRequest):
     if not (user and user.is_authenticated and request.department_id in user.department_ids()):
         return PermissionDenied(_("Only the department's staff entrust the work it asked for."))
-    return while_in(("admitted",), _("Only admitted work is entrusted by agreement: this request is not admitted."),
-                    code="not_admitted")(request)
+    if refusal := while_in(("admitted",), _("Only admitted work is entrusted by agreement: this request is not "
+                                            "admitted."), code="not_admitted")(request):
+        return refusal
+    if request.money_offered <= 0:
+        return ServiceError(_("This work was admitted without money, so nothing can come with it: ask for admission "
+                              "again with the money the work costs."), code="no_money_offered")
+    return None
 
 
 PUSHED_ACTIONS = ActionSet("pushed_work", PUSHED_MACHINE)

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from market import clock
 from market.contracts import signing
@@ -24,6 +25,7 @@ from market.partnership.models import AdmissionRequest, EntrustedAgreement
 from market.places.models import Community
 
 MAX_MONTHS = 12  # an agreement covers at most a year of the work; the next year gets a new one
+LIVE = ("draft", "active")  # an agreement being signed or in force: the community has the work already
 
 
 @dataclass
@@ -58,10 +60,11 @@ def bodies_for(request: AdmissionRequest) -> list[tuple[Organization, int]]:
 
 
 def bodies_to_entrust(request: AdmissionRequest) -> list[tuple[Organization, int]]:
-    """The bodies of communities with no live agreement for the request yet: what the form offers."""
+    """The bodies of communities with no agreement being signed or in force for the request: what the form
+    offers."""
     taken = set(db.session.scalars(select(EntrustedAgreement.community_id).join(
         Contract, Contract.id == EntrustedAgreement.contract_id).where(
-        EntrustedAgreement.admission_id == request.id, Contract.status != "cancelled")))
+        EntrustedAgreement.admission_id == request.id, Contract.status.in_(LIVE))))
     return [(organization, community_id) for organization, community_id in bodies_for(request)
             if community_id not in taken]
 
@@ -69,6 +72,8 @@ def bodies_to_entrust(request: AdmissionRequest) -> list[tuple[Organization, int
 def agreements_of(request: AdmissionRequest) -> list[EntrustedAgreement]:
     """Every agreement drafted for the request, cancelled drafts included, by community."""
     return db.session.scalars(select(EntrustedAgreement).where(EntrustedAgreement.admission_id == request.id)
+                              .options(joinedload(EntrustedAgreement.community),
+                                       joinedload(EntrustedAgreement.organization))
                               .order_by(EntrustedAgreement.community_id, EntrustedAgreement.id)).all()
 
 
@@ -92,7 +97,7 @@ def draft(actor, request: AdmissionRequest, data: AgreementData) -> Contract:
     live = db.session.scalar(select(Contract.number).join(EntrustedAgreement,
                                                          EntrustedAgreement.contract_id == Contract.id)
                              .where(EntrustedAgreement.admission_id == request.id,
-                                    EntrustedAgreement.community_id == community_id, Contract.status != "cancelled"))
+                                    EntrustedAgreement.community_id == community_id, Contract.status.in_(LIVE)))
     if live is not None:
         raise ServiceError(_("This work is entrusted to this community already, by agreement %(number)s.",
                              number=live), field="organization_id", code="entrusted_already")
@@ -102,9 +107,6 @@ def draft(actor, request: AdmissionRequest, data: AgreementData) -> Contract:
         raise ServiceError(_("An agreement runs from 1 to %(n)s months.", n=MAX_MONTHS), field="months")
     if data.starts_on is None or data.starts_on < clock.today():
         raise ServiceError(_("The agreement starts today or later."), field="starts_on")
-    if request.money_offered <= 0:
-        raise ServiceError(_("This work was admitted without money, so nothing can come with it: ask for admission "
-                             "again with the money the work costs."), field="price", code="no_money_offered")
     most = ceiling(request, data.months)
     if not data.price_fen or not 0 < data.price_fen <= most:
         raise ServiceError(_("The request offered %(yearly)s a community a year: an agreement of %(months)s months "

@@ -4,10 +4,10 @@ affairs upheld), the refused admissions, and the share of the community work tha
 
 A task is one piece of work for one community: an admitted request counts once for the community it
 names or once for each community of its street; an upheld report of pushed work counts once. A task
-came with its money when a signed agreement entrusts it to a body of that community (one live agreement
-per community and request, so the agreements count those tasks). Each figure is
+came with its money when a signed agreement entrusts it to a body of that community (a task renewed
+each year counts once, however many agreements it had). Each figure is
 one correlated count in SQL, so a page or a download is one query whatever the history."""
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, cast, func, or_, select
 
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
 from market.partnership.models import AdmissionRequest, EntrustedAgreement, PushedWork
@@ -27,16 +27,21 @@ def _signed_agreements():
             .join(Contract, Contract.id == EntrustedAgreement.contract_id).where(Contract.status.in_(SIGNED_STATUSES)))
 
 
+def _fen(total):
+    """A sum of fen as an integer: PostgreSQL sums bigints as numeric."""
+    return cast(func.coalesce(func.sum(total), 0), BigInteger)
+
+
 def _paid(where):
     due = func.coalesce(Milestone.payable_fen, Milestone.amount_fen)
-    return (select(func.coalesce(func.sum(due), 0)).select_from(Milestone)
+    return (select(_fen(due)).select_from(Milestone)
             .join(EntrustedAgreement, EntrustedAgreement.contract_id == Milestone.contract_id)
             .join(Contract, Contract.id == Milestone.contract_id)
             .where(Milestone.status == "paid", where).scalar_subquery())
 
 
 def _entrusted(where):
-    return (select(func.coalesce(func.sum(Contract.price_fen), 0)).select_from(Contract)
+    return (select(_fen(Contract.price_fen)).select_from(Contract)
             .join(EntrustedAgreement, EntrustedAgreement.contract_id == Contract.id)
             .where(Contract.status.in_(SIGNED_STATUSES), where).scalar_subquery())
 
@@ -45,10 +50,15 @@ def _count(statement):
     return statement.with_only_columns(func.count()).scalar_subquery()
 
 
-def _share(agreements, admitted, pushed):
-    """Whole percent of the tasks that came with their money (one signed agreement each), rounded down;
-    null without tasks."""
-    return (agreements * 100).op("/")(func.nullif(admitted + pushed, 0))  # integer division on both databases
+def _with_money():
+    """The admitted request and the community of the enclosing count have a signed agreement."""
+    return _signed_agreements().where(EntrustedAgreement.admission_id == AdmissionRequest.id,
+                                      EntrustedAgreement.community_id == Community.id).exists()
+
+
+def _share(with_money, admitted, pushed):
+    """Whole percent of the tasks that came with their money, rounded down; null without tasks."""
+    return (with_money * 100).op("/")(func.nullif(admitted + pushed, 0))  # integer division on both databases
 
 
 def community_select(community_id: int | None = None, district_id: int | None = None):
@@ -57,6 +67,9 @@ def community_select(community_id: int | None = None, district_id: int | None = 
     c = Community
     agreements_here = EntrustedAgreement.community_id == c.id
     admitted = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "admitted", _applies_to(c)))
+    with_money = (select(func.count(func.distinct(EntrustedAgreement.admission_id))).select_from(EntrustedAgreement)
+                  .join(Contract, Contract.id == EntrustedAgreement.contract_id)
+                  .where(Contract.status.in_(SIGNED_STATUSES), agreements_here).scalar_subquery())
     refused = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "refused", _applies_to(c)))
     pushed = _count(select(PushedWork.id).where(PushedWork.status == "upheld", PushedWork.community_id == c.id))
     agreements = _count(_signed_agreements().where(agreements_here))
@@ -64,7 +77,7 @@ def community_select(community_id: int | None = None, district_id: int | None = 
                    c.name.label("community"), admitted.label("admitted_tasks"), refused.label("refused_admissions"),
                    pushed.label("pushed_upheld"), agreements.label("agreements"),
                    _entrusted(agreements_here).label("entrusted_fen"), _paid(agreements_here).label("paid_fen"),
-                   _share(agreements, admitted, pushed).label("share_with_money"))
+                   _share(with_money, admitted, pushed).label("share_with_money"))
             .join(Street, Street.id == c.street_id).join(District, District.id == Street.district_id))
     if community_id is not None:
         rows = rows.where(c.id == community_id)
@@ -72,8 +85,8 @@ def community_select(community_id: int | None = None, district_id: int | None = 
         rows = rows.where(Street.district_id == district_id)
     if community_id is None and district_id is None:
         rows = rows.where(or_(
-            c.street_id.in_(select(AdmissionRequest.street_id).where(AdmissionRequest.status.in_(("admitted",
-                                                                                                 "refused")))),
+            select(AdmissionRequest.id).where(AdmissionRequest.status.in_(("admitted", "refused")),
+                                              _applies_to(c)).exists(),
             c.id.in_(select(PushedWork.community_id).where(PushedWork.status == "upheld")),
             c.id.in_(select(EntrustedAgreement.community_id))))
     return rows.order_by(District.id, Street.id, c.id)
@@ -85,8 +98,10 @@ def department_select(department_id: int | None = None):
     theirs = AdmissionRequest.department_id == d.id
     served = and_(Community.street_id == AdmissionRequest.street_id,
                   or_(AdmissionRequest.community_id.is_(None), AdmissionRequest.community_id == Community.id))
-    admitted = _count(select(Community.id).select_from(Community).join(AdmissionRequest, served)
-                      .where(AdmissionRequest.status == "admitted", theirs))
+    tasks = select(Community.id).select_from(Community).join(AdmissionRequest, served).where(
+        AdmissionRequest.status == "admitted", theirs)
+    admitted = _count(tasks)
+    with_money = _count(tasks.where(_with_money()))
     refused = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "refused", theirs))
     pushed = _count(select(PushedWork.id).where(PushedWork.status == "upheld", PushedWork.department_id == d.id))
     agreements_theirs = Contract.department_id == d.id
@@ -95,7 +110,7 @@ def department_select(department_id: int | None = None):
                    refused.label("refused_admissions"), pushed.label("pushed_upheld"),
                    agreements.label("agreements"), _entrusted(agreements_theirs).label("entrusted_fen"),
                    _paid(agreements_theirs).label("paid_fen"),
-                   _share(agreements, admitted, pushed).label("share_with_money")))
+                   _share(with_money, admitted, pushed).label("share_with_money")))
     if department_id is not None:
         return rows.where(d.id == department_id)
     return rows.where(or_(d.id.in_(select(AdmissionRequest.department_id).where(

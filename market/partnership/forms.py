@@ -4,6 +4,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from market.core.forms import Form, IntegerField, options
+from market.partnership.agreements import MAX_MONTHS
 from market.partnership.models import FREQUENCIES
 
 
@@ -77,7 +78,7 @@ class AgreementForm(Form):
     price = StringField(_l("Money that comes with the work (yuan)"),
                         validators=[DataRequired(message=_l("Enter the amount in yuan."))])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired(message=_l("Give a date."))])
-    months = IntegerField(_l("Months it runs"), default=12, validators=[NumberRange(min=1, max=12)])
+    months = IntegerField(_l("Months it runs"), default=MAX_MONTHS, validators=[NumberRange(min=1, max=MAX_MONTHS)])
     standards = TextAreaField(_l("Tasks and standards"), validators=[DataRequired(), Length(max=10000)],
                               description=_l("What the community does, how often, and how delivery is shown."))
     submit = SubmitField(_l("Draft the agreement"))

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from market import clock
 from market.contracts.models import SIGNED_STATUSES, Contract
@@ -131,7 +132,8 @@ def waiting(user, today: date) -> list[Pair]:
 
 
 def reviews_select(department_id: int | None = None, organization_id: int | None = None):
-    statement = select(YearReview).order_by(YearReview.year.desc(), YearReview.id.desc())
+    statement = (select(YearReview).options(joinedload(YearReview.department), joinedload(YearReview.organization))
+                 .order_by(YearReview.year.desc(), YearReview.id.desc()))
     if department_id is not None:
         statement = statement.where(YearReview.department_id == department_id)
     if organization_id is not None:

@@ -108,14 +108,17 @@ def public_tenders_select():
 
 
 def public_processes_select():
-    """Every public contracting process as (kind, id): the tenders, then the signed entrusting agreements."""
-    tenders = select(literal("tender").label("kind"), Tender.id.label("id"), literal(0).label("position")) \
+    """Every public contracting process as (kind, id, when it became public): the published tenders and the
+    signed entrusting agreements."""
+    tenders = select(literal("tender").label("kind"), Tender.id.label("id"), Tender.published_at.label("public_at")) \
         .where(Tender.status != "draft")
     entrusted = (select(literal("entrusted").label("kind"), EntrustedAgreement.id.label("id"),
-                        literal(1).label("position"))
+                        Contract.signed_at.label("public_at"))
                  .join(Contract, Contract.id == EntrustedAgreement.contract_id)
                  .where(Contract.status.in_(SIGNED_STATUSES)))
-    return union_all(tenders, entrusted).order_by(literal_column("position"), literal_column("id"))
+    # in the order they became public, so a harvest page by page sees a new process at the end
+    return union_all(tenders, entrusted).order_by(literal_column("public_at"), literal_column("kind"),
+                                                  literal_column("id"))
 
 
 def processes_of(rows) -> list:
@@ -250,7 +253,7 @@ def _agreement_releases(agreement) -> list[dict]:
         "id": f"admission-{request.id}", "title": request.title, "description": request.reason,
         "status": "complete", "procuringEntity": _ref(buyer), "value": yuan(contract.ceiling_fen),
         "procurementMethod": "direct", "procurementMethodDetails": "社区工作准入·委托协议（费随事转）",
-        "procurementMethodRationale": request.decision_note or "社区工作准入",
+        "procurementMethodRationale": "社区工作准入事项，委托所在社区居民委员会或社区工作站承担，费随事转",
         "mainProcurementCategory": "services",
     }
 
