@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from market.accounts.roles import Role
-from market.contracts import delivery, payment, signing
+from market.contracts import amendments, delivery, payment, signing
+from market.contracts.terms import default_terms
 from market.core.errors import InvalidTransition, NotFound, PermissionDenied, ServiceError
 from market.core.unit import command
 from market.extensions import db
@@ -127,6 +128,30 @@ def test_only_admitted_work_is_entrusted_within_the_money_offered_and_the_budget
         with pytest.raises(InvalidTransition) as refused:
             agreements.draft(user(world["city"]), refused_request, _terms(world))
         assert "not admitted" in refused.value.message or "准入" in refused.value.message
+
+
+def test_an_agreement_keeps_to_its_year_whatever_its_terms_become(app, world):
+    """The contract's own term changes (a draft's new terms, an amendment) cannot stretch an agreement
+    past the twelve months the admitted money is counted in, nor start a draft in the past."""
+    with command(app):
+        admissions.decide(user(world["admin"]), admissions.get(world["request"]), True, "")
+        contract = _draft(world)
+        for terms, code in ((default_terms(2_400_000, date(2026, 11, 22), 24, "两年。"), "agreement_too_long"),
+                            (default_terms(2_400_000, date(2026, 11, 1), 12, "已过。"), "starts_in_the_past")):
+            with pytest.raises(ServiceError) as refused:
+                signing.update_terms(user(world["city"]), contract, terms)
+            assert refused.value.code == code
+        signing.update_terms(user(world["city"]), contract, default_terms(1_200_000, date(2026, 12, 1), 6, "半年。"))
+        assert contract.ends_on == date(2027, 5, 31)
+        signing.sign(user(world["city"]), contract, "purchaser")
+        signing.sign(user(world["director"]), contract, "organization")
+        last = contract.milestones[-1]
+        with pytest.raises(ServiceError) as refused:
+            amendments.propose_amendment(user(world["city"]), contract, "purchaser", amendments.AmendmentData(
+                ends_on=date(2027, 12, 31), reason="延长到年底。",
+                open_milestones={m.id: (m.due_on if m is not last else date(2027, 12, 31), m.amount_fen)
+                                 for m in contract.milestones}))
+        assert refused.value.code == "agreement_too_long"
 
 
 def test_two_agreements_for_one_community_at_once_make_one(app, world):

@@ -13,7 +13,7 @@ from market.contracts.access import require_side
 from market.contracts.actions import CONTRACT_ACTIONS
 from market.contracts.models import AMENDMENT_MACHINE, Contract, ContractAmendment, ContractSignature
 from market.contracts.steps import record_step, tell_sides
-from market.contracts.terms import OPEN_MILESTONES, terms_digest, terms_of
+from market.contracts.terms import OPEN_MILESTONES, refuse_terms_problem, terms_digest, terms_of
 from market.core import text, unit
 from market.core.errors import ServiceError
 from market.core.money import format_fen
@@ -63,6 +63,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
     dues = [m["due_on"] for m in milestones]
     if dues != sorted(dues) or dues[-1] > data.ends_on.isoformat() or data.ends_on < contract.starts_on:
         raise ServiceError(_("Milestones fall due in order, within the contract's term."))
+    refuse_terms_problem(contract, contract.starts_on, data.ends_on)
     unchanged = data.ends_on == contract.ends_on and all(
         (m["due_on"], m["amount_fen"]) == (old.due_on.isoformat(), old.amount_fen)
         for m, old in zip(milestones, contract.milestones))

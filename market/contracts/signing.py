@@ -13,7 +13,7 @@ from market.contracts.access import require_side
 from market.contracts.actions import CONTRACT_ACTIONS
 from market.contracts.models import CONTRACT_MACHINE, MILESTONE_MACHINE, SIDES, Contract, ContractSignature
 from market.contracts.steps import record_step, tell_sides
-from market.contracts.terms import Terms, apply_terms, default_terms, terms_digest, validate
+from market.contracts.terms import Terms, apply_terms, default_terms, refuse_terms_problem, terms_digest, validate
 from market.core import text, unit
 from market.core.errors import Ineligible, Problem, ServiceError
 from market.core.money import format_fen
@@ -111,6 +111,7 @@ def update_terms(actor: User, contract: Contract, terms: Terms) -> Contract:
     """Change a draft's terms. Signatures given on the earlier terms no longer count."""
     CONTRACT_ACTIONS.require(actor, contract, "change_terms")
     terms = validate(terms, contract.ceiling_fen)
+    refuse_terms_problem(contract, terms.starts_on, terms.ends_on)
     delta = terms.price_fen - contract.price_fen
     contract.terms_version += 1
     for milestone in list(contract.milestones):

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from market.contracts import signals
 from market.contracts.models import Contract, Milestone
 from market.core import text
 from market.core.errors import ServiceError
@@ -115,6 +116,13 @@ def validate(terms: Terms, ceiling_fen: int) -> Terms:
             raise ServiceError(_("Milestones fall due in order, within the contract's term."))
         previous = m.due_on
     return terms
+
+
+def refuse_terms_problem(contract: Contract, starts_on: date, ends_on: date) -> None:
+    """Refuse a term the area the contract came from does not allow (an entrusting agreement's year)."""
+    for _receiver, problem in signals.terms_problem.send(contract, starts_on=starts_on, ends_on=ends_on):
+        if problem is not None:
+            raise problem
 
 
 def terms_of(contract: Contract) -> dict:
