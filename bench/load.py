@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every page this many times, one round of pages after another, and print "
                              "each figure's median (a shared host moves a page's p95 by 20-30 ms from run to run)")
+    parser.add_argument("--only", default="",
+                        help="measure only the pages whose label starts with one of these, comma-separated (the "
+                             "bare endpoint always): --only 'tender list,search,API: search'")
     args = parser.parse_args()
     urls = key_urls()
     from market import create_app
@@ -108,6 +111,9 @@ def main() -> None:
         tender_id = db.session.scalar(select(Tender.id).where(Tender.status == "contracted").order_by(Tender.id.desc()))
         ocid = f"{app.config['OCDS_OCID_PREFIX']}-tender-{tender_id}"
     urls[-1] = ("API: OCDS record", f"/api/ocds/records/{ocid}.json")
+    if args.only:
+        wanted = tuple(label.strip() for label in args.only.split(","))
+        urls = [(label, path) for label, path in urls if label == "bare endpoint" or label.startswith(wanted)]
     env = {**os.environ, "MARKET_ENV": "production", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret"),
            "API_RATE_ANONYMOUS": "100000000", **({"PAGE_CACHE_SECONDS": "0"} if args.no_page_cache else {})}
     server = subprocess.Popen(

@@ -435,6 +435,7 @@ RANKED_COLUMNS = (SearchDocument.id, SearchDocument.kind, SearchDocument.record_
 
 # Ranked rows (RANKED_COLUMNS, then the distance) in order, documents at one distance by kind and id
 _TIE_ORDER = itemgetter(len(RANKED_COLUMNS), 1, 2)
+_PART = len(RANKED_COLUMNS) + 1  # a probed row's slice, after its distance
 
 
 class PostgresBackend:
@@ -528,7 +529,7 @@ class PostgresBackend:
             if by_index and held > 1 and held not in probed:
                 probed[held] = self._probed(held, groups, typed_groups, typed, wanted, conditions, earlier)
             if probed.get(held) is not None:
-                rows = sorted((r for r in probed[held] if r.part == part), key=_TIE_ORDER)
+                rows = sorted((r for r in probed[held] if r[_PART] == part), key=_TIE_ORDER)
             else:
                 where = [SearchDocument.words.op("@@")(_tsquery(slice_words)), *conditions]
                 if earlier:  # excluded by id, not by a negated tsquery, which reads every match's words
@@ -549,11 +550,11 @@ class PostgresBackend:
                             earlier += ids
                             continue
                     rows = self._ranked(where, near, end - position, by_index)
-            shown += [(r.id, held, part != "rest") for r in rows[max(0, start - position):end - position]]
+            shown += [(r[0], held, part != "rest") for r in rows[max(0, start - position):end - position]]
             if len(rows) >= end - position:  # the page is full
                 break
             position += len(rows)  # the slice ended inside the page: it held exactly these
-            earlier += [r.id for r in rows]
+            earlier += [r[0] for r in rows]
         if total is None:
             total, facets = self._counted(wanted, conditions, cap, ranked)
         texts = {r.id: r for r in _connection().execute(
@@ -574,8 +575,7 @@ class PostgresBackend:
         where = [SearchDocument.words.op("@@")(wanted), *conditions]
         if ranked:
             where.append(_not_among([row[0] for row in ranked]))
-        found = list(ranked) + _connection().execute(
-            select(*RANKED_COLUMNS).where(*where).limit(cap + 1 - len(ranked))).all()
+        found = list(ranked) + _rows(select(*RANKED_COLUMNS).where(*where).limit(cap + 1 - len(ranked)))
         return len(found), _facet_counts(found[:cap])
 
     @staticmethod
@@ -585,7 +585,7 @@ class PostgresBackend:
         unordered and at most PROBE + 1, with no distance computed (for the two-concept tier of
         家里老人没人照顾 on the full city: 5 ms, where RUM took 93 ms to rank its three slices, all
         empty); then, for a small tier, each row's slice and distance from its own words."""
-        where = [SearchDocument.words.op("@@")(_tsquery(_at_least(groups, held))), *conditions]
+        where = [*_holding(groups, held), *conditions]
         if earlier:
             where.append(_not_among(earlier))
         ids = _connection().scalars(select(SearchDocument.id).where(*where).limit(PROBE + 1)).all()
@@ -598,8 +598,8 @@ class PostgresBackend:
         part = case((holds_typed, "typed"), (holds_some_typed, "some typed"), else_="rest")
         distance = case((holds_some_typed, SearchDocument.words.op("<=>", return_type=Float)(typed)),
                         else_=SearchDocument.words.op("<=>", return_type=Float)(wanted))
-        return _connection().execute(select(*RANKED_COLUMNS, distance.label("distance"), part.label("part"))
-                                  .where(SearchDocument.id.in_(ids))).all()
+        return _rows(select(*RANKED_COLUMNS, distance.label("distance"), part.label("part"))
+                     .where(SearchDocument.id.in_(ids)))
 
     @staticmethod
     def _ranked(where: list, near, wanted: int, by_index: bool) -> list:
@@ -612,11 +612,10 @@ class PostgresBackend:
         if by_index:
             distance = SearchDocument.words.op("<=>", return_type=Float)(near)
             statement = select(*RANKED_COLUMNS, distance.label("distance")).where(*where).order_by(distance)
-            return sorted(_connection().execute(statement.limit(wanted + TIE_WINDOW)).all(), key=_TIE_ORDER)
+            return sorted(_rows(statement.limit(wanted + TIE_WINDOW)), key=_TIE_ORDER)
         distance = -func.ts_rank(SearchDocument.words, near)
-        return _connection().execute(select(*RANKED_COLUMNS, distance.label("distance")).where(*where)
-                                  .order_by(distance, SearchDocument.kind, SearchDocument.record_id)
-                                  .limit(wanted)).all()
+        return _rows(select(*RANKED_COLUMNS, distance.label("distance")).where(*where)
+                     .order_by(distance, SearchDocument.kind, SearchDocument.record_id).limit(wanted))
 
     def count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(SearchDocument))
@@ -662,6 +661,17 @@ def _connection():
     return db.session.connection()
 
 
+def _rows(statement) -> list[tuple]:
+    """The rows of `statement` as the driver returns them, plain tuples: the search reads up to
+    COUNT_LIMIT + TIE_WINDOW + 1 ranked rows to count and facet them, and making a SQLAlchemy Row of
+    each cost 2 µs (2.2 ms for a ranked slice on the full city, more than reading it)."""
+    result = _connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _not_among(ids: list[int]):
     """Not one of these documents: one array parameter (`id <> ALL(…)`), not a parameter for each of up
     to COUNT_LIMIT ids, which SQLAlchemy and the driver would each handle one by one."""
@@ -676,6 +686,16 @@ def _facet_counts(rows) -> dict[str, dict[str, int]]:
                "district": _DISTRICT.findall(" ".join(p for p in places if p))}
     return {facet: {str(value): n for value, n in Counter(columns[facet]).items() if value not in (None, "")}
             for facet in FACET_FIELDS}
+
+
+def _holding(groups: list[str], n: int) -> list:
+    """Conditions on documents holding at least `n` of the concepts. Holding all of them is one
+    condition per concept, each an index scan key of its own: GIN then steps through the concepts'
+    documents together, skipping, instead of reading every posting of every word to test the whole
+    query on each (the two concepts of 家里老人没人照顾 on the full city: 6.7 → 5.1 ms; a tenth: 2.0 → 1.0)."""
+    if n == len(groups):
+        return [SearchDocument.words.op("@@")(_tsquery(group)) for group in groups]
+    return [SearchDocument.words.op("@@")(_tsquery(_at_least(groups, n)))]
 
 
 def _at_least(groups: list[str], n: int) -> str:
