@@ -13,10 +13,9 @@ from market.contracts.access import require_side
 from market.contracts.actions import CONTRACT_ACTIONS
 from market.contracts.models import AMENDMENT_MACHINE, Contract, ContractAmendment, ContractSignature
 from market.contracts.steps import record_step, tell_sides
-from market.contracts.terms import OPEN_MILESTONES, refuse_terms_problem, terms_digest, terms_of
+from market.contracts.terms import OPEN_MILESTONES, price_refusal, refuse_terms_problem, terms_digest, terms_of
 from market.core import text, unit
 from market.core.errors import ServiceError
-from market.core.money import format_fen
 from market.extensions import db
 from market.money import services as money
 
@@ -58,8 +57,7 @@ def propose_amendment(actor: User, contract: Contract, side: str, data: Amendmen
         milestones.append({"id": m.id, "title": m.title, "due_on": due_on.isoformat(), "amount_fen": amount})
     price = sum(m["amount_fen"] for m in milestones)
     if price > contract.ceiling_fen:
-        raise ServiceError(_("The price must be above zero and at most the awarded %(amount)s.",
-                             amount=format_fen(contract.ceiling_fen)), field="price", code="price_above_award")
+        raise price_refusal(contract.ceiling_fen)
     dues = [m["due_on"] for m in milestones]
     if dues != sorted(dues) or dues[-1] > data.ends_on.isoformat() or data.ends_on < contract.starts_on:
         raise ServiceError(_("Milestones fall due in order, within the contract's term."))

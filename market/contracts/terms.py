@@ -83,10 +83,17 @@ def default_terms(price_fen: int, starts_on: date, months: int, standards: str) 
                   for t, d, s in zip(titles, dues, DEFAULT_SHARES_BP)])
 
 
+def price_refusal(ceiling_fen: int) -> ServiceError:
+    """A price outside (0, ceiling]: the ceiling is the amount awarded (a tender), granted (a grant) or
+    entrusted (an agreement), so the words name neither."""
+    return ServiceError(_("The price must be above zero and at most %(amount)s, the amount this contract was "
+                          "awarded, granted or entrusted for.", amount=format_fen(ceiling_fen)),
+                        field="price", code="price_above_award")
+
+
 def validate(terms: Terms, ceiling_fen: int) -> Terms:
     if not 0 < terms.price_fen <= ceiling_fen:
-        raise ServiceError(_("The price must be above zero and at most the awarded %(amount)s.",
-                             amount=format_fen(ceiling_fen)), field="price", code="price_above_award")
+        raise price_refusal(ceiling_fen)
     if terms.ends_on < terms.starts_on:
         raise ServiceError(_("The contract must end after it starts."), field="ends_on")
     max_years = rules.in_force()["max_contract_years"]

@@ -1,5 +1,5 @@
-"""What a person may do with the two lists, an admission request or a report of pushed work now
-(core/actions.py). Services check through it and pages show through it."""
+"""What a person may do with the two lists, an admission request, a report of pushed work or a
+year-end evaluation now (core/actions.py). Services check through it and pages show through it."""
 from flask_babel import gettext as _
 
 from market import clock
@@ -90,3 +90,20 @@ def _decide_pushed(user, report: PushedWork):
     if not is_civil_affairs(user):
         return PermissionDenied(_("Only civil affairs looks into work pushed on communities."))
     return while_in(("reported",), _("This report is decided already."), code="decided")(report)
+
+
+REVIEW_ACTIONS = ActionSet("year_review")  # of a (department, community body) pair: reviews.Pair
+
+
+@REVIEW_ACTIONS.action("give")
+def _give_review(user, pair):
+    """Each side evaluates the other: the department's staff its communities' entrusted work, the
+    members of a committee or workstation the department."""
+    if not (user and user.is_authenticated):
+        return PermissionDenied(_("Sign in to evaluate."))
+    if pair.direction == "of_community" and pair.department.id not in user.department_ids():
+        return PermissionDenied(_("Only the department's staff evaluate the communities' entrusted work."))
+    if pair.direction == "of_department" and pair.organization.id not in user.organization_ids():
+        return PermissionDenied(_("Only a member of the community's committee or workstation evaluates the "
+                                  "department."))
+    return None

@@ -6,7 +6,7 @@ decisions and reasons are public. `admitted_for` answers which admitted work app
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from market import clock
 from market.accounts.models import User
@@ -121,12 +121,18 @@ def requests_select(status: str | None = None, department_id: int | None = None,
     return statement
 
 
+def applies_to(community):
+    """SQL: a request's work applies to `community` (a Community, or Community's columns in a query over
+    communities): asked for it alone, or for its whole street."""
+    return and_(AdmissionRequest.street_id == community.street_id,
+                or_(AdmissionRequest.community_id.is_(None), AdmissionRequest.community_id == community.id))
+
+
 def admitted_for(community: Community):
-    """The admitted work that applies to a community: asked for it alone, or for its whole street."""
-    return db.session.scalars(select(AdmissionRequest).where(
-        AdmissionRequest.status == "admitted", AdmissionRequest.street_id == community.street_id,
-        (AdmissionRequest.community_id.is_(None)) | (AdmissionRequest.community_id == community.id))
-        .order_by(AdmissionRequest.decided_at)).all()
+    """The admitted work that applies to a community."""
+    return db.session.scalars(select(AdmissionRequest).where(AdmissionRequest.status == "admitted",
+                                                             applies_to(community))
+                              .order_by(AdmissionRequest.decided_at)).all()
 
 
 def scope_choices(actor) -> dict[str, list[tuple[str, str]]]:

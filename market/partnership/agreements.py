@@ -18,9 +18,9 @@ from market.core import unit
 from market.core.errors import InvalidTransition, ServiceError
 from market.core.money import format_fen
 from market.extensions import db
-from market.money import services as money
 from market.organizations.models import COMMUNITY_BODY_TYPES, Organization, ServiceCategory, organization_community
 from market.partnership.actions import ADMISSION_ACTIONS
+from market.partnership.admissions import applies_to
 from market.partnership.models import AdmissionRequest, EntrustedAgreement
 from market.places.models import Community
 
@@ -40,10 +40,8 @@ class AgreementData:
 
 def communities_of(request: AdmissionRequest) -> list[Community]:
     """The communities the admitted work applies to: the one asked for, or every community of the street."""
-    statement = select(Community).where(Community.street_id == request.street_id).order_by(Community.id)
-    if request.community_id is not None:
-        statement = statement.where(Community.id == request.community_id)
-    return db.session.scalars(statement).all()
+    return db.session.scalars(select(Community).join(AdmissionRequest, applies_to(Community))
+                              .where(AdmissionRequest.id == request.id).order_by(Community.id)).all()
 
 
 def bodies_for(request: AdmissionRequest) -> list[tuple[Organization, int]]:
@@ -141,7 +139,3 @@ def _body(request: AdmissionRequest, organization_id: int | None) -> tuple[Organ
             return organization, community_id
     raise ServiceError(_("Choose the residents' committee or workstation of a community the work was admitted for."),
                        field="organization_id", code="not_a_body_of_the_scope")
-
-
-def budget_left(request: AdmissionRequest) -> int:
-    return money.available_budget(request.department_id)

@@ -7,19 +7,15 @@ names or once for each community of its street; an upheld report of pushed work 
 came with its money when a signed agreement entrusts it to a body of that community (a task renewed
 each year counts once, however many agreements it had). Each figure is
 one correlated count in SQL, so a page or a download is one query whatever the history."""
-from sqlalchemy import BigInteger, and_, cast, func, or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 
 from market.contracts.models import SIGNED_STATUSES, Contract, Milestone
+from market.partnership.admissions import applies_to
 from market.partnership.models import AdmissionRequest, EntrustedAgreement, PushedWork
 from market.places.models import Community, Department, District, Street
 
 COLUMNS = ("admitted_tasks", "refused_admissions", "pushed_upheld", "agreements", "entrusted_fen", "paid_fen",
            "share_with_money")
-
-
-def _applies_to(community):
-    return and_(AdmissionRequest.street_id == community.street_id,
-                or_(AdmissionRequest.community_id.is_(None), AdmissionRequest.community_id == community.id))
 
 
 def _signed_agreements():
@@ -66,11 +62,11 @@ def community_select(community_id: int | None = None, district_id: int | None = 
     city, the communities with something to count."""
     c = Community
     agreements_here = EntrustedAgreement.community_id == c.id
-    admitted = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "admitted", _applies_to(c)))
+    admitted = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "admitted", applies_to(c)))
     with_money = (select(func.count(func.distinct(EntrustedAgreement.admission_id))).select_from(EntrustedAgreement)
                   .join(Contract, Contract.id == EntrustedAgreement.contract_id)
                   .where(Contract.status.in_(SIGNED_STATUSES), agreements_here).scalar_subquery())
-    refused = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "refused", _applies_to(c)))
+    refused = _count(select(AdmissionRequest.id).where(AdmissionRequest.status == "refused", applies_to(c)))
     pushed = _count(select(PushedWork.id).where(PushedWork.status == "upheld", PushedWork.community_id == c.id))
     agreements = _count(_signed_agreements().where(agreements_here))
     rows = (select(c.id.label("community_id"), District.name.label("district"), Street.name.label("street"),
@@ -86,7 +82,7 @@ def community_select(community_id: int | None = None, district_id: int | None = 
     if community_id is None and district_id is None:
         rows = rows.where(or_(
             select(AdmissionRequest.id).where(AdmissionRequest.status.in_(("admitted", "refused")),
-                                              _applies_to(c)).exists(),
+                                              applies_to(c)).exists(),
             c.id.in_(select(PushedWork.community_id).where(PushedWork.status == "upheld")),
             c.id.in_(select(EntrustedAgreement.community_id))))
     return rows.order_by(District.id, Street.id, c.id)
@@ -96,9 +92,7 @@ def department_select(department_id: int | None = None):
     """One row per department (one, or those with something to count)."""
     d = Department
     theirs = AdmissionRequest.department_id == d.id
-    served = and_(Community.street_id == AdmissionRequest.street_id,
-                  or_(AdmissionRequest.community_id.is_(None), AdmissionRequest.community_id == Community.id))
-    tasks = select(Community.id).select_from(Community).join(AdmissionRequest, served).where(
+    tasks = select(Community.id).select_from(Community).join(AdmissionRequest, applies_to(Community)).where(
         AdmissionRequest.status == "admitted", theirs)
     admitted = _count(tasks)
     with_money = _count(tasks.where(_with_money()))

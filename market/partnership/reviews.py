@@ -13,10 +13,11 @@ from sqlalchemy.orm import joinedload
 from market import clock
 from market.contracts.models import SIGNED_STATUSES, Contract
 from market.core import text, unit
-from market.core.errors import NotFound, PermissionDenied, ServiceError
+from market.core.errors import NotFound, ServiceError
 from market.core.unit import refuse_if_taken
 from market.extensions import db
 from market.organizations.models import Organization
+from market.partnership.actions import REVIEW_ACTIONS
 from market.partnership.models import REVIEW_ITEMS, EntrustedAgreement, YearReview
 from market.places.models import Department
 
@@ -52,17 +53,6 @@ def _pairs_select(year: int):
             .group_by(Contract.department_id, EntrustedAgreement.organization_id))
 
 
-def _side_refusal(user, direction: str, department_id: int, organization_id: int):
-    if not (user and user.is_authenticated):
-        return PermissionDenied(_("Sign in to evaluate."))
-    if direction == "of_community" and department_id not in user.department_ids():
-        return PermissionDenied(_("Only the department's staff evaluate the communities' entrusted work."))
-    if direction == "of_department" and organization_id not in user.organization_ids():
-        return PermissionDenied(_("Only a member of the community's committee or workstation evaluates the "
-                                  "department."))
-    return None
-
-
 def pair(viewer, direction: str, agreement_id: int, today: date) -> Pair:
     """The evaluation, of the year being evaluated today, between the two sides of an agreement, if the
     viewer is on the evaluating side; refused with the reason otherwise."""
@@ -71,20 +61,18 @@ def pair(viewer, direction: str, agreement_id: int, today: date) -> Pair:
     if direction not in REVIEW_ITEMS or agreement is None or year is None:
         raise NotFound(_("This evaluation does not exist."))
     department_id, organization_id = agreement.contract.department_id, agreement.organization_id
-    if refusal := _side_refusal(viewer, direction, department_id, organization_id):
-        raise refusal
     first = db.session.execute(_pairs_select(year).where(
         Contract.department_id == department_id, EntrustedAgreement.organization_id == organization_id)).first()
     if first is None:
         raise NotFound(_("There was no signed agreement between them in %(year)s.", year=year))
-    return Pair(year, direction, db.session.get(Department, department_id),
-                db.session.get(Organization, organization_id), first[2])
+    found = Pair(year, direction, agreement.contract.department, agreement.organization, first[2])
+    REVIEW_ACTIONS.require(viewer, found, "give")
+    return found
 
 
 def give(actor, found: Pair, scores: dict[str, int | None], comment: str) -> YearReview:
     """Record one side's evaluation, once; every item is scored from 1 to 5."""
-    if refusal := _side_refusal(actor, found.direction, found.department.id, found.organization.id):
-        raise refusal
+    REVIEW_ACTIONS.require(actor, found, "give")
     first, last = window(found.year)
     if not first <= clock.today() <= last:
         raise ServiceError(_("The evaluations of %(year)s are given from %(first)s to %(last)s.", year=found.year,
@@ -124,10 +112,13 @@ def waiting(user, today: date) -> list[Pair]:
         return []
     found = []
     for direction in REVIEW_ITEMS:
-        for department_id, organization_id, agreement_id, _department, _body in db.session.execute(owed_select(
-                year, direction, user.department_ids(), user.organization_ids())):
-            found.append(Pair(year, direction, db.session.get(Department, department_id),
-                              db.session.get(Organization, organization_id), agreement_id))
+        rows = db.session.execute(owed_select(year, direction, user.department_ids(), user.organization_ids())).all()
+        departments = {d.id: d for d in db.session.scalars(select(Department).where(
+            Department.id.in_({row[0] for row in rows})))}
+        bodies = {o.id: o for o in db.session.scalars(select(Organization).where(
+            Organization.id.in_({row[1] for row in rows})))}
+        found += [Pair(year, direction, departments[department_id], bodies[organization_id], agreement_id)
+                  for department_id, organization_id, agreement_id, _department, _body in rows]
     return found
 
 

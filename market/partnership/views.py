@@ -13,6 +13,7 @@ from market.core.forms import ConfirmedForm, fen_from, options, run_action, run_
 from market.core.money import format_yuan
 from market.core.pagination import paginate
 from market.core.params import bounded_int
+from market.money import services as money
 from market.organizations import services as organizations
 from market.partnership import admissions, agreements, list_files, lists, pushed, reviews
 from market.partnership.actions import ADMISSION_ACTIONS, LIST_ACTIONS, PUSHED_ACTIONS
@@ -212,7 +213,8 @@ def entrust(admission_request_id: int):
     return run_form(form, draft, _("The agreement is drafted: both sides sign it here."),
                     lambda contract: url_for("contracts.show", contract_id=contract.id),
                     ) or render_template("partnership/entrust.html", form=form, request_=found,
-                                         budget=agreements.budget_left(found), has_bodies=bool(bodies), **LABELS)
+                                         budget=money.available_budget(found.department_id), has_bodies=bool(bodies),
+                                         **LABELS)
 
 
 @bp.route("/admissions/<int:admission_request_id>/decide", methods=["GET", "POST"])
