@@ -113,6 +113,8 @@ def waiting(user, today: date) -> list[Pair]:
     found = []
     for direction in REVIEW_ITEMS:
         rows = db.session.execute(owed_select(year, direction, user.department_ids(), user.organization_ids())).all()
+        if not rows:
+            continue
         departments = {d.id: d for d in db.session.scalars(select(Department).where(
             Department.id.in_({row[0] for row in rows})))}
         bodies = {o.id: o for o in db.session.scalars(select(Organization).where(
