@@ -271,6 +271,8 @@ def test_the_year_end_evaluation_goes_both_ways_once(app, world, frozen, client)
             reviews.pair(user(world["director"]), "of_community", signed_id, today)
         with pytest.raises(NotFound):  # no signed agreement between them
             reviews.pair(user(world["city"]), "of_community", unsigned_id, today)
+        with pytest.raises(PermissionDenied):  # the wrong side is refused before anything is looked up
+            reviews.pair(user(world["director"]), "of_community", unsigned_id, today)
         with pytest.raises(NotFound):  # outside the season (15 November to 31 March)
             reviews.pair(user(world["city"]), "of_community", signed_id, date(2026, 6, 1))
         of_community = reviews.pair(user(world["city"]), "of_community", signed_id, today)

@@ -69,6 +69,23 @@ def test_jieba_cuts_words_that_short_queries_find():
     assert positions == list(range(len(positions))) and len(positions) >= 3  # numbered, not character offsets
 
 
+def test_a_residents_long_question_searches_the_help_it_asks_for():
+    """A long question names a place, people and ages before the help it asks for: the words of the
+    services' vocabulary are kept first, numbers in characters are no words, and common words (社区,
+    困难) are searched for only when they are all a query has."""
+    question = ("我妈妈今年八十多岁了，住在姑苏区平江街道，一个人在家，没人照顾，吃饭也成问题，希望社区能有志愿者"
+                "上门看看，另外我儿子十多岁，最近心理压力很大")
+    query = analysis.parse(question)
+    typed = [concept[0] for concept in query.concepts]
+    assert {"照顾", "吃饭", "上门", "心理"} <= set(typed) and len(typed) == analysis.MAX_CONCEPTS
+    assert not {"八十", "十多", "多岁", "社区"} & set(typed + list(query.left_out))
+    assert "平江" in query.left_out  # named on the page as left out
+    assert [c[0] for c in analysis.parse("社区").concepts] == ["社区"]
+    assert [c[0] for c in analysis.parse("困难 申请").concepts] == ["困难", "申请"]
+    assert [c[0] for c in analysis.parse("社区 助餐").concepts] == ["助餐"]
+    assert not analysis.parse("怎么办")
+
+
 def test_the_index_follows_records_after_the_commit(app, whoosh, make_user, places):
     resident = make_user("r@example.cn", "居民", community=places["community"])
     with command(app):
@@ -208,12 +225,14 @@ def test_filters_highlighting_and_pages(app, whoosh, places):
         third = services.search("心理 辅导", Filters(), page=3, per_page=2)
         assert (first.total, first.pages, len(first.items), len(third.items)) == (5, 3, 2, 1)
         assert {r.hit.record_id for r in first.items}.isdisjoint({r.hit.record_id for r in third.items})
+        past = services.search("心理 辅导", Filters(), page=9, per_page=2)  # an old link past the end: the last page
+        assert (past.page, [r.hit.record_id for r in past.items]) == (3, [r.hit.record_id for r in third.items])
         html = str(first.items[0].snippet_html)
         # the words asked for and their synonyms (心理健康), one mark a run
         assert "<mark>心理健康辅导</mark>" in html and "<script>" not in html and "&lt;script&gt;" in html
         assert str(first.items[0].title_html).startswith("<mark>心理</mark>服务社")
         with pytest.raises(services.ServiceError):
-            services.search("x" * 101, Filters())
+            services.search("x" * (services.MAX_QUERY + 1), Filters())
         with pytest.raises(services.ServiceError):
             services.parse_filters({"grade": "9"})
 
@@ -246,7 +265,8 @@ def facets_and_phrases_hold(app, client):
                                      for n in range(2, first.total + 1)]
         assert len({(r.hit.kind, r.hit.record_id) for r in walked}) == len(walked) == first.total == 7
         assert [r.hit.matched for r in walked] == sorted((r.hit.matched for r in walked), reverse=True)
-        assert services.search("居家 养老 心理", Filters(), page=first.total + 1, per_page=1).items == []
+        past = services.search("居家 养老 心理", Filters(), page=first.total + 1, per_page=1)  # past the end: the last
+        assert (past.page, [r.hit.record_id for r in past.items]) == (first.total, [walked[-1].hit.record_id])
     # more results tied with each other than a page reads past its edge: still each once, in one order
     for n in range(25):
         organization(app, f"助浴服务站{n}号", "上门助浴")

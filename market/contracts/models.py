@@ -90,7 +90,7 @@ class Contract(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     service_standards: Mapped[str] = mapped_column(Text)
     price_fen: Mapped[int] = mapped_column(BigInteger)
-    ceiling_fen: Mapped[int] = mapped_column(BigInteger)  # the awarded amount: the price never exceeds it
+    ceiling_fen: Mapped[int] = mapped_column(BigInteger)  # the price never exceeds it (terms.price_refusal)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     payment_days: Mapped[int]

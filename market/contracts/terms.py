@@ -84,11 +84,11 @@ def default_terms(price_fen: int, starts_on: date, months: int, standards: str) 
 
 
 def price_refusal(ceiling_fen: int) -> ServiceError:
-    """A price outside (0, ceiling]: the ceiling is the amount awarded (a tender), granted (a grant) or
-    entrusted (an agreement), so the words name neither."""
-    return ServiceError(_("The price must be above zero and at most %(amount)s, the amount this contract was "
-                          "awarded, granted or entrusted for.", amount=format_fen(ceiling_fen)),
-                        field="price", code="price_above_award")
+    """A price outside (0, ceiling]: the ceiling is the amount awarded (a tender) or granted (a grant), or
+    the money the admitted work offers for the agreement's years (entrusted work), so the words fit all three."""
+    return ServiceError(_("The price must be above zero and at most %(amount)s, this contract's ceiling: the amount "
+                          "awarded or granted, or the money offered for entrusted work.",
+                          amount=format_fen(ceiling_fen)), field="price", code="price_above_award")
 
 
 def validate(terms: Terms, ceiling_fen: int) -> Terms:

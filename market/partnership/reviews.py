@@ -3,7 +3,7 @@ work of every community body it had a signed agreement with that year, and each 
 department (its guidance, paying on time, respect for the two lists, work pushed down without
 admission). The evaluations of year Y are given from 15 November of Y to 31 March of Y + 1, once per
 pair and side, and are public: the department's scorecard shows both sides."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -60,14 +60,14 @@ def pair(viewer, direction: str, agreement_id: int, today: date) -> Pair:
     agreement = db.session.get(EntrustedAgreement, agreement_id)
     if direction not in REVIEW_ITEMS or agreement is None or year is None:
         raise NotFound(_("This evaluation does not exist."))
-    department_id, organization_id = agreement.contract.department_id, agreement.organization_id
+    found = Pair(year, direction, agreement.contract.department, agreement.organization, agreement.id)
+    REVIEW_ACTIONS.require(viewer, found, "give")  # whoever is on neither side learns nothing more
     first = db.session.execute(_pairs_select(year).where(
-        Contract.department_id == department_id, EntrustedAgreement.organization_id == organization_id)).first()
+        Contract.department_id == found.department.id, EntrustedAgreement.organization_id == found.organization.id)
+    ).first()
     if first is None:
         raise NotFound(_("There was no signed agreement between them in %(year)s.", year=year))
-    found = Pair(year, direction, agreement.contract.department, agreement.organization, first[2])
-    REVIEW_ACTIONS.require(viewer, found, "give")
-    return found
+    return replace(found, agreement_id=first[2])
 
 
 def give(actor, found: Pair, scores: dict[str, int | None], comment: str) -> YearReview:

@@ -8,7 +8,8 @@ in Latin letters finds it. Tokens are numbered 0, 1, 2… rather than by charact
 jieba reports and which breaks Whoosh's phrase positions.
 
 A query is a list of concepts (`Query`): each word a resident typed, with its synonyms
-(data/synonyms.txt) as alternatives; question and filler words (怎么办, 希望, 没人…) are dropped. A
+(data/synonyms.txt) as alternatives; question and filler words (怎么办, 希望…) and numbers in characters
+(八十多岁) are dropped, and common words (社区, 困难…) unless they are all a query has. A
 document matches when it holds any concept; it ranks first by how many concepts it holds, then by
 BM25 with the title weighted, so one holding every concept always outranks one holding fewer. A
 quoted part ("居家养老") is also a `Phrase` that every result must hold as written."""
@@ -28,10 +29,16 @@ STOP_WORDS = frozenset(
 # Words of natural questions and wishes that say nothing of the topic: left out of queries only.
 QUESTION_WORDS = frozenset(
     "怎么办 怎么 怎样 如何 为什么 什么 哪里 哪儿 哪个 哪些 有没有 是否 能否 能不能 可不可以 可以 能 吗 呢 吧 啊 "
-    "呀 请问 希望 想 想要 需要 要 求助 帮忙 帮助 帮 解决 问题 困难 没人 没有 不 太 很 非常 总是 经常 一直 家里 "
-    "家中 我家 我们 咱们 他们 大家 有人 谁 一些 一下 现在 最近 附近 小区 社区 居民 一个 一个人 在家 自己 独自 "
-    "申请 办理 找 给".split()
+    "呀 请问 希望 想 想要 需要 要 没有 不 太 很 非常 总是 经常 一直 我们 咱们 他们 大家 有人 谁 一些 一下 现在 最近 "
+    "一个 一个人 自己 找 给 今年 另外 还有 看看".split()
 )
+# Words every second question holds, which still name a topic when typed alone (社区, 困难, 申请): left
+# out of a query that has other words, searched for when they are all it has.
+COMMON_WORDS = frozenset(
+    "求助 帮忙 帮助 帮 解决 问题 困难 没人 家里 家中 我家 附近 小区 社区 居民 在家 独自 申请 办理".split()
+)
+# Numbers and ages written in characters (八十, 十多岁, 一位): a question's detail, not its topic.
+_NUMBER_WORD = re.compile(r"[零〇一二两三四五六七八九十百千万几多余岁位个]+")
 MAX_CONCEPTS = 6  # words searched for in one query (after question words and synonyms are folded)
 SYNONYMS_FILE = os.path.join(os.path.dirname(__file__), "data", "synonyms.txt")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -219,7 +226,9 @@ def parse(text: str, synonyms_file: str | None = None) -> Query:
         parts = [] if word in groups or len(word) < 3 or not _CJK.search(word) else \
             [p for p in _cutter().cut_for_search(word) if p != word and len(p) > 1]
         typed += parts or [word]
-    typed = list(dict.fromkeys(w for w in typed if w not in QUESTION_WORDS))
+    typed = list(dict.fromkeys(w for w in typed if w not in QUESTION_WORDS and not _NUMBER_WORD.fullmatch(w)))
+    if any(w not in COMMON_WORDS for w in typed):
+        typed = [w for w in typed if w not in COMMON_WORDS]
     # 没人 is cut 没 / 人: a lone character says little, unless it is all the query has
     if any(len(w) > 1 or not _CJK.search(w) for w in typed):
         typed = [w for w in typed if len(w) > 1 or not _CJK.search(w)]
@@ -231,9 +240,12 @@ def parse(text: str, synonyms_file: str | None = None) -> Query:
     if not concepts and phrases:  # a quoted phrase of common words: its words are what it asks for
         concepts = [(w,) for w in dict.fromkeys(w for p in phrases for w in p.words)]
     # Ranking by how many concepts a document holds lists, on PostgreSQL, every combination of them:
-    # a long query's words past the first few are left out (and the page says which).
-    left_out = tuple(concept[0] for concept in concepts[MAX_CONCEPTS:])
-    return Query(tuple(concepts[:MAX_CONCEPTS]), tuple(phrases), left_out)
+    # a long query keeps MAX_CONCEPTS words (and the page says which it left out), the words of the
+    # services' vocabulary (those with synonyms) first, then the others in the order typed. A resident's
+    # long question names a place and people before the help it asks for.
+    chosen = ([c for c in concepts if len(c) > 1] + [c for c in concepts if len(c) == 1])[:MAX_CONCEPTS]
+    left_out = tuple(concept[0] for concept in concepts if concept not in chosen)
+    return Query(tuple(c for c in concepts if c in chosen), tuple(phrases), left_out)
 
 
 def query_words(text: str) -> list[str]:

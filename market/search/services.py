@@ -17,7 +17,7 @@ from market.search import analysis, documents
 from market.search.backends import Filters, Hit
 from market.search.indexing import backend_of
 
-MAX_QUERY = 100
+MAX_QUERY = 200  # characters: a resident's whole question fits; its words past MAX_CONCEPTS are named
 SNIPPET_CHARS = 90
 
 
@@ -84,6 +84,10 @@ def search(text: str, filters: Filters, page: int = 1, per_page: int | None = No
         raise ServiceError(_("These words are too common to search for. Name what you are looking for, for example "
                              "助餐 or 心理辅导."), field="q", code="query_without_words")
     found = backend.search(query, filters, page, per_page)
+    last = max(1, math.ceil(found.total / per_page))
+    if not found.hits and page > last:  # past the last page (an old link): the last page
+        page = last
+        found = backend.search(query, filters, page, per_page)
     words = query.words
     return ResultsPage([Result(hit, words) for hit in found.hits], found.total, page, per_page, words,
                        len(query.concepts), found.facets, found.capped, query.left_out)
