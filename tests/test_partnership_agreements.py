@@ -165,8 +165,12 @@ def test_two_agreements_for_one_community_at_once_make_one(app, world):
         assert money.available_budget(world["city_management"]) == BUDGET_FEN - 2_400_000
         ledger_is_sound()
         (first,) = agreements.agreements_of(admissions.get(world["request"]))
+        request_ = admissions.get(world["request"])  # a draft is the department's until both sides sign
+        assert agreements.agreements_seen_by(user(world["city"]), request_) == [first]
+        assert agreements.agreements_seen_by(user(world["director"]), request_) == []
         signing.sign(user(world["city"]), first.contract, "purchaser")
         signing.sign(user(world["director"]), first.contract, "organization")
+        assert agreements.agreements_seen_by(user(world["director"]), request_) == [first]
         payment.terminate(user(world["city"]), first.contract, "社区换届，重新签订")
         renewed = _draft(world)  # an ended agreement leaves the community free for the next one
         assert renewed.status == "draft" and money.available_budget(world["city_management"]) == BUDGET_FEN - 2_400_000

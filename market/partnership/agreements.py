@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from market import clock
 from market.contracts import signing
-from market.contracts.models import Contract
+from market.contracts.models import SIGNED_STATUSES, Contract
 from market.contracts.terms import default_terms
 from market.core import unit
 from market.core.errors import InvalidTransition, ServiceError
@@ -73,6 +73,13 @@ def agreements_of(request: AdmissionRequest) -> list[EntrustedAgreement]:
                               .options(joinedload(EntrustedAgreement.community),
                                        joinedload(EntrustedAgreement.organization))
                               .order_by(EntrustedAgreement.community_id, EntrustedAgreement.id)).all()
+
+
+def agreements_seen_by(viewer, request: AdmissionRequest) -> list[EntrustedAgreement]:
+    """The request's agreements a person sees on its page: all of them for the department's staff, who
+    draft them; the signed ones for everyone else (a draft is the two sides' business until signed)."""
+    drafting = viewer is not None and viewer.is_authenticated and request.department_id in viewer.department_ids()
+    return [a for a in agreements_of(request) if drafting or a.contract.status in SIGNED_STATUSES]
 
 
 def agreement_of_contract(contract_id: int) -> EntrustedAgreement | None:

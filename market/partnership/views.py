@@ -175,9 +175,7 @@ def new_admission():
 @bp.route("/admissions/<int:admission_request_id>")
 def admission(admission_request_id: int):
     found = admissions.get(admission_request_id)
-    signed_only = not (current_user.is_authenticated and found.department_id in current_user.department_ids())
-    entrusted = [a for a in agreements.agreements_of(found)
-                 if not signed_only or a.contract.status in SIGNED_STATUSES]
+    entrusted = agreements.agreements_seen_by(current_user, found)
     return render_template("partnership/admission.html", request_=found,
                            actions=ADMISSION_ACTIONS.of(current_user, found),
                            history=ADMISSION_MACHINE.history(found), agreements=entrusted,
